@@ -1,0 +1,258 @@
+/*
+ * fileio.c - the one way chorusgw writes a file that someone else may read: temp file,
+ * every write checked, fsync, checked close, rename (or link for no-replace), fsync of
+ * the directory. Also bounded reads and the crash/ENOSPC test hooks.
+ *
+ * Errors: 0 / -1 with a one-line reason in *why naming the path and strerror.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sys/syscall.h>
+
+#include "fileio.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+/* Parse "name[:n]" from the environment variable `var`; 1 if it names `name`. */
+static int
+hook_matches(const char *var, const char *name, int substring, long *count)
+{
+	const char *v = getenv(var);
+	const char *colon;
+	size_t n;
+	if (v == NULL || *v == '\0')
+		return 0;
+	colon = strrchr(v, ':');
+	n = colon ? (size_t)(colon - v) : strlen(v);
+	*count = colon ? strtol(colon + 1, NULL, 10) : 0;
+	if (substring) {
+		char *want = xstrndup(v, n);
+		int hit = strstr(name, want) != NULL;
+		free(want);
+		return hit;
+	}
+	return strlen(name) == n && strncmp(name, v, n) == 0;
+}
+
+void
+crashpoint(const char *name)
+{
+	static long seen;
+	long want;
+	if (!hook_matches("CHORUSGW_CRASH_AT", name, 0, &want))
+		return;
+	if (++seen >= (want > 0 ? want : 1))
+		kill(getpid(), SIGKILL);
+}
+
+static int
+injected_enospc(const char *path)
+{
+	static long failed;
+	long max;
+	if (!hook_matches("CHORUSGW_FAIL_WRITE", path, 1, &max))
+		return 0;
+	if (max > 0 && failed >= max)
+		return 0;
+	failed++;
+	return 1;
+}
+
+int
+rename_noreplace(const char *from, const char *to)
+{
+	long r = syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+	if (r == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* Filesystem without RENAME_NOREPLACE: link() never replaces, then drop the old
+	 * name. A crash in between leaves two names for one inode, which the spool's
+	 * recovery resolves. */
+	if (link(from, to) == -1)
+		return -1;
+	if (unlink(from) == -1)
+		return -1;
+	return 0;
+}
+
+int
+fsync_dir(const char *dir, char **why)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return fail(why, "open directory %s: %s", dir, strerror(errno));
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return fail(why, "fsync directory %s: %s", dir, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+int
+fsync_parent(const char *path, char **why)
+{
+	char *copy = xstrdup(path);
+	int r = fsync_dir(dirname(copy), why);
+	free(copy);
+	return r;
+}
+
+int
+write_file_atomic(const char *tmpdir, const char *path, const void *data, size_t len, mode_t mode,
+                  int flags, char **why)
+{
+	static unsigned long seq;
+	char *copy = xstrdup(path), *tmp;
+	const char *base = basename(copy);
+	const char *p = data;
+	size_t left = len;
+	int fd, e;
+
+	if (tmpdir != NULL)
+		tmp = xasprintf("%s/%s.%ld.%lu.tmp", tmpdir, base, (long)getpid(), ++seq);
+	else {
+		char *dcopy = xstrdup(path);
+		tmp = xasprintf("%s/.%s.%ld.%lu.tmp", dirname(dcopy), base, (long)getpid(), ++seq);
+		free(dcopy);
+	}
+	free(copy);
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1) {
+		fail(why, "create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1) /* umask must not weaken or widen what we asked */
+		goto fail_write;
+	if (injected_enospc(path)) {
+		errno = ENOSPC;
+		goto fail_write;
+	}
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail_write;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail_write;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail_write;
+	}
+	fd = -1;
+	if (flags & FIO_NOREPLACE) {
+		if (link(tmp, path) == -1)
+			goto fail_rename;
+		unlink(tmp);
+	} else if (rename(tmp, path) == -1)
+		goto fail_rename;
+	free(tmp);
+	return fsync_parent(path, why);
+
+fail_write:
+	e = errno;
+	fail(why, "write %s: %s", path, strerror(e));
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = e;
+	return -1;
+fail_rename:
+	e = errno;
+	fail(why, "rename %s to %s: %s", tmp, path, strerror(e));
+	unlink(tmp);
+	free(tmp);
+	errno = e;
+	return -1;
+}
+
+int
+read_file(const char *path, size_t max, int nofollow, struct buf *out, char **why)
+{
+	char chunk[65536];
+	size_t total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+	struct stat st;
+	if (fd == -1)
+		return fail(why, "open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(why, "%s: not a regular file", path);
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			errno = e;
+			return fail(why, "read %s: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > max) {
+			close(fd);
+			return fail(why, "%s: larger than the limit of %zu bytes", path, max);
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	if (out->p == NULL)
+		buf_add(out, "", 0);
+	return 0;
+}
+
+int
+mkdir_p(const char *path, mode_t mode, char **why)
+{
+	char *copy = xstrdup(path), *p;
+	struct stat st;
+	for (p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+			fail(why, "mkdir %s: %s", copy, strerror(errno));
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+		fail(why, "mkdir %s: %s", copy, strerror(errno));
+		free(copy);
+		return -1;
+	}
+	if (stat(copy, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		fail(why, "%s exists and is not a directory", copy);
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	return 0;
+}

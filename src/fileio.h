@@ -1,0 +1,50 @@
+/*
+ * fileio.h - durable file writes and bounded reads.
+ */
+#ifndef CHORUSGW_FILEIO_H
+#define CHORUSGW_FILEIO_H
+
+#include <sys/types.h>
+
+#include "util.h"
+
+/* write_file_atomic() flags */
+#define FIO_NOREPLACE 0x1 /* fail with EEXIST instead of replacing an existing file */
+
+/*
+ * Durably write `len` bytes to `path`: create a temporary file (in `tmpdir` when given,
+ * which must be on the same filesystem, else beside `path` as a dot-file), write it all
+ * checking every write, fsync, close (checked), rename into place (or link() for
+ * FIO_NOREPLACE), then fsync the directory of `path`. On failure the temporary file is
+ * removed, `path` is untouched, and *why says what failed. 0 / -1.
+ */
+int write_file_atomic(const char *tmpdir, const char *path, const void *data, size_t len,
+                      mode_t mode, int flags, char **why);
+
+/*
+ * Read a whole file into `out` (appended; NUL-terminated). Refuses more than `max`
+ * bytes. With `nofollow`, a symlink is refused (O_NOFOLLOW). 0 / -1.
+ */
+int read_file(const char *path, size_t max, int nofollow, struct buf *out, char **why);
+
+/* fsync a directory so that renames/creations in it are durable. 0 / -1. */
+int fsync_dir(const char *dir, char **why);
+/* fsync the directory that contains `path`. 0 / -1. */
+int fsync_parent(const char *path, char **why);
+
+/* rename() that never replaces: EEXIST when `to` exists. 0 / -1 with errno kept. */
+int rename_noreplace(const char *from, const char *to);
+
+/* Create a directory (and missing parents) with `mode`; an existing dir is fine. */
+int mkdir_p(const char *path, mode_t mode, char **why);
+
+/*
+ * Test hooks, inert unless the environment asks for them:
+ *  CHORUSGW_CRASH_AT=name[:n]    crashpoint(name) kills the process with SIGKILL the
+ *                                n-th time (default 1st) it is reached.
+ *  CHORUSGW_FAIL_WRITE=name[:n]  write_file_atomic() of a file whose path contains
+ *                                `name` fails with ENOSPC (n times, default always).
+ */
+void crashpoint(const char *name);
+
+#endif

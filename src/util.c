@@ -1,0 +1,487 @@
+/*
+ * util.c - allocation wrappers, the growable buffer, string/time/number helpers.
+ *
+ * Allocation failure aborts the process (there is nothing sensible to do and it keeps
+ * call sites simple). Parsers return 0 on success and -1 on malformed input, leaving
+ * the output untouched.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void NORETURN
+oom(void)
+{
+	static const char msg[] = "chorusgw: out of memory\n";
+	ssize_t n = write(2, msg, sizeof(msg) - 1);
+	(void)n;
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t sz)
+{
+	if (sz != 0 && n > SIZE_MAX / sz)
+		oom();
+	return xrealloc(p, n * sz);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+int
+fail(char **why, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	if (why != NULL) {
+		free(*why);
+		va_start(ap, fmt);
+		*why = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	errno = saved;
+	return -1;
+}
+
+void
+why_prefix(char **why, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+	char *pre, *n;
+	if (why == NULL)
+		return;
+	va_start(ap, fmt);
+	pre = xvasprintf(fmt, ap);
+	va_end(ap);
+	n = xasprintf("%s: %s", pre, *why ? *why : "failed");
+	free(pre);
+	free(*why);
+	*why = n;
+	errno = saved;
+}
+
+void
+buf_init(struct buf *b)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->p);
+	buf_init(b);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
+static void
+buf_grow(struct buf *b, size_t more)
+{
+	size_t need;
+	if (more > SIZE_MAX - b->len - 1)
+		oom();
+	need = b->len + more + 1;
+	if (need <= b->cap)
+		return;
+	if (b->cap == 0)
+		b->cap = 64;
+	while (b->cap < need)
+		b->cap = b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
+	b->p = xrealloc(b->p, b->cap);
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	buf_grow(b, (size_t)n);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *
+buf_steal(struct buf *b)
+{
+	char *p = b->p ? b->p : xstrdup("");
+	buf_init(b);
+	return p;
+}
+
+int
+str_has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+int
+str_has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+void
+str_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+int
+str_has_ctrl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fmt_time_utc(char *out, size_t n, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+parse_time_utc(const char *s, time_t *out)
+{
+	struct tm tm;
+	char *end;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+int
+parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Split "123unit" into a non-negative number and its unit suffix. */
+static int
+split_number(const char *s, int64_t *num, const char **unit)
+{
+	int64_t v = 0;
+	const char *p = s;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*num = v;
+	*unit = p;
+	return 0;
+}
+
+int
+parse_duration_ms(const char *s, int64_t *out)
+{
+	static const struct {
+		const char *u;
+		int64_t ms;
+	} units[] = {{"", 1000},       {"ms", 1},          {"s", 1000},
+	             {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000}};
+	int64_t v;
+	const char *u;
+	size_t i;
+	if (split_number(s, &v, &u) == -1)
+		return -1;
+	for (i = 0; i < nitems(units); i++) {
+		if (strcmp(u, units[i].u) == 0) {
+			if (v > INT64_MAX / units[i].ms)
+				return -1;
+			*out = v * units[i].ms;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+fmt_duration(char *out, size_t n, int64_t ms)
+{
+	if (ms != 0 && ms % (86400 * 1000) == 0)
+		snprintf(out, n, "%" PRId64 "d", ms / (86400 * 1000));
+	else if (ms != 0 && ms % (3600 * 1000) == 0)
+		snprintf(out, n, "%" PRId64 "h", ms / (3600 * 1000));
+	else if (ms != 0 && ms % (60 * 1000) == 0)
+		snprintf(out, n, "%" PRId64 "m", ms / (60 * 1000));
+	else if (ms % 1000 == 0)
+		snprintf(out, n, "%" PRId64 "s", ms / 1000);
+	else
+		snprintf(out, n, "%" PRId64 "ms", ms);
+}
+
+int
+parse_size(const char *s, int64_t *out)
+{
+	static const struct {
+		const char *u;
+		int64_t mult;
+	} units[] = {{"", 1}, {"K", 1024}, {"M", 1024 * 1024}, {"G", 1024LL * 1024 * 1024}};
+	int64_t v;
+	const char *u;
+	size_t i;
+	if (split_number(s, &v, &u) == -1)
+		return -1;
+	for (i = 0; i < nitems(units); i++) {
+		if (strcasecmp(u, units[i].u) == 0) {
+			if (v > INT64_MAX / units[i].mult)
+				return -1;
+			*out = v * units[i].mult;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+char *
+base64_encode(const void *data, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = data;
+	char *out, *o;
+	size_t i;
+	if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
+		oom();
+	out = o = xmalloc((n + 2) / 3 * 4 + 1);
+	for (i = 0; i + 2 < n; i += 3) {
+		*o++ = tab[in[i] >> 2];
+		*o++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+		*o++ = tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)];
+		*o++ = tab[in[i + 2] & 63];
+	}
+	if (i < n) {
+		*o++ = tab[in[i] >> 2];
+		if (i + 1 < n) {
+			*o++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
+			*o++ = tab[(in[i + 1] & 15) << 2];
+		} else {
+			*o++ = tab[(in[i] & 3) << 4];
+			*o++ = '=';
+		}
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+luhn_ok(const char *d)
+{
+	size_t n = strlen(d), i;
+	int sum = 0;
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int v;
+		if (!isdigit((unsigned char)d[n - 1 - i]))
+			return 0;
+		v = d[n - 1 - i] - '0';
+		if (i % 2 == 1) {
+			v *= 2;
+			if (v > 9)
+				v -= 9;
+		}
+		sum += v;
+	}
+	return sum % 10 == 0;
+}
+
+static int
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return s[n] == '\0';
+}
+
+int
+siren_ok(const char *s)
+{
+	return all_digits(s, 9) && luhn_ok(s);
+}
+
+int
+siret_ok(const char *s)
+{
+	if (!all_digits(s, 14))
+		return 0;
+	if (luhn_ok(s))
+		return 1;
+	if (strncmp(s, "356000000", 9) == 0) {
+		int sum = 0;
+		for (; *s; s++)
+			sum += *s - '0';
+		return sum % 5 == 0;
+	}
+	return 0;
+}
