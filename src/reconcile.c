@@ -1,0 +1,382 @@
+/*
+ * reconcile.c - `chorusgw reconcile`: refresh the Chorus Pro status of every accepted
+ * document that is not final yet (deposited -> made available -> ... -> paid, or
+ * rejected / suspended by the buyer), update its receipt, move what the buyer rejected
+ * to rejected/, and mark what needs an action. Run nightly by chorusgw-reconcile.timer.
+ *
+ * For each document: rechercher/fournisseur by invoice number (every page) gives the
+ * Chorus invoice id and current status; when the status changed, consulter/historique
+ * gives the dated history and the buyer's comment. A document stops being followed at
+ * a final status (MISE_EN_PAIEMENT, REJETEE) or after [gateway] follow_max_age.
+ *
+ * Errors: a document whose status cannot be read keeps its receipt and is counted; a
+ * set-up error stops the run (exit 5); reconcile_main() returns an exit code (cmd.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chorus.h"
+#include "cmd.h"
+#include "conf.h"
+#include "ev.h"
+#include "fileio.h"
+#include "log.h"
+#include "reconcile.h"
+#include "receipt.h"
+#include "spool.h"
+#include "util.h"
+
+struct followed {
+	char qid[QID_MAX];
+	struct followed *next;
+};
+
+struct rec {
+	struct conf *conf;
+	struct spool *sp;
+	struct chorus *ch;
+	struct followed *todo;
+	int in_flight;
+	int setup_error;
+	char *setup_reason;
+	/* counts */
+	int followed, changed, buyer_rejected, action, errors, unchanged;
+};
+
+struct item {
+	struct rec *R;
+	struct doc *doc;
+	char *prev_status;
+	int64_t id;
+};
+
+static void next(struct rec *);
+
+/* A status after which nothing more happens to the invoice on the supplier's side. */
+static int
+status_final(const char *s)
+{
+	return s && (strcmp(s, "MISE_EN_PAIEMENT") == 0 || strcmp(s, "REJETEE") == 0);
+}
+
+static time_t
+when(const char *s)
+{
+	time_t t;
+	return s && parse_iso8601(s, &t) == 0 ? t : time(NULL);
+}
+
+/* What the supplier must do for a status, or NULL when nothing. Caller frees. */
+static char *
+action_for(const char *status, const char *comment)
+{
+	const char *c = comment && *comment ? comment : "no comment given";
+	if (strcmp(status, "SUSPENDUE") == 0)
+		return xasprintf("the buyer suspended the invoice (%s): complete it in Chorus Pro "
+				 "with the missing documents (\"compléter\"); it then goes on as "
+				 "COMPLETEE",
+		    c);
+	if (strcmp(status, "A_COMPLETER") == 0)
+		return xasprintf("the buyer asks for the invoice to be completed (%s): complete it "
+				 "in Chorus Pro",
+		    c);
+	if (strcmp(status, "A_RECYCLER") == 0)
+		return xasprintf("the buyer says it was sent to the wrong recipient (%s): in Chorus "
+				 "Pro, \"recycler\" the invoice with the right buyer SIRET, service "
+				 "code or engagement number (same invoice number)",
+		    c);
+	if (strcmp(status, "REJETEE") == 0)
+		return xasprintf("the buyer rejected the invoice (%s): issue a new invoice with a "
+				 "new number; Chorus Pro refuses this number from now on",
+		    c);
+	return NULL;
+}
+
+static void
+item_end(struct item *it)
+{
+	struct rec *R = it->R;
+	doc_free(it->doc);
+	free(it->prev_status);
+	free(it);
+	R->in_flight--;
+	next(R);
+}
+
+static void
+store(struct item *it)
+{
+	struct rec *R = it->R;
+	struct doc *d = it->doc;
+	char *why = NULL;
+	int moved = 0;
+
+	if (d->chorus_status && strcmp(d->chorus_status, "REJETEE") == 0) {
+		doc_clear_reasons(d);
+		doc_add_reason(d, "the buyer rejected the invoice in Chorus Pro: %s",
+		    d->chorus_status_comment ? d->chorus_status_comment : "no comment given");
+		doc_set_state(d, DOC_REJECTED, "rejected by the buyer");
+		if (spool_move(R->sp, d, SF_REJECTED, NULL, 0, &why) == -1) {
+			log_doc(LOG_LVL_ERR, d->qid, d->original_name, "move to rejected/: %s", why);
+			free(why);
+			R->errors++;
+			return;
+		}
+		moved = 1;
+		R->buyer_rejected++;
+	} else if (spool_save(R->sp, d, &why) == -1) {
+		log_doc(LOG_LVL_ERR, d->qid, d->original_name, "save: %s", why);
+		free(why);
+		R->errors++;
+		return;
+	}
+	log_doc(moved ? LOG_LVL_WARN : LOG_LVL_INFO, d->qid, d->original_name,
+	    "Chorus Pro status %s -> %s%s%s", it->prev_status ? it->prev_status : "(none)",
+	    d->chorus_status, d->action_required ? "; action required: " : "",
+	    d->action_required ? d->action : "");
+}
+
+/* Apply a new status (and optionally the history) to the document. */
+static void
+apply_status(struct item *it, const char *status, const char *date, const char *comment)
+{
+	struct doc *d = it->doc;
+	char *act;
+	doc_set(&d->chorus_status, status);
+	d->chorus_status_date = when(date);
+	doc_set(&d->chorus_status_comment, comment);
+	doc_note(d, "Chorus Pro status %s%s%s", status, comment && *comment ? ": " : "",
+	    comment && *comment ? comment : "");
+	act = action_for(status, comment);
+	d->action_required = act != NULL;
+	doc_set(&d->action, act);
+	free(act);
+	if (d->action_required)
+		it->R->action++;
+}
+
+static void
+on_history(struct chorus_reply *rep, void *arg)
+{
+	struct item *it = arg;
+	struct rec *R = it->R;
+	struct doc *d = it->doc;
+	size_t n = rep->history.n;
+
+	if (rep->r.cls == CHORUS_OK && n > 0) {
+		/* the newest event carries the buyer's comment and the date */
+		const struct chorus_status_event *e = &rep->history.v[n - 1];
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (rep->history.v[i].date && e->date &&
+			    when(rep->history.v[i].date) > when(e->date))
+				e = &rep->history.v[i];
+		apply_status(it, rep->history.current ? rep->history.current : e->status, e->date,
+		    e->comment);
+	} else if (rep->r.cls == CHORUS_SETUP) {
+		R->setup_error = 1;
+		free(R->setup_reason);
+		R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+	}
+	/* without history, the search's status stands (already applied) */
+	store(it);
+	R->changed++;
+	chorus_reply_free(rep);
+	item_end(it);
+}
+
+static void
+on_search(struct chorus_reply *rep, void *arg)
+{
+	struct item *it = arg;
+	struct rec *R = it->R;
+	struct doc *d = it->doc;
+	const struct chorus_invoice *inv = NULL;
+	size_t i;
+
+	if (rep->r.cls != CHORUS_OK) {
+		if (rep->r.cls == CHORUS_SETUP) {
+			R->setup_error = 1;
+			free(R->setup_reason);
+			R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+		}
+		log_doc(LOG_LVL_WARN, d->qid, d->original_name, "status not refreshed: %s",
+		    rep->r.reason ? rep->r.reason : "?");
+		R->errors++;
+		chorus_reply_free(rep);
+		item_end(it);
+		return;
+	}
+	for (i = 0; i < rep->invoices.n; i++) {
+		const struct chorus_invoice *v = &rep->invoices.v[i];
+		if (v->number == NULL || strcmp(v->number, d->invoice_number) != 0)
+			continue;
+		if (d->numero_flux_depot && v->flux && strcmp(v->flux, d->numero_flux_depot) != 0)
+			continue;
+		inv = v;
+	}
+	if (inv == NULL) {
+		log_doc(LOG_LVL_WARN, d->qid, d->original_name,
+		    "invoice %s not found in Chorus Pro; status not refreshed", d->invoice_number);
+		R->errors++;
+		chorus_reply_free(rep);
+		item_end(it);
+		return;
+	}
+	it->id = inv->id;
+	if (d->chorus_invoice_id == NULL) {
+		char id[32];
+		snprintf(id, sizeof(id), "%lld", (long long)inv->id);
+		doc_set(&d->chorus_invoice_id, id);
+	}
+	if (d->chorus_status && inv->status && strcmp(d->chorus_status, inv->status) == 0) {
+		R->unchanged++;
+		chorus_reply_free(rep);
+		item_end(it);
+		return;
+	}
+	apply_status(it, inv->status ? inv->status : "?", inv->status_date, inv->comment);
+	chorus_reply_free(rep);
+	/* the history gives the date and the buyer's comment of the change */
+	chorus_history(R->ch, d->supplier_siret, it->id, on_history, it);
+}
+
+static void
+next(struct rec *R)
+{
+	while (!R->setup_error && R->todo && R->in_flight < R->conf->max_in_flight) {
+		struct followed *f = R->todo;
+		struct item *it;
+		struct chorus_search_req req;
+		char *why = NULL;
+
+		R->todo = f->next;
+		it = xcalloc(1, sizeof(*it));
+		it->R = R;
+		if (spool_load(R->sp, f->qid, &it->doc, &why) == -1) {
+			log_warn("reconcile %s: %s", f->qid, why);
+			free(why);
+			free(it);
+			free(f);
+			R->errors++;
+			continue;
+		}
+		free(f);
+		if (it->doc->state != DOC_ACCEPTED) { /* moved meanwhile */
+			doc_free(it->doc);
+			free(it);
+			continue;
+		}
+		it->prev_status = it->doc->chorus_status ? xstrdup(it->doc->chorus_status) : NULL;
+		memset(&req, 0, sizeof(req));
+		req.supplier_siret = it->doc->supplier_siret;
+		req.number = it->doc->invoice_number;
+		R->in_flight++;
+		chorus_search(R->ch, &req, on_search, it);
+	}
+	if (R->in_flight == 0 && (R->todo == NULL || R->setup_error))
+		ev_break();
+}
+
+/* Collect the accepted documents to follow (only their ids stay in memory). */
+static int
+collect(struct rec *R, char **why)
+{
+	struct spool_iter *iter = spool_iter_open(R->sp, SPOOL_ITER_FINAL, why);
+	struct followed **tail = &R->todo;
+	struct doc *d;
+	time_t now = time(NULL);
+	int r;
+	if (iter == NULL)
+		return -1;
+	while ((r = spool_iter_next(iter, &d, why)) == 1) {
+		time_t since = d->deposit_date ? d->deposit_date : d->received;
+		if (d->state == DOC_ACCEPTED && !status_final(d->chorus_status) &&
+		    d->invoice_number && (int64_t)(now - since) * 1000 < R->conf->follow_max_age_ms) {
+			struct followed *f = xcalloc(1, sizeof(*f));
+			snprintf(f->qid, sizeof(f->qid), "%s", d->qid);
+			*tail = f;
+			tail = &f->next;
+			R->followed++;
+		}
+		doc_free(d);
+	}
+	spool_iter_close(iter);
+	return r == -1 ? -1 : 0;
+}
+
+int
+reconcile_main(const struct cmd_ctx *ctx)
+{
+	struct rec R;
+	struct spool_cfg sc;
+	char *why = NULL, *cache;
+	int code = EXIT_OK;
+
+	memset(&R, 0, sizeof(R));
+	R.conf = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
+	if (R.conf == NULL)
+		return EXIT_CONFIG;
+	memset(&sc, 0, sizeof(sc));
+	sc.file_mode = (mode_t)R.conf->file_mode;
+	sc.json_receipts = R.conf->json_receipts;
+	sc.max_size = R.conf->max_size;
+	if (ev_init(&why) == -1) {
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	R.sp = spool_open(R.conf->spool_dir, &sc, SPOOL_ADMIN, &why);
+	if (R.sp == NULL) {
+		code = EXIT_CONFIG;
+		goto out;
+	}
+	if (collect(&R, &why) == -1) {
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	cache = xasprintf("%s/.chorusgw/cache", spool_root(R.sp));
+	if (mkdir_p(cache, 0700, &why) == 0)
+		R.ch = chorus_new(R.conf, cache, &why);
+	free(cache);
+	if (R.ch == NULL) {
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	if (R.todo) {
+		next(&R);
+		if (ev_run(&why) == -1) {
+			code = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the buyer, "
+	       "%d need an action, %d not refreshed\n",
+	    R.followed, R.changed, R.unchanged, R.buyer_rejected, R.action, R.errors);
+	if (R.setup_error) {
+		fprintf(stderr, "chorusgw: reconcile stopped: %s; run chorusgw test-connection\n",
+		    R.setup_reason);
+		code = EXIT_SETUP;
+	} else if (R.errors)
+		code = EXIT_RUNTIME;
+out:
+	if (why) {
+		fprintf(stderr, "chorusgw: reconcile: %s\n", why);
+		free(why);
+	}
+	while (R.todo) {
+		struct followed *f = R.todo;
+		R.todo = f->next;
+		free(f);
+	}
+	free(R.setup_reason);
+	chorus_free(R.ch);
+	if (R.sp)
+		spool_close(R.sp);
+	ev_fini();
+	conf_free(R.conf);
+	return code;
+}
