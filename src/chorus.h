@@ -152,11 +152,13 @@ struct chorus_reply {
 };
 
 struct chorus;
+/* An operation's handle: valid until its callback is called or chorus_cancel(). */
 struct chorus_call;
 typedef void chorus_cb(struct chorus_reply *, void *arg);
 
 /*
- * A client for `conf` (which must outlive it). Sets up http.c (ev_init() first).
+ * A client for `conf` (which must outlive it); one per process, since it sets up and
+ * finally releases http.c (call ev_init() first).
  * Structure answers are cached in `cache_dir` (NULL: no cache) for
  * [chorus] structure_cache_ttl. Registers every secret it derives with log_secret().
  */
