@@ -81,3 +81,14 @@ write_private() {
 	cat >"$1"
 	chmod 600 "$1"
 }
+
+# fast_dir : set $FAST to a private folder on tmpfs (/dev/shm) when there is one, else
+# under $T; removed on exit. For tests that kill processes (not the machine) or make
+# thousands of files: fsync costs nothing there.
+fast_dir() {
+	FAST=$(mktemp -d /dev/shm/chorusgw-test.XXXXXX 2>/dev/null) || {
+		FAST=$T/fast
+		mkdir -p "$FAST"
+	}
+	on_exit "rm -rf '$FAST'"
+}
