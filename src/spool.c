@@ -991,7 +991,7 @@ int
 spool_claim(struct spool *sp, const char *name, const struct stat *judged, const char *refuse,
             struct doc **out, char **why)
 {
-	char qid[QID_MAX], *work, *src, *dst;
+	char qid[QID_MAX], *work, *src, *dst, *err = NULL;
 	struct stat st;
 	struct doc *d;
 	char rbuf[256];
@@ -1055,14 +1055,17 @@ spool_claim(struct spool *sp, const char *name, const struct stat *judged, const
 	d->received = d->updated = time(NULL);
 	d->folder = SF_WORK;
 	doc_set_state(d, DOC_RECEIVED, NULL);
-	if (write_record(sp, d, 0, 1, why) == -1) {
+	if (write_record(sp, d, 0, 1, &err) == -1) {
 		doc_free(d);
 		if (errno == EEXIST) { /* a starting process adopted it first: it is theirs */
+			free(err);
 			free(src);
 			free(dst);
 			free(work);
 			return SPOOL_GONE;
 		}
+		fail(why, "%s", err);
+		free(err);
 		goto err;
 	}
 	crashpoint("claim-record");
@@ -1112,20 +1115,24 @@ load_record(struct spool *sp, const char *qid, int final, struct doc **out, char
 int
 spool_load(struct spool *sp, const char *qid, struct doc **out, char **why)
 {
+	char *err = NULL;
 	int e;
 	if (!qid_ok(qid)) {
 		errno = ENOENT;
 		return fail(why, "\"%s\" is not a queue id", qid);
 	}
-	if (load_record(sp, qid, 0, out, why) == 0)
+	if (load_record(sp, qid, 0, out, &err) == 0)
 		return 0;
-	if (errno != ENOENT)
-		return -1;
-	if (load_record(sp, qid, 1, out, why) == 0)
+	if (errno == ENOENT && load_record(sp, qid, 1, out, &err) == 0) {
+		free(err);
 		return 0;
+	}
 	e = errno;
 	if (e == ENOENT)
 		fail(why, "no document has the queue id %s", qid);
+	else
+		fail(why, "%s", err);
+	free(err);
 	errno = e;
 	return -1;
 }
@@ -1508,13 +1515,18 @@ spool_dup_claim(struct spool *sp, const char *siret, const char *number, const c
 	free(e);
 	for (round = 0; round < 4; round++) {
 		int lk;
+		char *err = NULL;
 		if (write_file_atomic(sp->tmp, path, content, strlen(content), 0600, FIO_NOREPLACE,
-		                      why) == 0) {
+		                      &err) == 0) {
 			r = 0;
 			goto out;
 		}
-		if (errno != EEXIST)
+		if (errno != EEXIST) {
+			fail(why, "%s", err);
+			free(err);
 			goto out;
+		}
+		free(err);
 		held = dup_read(path);
 		if (held == NULL && errno == ENOENT)
 			continue;
@@ -1774,7 +1786,8 @@ spool_ctl_poll(struct spool *sp, spool_req_cb *cb, void *arg, char **why)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(char *), cmp_str); /* request ids sort by time */
+	if (n > 1) /* request ids sort by time */
+		qsort(names, n, sizeof(char *), cmp_str);
 	if (cb == NULL) {
 		cb = apply_to_record;
 		arg = sp;
