@@ -987,6 +987,26 @@ refuse_doc(struct spool *sp, struct doc *d, const char *reason, char **why)
 	return spool_move(sp, d, SF_REJECTED, NULL, 0, why);
 }
 
+/* A claimed document found at recovery (the claim may have crashed before its checks):
+ * refuse it now if it is hostile. 1 refused, 0 fine, -1 error. */
+static int
+refuse_if_hostile(struct spool *sp, struct doc *d, char **why)
+{
+	char *p = spool_original_path(sp, d), rbuf[256];
+	const char *reason;
+	struct stat st;
+	int r = lstat(p, &st);
+	free(p);
+	if (r == -1)
+		return fail(why, "%s: the claimed original is missing: %s", d->qid,
+		            strerror(errno));
+	reason = hostile_reason(sp, d->original_name ? d->original_name : d->file, &st, rbuf,
+	                        sizeof(rbuf));
+	if (reason == NULL)
+		return 0;
+	return refuse_doc(sp, d, reason, why) == -1 ? -1 : 1;
+}
+
 int
 spool_claim(struct spool *sp, const char *name, const struct stat *judged, const char *refuse,
             struct doc **out, char **why)
@@ -1397,7 +1417,9 @@ adopt_all(struct spool *sp, int *adopted, char **why)
 			doc_set(&d->owner, sp->procid);
 			n++;
 		}
-		if (finish_change(sp, d, &err) == -1) {
+		if (finish_change(sp, d, &err) == -1 ||
+		    (d->state == DOC_RECEIVED && d->folder == SF_WORK &&
+		     refuse_if_hostile(sp, d, &err) == -1)) {
 			log_doc(LOG_LVL_ERR, d->qid, d->file, "recovery: %s", err);
 			free(err);
 		}

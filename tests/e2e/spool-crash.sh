@@ -63,4 +63,44 @@ for point in $points; do
 		else not_ok "$what"; diag "$bad"; fi
 	done
 done
+
+# hostile entries: a crash between the claim and the refusal still ends in rejected/
+printf 'SECRET\n' >"$FAST/outside"
+for point in claim-rename claim-record move-intent move-orig move-receipt; do
+	S=$FAST/hostile.$point
+	"$SPOOLDRV" "$S" init || exit 1
+	ln -s "$FAST/outside" "$S/inbox/link.xml"
+	mkfifo "$S/inbox/pipe.xml"
+	CHORUSGW_CRASH_AT=$point timeout 60 "$SPOOLDRV" "$S" run >"$S.out1" 2>&1
+	rc1=$?
+	timeout 60 "$SPOOLDRV" "$S" run >"$S.out2" 2>&1
+	rc2=$?
+	bad=""
+	[ $rc1 -eq 137 ] || bad="$bad; first run not killed (exit $rc1)"
+	[ $rc2 -eq 0 ] || bad="$bad; second run exit $rc2: $(tail -1 "$S.out2")"
+	[ -L "$S/rejected/link.xml" ] && grep -q 'symbolic link' "$S/rejected/link.xml.receipt" ||
+		bad="$bad; link.xml not refused"
+	[ -p "$S/rejected/pipe.xml" ] && grep -q 'FIFO' "$S/rejected/pipe.xml.receipt" ||
+		bad="$bad; pipe.xml not refused"
+	[ "$(cat "$FAST/outside")" = SECRET ] || bad="$bad; symlink target changed"
+	[ -z "$(ls -A "$S/.chorusgw/work" "$S/.chorusgw/active" "$S/outbox" "$S/inbox" | grep -v '^/' | grep -v '^$')" ] ||
+		bad="$bad; leftovers"
+	if [ -z "$bad" ]; then ok "hostile entries, crash at $point: refused after recovery"
+	else not_ok "hostile entries, crash at $point"; diag "$bad"; fi
+done
+
+# a full disk while writing receipts: the run fails, nothing is torn, the next run ends it
+S=$FAST/full
+"$SPOOLDRV" "$S" init || exit 1
+for i in 1 2 3; do printf '<invoice n="%d"/>\n' $i >"$S/inbox/inv$i.xml"; done
+CHORUSGW_FAIL_WRITE=.receipt timeout 60 "$SPOOLDRV" "$S" run --deposits "$S.dep" >"$S.out1" 2>&1
+is "disk full: the run stops with an error" "$?" 1
+contains "disk full: says so" "$S.out1" "No space left on device"
+is "disk full: no receipt written, torn or not" "$(find "$S" -name '*.receipt' | wc -l | tr -d ' ')" 0
+is "disk full: no temporary file left" "$(ls -A "$S/.chorusgw/tmp" | wc -l | tr -d ' ')" 0
+timeout 60 "$SPOOLDRV" "$S" run --deposits "$S.dep" >"$S.out2" 2>&1
+is "space back: the next run finishes" "$?" 0
+is "space back: all three accepted with receipts" \
+	"$(ls "$S/accepted" | grep -c '\.xml\.receipt$')" 3
+is "space back: each deposited once" "$(sort -u "$S.dep" | wc -l | tr -d ' ')/$(wc -l <"$S.dep" | tr -d ' ')" 3/3
 done_testing
