@@ -1038,6 +1038,14 @@ spool_claim(struct spool *sp, const char *name, const struct stat *judged, const
 	dst = pjoin(work, name);
 	if (rename_noreplace(src, dst) == -1) {
 		e = errno;
+		/* Without RENAME_NOREPLACE the rename is link() + unlink(): when another
+		 * process unlinked the inbox name first, drop our extra link to its file;
+		 * if ours is the only name left, the file is ours. */
+		if (e == ENOENT && lstat(dst, &st) == 0) {
+			if (st.st_nlink == 1)
+				goto claimed;
+			unlink(dst);
+		}
 		rmdir(work);
 		free(src);
 		free(dst);
@@ -1046,6 +1054,7 @@ spool_claim(struct spool *sp, const char *name, const struct stat *judged, const
 			return SPOOL_GONE;
 		return fail(why, "claim %s/%s: %s", sp->inbox, name, strerror(e));
 	}
+claimed:
 	crashpoint("claim-rename");
 	if (lstat(dst, &st) == -1) { /* our private folder: cannot happen unless tampered */
 		fail(why, "claimed %s vanished: %s", dst, strerror(errno));
@@ -1359,9 +1368,15 @@ recover_work(struct spool *sp)
 			if (rmdir(w) == 0)
 				log_debug("removed empty work folder %s", w);
 		} else {
-			char *p = pjoin(w, name);
+			char *p = pjoin(w, name), *in = pjoin(sp->inbox, name);
 			struct doc *d = doc_new();
 			char *err = NULL;
+			struct stat ist;
+			/* a claim by link() + unlink() that crashed in between: finish it */
+			if (lstat(p, &st) == 0 && st.st_nlink > 1 && lstat(in, &ist) == 0 &&
+			    ist.st_dev == st.st_dev && ist.st_ino == st.st_ino && unlink(in) == 0)
+				fsync_dir(sp->inbox, NULL);
+			free(in);
 			memcpy(d->qid, de->d_name, strlen(de->d_name) + 1); /* qid_ok: fits */
 			doc_set(&d->original_name, name);
 			doc_set(&d->file, name);
