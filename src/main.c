@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chorus.h"
@@ -18,7 +19,10 @@
 #include "conf.h"
 #include "ev.h"
 #include "http.h"
+#include "json.h"
 #include "log.h"
+#include "receipt.h"
+#include "spool.h"
 #include "util.h"
 
 #ifndef SYSCONFDIR
@@ -63,14 +67,16 @@ static const struct command commands[] = {
     {"test-connection", cmd_test_connection, "",
      "check the PISTE token, each Chorus Pro API and the technical account",
      "Prints one line per step; on failure, the set-up step to check.\n"},
-    {"check-config", cmd_check_config, "[--keys]",
+    {"check-config", cmd_check_config, "[--keys | --init]",
      "validate the configuration and the spool, print the effective configuration",
-     "  --keys    list every configuration key with its type, default and meaning\n"},
+     "  --keys    list every configuration key with its type, default and meaning\n"
+     "  --init    create the spool's folders with safe modes (only [spool] dir is needed)\n"},
     {"transform", cmd_transform, "FILE", "print the Chorus Pro XML made from FILE", ""},
     {"validate", cmd_validate, "FILE",
      "print the pre-flight verdict for FILE (exit 0 only if it can be sent)", ""},
-    {"queue", cmd_queue, "[--json]", "list documents by state",
-     "  --json    one JSON object per line\n"},
+    {"queue", cmd_queue, "[--json] [--all]", "list documents by state",
+     "  --json    one JSON object per line\n"
+     "  --all     also the accepted and rejected documents\n"},
     {"retry", cmd_retry, "[--force] ID...|-", "retry documents now (ids, or - for stdin)",
      "  --force   deposit again even if the duplicate index says it was sent\n"},
     {"hold", cmd_hold, "ID...|-", "stop deposit attempts for documents", ""},
@@ -518,11 +524,20 @@ out:
 	return t.failed ? EXIT_SETUP : EXIT_OK;
 }
 
+static void
+spool_cfg_of(const struct conf *c, struct spool_cfg *out)
+{
+	out->file_mode = (mode_t)c->file_mode;
+	out->json_receipts = c->json_receipts;
+	out->max_size = c->max_size;
+}
+
 static int
 cmd_check_config(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option extra[] = {{"keys", no_argument, NULL, 'k'}, {0}};
-	char seen[8];
+	static const struct option extra[] = {
+	    {"keys", no_argument, NULL, 'k'}, {"init", no_argument, NULL, 'i'}, {0}};
+	char seen[8], *why = NULL;
 	struct conf *c;
 	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
 	if (no_operands(ctx, argc, first))
@@ -531,13 +546,54 @@ cmd_check_config(const struct cmd_ctx *ctx, int argc, char **argv)
 		conf_print_keys(stdout);
 		return EXIT_OK;
 	}
+	if (strchr(seen, 'i')) {
+		c = cmd_load_conf(ctx, CONF_NEED_SPOOL, 0);
+		if (c == NULL)
+			return EXIT_CONFIG;
+		if (spool_init(c->spool_dir, &why) == -1) {
+			fprintf(stderr, "chorusgw: spool: %s\n", why);
+			free(why);
+			conf_free(c);
+			return EXIT_CONFIG;
+		}
+		fprintf(stderr, "chorusgw: spool %s is ready\n", c->spool_dir);
+		conf_free(c);
+		return EXIT_OK;
+	}
 	c = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
 	if (c == NULL)
 		return EXIT_CONFIG;
 	conf_print(c, stdout);
+	if (c->spool_dir && spool_check(c->spool_dir, &why) == -1) {
+		fprintf(stderr, "chorusgw: spool: %s\n", why);
+		free(why);
+		conf_free(c);
+		return EXIT_CONFIG;
+	}
 	conf_free(c);
 	fprintf(stderr, "chorusgw: %s: configuration OK\n", ctx->conf_path);
 	return EXIT_OK;
+}
+
+/* Open the spool for an operator command; NULL after printing why. */
+static struct spool *
+open_spool_admin(const struct cmd_ctx *ctx, struct conf **cp)
+{
+	struct spool_cfg scfg;
+	struct spool *sp;
+	char *why = NULL;
+	*cp = cmd_load_conf(ctx, CONF_NEED_SPOOL, 0);
+	if (*cp == NULL)
+		return NULL;
+	spool_cfg_of(*cp, &scfg);
+	sp = spool_open((*cp)->spool_dir, &scfg, SPOOL_ADMIN, &why);
+	if (sp == NULL) {
+		fprintf(stderr, "chorusgw: %s: spool: %s\n", ctx->name, why);
+		free(why);
+		conf_free(*cp);
+		*cp = NULL;
+	}
+	return sp;
 }
 
 static int
@@ -571,15 +627,156 @@ cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 	return not_yet(ctx, "pre-flight validation is not built yet");
 }
 
+/* "45s", "12m", "3h", "2d" */
+static void
+fmt_age(char *out, size_t n, time_t since)
+{
+	long long a = since ? (long long)(time(NULL) - since) : 0;
+	if (a < 0)
+		a = 0;
+	if (a < 120)
+		snprintf(out, n, "%llds", a);
+	else if (a < 2 * 3600)
+		snprintf(out, n, "%lldm", a / 60);
+	else if (a < 2 * 86400)
+		snprintf(out, n, "%lldh", a / 3600);
+	else
+		snprintf(out, n, "%lldd", a / 86400);
+}
+
+struct qline {
+	char qid[QID_MAX];
+	char *text;
+};
+
+static int
+qline_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct qline *)a)->qid, ((const struct qline *)b)->qid);
+}
+
+static char *
+queue_json(const struct doc *d)
+{
+	struct json *o = json_new_object();
+	char ts[32] = "", *s;
+	json_set_str(o, "queue_id", d->qid);
+	json_set_str(o, "state", doc_state_name(d->state));
+	json_set_str(o, "folder", spool_folder_name(d->folder));
+	if (d->received)
+		fmt_time_utc(ts, sizeof(ts), d->received);
+	json_set_str(o, "received", ts);
+	json_set_int(o, "age_seconds", d->received ? (int64_t)(time(NULL) - d->received) : 0);
+	json_set_str(o, "original_name", d->original_name ? d->original_name : "");
+	json_set_str(o, "file", d->file ? d->file : "");
+	json_set_str(o, "supplier_siret", d->supplier_siret ? d->supplier_siret : "");
+	json_set_str(o, "invoice_number", d->invoice_number ? d->invoice_number : "");
+	json_set_bool(o, "held", d->held);
+	json_set_bool(o, "action_required", d->action_required);
+	json_set_str(o, "action", d->action ? d->action : "");
+	json_set_bool(o, "force", d->force);
+	json_set_str(o, "duplicate_of", d->duplicate_of ? d->duplicate_of : "");
+	json_set_int(o, "attempts", d->attempts);
+	json_set_str(o, "last_reason", doc_last_reason(d) ? doc_last_reason(d) : "");
+	s = json_dump(o, 0);
+	json_free(o);
+	return s;
+}
+
+static char *
+queue_text(const struct doc *d)
+{
+	struct buf b;
+	char age[32], *file = receipt_escape(d->file ? d->file : ""),
+	              *num = receipt_escape(d->invoice_number ? d->invoice_number : "-");
+	const char *last = doc_last_reason(d);
+	buf_init(&b);
+	fmt_age(age, sizeof(age), d->received);
+	buf_printf(&b, "%-20s %-11s %5s  %-20s %s\n", d->qid, doc_state_name(d->state), age, num,
+	           file);
+	if (d->held)
+		buf_printf(&b, "%20s held: no deposit attempt until `chorusgw release %s`\n", "",
+		           d->qid);
+	if (d->action_required)
+		buf_printf(&b, "%20s action required: %s\n", "",
+		           d->action ? d->action : "see receipt");
+	if (d->duplicate_of)
+		buf_printf(&b, "%20s duplicate of %s\n", "", d->duplicate_of);
+	if (last) {
+		char *e = receipt_escape(last);
+		buf_printf(&b, "%20s %s\n", "", e);
+		free(e);
+	}
+	free(file);
+	free(num);
+	return buf_steal(&b);
+}
+
 static int
 cmd_queue(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option extra[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	char seen[8];
+	static const struct option extra[] = {
+	    {"json", no_argument, NULL, 'j'}, {"all", no_argument, NULL, 'a'}, {0}};
+	char seen[8], *why = NULL;
+	struct conf *c;
+	struct spool *sp;
+	struct spool_iter *it;
+	struct doc *d;
+	struct qline *lines[DOC_NSTATES] = {0};
+	size_t n[DOC_NSTATES] = {0}, total = 0, i;
+	int json, r, s;
 	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
 	if (no_operands(ctx, argc, first))
 		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	json = strchr(seen, 'j') != NULL;
+	sp = open_spool_admin(ctx, &c);
+	if (sp == NULL)
+		return c ? EXIT_RUNTIME : EXIT_CONFIG;
+	it = spool_iter_open(sp, SPOOL_ITER_ACTIVE | (strchr(seen, 'a') ? SPOOL_ITER_FINAL : 0),
+	                     &why);
+	while (it && (r = spool_iter_next(it, &d, &why)) == 1) {
+		s = d->state;
+		lines[s] = xreallocarray(lines[s], n[s] + 1, sizeof(struct qline));
+		memcpy(lines[s][n[s]].qid, d->qid, sizeof(d->qid));
+		lines[s][n[s]].text = json ? queue_json(d) : queue_text(d);
+		n[s]++;
+		total++;
+		doc_free(d);
+	}
+	spool_iter_close(it);
+	if (it == NULL || r == -1) {
+		fprintf(stderr, "chorusgw: queue: %s\n", why);
+		free(why);
+	}
+	if (!json && total)
+		printf("%-20s %-11s %5s  %-20s %s\n", "QUEUE ID", "STATE", "AGE", "INVOICE",
+		       "FILE");
+	for (s = 0; s < DOC_NSTATES; s++) {
+		if (n[s] > 1)
+			qsort(lines[s], n[s], sizeof(struct qline), qline_cmp);
+		for (i = 0; i < n[s]; i++) {
+			if (json)
+				printf("%s\n", lines[s][i].text);
+			else
+				fputs(lines[s][i].text, stdout);
+			free(lines[s][i].text);
+		}
+		free(lines[s]);
+	}
+	if (!json) {
+		if (total == 0)
+			printf("No documents%s.\n", strchr(seen, 'a') ? "" : " in progress");
+		else {
+			printf("-- %zu document%s:", total, total == 1 ? "" : "s");
+			for (s = 0; s < DOC_NSTATES; s++)
+				if (n[s])
+					printf(" %zu %s", n[s], doc_state_name((enum doc_state)s));
+			printf("\n");
+		}
+	}
+	spool_close(sp);
+	conf_free(c);
+	return it == NULL || r == -1 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 static int
@@ -595,14 +792,59 @@ ids_operands(const struct cmd_ctx *ctx, int argc, int first)
 }
 
 static int
+request_one(const struct cmd_ctx *ctx, struct spool *sp, const char *qid, enum spool_req req)
+{
+	char *why = NULL;
+	int queued = 0;
+	if (spool_request(sp, qid, req, &queued, &why) == -1) {
+		fprintf(stderr, "chorusgw: %s: %s\n", ctx->name, why);
+		free(why);
+		return -1;
+	}
+	if (queued)
+		printf("%s: %s requested; the process that owns it applies it\n", qid,
+		       spool_req_name(req));
+	else
+		printf("%s: %s done\n", qid, spool_req_name(req));
+	return 0;
+}
+
+/* retry / hold / release: ids as operands, or "-" for one per line on stdin. */
+static int
+run_requests(const struct cmd_ctx *ctx, int argc, char **argv, int first, enum spool_req req)
+{
+	struct conf *c;
+	struct spool *sp;
+	int i, failed = 0;
+	if (ids_operands(ctx, argc, first))
+		return EXIT_USAGE;
+	sp = open_spool_admin(ctx, &c);
+	if (sp == NULL)
+		return c ? EXIT_RUNTIME : EXIT_CONFIG;
+	for (i = first; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			char line[256];
+			while (fgets(line, sizeof(line), stdin) != NULL) {
+				char *id = str_trim(line);
+				if (*id && request_one(ctx, sp, id, req) == -1)
+					failed++;
+			}
+		} else if (request_one(ctx, sp, argv[i], req) == -1)
+			failed++;
+	}
+	spool_close(sp);
+	conf_free(c);
+	return failed ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int
 cmd_retry(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option extra[] = {{"force", no_argument, NULL, 'f'}, {0}};
 	char seen[8];
 	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
-	if (ids_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	return run_requests(ctx, argc, argv, first,
+	                    strchr(seen, 'f') ? REQ_RETRY_FORCE : REQ_RETRY);
 }
 
 static int
@@ -610,9 +852,7 @@ cmd_hold(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (ids_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	return run_requests(ctx, argc, argv, first, REQ_HOLD);
 }
 
 static int
@@ -620,9 +860,7 @@ cmd_release(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (ids_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	return run_requests(ctx, argc, argv, first, REQ_RELEASE);
 }
 
 static int
