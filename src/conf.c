@@ -102,9 +102,9 @@ static const struct conf_key keys[] = {
       "Spool root holding inbox/, outbox/, accepted/, rejected/ and the internal "
       ".chorusgw/ folder, all on one filesystem."),
     G("spool", "settle", CK_DURATION, settle_ms, "5s", 0, HOUR, NULL, 0,
-      "A file written in place is taken once its size and modification time have not "
-      "changed for this long, measured against the current time. Files renamed into "
-      "inbox/ are taken at once."),
+      "A file written in place is taken once it has not changed (size, mtime, ctime) "
+      "for this long, measured against the current time. Files renamed into inbox/ are "
+      "taken at once."),
     G("spool", "rescan", CK_DURATION, rescan_ms, "30s", SEC, DAY, NULL, 0,
       "Interval of the full rescan of inbox/, which finds files that raised no inotify "
       "event (writers on another machine over SMB or NFS)."),

@@ -65,6 +65,20 @@ log_secret(const char *s)
 	secrets[nsecrets++] = xstrdup(s);
 }
 
+void
+log_secret_forget(const char *s)
+{
+	size_t i;
+	if (s == NULL)
+		return;
+	for (i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], s) == 0) {
+			free(secrets[i]);
+			secrets[i] = secrets[--nsecrets];
+			return;
+		}
+}
+
 char *
 log_redact(const char *in)
 {

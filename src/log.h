@@ -21,6 +21,8 @@ enum log_level log_get_level(void);
  * would mask ordinary words).
  */
 void log_secret(const char *);
+/* Stop redacting a secret that is no longer used (a replaced access token). */
+void log_secret_forget(const char *);
 /* Apply the redaction to an arbitrary string (caller frees the result). */
 char *log_redact(const char *);
 

@@ -11,11 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "chorus.h"
 #include "cmd.h"
 #include "conf.h"
+#include "ev.h"
+#include "http.h"
+#include "json.h"
 #include "log.h"
+#include "receipt.h"
+#include "spool.h"
 #include "util.h"
 
 #ifndef SYSCONFDIR
@@ -60,14 +67,16 @@ static const struct command commands[] = {
     {"test-connection", cmd_test_connection, "",
      "check the PISTE token, each Chorus Pro API and the technical account",
      "Prints one line per step; on failure, the set-up step to check.\n"},
-    {"check-config", cmd_check_config, "[--keys]",
+    {"check-config", cmd_check_config, "[--keys | --init]",
      "validate the configuration and the spool, print the effective configuration",
-     "  --keys    list every configuration key with its type, default and meaning\n"},
+     "  --keys    list every configuration key with its type, default and meaning\n"
+     "  --init    create the spool's folders with safe modes (only [spool] dir is needed)\n"},
     {"transform", cmd_transform, "FILE", "print the Chorus Pro XML made from FILE", ""},
     {"validate", cmd_validate, "FILE",
      "print the pre-flight verdict for FILE (exit 0 only if it can be sent)", ""},
-    {"queue", cmd_queue, "[--json]", "list documents by state",
-     "  --json    one JSON object per line\n"},
+    {"queue", cmd_queue, "[--json] [--all]", "list documents by state",
+     "  --json    one JSON object per line\n"
+     "  --all     also the accepted and rejected documents\n"},
     {"retry", cmd_retry, "[--force] ID...|-", "retry documents now (ids, or - for stdin)",
      "  --force   deposit again even if the duplicate index says it was sent\n"},
     {"hold", cmd_hold, "ID...|-", "stop deposit attempts for documents", ""},
@@ -230,21 +239,305 @@ cmd_reconcile(const struct cmd_ctx *ctx, int argc, char **argv)
 	return not_yet(ctx, "status reconciliation is not built yet");
 }
 
+/* ---- test-connection: one line per step, the set-up step to check on failure ---- */
+
+struct tc {
+	struct chorus *ch;
+	int steps, failed, token_ok;
+	char *last_setup; /* the last "->" line printed */
+};
+
+struct tc_wait {
+	int done;
+	struct chorus_reply *p;
+};
+
+static void
+tc_done(struct chorus_reply *p, void *arg)
+{
+	struct tc_wait *w = arg;
+	w->p = p;
+	w->done = 1;
+}
+
+/* Wait for the operation started with `w` as its argument; NULL if the loop failed. */
+static struct chorus_reply *
+tc_wait(struct tc_wait *w)
+{
+	char *why = NULL;
+	if (http_run_until(&w->done, &why) == -1) {
+		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
+		free(why);
+		return NULL;
+	}
+	return w->p;
+}
+
+/* Print a step's line; on failure the reason and what to check. 1 if it passed. */
+static int
+tc_line(struct tc *t, const char *step, const struct chorus_reply *p, const char *detail)
+{
+	t->steps++;
+	if (p == NULL) {
+		t->failed++;
+		printf("FAIL  %-12s %7s  the event loop failed\n", step, "");
+		return 0;
+	}
+	if (p->r.cls == CHORUS_OK) {
+		printf("ok    %-12s %5llums  %s\n", step, (unsigned long long)p->r.elapsed_ms,
+		       detail ? detail : "");
+		return 1;
+	}
+	t->failed++;
+	printf("FAIL  %-12s %5llums  %s\n", step, (unsigned long long)p->r.elapsed_ms,
+	       p->r.reason ? p->r.reason : chorus_class_name(p->r.cls));
+	if (p->r.setup && t->last_setup && strcmp(p->r.setup, t->last_setup) == 0)
+		printf("      -> the same as above\n");
+	else if (p->r.setup) {
+		printf("      -> %s\n", p->r.setup);
+		free(t->last_setup);
+		t->last_setup = xstrdup(p->r.setup);
+	}
+	return 0;
+}
+
+static void
+tc_skip(struct tc *t, const char *step, const char *why)
+{
+	t->steps++;
+	t->failed++;
+	printf("skip  %-12s %7s  %s\n", step, "", why);
+}
+
+static int
+is_sandbox(const char *url)
+{
+	return strstr(url, "sandbox") != NULL;
+}
+
+static int
+is_piste(const char *url)
+{
+	return strstr(url, ".piste.gouv.fr") != NULL ||
+	       strstr(url, ".aife.economie.gouv.fr") != NULL;
+}
+
 static int
 cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char seen[4];
+	char seen[4], *why = NULL, *detail;
+	struct conf *c;
+	struct tc t;
+	struct tc_wait w;
+	struct chorus_reply *p;
+	const char *siret = NULL, *login;
+	size_t i;
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
 	if (no_operands(ctx, argc, first))
 		return EXIT_USAGE;
-	return not_yet(ctx, "the Chorus Pro client is not built yet");
+	c = cmd_load_conf(ctx, CONF_NEED_CHORUS | CONF_OPTIONAL, 0);
+	if (c == NULL)
+		return EXIT_CONFIG;
+	memset(&t, 0, sizeof(t));
+	if (ev_init(&why) == -1 || (t.ch = chorus_new(c, NULL, &why)) == NULL) {
+		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
+		free(why);
+		conf_free(c);
+		return EXIT_RUNTIME;
+	}
+	login = chorus_account_login(t.ch, NULL);
+	printf("chorusgw test-connection: %s mode\n  token %s\n  API   %s\n",
+	       c->mode == MODE_PRODUCTION ? "production" : "qualification", c->token_url,
+	       c->api_url);
+	if (!is_piste(c->token_url) || !is_piste(c->api_url))
+		; /* another address (a proxy, a test server): nothing to compare */
+	else if (is_sandbox(c->token_url) != is_sandbox(c->api_url))
+		printf("note: token_url and api_url are not of the same PISTE environment (one is "
+		       "the sandbox); a token of one is refused by the other\n");
+	else if (is_sandbox(c->api_url) == (c->mode == MODE_PRODUCTION))
+		printf("note: [chorus] mode = %s but the URLs are those of the %s\n",
+		       c->mode == MODE_PRODUCTION ? "production" : "qualification",
+		       is_sandbox(c->api_url) ? "sandbox (qualification)" : "production");
+
+	/* 1. the token: nothing else can work without it */
+	memset(&w, 0, sizeof(w));
+	chorus_token(t.ch, tc_done, &w);
+	p = tc_wait(&w);
+	detail = p ? xasprintf("PISTE application %s: token valid %llds", c->client_id,
+	                       (long long)p->token_expires_in_s)
+	           : NULL;
+	t.token_ok = tc_line(&t, "PISTE token", p, detail);
+	free(detail);
+	chorus_reply_free(p);
+
+	if (!t.token_ok) {
+		tc_skip(&t, "health-check", "needs a PISTE token");
+		tc_skip(&t, "Factures", "needs a PISTE token");
+		tc_skip(&t, "Transverses", "needs a PISTE token");
+		tc_skip(&t, "Structures", "needs a PISTE token");
+		goto out;
+	}
+
+	/* 2. health-check */
+	memset(&w, 0, sizeof(w));
+	chorus_health(t.ch, NULL, tc_done, &w);
+	p = tc_wait(&w);
+	tc_line(&t, "health-check", p, "GET /cpro/transverses/v1/health-check: Chorus Pro answers");
+	chorus_reply_free(p);
+
+	/* 3. Factures: the cheapest search, one result at most */
+	{
+		struct chorus_search_req q;
+		memset(&q, 0, sizeof(q));
+		q.max_results = 1;
+		memset(&w, 0, sizeof(w));
+		chorus_search(t.ch, &q, tc_done, &w);
+		p = tc_wait(&w);
+		detail = p ? xasprintf("rechercher/fournisseur: %lld invoice(s) visible to %s",
+		                       (long long)p->invoices.total, login)
+		           : NULL;
+		tc_line(&t, "Factures", p, detail);
+		free(detail);
+		chorus_reply_free(p);
+	}
+
+	/* 4. Transverses: which structures the technical account acts for */
+	memset(&w, 0, sizeof(w));
+	chorus_own_structures(t.ch, NULL, tc_done, &w);
+	p = tc_wait(&w);
+	if (p && p->r.cls == CHORUS_OK) {
+		struct buf b;
+		buf_init(&b);
+		buf_printf(&b, "recuperer/structures/actives/fournisseur: %s acts for", login);
+		for (i = 0; i < p->own.n && i < 8; i++)
+			buf_printf(&b, "%s %s", i ? "," : "",
+			           p->own.v[i].siret ? p->own.v[i].siret : "?");
+		if (p->own.n > 8)
+			buf_printf(&b, " and %zu more", p->own.n - 8);
+		if (p->own.n == 0)
+			buf_adds(&b, " no active structure");
+		tc_line(&t, "Transverses", p, b.p);
+		buf_free(&b);
+		for (i = 0; i < c->nsuppliers; i++) {
+			size_t j;
+			int found = 0;
+			if (c->suppliers[i].tech_login)
+				continue; /* its own account, checked below */
+			for (j = 0; j < p->own.n; j++)
+				if (p->own.v[j].siret &&
+				    strcmp(p->own.v[j].siret, c->suppliers[i].siret) == 0)
+					found = 1;
+			if (!found)
+				printf("note: [supplier.%s] is not among the structures of %s: its "
+				       "deposits "
+				       "will be refused; attach the account to it in Chorus Pro, "
+				       "or give the "
+				       "section its own tech_login\n",
+				       c->suppliers[i].siret, login);
+		}
+	} else
+		tc_line(&t, "Transverses", p, NULL);
+
+	/* 5. Structures: the supplier's own structure (also shows when the technical
+	 * account's password expires) */
+	for (i = 0; i < c->nsuppliers && siret == NULL; i++)
+		if (c->suppliers[i].tech_login == NULL) /* one the [chorus] account acts for */
+			siret = c->suppliers[i].siret;
+	if (siret == NULL && p && p->own.n > 0 && p->own.v[0].siret)
+		siret = p->own.v[0].siret;
+	if (siret) {
+		struct tc_wait w2;
+		struct chorus_reply *s;
+		memset(&w2, 0, sizeof(w2));
+		chorus_structure(t.ch, siret, 1, tc_done, &w2);
+		s = tc_wait(&w2);
+		if (s && s->r.cls == CHORUS_OK) {
+			struct buf b;
+			buf_init(&b);
+			if (s->structure.found)
+				buf_printf(&b, "rechercher SIRET %s: %s (%s)", siret,
+				           s->structure.name ? s->structure.name : "?",
+				           s->structure.status ? s->structure.status : "?");
+			else
+				buf_printf(&b,
+				           "rechercher SIRET %s: no such structure in Chorus Pro",
+				           siret);
+			if (s->structure.password_expiry) {
+				time_t exp;
+				char day[11];
+				snprintf(day, sizeof(day), "%s", s->structure.password_expiry);
+				buf_printf(&b, "; technical account password expires %s", day);
+				if (strlen(day) == 10) {
+					char *iso = xasprintf("%sT00:00:00Z", day);
+					if (parse_time_utc(iso, &exp) == 0 &&
+					    exp - time(NULL) < 30 * 86400)
+						buf_adds(
+						    &b,
+						    " (SOON: change it in Chorus Pro and in the "
+						    "configuration)");
+					free(iso);
+				}
+			}
+			tc_line(&t, "Structures", s, b.p);
+			buf_free(&b);
+		} else
+			tc_line(&t, "Structures", s, NULL);
+		chorus_reply_free(s);
+	} else
+		tc_skip(
+		    &t, "Structures",
+		    "no SIRET to look up: add a [supplier.SIRET] section for your establishment");
+	chorus_reply_free(p);
+
+	/* 6. every other technical account ([supplier.SIRET] tech_login) */
+	for (i = 0; i < c->nsuppliers; i++) {
+		const struct conf_supplier *s = &c->suppliers[i];
+		char *step;
+		size_t j;
+		int found = 0;
+		if (s->tech_login == NULL)
+			continue;
+		memset(&w, 0, sizeof(w));
+		chorus_own_structures(t.ch, s->siret, tc_done, &w);
+		p = tc_wait(&w);
+		step = xstrdup("account");
+		for (j = 0; p && j < p->own.n; j++)
+			if (p->own.v[j].siret && strcmp(p->own.v[j].siret, s->siret) == 0)
+				found = 1;
+		detail = xasprintf("[supplier.%s] %s acts for %s%s", s->siret, s->tech_login,
+		                   s->siret, found ? "" : "? it is not among its structures");
+		tc_line(&t, step, p, detail);
+		free(detail);
+		free(step);
+		chorus_reply_free(p);
+	}
+
+out:
+	if (t.failed == 0)
+		printf("all %d checks passed\n", t.steps);
+	else
+		printf("%d of %d checks failed; fix the first one first\n", t.failed, t.steps);
+	free(t.last_setup);
+	chorus_free(t.ch);
+	ev_fini();
+	conf_free(c);
+	return t.failed ? EXIT_SETUP : EXIT_OK;
+}
+
+static void
+spool_cfg_of(const struct conf *c, struct spool_cfg *out)
+{
+	out->file_mode = (mode_t)c->file_mode;
+	out->json_receipts = c->json_receipts;
+	out->max_size = c->max_size;
 }
 
 static int
 cmd_check_config(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option extra[] = {{"keys", no_argument, NULL, 'k'}, {0}};
-	char seen[8];
+	static const struct option extra[] = {
+	    {"keys", no_argument, NULL, 'k'}, {"init", no_argument, NULL, 'i'}, {0}};
+	char seen[8], *why = NULL;
 	struct conf *c;
 	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
 	if (no_operands(ctx, argc, first))
@@ -253,13 +546,54 @@ cmd_check_config(const struct cmd_ctx *ctx, int argc, char **argv)
 		conf_print_keys(stdout);
 		return EXIT_OK;
 	}
+	if (strchr(seen, 'i')) {
+		c = cmd_load_conf(ctx, CONF_NEED_SPOOL, 0);
+		if (c == NULL)
+			return EXIT_CONFIG;
+		if (spool_init(c->spool_dir, &why) == -1) {
+			fprintf(stderr, "chorusgw: spool: %s\n", why);
+			free(why);
+			conf_free(c);
+			return EXIT_CONFIG;
+		}
+		fprintf(stderr, "chorusgw: spool %s is ready\n", c->spool_dir);
+		conf_free(c);
+		return EXIT_OK;
+	}
 	c = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
 	if (c == NULL)
 		return EXIT_CONFIG;
 	conf_print(c, stdout);
+	if (c->spool_dir && spool_check(c->spool_dir, &why) == -1) {
+		fprintf(stderr, "chorusgw: spool: %s\n", why);
+		free(why);
+		conf_free(c);
+		return EXIT_CONFIG;
+	}
 	conf_free(c);
 	fprintf(stderr, "chorusgw: %s: configuration OK\n", ctx->conf_path);
 	return EXIT_OK;
+}
+
+/* Open the spool for an operator command; NULL after printing why. */
+static struct spool *
+open_spool_admin(const struct cmd_ctx *ctx, struct conf **cp)
+{
+	struct spool_cfg scfg;
+	struct spool *sp;
+	char *why = NULL;
+	*cp = cmd_load_conf(ctx, CONF_NEED_SPOOL, 0);
+	if (*cp == NULL)
+		return NULL;
+	spool_cfg_of(*cp, &scfg);
+	sp = spool_open((*cp)->spool_dir, &scfg, SPOOL_ADMIN, &why);
+	if (sp == NULL) {
+		fprintf(stderr, "chorusgw: %s: spool: %s\n", ctx->name, why);
+		free(why);
+		conf_free(*cp);
+		*cp = NULL;
+	}
+	return sp;
 }
 
 static int
@@ -293,15 +627,156 @@ cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 	return not_yet(ctx, "pre-flight validation is not built yet");
 }
 
+/* "45s", "12m", "3h", "2d" */
+static void
+fmt_age(char *out, size_t n, time_t since)
+{
+	long long a = since ? (long long)(time(NULL) - since) : 0;
+	if (a < 0)
+		a = 0;
+	if (a < 120)
+		snprintf(out, n, "%llds", a);
+	else if (a < 2 * 3600)
+		snprintf(out, n, "%lldm", a / 60);
+	else if (a < 2 * 86400)
+		snprintf(out, n, "%lldh", a / 3600);
+	else
+		snprintf(out, n, "%lldd", a / 86400);
+}
+
+struct qline {
+	char qid[QID_MAX];
+	char *text;
+};
+
+static int
+qline_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct qline *)a)->qid, ((const struct qline *)b)->qid);
+}
+
+static char *
+queue_json(const struct doc *d)
+{
+	struct json *o = json_new_object();
+	char ts[32] = "", *s;
+	json_set_str(o, "queue_id", d->qid);
+	json_set_str(o, "state", doc_state_name(d->state));
+	json_set_str(o, "folder", spool_folder_name(d->folder));
+	if (d->received)
+		fmt_time_utc(ts, sizeof(ts), d->received);
+	json_set_str(o, "received", ts);
+	json_set_int(o, "age_seconds", d->received ? (int64_t)(time(NULL) - d->received) : 0);
+	json_set_str(o, "original_name", d->original_name ? d->original_name : "");
+	json_set_str(o, "file", d->file ? d->file : "");
+	json_set_str(o, "supplier_siret", d->supplier_siret ? d->supplier_siret : "");
+	json_set_str(o, "invoice_number", d->invoice_number ? d->invoice_number : "");
+	json_set_bool(o, "held", d->held);
+	json_set_bool(o, "action_required", d->action_required);
+	json_set_str(o, "action", d->action ? d->action : "");
+	json_set_bool(o, "force", d->force);
+	json_set_str(o, "duplicate_of", d->duplicate_of ? d->duplicate_of : "");
+	json_set_int(o, "attempts", d->attempts);
+	json_set_str(o, "last_reason", doc_last_reason(d) ? doc_last_reason(d) : "");
+	s = json_dump(o, 0);
+	json_free(o);
+	return s;
+}
+
+static char *
+queue_text(const struct doc *d)
+{
+	struct buf b;
+	char age[32], *file = receipt_escape(d->file ? d->file : ""),
+	              *num = receipt_escape(d->invoice_number ? d->invoice_number : "-");
+	const char *last = doc_last_reason(d);
+	buf_init(&b);
+	fmt_age(age, sizeof(age), d->received);
+	buf_printf(&b, "%-20s %-11s %5s  %-20s %s\n", d->qid, doc_state_name(d->state), age, num,
+	           file);
+	if (d->held)
+		buf_printf(&b, "%20s held: no deposit attempt until `chorusgw release %s`\n", "",
+		           d->qid);
+	if (d->action_required)
+		buf_printf(&b, "%20s action required: %s\n", "",
+		           d->action ? d->action : "see receipt");
+	if (d->duplicate_of)
+		buf_printf(&b, "%20s duplicate of %s\n", "", d->duplicate_of);
+	if (last) {
+		char *e = receipt_escape(last);
+		buf_printf(&b, "%20s %s\n", "", e);
+		free(e);
+	}
+	free(file);
+	free(num);
+	return buf_steal(&b);
+}
+
 static int
 cmd_queue(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option extra[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	char seen[8];
+	static const struct option extra[] = {
+	    {"json", no_argument, NULL, 'j'}, {"all", no_argument, NULL, 'a'}, {0}};
+	char seen[8], *why = NULL;
+	struct conf *c;
+	struct spool *sp;
+	struct spool_iter *it;
+	struct doc *d;
+	struct qline *lines[DOC_NSTATES] = {0};
+	size_t n[DOC_NSTATES] = {0}, total = 0, i;
+	int json, r, s;
 	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
 	if (no_operands(ctx, argc, first))
 		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	json = strchr(seen, 'j') != NULL;
+	sp = open_spool_admin(ctx, &c);
+	if (sp == NULL)
+		return c ? EXIT_RUNTIME : EXIT_CONFIG;
+	it = spool_iter_open(sp, SPOOL_ITER_ACTIVE | (strchr(seen, 'a') ? SPOOL_ITER_FINAL : 0),
+	                     &why);
+	while (it && (r = spool_iter_next(it, &d, &why)) == 1) {
+		s = d->state;
+		lines[s] = xreallocarray(lines[s], n[s] + 1, sizeof(struct qline));
+		memcpy(lines[s][n[s]].qid, d->qid, sizeof(d->qid));
+		lines[s][n[s]].text = json ? queue_json(d) : queue_text(d);
+		n[s]++;
+		total++;
+		doc_free(d);
+	}
+	spool_iter_close(it);
+	if (it == NULL || r == -1) {
+		fprintf(stderr, "chorusgw: queue: %s\n", why);
+		free(why);
+	}
+	if (!json && total)
+		printf("%-20s %-11s %5s  %-20s %s\n", "QUEUE ID", "STATE", "AGE", "INVOICE",
+		       "FILE");
+	for (s = 0; s < DOC_NSTATES; s++) {
+		if (n[s] > 1)
+			qsort(lines[s], n[s], sizeof(struct qline), qline_cmp);
+		for (i = 0; i < n[s]; i++) {
+			if (json)
+				printf("%s\n", lines[s][i].text);
+			else
+				fputs(lines[s][i].text, stdout);
+			free(lines[s][i].text);
+		}
+		free(lines[s]);
+	}
+	if (!json) {
+		if (total == 0)
+			printf("No documents%s.\n", strchr(seen, 'a') ? "" : " in progress");
+		else {
+			printf("-- %zu document%s:", total, total == 1 ? "" : "s");
+			for (s = 0; s < DOC_NSTATES; s++)
+				if (n[s])
+					printf(" %zu %s", n[s], doc_state_name((enum doc_state)s));
+			printf("\n");
+		}
+	}
+	spool_close(sp);
+	conf_free(c);
+	return it == NULL || r == -1 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 static int
@@ -317,14 +792,59 @@ ids_operands(const struct cmd_ctx *ctx, int argc, int first)
 }
 
 static int
+request_one(const struct cmd_ctx *ctx, struct spool *sp, const char *qid, enum spool_req req)
+{
+	char *why = NULL;
+	int queued = 0;
+	if (spool_request(sp, qid, req, &queued, &why) == -1) {
+		fprintf(stderr, "chorusgw: %s: %s\n", ctx->name, why);
+		free(why);
+		return -1;
+	}
+	if (queued)
+		printf("%s: %s requested; the process that owns it applies it\n", qid,
+		       spool_req_name(req));
+	else
+		printf("%s: %s done\n", qid, spool_req_name(req));
+	return 0;
+}
+
+/* retry / hold / release: ids as operands, or "-" for one per line on stdin. */
+static int
+run_requests(const struct cmd_ctx *ctx, int argc, char **argv, int first, enum spool_req req)
+{
+	struct conf *c;
+	struct spool *sp;
+	int i, failed = 0;
+	if (ids_operands(ctx, argc, first))
+		return EXIT_USAGE;
+	sp = open_spool_admin(ctx, &c);
+	if (sp == NULL)
+		return c ? EXIT_RUNTIME : EXIT_CONFIG;
+	for (i = first; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			char line[256];
+			while (fgets(line, sizeof(line), stdin) != NULL) {
+				char *id = str_trim(line);
+				if (*id && request_one(ctx, sp, id, req) == -1)
+					failed++;
+			}
+		} else if (request_one(ctx, sp, argv[i], req) == -1)
+			failed++;
+	}
+	spool_close(sp);
+	conf_free(c);
+	return failed ? EXIT_RUNTIME : EXIT_OK;
+}
+
+static int
 cmd_retry(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option extra[] = {{"force", no_argument, NULL, 'f'}, {0}};
 	char seen[8];
 	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
-	if (ids_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	return run_requests(ctx, argc, argv, first,
+	                    strchr(seen, 'f') ? REQ_RETRY_FORCE : REQ_RETRY);
 }
 
 static int
@@ -332,9 +852,7 @@ cmd_hold(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (ids_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	return run_requests(ctx, argc, argv, first, REQ_HOLD);
 }
 
 static int
@@ -342,9 +860,7 @@ cmd_release(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (ids_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return not_yet(ctx, "the spool engine is not built yet");
+	return run_requests(ctx, argc, argv, first, REQ_RELEASE);
 }
 
 static int

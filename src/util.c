@@ -306,6 +306,52 @@ parse_time_utc(const char *s, time_t *out)
 }
 
 int
+parse_iso8601(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (p == NULL)
+		return -1;
+	if (*p == 'T' || *p == ' ') {
+		p = strptime(p + 1, "%H:%M", &tm);
+		if (p == NULL)
+			return -1;
+		if (*p == ':') {
+			p = strptime(p + 1, "%S", &tm);
+			if (p == NULL)
+				return -1;
+		}
+		if (*p == '.' || *p == ',')
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+	}
+	if (*p == 'Z')
+		p++;
+	else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1, hh, mm = 0;
+		p++;
+		if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+			return -1;
+		hh = (p[0] - '0') * 10 + (p[1] - '0');
+		p += 2;
+		if (*p == ':')
+			p++;
+		if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
+			mm = (p[0] - '0') * 10 + (p[1] - '0');
+			p += 2;
+		}
+		off = sign * (hh * 3600L + mm * 60L);
+	}
+	if (*p != '\0')
+		return -1;
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+int
 parse_int64(const char *s, int64_t *out)
 {
 	char *end;

@@ -69,6 +69,9 @@ int64_t wall_ms(void); /* CLOCK_REALTIME in milliseconds */
 void fmt_time_utc(char *, size_t, time_t);
 /* Parse fmt_time_utc's format back; -1 if malformed. */
 int parse_time_utc(const char *, time_t *);
+/* Parse the ISO 8601 dates Chorus Pro sends: "2026-11-28", "2026-11-28T18:20:31",
+ * with optional fraction and "Z" / "+01:00" / "+0100" (no offset: UTC). -1 if not. */
+int parse_iso8601(const char *, time_t *);
 
 /* Parse a duration: "250ms", "30s", "5m", "2h", "7d", bare number = seconds. -1 on error. */
 int parse_duration_ms(const char *, int64_t *);

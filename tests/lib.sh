@@ -81,3 +81,169 @@ write_private() {
 	cat >"$1"
 	chmod 600 "$1"
 }
+
+# ---- the Chorus Pro emulator (tests/emulator/README) ----------------------------------
+
+EMU_PYTHON=${EMU_PYTHON:-/usr/bin/python3}
+# Seeded identities (tests/emulator/seed.json)
+EMU_CLIENT=chorusgw-sandbox
+EMU_SECRET=piste-sandbox-secret-4f9a
+EMU_LOGIN=TECH_1_durand@cpro.fr
+EMU_PASSWORD='Durand-Tech-2026!'
+EMU_SUPPLIER=43215678400014
+EMU_BUYER=21750019800015
+# base64("login:password"), the cpro-account header value
+EMU_CPRO=$(printf '%s:%s' "$EMU_LOGIN" "$EMU_PASSWORD" | base64 -w0)
+
+# start_emulator [EMULATOR OPTIONS...] : an emulator on an ephemeral loopback port, state
+# in $EMU_DIR, address in $EMU_URL; stopped on exit.
+start_emulator() {
+	EMU_DIR=$T/emulator
+	mkdir -p "$EMU_DIR"
+	# never through a proxy, even if the environment names one
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	"$EMU_PYTHON" "$top_srcdir/tests/emulator/chorus-emulator" --state "$EMU_DIR" --quiet \
+		"$@" 2>"$EMU_DIR/log" &
+	EMU_PID=$!
+	on_exit stop_emulator
+	_i=0
+	while [ ! -s "$EMU_DIR/port" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 400 ] || ! kill -0 "$EMU_PID" 2>/dev/null; then
+			echo "Bail out! the emulator did not start:"
+			sed 's/^/# /' "$EMU_DIR/log"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	EMU_PORT=$(cat "$EMU_DIR/port")
+	EMU_URL=https://127.0.0.1:$EMU_PORT
+}
+
+stop_emulator() {
+	if [ -n "${EMU_PID:-}" ]; then
+		kill "$EMU_PID" 2>/dev/null
+		wait "$EMU_PID" 2>/dev/null
+		EMU_PID=
+	fi
+}
+
+# emu METHOD PATH [JSON] : call an admin route, answer on stdout.
+emu() {
+	if [ "$1" = GET ]; then
+		curl -sS --cacert "$EMU_DIR/ca.pem" "$EMU_URL$2"
+	else
+		_b=${3:-}
+		[ -n "$_b" ] || _b='{}'
+		curl -sS --cacert "$EMU_DIR/ca.pem" -X "$1" -H 'Content-Type: application/json' \
+			--data "$_b" "$EMU_URL$2"
+	fi
+}
+
+# emu_conf FILE [CLIENT_ID SECRET LOGIN PASSWORD] [extra INI lines on stdin if -] :
+# a private config pointing at the emulator.
+emu_conf() {
+	_f=$1
+	write_private "$_f" <<EOC
+[spool]
+dir = $T/spool
+[chorus]
+token_url = $EMU_URL/api/oauth/token
+api_url = $EMU_URL
+ca_file = $EMU_DIR/ca.pem
+client_id = ${2:-$EMU_CLIENT}
+client_secret = ${3:-$EMU_SECRET}
+tech_login = ${4:-$EMU_LOGIN}
+tech_password = ${5:-$EMU_PASSWORD}
+connect_timeout = 2s
+timeout = 5s
+EOC
+}
+
+# jget FILE LINE KEY : a member of the JSON object on line LINE (1 = first; -1 = last)
+# of FILE; lists and objects as JSON, booleans as true/false, absent as "".
+jget() {
+	"$EMU_PYTHON" - "$@" <<'EOP'
+import json, sys
+lines = [l for l in open(sys.argv[1], encoding="utf-8") if l.startswith("{")]
+n = int(sys.argv[2])
+try:
+    v = json.loads(lines[n - 1 if n > 0 else n])
+    for k in sys.argv[3].split("."):
+        v = v[int(k)] if isinstance(v, list) else v[k]
+except (IndexError, KeyError, ValueError):
+    v = ""
+if isinstance(v, bool):
+    print("true" if v else "false")
+elif isinstance(v, (list, dict)):
+    print(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+else:
+    print(v)
+EOP
+}
+
+# ubl_invoice FILE NUMBER [SUPPLIER [BUYER [SERVICE]]] : a small UBL 2.1 invoice
+# the emulator integrates.
+ubl_invoice() {
+	cat >"$1" <<EOX
+<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+<cbc:ProfileID>A1</cbc:ProfileID>
+<cbc:ID>$2</cbc:ID>
+<cbc:IssueDate>2026-03-15</cbc:IssueDate>
+<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+${5:+<cbc:BuyerReference>$5</cbc:BuyerReference>}
+<cac:AccountingSupplierParty><cac:Party><cac:PartyIdentification><cbc:ID schemeID="0009">${3:-$EMU_SUPPLIER}</cbc:ID></cac:PartyIdentification><cac:PartyLegalEntity><cbc:RegistrationName>Fournisseur</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
+<cac:AccountingCustomerParty><cac:Party><cac:PartyIdentification><cbc:ID schemeID="0009">${4:-$EMU_BUYER}</cbc:ID></cac:PartyIdentification><cac:PartyLegalEntity><cbc:RegistrationName>Acheteur</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingCustomerParty>
+<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">20.00</cbc:TaxAmount></cac:TaxTotal>
+<cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount><cbc:TaxExclusiveAmount currencyID="EUR">100.00</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="EUR">120.00</cbc:TaxInclusiveAmount><cbc:PayableAmount currencyID="EUR">120.00</cbc:PayableAmount></cac:LegalMonetaryTotal>
+</Invoice>
+EOX
+}
+
+# drv_status NAME STATUS ERRFILE : a chorusdrv run must exit 0 (a sanitizer report, a
+# crash or a leak makes it fail); says so as a failed test.
+drv_status() {
+	if [ "$2" -ne 0 ]; then
+		not_ok "chorusdrv $1 exited $2"
+		tail -20 "$3" | sed 's/^/#   | /'
+	fi
+}
+
+# deposits_of NUMBER : how many deposits the emulator recorded with that invoice number
+# and a numeroFluxDepot (what a duplicate would add to).
+deposits_of() {
+	emu GET /_emulator/deposits | "$EMU_PYTHON" -c '
+import json, sys
+print(sum(1 for d in json.load(sys.stdin)
+          if d.get("numeroFacture") == sys.argv[1] and d.get("numeroFluxDepot")))' "$1"
+}
+
+# no_secrets DESCRIPTION FILE... : none of the test secrets, nor anything shaped like an
+# access token of the emulator (43 base64url characters), appears in the files.
+no_secrets() {
+	_d=$1
+	shift
+	_hit=""
+	for _s in "$EMU_SECRET" "$EMU_PASSWORD" "$EMU_CPRO" ${NO_SECRETS_EXTRA:-}; do
+		if grep -qF -- "$_s" "$@"; then _hit="$_hit $_s"; fi
+	done
+	if grep -qE '[A-Za-z0-9_-]{43}' "$@"; then _hit="$_hit (a token-shaped string)"; fi
+	if [ -z "$_hit" ]; then ok "$_d"; else
+		not_ok "$_d"
+		diag "found:$_hit"
+	fi
+}
+
+# fast_dir : set $FAST to a private folder on tmpfs (/dev/shm) when there is one, else
+# under $T; removed on exit. For tests that kill processes (not the machine) or make
+# thousands of files: fsync costs nothing there.
+fast_dir() {
+	FAST=$(mktemp -d /dev/shm/chorusgw-test.XXXXXX 2>/dev/null) || {
+		FAST=$T/fast
+		mkdir -p "$FAST"
+	}
+	on_exit "rm -rf '$FAST'"
+}

@@ -30,6 +30,8 @@ bad() {
 }
 
 good | write_private "$T/ok.ini"
+run_gw init -c "$T/ok.ini" check-config --init
+is "check-config --init makes the spool" "$rc" 0
 run_gw ok -c "$T/ok.ini" check-config
 is "good config: exit 0" "$rc" 0
 contains "good config: effective config printed" "$T/ok.out" "dir = $T/spool"

@@ -49,10 +49,11 @@ main(void)
 	char *why = NULL;
 
 	ok(ev_init(&why) == 0, "init");
-	ev_timer_add(30, mark, &c);
-	ev_timer_add(10, mark, &a);
-	t = ev_timer_add(15, mark, &d);
-	ev_timer_add(20, mark, &b);
+	/* gaps wide enough that a slow (sanitizer, loaded) machine cannot reorder them */
+	ev_timer_add(300, mark, &c);
+	ev_timer_add(100, mark, &a);
+	t = ev_timer_add(150, mark, &d);
+	ev_timer_add(200, mark, &b);
 	ev_timer_del(t);
 	ok(ev_run(&why) == 0, "run");
 	order[norder] = '\0';

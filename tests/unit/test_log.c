@@ -54,6 +54,11 @@ main(void)
 	red = log_redact("a hunter2-secret b hunter2-secret");
 	is_str(red, "a ******** b ********", "log_redact masks every occurrence");
 	free(red);
+	log_secret("old-token-value");
+	log_secret_forget("old-token-value");
+	red = log_redact("a old-token-value hunter2-secret");
+	is_str(red, "a old-token-value ********", "log_secret_forget drops only that secret");
+	free(red);
 
 	log_set_level(LOG_LVL_DEBUG);
 	log_debug("now visible");

@@ -82,6 +82,14 @@ test_base64_time(void)
 	fmt_time_utc(buf, sizeof(buf), 1795887631);
 	ok(parse_time_utc(buf, &t) == 0 && t == 1795887631, "time round trip (%s)", buf);
 	ok(parse_time_utc("2026-13-01T00:00:00Z", &t) == -1, "bad month refused");
+	ok(parse_iso8601("2026-11-28T18:20:31.123+01:00", &t) == 0 && t == 1795886431,
+	   "ISO 8601 with fraction and offset");
+	ok(parse_iso8601("2026-11-28T17:20:31Z", &t) == 0 && t == 1795886431, "ISO 8601 Z");
+	ok(parse_iso8601("2026-11-28T17:20:31", &t) == 0 && t == 1795886431, "no offset = UTC");
+	ok(parse_iso8601("2026-11-28", &t) == 0 && t == 1795824000, "date only");
+	ok(parse_iso8601("2026-11-28T17:20+0000", &t) == 0 && t == 1795886400, "no seconds");
+	ok(parse_iso8601("28/11/2026", &t) == -1, "French date format refused");
+	ok(parse_iso8601("2026-11-28T17:20:31Zjunk", &t) == -1, "trailing junk refused");
 }
 
 static void

@@ -1,0 +1,263 @@
+/*
+ * chorus.h - the Chorus Pro client: the PISTE token, the Chorus Pro operations the
+ * gateway uses, and the classification of every failure (DESIGN §3).
+ *
+ * Every operation is asynchronous: it returns a handle at once and later calls the
+ * callback, always from the event loop (never from inside the call that started
+ * it), with a struct chorus_reply that the callback owns (chorus_reply_free()).
+ * Every reply says, in r.cls, what the caller should do:
+ *
+ *   CHORUS_OK        the answer is in the reply
+ *   CHORUS_RETRY     Chorus Pro or the network failed; try again later (honour
+ *                    r.retry_after_ms). For a deposit with r.unknown_outcome set,
+ *                    Chorus Pro may have received it: search before depositing again.
+ *   CHORUS_SETUP     the set-up is wrong (credentials, subscriptions, CA...); r.setup
+ *                    says what to check. Retrying will not help until it is fixed.
+ *   CHORUS_DOCUMENT  Chorus Pro refused this request for what it carries (400, 413,
+ *                    codeRetour != 0): the document goes to rejected/.
+ */
+#ifndef CHORUSGW_CHORUS_H
+#define CHORUSGW_CHORUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+struct conf;
+struct json;
+
+enum chorus_class { CHORUS_OK = 0, CHORUS_RETRY, CHORUS_SETUP, CHORUS_DOCUMENT };
+
+enum chorus_op {
+	CHORUS_OP_TOKEN = 0, /* PISTE token */
+	CHORUS_OP_HEALTH,    /* GET transverses/v1/health-check */
+	CHORUS_OP_DEPOSIT,   /* factures/v1/deposer/flux */
+	CHORUS_OP_REPORT,    /* transverses/v1/consulterCRDetaille */
+	CHORUS_OP_SEARCH,    /* factures/v1/rechercher/fournisseur (every page) */
+	CHORUS_OP_HISTORY,   /* factures/v1/consulter/historique */
+	CHORUS_OP_STRUCTURE, /* structures/v1/rechercher + consulter + rechercher/services */
+	CHORUS_OP_OWN,       /* transverses/v1/recuperer/structures/actives/fournisseur */
+};
+
+/* What every reply carries. Strings are owned by the reply. */
+struct chorus_result {
+	enum chorus_class cls;
+	/* deposit only: the request may have reached Chorus Pro (timeout or connection lost
+	 * after sending, 5xx, an answer that is not understood); search before re-sending */
+	int unknown_outcome;
+	long http_status;    /* 0: no HTTP answer */
+	int has_code_retour; /* codeRetour was in the answer */
+	int64_t code_retour;
+	char *libelle;          /* Chorus Pro's libelle, or NULL */
+	char *reason;           /* one line in plain words; NULL when cls == CHORUS_OK */
+	char *setup;            /* which set-up step to check (SETUP, some RETRY); or NULL */
+	int64_t retry_after_ms; /* from Retry-After; -1 when absent */
+	char *raw;              /* the answer body, secrets removed, at most CHORUS_RAW_MAX bytes */
+	uint64_t elapsed_ms;    /* whole operation, token and pages included */
+};
+#define CHORUS_RAW_MAX 2048
+
+struct chorus_report_error {
+	int technical;          /* from listeErreurTechnique (else listeErreurDP) */
+	char *invoice;          /* numeroDP */
+	char *supplier, *buyer; /* identifiantFournisseur / identifiantDestinataire */
+	char *code, *nature;    /* codeErreur / natureErreur (technical errors) */
+	char *message;          /* libelleErreurDP / libelleErreur, as Chorus Pro wrote it */
+	char *advice;           /* what to fix, in plain words; NULL when not recognised */
+};
+
+struct chorus_invoice {
+	int64_t id;         /* identifiantFactureCPP */
+	char *number;       /* numeroFacture */
+	char *flux;         /* numeroFluxDepot */
+	char *status;       /* statut (statutFacture) */
+	char *status_date;  /* dateHeureEtatCourant */
+	char *comment;      /* commentaireEtatCourant */
+	char *type;         /* FACTURE / AVOIR / ACOMPTE */
+	char *deposit_date; /* dateDepot */
+	char *supplier;     /* codeFournisseur (SIRET) */
+	char *buyer;        /* codeDestinataire */
+	char *service;      /* codeServiceExecutant */
+};
+
+struct chorus_status_event {
+	char *status, *date, *comment;
+};
+
+struct chorus_service {
+	int64_t id;
+	char *code, *label;
+	int active;
+};
+
+struct chorus_own_structure {
+	int64_t id;
+	char *siret, *name;
+};
+
+struct chorus_reply {
+	enum chorus_op op;
+	struct chorus_result r;
+
+	/* CHORUS_OP_TOKEN */
+	int64_t token_expires_in_s;
+	/* CHORUS_OP_DEPOSIT */
+	struct {
+		char *flux;   /* numeroFluxDepot */
+		char *date;   /* dateDepot */
+		char *syntax; /* syntaxeFlux echoed */
+	} deposit;
+	/* CHORUS_OP_REPORT */
+	struct {
+		char *state;       /* etatCourantDepotFlux */
+		const char *words; /* the state in plain words (static) */
+		int final;         /* IN_INTEGRE, IN_INTEGRE_PARTIEL, IN_REJETE, IN_INCIDENTE */
+		int integrated;    /* IN_INTEGRE or IN_INTEGRE_PARTIEL */
+		char *deposit_date, *state_date, *file_name, *interface;
+		struct chorus_report_error *errors;
+		size_t nerrors;
+	} report;
+	/* CHORUS_OP_SEARCH */
+	struct {
+		struct chorus_invoice *v;
+		size_t n;
+		int64_t total; /* as Chorus Pro counted it */
+		int64_t pages_read;
+	} invoices;
+	/* CHORUS_OP_HISTORY */
+	struct {
+		char *current;
+		struct chorus_status_event *v;
+		size_t n;
+	} history;
+	/* CHORUS_OP_STRUCTURE */
+	struct {
+		int found; /* 0: Chorus Pro knows no structure with this SIRET */
+		int64_t id;
+		char *siret, *name, *status; /* status: ACTIVE / INACTIVE */
+		int service_required, engagement_required, service_or_engagement;
+		struct chorus_service *services;
+		size_t nservices;
+		/* dateExpirationMotPasseCompteTech: shown for the account's own structures */
+		char *password_expiry;
+		int from_cache;
+		int64_t fetched_ms; /* wall clock of the answer */
+	} structure;
+	/* CHORUS_OP_OWN */
+	struct {
+		struct chorus_own_structure *v;
+		size_t n;
+	} own;
+};
+
+struct chorus;
+/* An operation's handle: valid until its callback is called or chorus_cancel(). */
+struct chorus_call;
+typedef void chorus_cb(struct chorus_reply *, void *arg);
+
+/*
+ * A client for `conf` (which must outlive it); one per process, since it sets up and
+ * finally releases http.c (call ev_init() first).
+ * Structure answers are cached in `cache_dir` (NULL: no cache) for
+ * [chorus] structure_cache_ttl. Registers every secret it derives with log_secret().
+ */
+struct chorus *chorus_new(const struct conf *, const char *cache_dir, char **why);
+/* Cancel every pending operation (no callback) and release the client. Not from
+ * inside a callback of this client. */
+void chorus_free(struct chorus *);
+
+/* A token, from the cache or from PISTE (reply.token_expires_in_s). */
+struct chorus_call *chorus_token(struct chorus *, chorus_cb *, void *);
+/* GET health-check with the account of `siret` (NULL: the [chorus] account). */
+struct chorus_call *chorus_health(struct chorus *, const char *siret, chorus_cb *, void *);
+
+struct chorus_deposit_req {
+	const char *supplier_siret; /* chooses the technical account; NULL: [chorus] */
+	int syntax;                 /* SYNTAX_UBL or SYNTAX_CII (conf.h) */
+	const char *file_name;      /* nomFichier */
+	const void *data;           /* the Chorus XML */
+	size_t len;
+};
+/* deposer/flux on a new connection that is never reused. */
+struct chorus_call *chorus_deposit(struct chorus *, const struct chorus_deposit_req *, chorus_cb *,
+                                   void *);
+/* consulterCRDetaille of a deposit. */
+struct chorus_call *chorus_report(struct chorus *, const char *siret, const char *flux, chorus_cb *,
+                                  void *);
+
+struct chorus_search_req {
+	const char *supplier_siret; /* account; results of every structure of the account */
+	const char *number;         /* numeroFacture, or NULL */
+	const char *flux;           /* numeroFluxDepot, or NULL */
+	int per_page;               /* 0: 10, Chorus Pro's default */
+	int max_results;            /* 0: every page; else stop once this many are read */
+};
+/* rechercher/fournisseur, every page (oldest deposit first), duplicates removed. */
+struct chorus_call *chorus_search(struct chorus *, const struct chorus_search_req *, chorus_cb *,
+                                  void *);
+/* consulter/historique of an invoice (identifiantFactureCPP), every page. */
+struct chorus_call *chorus_history(struct chorus *, const char *siret, int64_t invoice_id,
+                                   chorus_cb *, void *);
+/* A buyer structure by SIRET: rechercher, consulter (mandatory service code /
+ * engagement), rechercher/services. From the cache when fresh unless `refresh`. */
+struct chorus_call *chorus_structure(struct chorus *, const char *buyer_siret, int refresh,
+                                     chorus_cb *, void *);
+/* The structures the technical account of `siret` may act for (Transverses). */
+struct chorus_call *chorus_own_structures(struct chorus *, const char *siret, chorus_cb *, void *);
+
+/* Forget an operation: its callback is never called. */
+void chorus_cancel(struct chorus_call *);
+void chorus_reply_free(struct chorus_reply *);
+
+/* Number of token requests sent to PISTE so far (tests, metrics). */
+int chorus_token_fetches(const struct chorus *);
+/* Login of the technical account used for `siret` (NULL: [chorus]). */
+const char *chorus_account_login(const struct chorus *, const char *siret);
+
+const char *chorus_class_name(enum chorus_class); /* "ok", "retry", "setup", "document" */
+const char *chorus_op_name(enum chorus_op);       /* "deposer/flux"... */
+
+/* ---- the pure parts, exposed for unit tests ---- */
+
+/* What classification needs to know beyond the answer. */
+struct chorus_env {
+	int production;        /* [chorus] mode */
+	const char *host;      /* host of the URL called */
+	const char *login;     /* technical account used, or NULL */
+	const char *client_id; /* PISTE application */
+	int64_t timeout_ms;
+};
+/*
+ * Classify one HTTP exchange of `op` into out (zeroed first; free its strings with
+ * chorus_result_clear()). Returns the parsed JSON answer when there is one (caller
+ * frees), else NULL. A 401 is classified SETUP: the caller refreshes the token once
+ * before it asks.
+ */
+struct json *chorus_classify(enum chorus_op, const struct http_resp *, const struct chorus_env *,
+                             struct chorus_result *out);
+void chorus_result_clear(struct chorus_result *);
+/* Plain words for a codeRetour / libelle pair; NULL when not known. */
+const char *chorus_code_words(int64_t code, const char *libelle);
+/* Plain words for a deposit state (etatCourantDepotFlux); NULL when not known. */
+const char *chorus_state_words(const char *state);
+/* What to fix for a deposit-report error message; caller frees; NULL if unknown. */
+char *chorus_error_advice(const char *message, const char *supplier, const char *buyer);
+
+/* The token cache: a token is used until `margin` before it expires, where margin is
+ * a quarter of its lifetime, at most 4 minutes. Times are monotonic milliseconds. */
+struct chorus_token {
+	char *value;
+	uint64_t use_until_ms;
+	int64_t expires_in_s;
+};
+int chorus_token_usable(const struct chorus_token *, uint64_t now);
+/* Store a new token obtained from a request sent at `sent_ms`. */
+void chorus_token_store(struct chorus_token *, const char *value, int64_t expires_in_s,
+                        uint64_t sent_ms);
+/* A request made with `used` got a 401: drop the cached token when it is still that
+ * one (another caller may already hold a newer one). 1 if dropped. */
+int chorus_token_reject(struct chorus_token *, const char *used);
+void chorus_token_clear(struct chorus_token *);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * Unit tests of chorus.c's pure parts: the classification of every kind of answer
+ * (DESIGN §3's table), the unknown-outcome rule of deposits, the plain words, and the
+ * token cache (use until shortly before expiry, drop only the token that was refused).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "chorus.h"
+#include "http.h"
+#include "json.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+
+static struct chorus_env env = {0, "api.example:443", "TECH_1_x@cpro.fr", "app-id", 60000};
+
+/* An answer: status, body, and optional headers. */
+static struct http_resp *
+answer(long status, const char *body, const char *ctype)
+{
+	struct http_resp *h = xcalloc(1, sizeof(*h));
+	buf_init(&h->body);
+	h->status = status;
+	if (body)
+		buf_adds(&h->body, body);
+	h->content_type = ctype ? xstrdup(ctype) : NULL;
+	h->maybe_sent = 1;
+	return h;
+}
+
+static struct http_resp *
+failure(enum http_fail f, int maybe_sent, const char *err)
+{
+	struct http_resp *h = answer(0, NULL, NULL);
+	h->fail = f;
+	h->maybe_sent = maybe_sent;
+	h->error = xstrdup(err);
+	return h;
+}
+
+/* Classify and keep the result in *r (caller clears); returns the class. */
+static enum chorus_class
+cls(enum chorus_op op, struct http_resp *h, struct chorus_result *r)
+{
+	struct json *j = chorus_classify(op, h, &env, r);
+	json_free(j);
+	http_resp_free(h);
+	return r->cls;
+}
+
+static const char *JSON = "application/json;charset=utf-8";
+
+int
+main(void)
+{
+	struct chorus_result r;
+	struct http_resp *h;
+	struct chorus_token t;
+	char *s;
+
+	log_init("test", LOG_TARGET_STDERR, LOG_LVL_ERR, 0);
+
+	/* ---- 2xx ---- */
+	is_int(cls(CHORUS_OP_DEPOSIT,
+	           answer(200,
+	                  "{\"codeRetour\":0,\"libelle\":\"TRA_MSG_00.000\",\"numeroFluxDepot\":"
+	                  "\"CPP1\"}",
+	                  JSON),
+	           &r),
+	       CHORUS_OK, "200 codeRetour 0: ok");
+	is_int(r.code_retour, 0, "codeRetour read");
+	ok(r.has_code_retour, "codeRetour present");
+	is_str(r.libelle, "TRA_MSG_00.000", "libelle kept");
+	ok(r.reason == NULL, "no reason when ok");
+	chorus_result_clear(&r);
+
+	is_int(cls(CHORUS_OP_DEPOSIT,
+	           answer(200, "{\"codeRetour\":20001,\"libelle\":\"GDP_MSG_11.022\"}", JSON), &r),
+	       CHORUS_DOCUMENT, "200 with codeRetour != 0 on a deposit: document");
+	ok(contains(r.reason, "larger than Chorus Pro accepts"), "20001 in plain words: %s",
+	   r.reason);
+	ok(contains(r.reason, "GDP_MSG_11.022"), "and its libelle");
+	ok(!r.unknown_outcome, "a refused deposit has a known outcome");
+	chorus_result_clear(&r);
+
+	is_int(
+	    cls(CHORUS_OP_SEARCH,
+	        answer(200,
+	               "{\"codeRetour\":20000,\"libelle\":\"TRA_MSG_00.015\",\"listeFactures\":[]}",
+	               JSON),
+	        &r),
+	    CHORUS_OK, "search without result (20000): ok, an empty list");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_STRUCTURE, answer(200, "{\"codeRetour\":20000}", JSON), &r), CHORUS_OK,
+	       "structure search without result: ok");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_REPORT, answer(200, "{\"codeRetour\":20000}", JSON), &r),
+	       CHORUS_DOCUMENT, "20000 is only 'no result' for searches");
+	chorus_result_clear(&r);
+
+	is_int(cls(CHORUS_OP_DEPOSIT,
+	           answer(200, "<html><body>Maintenance</body></html>", "text/html"), &r),
+	       CHORUS_RETRY, "non-JSON 200: retry");
+	ok(r.unknown_outcome, "non-JSON 200 to a deposit: unknown outcome");
+	ok(contains(r.reason, "not JSON") && contains(r.reason, "text/html"),
+	   "non-JSON: says so, with the type: %s", r.reason);
+	ok(contains(r.reason, "search for it before depositing again"),
+	   "unknown outcome: the reason says what to do");
+	ok(contains(r.raw, "Maintenance"), "raw answer kept");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_SEARCH, answer(200, "", NULL), &r), CHORUS_RETRY, "empty 200: retry");
+	ok(!r.unknown_outcome, "unknown outcome only concerns deposits");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_SEARCH, answer(200, "[1,2]", JSON), &r), CHORUS_RETRY,
+	       "JSON that is no object: retry");
+	chorus_result_clear(&r);
+
+	/* ---- 4xx ---- */
+	is_int(cls(CHORUS_OP_DEPOSIT,
+	           answer(400,
+	                  "{\"codeRetour\":29000,\"libelle\":\"Requête non conforme : champ "
+	                  "syntaxeFlux\"}",
+	                  JSON),
+	           &r),
+	       CHORUS_DOCUMENT, "400: document");
+	ok(contains(r.reason, "malformed") && contains(r.reason, "champ syntaxeFlux"),
+	   "400: Chorus Pro's libelle in the reason: %s", r.reason);
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, answer(413, "", NULL), &r), CHORUS_DOCUMENT, "413: document");
+	ok(contains(r.reason, "too large"), "413 in words");
+	chorus_result_clear(&r);
+
+	h = answer(401, "{\"error\":\"Unauthorized\"}", JSON);
+	h->www_authenticate = xstrdup("Bearer realm=\"PISTE\",error=\"Unauthorized\","
+	                              "error_description=\"login or password incorrects\"");
+	is_int(cls(CHORUS_OP_SEARCH, h, &r), CHORUS_SETUP, "401 (after the refresh): set-up");
+	ok(contains(r.reason, "technical account TECH_1_x@cpro.fr") &&
+	       contains(r.reason, "login or password incorrects"),
+	   "401 on the account: names it, with WWW-Authenticate's words: %s", r.reason);
+	ok(contains(r.setup, "14 months"), "401 on the account: the 14-month expiry");
+	ok(contains(r.setup, "mode = qualification"), "401 on the account: the mode");
+	chorus_result_clear(&r);
+
+	h = answer(401, "", NULL);
+	h->www_authenticate =
+	    xstrdup("Bearer realm=\"PISTE\",error=\"invalid_token\",error_description=\"Access "
+	            "token expired\"");
+	is_int(cls(CHORUS_OP_HEALTH, h, &r), CHORUS_SETUP, "401 on the token even after refresh");
+	ok(contains(r.setup, "same PISTE environment"),
+	   "token refused after refresh: qualification vs production: %s", r.setup);
+	chorus_result_clear(&r);
+
+	env.production = 1;
+	h = answer(403, "{\"error\":\"Forbidden\",\"error_description\":\"not subscribed\"}", JSON);
+	is_int(cls(CHORUS_OP_STRUCTURE, h, &r), CHORUS_SETUP, "403: set-up");
+	ok(contains(r.reason, "Structures API"), "403 names the API: %s", r.reason);
+	ok(contains(r.setup, "CGU") && contains(r.setup, "production") &&
+	       contains(r.setup, "raccordement"),
+	   "403 in production: CGU, environment, raccordement: %s", r.setup);
+	chorus_result_clear(&r);
+	env.production = 0;
+
+	is_int(cls(CHORUS_OP_TOKEN,
+	           answer(400,
+	                  "{\"error\":\"invalid_client\",\"error_description\":\"Client "
+	                  "authentication failed\"}",
+	                  JSON),
+	           &r),
+	       CHORUS_SETUP, "token 400 invalid_client: set-up");
+	ok(contains(r.reason, "invalid_client") && contains(r.setup, "client_id (app-id)") &&
+	       contains(r.setup, "client_secret"),
+	   "invalid_client: check the client id and secret: %s", r.setup);
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_SEARCH, answer(404, "", NULL), &r), CHORUS_SETUP,
+	       "404: set-up (the address), never the document");
+	ok(contains(r.setup, "api_url"), "404: check api_url");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, answer(415, "", NULL), &r), CHORUS_SETUP,
+	       "415: set-up, never the document");
+	chorus_result_clear(&r);
+
+	h = answer(429, "Quota exceeded", "text/plain");
+	h->retry_after = xstrdup("2");
+	is_int(cls(CHORUS_OP_DEPOSIT, h, &r), CHORUS_RETRY, "429: retry");
+	is_int(r.retry_after_ms, 2000, "429: Retry-After honoured");
+	ok(!r.unknown_outcome, "429 is refused before Chorus Pro sees the deposit");
+	chorus_result_clear(&r);
+
+	/* ---- 5xx ---- */
+	h = answer(503, "<html>503</html>", "text/html");
+	is_int(cls(CHORUS_OP_DEPOSIT, h, &r), CHORUS_RETRY, "503: retry");
+	ok(r.unknown_outcome, "5xx to a deposit: unknown outcome (a gateway may answer 5xx after "
+	                      "the back end took it)");
+	ok(contains(r.reason, "unavailable") && contains(r.setup, "maintenance"),
+	   "5xx: down or in maintenance");
+	is_int(r.retry_after_ms, -1, "no Retry-After: -1");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_REPORT, answer(500, "", NULL), &r), CHORUS_RETRY, "500: retry");
+	ok(!r.unknown_outcome, "not a deposit: no unknown outcome");
+	chorus_result_clear(&r);
+
+	/* ---- no answer ---- */
+	is_int(cls(CHORUS_OP_DEPOSIT, failure(HTTP_FAIL_TIMEOUT, 1, "Operation timed out"), &r),
+	       CHORUS_RETRY, "timeout: retry");
+	ok(r.unknown_outcome, "deposit timed out after sending: unknown outcome");
+	ok(contains(r.reason, "did not answer in time (timeout 1m)"), "timeout in words: %s",
+	   r.reason);
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, failure(HTTP_FAIL_TIMEOUT, 0, "Connection timed out"), &r),
+	       CHORUS_RETRY, "connect timeout: retry");
+	ok(!r.unknown_outcome, "never connected: the deposit certainly was not made");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, failure(HTTP_FAIL_DROPPED, 1, "Empty reply from server"), &r),
+	       CHORUS_RETRY, "connection lost: retry");
+	ok(r.unknown_outcome, "deposit lost after sending: unknown outcome");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, failure(HTTP_FAIL_CONNECT, 0, "Connection refused"), &r),
+	       CHORUS_RETRY, "connection refused: retry");
+	ok(!r.unknown_outcome, "connection refused: known outcome");
+	ok(contains(r.setup, "firewall"), "connect: what to check");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_SEARCH, failure(HTTP_FAIL_RESOLVE, 0, "Could not resolve host"), &r),
+	       CHORUS_RETRY, "DNS: retry");
+	ok(contains(r.reason, "DNS"), "DNS in words");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_TOKEN, failure(HTTP_FAIL_TLS_VERIFY, 0, "unable to get local issuer"),
+	           &r),
+	       CHORUS_SETUP, "untrusted certificate: set-up");
+	ok(contains(r.setup, "ca_file"), "untrusted certificate: check ca_file");
+	chorus_result_clear(&r);
+
+	/* ---- raw answers: bounded, secrets removed ---- */
+	log_secret("s3cr3t-value-1234");
+	{
+		struct buf b;
+		buf_init(&b);
+		buf_adds(&b, "{\"codeRetour\":1,\"libelle\":\"s3cr3t-value-1234\",\"x\":\"");
+		while (b.len < 5000)
+			buf_adds(&b, "é");
+		buf_adds(&b, "\"}");
+		h = answer(400, b.p, JSON);
+		buf_free(&b);
+	}
+	cls(CHORUS_OP_SEARCH, h, &r);
+	ok(!contains(r.raw, "s3cr3t-value-1234") && contains(r.raw, "********"),
+	   "raw answer: registered secrets removed");
+	ok(strlen(r.raw) < CHORUS_RAW_MAX + 40, "raw answer truncated (%zu bytes)", strlen(r.raw));
+	ok(contains(r.raw, "bytes cut]"), "truncation said");
+	ok(!contains(r.raw, "\xc3]") && !contains(r.raw, "\xc3["), "cut on a character boundary");
+	chorus_result_clear(&r);
+
+	/* ---- words ---- */
+	is_str(chorus_code_words(20000, NULL), "the search found nothing", "20000 in words");
+	is_str(chorus_code_words(99, "GDP_MSG_11.022"),
+	       "the file is larger than Chorus Pro accepts (10 MB per file)",
+	       "libelle wins over code");
+	ok(chorus_code_words(12345, "XYZ") == NULL, "unknown code: NULL");
+	ok(contains(chorus_state_words("IN_REJETE"), "rejected"), "IN_REJETE in words");
+	ok(chorus_state_words("IN_NOUVEAU") == NULL, "unknown state: NULL");
+	s = chorus_error_advice("L'identifiant fournisseur 73282932000074 (balise : "
+	                        "AccountingSupplierParty.Party.PartyIdentification.ID.value) n'est "
+	                        "pas reference dans notre systeme",
+	                        "73282932000074", "21750019800015");
+	ok(contains(s, "supplier SIRET 73282932000074") && contains(s, "fix"),
+	   "unknown supplier (Chorus's own wording): %s", s);
+	free(s);
+	s = chorus_error_advice(
+	    "Le destinataire 11111111111111 n'est pas référencé dans Chorus Pro", "43215678400014",
+	    "11111111111111");
+	ok(contains(s, "buyer SIRET 11111111111111") && contains(s, "invoice address"),
+	   "unknown buyer (accents): %s", s);
+	free(s);
+	s = chorus_error_advice("Le code service XYZ n'existe pas pour la structure destinataire "
+	                        "21750019800015.",
+	                        NULL, "21750019800015");
+	ok(contains(s, "service code is unknown at buyer 21750019800015"), "unknown service: %s",
+	   s);
+	free(s);
+	s = chorus_error_advice(
+	    "Le numéro d'engagement juridique est obligatoire pour la structure "
+	    "destinataire 19910055300015",
+	    NULL, "19910055300015");
+	ok(contains(s, "engagement number"), "engagement required: %s", s);
+	free(s);
+	s = chorus_error_advice("Le numéro de facture F1 existe déjà pour le fournisseur "
+	                        "43215678400014 (flux CPP1).",
+	                        "43215678400014", NULL);
+	ok(contains(s, "already deposited"), "duplicate number: %s", s);
+	free(s);
+	ok(chorus_error_advice("Quelque chose d'inattendu", NULL, NULL) == NULL,
+	   "unknown message: no advice");
+
+	/* ---- token cache ---- */
+	memset(&t, 0, sizeof(t));
+	ok(!chorus_token_usable(&t, 0), "no token: not usable");
+	chorus_token_store(&t, "tok-A-0123456789", 3600, 1000);
+	ok(chorus_token_usable(&t, 1000), "fresh token usable");
+	ok(chorus_token_usable(&t, 1000 + 3600000 - 240000 - 1),
+	   "usable until 4 min before expiry");
+	ok(!chorus_token_usable(&t, 1000 + 3600000 - 240000), "not in the last 4 minutes");
+	chorus_token_store(&t, "tok-B-0123456789", 60, 0);
+	ok(chorus_token_usable(&t, 44999) && !chorus_token_usable(&t, 45000),
+	   "short lifetime: a quarter kept as margin");
+	chorus_token_store(&t, "tok-C-0123456789", 0, 0);
+	ok(chorus_token_usable(&t, 44999) && !chorus_token_usable(&t, 45000),
+	   "no expires_in: treated as 60 s");
+	is_int(chorus_token_reject(&t, "tok-B-0123456789"), 0,
+	       "a 401 for an older token leaves the newer one");
+	ok(chorus_token_usable(&t, 1), "still usable");
+	is_int(chorus_token_reject(&t, "tok-C-0123456789"), 1,
+	       "a 401 for the current one drops it");
+	ok(!chorus_token_usable(&t, 1), "then no token");
+	chorus_token_store(&t, "tok-D-0123456789", 3600, 0);
+	s = log_redact("Bearer tok-D-0123456789");
+	is_str(s, "Bearer ********", "a stored token is redacted from every log line");
+	free(s);
+	chorus_token_clear(&t);
+	ok(t.value == NULL, "cleared");
+	s = log_redact("tok-D-0123456789");
+	is_str(s, "tok-D-0123456789", "a dropped token is forgotten by the redaction list");
+	free(s);
+
+	is_str(chorus_class_name(CHORUS_DOCUMENT), "document", "class names");
+	return done_testing();
+}

@@ -1,0 +1,379 @@
+/*
+ * Unit tests of http.c against a tiny HTTP/1.1 server run in the same event loop
+ * (plain http on 127.0.0.1): keep-alive reuse, fresh connections, the bounded number
+ * in flight, captured headers, the answer size cap, and the point of HTTP_FRESH:
+ * libcurl silently re-sends a POST whose reused connection closes without an answer,
+ * and never does so for an HTTP_FRESH request.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ev.h"
+#include "http.h"
+#include "tap.h"
+#include "util.h"
+
+/* ---- the server ---- */
+
+struct conn {
+	int fd;
+	struct buf in;
+	int held; /* a /hold request waits for release_held() */
+};
+
+static int lfd = -1, port;
+static int nconn;    /* connections accepted */
+static int nreq;     /* requests read */
+static int ndrop;    /* POST /drop requests read */
+static int nheld;    /* requests held unanswered */
+static int max_held; /* most held at once */
+static struct conn *conns[64];
+
+static void
+conn_close(struct conn *c)
+{
+	size_t i;
+	ev_fd_del(c->fd);
+	close(c->fd);
+	for (i = 0; i < nitems(conns); i++)
+		if (conns[i] == c)
+			conns[i] = NULL;
+	buf_free(&c->in);
+	free(c);
+}
+
+static void
+reply(struct conn *c, const char *head, const char *body, size_t blen)
+{
+	char *h = xasprintf("%sContent-Length: %zu\r\n\r\n", head, blen);
+	ssize_t n = write(c->fd, h, strlen(h));
+	if (blen)
+		n = write(c->fd, body, blen);
+	(void)n;
+	free(h);
+}
+
+static void
+handle(struct conn *c, const char *req)
+{
+	nreq++;
+	if (strncmp(req, "GET /ok ", 8) == 0 || strncmp(req, "POST /ok ", 9) == 0)
+		reply(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", "ok", 2);
+	else if (strncmp(req, "GET /hdr ", 9) == 0)
+		reply(c,
+		      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
+		      "WWW-Authenticate: Bearer realm=\"A\"\r\nwww-authenticate: Basic\r\n"
+		      "Content-Type: application/json;charset=utf-8\r\n",
+		      "{}", 2);
+	else if (strncmp(req, "GET /big ", 9) == 0) {
+		static char big[100000];
+		memset(big, 'x', sizeof(big));
+		reply(c, "HTTP/1.1 200 OK\r\n", big, sizeof(big));
+	} else if (strncmp(req, "POST /drop ", 11) == 0) {
+		ndrop++;
+		shutdown(c->fd, SHUT_RDWR); /* processed, then the connection closes unanswered */
+	} else if (strncmp(req, "GET /hold ", 10) == 0) {
+		c->held = 1;
+		nheld++;
+		if (nheld > max_held)
+			max_held = nheld;
+	} else
+		reply(c, "HTTP/1.1 404 Not Found\r\n", "", 0);
+}
+
+static void
+on_conn(int fd, unsigned ev, void *arg)
+{
+	struct conn *c = arg;
+	char tmp[4096];
+	ssize_t n;
+	(void)ev;
+	n = read(fd, tmp, sizeof(tmp));
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			if (c->held)
+				nheld--;
+			conn_close(c);
+		}
+		return;
+	}
+	buf_add(&c->in, tmp, (size_t)n);
+	for (;;) {
+		char *end = c->in.p ? strstr(c->in.p, "\r\n\r\n") : NULL, *cl;
+		size_t hlen, blen = 0, total;
+		char *req;
+		if (end == NULL)
+			return;
+		hlen = (size_t)(end - c->in.p) + 4;
+		cl = strcasestr(c->in.p, "Content-Length:");
+		if (cl && cl < end)
+			blen = (size_t)strtoul(cl + 15, NULL, 10);
+		total = hlen + blen;
+		if (c->in.len < total)
+			return;
+		req = xstrndup(c->in.p, hlen);
+		memmove(c->in.p, c->in.p + total, c->in.len - total + 1);
+		c->in.len -= total;
+		handle(c, req);
+		free(req);
+	}
+}
+
+static void
+on_accept(int fd, unsigned ev, void *arg)
+{
+	int s;
+	size_t i;
+	(void)ev;
+	(void)arg;
+	while ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+		struct conn *c = xcalloc(1, sizeof(*c));
+		c->fd = s;
+		buf_init(&c->in);
+		nconn++;
+		for (i = 0; i < nitems(conns); i++)
+			if (conns[i] == NULL) {
+				conns[i] = c;
+				break;
+			}
+		ev_fd_add(s, EV_READ, on_conn, c);
+	}
+}
+
+static void
+release_held(void *arg)
+{
+	size_t i;
+	(void)arg;
+	for (i = 0; i < nitems(conns); i++)
+		if (conns[i] && conns[i]->held) {
+			conns[i]->held = 0;
+			nheld--;
+			reply(conns[i], "HTTP/1.1 200 OK\r\n", "held", 4);
+		}
+}
+
+static int
+server_start(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd == -1 || bind(lfd, (struct sockaddr *)&a, sizeof(a)) == -1 ||
+	    listen(lfd, 16) == -1 || getsockname(lfd, (struct sockaddr *)&a, &len) == -1)
+		return -1;
+	port = ntohs(a.sin_port);
+	return ev_fd_add(lfd, EV_READ, on_accept, NULL);
+}
+
+/* ---- the client side ---- */
+
+static char *
+url(const char *path)
+{
+	return xasprintf("http://127.0.0.1:%d%s", port, path);
+}
+
+static struct http_resp *
+fetch(const char *method, const char *path, unsigned flags)
+{
+	struct http_reqspec s;
+	struct http_resp *r;
+	char *u = url(path);
+	memset(&s, 0, sizeof(s));
+	s.method = method;
+	s.url = u;
+	s.body = strcmp(method, "POST") == 0 ? "{\"a\":1}" : NULL;
+	s.body_len = s.body ? 7 : 0;
+	s.flags = flags;
+	s.what = path;
+	r = http_fetch(&s);
+	free(u);
+	return r;
+}
+
+static int done_count;
+static struct http_resp *held_resp[3];
+
+static void
+on_held(struct http_resp *r, void *arg)
+{
+	held_resp[(intptr_t)arg] = r;
+	done_count++;
+}
+
+int
+main(void)
+{
+	struct http_opts o;
+	struct http_resp *r;
+	char *why = NULL;
+	int c0, i, done = 0;
+	char *e;
+
+	/* pure helpers */
+	e = http_form_escape("a b&c=d/é~");
+	is_str(e, "a+b%26c%3Dd%2F%C3%A9~", "form escape");
+	free(e);
+	is_int(http_retry_after_ms("120", 0), 120000, "Retry-After seconds");
+	is_int(http_retry_after_ms(" 3 ", 0), 3000, "Retry-After with spaces");
+	is_int(http_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470), 10000,
+	       "Retry-After HTTP-date");
+	is_int(http_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490), 0,
+	       "Retry-After date in the past: now");
+	is_int(http_retry_after_ms("soon", 0), -1, "Retry-After garbage");
+	is_int(http_retry_after_ms(NULL, 0), -1, "Retry-After absent");
+	is_int(http_retry_after_ms("99999999", 0), 7 * 86400 * 1000LL,
+	       "Retry-After capped at 7 days");
+	is_str(http_status_text(503), "Service Unavailable", "status text");
+
+	ok(ev_init(&why) == 0, "ev_init");
+	ok(server_start() == 0, "test server listening");
+	memset(&o, 0, sizeof(o));
+	o.connect_timeout_ms = 2000;
+	o.timeout_ms = 5000;
+	o.max_in_flight = 2;
+	o.max_answer = 10000;
+	ok(http_init(&o, &why) == 0, "http_init");
+
+	r = fetch("GET", "/ok", 0);
+	is_int(r->status, 200, "GET answered");
+	is_str(r->body.p, "ok", "body read");
+	is_str(r->content_type, "text/plain", "Content-Type captured");
+	ok(!r->reused, "first request: new connection");
+	http_resp_free(r);
+	r = fetch("POST", "/ok", 0);
+	is_int(r->status, 200, "POST answered");
+	ok(r->reused, "second request reuses the keep-alive connection");
+	is_int(nconn, 1, "one connection for both");
+	http_resp_free(r);
+
+	c0 = nconn;
+	r = fetch("POST", "/ok", HTTP_FRESH);
+	is_int(r->status, 200, "fresh POST answered");
+	ok(!r->reused, "HTTP_FRESH: not on the kept connection");
+	is_int(nconn, c0 + 1, "HTTP_FRESH opened its own connection");
+	http_resp_free(r);
+	r = fetch("GET", "/ok", 0);
+	is_int(nconn, c0 + 1, "the kept connection still serves others");
+	http_resp_free(r);
+	r = fetch("GET", "/ok", HTTP_FRESH);
+	http_resp_free(r);
+	r = fetch("GET", "/ok", 0);
+	ok(r->reused, "an HTTP_FRESH connection is not put back for reuse (FORBID_REUSE)");
+	is_int(nconn, c0 + 2, "only the fresh requests opened connections");
+	http_resp_free(r);
+
+	r = fetch("GET", "/hdr", 0);
+	is_int(r->status, 429, "429 answered");
+	is_str(r->retry_after, "7", "Retry-After captured");
+	is_str(r->www_authenticate, "Bearer realm=\"A\", Basic",
+	       "WWW-Authenticate captured, repeated ones joined");
+	http_resp_free(r);
+
+	r = fetch("GET", "/big", 0);
+	is_int(r->fail, HTTP_FAIL_TOO_BIG, "answer over max_answer: TOO_BIG");
+	ok(r->body.len <= 10000, "body kept within the cap");
+	ok(contains(r->error, "larger than"), "too big: says so (%s)", r->error);
+	http_resp_free(r);
+
+	/* the silent re-send this module exists to prevent */
+	r = fetch("GET", "/ok", 0); /* a keep-alive connection is waiting */
+	http_resp_free(r);
+	ndrop = 0;
+	r = fetch("POST", "/drop", 0);
+	is_int(r->fail, HTTP_FAIL_DROPPED, "plain POST: connection lost");
+	is_int(ndrop, 2, "plain POST on a reused connection: libcurl sent it twice");
+	http_resp_free(r);
+	r = fetch("GET", "/ok", 0);
+	http_resp_free(r);
+	ndrop = 0;
+	r = fetch("POST", "/drop", HTTP_FRESH);
+	is_int(r->fail, HTTP_FAIL_DROPPED, "HTTP_FRESH POST: connection lost");
+	ok(r->maybe_sent, "HTTP_FRESH POST lost after sending: maybe_sent");
+	is_int(ndrop, 1, "HTTP_FRESH POST sent exactly once");
+	http_resp_free(r);
+
+	/* connection refused: not sent */
+	{
+		struct http_reqspec s;
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		char *u;
+		memset(&a, 0, sizeof(a));
+		a.sin_family = AF_INET;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		/* a port that was free a moment ago and is closed now */
+		bind(fd, (struct sockaddr *)&a, sizeof(a));
+		getsockname(fd, (struct sockaddr *)&a, &alen);
+		close(fd);
+		u = xasprintf("http://127.0.0.1:%d/x", ntohs(a.sin_port));
+		memset(&s, 0, sizeof(s));
+		s.method = "POST";
+		s.url = u;
+		s.body = "{}";
+		s.body_len = 2;
+		s.flags = HTTP_FRESH;
+		r = http_fetch(&s);
+		is_int(r->fail, HTTP_FAIL_CONNECT, "closed port: CONNECT");
+		ok(!r->maybe_sent, "closed port: certainly not sent");
+		ok(r->error && *r->error, "closed port: an error message (%s)", r->error);
+		http_resp_free(r);
+		free(u);
+	}
+
+	/* at most max_in_flight at once; the third waits, then runs */
+	for (i = 0; i < 3; i++) {
+		struct http_reqspec s;
+		char *u = url("/hold");
+		memset(&s, 0, sizeof(s));
+		s.method = "GET";
+		s.url = u;
+		s.flags = HTTP_FRESH;
+		http_request(&s, on_held, (void *)(intptr_t)i);
+		free(u);
+	}
+	is_int(http_in_flight(), 2, "two in flight");
+	is_int(http_queued(), 1, "the third queued");
+	while (nheld < 2)
+		ev_run_once(100, &why);
+	ev_timer_add(50, release_held, NULL);
+	while (done_count < 2)
+		ev_run_once(100, &why);
+	while (nheld < 1 && done_count < 3)
+		ev_run_once(100, &why);
+	ev_timer_add(10, release_held, NULL);
+	while (done_count < 3)
+		ev_run_once(100, &why);
+	is_int(max_held, 2, "the server never saw more than two at once");
+	for (i = 0; i < 3; i++) {
+		ok(held_resp[i] && held_resp[i]->status == 200, "held request %d answered", i);
+		http_resp_free(held_resp[i]);
+	}
+	is_int(http_in_flight() + http_queued(), 0, "nothing left");
+
+	/* http_run_until returns at once when done is already set */
+	done = 1;
+	ok(http_run_until(&done, &why) == 0, "run_until with done set");
+	http_fini();
+	for (i = 0; i < (int)nitems(conns); i++)
+		if (conns[i])
+			conn_close(conns[i]);
+	ev_fd_del(lfd);
+	close(lfd);
+	ev_fini();
+	return done_testing();
+}
