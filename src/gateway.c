@@ -610,33 +610,40 @@ call_ended(struct gw *g, struct job *j, struct chorus_reply *rep, const char *op
 	pump_soon(g);
 }
 
-/* A retryable failure of the current step: try it again later, and tell the operator
- * when the document has waited longer than [gateway] give_up. */
+/* Tell the operator when a document has waited longer than [gateway] give_up. */
+static void
+check_give_up(struct gw *g, struct job *j, const struct chorus_result *r)
+{
+	struct doc *d = j->doc;
+	time_t now = time(NULL);
+	char span[32];
+	if (d->action_required || !d->received ||
+	    (int64_t)(now - d->received) * 1000 < g->conf->give_up_ms)
+		return;
+	fmt_duration(span, sizeof(span), g->conf->give_up_ms);
+	d->action_required = 1;
+	doc_set(&d->action, NULL);
+	d->action = xasprintf("not settled with Chorus Pro after %s (last error: %s); chorusgw "
+			      "keeps trying: check that Chorus Pro is reachable (chorusgw "
+			      "test-connection)",
+	    span, r && r->reason ? r->reason : "unknown");
+	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
+}
+
+/* A retryable failure of the current step: try it again later. */
 static void
 retry_later(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
 {
 	struct doc *d = j->doc;
 	uint64_t delay = backoff_ms(g, ++j->errors, r ? r->retry_after_ms : -1);
-	time_t now = time(NULL);
 	char label[64];
 
 	snprintf(label, sizeof(label), "step=\"%s\"", step_names[s]);
 	metrics_add("chorusgw_retries_total", label, 1);
 	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "%s failed, retry in %llus: %s",
 	    step_names[s], (unsigned long long)(delay / 1000), r && r->reason ? r->reason : "?");
-	d->next_attempt = now + (time_t)((delay + 999) / 1000);
-	if (!d->action_required && d->received &&
-	    (int64_t)(now - d->received) * 1000 >= g->conf->give_up_ms) {
-		char span[32];
-		fmt_duration(span, sizeof(span), g->conf->give_up_ms);
-		d->action_required = 1;
-		doc_set(&d->action, NULL);
-		d->action = xasprintf(
-		    "not settled with Chorus Pro after %s (last error: %s); chorusgw keeps "
-		    "trying: check that Chorus Pro is reachable (chorusgw test-connection)",
-		    span, r && r->reason ? r->reason : "unknown");
-		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
-	}
+	d->next_attempt = time(NULL) + (time_t)((delay + 999) / 1000);
+	check_give_up(g, j, r);
 	if (save(g, j) == 0)
 		job_schedule(g, j, s, delay);
 }
@@ -753,6 +760,8 @@ on_deposit(struct chorus_reply *rep, void *arg)
 			    r->reason);
 			j->errors++;
 			d->next_attempt = time(NULL) + (time_t)(g->conf->unknown_wait_ms / 1000);
+			check_give_up(g, j, r);
+			metrics_add("chorusgw_retries_total", "step=\"settle\"", 1);
 			if (save(g, j) == 0) {
 				uint64_t wait = backoff_ms(g, j->errors, r->retry_after_ms);
 				if (wait < (uint64_t)g->conf->unknown_wait_ms)

@@ -247,3 +247,84 @@ fast_dir() {
 	}
 	on_exit "rm -rf '$FAST'"
 }
+
+# ---- the gateway against the emulator -------------------------------------------------
+
+# The emulator's account for the suppliers of xslt/examples/ (tests/emulator/README).
+GW_LOGIN=TECH_1_demo@cpro.fr
+GW_PASSWORD='Demo-Tech-2026!'
+
+# gw_conf FILE SPOOL [extra INI text on stdin] : a private configuration running the
+# gateway on SPOOL against the emulator, with timings small enough for tests.
+gw_conf() {
+	_f=$1
+	_s=$2
+	{
+		cat <<EOC
+[spool]
+dir = $_s
+settle = 0s
+rescan = 1s
+[chorus]
+token_url = $EMU_URL/api/oauth/token
+api_url = $EMU_URL
+ca_file = $EMU_DIR/ca.pem
+client_id = $EMU_CLIENT
+client_secret = $EMU_SECRET
+tech_login = $GW_LOGIN
+tech_password = $GW_PASSWORD
+connect_timeout = 2s
+timeout = 5s
+[gateway]
+report_poll = 200ms
+retry_min = 200ms
+retry_max = 2s
+unknown_wait = 1s
+once_wait = 60s
+[transform]
+stylesheet_dir = $top_srcdir/xslt
+schema_dir = $top_srcdir/schemas
+attachment_dir = $top_srcdir/xslt/examples
+EOC
+		[ -t 0 ] || cat
+	} | write_private "$_f"
+	"$CHORUSGW" -c "$_f" check-config --init >/dev/null 2>"$T/gw_conf.err" || {
+		echo "Bail out! gw_conf: $(cat "$T/gw_conf.err")"
+		exit 1
+	}
+}
+
+# wait_until SECONDS COMMAND... : poll COMMAND every 0.1 s; 0 once it succeeds, 1 when
+# the time is up.
+wait_until() {
+	_end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# count DIR PATTERN : files of DIR whose name matches the shell PATTERN.
+count() {
+	_n=0
+	for _x in "$1"/$2; do [ -e "$_x" ] && _n=$((_n + 1)); done
+	echo "$_n"
+}
+
+# rkey FILE KEY : the value of KEY in a receipt (first occurrence).
+rkey() {
+	sed -n "s/^$2 = //p" "$1" | head -1
+}
+
+# erp_invoice FILE NUMBER : xslt/examples/invoice-simple.xml with another number.
+erp_invoice() {
+	sed "s|<number>F2025-000142</number>|<number>$2</number>|" \
+		"$top_srcdir/xslt/examples/invoice-simple.xml" >"$1"
+}
+
+# drop FILE INBOX : put FILE into inbox the way a careful ERP does (write, then rename).
+drop() {
+	cp "$1" "$2/.$(basename "$1").part" && mv "$2/.$(basename "$1").part" "$2/$(basename "$1")"
+}

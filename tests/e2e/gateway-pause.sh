@@ -1,0 +1,57 @@
+#!/bin/sh
+# A set-up error (the technical account's password refused, an API not subscribed)
+# pauses deposits for every document and says why in the log, in the waiting
+# documents' receipts and in the metrics; deposits resume by themselves once a probe
+# succeeds, and nothing was lost or sent twice meanwhile.
+. "$top_srcdir/tests/lib.sh"
+
+start_emulator --integration-delay 0.2 --lifecycle-step 600
+S=$T/spool
+gw_conf "$T/c.ini" "$S" <<EOC
+[metrics]
+file = $T/m.prom
+interval = 1s
+EOC
+
+emu POST /_emulator/faults "{\"bad_account\": {\"login\": \"$GW_LOGIN\"}}" >/dev/null
+"$CHORUSGW" -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
+pid=$!
+on_exit "kill $pid 2>/dev/null"
+erp_invoice "$T/p1.xml" PAUSE-0001
+erp_invoice "$T/p2.xml" PAUSE-0002
+drop "$T/p1.xml" "$S/inbox"
+drop "$T/p2.xml" "$S/inbox"
+
+paused() { grep -q 'deposits paused' "$S/outbox/p1.xml.receipt" 2>/dev/null; }
+check "bad technical password: the waiting receipt says deposits are paused" wait_until 20 paused
+contains "the receipt says what to check" "$S/outbox/p1.xml.receipt" "technical account"
+contains "the log says deposits are paused" "$T/log" "deposits paused"
+metric_paused() { grep -q '^chorusgw_paused 1' "$T/m.prom" 2>/dev/null; }
+check "metrics: chorusgw_paused 1" wait_until 10 metric_paused
+is "nothing deposited while paused" "$(deposits_of PAUSE-0001)" 0
+
+emu POST /_emulator/reset >/dev/null
+done2() { [ "$(count "$S/accepted" 'p?.xml.receipt')" -eq 2 ]; }
+check "password fixed: both documents accepted without a restart" wait_until 30 done2
+contains "the log says deposits resumed" "$T/log" "deposits resumed"
+is "PAUSE-0001 deposited once" "$(deposits_of PAUSE-0001)" 1
+is "PAUSE-0002 deposited once" "$(deposits_of PAUSE-0002)" 1
+lacks "the accepted receipt no longer says paused" "$S/accepted/p1.xml.receipt" "reason.1 = waiting"
+metric_resumed() { grep -q '^chorusgw_paused 0' "$T/m.prom" 2>/dev/null; }
+check "metrics: chorusgw_paused 0 again" wait_until 10 metric_resumed
+
+# an API the PISTE application is not subscribed to
+emu POST /_emulator/faults '{"forbid": {"api": "factures"}}' >/dev/null
+erp_invoice "$T/p3.xml" PAUSE-0003
+drop "$T/p3.xml" "$S/inbox"
+paused3() { grep -q 'deposits paused' "$S/outbox/p3.xml.receipt" 2>/dev/null; }
+check "403: paused" wait_until 20 paused3
+contains "403: says the subscription is to check" "$S/outbox/p3.xml.receipt" "subscri"
+emu POST /_emulator/reset >/dev/null
+done3() { [ -f "$S/accepted/p3.xml.receipt" ]; }
+check "403 fixed: accepted" wait_until 30 done3
+kill -TERM $pid
+wait $pid
+is "SIGTERM: exit 0" "$?" 0
+no_secrets "no secret in the log" "$T/log"
+done_testing

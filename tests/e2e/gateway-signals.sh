@@ -1,0 +1,74 @@
+#!/bin/sh
+# `chorusgw run` under systemd's protocol: READY, STATUS, RELOADING (with
+# MONOTONIC_USEC) and READY after SIGHUP, which applies the new configuration to new
+# work, STOPPING on SIGTERM, which lets the deposit in flight finish and exits 0.
+. "$top_srcdir/tests/lib.sh"
+
+start_emulator --integration-delay 0.2 --lifecycle-step 600
+S=$T/spool
+gw_conf "$T/c.ini" "$S"
+
+# a notify socket that writes every datagram to a file, one per line
+"$EMU_PYTHON" - "$T/notify.sock" "$T/notify" <<'EOP' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+EOP
+lpid=$!
+on_exit "kill $lpid 2>/dev/null"
+wait_until 5 test -S "$T/notify.sock"
+
+NOTIFY_SOCKET=$T/notify.sock "$CHORUSGW" -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
+pid=$!
+on_exit "kill -9 $pid 2>/dev/null"
+ready() { grep -q '^READY=1$' "$T/notify" 2>/dev/null; }
+check "READY=1 sent" wait_until 10 ready
+
+erp_invoice "$T/a.xml" SIG-0001
+drop "$T/a.xml" "$S/inbox"
+acc() { [ -f "$S/accepted/$1.xml.receipt" ]; }
+check "a document goes through" wait_until 20 acc a
+is "UBL before the reload" "$(rkey "$S/accepted/a.xml.receipt" syntax)" ubl
+
+sed 's/^\[chorus\]$/[chorus]\nsyntax = cii/' "$T/c.ini" | write_private "$T/c2.ini"
+cp "$T/c2.ini" "$T/c.ini"
+kill -HUP $pid
+reloaded() { grep -q 'configuration reloaded' "$T/log"; }
+check "SIGHUP: configuration reloaded" wait_until 10 reloaded
+contains "RELOADING=1 with MONOTONIC_USEC" "$T/notify" "RELOADING=1|MONOTONIC_USEC="
+is "READY=1 again after the reload" "$(grep -c '^READY=1$' "$T/notify")" 2
+erp_invoice "$T/b.xml" SIG-0002
+drop "$T/b.xml" "$S/inbox"
+check "after the reload: a document goes through" wait_until 20 acc b
+is "after the reload: CII, the new setting" "$(rkey "$S/accepted/b.xml.receipt" syntax)" cii
+
+# SIGTERM while a deposit is in flight: it finishes, nothing is left unknown
+emu POST /_emulator/faults '{"slow_ms": {"ms": 1500, "count": 1, "route": "/cpro/factures/v1/deposer/flux"}}' >/dev/null
+erp_invoice "$T/c.xml" SIG-0003
+drop "$T/c.xml" "$S/inbox"
+submitting() { [ "$(rkey "$S/outbox/c.xml.receipt" state 2>/dev/null)" = submitting ]; }
+check "deposit in flight" wait_until 10 submitting
+kill -TERM $pid
+wait $pid
+is "SIGTERM: exit 0" "$?" 0
+is "SIGTERM: the deposit in flight was awaited and recorded" \
+	"$(rkey "$S/outbox/c.xml.receipt" state)" deposited
+contains "STOPPING=1 sent" "$T/notify" "STOPPING=1"
+grep -q '^STATUS=' "$T/notify" && ok "STATUS= lines sent" || not_ok "STATUS= lines sent"
+is "SIG-0003 deposited once" "$(deposits_of SIG-0003)" 1
+
+# SIGTERM stops taking new files
+"$CHORUSGW" -c "$T/c.ini" run >>"$T/out" 2>>"$T/log" &
+pid=$!
+check "restart: the deposited document is accepted" wait_until 20 acc c
+kill -TERM $pid
+wait $pid
+erp_invoice "$T/d.xml" SIG-0004
+drop "$T/d.xml" "$S/inbox"
+sleep 1
+is "after exit: the new file stays in inbox" "$(count "$S/inbox" 'd.xml')" 1
+no_secrets "no secret in the log" "$T/log"
+done_testing

@@ -1,0 +1,62 @@
+#!/bin/sh
+# chorusgw reconcile: refresh the status of accepted invoices, move the one the buyer
+# rejected to rejected/ with what to do, mark the suspended one action_required, stop
+# following final ones.
+. "$top_srcdir/tests/lib.sh"
+
+start_emulator --integration-delay 0.2 --lifecycle-step 600
+S=$T/spool
+gw_conf "$T/c.ini" "$S"
+for n in 1 2 3; do
+	erp_invoice "$T/r$n.xml" "REC-000$n"
+	drop "$T/r$n.xml" "$S/inbox"
+done
+"$CHORUSGW" -c "$T/c.ini" once >"$T/out" 2>"$T/log"
+is "three invoices accepted" "$(count "$S/accepted" 'r?.xml.receipt')" 3
+
+lifecycle() {
+	emu POST /_emulator/lifecycle "{\"numeroFacture\": \"$1\", \"siret\": \"73282932000074\", \"statut\": \"$2\", \"commentaire\": \"$3\"}" >/dev/null
+}
+lifecycle REC-0001 REJETEE "Montant errone par rapport au bon de commande"
+lifecycle REC-0002 SUSPENDUE "Piece justificative manquante"
+lifecycle REC-0003 MISE_A_DISPOSITION ""
+
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec.out" 2>"$T/rec.log"
+is "reconcile: exit 0" "$?" 0
+contains "reconcile: summary" "$T/rec.out" "3 followed, 3 changed"
+
+r=$S/rejected/r1.xml.receipt
+is "buyer rejection: moved to rejected/" "$(count "$S/rejected" 'r1.xml.receipt')" 1
+is "buyer rejection: status" "$(rkey "$r" chorus_status)" REJETEE
+is "buyer rejection: action required" "$(rkey "$r" action_required)" yes
+contains "buyer rejection: what to do" "$r" "new invoice with a new number"
+contains "buyer rejection: the buyer's comment" "$r" "Montant errone"
+r=$S/accepted/r2.xml.receipt
+is "suspended: stays accepted" "$(rkey "$r" state)" accepted
+is "suspended: status" "$(rkey "$r" chorus_status)" SUSPENDUE
+is "suspended: action required" "$(rkey "$r" action_required)" yes
+contains "suspended: what to do" "$r" "complete it in Chorus Pro"
+r=$S/accepted/r3.xml.receipt
+is "made available: status" "$(rkey "$r" chorus_status)" MISE_A_DISPOSITION
+is "made available: nothing to do" "$(rkey "$r" action_required)" no
+case $(rkey "$r" chorus_status_date) in
+20*) ok "status date recorded" ;;
+*) not_ok "status date recorded" ;;
+esac
+
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec2.out" 2>>"$T/rec.log"
+contains "second run: the rejected one is no longer followed" "$T/rec2.out" "2 followed, 0 changed, 2 unchanged"
+
+lifecycle REC-0003 MISE_EN_PAIEMENT "Paiement emis"
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec3.out" 2>>"$T/rec.log"
+is "paid: status" "$(rkey "$S/accepted/r3.xml.receipt" chorus_status)" MISE_EN_PAIEMENT
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec4.out" 2>>"$T/rec.log"
+contains "a paid invoice is no longer followed" "$T/rec4.out" "1 followed"
+
+# the number the buyer rejected cannot be sent again
+erp_invoice "$T/again.xml" REC-0001
+drop "$T/again.xml" "$S/inbox"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "re-drop of the number the buyer rejected: refused" "$(count "$S/rejected" 'again.xml.receipt')" 1
+no_secrets "no secret in the output" "$T/rec.log" "$T/rec.out"
+done_testing
