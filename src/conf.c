@@ -194,6 +194,10 @@ static const struct conf_key keys[] = {
       "EN 16931 code lists) or 1 (Chorus Pro's native code, fails BR-CL-10/11)."),
     G("transform", "max_depth", CK_INT, max_depth, "256", 16, 10000, NULL, 0,
       "Deepest element nesting accepted in an input document."),
+    G("transform", "attachment_dir", CK_PATH, attachment_dir, NULL, 0, 0, NULL, 0,
+      "Folder holding the files an ERP export names in <attachment><file>; their content "
+      "is embedded in the generated document (BT-125). Unset: attachments are only "
+      "referenced, and the pre-flight refuses them, as Chorus Pro would."),
 
     G("log", "target", CK_ENUM, log_target, "auto", 0, 0, target_choices, 0,
       "auto (stderr on a terminal, syslog otherwise), stderr or syslog."),
