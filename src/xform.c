@@ -876,6 +876,13 @@ style_get(const char *path, char **why)
 	style = doc ? xsltParseStylesheetDoc(doc) : NULL;
 	trusted--;
 	buf_free(&b);
+	/* libxslt reports some compilation errors (an unknown xsl: element) without
+	 * counting them: its message says so */
+	if (style && (style->errors || (s.text.p && strstr(s.text.p, "compilation error")))) {
+		xsltFreeStylesheet(style); /* frees doc too */
+		style = NULL;
+		doc = NULL;
+	}
 	if (style == NULL) {
 		char *text = one_line(s.text.p);
 		fail(why, "cannot compile the stylesheet %s: %s", path,
