@@ -278,22 +278,21 @@ one_file_operand(const struct cmd_ctx *ctx, int argc, int first)
 	return 0;
 }
 
-/* Read FILE for transform/validate. EXIT_OK, or the exit code after a message. */
+/* Read FILE for transform/validate. EXIT_OK; EXIT_USAGE after a message when it
+ * cannot be read; EXIT_REJECTED with *why when it is refused (too large, not a
+ * regular file). */
 static int
-read_document(const struct cmd_ctx *ctx, const char *path, const struct conf *c, struct buf *b)
+read_document(const struct cmd_ctx *ctx, const char *path, const struct conf *c, struct buf *b,
+              char **why)
 {
 	struct stat st;
-	char *why = NULL;
 	if (stat(path, &st) == -1) {
 		fprintf(stderr, "chorusgw: %s: cannot read %s: %s\n", ctx->name, path,
 		        strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (read_file(path, (size_t)c->max_size, 0, b, &why) == -1) {
-		fprintf(stderr, "chorusgw: %s: %s; the document is refused\n", ctx->name, why);
-		free(why);
+	if (read_file(path, (size_t)c->max_size, 0, b, why) == -1)
 		return EXIT_REJECTED;
-	}
 	return EXIT_OK;
 }
 
@@ -317,9 +316,13 @@ cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (c == NULL)
 		return EXIT_CONFIG;
 	buf_init(&b);
-	rc = read_document(ctx, path, c, &b);
-	if (rc != EXIT_OK)
+	rc = read_document(ctx, path, c, &b, &why);
+	if (rc != EXIT_OK) {
+		if (why)
+			fprintf(stderr, "chorusgw: %s; the document is refused\n", why);
+		free(why);
 		goto out;
+	}
 	if (xform_make(b.p, b.len, path, c, &r, &why) == -1) {
 		fprintf(stderr, "chorusgw: %s: %s\n", path, why);
 		for (i = 1; i < r.input.n; i++)
@@ -378,6 +381,7 @@ cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 	struct buf b;
 	struct preflight pf;
 	const char *path;
+	char *why = NULL;
 	int rc;
 	size_t i;
 
@@ -389,10 +393,13 @@ cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (c == NULL)
 		return EXIT_CONFIG;
 	buf_init(&b);
-	rc = read_document(ctx, path, c, &b);
+	rc = read_document(ctx, path, c, &b, &why);
 	if (rc != EXIT_OK) {
-		if (rc == EXIT_REJECTED)
-			printf("%s: cannot be sent to Chorus Pro: the file is refused\n", path);
+		if (why)
+			printf("%s: cannot be sent to Chorus Pro: 1 error, 0 warnings\n"
+			       "error: %s (rule INPUT)\n",
+			       path, why);
+		free(why);
 		goto out;
 	}
 	check_document(b.p, b.len, path, c, 0, &pf, NULL);

@@ -706,6 +706,14 @@ parse_untrusted(const char *data, size_t len, size_t max_size, int max_depth, ch
 		return null_fail(why, "empty file, not an XML document");
 	if (len > INT32_MAX)
 		return null_fail(why, "too large to parse");
+	if (meant_utf8((const unsigned char *)data, len)) {
+		const unsigned char *p = (const unsigned char *)data;
+		size_t i = len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+		while (i < len && is_blank(p[i]))
+			i++;
+		if (i < len && p[i] != '<')
+			return null_fail(why, "not XML: it does not start with '<'");
+	}
 	if (meant_utf8((const unsigned char *)data, len) &&
 	    (bad = utf8_bad((const unsigned char *)data, len)) < len)
 		return null_fail(why,
