@@ -185,8 +185,10 @@ void
 metrics_reset(void)
 {
 	size_t i;
-	for (i = 0; i < nfams; i++) {
+	/* clear every family before freeing any name: metrics_clear() looks names up */
+	for (i = 0; i < nfams; i++)
 		metrics_clear(fams[i].name);
+	for (i = 0; i < nfams; i++) {
 		free(fams[i].name);
 		free(fams[i].type);
 		free(fams[i].help);
