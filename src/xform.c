@@ -1288,15 +1288,22 @@ base_name(const char *name)
 	return s ? s + 1 : name;
 }
 
+static int syntax_of_root(const char *root);
+
+/* The first [map.NAME] (file order) whose root (when set) is the document's and whose
+ * pattern (when set) matches the file name. A map without root never takes a document
+ * chorusgw reads by itself (ERP export, UBL, CII): only one that names that root
+ * explicitly does (to rework such documents). */
 static const struct conf_map *
 find_map(const struct conf *c, const char *root, const char *name)
 {
+	int builtin = strcmp(root, ROOT_ERP) == 0 || syntax_of_root(root) != -1;
 	size_t i;
 	if (c == NULL)
 		return NULL;
 	for (i = 0; i < c->nmaps; i++) {
 		const struct conf_map *m = &c->maps[i];
-		if (m->root == NULL && m->pattern == NULL)
+		if (m->root == NULL && (m->pattern == NULL || builtin))
 			continue;
 		if (m->root && strcmp(m->root, root) != 0)
 			continue;

@@ -284,11 +284,29 @@ test_detect(void)
 	conf_free(c);
 	free(extra);
 
-	extra = xasprintf("[map.bypattern]\npattern = *.acme\nstylesheet = %s\n", sheet);
+	extra = xasprintf("[map.bypattern]\npattern = *.acme\nstylesheet = %s\n"
+	                  "[map.ubl]\nroot = {urn:oasis:names:specification:ubl:schema:xsd:"
+	                  "CreditNote-2}CreditNote\nstylesheet = %s\n",
+	                  sheet, sheet);
 	c = load_conf(extra);
 	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
 	ok(rc == 0 && r.kind == XK_MAP, "map by pattern only");
 	xform_result_free(&r);
+	{
+		const char *ubl = "<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
+		                  "Invoice-2'/>";
+		const char *cn = "<CreditNote xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
+		                 "CreditNote-2'/>";
+		rc = xform_make(ubl, strlen(ubl), "x.acme", c, &r, &why);
+		ok(rc == 0 && r.kind == XK_UBL, "a pattern-only map does not take a UBL document");
+		xform_result_free(&r);
+		rc = xform_make(cn, strlen(cn), "x.xml", c, &r, &why);
+		ok(r.kind == XK_MAP && r.map && strcmp(r.map, "ubl") == 0,
+		   "a map naming the UBL root explicitly takes it");
+		free(why);
+		why = NULL;
+		xform_result_free(&r);
+	}
 	conf_free(c);
 	free(extra);
 
