@@ -883,8 +883,7 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 
 static char *ini_error;
 
-static int
-ini_errback(const char *fmt, ...)
+static int PRINTFLIKE(1, 2) ini_errback(const char *fmt, ...)
 {
 	va_list ap;
 	struct buf b;
