@@ -1674,18 +1674,49 @@ join_path(const char *base, const char *rel)
 	return xasprintf("%s/%s", base, rel);
 }
 
-/* Fill v from node n (which may be NULL: then v says where it would be: base/rel). */
+/* The path of n below `top`, whose path is top_path: only the steps between them are
+ * computed, so reading the thousandth line does not scan the thousand before it. */
+static char *
+sub_path(xmlNodePtr n, xmlNodePtr top, const char *top_path)
+{
+	xmlNodePtr chain[32], x;
+	size_t depth = 0, i;
+	struct buf b;
+	if (n == top)
+		return xstrdup(top_path);
+	for (x = n; x && x != top; x = x->parent) {
+		if (depth == nitems(chain) || x->type != XML_ELEMENT_NODE)
+			return node_path(n);
+		chain[depth++] = x;
+	}
+	if (x == NULL)
+		return node_path(n);
+	buf_init(&b);
+	buf_adds(&b, top_path);
+	for (i = depth; i-- > 0;) {
+		if (b.len)
+			buf_addc(&b, '/');
+		add_step(&b, chain[i]);
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return buf_steal(&b);
+}
+
+/* Fill v from node n, found below `top` (path top_path); n NULL: v says where it
+ * would be, top_path/rel. */
 static void
-set_from(struct inv_value *v, xmlNodePtr n, const char *base, const char *rel, const char *attr)
+set_from(struct inv_value *v, xmlNodePtr n, xmlNodePtr top, const char *top_path, const char *rel,
+         const char *attr)
 {
 	value_free(v);
 	if (n == NULL) {
-		v->path = join_path(base, rel);
+		v->path = join_path(top_path, rel);
 		return;
 	}
 	v->text = node_text(n);
 	v->attr = attr ? node_attr(n, attr) : NULL;
-	v->path = node_path(n);
+	v->path = top ? sub_path(n, top, top_path) : node_path(n);
 	v->line = (int)xmlGetLineNo(n);
 }
 
@@ -1693,13 +1724,41 @@ set_from(struct inv_value *v, xmlNodePtr n, const char *base, const char *rel, c
 static void
 get(struct inv_value *v, xmlNodePtr from, const char *from_path, const char *rel, const char *attr)
 {
-	set_from(v, from ? find(from, rel) : NULL, from_path, rel, attr);
+	set_from(v, from ? find(from, rel) : NULL, from, from_path, rel, attr);
 }
 
+/* The path of n, or `fallback` when n is NULL. */
 static char *
 path_of(xmlNodePtr n, const char *fallback)
 {
 	return n ? node_path(n) : xstrdup(fallback);
+}
+
+/* The path of `n`, a child of `top`; when n is NULL, top_path/rel. */
+static char *
+path_below(xmlNodePtr n, xmlNodePtr top, const char *top_path, const char *rel)
+{
+	return n ? sub_path(n, top, top_path) : join_path(top_path, rel);
+}
+
+/* "name" or "name[i]" (1-based) below top_path, for the i-th of n repeated children. */
+static char *
+indexed_path(const char *top_path, const char *name, size_t i, size_t n)
+{
+	char step[160];
+	if (n > 1)
+		snprintf(step, sizeof(step), "%s[%zu]", name, i);
+	else
+		snprintf(step, sizeof(step), "%s", name);
+	return join_path(top_path, step);
+}
+
+static size_t
+count_kids(xmlNodePtr parent, const char *qname)
+{
+	size_t n = 0;
+	each_kid(k, parent, qname) n++;
+	return n;
 }
 
 static int
@@ -1773,11 +1832,11 @@ read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *sire
 	}
 	get(legal, party, pp, legal_rel, "schemeID");
 	if (found)
-		set_from(siret, found, pp, id_rel, "schemeID");
+		set_from(siret, found, party, pp, id_rel, "schemeID");
 	else if (legal->text && all_digits(legal->text, 14))
-		set_from(siret, find(party, legal_rel), pp, legal_rel, "schemeID");
+		set_from(siret, find(party, legal_rel), party, pp, legal_rel, "schemeID");
 	else
-		set_from(siret, NULL, pp, id_rel, NULL);
+		set_from(siret, NULL, party, pp, id_rel, NULL);
 }
 
 static void
@@ -1798,7 +1857,8 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 				break;
 			}
 		}
-		set_from(&p->vat_id, vat, pp, "ram:SpecifiedTaxRegistration/ram:ID", "schemeID");
+		set_from(&p->vat_id, vat, party, pp, "ram:SpecifiedTaxRegistration/ram:ID",
+		         "schemeID");
 		get(&p->name, party, pp, "ram:Name", NULL);
 		get(&p->country, party, pp, "ram:PostalTradeAddress/ram:CountryID", NULL);
 	} else {
@@ -1817,7 +1877,7 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 				break;
 			}
 		}
-		set_from(&p->vat_id, vat, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
+		set_from(&p->vat_id, vat, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 		get(&p->name, party, pp, "cac:PartyLegalEntity/cbc:RegistrationName", NULL);
 		get(&p->country, party, pp, "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
 		    NULL);
@@ -1826,9 +1886,8 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 }
 
 static void
-read_ac(struct inv_ac *a, xmlNodePtr n, int cii)
+read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 {
-	char *np = node_path(n);
 	if (cii) {
 		get(&a->indicator, n, np, "ram:ChargeIndicator/udt:Indicator", NULL);
 		get(&a->amount, n, np, "ram:ActualAmount", NULL);
@@ -1850,24 +1909,30 @@ read_ac(struct inv_ac *a, xmlNodePtr n, int cii)
 	}
 	a->charge = a->indicator.text &&
 	            (strcmp(a->indicator.text, "true") == 0 || strcmp(a->indicator.text, "1") == 0);
-	free(np);
+}
+
+/* Every `qname` child of `parent` (path parent_path) as an allowance or charge. */
+static void
+add_acs(struct inv_ac **v, size_t *n, xmlNodePtr parent, const char *parent_path, const char *qname,
+        int cii)
+{
+	size_t total = count_kids(parent, qname), i = 0;
+	each_kid(node, parent, qname)
+	{
+		char *np = indexed_path(parent_path, qname, ++i, total);
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		memset(&(*v)[*n], 0, sizeof(**v));
+		read_ac(&(*v)[*n], node, np, cii);
+		(*n)++;
+		free(np);
+	}
 }
 
 static void
-add_ac(struct inv_ac **v, size_t *n, xmlNodePtr node, int cii)
+read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	memset(&(*v)[*n], 0, sizeof(**v));
-	read_ac(&(*v)[*n], node, cii);
-	(*n)++;
-}
-
-static void
-read_line_ubl(struct inv_line *l, xmlNodePtr n, int cn)
-{
-	char *np = node_path(n);
 	xmlNodePtr price = kid(n, "cac:Price");
-	char *pp = path_of(price, "cac:Price");
+	char *pp = path_below(price, n, np, "cac:Price");
 	l->path = xstrdup(np);
 	l->line = (int)xmlGetLineNo(n);
 	get(&l->id, n, np, "cbc:ID", NULL);
@@ -1877,17 +1942,15 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, int cn)
 	get(&l->base_quantity, price, pp, "cbc:BaseQuantity", "unitCode");
 	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
 	get(&l->vat_rate, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", NULL);
-	each_kid(ac, n, "cac:AllowanceCharge") add_ac(&l->acs, &l->nacs, ac, 0);
+	add_acs(&l->acs, &l->nacs, n, np, "cac:AllowanceCharge", 0);
 	free(pp);
-	free(np);
 }
 
 static void
-read_line_cii(struct inv_line *l, xmlNodePtr n)
+read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 {
-	char *np = node_path(n);
 	xmlNodePtr set = kid(n, "ram:SpecifiedLineTradeSettlement");
-	char *sp = path_of(set, "ram:SpecifiedLineTradeSettlement");
+	char *sp = path_below(set, n, np, "ram:SpecifiedLineTradeSettlement");
 	l->path = xstrdup(np);
 	l->line = (int)xmlGetLineNo(n);
 	get(&l->id, n, np, "ram:AssociatedDocumentLineDocument/ram:LineID", NULL);
@@ -1901,17 +1964,26 @@ read_line_cii(struct inv_line *l, xmlNodePtr n)
 	    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", NULL);
 	get(&l->vat_category, set, sp, "ram:ApplicableTradeTax/ram:CategoryCode", NULL);
 	get(&l->vat_rate, set, sp, "ram:ApplicableTradeTax/ram:RateApplicablePercent", NULL);
-	each_kid(ac, set, "ram:SpecifiedTradeAllowanceCharge") add_ac(&l->acs, &l->nacs, ac, 1);
+	add_acs(&l->acs, &l->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 	free(sp);
-	free(np);
 }
 
-static struct inv_line *
-new_line(struct invoice *inv)
+/* Read every `qname` line of `parent` (path parent_path). */
+static void
+read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, const char *qname,
+           int cii, int cn)
 {
-	inv->lines = xreallocarray(inv->lines, inv->nlines + 1, sizeof(*inv->lines));
-	memset(&inv->lines[inv->nlines], 0, sizeof(*inv->lines));
-	return &inv->lines[inv->nlines++];
+	size_t total = count_kids(parent, qname), i = 0;
+	inv->lines = xcalloc(total ? total : 1, sizeof(*inv->lines));
+	each_kid(line, parent, qname)
+	{
+		char *np = indexed_path(parent_path, qname, ++i, total);
+		if (cii)
+			read_line_cii(&inv->lines[inv->nlines++], line, np);
+		else
+			read_line_ubl(&inv->lines[inv->nlines++], line, np, cn);
+		free(np);
+	}
 }
 
 static struct inv_vat *
@@ -2026,7 +2098,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		    "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", NULL);
 		free(pp);
 	}
-	each_kid(ac, root, "cac:AllowanceCharge") add_ac(&inv->acs, &inv->nacs, ac, 0);
+	add_acs(&inv->acs, &inv->nacs, root, "", "cac:AllowanceCharge", 0);
 	each_kid(adr, root, "cac:AdditionalDocumentReference")
 	{
 		/* DocumentTypeCode 130 is an invoiced object identifier (BT-18), not a
@@ -2053,7 +2125,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		tax_total = kid(root, "cac:TaxTotal");
 	get(&inv->tax_total, root, "", "cac:TaxTotal/cbc:TaxAmount", "currencyID");
 	if (tax_total)
-		set_from(&inv->tax_total, kid(tax_total, "cbc:TaxAmount"), "",
+		set_from(&inv->tax_total, kid(tax_total, "cbc:TaxAmount"), root, "",
 		         "cac:TaxTotal/cbc:TaxAmount", "currencyID");
 	each_kid(st, tax_total, "cac:TaxSubtotal")
 	{
@@ -2069,7 +2141,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	}
 
 	lmt = kid(root, "cac:LegalMonetaryTotal");
-	lp = path_of(lmt, "cac:LegalMonetaryTotal");
+	lp = path_below(lmt, root, "", "cac:LegalMonetaryTotal");
 	get(&inv->line_total, lmt, lp, "cbc:LineExtensionAmount", "currencyID");
 	get(&inv->allowance_total, lmt, lp, "cbc:AllowanceTotalAmount", "currencyID");
 	get(&inv->charge_total, lmt, lp, "cbc:ChargeTotalAmount", "currencyID");
@@ -2080,8 +2152,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	get(&inv->payable, lmt, lp, "cbc:PayableAmount", "currencyID");
 	free(lp);
 
-	each_kid(line, root, cn ? "cac:CreditNoteLine" : "cac:InvoiceLine")
-	    read_line_ubl(new_line(inv), line, cn);
+	read_lines(inv, root, "", cn ? "cac:CreditNoteLine" : "cac:InvoiceLine", 0, cn);
 }
 
 static void
@@ -2095,8 +2166,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	xmlNodePtr set = kid(tx, "ram:ApplicableHeaderTradeSettlement");
 	xmlNodePtr sum = kid(set, "ram:SpecifiedTradeSettlementHeaderMonetarySummation");
 	xmlNodePtr terms = NULL, tax_total = NULL;
-	char *cp = path_of(ctx, "rsm:ExchangedDocumentContext");
-	char *dp = path_of(doc, "rsm:ExchangedDocument");
+	char *cp = path_below(ctx, root, "", "rsm:ExchangedDocumentContext");
+	char *dp = path_below(doc, root, "", "rsm:ExchangedDocument");
 	char *ap =
 	    path_of(agr, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement");
 	char *dlp =
@@ -2187,7 +2258,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&v->exemption_reason, tt, v->path, "ram:ExemptionReason", NULL);
 		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
 	}
-	each_kid(ac, set, "ram:SpecifiedTradeAllowanceCharge") add_ac(&inv->acs, &inv->nacs, ac, 1);
+	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 
 	get(&inv->line_total, sum, mp, "ram:LineTotalAmount", NULL);
 	get(&inv->charge_total, sum, mp, "ram:ChargeTotalAmount", NULL);
@@ -2204,14 +2275,14 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 			break;
 		}
 	}
-	set_from(&inv->tax_total, tax_total, mp, "ram:TaxTotalAmount", "currencyID");
+	set_from(&inv->tax_total, tax_total, sum, mp, "ram:TaxTotalAmount", "currencyID");
 	get(&inv->rounding, sum, mp, "ram:RoundingAmount", NULL);
 	get(&inv->tax_inclusive, sum, mp, "ram:GrandTotalAmount", NULL);
 	get(&inv->prepaid, sum, mp, "ram:TotalPrepaidAmount", NULL);
 	get(&inv->payable, sum, mp, "ram:DuePayableAmount", NULL);
 
-	each_kid(line, tx, "ram:IncludedSupplyChainTradeLineItem")
-	    read_line_cii(new_line(inv), line);
+	read_lines(inv, tx, "rsm:SupplyChainTradeTransaction",
+	           "ram:IncludedSupplyChainTradeLineItem", 1, 0);
 	free(cp);
 	free(dp);
 	free(ap);
