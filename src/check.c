@@ -166,7 +166,7 @@ iso4217_ok(const char *c)
 /* ---- decimals ------------------------------------------------------------------ */
 
 struct dec {
-	int64_t m; /* value = m / 10^scale */
+	i128 m; /* value = m / 10^scale; at most 30 digits, scale at most 18 */
 	int scale;
 };
 
@@ -190,12 +190,13 @@ static const int64_t pow10_tab[19] = {1,
                                       100000000000000000LL,
                                       1000000000000000000LL};
 
-/* Parse an XML Schema decimal ("-12.50", "3", ".5"); at most 18 digits. 0 / -1. */
+/* Parse an XML Schema decimal ("-12.50", "3", ".5"); at most 30 significant digits
+ * and 18 decimals. 0 / -1. */
 static int
 dec_parse(const char *s, struct dec *d)
 {
-	int neg = 0, digits = 0, scale = 0, dot = 0;
-	int64_t m = 0;
+	int neg = 0, digits = 0, sig = 0, scale = 0, dot = 0;
+	i128 m = 0;
 	if (s == NULL)
 		return -1;
 	if (*s == '-' || *s == '+')
@@ -213,10 +214,11 @@ dec_parse(const char *s, struct dec *d)
 			digits++;
 			continue;
 		}
-		if (m > (INT64_MAX - 9) / 10 || scale >= 18)
+		if (sig >= 30 || (dot && scale >= 18))
 			return -1;
 		m = m * 10 + (*s - '0');
 		digits++;
+		sig++;
 		if (dot)
 			scale++;
 	}
@@ -254,53 +256,85 @@ div_round(i128 num, i128 den)
 	i128 q = num / den, r = num % den;
 	if (r < 0)
 		r = -r;
-	if (2 * r >= den)
+	if (r >= den - r)
 		q += num < 0 ? -1 : 1;
 	return q;
 }
 
-static int64_t
+static i128
 to_cents(struct dec d)
 {
 	if (d.scale <= 2)
-		return d.m * pow10_tab[2 - d.scale];
-	return (int64_t)div_round(d.m, pow10_tab[d.scale - 2]);
+		return d.m * pow10_tab[2 - d.scale]; /* at most 32 digits */
+	return div_round(d.m, pow10_tab[d.scale - 2]);
 }
 
 static void
-fmt_cents(char *b, size_t n, int64_t c)
+fmt_cents(char *b, size_t n, i128 c)
 {
-	uint64_t a = c < 0 ? (uint64_t)0 - (uint64_t)c : (uint64_t)c;
-	snprintf(b, n, "%s%llu.%02llu", c < 0 ? "-" : "", (unsigned long long)(a / 100),
-	         (unsigned long long)(a % 100));
+	char digits[48];
+	size_t k = 0;
+	unsigned __int128 a =
+	    c < 0 ? (unsigned __int128)0 - (unsigned __int128)c : (unsigned __int128)c;
+	do {
+		digits[k++] = (char)('0' + (int)(a % 10));
+		a /= 10;
+	} while (a > 0 || k < 3);
+	if (n == 0)
+		return;
+	{
+		size_t o = 0;
+		if (c < 0 && o + 1 < n)
+			b[o++] = '-';
+		while (k > 2 && o + 1 < n)
+			b[o++] = digits[--k];
+		if (o + 1 < n)
+			b[o++] = '.';
+		while (k > 0 && o + 1 < n)
+			b[o++] = digits[--k];
+		b[o] = '\0';
+	}
 }
 
 /* Rate for messages: "20", "5.5". */
 static void
 fmt_rate(char *b, size_t n, const struct dec *r)
 {
-	int64_t m = r->m;
-	int s = r->scale;
-	while (s > 0 && m % 10 == 0) {
+	char digits[64];
+	size_t k = 0, o = 0;
+	int scale = r->scale;
+	i128 m = r->m;
+	unsigned __int128 a;
+	while (scale > 0 && m % 10 == 0) {
 		m /= 10;
-		s--;
+		scale--;
 	}
-	if (s == 0)
-		snprintf(b, n, "%lld", (long long)m);
-	else {
-		int64_t a = m < 0 ? -m : m;
-		snprintf(b, n, "%s%lld.%0*lld", m < 0 ? "-" : "", (long long)(a / pow10_tab[s]), s,
-		         (long long)(a % pow10_tab[s]));
-	}
+	a = m < 0 ? (unsigned __int128)0 - (unsigned __int128)m : (unsigned __int128)m;
+	do {
+		digits[k++] = (char)('0' + (int)(a % 10));
+		a /= 10;
+	} while ((a > 0 || k <= (size_t)scale) && k < sizeof(digits));
+	if (n == 0)
+		return;
+	if (m < 0 && o + 1 < n)
+		b[o++] = '-';
+	while (k > (size_t)scale && o + 1 < n)
+		b[o++] = digits[--k];
+	if (scale > 0 && o + 1 < n)
+		b[o++] = '.';
+	while (k > 0 && o + 1 < n)
+		b[o++] = digits[--k];
+	b[o] = '\0';
 }
 
 static int
 dec_eq(const struct dec *a, const struct dec *b)
 {
-	i128 x = a->m, y = b->m;
+	i128 x, y;
 	int s = a->scale > b->scale ? a->scale : b->scale;
-	x *= pow10_tab[s - a->scale];
-	y *= pow10_tab[s - b->scale];
+	if (__builtin_mul_overflow(a->m, (i128)pow10_tab[s - a->scale], &x) ||
+	    __builtin_mul_overflow(b->m, (i128)pow10_tab[s - b->scale], &y))
+		return 0;
 	return x == y;
 }
 
@@ -309,7 +343,7 @@ dec_eq(const struct dec *a, const struct dec *b)
 /* An amount in cents; 0 when present and well-formed, -1 otherwise (the format rules
  * report it). */
 static int
-cents(const struct inv_value *v, int64_t *out)
+cents(const struct inv_value *v, i128 *out)
 {
 	struct dec d;
 	if (v->text == NULL || dec_parse(v->text, &d) == -1)
@@ -656,9 +690,10 @@ check_header(struct ck *k)
 /* ---- payment ----------------------------------------------------------------- */
 
 static void
-check_payment(struct ck *k, int64_t payable, int payable_ok)
+check_payment(struct ck *k, i128 payable, int payable_ok)
 {
 	const struct invoice *inv = k->inv;
+	char due[48];
 	size_t i;
 	int credit = has(&inv->type_code) && strcmp(inv->type_code.text, "381") == 0;
 
@@ -713,12 +748,12 @@ check_payment(struct ck *k, int64_t payable, int payable_ok)
 		        "no payment means (BG-16): Chorus Pro rejects some invoices without one");
 	/* BR-CO-25 is in EN 16931 but not in the CEN validation artefacts 1.3.16 for UBL
 	 * and CII, so public invoices break it: a warning */
+	fmt_cents(due, sizeof(due), payable);
 	if (payable_ok && payable > 0 && !has(&inv->due_date) && !has(&inv->payment_terms))
 		problem(k, WARN, "BR-CO-25", 0, &inv->due_date,
 		        "give the due date or the payment terms",
-		        "an amount is due (%lld.%02lld) but there is neither a due date nor "
-		        "payment terms",
-		        (long long)(payable / 100), (long long)(payable % 100));
+		        "an amount is due (%s) but there is neither a due date nor payment terms",
+		        due);
 }
 
 /* ---- VAT categories ------------------------------------------------------------ */
@@ -813,7 +848,7 @@ struct vgroup {
 	const char *cat;
 	struct dec rate;
 	int has_rate;
-	int64_t lines, charges, allowances;
+	i128 lines, charges, allowances;
 	int matched;
 };
 
@@ -851,12 +886,12 @@ desc_group(char *b, size_t n, const char *cat, const struct dec *rate, int has_r
 /* Line net amount = quantity x price / base quantity + charges - allowances, within
  * one cent (the ERP may round at another step). */
 static void
-check_line_net(struct ck *k, const struct inv_line *l, int64_t net, int64_t acsum)
+check_line_net(struct ck *k, const struct inv_line *l, i128 net, i128 acsum)
 {
 	struct dec q, p, b = {1, 0};
 	i128 num, den, lhs, diff;
-	int64_t expect;
-	char e[32], s[32];
+	i128 expect;
+	char e[48], s[48];
 	if (!has(&l->quantity) || !has(&l->price) || dec_parse(l->quantity.text, &q) == -1 ||
 	    dec_parse(l->price.text, &p) == -1)
 		return;
@@ -864,26 +899,25 @@ check_line_net(struct ck *k, const struct inv_line *l, int64_t net, int64_t acsu
 		return;
 	if (b.m <= 0)
 		return;
-	/* exact value in cents = num / den */
-	if (__builtin_mul_overflow((i128)q.m, (i128)p.m, &num) ||
+	/* exact value in cents = num / den; too large to compute: not judged */
+	if (__builtin_mul_overflow(q.m, p.m, &num) ||
 	    __builtin_mul_overflow(num, (i128)pow10_tab[b.scale] * 100, &num))
 		return;
-	if (q.scale + p.scale > 36)
-		return;
-	den = (i128)b.m;
+	den = b.m;
 	if (q.scale + p.scale > 18) {
-		den *= pow10_tab[18];
-		den *= pow10_tab[q.scale + p.scale - 18];
-	} else
-		den *= pow10_tab[q.scale + p.scale];
-	if (__builtin_mul_overflow((i128)(net - acsum), den, &lhs))
+		if (__builtin_mul_overflow(den, (i128)pow10_tab[18], &den) ||
+		    __builtin_mul_overflow(den, (i128)pow10_tab[q.scale + p.scale - 18], &den))
+			return;
+	} else if (__builtin_mul_overflow(den, (i128)pow10_tab[q.scale + p.scale], &den))
 		return;
-	diff = lhs - num;
+	if (__builtin_mul_overflow(net - acsum, den, &lhs) ||
+	    __builtin_sub_overflow(lhs, num, &diff))
+		return;
 	if (diff < 0)
 		diff = -diff;
 	if (diff <= den)
 		return;
-	expect = (int64_t)div_round(num, den) + acsum;
+	expect = (i128)div_round(num, den) + acsum;
 	fmt_cents(e, sizeof(e), expect);
 	fmt_cents(s, sizeof(s), acsum);
 	/* EN 16931 has no such rule (public samples that pass the CEN rules break it), so
@@ -934,11 +968,11 @@ check_ac_fields(struct ck *k, const struct inv_ac *a, int doc_level)
 
 /* Compare a stated total with the computed one (exact, in cents). */
 static void
-total_eq(struct ck *k, const char *rule, const struct inv_value *v, const char *what,
-         int64_t expect, const char *how, const char *fix)
+total_eq(struct ck *k, const char *rule, const struct inv_value *v, const char *what, i128 expect,
+         const char *how, const char *fix)
 {
-	int64_t got;
-	char e[32];
+	i128 got;
+	char e[48];
 	if (cents(v, &got) == -1 || got == expect)
 		return;
 	fmt_cents(e, sizeof(e), expect);
@@ -951,12 +985,12 @@ check_amounts(struct ck *k)
 	const struct invoice *inv = k->inv;
 	struct vgroup *g = NULL;
 	size_t ng = 0, i, j;
-	int64_t sum_lines = 0, sum_allow = 0, sum_charge = 0, sum_tax = 0;
+	i128 sum_lines = 0, sum_allow = 0, sum_charge = 0, sum_tax = 0;
 	int lines_ok = 1, allow_ok = 1, charge_ok = 1, tax_ok = 1;
 	int credit = has(&inv->type_code) && strcmp(inv->type_code.text, "381") == 0;
-	int64_t lt = 0, at = 0, ct = 0, te = 0, tt = 0, ti = 0, pp = 0, ro = 0, pa = 0;
+	i128 lt = 0, at = 0, ct = 0, te = 0, tt = 0, ti = 0, pp = 0, ro = 0, pa = 0;
 	int lt_ok, at_ok, ct_ok, te_ok, tt_ok, ti_ok, pp_ok, ro_ok, pa_ok;
-	char a1[32], a2[32], a3[32], how[160];
+	char a1[48], a2[48], a3[48], how[256];
 
 	/* lines */
 	if (inv->nlines == 0)
@@ -964,7 +998,7 @@ check_amounts(struct ck *k)
 		        "the invoice has no line (BG-25)");
 	for (i = 0; i < inv->nlines; i++) {
 		const struct inv_line *l = &inv->lines[i];
-		int64_t net = 0, acsum = 0;
+		i128 net = 0, acsum = 0;
 		int net_ok, acs_ok = 1;
 		if (!has(&l->id))
 			problem(k, ERR, "BR-21", 0, &l->id, "number the line",
@@ -1017,7 +1051,7 @@ check_amounts(struct ck *k)
 		else
 			check_rate(k, &l->vat_category, &l->vat_rate, 0);
 		for (j = 0; j < l->nacs; j++) {
-			int64_t a;
+			i128 a;
 			check_ac_fields(k, &l->acs[j], 0);
 			if (cents(&l->acs[j].amount, &a) == 0)
 				acsum += l->acs[j].charge ? a : -a;
@@ -1048,7 +1082,7 @@ check_amounts(struct ck *k)
 	/* document allowances and charges */
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_ac *a = &inv->acs[i];
-		int64_t amt;
+		i128 amt;
 		check_ac_fields(k, a, 1);
 		if (cents(&a->amount, &amt) == -1 || decimals_of(a->amount.text) > 2) {
 			if (a->charge)
@@ -1078,7 +1112,7 @@ check_amounts(struct ck *k)
 	for (i = 0; i < inv->nvats; i++) {
 		const struct inv_vat *v = &inv->vats[i];
 		const char *cat = v->category.text, *fam;
-		int64_t taxable = 0, tax = 0, expect_taxable = 0;
+		i128 taxable = 0, tax = 0, expect_taxable = 0;
 		int taxable_ok, tax_ok1, found = 0;
 		struct dec rate = {0, 0};
 		char rule[16], desc[64];
@@ -1173,7 +1207,7 @@ check_amounts(struct ck *k)
 			        "remove this VAT breakdown or correct its rate",
 			        "no line, allowance or charge is in %s", desc);
 		else if (taxable_ok && lines_ok && charge_ok && allow_ok) {
-			int64_t d = taxable - expect_taxable;
+			i128 d = taxable - expect_taxable;
 			if (d < 0)
 				d = -d;
 			fmt_cents(a1, sizeof(a1), expect_taxable);
@@ -1197,9 +1231,11 @@ check_amounts(struct ck *k)
 			continue;
 		if (strcmp(cat, "S") == 0 || strcmp(fam, "AF") == 0 || strcmp(fam, "AG") == 0) {
 			i128 abs_t = taxable < 0 ? -(i128)taxable : (i128)taxable;
-			int64_t expect =
-			    (int64_t)div_round(abs_t * rate.m, (i128)100 * pow10_tab[rate.scale]);
-			int64_t got = tax < 0 ? -tax : tax, d = got - expect;
+			i128 prod, expect;
+			if (__builtin_mul_overflow(abs_t, (i128)rate.m, &prod))
+				continue;
+			expect = div_round(prod, (i128)100 * pow10_tab[rate.scale]);
+			i128 got = tax < 0 ? -tax : tax, d = got - expect;
 			const char *r = strcmp(cat, "S") == 0 ? rule : "BR-CO-17";
 			if (d < 0)
 				d = -d;
@@ -1333,7 +1369,7 @@ check_amounts(struct ck *k)
 		const struct inv_value *tot[] = {&inv->tax_exclusive, &inv->tax_inclusive,
 		                                 &inv->payable};
 		for (i = 0; i < nitems(tot); i++) {
-			int64_t v;
+			i128 v;
 			if (cents(tot[i], &v) == 0 && v < 0)
 				problem(k, ERR, "SIGN", 1, tot[i],
 				        "write the credit note (381) with positive amounts",

@@ -403,6 +403,18 @@ test_arithmetic(void)
 	is_int(ERROR(inv, "AMOUNT"), 1, "AMOUNT: a comma is not a decimal point");
 	inv_value_set(&inv->lines[1].net_amount, "12345678901234567890.00");
 	is_int(ERROR(inv, "AMOUNT"), 1, "AMOUNT: more than 19 digits");
+	/* the largest amounts Chorus Pro takes (19 digits) add up without overflow */
+	inv_value_set(&inv->lines[1].net_amount, "99999999999999999.99");
+	is_int(ERROR(inv, "AMOUNT"), 0, "AMOUNT: 19 digits pass");
+	ok(contains(text("BR-CO-10"), "should be 100000000000003307.99"),
+	   "sums beyond 64 bits of cents: %s", text("BR-CO-10"));
+	inv_value_set(&inv->lines[1].net_amount, "999999999999999999");
+	is_int(ERROR(inv, "AMOUNT"), 0, "AMOUNT: 18 integer digits without decimals pass");
+	inv_value_set(&inv->lines[1].quantity, "99999999999999");
+	inv_value_set(&inv->lines[1].price, "999999999999.999999");
+	ok(WARNING(inv, "LINE-NET") <= 1, "LINE-NET: huge quantity x price does not overflow");
+	inv_value_set(&inv->lines[1].quantity, "40");
+	inv_value_set(&inv->lines[1].price, "24.90");
 	inv_value_set(&inv->lines[1].net_amount, "996.00");
 	inv_value_set(&inv->lines[1].quantity, "40.00001");
 	is_int(WARNING(inv, "QUANTITY"), 1, "QUANTITY: more than 4 decimals: warning");
