@@ -194,6 +194,10 @@ static const struct conf_key keys[] = {
       "EN 16931 code lists) or 1 (Chorus Pro's native code, fails BR-CL-10/11)."),
     G("transform", "max_depth", CK_INT, max_depth, "256", 16, 10000, NULL, 0,
       "Deepest element nesting accepted in an input document."),
+    G("transform", "attachment_dir", CK_PATH, attachment_dir, NULL, 0, 0, NULL, 0,
+      "Folder holding the files an ERP export names in <attachment><file>; their content "
+      "is embedded in the generated document (BT-125). Unset: attachments are only "
+      "referenced, and the pre-flight refuses them, as Chorus Pro would."),
 
     G("log", "target", CK_ENUM, log_target, "auto", 0, 0, target_choices, 0,
       "auto (stderr on a terminal, syslog otherwise), stderr or syslog."),
@@ -433,50 +437,6 @@ url_problem(const char *v)
 	}
 	free(host);
 	return NULL;
-}
-
-static int
-iban_ok(const char *s)
-{
-	char digits[128];
-	size_t n = strlen(s), i, d = 0;
-	int rem = 0;
-	if (n < 15 || n > 34)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) || islower((unsigned char)s[i]))
-			return 0;
-	if (!isalpha((unsigned char)s[0]) || !isalpha((unsigned char)s[1]) ||
-	    !isdigit((unsigned char)s[2]) || !isdigit((unsigned char)s[3]))
-		return 0;
-	/* move the first four characters to the end, letters become 10..35, mod 97 */
-	for (i = 0; i < n; i++) {
-		char ch = s[(i + 4) % n];
-		if (isdigit((unsigned char)ch))
-			digits[d++] = ch;
-		else {
-			int v = ch - 'A' + 10;
-			digits[d++] = (char)('0' + v / 10);
-			digits[d++] = (char)('0' + v % 10);
-		}
-	}
-	for (i = 0; i < d; i++)
-		rem = (rem * 10 + (digits[i] - '0')) % 97;
-	return rem == 1;
-}
-
-static int
-bic_ok(const char *s)
-{
-	size_t n = strlen(s), i;
-	if (n != 8 && n != 11)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (i < 6 ? !isupper(c) : !(isupper(c) || isdigit(c)))
-			return 0;
-	}
-	return 1;
 }
 
 static int
@@ -923,8 +883,7 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 
 static char *ini_error;
 
-static int
-ini_errback(const char *fmt, ...)
+static int PRINTFLIKE(1, 2) ini_errback(const char *fmt, ...)
 {
 	va_list ap;
 	struct buf b;

@@ -86,6 +86,7 @@ struct conf {
 	char *schema_dir;
 	char *siret_scheme;
 	int64_t max_depth;
+	char *attachment_dir;
 
 	/* [log] */
 	int log_target;

@@ -202,6 +202,12 @@ read_file(const char *path, size_t max, int nofollow, struct buf *out, char **wh
 		close(fd);
 		return fail(why, "%s: not a regular file", path);
 	}
+	if ((uint64_t)st.st_size > (uint64_t)max) {
+		/* refuse at once, without reading: the size is what the file says now */
+		close(fd);
+		return fail(why, "%s: %lld bytes, larger than the limit of %zu bytes", path,
+		            (long long)st.st_size, max);
+	}
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n == -1) {

@@ -531,3 +531,47 @@ siret_ok(const char *s)
 	}
 	return 0;
 }
+
+int
+iban_ok(const char *s)
+{
+	char digits[128];
+	size_t n = strlen(s), i, d = 0;
+	int rem = 0;
+	if (n < 15 || n > 34)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) || islower((unsigned char)s[i]))
+			return 0;
+	if (!isalpha((unsigned char)s[0]) || !isalpha((unsigned char)s[1]) ||
+	    !isdigit((unsigned char)s[2]) || !isdigit((unsigned char)s[3]))
+		return 0;
+	/* move the first four characters to the end, letters become 10..35, mod 97 */
+	for (i = 0; i < n; i++) {
+		char ch = s[(i + 4) % n];
+		if (isdigit((unsigned char)ch))
+			digits[d++] = ch;
+		else {
+			int v = ch - 'A' + 10;
+			digits[d++] = (char)('0' + v / 10);
+			digits[d++] = (char)('0' + v % 10);
+		}
+	}
+	for (i = 0; i < d; i++)
+		rem = (rem * 10 + (digits[i] - '0')) % 97;
+	return rem == 1;
+}
+
+int
+bic_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+	if (n != 8 && n != 11)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (i < 6 ? !isupper(c) : !(isupper(c) || isdigit(c)))
+			return 0;
+	}
+	return 1;
+}

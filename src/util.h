@@ -91,5 +91,9 @@ int luhn_ok(const char *digits);
  * (SIREN 356000000) whose digits must add up to a multiple of 5. 1 if valid. */
 int siret_ok(const char *);
 int siren_ok(const char *);
+/* IBAN check digits (ISO 13616, mod 97) of a compact upper-case IBAN; 1 if valid. */
+int iban_ok(const char *);
+/* BIC syntax (ISO 9362): 8 or 11 characters, the first 6 letters; 1 if valid. */
+int bic_ok(const char *);
 
 #endif

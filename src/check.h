@@ -1,0 +1,84 @@
+/*
+ * check.h - the pre-flight: rules on the invoice model (xform.h), each problem with
+ * a message in the words of the domain (element path, value, rule, fix), and
+ * check_document(), the whole path of one document (xform_make, XSD, model, rules,
+ * verdict) that the gateway and `chorusgw validate` call.
+ *
+ * Not here (the gateway adds them): the local duplicate index and the buyer
+ * structure's mandatory service code / engagement number (Structures API).
+ */
+#ifndef CHORUSGW_CHECK_H
+#define CHORUSGW_CHECK_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "xform.h"
+
+struct conf;
+
+enum problem_sev { SEV_WARNING = 1, SEV_ERROR = 2 };
+
+struct problem {
+	enum problem_sev sev; /* SEV_ERROR: cannot be sent */
+	char *rule;           /* "SIRET", "BR-CO-10", "XSD", "ERP-XSD", "INPUT", ... */
+	int chorus;           /* 1: a Chorus Pro rule, not EN 16931's nor the schema's */
+	char *path;           /* element path from the root, or NULL */
+	int line;             /* line in the document; 0 when unknown */
+	char *value;          /* the offending value, or NULL */
+	/* The whole message, one line:
+	 * [line N: ]PATH "VALUE": what is wrong (rule RULE); what to do */
+	char *text;
+};
+
+struct problems {
+	struct problem *v;
+	size_t n;
+	size_t nerrors, nwarnings;
+};
+
+/* Append a problem; path and value may be NULL, line 0. what/fix are plain text. */
+void problems_add(struct problems *, enum problem_sev, const char *rule, int chorus,
+                  const char *path, int line, const char *value, const char *what, const char *fix);
+void problems_free(struct problems *);
+
+/*
+ * Apply every pre-flight rule to `inv` and append what is wrong to *out. `now` is
+ * the moment the invoice would be deposited (0: now), for "issue date not in the
+ * future". Returns the number of errors added.
+ */
+size_t check_invoice(const struct invoice *inv, time_t now, struct problems *out);
+
+enum preflight_verdict {
+	PF_OK = 0, /* can be sent (warnings allowed) */
+	PF_REJECT, /* cannot be sent: the document is wrong (problems say why) */
+	PF_SETUP,  /* cannot be judged: a stylesheet or schema of the configuration is
+	              missing or broken; the document is not at fault */
+};
+
+/* Everything the pre-flight learnt about one document. */
+struct preflight {
+	enum preflight_verdict verdict;
+	struct xform_result x;    /* what came in, what will be sent (x.xml, x.len, x.syntax) */
+	struct invoice *inv;      /* the model of x.xml; NULL when no document was made */
+	struct problems problems; /* errors and warnings, in document order per stage */
+	int xsd_checked;          /* 1 when the XSD validation ran */
+};
+
+/*
+ * The whole pre-flight of one input file: `len` bytes of the file called `name`,
+ * with the configuration `c` (NULL: defaults). Fills *pf (release with
+ * preflight_free(), also after a failure). 0 when the document can be sent
+ * (pf->verdict == PF_OK); -1 otherwise, with *why one line: the first error and how
+ * many more (PF_REJECT), or what is wrong with the set-up (PF_SETUP).
+ */
+int check_document(const void *data, size_t len, const char *name, const struct conf *c, time_t now,
+                   struct preflight *pf, char **why);
+void preflight_free(struct preflight *);
+
+/* The embedded code lists: 1 when the code is in ISO 3166-1 alpha-2 (plus EN 16931's
+ * 1A and XI) / in ISO 4217. */
+int iso3166_ok(const char *);
+int iso4217_ok(const char *);
+
+#endif

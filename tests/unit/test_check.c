@@ -1,0 +1,609 @@
+/* Unit tests of check.c: every pre-flight rule with a failing and a passing case,
+ * on invoice models read from the golden UBL/CII files and then altered, and
+ * check_document() end to end (verdicts, the one-line reason, set-up failures). The
+ * same rules on crafted files through the command line: tests/e2e/xform-rules.sh. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "conf.h"
+#include "fileio.h"
+#include "tap.h"
+#include "util.h"
+#include "xform.h"
+
+static const char *srcdir;
+static struct conf *conf;
+static time_t now; /* 2026-11-28 12:00 UTC: the examples date from 2025 */
+
+static char *
+slurp(const char *rel, size_t *len)
+{
+	char *p = xasprintf("%s/%s", srcdir, rel), *why = NULL;
+	struct buf b;
+	buf_init(&b);
+	if (read_file(p, 64 << 20, 0, &b, &why) == -1) {
+		printf("# %s\n", why);
+		abort();
+	}
+	free(p);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* The model of a golden file (passed through). */
+static struct invoice *
+model(const char *golden)
+{
+	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *why = NULL;
+	struct xform_result r;
+	struct invoice *inv;
+	size_t len;
+	data = slurp(rel, &len);
+	if (xform_make(data, len, golden, conf, &r, &why) == -1) {
+		printf("# %s: %s\n", golden, why);
+		abort();
+	}
+	inv = xform_model(&r);
+	xform_result_free(&r);
+	free(data);
+	free(rel);
+	return inv;
+}
+
+static struct problems ps;
+
+/* Run the rules; the number of problems of `rule` with severity `sev`. */
+static size_t
+count(const struct invoice *inv, const char *rule, enum problem_sev sev)
+{
+	size_t i, n = 0;
+	problems_free(&ps);
+	check_invoice(inv, now, &ps);
+	for (i = 0; i < ps.n; i++)
+		if (strcmp(ps.v[i].rule, rule) == 0 && ps.v[i].sev == sev)
+			n++;
+	return n;
+}
+
+/* The text of the first problem of `rule` in the last run, or "". */
+static const char *
+text(const char *rule)
+{
+	size_t i;
+	for (i = 0; i < ps.n; i++)
+		if (strcmp(ps.v[i].rule, rule) == 0)
+			return ps.v[i].text;
+	return "";
+}
+
+#define ERROR(inv, rule)   count(inv, rule, SEV_ERROR)
+#define WARNING(inv, rule) count(inv, rule, SEV_WARNING)
+
+static void
+test_clean(void)
+{
+	static const char *const golden[] = {"invoice-simple.ubl.xml",
+	                                     "invoice-simple.cii.xml",
+	                                     "invoice-multirate-allowances.ubl.xml",
+	                                     "invoice-multirate-allowances.cii.xml",
+	                                     "creditnote.ubl.xml",
+	                                     "creditnote.cii.xml",
+	                                     "invoice-exempt.ubl.xml",
+	                                     "invoice-exempt.cii.xml",
+	                                     "reverse-charge.ubl.xml",
+	                                     "reverse-charge.cii.xml",
+	                                     "not-subject.ubl.xml",
+	                                     "not-subject.cii.xml",
+	                                     "rounding.ubl.xml",
+	                                     "rounding.cii.xml",
+	                                     "corrective-payee.ubl.xml",
+	                                     "corrective-payee.cii.xml",
+	                                     "creditnote-means.ubl.xml",
+	                                     "creditnote-means.cii.xml"};
+	size_t i;
+	for (i = 0; i < nitems(golden); i++) {
+		struct invoice *inv = model(golden[i]);
+		problems_free(&ps);
+		check_invoice(inv, now, &ps);
+		ok(ps.n == 0, "%s: no problem%s%s", golden[i], ps.n ? ": " : "",
+		   ps.n ? ps.v[0].text : "");
+		invoice_free(inv);
+	}
+}
+
+static void
+test_identifiers(void)
+{
+	struct invoice *inv = model("invoice-simple.ubl.xml");
+
+	is_int(ERROR(inv, "SIRET"), 0, "SIRET: valid SIRETs pass");
+	inv_value_set(&inv->buyer.siret, "26330059200016");
+	is_int(ERROR(inv, "SIRET"), 1, "SIRET: buyer's SIRET failing Luhn");
+	ok(contains(
+	       text("SIRET"),
+	       "cac:AccountingCustomerParty/cac:Party/cac:PartyIdentification/cbc:ID "
+	       "\"26330059200016\": the buyer's SIRET fails the Luhn check (rule SIRET); check "
+	       "the SIRET of the public structure in the Chorus Pro directory"),
+	   "SIRET message: path, value, what, rule, fix: %s", text("SIRET"));
+	ok(str_has_prefix(text("SIRET"), "line "), "the message starts with the line");
+	inv_value_set(&inv->buyer.siret, "35600000000001");
+	is_int(ERROR(inv, "SIRET"), 0, "SIRET: La Poste's SIRET (digit sum multiple of 5) passes");
+	inv_value_set(&inv->buyer.siret, "35600000000002");
+	is_int(ERROR(inv, "SIRET"), 1, "SIRET: La Poste's SIRET with a bad sum fails");
+	inv_value_set(&inv->buyer.siret, "2633005920");
+	is_int(ERROR(inv, "SIRET"), 1, "SIRET: not 14 digits");
+	ok(contains(text("SIRET"), "not 14 digits"), "says why");
+	inv_value_set(&inv->buyer.siret, "26330059200015");
+	inv_value_set(&inv->supplier.siret, NULL);
+	is_int(ERROR(inv, "SIRET"), 1, "SIRET: supplier's SIRET missing");
+	ok(contains(text("SIRET"), "supplier's SIRET is missing") &&
+	       contains(text("SIRET"), "schemeID=\"0009\""),
+	   "says where to write it: %s", text("SIRET"));
+	inv_value_set(&inv->supplier.siret, "73282932000074");
+
+	is_int(ERROR(inv, "SIREN"), 0, "SIREN: valid SIREN passes");
+	inv_value_set(&inv->supplier.legal_id, "732829321");
+	is_int(ERROR(inv, "SIREN"), 1, "SIREN: failing Luhn");
+	inv_value_set(&inv->supplier.legal_id, "552100554");
+	is_int(WARNING(inv, "SIREN"), 1, "SIREN: valid but not the start of the SIRET: warning");
+	inv_value_set(&inv->supplier.legal_id, "732829320");
+
+	is_int(WARNING(inv, "VAT-ID"), 0, "VAT-ID: FR44732829320 passes");
+	inv_value_set(&inv->supplier.vat_id, "FR45732829320");
+	is_int(WARNING(inv, "VAT-ID"), 1, "VAT-ID: wrong French key");
+	inv_value_set(&inv->supplier.vat_id, "FR44732829320");
+
+	is_int(ERROR(inv, "IBAN"), 0, "IBAN: valid");
+	inv_value_set(&inv->payments[0].iban, "FR7630004000031234567890144");
+	is_int(ERROR(inv, "IBAN"), 1, "IBAN: mod 97 fails");
+	ok(contains(text("IBAN"), "check digits"), "says check digits");
+	inv_value_set(&inv->payments[0].iban, "12345678");
+	is_int(ERROR(inv, "IBAN"), 1, "IBAN: a national account number is no IBAN");
+	ok(contains(text("IBAN"), "not an IBAN"), "says not an IBAN");
+	inv_value_set(&inv->payments[0].iban, "FR76 3000 4000 0312 3456 7890 143");
+	is_int(ERROR(inv, "IBAN"), 0, "IBAN: spaces are fine");
+	inv_value_set(&inv->payments[0].iban, NULL);
+	is_int(ERROR(inv, "BR-61"), 1, "BR-61: credit transfer without IBAN");
+	inv_value_set(&inv->payments[0].iban, "FR7630004000031234567890143");
+	is_int(ERROR(inv, "BR-61"), 0, "BR-61: with IBAN");
+
+	is_int(ERROR(inv, "BIC"), 0, "BIC: valid");
+	inv_value_set(&inv->payments[0].bic, "BNP PFRPP");
+	is_int(ERROR(inv, "BIC"), 1, "BIC: malformed");
+	inv_value_set(&inv->payments[0].bic, NULL);
+
+	inv_value_set(&inv->payments[0].code, "58");
+	is_int(WARNING(inv, "PAYMENT"), 1, "PAYMENT: 58 instead of 30: warning");
+	inv_value_set(&inv->payments[0].code, "30");
+
+	is_int(ERROR(inv, "BR-CL-14"), 0, "country: FR passes");
+	inv_value_set(&inv->buyer.country, "FX");
+	is_int(ERROR(inv, "BR-CL-14"), 1, "country: FX is not ISO 3166");
+	inv_value_set(&inv->buyer.country, "fr");
+	is_int(ERROR(inv, "BR-CL-14"), 1, "country: lower case is not ISO 3166");
+	inv_value_set(&inv->buyer.country, NULL);
+	is_int(ERROR(inv, "BR-11"), 1, "BR-11: buyer country missing");
+	inv_value_set(&inv->buyer.country, "FR");
+	inv_value_set(&inv->delivery_country, "ZZ");
+	is_int(ERROR(inv, "BR-CL-14"), 1, "country: delivery country checked too");
+	invoice_free(inv);
+
+	ok(iso3166_ok("FR") && iso3166_ok("XI") && iso3166_ok("1A") && !iso3166_ok("UK") &&
+	       !iso3166_ok("F") && !iso3166_ok("FRA"),
+	   "iso3166_ok table");
+	ok(iso4217_ok("EUR") && iso4217_ok("XPF") && !iso4217_ok("FRF") && !iso4217_ok("eur"),
+	   "iso4217_ok table");
+}
+
+static void
+test_header(void)
+{
+	struct invoice *inv = model("invoice-simple.ubl.xml");
+
+	inv_value_set(&inv->number, "F2025-00014212345678");
+	is_int(ERROR(inv, "NUMBER"), 0, "NUMBER: 20 characters pass");
+	inv_value_set(&inv->number, "F2025-000142123456789");
+	is_int(ERROR(inv, "NUMBER"), 1, "NUMBER: 21 characters fail");
+	ok(contains(text("NUMBER"), "21 characters; Chorus Pro accepts at most 20"), "says so");
+	inv_value_set(&inv->number, "F 12");
+	is_int(WARNING(inv, "NUMBER"), 1, "NUMBER: a space: warning");
+	inv_value_set(&inv->number, NULL);
+	is_int(ERROR(inv, "BR-02"), 1, "BR-02: number missing");
+	inv_value_set(&inv->number, "F2025-000142");
+
+	inv_value_set(&inv->type_code, "389");
+	is_int(ERROR(inv, "TYPE"), 0, "TYPE: 389 accepted");
+	inv_value_set(&inv->type_code, "393");
+	is_int(ERROR(inv, "TYPE"), 1, "TYPE: 393 refused by Chorus Pro");
+	inv_value_set(&inv->type_code, "751");
+	is_int(ERROR(inv, "TYPE"), 1, "TYPE: 751 refused");
+	inv_value_set(&inv->type_code, "380");
+
+	inv_value_set(&inv->issue_date, "2026-11-28");
+	is_int(ERROR(inv, "DATE"), 0, "DATE: today passes");
+	inv_value_set(&inv->issue_date, "2026-11-29");
+	is_int(ERROR(inv, "DATE"), 1, "DATE: tomorrow is in the future");
+	ok(contains(text("DATE"), "after today (2026-11-28)"), "says so: %s", text("DATE"));
+	inv_value_set(&inv->issue_date, "2025-02-29");
+	is_int(ERROR(inv, "DATE"), 1, "DATE: 29 February 2025 does not exist");
+	inv_value_set(&inv->issue_date, "2024-02-29");
+	is_int(ERROR(inv, "DATE"), 0, "DATE: 29 February 2024 does");
+	inv_value_set(&inv->issue_date, "20240229");
+	is_int(ERROR(inv, "DATE"), 0, "DATE: CII form accepted too");
+	inv_value_set(&inv->issue_date, "2024-13-01");
+	is_int(ERROR(inv, "DATE"), 1, "DATE: month 13");
+	inv_value_set(&inv->issue_date, NULL);
+	is_int(ERROR(inv, "BR-03"), 1, "BR-03: issue date missing");
+	inv_value_set(&inv->issue_date, "2025-01-15");
+	inv_value_set(&inv->due_date, "2025-01-14");
+	is_int(WARNING(inv, "DATE"), 1, "DATE: due before issue: warning");
+	inv_value_set(&inv->due_date, "2025-02-14");
+
+	is_int(ERROR(inv, "BR-CL-04"), 0, "currency: EUR");
+	inv_value_set(&inv->currency, "EUU");
+	is_int(ERROR(inv, "BR-CL-04"), 1, "currency: EUU is not ISO 4217");
+	inv_value_set(&inv->currency, "CHF");
+	is_int(ERROR(inv, "BR-CL-04"), 0, "currency: CHF is ISO 4217");
+	is_int(WARNING(inv, "CURRENCY"), 1, "CURRENCY: not EUR: warning");
+	inv_value_set(&inv->currency, NULL);
+	is_int(ERROR(inv, "BR-05"), 1, "BR-05: currency missing");
+	inv_value_set(&inv->currency, "EUR");
+
+	inv_value_set(&inv->cadre, "A25");
+	is_int(ERROR(inv, "CADRE"), 0, "CADRE: A25 passes");
+	inv_value_set(&inv->cadre, "A26");
+	is_int(ERROR(inv, "CADRE"), 1, "CADRE: A26 fails");
+	inv_value_set(&inv->cadre, "A01");
+	is_int(ERROR(inv, "CADRE"), 1, "CADRE: A01 fails");
+	inv_value_set(&inv->cadre, "S1");
+	is_int(ERROR(inv, "CADRE"), 1, "CADRE: the 2026 reform's S1 is not a Chorus Pro cadre");
+	inv_value_set(&inv->cadre, NULL);
+	is_int(WARNING(inv, "CADRE"), 1, "CADRE: absent: warning (Chorus Pro takes A1)");
+	inv_value_set(&inv->cadre, "A2");
+	is_int(ERROR(inv, "CADRE"), 1, "CADRE: A2 (already paid) with an amount due");
+	inv_value_set(&inv->cadre, "A1");
+
+	{
+		char s[102];
+		memset(s, 'S', 101);
+		s[101] = '\0';
+		inv_value_set(&inv->service_code, s);
+		is_int(ERROR(inv, "SERVICE"), 1, "SERVICE: longer than 100 characters");
+		s[100] = '\0';
+		inv_value_set(&inv->service_code, s);
+		is_int(ERROR(inv, "SERVICE"), 0, "SERVICE: 100 characters pass");
+	}
+	inv_value_set(&inv->due_date, NULL);
+	inv_value_set(&inv->payment_terms, NULL);
+	is_int(WARNING(inv, "BR-CO-25"), 1, "BR-CO-25: amount due without due date nor terms");
+	inv_value_set(&inv->payment_terms, "30 jours");
+	is_int(WARNING(inv, "BR-CO-25"), 0, "BR-CO-25: terms suffice");
+	invoice_free(inv);
+
+	inv = model("invoice-simple.ubl.xml");
+	{
+		size_t n = inv->npayments;
+		inv->npayments = 0;
+		is_int(WARNING(inv, "PAYMENT"), 1, "PAYMENT: an invoice without payment means");
+		inv->npayments = n;
+	}
+	invoice_free(inv);
+
+	inv = model("creditnote.ubl.xml");
+	is_int(WARNING(inv, "PRECEDING"), 0, "PRECEDING: credit note names its invoice");
+	inv_value_set(&inv->preceding_number, NULL);
+	is_int(WARNING(inv, "PRECEDING"), 1, "PRECEDING: credit note without it: warning");
+	invoice_free(inv);
+}
+
+static void
+test_arithmetic(void)
+{
+	struct invoice *inv = model("invoice-multirate-allowances.ubl.xml");
+	size_t n;
+
+	inv_value_set(&inv->line_total, "4304.01");
+	is_int(ERROR(inv, "BR-CO-10"), 1, "BR-CO-10: line total off by a cent");
+	ok(contains(text("BR-CO-10"), "should be 4304.00"), "%s", text("BR-CO-10"));
+	inv_value_set(&inv->line_total, "4304");
+	is_int(ERROR(inv, "BR-CO-10"), 0, "BR-CO-10: 4304 = 4304.00");
+	inv_value_set(&inv->line_total, "4304.00");
+
+	inv_value_set(&inv->allowance_total, "63.28");
+	is_int(ERROR(inv, "BR-CO-11"), 1, "BR-CO-11: allowance total");
+	inv_value_set(&inv->allowance_total, "63.27");
+	inv_value_set(&inv->charge_total, "61.00");
+	is_int(ERROR(inv, "BR-CO-12"), 1, "BR-CO-12: charge total");
+	inv_value_set(&inv->charge_total, NULL);
+	is_int(ERROR(inv, "BR-CO-12"), 1, "BR-CO-12: charges without their total");
+	inv_value_set(&inv->charge_total, "60.00");
+
+	inv_value_set(&inv->tax_exclusive, "4300.74");
+	is_int(ERROR(inv, "BR-CO-13"), 1, "BR-CO-13: total without VAT");
+	ok(contains(text("BR-CO-13"), "line total 4304.00 - allowances 63.27 + charges 60.00"),
+	   "shows the sum: %s", text("BR-CO-13"));
+	inv_value_set(&inv->tax_exclusive, "4300.73");
+
+	inv_value_set(&inv->tax_total, "511.16");
+	is_int(ERROR(inv, "BR-CO-14"), 1, "BR-CO-14: VAT total vs breakdown");
+	inv_value_set(&inv->tax_total, "511.15");
+	inv_value_set(&inv->tax_inclusive, "4811.89");
+	is_int(ERROR(inv, "BR-CO-15"), 1, "BR-CO-15: total with VAT");
+	inv_value_set(&inv->tax_inclusive, "4811.88");
+	inv_value_set(&inv->payable, "3311.87");
+	is_int(ERROR(inv, "BR-CO-16"), 1, "BR-CO-16: amount due");
+	ok(contains(text("BR-CO-16"), "total with VAT 4811.88 - paid 1500.00 + rounding 0.00"),
+	   "shows the sum: %s", text("BR-CO-16"));
+	inv_value_set(&inv->rounding, "-0.01");
+	is_int(ERROR(inv, "BR-CO-16"), 0, "BR-CO-16: with the rounding amount it holds");
+	inv_value_set(&inv->rounding, NULL);
+	inv_value_set(&inv->payable, "3311.88");
+	inv_value_set(&inv->payable, NULL);
+	is_int(ERROR(inv, "BR-15"), 1, "BR-15: amount due missing");
+	inv_value_set(&inv->payable, "3311.88");
+
+	/* VAT breakdown [0] is S 10 %: 2109.00 - 63.27 = 2045.73, VAT 204.57 */
+	inv_value_set(&inv->vats[0].taxable, "2045.74");
+	is_int(WARNING(inv, "BR-S-08"), 1, "BR-S-08: a cent off: warning (CEN tolerates < 1)");
+	inv_value_set(&inv->vats[0].taxable, "2046.73");
+	is_int(ERROR(inv, "BR-S-08"), 1, "BR-S-08: 1.00 off: error");
+	ok(contains(text("BR-S-08"), "VAT category S at 10 % should be 2045.73"),
+	   "names category and rate: %s", text("BR-S-08"));
+	inv_value_set(&inv->vats[0].taxable, "2045.73");
+	inv_value_set(&inv->vats[0].tax, "204.58");
+	is_int(WARNING(inv, "BR-S-09"), 1, "BR-S-09: a cent off: warning");
+	inv_value_set(&inv->vats[0].tax, "205.57");
+	is_int(ERROR(inv, "BR-S-09"), 1, "BR-S-09: 1.00 off: error");
+	inv_value_set(&inv->vats[0].tax, "204.57");
+	is_int(ERROR(inv, "BR-S-09"), 0, "BR-S-09: exact passes");
+	inv_value_set(&inv->vats[1].rate, "7");
+	is_int(ERROR(inv, "BG-23"), 1, "BG-23: lines at 5.5 %% without a breakdown at 5.5 %%");
+	is_int(ERROR(inv, "BR-S-08"), 1, "BR-S-08: a breakdown at 7 %% no line uses");
+	inv_value_set(&inv->vats[1].rate, "5.50");
+	is_int(ERROR(inv, "BG-23"), 0, "BG-23: 5.50 is 5.5");
+	inv_value_set(&inv->vats[1].category, "X");
+	is_int(ERROR(inv, "BR-CL-18"), 1, "BR-CL-18: unknown VAT category");
+	inv_value_set(&inv->vats[1].category, "S");
+	n = inv->nvats;
+	inv->nvats = 0;
+	is_int(ERROR(inv, "BR-CO-18"), 1, "BR-CO-18: no VAT breakdown");
+	inv->nvats = n;
+
+	inv_value_set(&inv->lines[0].vat_rate, "0");
+	is_int(ERROR(inv, "BR-S-05"), 1, "BR-S-05: standard rated line at 0 %%");
+	inv_value_set(&inv->lines[0].vat_rate, "10");
+	inv_value_set(&inv->acs[0].vat_rate, NULL);
+	is_int(ERROR(inv, "BR-S-06"), 1, "BR-S-06: document allowance without its rate");
+	inv_value_set(&inv->acs[0].vat_rate, "10");
+	inv_value_set(&inv->acs[1].reason, NULL);
+	inv_value_set(&inv->acs[1].reason_code, NULL);
+	is_int(ERROR(inv, "BR-38"), 1, "BR-38: document charge without reason nor code");
+	inv_value_set(&inv->acs[1].reason_code, "DL");
+
+	/* line 1: 120 x 18.50 - 111.00 = 2109.00; line 5: 300 x 12.00 / 100 = 36.00 */
+	is_int(WARNING(inv, "LINE-NET") + ERROR(inv, "LINE-NET"), 0,
+	       "LINE-NET: quantity x price / base - allowances + charges holds");
+	inv_value_set(&inv->lines[4].net_amount, "3600.00");
+	is_int(WARNING(inv, "LINE-NET"), 1, "LINE-NET: passed-through document: warning");
+	ok(contains(text("LINE-NET"), "should be 36.00 (quantity 300 x price 12.00 / 100"), "%s",
+	   text("LINE-NET"));
+	inv->generated = 1;
+	is_int(ERROR(inv, "LINE-NET"), 1, "LINE-NET: document made from an export: error");
+	inv_value_set(&inv->lines[4].net_amount, "36.01");
+	is_int(ERROR(inv, "LINE-NET"), 0, "LINE-NET: within a cent of rounding passes");
+	inv_value_set(&inv->lines[4].net_amount, "36.00");
+
+	inv_value_set(&inv->lines[1].net_amount, "996.001");
+	is_int(ERROR(inv, "BR-DEC"), 1, "BR-DEC: three decimals");
+	inv_value_set(&inv->lines[1].net_amount, "996,00");
+	is_int(ERROR(inv, "AMOUNT"), 1, "AMOUNT: a comma is not a decimal point");
+	inv_value_set(&inv->lines[1].net_amount, "12345678901234567890.00");
+	is_int(ERROR(inv, "AMOUNT"), 1, "AMOUNT: more than 19 digits");
+	/* the largest amounts Chorus Pro takes (19 digits) add up without overflow */
+	inv_value_set(&inv->lines[1].net_amount, "99999999999999999.99");
+	is_int(ERROR(inv, "AMOUNT"), 0, "AMOUNT: 19 digits pass");
+	ok(contains(text("BR-CO-10"), "should be 100000000000003307.99"),
+	   "sums beyond 64 bits of cents: %s", text("BR-CO-10"));
+	inv_value_set(&inv->lines[1].net_amount, "999999999999999999");
+	is_int(ERROR(inv, "AMOUNT"), 0, "AMOUNT: 18 integer digits without decimals pass");
+	inv_value_set(&inv->lines[1].quantity, "99999999999999");
+	inv_value_set(&inv->lines[1].price, "999999999999.999999");
+	ok(WARNING(inv, "LINE-NET") <= 1, "LINE-NET: huge quantity x price does not overflow");
+	inv_value_set(&inv->lines[1].quantity, "40");
+	inv_value_set(&inv->lines[1].price, "24.90");
+	inv_value_set(&inv->lines[1].net_amount, "996.00");
+	inv_value_set(&inv->lines[1].quantity, "40.00001");
+	is_int(WARNING(inv, "QUANTITY"), 1, "QUANTITY: more than 4 decimals: warning");
+	inv_value_set(&inv->lines[1].quantity, "40");
+	inv_value_set(&inv->lines[1].price, "-24.90");
+	is_int(ERROR(inv, "BR-27"), 1, "BR-27: negative net price");
+	inv_value_set(&inv->lines[1].price, "24.90");
+	n = inv->nlines;
+	inv->nlines = 0;
+	is_int(ERROR(inv, "BR-16"), 1, "BR-16: no line");
+	inv->nlines = n;
+	problems_free(&ps);
+	check_invoice(inv, now, &ps);
+	ok(ps.n == 0, "restored model is clean again%s%s", ps.n ? ": " : "",
+	   ps.n ? ps.v[0].text : "");
+	invoice_free(inv);
+
+	/* other categories */
+	inv = model("invoice-exempt.ubl.xml");
+	{
+		size_t i, e = inv->nvats;
+		for (i = 0; i < inv->nvats; i++)
+			if (inv->vats[i].category.text &&
+			    strcmp(inv->vats[i].category.text, "E") == 0)
+				e = i;
+		ok(e < inv->nvats, "exempt breakdown found");
+		if (e < inv->nvats) {
+			inv_value_set(&inv->vats[e].tax, "1.00");
+			is_int(ERROR(inv, "BR-E-09"), 1, "BR-E-09: exempt VAT amount not 0");
+			inv_value_set(&inv->vats[e].tax, "0.00");
+			inv_value_set(&inv->vats[e].taxable, "1.00");
+			is_int(ERROR(inv, "BR-E-08"), 1, "BR-E-08: exempt taxable amount (exact)");
+			inv_value_set(&inv->vats[e].taxable, NULL);
+			is_int(ERROR(inv, "BR-45"), 1, "BR-45: taxable amount missing");
+			inv_value_set(&inv->vats[e].exemption_reason, NULL);
+			inv_value_set(&inv->vats[e].exemption_code, NULL);
+			is_int(ERROR(inv, "BR-E-10"), 1, "BR-E-10: exemption reason missing");
+		}
+	}
+	invoice_free(inv);
+	inv = model("reverse-charge.cii.xml");
+	is_int(ERROR(inv, "BR-AE-05"), 0, "BR-AE-05: reverse charge at 0 %% passes");
+	inv_value_set(&inv->lines[0].vat_rate, "20");
+	is_int(ERROR(inv, "BR-AE-05"), 1, "BR-AE-05: reverse charge line with a rate");
+	invoice_free(inv);
+	inv = model("not-subject.ubl.xml");
+	inv_value_set(&inv->lines[0].vat_rate, "0");
+	is_int(ERROR(inv, "BR-O-05"), 1, "BR-O-05: a rate on an O line");
+	invoice_free(inv);
+
+	/* credit notes keep positive amounts */
+	inv = model("creditnote.cii.xml");
+	is_int(ERROR(inv, "SIGN"), 0, "SIGN: positive credit note");
+	inv_value_set(&inv->payable, "-60.00");
+	is_int(ERROR(inv, "SIGN"), 1, "SIGN: negative amount due on a credit note");
+	invoice_free(inv);
+	inv = model("invoice-simple.cii.xml");
+	inv_value_set(&inv->tax_inclusive, "-1.00");
+	is_int(WARNING(inv, "SIGN"), 1, "SIGN: negative invoice total: warning");
+	invoice_free(inv);
+	inv = model("rounding.ubl.xml");
+	is_int(ERROR(inv, "BR-CO-16"), 0, "rounding example: clean");
+	invoice_free(inv);
+}
+
+static void
+test_attachments(void)
+{
+	struct invoice *inv = model("invoice-engagement.ubl.xml");
+	is_int(inv->nattachments, 2, "two supporting documents");
+	is_int(ERROR(inv, "ATTACHMENT"), 2, "ATTACHMENT: references without content");
+	ok(contains(text("ATTACHMENT"), "Chorus Pro refuses it"), "%s", text("ATTACHMENT"));
+	inv->attachments[0].content_len = 100;
+	inv_value_set(&inv->attachments[0].mime, "application/pdf");
+	inv_value_set(&inv->attachments[0].filename, "a.pdf");
+	is_int(ERROR(inv, "ATTACHMENT"), 1, "ATTACHMENT: with content it passes");
+	inv_value_set(&inv->attachments[0].mime, "application/zip");
+	is_int(ERROR(inv, "BR-CL-24"), 1, "BR-CL-24: zip is no EN 16931 attachment type");
+	inv_value_set(&inv->attachments[0].mime, "application/pdf");
+	inv_value_set(&inv->attachments[0].filename,
+	              "a-file-name-that-is-longer-than-fifty-characters-x.pdf");
+	is_int(ERROR(inv, "ATTACHMENT"), 2, "ATTACHMENT: file name over 50 characters");
+	invoice_free(inv);
+}
+
+static void
+test_document(void)
+{
+	struct preflight pf;
+	char *data, *why = NULL;
+	size_t len;
+	int rc;
+
+	data = slurp("xslt/examples/invoice-multirate-allowances.xml", &len);
+	rc = check_document(data, len, "m.xml", conf, now, &pf, &why);
+	ok(rc == 0 && pf.verdict == PF_OK, "check_document: the example can be sent");
+	ok(pf.xsd_checked, "XSD validation ran");
+	ok(pf.inv && pf.inv->supplier.siret.text &&
+	       strcmp(pf.inv->supplier.siret.text, "55210055400013") == 0,
+	   "the model is there for the gateway");
+	ok(pf.x.xml && pf.x.len > 1000, "and the XML to deposit");
+	ok(why == NULL, "no reason on success");
+	preflight_free(&pf);
+	free(data);
+
+	data = slurp("xslt/examples/invoice-simple.xml", &len);
+	{
+		char *bad = xstrdup(data), *p = strstr(bad, "26330059200015");
+		p[13] = '6'; /* the buyer's SIRET, Luhn broken */
+		p = strstr(bad, "<payable>");
+		p[9] = '9';
+		rc = check_document(bad, len, "bad.xml", conf, now, &pf, &why);
+		ok(rc == -1 && pf.verdict == PF_REJECT, "check_document: rejected");
+		ok(pf.problems.nerrors == 2, "two errors (%zu)", pf.problems.nerrors);
+		ok(contains(why, "(rule SIRET)") && contains(why, "(and 1 more error)"),
+		   "one-line reason: first error and how many more: %s", why);
+		free(why);
+		why = NULL;
+		preflight_free(&pf);
+		free(bad);
+	}
+
+	rc = check_document("<a", 2, "x.xml", conf, now, &pf, &why);
+	ok(rc == -1 && pf.verdict == PF_REJECT && pf.problems.nerrors == 1 &&
+	       strcmp(pf.problems.v[0].rule, "INPUT") == 0,
+	   "not XML: rejected with rule INPUT");
+	free(why);
+	why = NULL;
+	preflight_free(&pf);
+
+	{
+		char *saved = conf->stylesheet_dir;
+		conf->stylesheet_dir = xstrdup("/nonexistent");
+		rc = check_document(data, len, "x.xml", conf, now, &pf, &why);
+		ok(rc == -1 && pf.verdict == PF_SETUP, "missing stylesheet: a set-up failure (%s)",
+		   why);
+		free(why);
+		why = NULL;
+		preflight_free(&pf);
+		free(conf->stylesheet_dir);
+		conf->stylesheet_dir = saved;
+	}
+	free(data);
+}
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/chorusgw-check-XXXXXX", *p, *why = NULL, *text;
+	struct tm tm;
+
+	srcdir = getenv("top_srcdir");
+	if (srcdir == NULL)
+		srcdir = TOP_SRCDIR;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = 126;
+	tm.tm_mon = 10;
+	tm.tm_mday = 28;
+	tm.tm_hour = 12;
+	now = mktime(&tm);
+
+	if (mkdtemp(tmpl) == NULL)
+		return 1;
+	p = xasprintf("%s/c.ini", tmpl);
+	text = xasprintf("[transform]\nstylesheet_dir = %s/xslt\nschema_dir = %s/schemas\n", srcdir,
+	                 srcdir);
+	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == -1)
+		return 1;
+	conf = conf_load(p, 0, &why);
+	if (conf == NULL) {
+		printf("# %s\n", why);
+		return 1;
+	}
+	unlink(p);
+	rmdir(tmpl);
+	free(p);
+	free(text);
+
+	test_clean();
+	test_identifiers();
+	test_header();
+	test_arithmetic();
+	test_attachments();
+	test_document();
+
+	problems_free(&ps);
+	conf_free(conf);
+	xform_cleanup();
+	return done_testing();
+}

@@ -1,0 +1,514 @@
+/* Unit tests of xform.c: the safe parser's refusals (DOCTYPE, depth, size, UTF-8,
+ * not XML), recognising documents (ERP, UBL, CII, [map.NAME] by root and pattern,
+ * unknown), stylesheet parameters from [supplier.SIRET], the stylesheet cache and
+ * its drop, pass-through re-encoding, XSD validation and the invoice model. The
+ * command-line view of the same (and the hostile files) is tests/e2e/xform-*.sh. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "fileio.h"
+#include "tap.h"
+#include "util.h"
+#include "xform.h"
+
+static char dir[] = "/tmp/chorusgw-xform-XXXXXX";
+static const char *srcdir;
+
+static char *
+write_tmp(const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	unlink(p);
+	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == -1)
+		abort();
+	return p;
+}
+
+static struct conf *
+load_conf(const char *extra)
+{
+	char *text = xasprintf("[transform]\nstylesheet_dir = %s/xslt\nschema_dir = %s/schemas\n%s",
+	                       srcdir, srcdir, extra ? extra : "");
+	char *p = write_tmp("c.ini", text), *why = NULL;
+	struct conf *c = conf_load(p, CONF_OPTIONAL, &why);
+	if (c == NULL) {
+		printf("# config: %s\n", why);
+		abort();
+	}
+	free(text);
+	free(p);
+	return c;
+}
+
+static char *
+slurp(const char *rel, size_t *len)
+{
+	char *p = xasprintf("%s/%s", srcdir, rel), *why = NULL;
+	struct buf b;
+	buf_init(&b);
+	if (read_file(p, 64 << 20, 0, &b, &why) == -1) {
+		printf("# %s\n", why);
+		abort();
+	}
+	free(p);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+/* xform_parse() of a string: NULL (and *why) on refusal. */
+static struct xform_doc *
+parse(const char *text, char **why)
+{
+	free(*why);
+	*why = NULL;
+	return xform_parse(text, strlen(text), 1 << 20, 64, why);
+}
+
+static void
+test_parser(void)
+{
+	char *why = NULL, *deep;
+	struct xform_doc *d;
+	struct buf b;
+	int i;
+
+	d = parse("<a xmlns='urn:x'><b/></a>", &why);
+	ok(d != NULL, "a small document parses");
+	if (d)
+		is_str(xform_doc_root(d), "{urn:x}a", "root as {ns}local");
+	xform_doc_free(d);
+	d = parse("<a/>", &why);
+	if (d)
+		is_str(xform_doc_root(d), "a", "root without namespace: local name");
+	xform_doc_free(d);
+
+	d = parse("<?xml version='1.0'?><!DOCTYPE a [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+	          "<a>&x;</a>",
+	          &why);
+	ok(d == NULL && contains(why, "DOCTYPE"), "external entity: refused at the DOCTYPE (%s)",
+	   why);
+	d = parse("<!DOCTYPE a SYSTEM 'http://127.0.0.1:1/x.dtd'><a/>", &why);
+	ok(d == NULL && contains(why, "DOCTYPE"), "external DTD: refused");
+	d = parse("<!DOCTYPE a [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>"
+	          "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]><a>&c;</a>",
+	          &why);
+	ok(d == NULL && contains(why, "DOCTYPE"), "entity expansion: refused");
+	d = parse("<a>&undeclared;</a>", &why);
+	ok(d == NULL && contains(why, "not well-formed"), "undeclared entity: not well-formed (%s)",
+	   why);
+	d = parse("<a>&amp;&#233;&lt;</a>", &why);
+	ok(d != NULL, "predefined and character references are fine");
+	xform_doc_free(d);
+
+	buf_init(&b);
+	for (i = 0; i < 65; i++)
+		buf_adds(&b, "<a>");
+	for (i = 0; i < 65; i++)
+		buf_adds(&b, "</a>");
+	deep = buf_steal(&b);
+	d = parse(deep, &why);
+	ok(d == NULL && contains(why, "nested more than 64 deep"), "depth 65 > 64: refused (%s)",
+	   why);
+	deep[strlen(deep) - 4] = '\0';
+	memmove(deep, deep + 3, strlen(deep + 3) + 1);
+	d = parse(deep, &why);
+	ok(d != NULL, "depth 64: accepted");
+	xform_doc_free(d);
+	free(deep);
+
+	free(why);
+	why = NULL;
+	d = xform_parse("<a>12345</a>", 12, 11, 64, &why);
+	ok(d == NULL && contains(why, "more than the limit of 11 bytes"), "size bound (%s)", why);
+
+	d = parse("<a>caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80</a>", &why);
+	ok(d != NULL, "valid UTF-8 (2, 3 and 4 bytes) accepted");
+	xform_doc_free(d);
+	d = parse("<a>\n\nF\xc3\x28</a>", &why);
+	ok(d == NULL && contains(why, "invalid UTF-8 at line 3"), "bad continuation byte (%s)",
+	   why);
+	d = parse("<a>\xc0\xaf</a>", &why);
+	ok(d == NULL && contains(why, "invalid UTF-8"), "overlong encoding refused");
+	d = parse("<a>\xed\xa0\x80</a>", &why);
+	ok(d == NULL && contains(why, "invalid UTF-8"), "UTF-16 surrogate refused");
+	d = parse("<a>\xf4\x90\x80\x80</a>", &why);
+	ok(d == NULL && contains(why, "invalid UTF-8"), "code point above U+10FFFF refused");
+	d = parse("<a>\xe9</a>", &why);
+	ok(d == NULL && contains(why, "invalid UTF-8"), "Latin-1 byte without declaration refused");
+	d = parse("<?xml version='1.0' encoding='ISO-8859-1'?><a>caf\xe9</a>", &why);
+	ok(d != NULL, "Latin-1 with its declaration accepted");
+	xform_doc_free(d);
+
+	d = parse("%PDF-1.4", &why);
+	ok(d == NULL && contains(why, "not XML"), "a PDF is not XML (%s)", why);
+	d = parse("{\"invoice\": 1}", &why);
+	ok(d == NULL && contains(why, "not XML"), "JSON is not XML");
+	free(why);
+	why = NULL;
+	d = xform_parse("", 0, 100, 64, &why);
+	ok(d == NULL && contains(why, "empty"), "empty file (%s)", why);
+	d = parse("<a><b></a>", &why);
+	ok(d == NULL && contains(why, "not well-formed XML: line 1"), "mismatched tags (%s)", why);
+	d = parse("<a/><b/>", &why);
+	ok(d == NULL && contains(why, "not well-formed"), "two roots");
+	d = parse("<a>\x01</a>", &why);
+	ok(d == NULL && contains(why, "not well-formed"), "control character");
+	free(why);
+}
+
+static void
+test_detect(void)
+{
+	struct conf *c;
+	struct xform_result r;
+	char *why = NULL, *data, *sheet, *extra;
+	size_t len;
+	int rc;
+
+	c = load_conf(NULL);
+	data = slurp("xslt/examples/invoice-simple.xml", &len);
+	rc = xform_make(data, len, "invoice-simple.xml", c, &r, &why);
+	ok(rc == 0, "ERP export transforms: %s", why ? why : "");
+	is_int(r.kind, XK_ERP, "kind ERP");
+	is_int(r.syntax, SYNTAX_UBL, "default syntax UBL");
+	is_str(r.supplier_siret, "73282932000074", "supplier SIRET read from the export");
+	ok(r.xml && contains(r.xml, "<cbc:CustomizationID>"), "UBL output");
+	xform_result_free(&r);
+	free(data);
+	conf_free(c);
+
+	c = load_conf("[chorus]\nsyntax = cii\n");
+	data = slurp("xslt/examples/invoice-simple.xml", &len);
+	rc = xform_make(data, len, "invoice-simple.xml", c, &r, &why);
+	ok(rc == 0 && r.syntax == SYNTAX_CII, "[chorus] syntax = cii gives CII");
+	ok(r.stylesheet && contains(r.stylesheet, "erp-to-cii.xsl"), "erp-to-cii.xsl ran");
+	xform_result_free(&r);
+	free(data);
+	conf_free(c);
+
+	/* per-supplier syntax and RIB transmis */
+	c = load_conf("[supplier.55210055400013]\niban = FR8120041010050512345K02629\n"
+	              "bic = PSSTFRPPPAR\ncadre = A2\nsyntax = cii\n");
+	data = slurp("tests/xslt/input/rib-config.xml", &len);
+	rc = xform_make(data, len, "rib-config.xml", c, &r, &why);
+	ok(rc == 0 && r.syntax == SYNTAX_CII, "[supplier.SIRET] syntax overrides: %s",
+	   why ? why : "");
+	ok(r.xml && contains(r.xml, "<ram:IBANID>FR8120041010050512345K02629</ram:IBANID>"),
+	   "supplier_iban passed from [supplier.SIRET] iban");
+	ok(r.xml && contains(r.xml, "<ram:BICID>PSSTFRPPPAR</ram:BICID>"), "supplier_bic passed");
+	ok(r.xml && contains(r.xml, "<ram:ID>A2</ram:ID>"), "default_cadre passed");
+	xform_result_free(&r);
+	free(data);
+	conf_free(c);
+
+	c = load_conf(NULL);
+	data = slurp("tests/samples/ubl/cen_ubl-tc434-example1.xml", &len);
+	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	ok(rc == 0 && r.kind == XK_UBL, "UBL passes through");
+	ok(r.len == len && memcmp(r.xml, data, len) == 0, "pass-through keeps the bytes");
+	ok(r.stylesheet == NULL, "no stylesheet for a pass-through");
+	xform_result_free(&r);
+	free(data);
+	data = slurp("tests/samples/cii/cen_CII_example1.xml", &len);
+	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	ok(rc == 0 && r.kind == XK_CII && r.syntax == SYNTAX_CII, "CII passes through");
+	xform_result_free(&r);
+	free(data);
+
+	/* a Latin-1 UBL document is deposited as UTF-8 */
+	{
+		const char *latin =
+		    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+		    "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\" "
+		    "xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:"
+		    "CommonBasicComponents-2\"><cbc:Note>caf\xe9</cbc:Note></Invoice>\n";
+		rc = xform_make(latin, strlen(latin), "l.xml", c, &r, &why);
+		ok(rc == 0 && r.xml && contains(r.xml, "caf\xc3\xa9") &&
+		       contains(r.xml, "encoding=\"UTF-8\""),
+		   "Latin-1 pass-through re-encoded to UTF-8");
+		xform_result_free(&r);
+	}
+
+	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "ACME-1.xml", c, &r, &why);
+	ok(rc == -1 && contains(why, "{urn:acme}Facture is not an invoice chorusgw knows") &&
+	       contains(why, "UBL 2.1") && contains(why, "CII D16B") &&
+	       contains(why, "{urn:chorusgw:erp:1}invoice"),
+	   "unknown root: refused, listing what is accepted (%s)", why);
+	free(why);
+	why = NULL;
+	xform_result_free(&r);
+	conf_free(c);
+
+	/* [map.NAME]: a user's stylesheet, chosen by root and/or pattern */
+	sheet = write_tmp(
+	    "acme.xsl",
+	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'\n"
+	    " xmlns:a='urn:acme'\n"
+	    " xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'\n"
+	    " xmlns:cac='urn:oasis:names:specification:ubl:schema:xsd:"
+	    "CommonAggregateComponents-2'\n"
+	    " xmlns:cbc='urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2'>\n"
+	    " <xsl:output method='xml' encoding='UTF-8'/>\n"
+	    " <xsl:param name='supplier_iban'/>\n"
+	    " <xsl:template match='/a:Facture'><Invoice><cbc:ID><xsl:value-of select='@n'/>"
+	    "</cbc:ID><cac:AccountingSupplierParty><cac:Party><cac:PartyIdentification>"
+	    "<cbc:ID schemeID='0009'>73282932000074</cbc:ID></cac:PartyIdentification>"
+	    "</cac:Party></cac:AccountingSupplierParty><cac:PaymentMeans><cbc:PaymentMeansCode>"
+	    "30</cbc:PaymentMeansCode><cac:PayeeFinancialAccount><cbc:ID><xsl:value-of "
+	    "select='$supplier_iban'/></cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>"
+	    "</Invoice></xsl:template>\n"
+	    "</xsl:stylesheet>\n");
+	extra = xasprintf("[map.acme]\nroot = {urn:acme}Facture\npattern = ACME-*.xml\n"
+	                  "stylesheet = %s\n"
+	                  "[supplier.73282932000074]\niban = FR7630006000011234567890189\n",
+	                  sheet);
+	c = load_conf(extra);
+	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "in/ACME-1.xml", c, &r, &why);
+	ok(rc == 0 && r.kind == XK_MAP, "map: root and pattern match: %s", why ? why : "");
+	is_str(r.map, "acme", "map name");
+	ok(r.xml && contains(r.xml, "<cbc:ID>A1</cbc:ID>"), "map stylesheet output");
+	ok(r.xml && contains(r.xml, "FR7630006000011234567890189"),
+	   "map: [supplier.SIRET] iban passed once the supplier is known");
+	is_str(r.supplier_siret, "73282932000074", "map: supplier SIRET read from the output");
+	xform_result_free(&r);
+	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "OTHER.xml", c, &r, &why);
+	ok(rc == -1 && r.kind == XK_UNKNOWN && contains(why, "[map.acme]"),
+	   "map: root alone does not match when pattern is set too");
+	free(why);
+	why = NULL;
+	xform_result_free(&r);
+	conf_free(c);
+	free(extra);
+
+	extra = xasprintf("[map.bypattern]\npattern = *.acme\nstylesheet = %s\n"
+	                  "[map.ubl]\nroot = {urn:oasis:names:specification:ubl:schema:xsd:"
+	                  "CreditNote-2}CreditNote\nstylesheet = %s\n",
+	                  sheet, sheet);
+	c = load_conf(extra);
+	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
+	ok(rc == 0 && r.kind == XK_MAP, "map by pattern only");
+	xform_result_free(&r);
+	{
+		const char *ubl = "<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
+		                  "Invoice-2'/>";
+		const char *cn = "<CreditNote xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
+		                 "CreditNote-2'/>";
+		rc = xform_make(ubl, strlen(ubl), "x.acme", c, &r, &why);
+		ok(rc == 0 && r.kind == XK_UBL, "a pattern-only map does not take a UBL document");
+		xform_result_free(&r);
+		rc = xform_make(cn, strlen(cn), "x.xml", c, &r, &why);
+		ok(r.kind == XK_MAP && r.map && strcmp(r.map, "ubl") == 0,
+		   "a map naming the UBL root explicitly takes it");
+		free(why);
+		why = NULL;
+		xform_result_free(&r);
+	}
+	conf_free(c);
+	free(extra);
+
+	/* the cache: compiled once, reloaded after xform_cache_drop() */
+	extra = xasprintf("[map.bypattern]\npattern = *.acme\nstylesheet = %s\n", sheet);
+	c = load_conf(extra);
+	free(sheet);
+	sheet = write_tmp(
+	    "acme.xsl",
+	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>\n"
+	    " <xsl:template match='/'><CrossIndustryInvoice "
+	    "xmlns='urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100'/>"
+	    "</xsl:template>\n</xsl:stylesheet>\n");
+	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
+	ok(rc == 0 && r.xml && contains(r.xml, "<cbc:ID>B2</cbc:ID>"),
+	   "cache: the compiled stylesheet is reused");
+	xform_result_free(&r);
+	xform_cache_drop();
+	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
+	ok(rc == -1 && contains(why, "produced CII although UBL was expected"),
+	   "after xform_cache_drop() the new stylesheet runs (%s)", why);
+	free(why);
+	why = NULL;
+	xform_result_free(&r);
+	conf_free(c);
+	free(extra);
+
+	/* a stylesheet that does not compile is the configuration's fault */
+	free(sheet);
+	sheet = write_tmp("broken.xsl", "<xsl:stylesheet version='1.0' "
+	                                "xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>"
+	                                "<xsl:template match='/'><xsl:bogus/></xsl:template>"
+	                                "</xsl:stylesheet>");
+	extra = xasprintf("[map.broken]\npattern = *.acme\nstylesheet = %s\n", sheet);
+	c = load_conf(extra);
+	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, &r, &why);
+	ok(rc == -1 && r.setup && contains(why, "cannot compile the stylesheet"),
+	   "broken stylesheet: a set-up failure (%s)", why);
+	free(why);
+	why = NULL;
+	xform_result_free(&r);
+	conf_free(c);
+	free(extra);
+	free(sheet);
+
+	/* an ERP export that does not follow its schema */
+	c = load_conf(NULL);
+	rc = xform_make("<invoice xmlns='urn:chorusgw:erp:1'><number>1</number><bogus/></invoice>",
+	                72, "e.xml", c, &r, &why);
+	ok(rc == -1 && !r.setup && r.input.n >= 1 &&
+	       contains(why, "not a valid chorusgw ERP export"),
+	   "invalid ERP export: refused with its schema errors (%s)", why);
+	if (r.input.n)
+		ok(r.input.v[0].line == 1 && contains(r.input.v[0].msg, "issue-date"),
+		   "each error with its line and message: %s", r.input.v[0].msg);
+	free(why);
+	why = NULL;
+	xform_result_free(&r);
+	conf_free(c);
+}
+
+static void
+test_validate_and_model(void)
+{
+	struct conf *c = load_conf("[chorus]\nsyntax = ubl\n");
+	struct xform_result r;
+	struct xform_diags d;
+	struct invoice *inv;
+	char *why = NULL, *data;
+	size_t len;
+	int rc;
+
+	data = slurp("xslt/examples/invoice-multirate-allowances.xml", &len);
+	rc = xform_make(data, len, "m.xml", c, &r, &why);
+	ok(rc == 0, "multirate transforms");
+	rc = xform_validate(&r, c, &d, &why);
+	ok(rc == 0 && d.n == 0, "generated UBL validates against UBL-Invoice-2.1.xsd");
+	xform_diags_free(&d);
+	inv = xform_model(&r);
+	ok(inv != NULL, "model read");
+	if (inv) {
+		is_str(inv->number.text, "FB-2025-0031", "number");
+		is_str(inv->number.path, "cbc:ID", "number's path");
+		ok(inv->number.line > 1, "number's line %d", inv->number.line);
+		is_str(inv->type_code.text, "380", "type code");
+		is_str(inv->issue_date.text, "2025-01-20", "issue date");
+		is_str(inv->supplier.siret.text, "55210055400013", "supplier SIRET");
+		is_str(inv->supplier.siret.attr, "0009", "its scheme");
+		is_str(inv->supplier.siret.path,
+		       "cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID",
+		       "its path");
+		is_str(inv->buyer.siret.text, "21750001600019", "buyer SIRET");
+		is_str(inv->buyer.legal_id.text, "217500016", "buyer SIREN");
+		is_str(inv->engagement.text, "2025004518", "engagement");
+		ok(inv->service_code.text == NULL, "no service code");
+		is_str(inv->service_code.path, "cbc:BuyerReference", "where it would be");
+		is_str(inv->cadre.text, "A1", "cadre");
+		is_int(inv->nlines, 5, "five lines");
+		is_int(inv->nvats, 3, "three VAT rates");
+		is_int(inv->nacs, 2, "document allowance and charge");
+		if (inv->nlines == 5) {
+			is_str(inv->lines[0].acs[0].amount.text, "111.00", "line allowance");
+			is_str(inv->lines[4].base_quantity.text, "100", "price base quantity");
+			is_str(inv->lines[1].vat_rate.text, "5.5", "line rate");
+			is_str(inv->lines[2].net_amount.path,
+			       "cac:InvoiceLine[3]/cbc:LineExtensionAmount",
+			       "line path with index");
+			is_str(inv->lines[0].quantity.attr, "C62", "unit code");
+		}
+		is_str(inv->payable.text, "3311.88", "payable");
+		is_str(inv->prepaid.text, "1500.00", "prepaid");
+		ok(inv->npayments == 1 && inv->payments[0].iban.text &&
+		       strcmp(inv->payments[0].iban.text, "FR7610278073100002051364561") == 0,
+		   "IBAN");
+		ok(inv->generated, "made by a stylesheet");
+	}
+	invoice_free(inv);
+	xform_result_free(&r);
+	conf_free(c);
+
+	c = load_conf("[chorus]\nsyntax = cii\n");
+	rc = xform_make(data, len, "m.xml", c, &r, &why);
+	rc = rc == 0 ? xform_validate(&r, c, &d, &why) : -1;
+	ok(rc == 0 && d.n == 0,
+	   "generated CII validates against CrossIndustryInvoice_100pD16B.xsd");
+	xform_diags_free(&d);
+	inv = xform_model(&r);
+	if (inv) {
+		is_str(inv->number.text, "FB-2025-0031", "CII number");
+		is_str(inv->issue_date.text, "20250120", "CII date");
+		is_str(inv->issue_date.attr, "102", "CII date format");
+		is_str(inv->supplier.siret.text, "55210055400013", "CII supplier SIRET");
+		is_str(inv->tax_total.text, "511.15", "CII VAT total in the invoice currency");
+		is_int(inv->nlines, 5, "CII lines");
+		is_int(inv->nvats, 3, "CII VAT breakdown");
+	}
+	invoice_free(inv);
+	xform_result_free(&r);
+	free(data);
+	conf_free(c);
+
+	/* an invalid document: each XSD error with line, path and a short message */
+	c = load_conf(NULL);
+	data = slurp("tests/xslt/golden/invoice-simple.ubl.xml", &len);
+	{
+		char *bad = xstrdup(data), *p = strstr(bad, "<cbc:IssueDate>");
+		struct buf b;
+		buf_init(&b);
+		buf_add(&b, bad, (size_t)(p - bad));
+		buf_adds(&b, "<cbc:Bogus/>");
+		buf_adds(&b, p);
+		rc = xform_make(b.p, b.len, "bad.xml", c, &r, &why);
+		rc = rc == 0 ? xform_validate(&r, c, &d, &why) : -1;
+		ok(rc == 0 && d.n == 1, "one XSD error");
+		if (d.n) {
+			is_str(d.v[0].path, "cbc:Bogus", "XSD error path");
+			ok(d.v[0].line == 6, "XSD error line %d", d.v[0].line);
+			ok(contains(d.v[0].msg,
+			            "Element 'cbc:Bogus': This element is not expected"),
+			   "namespaces shortened to prefixes: %s", d.v[0].msg);
+		}
+		xform_diags_free(&d);
+		xform_result_free(&r);
+		buf_free(&b);
+		free(bad);
+	}
+	conf_free(c);
+
+	c = load_conf(NULL);
+	free(c->schema_dir);
+	c->schema_dir = NULL;
+	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	is_int(xform_validate(&r, c, &d, &why), 1, "schema_dir empty: not validated");
+	xform_result_free(&r);
+	c->schema_dir = xasprintf("%s/nowhere", dir);
+	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	rc = xform_validate(&r, c, &d, &why);
+	ok(rc == -1 && contains(why, "schema_dir") && contains(why, "cannot read the schema"),
+	   "missing schema: a set-up failure (%s)", why);
+	free(why);
+	xform_result_free(&r);
+	conf_free(c);
+	free(data);
+}
+
+int
+main(void)
+{
+	srcdir = getenv("top_srcdir");
+	if (srcdir == NULL)
+		srcdir = TOP_SRCDIR;
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_parser();
+	test_detect();
+	test_validate_and_model();
+	xform_cleanup();
+	{
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			ok(0, "cleanup");
+		free(cmd);
+	}
+	return done_testing();
+}
