@@ -179,6 +179,10 @@ static const struct conf_key keys[] = {
     G("gateway", "give_up", CK_DURATION, give_up_ms, "5d", MIN / 60, 365 * DAY, NULL, 0,
       "A document still not deposited after this long is marked action_required "
       "(it stays in outbox/ and is still retried)."),
+    G("gateway", "unknown_wait", CK_DURATION, unknown_wait_ms, "15m", 100, DAY, NULL, 0,
+      "A deposit whose outcome is unknown (timeout, connection lost, crash during the "
+      "call) is searched for in Chorus Pro after this long, the time Chorus Pro needs to "
+      "integrate a deposit, and deposited again only if Chorus Pro has no such invoice."),
     G("gateway", "once_wait", CK_DURATION, once_wait_ms, "10m", 0, DAY, NULL, 0,
       "How long `chorusgw once` waits for deposit reports before it exits."),
     G("gateway", "follow_max_age", CK_DURATION, follow_max_age_ms, "365d", DAY / 24, 5 * 365 * DAY,

@@ -78,6 +78,7 @@ struct conf {
 	int64_t retry_min_ms;
 	int64_t retry_max_ms;
 	int64_t give_up_ms;
+	int64_t unknown_wait_ms;
 	int64_t once_wait_ms;
 	int64_t follow_max_age_ms;
 

@@ -64,24 +64,24 @@ enum step {
 	STEP_RESOLVE,  /* integrated: find the Chorus invoice id, then accepted/ */
 };
 
-static const char *const step_names[] = {"wait", "process", "deposit", "settle", "report",
-					  "resolve"};
+static const char *const step_names[] = {"wait",   "process", "deposit",
+                                         "settle", "report",  "resolve"};
 
 struct gw;
 
 struct job {
 	struct gw *g;
 	struct doc *doc;
-	size_t idx;              /* in g->jobs */
-	enum step step;          /* what to do when due */
-	struct ev_timer *timer;  /* when the step is due later */
+	size_t idx;             /* in g->jobs */
+	enum step step;         /* what to do when due */
+	struct ev_timer *timer; /* when the step is due later */
 	struct chorus_call *call;
 	uint64_t call_started;
-	int ready;               /* on a ready list */
+	int ready; /* on a ready list */
 	struct job *rnext;
-	int errors;              /* consecutive retryable failures of this step */
-	int after_reject;        /* STEP_SETTLE checks a rejected re-deposit */
-	char *reject_reasons;    /* the deposit report's errors while that check runs */
+	int errors;           /* consecutive retryable failures of this step */
+	int after_reject;     /* STEP_SETTLE checks a rejected re-deposit */
+	char *reject_reasons; /* the deposit report's errors while that check runs */
 };
 
 struct readyq {
@@ -337,8 +337,8 @@ job_resume(struct gw *g, struct job *j)
 		 * call): let Chorus Pro integrate whatever it received, then search. */
 		uint64_t since = now > d->updated ? (uint64_t)(now - d->updated) * 1000 : 0;
 		uint64_t wait = (uint64_t)g->conf->unknown_wait_ms > since
-				    ? (uint64_t)g->conf->unknown_wait_ms - since
-				    : 0;
+		                    ? (uint64_t)g->conf->unknown_wait_ms - since
+		                    : 0;
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_SETTLE, wait > delay ? wait : delay);
 		break;
 	}
@@ -356,7 +356,7 @@ static void
 resync_later(struct gw *g, struct job *j, const char *why)
 {
 	log_doc(LOG_LVL_ERR, j->doc->qid, doc_name(j->doc),
-	    "spool write failed: %s; will retry from its record", why ? why : "?");
+	        "spool write failed: %s; will retry from its record", why ? why : "?");
 	metrics_add("chorusgw_spool_errors_total", NULL, 1);
 	g->more_on_disk = 1;
 	job_done(g, j);
@@ -459,8 +459,8 @@ save(struct gw *g, struct job *j)
 
 /* Final: rejected/ with the reasons already in the document. `cause` labels metrics. */
 static void
-finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note,
-    const char *xml, size_t len)
+finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note, const char *xml,
+                size_t len)
 {
 	struct doc *d = j->doc;
 	char *why = NULL;
@@ -476,7 +476,7 @@ finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note
 	if (move(g, j, SF_REJECTED, xml, len) == -1)
 		return;
 	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "rejected: %s",
-	    doc_last_reason(d) ? doc_last_reason(d) : note);
+	        doc_last_reason(d) ? doc_last_reason(d) : note);
 	snprintf(label, sizeof(label), "cause=\"%s\"", cause);
 	metrics_add("chorusgw_documents_rejected_total", label, 1);
 	g->n_rejected++;
@@ -535,14 +535,15 @@ step_process(struct gw *g, struct job *j)
 		doc_add_reason(d, "%s%s", p->sev == SEV_ERROR ? "" : "warning: ", p->text);
 	}
 	if (pf.verdict != PF_OK) {
-		finish_rejected(g, j, "local", "refused by the pre-flight checks", pf.x.xml, pf.x.len);
+		finish_rejected(g, j, "local", "refused by the pre-flight checks", pf.x.xml,
+		                pf.x.len);
 		preflight_free(&pf);
 		return;
 	}
 
 	/* DESIGN §2.4: one document per (supplier SIRET, invoice number) unless forced */
-	r = spool_dup_claim(g->sp, d->supplier_siret, d->invoice_number, d->qid, d->force,
-	    &dup_of, &why);
+	r = spool_dup_claim(g->sp, d->supplier_siret, d->invoice_number, d->qid, d->force, &dup_of,
+	                    &why);
 	if (r == -1) {
 		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "duplicate index: %s", why);
 		free(why);
@@ -559,14 +560,15 @@ step_process(struct gw *g, struct job *j)
 		free(fwhy);
 		doc_set(&d->duplicate_of, dup_of);
 		doc_clear_reasons(d);
-		doc_add_reason(d,
+		doc_add_reason(
+		    d,
 		    "invoice %s of supplier %s was already sent as document %s (%s); it is "
 		    "not sent twice. If it must be sent again anyway: chorusgw retry --force %s",
 		    d->invoice_number, d->supplier_siret, dup_of, st, d->qid);
 		doc_free(first);
 		free(dup_of);
 		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", pf.x.xml,
-		    pf.x.len);
+		                pf.x.len);
 		preflight_free(&pf);
 		return;
 	}
@@ -576,7 +578,7 @@ step_process(struct gw *g, struct job *j)
 	doc_set_state(d, DOC_QUEUED, pf.x.what);
 	if (move(g, j, SF_OUTBOX, pf.x.xml, pf.x.len) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
-		    d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
+		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
 		count_state("event=\"queued\"");
 		j->errors = 0;
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
@@ -603,11 +605,10 @@ call_ended(struct gw *g, struct job *j, struct chorus_reply *rep, const char *op
 	g->calls_in_flight--;
 	snprintf(label, sizeof(label), "op=\"%s\"", op);
 	metrics_observe("chorusgw_chorus_request_seconds", label,
-	    (double)rep->r.elapsed_ms / 1000.0);
-	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", op,
-	    chorus_class_name(rep->r.cls));
+	                (double)rep->r.elapsed_ms / 1000.0);
+	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", op, chorus_class_name(rep->r.cls));
 	metrics_add("chorusgw_chorus_requests_total", label, 1);
-	pump_soon(g);
+	pump_soon(g); /* also ends the loop when draining and this was the last call */
 }
 
 /* Tell the operator when a document has waited longer than [gateway] give_up. */
@@ -624,9 +625,9 @@ check_give_up(struct gw *g, struct job *j, const struct chorus_result *r)
 	d->action_required = 1;
 	doc_set(&d->action, NULL);
 	d->action = xasprintf("not settled with Chorus Pro after %s (last error: %s); chorusgw "
-			      "keeps trying: check that Chorus Pro is reachable (chorusgw "
-			      "test-connection)",
-	    span, r && r->reason ? r->reason : "unknown");
+	                      "keeps trying: check that Chorus Pro is reachable (chorusgw "
+	                      "test-connection)",
+	                      span, r && r->reason ? r->reason : "unknown");
 	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
 }
 
@@ -640,8 +641,8 @@ retry_later(struct gw *g, struct job *j, enum step s, const struct chorus_result
 
 	snprintf(label, sizeof(label), "step=\"%s\"", step_names[s]);
 	metrics_add("chorusgw_retries_total", label, 1);
-	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "%s failed, retry in %llus: %s",
-	    step_names[s], (unsigned long long)(delay / 1000), r && r->reason ? r->reason : "?");
+	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "%s failed, retry in %llus: %s", step_names[s],
+	        (unsigned long long)(delay / 1000), r && r->reason ? r->reason : "?");
 	d->next_attempt = time(NULL) + (time_t)((delay + 999) / 1000);
 	check_give_up(g, j, r);
 	if (save(g, j) == 0)
@@ -678,9 +679,9 @@ step_deposit(struct gw *g, struct job *j)
 	buf_init(&xml);
 	if (path == NULL || read_file(path, (size_t)g->conf->max_size * 2, 1, &xml, &why) == -1) {
 		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "cannot read the Chorus XML: %s",
-		    why ? why : "no XML recorded");
+		        why ? why : "no XML recorded");
 		doc_add_reason(d, "the generated Chorus XML is missing or unreadable: %s",
-		    why ? why : "none recorded");
+		               why ? why : "none recorded");
 		free(why);
 		free(path);
 		buf_free(&xml);
@@ -713,7 +714,7 @@ step_deposit(struct gw *g, struct job *j)
 	call_started(g, j, c);
 	g->n_deposits++;
 	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "depositing invoice %s (attempt %d)",
-	    d->invoice_number, d->attempts);
+	        d->invoice_number, d->attempts);
 }
 
 static void
@@ -734,7 +735,8 @@ on_deposit(struct chorus_reply *rep, void *arg)
 		doc_set_state(d, DOC_DEPOSITED, rep->deposit.flux);
 		metrics_add("chorusgw_deposits_total", "result=\"ok\"", 1);
 		if (save(g, j) == 0) {
-			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "deposited as %s", d->numero_flux_depot);
+			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "deposited as %s",
+			        d->numero_flux_depot);
 			job_schedule(g, j, STEP_REPORT, (uint64_t)g->conf->report_poll_ms);
 		}
 		break;
@@ -757,7 +759,7 @@ on_deposit(struct chorus_reply *rep, void *arg)
 		if (r->unknown_outcome) {
 			/* stays submitting: search before any new deposit */
 			doc_note(d, "outcome of deposit attempt %d unknown: %s", d->attempts,
-			    r->reason);
+			         r->reason);
 			j->errors++;
 			d->next_attempt = time(NULL) + (time_t)(g->conf->unknown_wait_ms / 1000);
 			check_give_up(g, j, r);
@@ -767,9 +769,10 @@ on_deposit(struct chorus_reply *rep, void *arg)
 				if (wait < (uint64_t)g->conf->unknown_wait_ms)
 					wait = (uint64_t)g->conf->unknown_wait_ms;
 				log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
-				    "deposit outcome unknown (%s): will search Chorus Pro for "
-				    "invoice %s in %llus before any new deposit",
-				    r->reason, d->invoice_number, (unsigned long long)(wait / 1000));
+				        "deposit outcome unknown (%s): will search Chorus Pro for "
+				        "invoice %s in %llus before any new deposit",
+				        r->reason, d->invoice_number,
+				        (unsigned long long)(wait / 1000));
 				job_schedule(g, j, STEP_SETTLE, wait);
 			}
 		} else {
@@ -826,12 +829,14 @@ on_settle(struct chorus_reply *rep, void *arg)
 	case CHORUS_OK:
 		j->errors = 0;
 		inv = find_ours(d, rep, NULL);
-		if (inv && inv->flux && (!j->after_reject || !d->numero_flux_depot ||
-					    strcmp(inv->flux, d->numero_flux_depot) != 0)) {
+		if (inv && inv->flux &&
+		    (!j->after_reject || !d->numero_flux_depot ||
+		     strcmp(inv->flux, d->numero_flux_depot) != 0)) {
 			/* Chorus Pro has it: adopt that deposit, never send again */
 			log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-			    "Chorus Pro already has invoice %s (deposit %s): adopted, not sent again",
-			    d->invoice_number, inv->flux);
+			        "Chorus Pro already has invoice %s (deposit %s): adopted, not sent "
+			        "again",
+			        d->invoice_number, inv->flux);
 			doc_set(&d->numero_flux_depot, inv->flux);
 			if (inv->deposit_date)
 				d->deposit_date = chorus_time(inv->deposit_date);
@@ -847,7 +852,8 @@ on_settle(struct chorus_reply *rep, void *arg)
 			finish_rejected(g, j, "chorus", "rejected by the deposit report", NULL, 0);
 		} else {
 			log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-			    "Chorus Pro has no invoice %s: depositing again", d->invoice_number);
+			        "Chorus Pro has no invoice %s: depositing again",
+			        d->invoice_number);
 			doc_set_state(d, DOC_QUEUED, "not found in Chorus Pro: deposit again");
 			d->next_attempt = 0;
 			if (save(g, j) == 0)
@@ -868,7 +874,8 @@ on_settle(struct chorus_reply *rep, void *arg)
 static void
 step_report(struct gw *g, struct job *j)
 {
-	call_started(g, j,
+	call_started(
+	    g, j,
 	    chorus_report(g->ch, j->doc->supplier_siret, j->doc->numero_flux_depot, on_report, j));
 }
 
@@ -893,8 +900,9 @@ on_report(struct chorus_reply *rep, void *arg)
 	switch (rep->r.cls) {
 	case CHORUS_OK:
 		j->errors = 0;
-		changed = d->deposit_report_state == NULL ||
-			  strcmp(d->deposit_report_state, rep->report.state ? rep->report.state : "");
+		changed =
+		    d->deposit_report_state == NULL ||
+		    strcmp(d->deposit_report_state, rep->report.state ? rep->report.state : "");
 		doc_set(&d->deposit_report_state, rep->report.state);
 		for (i = 0; i < rep->report.nerrors; i++)
 			if (error_is_ours(d, &rep->report.errors[i]))
@@ -911,8 +919,8 @@ on_report(struct chorus_reply *rep, void *arg)
 		}
 		/* rejected (or partially integrated without our invoice) */
 		doc_clear_reasons(d);
-		doc_add_reason(d, "Chorus Pro rejected the deposit %s (%s)", d->numero_flux_depot,
-		    rep->report.words ? rep->report.words : rep->report.state);
+		doc_add_reason(d, "Chorus Pro rejected deposit %s (deposit report state %s)",
+		               d->numero_flux_depot, rep->report.state ? rep->report.state : "?");
 		for (i = 0; i < rep->report.nerrors; i++) {
 			const struct chorus_report_error *e = &rep->report.errors[i];
 			if (!error_is_ours(d, e))
@@ -973,13 +981,14 @@ on_resolve(struct chorus_reply *rep, void *arg)
 			d->chorus_status_date = chorus_time(inv->status_date);
 			doc_set(&d->chorus_status_comment, inv->comment);
 		} else
-			doc_add_reason(d, "integrated, but Chorus Pro did not list the invoice yet; "
-					  "chorusgw reconcile fills in its id and status");
+			doc_add_reason(d,
+			               "integrated, but Chorus Pro did not list the invoice yet; "
+			               "chorusgw reconcile fills in its id and status");
 		doc_set_state(d, DOC_ACCEPTED, inv ? id : NULL);
 		if (move(g, j, SF_ACCEPTED, NULL, 0) == -1)
 			break;
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "accepted by Chorus Pro%s%s",
-		    inv ? ": invoice id " : "", inv ? id : "");
+		        inv ? ": invoice id " : "", inv ? id : "");
 		metrics_add("chorusgw_documents_accepted_total", NULL, 1);
 		g->n_accepted++;
 		job_done(g, j);
@@ -1032,7 +1041,7 @@ on_pump(void *arg)
 static void
 pump_soon(struct gw *g)
 {
-	if (g->pump_timer == NULL && !g->stopping)
+	if (g->pump_timer == NULL)
 		g->pump_timer = ev_timer_add(0, on_pump, g);
 }
 
@@ -1091,7 +1100,7 @@ mark_waiting(struct gw *g, int paused)
 			fmt_time_utc(since, sizeof(since), g->paused_since);
 			doc_clear_reasons(d);
 			doc_add_reason(d, "waiting: deposits paused since %s: %s", since,
-			    g->pause_reason);
+			               g->pause_reason);
 			if (g->pause_setup)
 				doc_add_reason(d, "to fix: %s", g->pause_setup);
 		} else {
@@ -1136,7 +1145,7 @@ on_probe(struct chorus_reply *rep, void *arg)
 	else {
 		uint64_t d = backoff_ms(g, ++g->probe_attempts, rep->r.retry_after_ms);
 		log_warn("Chorus Pro set-up still failing (%s); next check in %llus",
-		    rep->r.reason ? rep->r.reason : "?", (unsigned long long)(d / 1000));
+		         rep->r.reason ? rep->r.reason : "?", (unsigned long long)(d / 1000));
 		g->probe_timer = ev_timer_add(d, probe, g);
 	}
 	chorus_reply_free(rep);
@@ -1153,11 +1162,12 @@ pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret)
 	g->pause_setup = r->setup ? xstrdup(r->setup) : NULL;
 	g->pause_siret = siret ? xstrdup(siret) : NULL;
 	log_err("deposits paused: %s%s%s", g->pause_reason, g->pause_setup ? "; check: " : "",
-	    g->pause_setup ? g->pause_setup : "");
+	        g->pause_setup ? g->pause_setup : "");
 	metrics_set("chorusgw_paused", NULL, 1);
 	notify_status("paused: %s", g->pause_reason);
 	mark_waiting(g, 1);
-	g->probe_timer = ev_timer_add(backoff_ms(g, ++g->probe_attempts, r->retry_after_ms), probe, g);
+	g->probe_timer =
+	    ev_timer_add(backoff_ms(g, ++g->probe_attempts, r->retry_after_ms), probe, g);
 }
 
 /* ---- pick-up ------------------------------------------------------------------------- */
@@ -1178,11 +1188,11 @@ on_candidate(void *arg, const struct watch_cand *c)
 		return 1;
 	}
 	if (!S_ISREG(c->st.st_mode))
-		refuse = S_ISLNK(c->st.st_mode)	 ? "a symbolic link (never followed)"
-			 : S_ISDIR(c->st.st_mode) ? "a folder, not a file"
-			 : S_ISFIFO(c->st.st_mode) ? "a FIFO (named pipe), not a file"
-			 : S_ISSOCK(c->st.st_mode) ? "a socket, not a file"
-						   : "a device, not a file";
+		refuse = S_ISLNK(c->st.st_mode)    ? "a symbolic link (never followed)"
+		         : S_ISDIR(c->st.st_mode)  ? "a folder, not a file"
+		         : S_ISFIFO(c->st.st_mode) ? "a FIFO (named pipe), not a file"
+		         : S_ISSOCK(c->st.st_mode) ? "a socket, not a file"
+		                                   : "a device, not a file";
 	else if (c->st.st_nlink > 1)
 		refuse = "a file with several hard links (it could be changed from elsewhere)";
 	else if (str_has_ctrl(c->name))
@@ -1199,7 +1209,7 @@ on_candidate(void *arg, const struct watch_cand *c)
 		return 0;
 	if (r == SPOOL_REFUSED) {
 		log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "refused: %s",
-		    doc_last_reason(d) ? doc_last_reason(d) : refuse);
+		        doc_last_reason(d) ? doc_last_reason(d) : refuse);
 		metrics_add("chorusgw_documents_rejected_total", "cause=\"hostile\"", 1);
 		g->n_rejected++;
 		g->rejected_this_run = 1;
@@ -1207,7 +1217,7 @@ on_candidate(void *arg, const struct watch_cand *c)
 		return 0;
 	}
 	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "claimed (%lld bytes%s)", (long long)d->size,
-	    c->renamed_in ? ", renamed in" : "");
+	        c->renamed_in ? ", renamed in" : "");
 	count_state("event=\"claimed\"");
 	job_schedule(g, job_add(g, d), STEP_PROCESS, 0);
 	return 0;
@@ -1235,7 +1245,7 @@ on_request(void *arg, const char *qid, enum spool_req req)
 	d = j->doc;
 	if (spool_apply_request(g->sp, d, req, &why) == -1) {
 		log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "operator %s refused: %s",
-		    spool_req_name(req), why);
+		        spool_req_name(req), why);
 		free(why);
 		if (j->step == STEP_NONE && !j->call && j->timer == NULL && !j->ready)
 			job_resume(g, j);
@@ -1307,7 +1317,7 @@ update_gauges(struct gw *g)
 		metrics_set("chorusgw_documents", label, (double)n[i]);
 	}
 	metrics_set("chorusgw_oldest_waiting_seconds", NULL,
-	    oldest ? (double)(time(NULL) - oldest) : 0);
+	            oldest ? (double)(time(NULL) - oldest) : 0);
 	if (g->w) {
 		watch_get_stats(g->w, &ws);
 		metrics_set("chorusgw_inbox_waiting", NULL, (double)(ws.waiting + ws.ready));
@@ -1327,8 +1337,9 @@ on_metrics(void *arg)
 		free(why);
 	}
 	if (!g->paused && !g->once)
-		notify_status("%zu documents in progress; since start %llu deposits, %llu accepted, "
-			      "%llu rejected",
+		notify_status(
+		    "%zu documents in progress; since start %llu deposits, %llu accepted, "
+		    "%llu rejected",
 		    g->njobs, (unsigned long long)g->n_deposits, (unsigned long long)g->n_accepted,
 		    (unsigned long long)g->n_rejected);
 }
@@ -1344,28 +1355,32 @@ on_watchdog(void *arg)
 static void
 declare_metrics(void)
 {
-	metrics_declare("chorusgw_documents", "gauge",
+	metrics_declare(
+	    "chorusgw_documents", "gauge",
 	    "Documents this process holds, by state (received, queued, submitting, deposited).");
 	metrics_declare("chorusgw_documents_accepted_total", "counter",
-	    "Documents integrated by Chorus Pro (moved to accepted/).");
-	metrics_declare("chorusgw_documents_rejected_total", "counter",
+	                "Documents integrated by Chorus Pro (moved to accepted/).");
+	metrics_declare(
+	    "chorusgw_documents_rejected_total", "counter",
 	    "Documents moved to rejected/, by cause (local, duplicate, hostile, chorus).");
 	metrics_declare("chorusgw_deposits_total", "counter",
-	    "Deposit calls by result (ok, refused, failed, setup).");
+	                "Deposit calls by result (ok, refused, failed, setup).");
 	metrics_declare("chorusgw_retries_total", "counter", "Retries scheduled, by step.");
 	metrics_declare("chorusgw_chorus_requests_total", "counter",
-	    "Chorus Pro operations by op and classification.");
+	                "Chorus Pro operations by op and classification.");
 	metrics_declare("chorusgw_chorus_request_seconds", "histogram",
-	    "Latency of Chorus Pro operations (token and pages included).");
+	                "Latency of Chorus Pro operations (token and pages included).");
 	metrics_declare("chorusgw_paused", "gauge",
-	    "1 while deposits are paused by a set-up error (see the log and status).");
+	                "1 while deposits are paused by a set-up error (see the log and status).");
 	metrics_declare("chorusgw_oldest_waiting_seconds", "gauge",
-	    "Age of the oldest document not yet final.");
+	                "Age of the oldest document not yet final.");
 	metrics_declare("chorusgw_inbox_waiting", "gauge",
-	    "Files in inbox/ not yet claimed at the last scan.");
-	metrics_declare("chorusgw_events_total", "counter", "Document events (claimed, queued, adopted).");
+	                "Files in inbox/ not yet claimed at the last scan.");
+	metrics_declare("chorusgw_events_total", "counter",
+	                "Document events (claimed, queued, adopted).");
 	metrics_declare("chorusgw_spool_errors_total", "counter",
-	    "Spool writes that failed (disk full...); documents resynchronised from their records.");
+	                "Spool writes that failed (disk full...); documents resynchronised from "
+	                "their records.");
 }
 
 /* ---- once ------------------------------------------------------------------------------ */
@@ -1391,7 +1406,8 @@ once_check(struct gw *g)
 		if (!job_pending(j))
 			continue;
 		/* something due before the deadline keeps us here */
-		if (j->ready || j->call || (j->timer && now + ev_timer_remaining(j->timer) < g->deadline))
+		if (j->ready || j->call ||
+		    (j->timer && now + ev_timer_remaining(j->timer) < g->deadline))
 			busy = 1;
 		if (j->step == STEP_NONE && g->paused)
 			continue;
@@ -1438,7 +1454,7 @@ on_sigterm(int signo, void *arg)
 {
 	struct gw *g = arg;
 	log_info("%s: stopping; %d Chorus Pro call(s) in flight will finish",
-	    signo == SIGINT ? "SIGINT" : "SIGTERM", g->calls_in_flight);
+	         signo == SIGINT ? "SIGINT" : "SIGTERM", g->calls_in_flight);
 	notify_stopping();
 	g->draining = 1;
 	g->stopping = 1;
@@ -1622,7 +1638,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 			g.watchdog_timer = ev_timer_add(0, on_watchdog, &g);
 		notify_ready();
 		log_info("running on %s (%s)", g.conf->spool_dir,
-		    g.conf->mode == MODE_PRODUCTION ? "production" : "qualification");
+		         g.conf->mode == MODE_PRODUCTION ? "production" : "qualification");
 	}
 
 	for (;;) {
@@ -1654,8 +1670,8 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 		free(why);
 	}
 	log_info("stopped: %llu deposits, %llu accepted, %llu rejected",
-	    (unsigned long long)g.n_deposits, (unsigned long long)g.n_accepted,
-	    (unsigned long long)g.n_rejected);
+	         (unsigned long long)g.n_deposits, (unsigned long long)g.n_accepted,
+	         (unsigned long long)g.n_rejected);
 	gw_free(&g);
 	return code;
 

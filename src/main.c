@@ -22,8 +22,10 @@
 #include "conf.h"
 #include "ev.h"
 #include "fileio.h"
+#include "gateway.h"
 #include "http.h"
 #include "json.h"
+#include "reconcile.h"
 #include "log.h"
 #include "receipt.h"
 #include "spool.h"
@@ -208,20 +210,13 @@ cmd_load_conf(const struct cmd_ctx *ctx, unsigned flags, int daemon)
 }
 
 static int
-not_yet(const struct cmd_ctx *ctx, const char *what)
-{
-	fprintf(stderr, "chorusgw: %s: not available in this build yet (%s)\n", ctx->name, what);
-	return EXIT_RUNTIME;
-}
-
-static int
 cmd_run(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
 	if (no_operands(ctx, argc, first))
 		return EXIT_USAGE;
-	return not_yet(ctx, "the gateway's event loop is not built yet");
+	return gateway_main(ctx, 0);
 }
 
 static int
@@ -231,7 +226,7 @@ cmd_once(const struct cmd_ctx *ctx, int argc, char **argv)
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
 	if (no_operands(ctx, argc, first))
 		return EXIT_USAGE;
-	return not_yet(ctx, "the gateway's pipeline is not built yet");
+	return gateway_main(ctx, 1);
 }
 
 static int
@@ -241,7 +236,7 @@ cmd_reconcile(const struct cmd_ctx *ctx, int argc, char **argv)
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
 	if (no_operands(ctx, argc, first))
 		return EXIT_USAGE;
-	return not_yet(ctx, "status reconciliation is not built yet");
+	return reconcile_main(ctx);
 }
 
 /* ---- test-connection: one line per step, the set-up step to check on failure ---- */

@@ -77,22 +77,23 @@ action_for(const char *status, const char *comment)
 	const char *c = comment && *comment ? comment : "no comment given";
 	if (strcmp(status, "SUSPENDUE") == 0)
 		return xasprintf("the buyer suspended the invoice (%s): complete it in Chorus Pro "
-				 "with the missing documents (\"compléter\"); it then goes on as "
-				 "COMPLETEE",
-		    c);
+		                 "with the missing documents (\"compléter\"); it then goes on as "
+		                 "COMPLETEE",
+		                 c);
 	if (strcmp(status, "A_COMPLETER") == 0)
 		return xasprintf("the buyer asks for the invoice to be completed (%s): complete it "
-				 "in Chorus Pro",
-		    c);
+		                 "in Chorus Pro",
+		                 c);
 	if (strcmp(status, "A_RECYCLER") == 0)
-		return xasprintf("the buyer says it was sent to the wrong recipient (%s): in Chorus "
-				 "Pro, \"recycler\" the invoice with the right buyer SIRET, service "
-				 "code or engagement number (same invoice number)",
+		return xasprintf(
+		    "the buyer says it was sent to the wrong recipient (%s): in Chorus "
+		    "Pro, \"recycler\" the invoice with the right buyer SIRET, service "
+		    "code or engagement number (same invoice number)",
 		    c);
 	if (strcmp(status, "REJETEE") == 0)
 		return xasprintf("the buyer rejected the invoice (%s): issue a new invoice with a "
-				 "new number; Chorus Pro refuses this number from now on",
-		    c);
+		                 "new number; Chorus Pro refuses this number from now on",
+		                 c);
 	return NULL;
 }
 
@@ -118,10 +119,12 @@ store(struct item *it)
 	if (d->chorus_status && strcmp(d->chorus_status, "REJETEE") == 0) {
 		doc_clear_reasons(d);
 		doc_add_reason(d, "the buyer rejected the invoice in Chorus Pro: %s",
-		    d->chorus_status_comment ? d->chorus_status_comment : "no comment given");
+		               d->chorus_status_comment ? d->chorus_status_comment
+		                                        : "no comment given");
 		doc_set_state(d, DOC_REJECTED, "rejected by the buyer");
 		if (spool_move(R->sp, d, SF_REJECTED, NULL, 0, &why) == -1) {
-			log_doc(LOG_LVL_ERR, d->qid, d->original_name, "move to rejected/: %s", why);
+			log_doc(LOG_LVL_ERR, d->qid, d->original_name, "move to rejected/: %s",
+			        why);
 			free(why);
 			R->errors++;
 			return;
@@ -135,9 +138,9 @@ store(struct item *it)
 		return;
 	}
 	log_doc(moved ? LOG_LVL_WARN : LOG_LVL_INFO, d->qid, d->original_name,
-	    "Chorus Pro status %s -> %s%s%s", it->prev_status ? it->prev_status : "(none)",
-	    d->chorus_status, d->action_required ? "; action required: " : "",
-	    d->action_required ? d->action : "");
+	        "Chorus Pro status %s -> %s%s%s", it->prev_status ? it->prev_status : "(none)",
+	        d->chorus_status, d->action_required ? "; action required: " : "",
+	        d->action_required ? d->action : "");
 }
 
 /* Apply a new status (and optionally the history) to the document. */
@@ -150,7 +153,7 @@ apply_status(struct item *it, const char *status, const char *date, const char *
 	d->chorus_status_date = when(date);
 	doc_set(&d->chorus_status_comment, comment);
 	doc_note(d, "Chorus Pro status %s%s%s", status, comment && *comment ? ": " : "",
-	    comment && *comment ? comment : "");
+	         comment && *comment ? comment : "");
 	act = action_for(status, comment);
 	d->action_required = act != NULL;
 	doc_set(&d->action, act);
@@ -164,7 +167,6 @@ on_history(struct chorus_reply *rep, void *arg)
 {
 	struct item *it = arg;
 	struct rec *R = it->R;
-	struct doc *d = it->doc;
 	size_t n = rep->history.n;
 
 	if (rep->r.cls == CHORUS_OK && n > 0) {
@@ -176,7 +178,7 @@ on_history(struct chorus_reply *rep, void *arg)
 			    when(rep->history.v[i].date) > when(e->date))
 				e = &rep->history.v[i];
 		apply_status(it, rep->history.current ? rep->history.current : e->status, e->date,
-		    e->comment);
+		             e->comment);
 	} else if (rep->r.cls == CHORUS_SETUP) {
 		R->setup_error = 1;
 		free(R->setup_reason);
@@ -205,7 +207,7 @@ on_search(struct chorus_reply *rep, void *arg)
 			R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
 		}
 		log_doc(LOG_LVL_WARN, d->qid, d->original_name, "status not refreshed: %s",
-		    rep->r.reason ? rep->r.reason : "?");
+		        rep->r.reason ? rep->r.reason : "?");
 		R->errors++;
 		chorus_reply_free(rep);
 		item_end(it);
@@ -221,7 +223,8 @@ on_search(struct chorus_reply *rep, void *arg)
 	}
 	if (inv == NULL) {
 		log_doc(LOG_LVL_WARN, d->qid, d->original_name,
-		    "invoice %s not found in Chorus Pro; status not refreshed", d->invoice_number);
+		        "invoice %s not found in Chorus Pro; status not refreshed",
+		        d->invoice_number);
 		R->errors++;
 		chorus_reply_free(rep);
 		item_end(it);
@@ -296,7 +299,8 @@ collect(struct rec *R, char **why)
 	while ((r = spool_iter_next(iter, &d, why)) == 1) {
 		time_t since = d->deposit_date ? d->deposit_date : d->received;
 		if (d->state == DOC_ACCEPTED && !status_final(d->chorus_status) &&
-		    d->invoice_number && (int64_t)(now - since) * 1000 < R->conf->follow_max_age_ms) {
+		    d->invoice_number &&
+		    (int64_t)(now - since) * 1000 < R->conf->follow_max_age_ms) {
 			struct followed *f = xcalloc(1, sizeof(*f));
 			snprintf(f->qid, sizeof(f->qid), "%s", d->qid);
 			*tail = f;
@@ -355,10 +359,10 @@ reconcile_main(const struct cmd_ctx *ctx)
 	}
 	printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the buyer, "
 	       "%d need an action, %d not refreshed\n",
-	    R.followed, R.changed, R.unchanged, R.buyer_rejected, R.action, R.errors);
+	       R.followed, R.changed, R.unchanged, R.buyer_rejected, R.action, R.errors);
 	if (R.setup_error) {
 		fprintf(stderr, "chorusgw: reconcile stopped: %s; run chorusgw test-connection\n",
-		    R.setup_reason);
+		        R.setup_reason);
 		code = EXIT_SETUP;
 	} else if (R.errors)
 		code = EXIT_RUNTIME;

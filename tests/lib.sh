@@ -254,13 +254,14 @@ fast_dir() {
 GW_LOGIN=TECH_1_demo@cpro.fr
 GW_PASSWORD='Demo-Tech-2026!'
 
-# gw_conf FILE SPOOL [extra INI text on stdin] : a private configuration running the
-# gateway on SPOOL against the emulator, with timings small enough for tests.
+# gw_conf FILE SPOOL [INI text on stdin] : a private configuration running the gateway
+# on SPOOL against the emulator, with timings small enough for tests; keys given on
+# stdin replace or extend the defaults below. The spool is created.
 gw_conf() {
 	_f=$1
 	_s=$2
-	{
-		cat <<EOC
+	if [ -t 0 ]; then : >"$T/gw_conf.extra"; else cat >"$T/gw_conf.extra"; fi
+	cat >"$T/gw_conf.base" <<EOC
 [spool]
 dir = $_s
 settle = 0s
@@ -284,10 +285,20 @@ once_wait = 60s
 [transform]
 stylesheet_dir = $top_srcdir/xslt
 schema_dir = $top_srcdir/schemas
-attachment_dir = $top_srcdir/xslt/examples
+attachment_dir = $top_srcdir/xslt/examples/attachments
+[log]
+target = stderr
 EOC
-		[ -t 0 ] || cat
-	} | write_private "$_f"
+	"$EMU_PYTHON" - "$T/gw_conf.base" "$T/gw_conf.extra" <<'EOP' | write_private "$_f"
+import configparser, sys
+c = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+c.optionxform = str
+c.read(sys.argv[1:])
+for sec in c.sections():
+    print("[%s]" % sec)
+    for k, v in c.items(sec):
+        print("%s = %s" % (k, v))
+EOP
 	"$CHORUSGW" -c "$_f" check-config --init >/dev/null 2>"$T/gw_conf.err" || {
 		echo "Bail out! gw_conf: $(cat "$T/gw_conf.err")"
 		exit 1

@@ -99,9 +99,13 @@ contains "forced resend: Chorus Pro's duplicate rejection is in the receipt" \
 	"$(ls "$S"/rejected/twice*.receipt | head -1)" "existe"
 
 # a document that cannot be deposited for longer than give_up asks for an action
-cat "$T/c.ini" >"$T/g.ini.tmp"
-printf '[gateway]\ngive_up = 1s\n' >>"$T/g.ini.tmp"
-sed -e 's/^once_wait = .*/once_wait = 4s/' "$T/g.ini.tmp" | write_private "$T/g.ini"
+gw_conf "$T/g.ini" "$S" <<EOC
+[chorus]
+timeout = 1s
+[gateway]
+give_up = 1s
+once_wait = 4s
+EOC
 emu POST /_emulator/faults "{\"status\": {\"code\": 503, \"route\": \"$DEPOSIT\"}}" >/dev/null
 erp_invoice "$T/down.xml" DOWN-0001
 drop "$T/down.xml" "$S/inbox"

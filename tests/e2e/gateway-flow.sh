@@ -76,11 +76,14 @@ EOC
 	contains "$syn: metrics: not paused" "$T/$syn.prom" "chorusgw_paused 0"
 
 	"$CHORUSGW" -c "$T/$syn.ini" queue --all >"$T/$syn.queue" 2>&1
-	is "$syn: queue --all lists the 9 documents" "$(grep -c -E 'accepted|rejected' "$T/$syn.queue")" 9
+	is "$syn: queue --all lists the 9 documents" \
+		"$(grep -c -E '^[0-9A-Z]+ +(accepted|rejected) ' "$T/$syn.queue")" 9
 	contains "$syn: log lines carry queue id and file" "$T/$syn.log" ": invoice-simple.xml: "
 	no_secrets "$syn: no secret in the log" "$T/$syn.log" "$T/$syn.out"
-	NO_SECRETS_EXTRA=$GW_PASSWORD no_secrets "$syn: no technical password in receipts" \
-		"$S"/accepted/*.receipt "$S"/rejected/*.receipt
+	if cat "$S"/accepted/*.receipt "$S"/rejected/*.receipt |
+		grep -qF -e "$GW_PASSWORD" -e "$EMU_SECRET" -e "$EMU_CPRO"; then
+		not_ok "$syn: no secret in the receipts"
+	else ok "$syn: no secret in the receipts"; fi
 }
 
 flow ubl
