@@ -100,7 +100,10 @@ struct gw {
 	size_t njobs, capjobs;
 	int more_on_disk;  /* pending records not loaded because the window was full */
 	int watch_blocked; /* watch was told there is no room */
-	struct readyq process, calls;
+	/* steps waiting for a Chorus Pro call: finishing what was deposited (report,
+	 * resolve, settle) goes before new deposits, so documents reach a final folder
+	 * instead of piling up half done */
+	struct readyq process, finish, calls;
 	int calls_in_flight;
 	struct ev_timer *pump_timer;
 
@@ -264,6 +267,7 @@ job_unschedule(struct gw *g, struct job *j)
 	}
 	if (j->ready) {
 		readyq_remove(&g->process, j);
+		readyq_remove(&g->finish, j);
 		readyq_remove(&g->calls, j);
 	}
 }
@@ -294,13 +298,21 @@ job_done(struct gw *g, struct job *j)
 		once_check(g);
 }
 
+static struct readyq *
+step_queue(struct gw *g, enum step s)
+{
+	if (s == STEP_PROCESS)
+		return &g->process;
+	return s == STEP_DEPOSIT ? &g->calls : &g->finish;
+}
+
 static void
 on_job_timer(void *arg)
 {
 	struct job *j = arg;
 	struct gw *g = j->g;
 	j->timer = NULL;
-	readyq_push(j->step == STEP_PROCESS ? &g->process : &g->calls, j);
+	readyq_push(step_queue(g, j->step), j);
 	pump_soon(g);
 }
 
@@ -312,7 +324,7 @@ job_schedule(struct gw *g, struct job *j, enum step s, uint64_t delay_ms)
 	if (s == STEP_NONE)
 		return;
 	if (delay_ms == 0) {
-		readyq_push(s == STEP_PROCESS ? &g->process : &g->calls, j);
+		readyq_push(step_queue(g, s), j);
 		pump_soon(g);
 	} else
 		j->timer = ev_timer_add(delay_ms, on_job_timer, j);
@@ -1057,7 +1069,7 @@ pump(struct gw *g)
 		n++;
 	}
 	while (can_call && g->calls_in_flight < g->conf->max_in_flight &&
-	       (j = readyq_pop(&g->calls)) != NULL)
+	       ((j = readyq_pop(&g->finish)) != NULL || (j = readyq_pop(&g->calls)) != NULL))
 		run_step(g, j);
 	if (g->process.head && !g->draining)
 		pump_soon(g); /* more transforms next turn, after I/O had its chance */
@@ -1216,8 +1228,7 @@ on_candidate(void *arg, const struct watch_cand *c)
 		doc_free(d);
 		return 0;
 	}
-	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "claimed (%lld bytes%s)", (long long)d->size,
-	        c->renamed_in ? ", renamed in" : "");
+	/* spool_claim() logged the claim */
 	count_state("event=\"claimed\"");
 	job_schedule(g, job_add(g, d), STEP_PROCESS, 0);
 	return 0;
@@ -1592,6 +1603,13 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	if (ev_init(&why) == -1)
 		goto fail_runtime;
 	declare_metrics();
+	/* signals first: a SIGTERM during a long recovery waits in the signalfd and is
+	 * handled as soon as the loop runs, instead of killing the process */
+	if (ev_signal(SIGTERM, on_sigterm, &g) == -1 || ev_signal(SIGINT, on_sigterm, &g) == -1 ||
+	    ev_signal(SIGHUP, on_sighup, &g) == -1) {
+		why = xasprintf("signals: %s", strerror(errno));
+		goto fail_runtime;
+	}
 	g.sp = open_spool(g.conf, &why);
 	if (g.sp == NULL) {
 		fprintf(stderr, "chorusgw: %s\n", why);
@@ -1605,11 +1623,6 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 		log_info("recovered %d document(s) left by an earlier run", adopted);
 	if (start_chorus(&g, &why) == -1)
 		goto fail_runtime;
-	if (ev_signal(SIGTERM, on_sigterm, &g) == -1 || ev_signal(SIGINT, on_sigterm, &g) == -1 ||
-	    ev_signal(SIGHUP, on_sighup, &g) == -1) {
-		why = xasprintf("signals: %s", strerror(errno));
-		goto fail_runtime;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	refill(&g);
 	g.ctl_fd = spool_ctl_fd(g.sp);
