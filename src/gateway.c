@@ -128,6 +128,8 @@ struct gw {
 
 	/* once */
 	int scan_done;
+	uint64_t settle_until; /* files still settling are waited for until then */
+	struct ev_timer *scan_timer;
 	uint64_t deadline;
 	struct ev_timer *once_timer;
 	int rejected_this_run;
@@ -143,6 +145,7 @@ static void pump_soon(struct gw *);
 static void pause_deposits(struct gw *, const struct chorus_result *, const char *siret);
 static void refill(struct gw *);
 static void once_check(struct gw *);
+static void once_scan(void *);
 
 /* ---- small helpers ---------------------------------------------------------------- */
 
@@ -294,6 +297,8 @@ job_done(struct gw *g, struct job *j)
 	}
 	if (g->more_on_disk && g->njobs <= GW_REFILL_AT)
 		refill(g);
+	if (g->once && !g->scan_done && g->scan_timer == NULL && g->njobs < GW_WINDOW)
+		g->scan_timer = ev_timer_add(0, once_scan, g);
 	if (g->once)
 		once_check(g);
 }
@@ -1431,6 +1436,46 @@ once_check(struct gw *g)
 	ev_break();
 }
 
+/* once: scan inbox/ until everything ready is claimed; files still settling (written
+ * in place a moment ago) are waited for during one settle period, then left for the
+ * next run. */
+static void
+once_scan(void *arg)
+{
+	struct gw *g = arg;
+	struct watch_stats ws;
+	char *why = NULL;
+	int more = 1;
+
+	g->scan_timer = NULL;
+	if (g->draining || g->stopping || g->w == NULL) {
+		g->scan_done = 1;
+		return;
+	}
+	while (more && g->njobs < GW_WINDOW && !g->watch_blocked) {
+		if (watch_scan(g->w, &more, &why) == -1) {
+			log_err("scan: %s", why);
+			free(why);
+			g->scan_done = 1;
+			return;
+		}
+	}
+	if (more)
+		return; /* the window is full: job_done() calls again */
+	watch_get_stats(g->w, &ws);
+	if (ws.waiting > 0 && now_ms() < g->settle_until) {
+		uint64_t d = (uint64_t)g->conf->settle_ms;
+		g->scan_timer = ev_timer_add(d > 500 ? 500 : d + 10, once_scan, g);
+		return;
+	}
+	if (ws.waiting > 0)
+		log_info("%zu file(s) in inbox/ not ready (still being written, or empty): left "
+		         "for the next run",
+		         ws.waiting);
+	g->scan_done = 1;
+	once_check(g);
+}
+
 static void
 on_once_tick(void *arg)
 {
@@ -1636,15 +1681,9 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	g.metrics_timer = ev_timer_add(0, on_metrics, &g);
 
 	if (once) {
-		int more = 1;
 		g.deadline = now_ms() + (uint64_t)g.conf->once_wait_ms;
-		while (more && g.njobs < GW_WINDOW) {
-			if (watch_scan(g.w, &more, &why) == -1)
-				goto fail_runtime;
-			if (g.watch_blocked)
-				break;
-		}
-		g.scan_done = !more;
+		g.settle_until = now_ms() + (uint64_t)g.conf->settle_ms + 1000;
+		g.scan_timer = ev_timer_add(0, once_scan, &g);
 		g.once_timer = ev_timer_add(GW_ONCE_CHECK_MS, on_once_tick, &g);
 	} else {
 		if (notify_watchdog_interval_ms())
@@ -1661,16 +1700,8 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 			reload(&g);
 			continue;
 		}
-		if (once && !g.stopping && !g.draining) {
-			/* room again: scan on */
-			if (!g.scan_done && g.njobs < GW_WINDOW) {
-				int more = 0;
-				if (watch_scan(g.w, &more, &why) == -1)
-					goto fail_runtime;
-				g.scan_done = !more;
-			}
+		if (once && !g.stopping && !g.draining)
 			continue;
-		}
 		if (g.draining && g.calls_in_flight > 0)
 			continue;
 		break;

@@ -1337,11 +1337,34 @@ work_entry(const char *dir)
 	return name;
 }
 
+/* Is another process than this one running on the spool? */
+static int
+other_process_alive(struct spool *sp)
+{
+	DIR *dir = opendir(sp->proc);
+	struct dirent *de;
+	int alive = 0;
+	if (dir == NULL)
+		return 0;
+	while (!alive && (de = readdir(dir)) != NULL)
+		if (qid_ok(de->d_name) && strcmp(de->d_name, sp->procid) != 0)
+			alive = owner_alive(sp, de->d_name);
+	closedir(dir);
+	return alive;
+}
+
+/* A claim takes milliseconds between its rename and its record: a record-less work
+ * folder younger than this may be a live process's claim in progress. */
+#define CLAIM_GRACE_SEC 30
+
 /* Work folders: records for claims that crashed before theirs was written, and
- * leftover empty folders. */
+ * leftover empty folders. While another process runs on the spool, a young record-less
+ * folder may be its claim in progress and is left to it (or to a later recovery). */
 static void
 recover_work(struct spool *sp)
 {
+	int others = other_process_alive(sp);
+	time_t now = time(NULL);
 	DIR *dir = opendir(sp->dirs[SF_WORK]);
 	struct dirent *de;
 	if (dir == NULL)
@@ -1364,6 +1387,11 @@ recover_work(struct spool *sp)
 			continue;
 		}
 		name = work_entry(w);
+		if (others && lstat(w, &st) == 0 && now - st.st_ctime < CLAIM_GRACE_SEC) {
+			free(name);
+			free(w);
+			continue;
+		}
 		if (name == NULL) {
 			if (rmdir(w) == 0)
 				log_debug("removed empty work folder %s", w);
