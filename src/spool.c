@@ -310,7 +310,20 @@ register_process(struct spool *sp, char **why)
 	tmp = xasprintf("%s/proc.%s", sp->tmp, sp->procid);
 	dst = pjoin(sp->proc, sp->procid);
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1 || flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (fd != -1) {
+		/* blocking: another process's clean_tmp() may hold it for an instant */
+		int r;
+		while ((r = flock(fd, LOCK_EX)) == -1 && errno == EINTR)
+			;
+		if (r == -1) {
+			int e = errno;
+			close(fd);
+			unlink(tmp);
+			errno = e;
+			fd = -1;
+		}
+	}
+	if (fd == -1) {
 		fail(why, "create lock file %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -1290,7 +1303,10 @@ clean_tmp(struct spool *sp)
 			continue;
 		}
 		if (str_has_prefix(name, "proc.")) { /* a process registering itself */
-			int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			/* it is unlocked between its creation and its flock(): young ones are
+			 * left alone */
+			int fd = now - st.st_ctime > 10 ? open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+			                                : -1;
 			stale = fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0;
 			if (fd != -1)
 				close(fd);
