@@ -81,7 +81,7 @@ struct job {
 	struct job *rnext;
 	int errors;           /* consecutive retryable failures of this step */
 	int after_reject;     /* STEP_SETTLE checks a rejected re-deposit */
-	char *reject_reasons; /* the deposit report's errors while that check runs */
+	struct preflight *pf; /* kept while the optional buyer check runs */
 };
 
 struct readyq {
@@ -289,7 +289,10 @@ job_done(struct gw *g, struct job *j)
 	g->jobs[i] = g->jobs[--g->njobs];
 	g->jobs[i]->idx = i;
 	doc_free(j->doc);
-	free(j->reject_reasons);
+	if (j->pf) {
+		preflight_free(j->pf);
+		free(j->pf);
+	}
 	free(j);
 	if (g->watch_blocked && g->njobs < GW_WINDOW && !g->draining && g->w) {
 		g->watch_blocked = 0;
@@ -503,13 +506,167 @@ finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note
 
 /* ---- pre-flight -------------------------------------------------------------------------- */
 
+/* After the pre-flight: the duplicate index, then outbox/. */
+static void
+admit(struct gw *g, struct job *j, const struct preflight *pf)
+{
+	struct doc *d = j->doc;
+	char *why = NULL, *dup_of = NULL;
+	int r;
+
+	/* DESIGN §2.4: one document per (supplier SIRET, invoice number) unless forced */
+	r = spool_dup_claim(g->sp, d->supplier_siret, d->invoice_number, d->qid, d->force, &dup_of,
+	                    &why);
+	if (r == -1) {
+		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "duplicate index: %s", why);
+		free(why);
+		job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
+		return;
+	}
+	if (r == 1) {
+		struct doc *first = NULL;
+		char *fwhy = NULL;
+		const char *st = "sent";
+		if (spool_load(g->sp, dup_of, &first, &fwhy) == 0)
+			st = doc_state_name(first->state);
+		free(fwhy);
+		doc_set(&d->duplicate_of, dup_of);
+		doc_clear_reasons(d);
+		doc_add_reason(
+		    d,
+		    "invoice %s of supplier %s was already sent as document %s (%s); it is "
+		    "not sent twice. If it must be sent again anyway: chorusgw retry --force %s",
+		    d->invoice_number, d->supplier_siret, dup_of, st, d->qid);
+		doc_free(first);
+		free(dup_of);
+		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", pf->x.xml,
+		                pf->x.len);
+		return;
+	}
+
+	d->force = 0;
+	d->next_attempt = 0;
+	doc_set_state(d, DOC_QUEUED, pf->x.what);
+	if (move(g, j, SF_OUTBOX, pf->x.xml, pf->x.len) == 0) {
+		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
+		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
+		count_state("event=\"queued\"");
+		j->errors = 0;
+		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
+	}
+}
+
+static void on_structure(struct chorus_reply *, void *);
+static void call_started(struct gw *, struct job *, struct chorus_call *);
+static void call_ended(struct gw *, struct job *, struct chorus_reply *, const char *);
+
+/* The buyer check of [chorus] check_structures: what the Structures API says the buyer
+ * requires, against what the invoice carries. Adds a reason per problem; returns
+ * their number. */
+static int
+buyer_problems(struct doc *d, const struct invoice *inv, const struct chorus_reply *rep)
+{
+	const char *svc = inv ? inv->service_code.text : NULL;
+	const char *ej = inv ? inv->engagement.text : NULL;
+	const char *who = rep->structure.name ? rep->structure.name : "?";
+	int n = 0;
+	size_t i;
+
+	if (!rep->structure.found) {
+		doc_add_reason(d,
+		               "the buyer SIRET %s is not a structure of Chorus Pro (Structures "
+		               "API): check the buyer's SIRET in the invoice",
+		               d->buyer_siret);
+		return 1;
+	}
+	if (rep->structure.status && strcmp(rep->structure.status, "ACTIVE") != 0) {
+		doc_add_reason(d,
+		               "the buyer %s (%s) is %s in Chorus Pro: ask the buyer which "
+		               "structure to invoice",
+		               d->buyer_siret, who, rep->structure.status);
+		return 1;
+	}
+	if (rep->structure.service_required && svc == NULL) {
+		doc_add_reason(d,
+		               "the buyer %s (%s) requires a service code (code service "
+		               "exécutant, BT-10): add the buyer's service code to the invoice",
+		               d->buyer_siret, who);
+		n++;
+	}
+	if (rep->structure.engagement_required && ej == NULL) {
+		doc_add_reason(d,
+		               "the buyer %s (%s) requires an engagement number (numéro "
+		               "d'engagement juridique, BT-13): add the buyer's order number",
+		               d->buyer_siret, who);
+		n++;
+	}
+	if (rep->structure.service_or_engagement && svc == NULL && ej == NULL) {
+		doc_add_reason(d,
+		               "the buyer %s (%s) requires a service code or an engagement "
+		               "number: add one of them to the invoice",
+		               d->buyer_siret, who);
+		n++;
+	}
+	if (svc) {
+		const struct chorus_service *found = NULL;
+		struct buf known;
+		buf_init(&known);
+		for (i = 0; i < rep->structure.nservices; i++) {
+			const struct chorus_service *sv = &rep->structure.services[i];
+			if (sv->code && strcmp(sv->code, svc) == 0)
+				found = sv;
+			else if (sv->code && sv->active)
+				buf_printf(&known, "%s%s", known.len ? ", " : "", sv->code);
+		}
+		if (found == NULL) {
+			doc_add_reason(
+			    d, "the service code %s does not exist at the buyer %s (%s)%s%s", svc,
+			    d->buyer_siret, who, known.len ? "; its services are: " : "",
+			    known.len ? known.p : "");
+			n++;
+		} else if (!found->active) {
+			doc_add_reason(
+			    d, "the service code %s is inactive at the buyer %s (%s)%s%s", svc,
+			    d->buyer_siret, who, known.len ? "; its active services are: " : "",
+			    known.len ? known.p : "");
+			n++;
+		}
+		buf_free(&known);
+	}
+	return n;
+}
+
+static void
+on_structure(struct chorus_reply *rep, void *arg)
+{
+	struct job *j = arg;
+	struct gw *g = j->g;
+	struct doc *d = j->doc;
+	struct preflight *pf = j->pf;
+
+	j->pf = NULL;
+	call_ended(g, j, rep, "structure");
+	if (rep->r.cls == CHORUS_OK && buyer_problems(d, pf->inv, rep) > 0)
+		finish_rejected(g, j, "local", "refused by the buyer check", pf->x.xml, pf->x.len);
+	else {
+		if (rep->r.cls != CHORUS_OK)
+			log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
+			        "buyer check skipped (%s); Chorus Pro will check the buyer itself",
+			        rep->r.reason ? rep->r.reason : "?");
+		admit(g, j, pf);
+	}
+	preflight_free(pf);
+	free(pf);
+	chorus_reply_free(rep);
+}
+
 static void
 step_process(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
 	struct buf in;
 	struct preflight pf;
-	char *why = NULL, *dup_of = NULL;
+	char *why = NULL;
 	size_t i;
 	int r;
 
@@ -558,48 +715,14 @@ step_process(struct gw *g, struct job *j)
 		return;
 	}
 
-	/* DESIGN §2.4: one document per (supplier SIRET, invoice number) unless forced */
-	r = spool_dup_claim(g->sp, d->supplier_siret, d->invoice_number, d->qid, d->force, &dup_of,
-	                    &why);
-	if (r == -1) {
-		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "duplicate index: %s", why);
-		free(why);
-		preflight_free(&pf);
-		job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
+	if (g->conf->check_structures && d->buyer_siret && !g->paused && g->ch) {
+		/* the optional buyer check (Structures API, cached): decided in on_structure */
+		j->pf = xmalloc(sizeof(*j->pf));
+		*j->pf = pf;
+		call_started(g, j, chorus_structure(g->ch, d->buyer_siret, 0, on_structure, j));
 		return;
 	}
-	if (r == 1) {
-		struct doc *first = NULL;
-		char *fwhy = NULL;
-		const char *st = "sent";
-		if (spool_load(g->sp, dup_of, &first, &fwhy) == 0)
-			st = doc_state_name(first->state);
-		free(fwhy);
-		doc_set(&d->duplicate_of, dup_of);
-		doc_clear_reasons(d);
-		doc_add_reason(
-		    d,
-		    "invoice %s of supplier %s was already sent as document %s (%s); it is "
-		    "not sent twice. If it must be sent again anyway: chorusgw retry --force %s",
-		    d->invoice_number, d->supplier_siret, dup_of, st, d->qid);
-		doc_free(first);
-		free(dup_of);
-		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", pf.x.xml,
-		                pf.x.len);
-		preflight_free(&pf);
-		return;
-	}
-
-	d->force = 0;
-	d->next_attempt = 0;
-	doc_set_state(d, DOC_QUEUED, pf.x.what);
-	if (move(g, j, SF_OUTBOX, pf.x.xml, pf.x.len) == 0) {
-		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
-		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
-		count_state("event=\"queued\"");
-		j->errors = 0;
-		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
-	}
+	admit(g, j, &pf);
 	preflight_free(&pf);
 }
 
