@@ -462,18 +462,6 @@ check_date(struct ck *k, const struct inv_value *v, const char *what)
 
 /* ---- identifiers ----------------------------------------------------------- */
 
-static int
-digits_only(const char *s, size_t n)
-{
-	size_t i;
-	if (s == NULL || strlen(s) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
 static void
 check_party(struct ck *k, const struct inv_party *p, int buyer)
 {
@@ -500,7 +488,7 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 		problem(k, ERR, "SIRET", 1, &p->siret, where,
 		        "%s SIRET is missing: Chorus Pro identifies %s by SIRET", who,
 		        buyer ? "the public buyer" : "the supplier");
-	else if (!digits_only(p->siret.text, 14))
+	else if (!str_digits(p->siret.text, 14))
 		problem(k, ERR, "SIRET", 1, &p->siret, fix_siret, "%s SIRET is not 14 digits", who);
 	else if (!siret_ok(p->siret.text))
 		problem(k, ERR, "SIRET", 1, &p->siret, fix_siret, "%s SIRET fails the Luhn check",
@@ -510,18 +498,17 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 	    (p->legal_id.path == NULL || p->siret.path == NULL ||
 	     strcmp(p->legal_id.path, p->siret.path) != 0)) {
 		const char *l = p->legal_id.text;
-		if (digits_only(l, 9)) {
+		if (str_digits(l, 9)) {
 			if (!siren_ok(l))
 				problem(k, ERR, "SIREN", 1, &p->legal_id,
 				        "the SIREN is the first 9 digits of the SIRET; check it",
 				        "%s SIREN fails the Luhn check", who);
-			else if (digits_only(p->siret.text, 14) &&
-			         strncmp(p->siret.text, l, 9) != 0)
+			else if (str_digits(p->siret.text, 14) && strncmp(p->siret.text, l, 9) != 0)
 				problem(k, WARN, "SIREN", 1, &p->legal_id,
 				        "the SIREN is the first 9 digits of the SIRET",
 				        "%s SIREN is not the start of its SIRET %s", who,
 				        p->siret.text);
-		} else if (digits_only(l, 14) && !siret_ok(l))
+		} else if (str_digits(l, 14) && !siret_ok(l))
 			problem(k, ERR, "SIRET", 1, &p->legal_id, fix_siret,
 			        "%s legal registration identifier (a SIRET) fails the Luhn check",
 			        who);
@@ -546,14 +533,14 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 
 	/* French VAT number: FR + key + SIREN, key = (12 + 3 (SIREN mod 97)) mod 97 */
 	if (!buyer && has(&p->vat_id) && strncmp(p->vat_id.text, "FR", 2) == 0 &&
-	    strlen(p->vat_id.text) == 13 && digits_only(p->vat_id.text + 2, 11)) {
+	    strlen(p->vat_id.text) == 13 && str_digits(p->vat_id.text + 2, 11)) {
 		long siren = atol(p->vat_id.text + 4);
 		int key = (p->vat_id.text[2] - '0') * 10 + (p->vat_id.text[3] - '0');
 		if (key != (int)((12 + 3 * (siren % 97)) % 97))
 			problem(k, WARN, "VAT-ID", 0, &p->vat_id,
 			        "copy the intra-community VAT number from the company's records",
 			        "the supplier's French VAT number has a wrong check key");
-		else if (digits_only(p->siret.text, 14) &&
+		else if (str_digits(p->siret.text, 14) &&
 		         strncmp(p->siret.text, p->vat_id.text + 4, 9) != 0)
 			problem(k, WARN, "VAT-ID", 0, &p->vat_id,
 			        "the VAT number of a French company contains its SIREN",

@@ -384,28 +384,38 @@ split_number(const char *s, int64_t *num, const char **unit)
 	return 0;
 }
 
-int
-parse_duration_ms(const char *s, int64_t *out)
+struct unit {
+	const char *name;
+	int64_t mult;
+};
+
+/* "123unit" with unit one of `units` (compared without case when `nocase`). */
+static int
+parse_scaled(const char *s, const struct unit *units, size_t nunits, int nocase, int64_t *out)
 {
-	static const struct {
-		const char *u;
-		int64_t ms;
-	} units[] = {{"", 1000},       {"ms", 1},          {"s", 1000},
-	             {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 86400 * 1000}};
 	int64_t v;
 	const char *u;
 	size_t i;
 	if (split_number(s, &v, &u) == -1)
 		return -1;
-	for (i = 0; i < nitems(units); i++) {
-		if (strcmp(u, units[i].u) == 0) {
-			if (v > INT64_MAX / units[i].ms)
-				return -1;
-			*out = v * units[i].ms;
-			return 0;
-		}
+	for (i = 0; i < nunits; i++) {
+		if ((nocase ? strcasecmp(u, units[i].name) : strcmp(u, units[i].name)) != 0)
+			continue;
+		if (v > INT64_MAX / units[i].mult)
+			return -1;
+		*out = v * units[i].mult;
+		return 0;
 	}
 	return -1;
+}
+
+int
+parse_duration_ms(const char *s, int64_t *out)
+{
+	static const struct unit units[] = {{"", 1000},         {"ms", 1},
+	                                    {"s", 1000},        {"m", 60 * 1000},
+	                                    {"h", 3600 * 1000}, {"d", 86400 * 1000}};
+	return parse_scaled(s, units, nitems(units), 0, out);
 }
 
 void
@@ -426,24 +436,9 @@ fmt_duration(char *out, size_t n, int64_t ms)
 int
 parse_size(const char *s, int64_t *out)
 {
-	static const struct {
-		const char *u;
-		int64_t mult;
-	} units[] = {{"", 1}, {"K", 1024}, {"M", 1024 * 1024}, {"G", 1024LL * 1024 * 1024}};
-	int64_t v;
-	const char *u;
-	size_t i;
-	if (split_number(s, &v, &u) == -1)
-		return -1;
-	for (i = 0; i < nitems(units); i++) {
-		if (strcasecmp(u, units[i].u) == 0) {
-			if (v > INT64_MAX / units[i].mult)
-				return -1;
-			*out = v * units[i].mult;
-			return 0;
-		}
-	}
-	return -1;
+	static const struct unit units[] = {
+	    {"", 1}, {"K", 1024}, {"M", 1024 * 1024}, {"G", 1024LL * 1024 * 1024}};
+	return parse_scaled(s, units, nitems(units), 1, out);
 }
 
 char *
@@ -500,10 +495,12 @@ luhn_ok(const char *d)
 	return sum % 10 == 0;
 }
 
-static int
-all_digits(const char *s, size_t n)
+int
+str_digits(const char *s, size_t n)
 {
 	size_t i;
+	if (s == NULL)
+		return 0;
 	for (i = 0; i < n; i++)
 		if (!isdigit((unsigned char)s[i]))
 			return 0;
@@ -513,13 +510,13 @@ all_digits(const char *s, size_t n)
 int
 siren_ok(const char *s)
 {
-	return all_digits(s, 9) && luhn_ok(s);
+	return str_digits(s, 9) && luhn_ok(s);
 }
 
 int
 siret_ok(const char *s)
 {
-	if (!all_digits(s, 14))
+	if (!str_digits(s, 14))
 		return 0;
 	if (luhn_ok(s))
 		return 1;

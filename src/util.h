@@ -59,6 +59,8 @@ int str_has_prefix(const char *, const char *);
 int str_has_suffix(const char *, const char *);
 char *str_trim(char *); /* in place; returns the trimmed start */
 void str_lower(char *);
+/* 1 if `s` is exactly `n` ASCII digits (NULL-safe). */
+int str_digits(const char *s, size_t n);
 /* 1 if the string has a byte < 0x20 or 0x7f. */
 int str_has_ctrl(const char *);
 

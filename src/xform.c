@@ -1762,18 +1762,6 @@ count_kids(xmlNodePtr parent, const char *qname)
 }
 
 static int
-all_digits(const char *s, size_t n)
-{
-	size_t i;
-	if (s == NULL || strlen(s) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static int
 is_siret_scheme(const char *scheme)
 {
 	return scheme && (strcmp(scheme, "0009") == 0 || strcmp(scheme, "1") == 0);
@@ -1804,7 +1792,7 @@ read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *sire
 			each_kid(g, party, "ram:ID")
 			{
 				char *t = node_text(g);
-				int hit = all_digits(t, 14);
+				int hit = str_digits(t, 14);
 				free(t);
 				if (hit) {
 					found = g;
@@ -1821,7 +1809,7 @@ read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *sire
 				continue;
 			scheme = node_attr(id, "schemeID");
 			t = node_text(id);
-			hit = is_siret_scheme(scheme) || (scheme == NULL && all_digits(t, 14));
+			hit = is_siret_scheme(scheme) || (scheme == NULL && str_digits(t, 14));
 			free(scheme);
 			free(t);
 			if (hit) {
@@ -1833,7 +1821,7 @@ read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *sire
 	get(legal, party, pp, legal_rel, "schemeID");
 	if (found)
 		set_from(siret, found, party, pp, id_rel, "schemeID");
-	else if (legal->text && all_digits(legal->text, 14))
+	else if (legal->text && str_digits(legal->text, 14))
 		set_from(siret, find(party, legal_rel), party, pp, legal_rel, "schemeID");
 	else
 		set_from(siret, NULL, party, pp, id_rel, NULL);
