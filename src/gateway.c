@@ -375,15 +375,12 @@ job_resume(struct gw *g, struct job *j)
 static void
 resync_later(struct gw *g, struct job *j, const char *why)
 {
-	log_doc(LOG_LVL_ERR, j->doc->qid, doc_name(j->doc),
-	        "spool write failed: %s; will retry from its record", why ? why : "?");
+	log_doc(LOG_LVL_ERR, j->doc->qid, doc_name(j->doc), "spool: %s; will retry from its record",
+	        why ? why : "?");
 	metrics_add("chorusgw_spool_errors_total", NULL, 1);
 	g->more_on_disk = 1;
 	job_done(g, j);
-	if (!g->resync_pending) {
-		g->resync_pending = 1;
-		/* resync_timer is armed by the caller's loop turn */
-	}
+	g->resync_pending = 1; /* the timer is armed by arm_resync() */
 }
 
 static void
@@ -434,6 +431,19 @@ refill(struct gw *g)
 			doc_free(d);
 			continue;
 		}
+		if (d->move_to != SF_NONE) {
+			/* a move a failed write interrupted: finish it before anything else */
+			char *mwhy = NULL;
+			if (spool_move(g->sp, d, d->move_to, NULL, 0, &mwhy) == -1) {
+				log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
+				        "cannot finish its move yet: %s", mwhy);
+				free(mwhy);
+				doc_free(d);
+				g->more_on_disk = 1;
+				g->resync_pending = 1;
+				continue;
+			}
+		}
 		if (g->njobs >= GW_WINDOW) {
 			doc_free(d);
 			g->more_on_disk = 1;
@@ -447,6 +457,7 @@ refill(struct gw *g)
 		g->more_on_disk = 1;
 	}
 	spool_iter_close(it);
+	arm_resync(g);
 }
 
 /* ---- moving documents ---------------------------------------------------------------- */
@@ -818,14 +829,16 @@ step_deposit(struct gw *g, struct job *j)
 	path = spool_xml_path(g->sp, d);
 	buf_init(&xml);
 	if (path == NULL || read_file(path, (size_t)g->conf->max_size * 2, 1, &xml, &why) == -1) {
-		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "cannot read the Chorus XML: %s",
-		        why ? why : "no XML recorded");
-		doc_add_reason(d, "the generated Chorus XML is missing or unreadable: %s",
-		               why ? why : "none recorded");
+		/* the spool's fault (a move not finished, a disk error), never the
+		 * document's: try again from its record */
+		char *msg =
+		    xasprintf("cannot read the Chorus XML: %s", why ? why : "none recorded");
 		free(why);
 		free(path);
 		buf_free(&xml);
-		finish_rejected(g, j, "local", "Chorus XML missing", NULL, 0);
+		resync_later(g, j, msg);
+		free(msg);
+		arm_resync(g);
 		return;
 	}
 	free(path);
