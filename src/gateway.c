@@ -898,6 +898,9 @@ on_deposit(struct chorus_reply *rep, void *arg)
 		doc_add_reason(d, "Chorus Pro refused the deposit: %s", r->reason);
 		if (r->libelle)
 			doc_add_reason(d, "Chorus Pro said: %s", r->libelle);
+		if (r->raw) /* secrets removed and bounded by chorus.c */
+			doc_add_reason(d, "Chorus Pro's answer (HTTP %ld): %s", r->http_status,
+			               r->raw);
 		finish_rejected(g, j, "chorus", "deposit refused", NULL, 0);
 		break;
 	case CHORUS_SETUP:

@@ -98,6 +98,15 @@ is "forced resend: deposited a second time, as the operator asked" "$(deposits_o
 contains "forced resend: Chorus Pro's duplicate rejection is in the receipt" \
 	"$(ls "$S"/rejected/twice*.receipt | head -1)" "existe"
 
+# a deposit Chorus Pro refuses for what it carries (HTTP 400): rejected, with its answer
+emu POST /_emulator/faults "{\"status\": {\"code\": 400, \"body\": \"json\", \"count\": 1, \"route\": \"$DEPOSIT\"}}" >/dev/null
+one_doc refused REFUSED-0001
+is "HTTP 400 on the deposit: exit 4" "$rc" 4
+r=$S/rejected/refused.xml.receipt
+contains "HTTP 400: the receipt says Chorus Pro refused it" "$r" "Chorus Pro refused the deposit"
+contains "HTTP 400: with Chorus Pro's answer" "$r" "Chorus Pro's answer (HTTP 400)"
+emu POST /_emulator/reset >/dev/null
+
 # a document that cannot be deposited for longer than give_up asks for an action
 gw_conf "$T/g.ini" "$S" <<EOC
 [chorus]
