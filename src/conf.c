@@ -160,7 +160,7 @@ static const struct conf_key keys[] = {
     G("chorus", "timeout", CK_DURATION, timeout_ms, "60s", SEC, HOUR, NULL, 0,
       "Longest wait for a whole request. A deposit that times out has an unknown "
       "outcome and is settled by a search before any new deposit."),
-    G("chorus", "max_in_flight", CK_INT, max_in_flight, "4", 1, 64, NULL, 0,
+    G("chorus", "max_in_flight", CK_INT, max_in_flight, "8", 1, 64, NULL, 0,
       "Most requests to Chorus Pro in flight at once."),
     G("chorus", "check_structures", CK_BOOL, check_structures, "no", 0, 0, NULL, 0,
       "Before depositing, check with the Structures API that the buyer exists and "

@@ -953,6 +953,99 @@ schema_get(const char *path, char **why)
 	return schema;
 }
 
+/* "DIR/REL" escaped for an XML attribute value. Caller frees. */
+static char *
+xml_attr_escape(const char *dir, const char *rel)
+{
+	char *raw = xasprintf("%s/%s", dir, rel);
+	struct buf b;
+	const char *p;
+	buf_init(&b);
+	for (p = raw; *p; p++) {
+		switch (*p) {
+		case '&':
+			buf_adds(&b, "&amp;");
+			break;
+		case '<':
+			buf_adds(&b, "&lt;");
+			break;
+		case '"':
+			buf_adds(&b, "&quot;");
+			break;
+		default:
+			buf_addc(&b, *p);
+		}
+	}
+	free(raw);
+	return buf_steal(&b);
+}
+
+/*
+ * The UBL 2.1 Invoice and CreditNote schemas compiled as one: a wrapper importing both
+ * shares their common components, so a spool that sees credit notes holds one
+ * compiled UBL schema (about 15 MB) instead of two. NULL with *why.
+ */
+static xmlSchemaPtr
+ubl_schema_get(const char *dir, char **why)
+{
+	char *key = xasprintf("%s/ubl-2.1 (Invoice and CreditNote)", dir);
+	char *abs = realpath(dir, NULL), *inv, *cn, *text;
+	struct sink s;
+	xmlSchemaParserCtxtPtr pctxt;
+	xmlSchemaPtr schema = NULL;
+	size_t i;
+
+	init();
+	for (i = 0; i < nschemas; i++)
+		if (strcmp(schemas[i].path, key) == 0) {
+			free(key);
+			free(abs);
+			return schemas[i].schema;
+		}
+	if (abs == NULL) {
+		fail(why, "cannot read the schema folder %s: %s", dir, strerror(errno));
+		free(key);
+		return NULL;
+	}
+	inv = xml_attr_escape(abs, UBL_INVOICE_XSD);
+	cn = xml_attr_escape(abs, UBL_CREDITNOTE_XSD);
+	text = xasprintf("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" "
+	                 "targetNamespace=\"urn:chorusgw:ubl-2.1\">"
+	                 "<xs:import namespace=\"%s\" schemaLocation=\"%s\"/>"
+	                 "<xs:import namespace=\"%s\" schemaLocation=\"%s\"/></xs:schema>",
+	                 NS_UBL_IN, inv, NS_UBL_CN, cn);
+	free(inv);
+	free(cn);
+	free(abs);
+	sink_begin(&s, NULL);
+	trusted++;
+	pctxt = xmlSchemaNewMemParserCtxt(text, (int)strlen(text));
+	if (pctxt) {
+		xmlSchemaSetParserStructuredErrors(pctxt, on_structured, NULL);
+		schema = xmlSchemaParse(pctxt);
+		xmlSchemaFreeParserCtxt(pctxt);
+	}
+	trusted--;
+	free(text);
+	if (schema == NULL) {
+		char *msg = one_line(s.text.p);
+		fail(why, "cannot load the UBL 2.1 schemas under %s: %s", dir,
+		     s.first ? s.first
+		     : *msg  ? msg
+		             : "not an XML Schema");
+		free(msg);
+		sink_end(&s);
+		free(key);
+		return NULL;
+	}
+	sink_end(&s);
+	schemas = xreallocarray(schemas, nschemas + 1, sizeof(*schemas));
+	schemas[nschemas].path = key;
+	schemas[nschemas].schema = schema;
+	nschemas++;
+	return schema;
+}
+
 /* Validate `doc`; errors into *out. 0, or -1 when validation itself failed. */
 static int
 schema_validate(xmlSchemaPtr schema, xmlDocPtr doc, struct xform_diags *out, char **why)
@@ -1628,7 +1721,6 @@ xform_validate(const struct xform_result *r, const struct conf *c, struct xform_
                char **why)
 {
 	const char *dir = c ? c->schema_dir : PKGDATADIR "/schemas";
-	const char *rel;
 	char *path;
 	xmlSchemaPtr schema;
 	int rc;
@@ -1638,17 +1730,14 @@ xform_validate(const struct xform_result *r, const struct conf *c, struct xform_
 		return 1;
 	if (r->doc == NULL)
 		return fail(why, "no document to validate");
-	if (strcmp(r->doc->root, ROOT_UBL_IN) == 0)
-		rel = UBL_INVOICE_XSD;
-	else if (strcmp(r->doc->root, ROOT_UBL_CN) == 0)
-		rel = UBL_CREDITNOTE_XSD;
-	else if (strcmp(r->doc->root, ROOT_CII) == 0)
-		rel = CII_XSD;
-	else
+	if (strcmp(r->doc->root, ROOT_UBL_IN) == 0 || strcmp(r->doc->root, ROOT_UBL_CN) == 0)
+		schema = ubl_schema_get(dir, why);
+	else if (strcmp(r->doc->root, ROOT_CII) == 0) {
+		path = xasprintf("%s/%s", dir, CII_XSD);
+		schema = schema_get(path, why);
+		free(path);
+	} else
 		return fail(why, "%s is neither UBL nor CII", r->doc->root);
-	path = xasprintf("%s/%s", dir, rel);
-	schema = schema_get(path, why);
-	free(path);
 	if (schema == NULL) {
 		why_prefix(why, "[transform] schema_dir");
 		return -1;
