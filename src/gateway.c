@@ -1218,6 +1218,8 @@ probe(void *arg)
 	struct gw *g = arg;
 	struct chorus_search_req req;
 	g->probe_timer = NULL;
+	if (g->ch == NULL)
+		return; /* a failed reload: stopping */
 	memset(&req, 0, sizeof(req));
 	req.supplier_siret = g->pause_siret;
 	req.number = "chorusgw-probe";
@@ -1697,6 +1699,14 @@ reload(struct gw *g)
 	}
 	if (strcmp(nc->spool_dir, g->conf->spool_dir) != 0)
 		log_warn("reload: [spool] dir changed; restart chorusgw to use the new spool");
+	if (g->probe_call) {
+		/* the pause probe is not counted in calls_in_flight and dies with the old
+		 * client: ask again with the new one, or deposits stay paused for good */
+		chorus_cancel(g->probe_call);
+		g->probe_call = NULL;
+		if (g->probe_timer == NULL)
+			g->probe_timer = ev_timer_add(0, probe, g);
+	}
 	chorus_free(g->ch);
 	g->ch = NULL;
 	if (g->w) {

@@ -50,6 +50,23 @@ contains "403: says the subscription is to check" "$S/outbox/p3.xml.receipt" "su
 emu POST /_emulator/reset >/dev/null
 done3() { [ -f "$S/accepted/p3.xml.receipt" ]; }
 check "403 fixed: accepted" wait_until 30 done3
+
+# SIGHUP while the probe is in flight: the reload must not drop the probe, or deposits
+# stay paused for good
+SEARCH=/cpro/factures/v1/rechercher/fournisseur
+emu POST /_emulator/faults "{\"bad_account\": {\"login\": \"$GW_LOGIN\"}, \"slow_ms\": {\"ms\": 3000, \"route\": \"$SEARCH\"}}" >/dev/null
+erp_invoice "$T/p4.xml" PAUSE-0004
+drop "$T/p4.xml" "$S/inbox"
+paused4() { grep -q 'deposits paused' "$S/outbox/p4.xml.receipt" 2>/dev/null; }
+check "paused again" wait_until 20 paused4
+sleep 1 # the first probe (within retry_min) is now waiting for its slow answer
+kill -HUP $pid
+reloaded() { grep -q 'configuration reloaded' "$T/log"; }
+check "SIGHUP during the probe: configuration reloaded" wait_until 10 reloaded
+emu POST /_emulator/reset >/dev/null
+done4() { [ -f "$S/accepted/p4.xml.receipt" ]; }
+check "reloaded during the probe: deposits resume, accepted" wait_until 30 done4
+is "PAUSE-0004 deposited once" "$(deposits_of PAUSE-0004)" 1
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 0" "$?" 0
