@@ -52,6 +52,8 @@ struct item {
 	struct doc *doc;
 	char *prev_status;
 	int64_t id;
+	/* the search's answer, applied when the history gives nothing better */
+	char *status, *status_date, *comment;
 };
 
 static void next(struct rec *);
@@ -103,6 +105,9 @@ item_end(struct item *it)
 	struct rec *R = it->R;
 	doc_free(it->doc);
 	free(it->prev_status);
+	free(it->status);
+	free(it->status_date);
+	free(it->comment);
 	free(it);
 	R->in_flight--;
 	next(R);
@@ -179,12 +184,15 @@ on_history(struct chorus_reply *rep, void *arg)
 				e = &rep->history.v[i];
 		apply_status(it, rep->history.current ? rep->history.current : e->status, e->date,
 		             e->comment);
-	} else if (rep->r.cls == CHORUS_SETUP) {
-		R->setup_error = 1;
-		free(R->setup_reason);
-		R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+	} else {
+		if (rep->r.cls == CHORUS_SETUP) {
+			R->setup_error = 1;
+			free(R->setup_reason);
+			R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+		}
+		/* without history, the search's status stands */
+		apply_status(it, it->status, it->status_date, it->comment);
 	}
-	/* without history, the search's status stands (already applied) */
 	store(it);
 	R->changed++;
 	chorus_reply_free(rep);
@@ -242,7 +250,9 @@ on_search(struct chorus_reply *rep, void *arg)
 		item_end(it);
 		return;
 	}
-	apply_status(it, inv->status ? inv->status : "?", inv->status_date, inv->comment);
+	it->status = xstrdup(inv->status ? inv->status : "?");
+	it->status_date = inv->status_date ? xstrdup(inv->status_date) : NULL;
+	it->comment = inv->comment ? xstrdup(inv->comment) : NULL;
 	chorus_reply_free(rep);
 	/* the history gives the date and the buyer's comment of the change */
 	chorus_history(R->ch, d->supplier_siret, it->id, on_history, it);

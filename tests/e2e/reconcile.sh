@@ -24,6 +24,8 @@ lifecycle REC-0003 MISE_A_DISPOSITION ""
 "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec.out" 2>"$T/rec.log"
 is "reconcile: exit 0" "$?" 0
 contains "reconcile: summary" "$T/rec.out" "3 followed, 3 changed"
+contains "reconcile: the rejected and the suspended one need an action" "$T/rec.out" \
+	"1 rejected by the buyer, 2 need an action,"
 
 r=$S/rejected/r1.xml.receipt
 is "buyer rejection: moved to rejected/" "$(count "$S/rejected" 'r1.xml.receipt')" 1
@@ -36,6 +38,8 @@ is "suspended: stays accepted" "$(rkey "$r" state)" accepted
 is "suspended: status" "$(rkey "$r" chorus_status)" SUSPENDUE
 is "suspended: action required" "$(rkey "$r" action_required)" yes
 contains "suspended: what to do" "$r" "complete it in Chorus Pro"
+is "suspended: one history line for the new status" \
+	"$(grep -c '^history\.[0-9]* = .* Chorus Pro status SUSPENDUE' "$r")" 1
 r=$S/accepted/r3.xml.receipt
 is "made available: status" "$(rkey "$r" chorus_status)" MISE_A_DISPOSITION
 is "made available: nothing to do" "$(rkey "$r" action_required)" no
