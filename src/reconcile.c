@@ -360,8 +360,10 @@ reconcile_main(const struct cmd_ctx *ctx)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	if (R.todo) {
-		next(&R);
+	next(&R);
+	/* next() may start nothing (every document moved meanwhile): its ev_break() would
+	 * come before the loop runs, and the loop would wait forever */
+	if (R.in_flight > 0) {
 		if (ev_run(&why) == -1) {
 			code = EXIT_RUNTIME;
 			goto out;

@@ -62,5 +62,21 @@ erp_invoice "$T/again.xml" REC-0001
 drop "$T/again.xml" "$S/inbox"
 "$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
 is "re-drop of the number the buyer rejected: refused" "$(count "$S/rejected" 'again.xml.receipt')" 1
+# a reconcile killed in the middle of moving a buyer-rejected invoice: the next run
+# finds nothing it may refresh, says so and exits; a gateway finishes the move
+erp_invoice "$T/r5.xml" REC-0005
+drop "$T/r5.xml" "$S/inbox"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "fifth invoice accepted" "$(count "$S/accepted" 'r5.xml.receipt')" 1
+lifecycle REC-0002 MISE_EN_PAIEMENT "Paiement emis"
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec5.out" 2>>"$T/rec.log"
+contains "only the fifth invoice is followed now" "$T/rec5.out" "2 followed, 1 changed, 1 unchanged"
+lifecycle REC-0005 REJETEE "Doublon"
+CHORUSGW_CRASH_AT=move-orig "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec5.out" 2>>"$T/rec.log"
+is "reconcile killed while moving" "$?" 137
+timeout 30 "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec6.out" 2>>"$T/rec.log"
+is "the next reconcile exits (nothing it may refresh)" "$?" 0
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "a gateway finishes the move: rejected/" "$(rkey "$S/rejected/r5.xml.receipt" state)" rejected
 no_secrets "no secret in the output" "$T/rec.log" "$T/rec.out"
 done_testing
