@@ -1742,6 +1742,10 @@ open_spool(const struct conf *c, char **why)
 static void
 gw_free(struct gw *g)
 {
+	/* forget the jobs without letting job_done() load more from disk (it would refill
+	 * the window as fast as it empties, for ever) or scan inbox/ again */
+	g->more_on_disk = g->watch_blocked = 0;
+	g->scan_done = g->stopping = 1;
 	while (g->njobs)
 		job_done(g, g->jobs[g->njobs - 1]);
 	free(g->jobs);
