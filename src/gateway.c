@@ -298,7 +298,7 @@ job_done(struct gw *g, struct job *j)
 		g->watch_blocked = 0;
 		watch_resume(g->w);
 	}
-	if (g->more_on_disk && g->njobs <= GW_REFILL_AT)
+	if (g->more_on_disk && !g->resync_pending && g->njobs <= GW_REFILL_AT)
 		refill(g);
 	if (g->once && !g->scan_done && g->scan_timer == NULL && g->njobs < GW_WINDOW)
 		g->scan_timer = ev_timer_add(0, once_scan, g);
@@ -378,12 +378,12 @@ resync_later(struct gw *g, struct job *j, const char *why)
 	log_doc(LOG_LVL_ERR, j->doc->qid, doc_name(j->doc),
 	        "spool write failed: %s; will retry from its record", why ? why : "?");
 	metrics_add("chorusgw_spool_errors_total", NULL, 1);
+	/* on_resync() brings it back retry_min later (the caller arms resync_timer), not
+	 * job_done() at once: a deposit whose intent cannot be written would be tried
+	 * again in a tight loop */
 	g->more_on_disk = 1;
+	g->resync_pending = 1;
 	job_done(g, j);
-	if (!g->resync_pending) {
-		g->resync_pending = 1;
-		/* resync_timer is armed by the caller's loop turn */
-	}
 }
 
 static void
