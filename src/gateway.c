@@ -111,6 +111,7 @@ struct gw {
 	char *pause_reason;
 	char *pause_setup;
 	char *pause_siret;
+	int pause_report; /* a deposit report failed: the Transverses API is to probe */
 	time_t paused_since;
 	struct ev_timer *probe_timer;
 	struct chorus_call *probe_call;
@@ -142,7 +143,7 @@ static void job_schedule(struct gw *, struct job *, enum step, uint64_t delay_ms
 static void job_done(struct gw *, struct job *);
 static void pump(struct gw *);
 static void pump_soon(struct gw *);
-static void pause_deposits(struct gw *, const struct chorus_result *, const char *siret);
+static void pause_deposits(struct gw *, const struct chorus_result *, const char *siret, enum step);
 static void refill(struct gw *);
 static void once_check(struct gw *);
 static void once_scan(void *);
@@ -794,7 +795,7 @@ static void
 setup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
 {
 	j->step = s; /* resumed by the probe */
-	pause_deposits(g, r, j->doc->supplier_siret);
+	pause_deposits(g, r, j->doc->supplier_siret, s);
 }
 
 static void on_deposit(struct chorus_reply *, void *);
@@ -1220,6 +1221,11 @@ probe(void *arg)
 	g->probe_timer = NULL;
 	if (g->ch == NULL)
 		return; /* a failed reload: stopping */
+	/* the API of the call that failed: Transverses for a deposit report */
+	if (g->pause_report) {
+		g->probe_call = chorus_report(g->ch, g->pause_siret, "chorusgw-probe", on_probe, g);
+		return;
+	}
 	memset(&req, 0, sizeof(req));
 	req.supplier_siret = g->pause_siret;
 	req.number = "chorusgw-probe";
@@ -1293,8 +1299,10 @@ on_probe(struct chorus_reply *rep, void *arg)
 	chorus_reply_free(rep);
 }
 
+/* Pause every deposit after a set-up error of step `s`; the probe asks the same API
+ * (Factures, or Transverses for a deposit report) until it answers past the set-up. */
 static void
-pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret)
+pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret, enum step s)
 {
 	if (g->paused)
 		return;
@@ -1303,6 +1311,7 @@ pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret)
 	g->pause_reason = xstrdup(r->reason ? r->reason : "set-up error");
 	g->pause_setup = r->setup ? xstrdup(r->setup) : NULL;
 	g->pause_siret = siret ? xstrdup(siret) : NULL;
+	g->pause_report = s == STEP_REPORT;
 	log_err("deposits paused: %s%s%s", g->pause_reason, g->pause_setup ? "; check: " : "",
 	        g->pause_setup ? g->pause_setup : "");
 	metrics_set("chorusgw_paused", NULL, 1);

@@ -51,6 +51,23 @@ emu POST /_emulator/reset >/dev/null
 done3() { [ -f "$S/accepted/p3.xml.receipt" ]; }
 check "403 fixed: accepted" wait_until 30 done3
 
+# only the Transverses API (deposit reports) refused: the probe must ask that API, or
+# deposits resume at once and pause again, for ever (a history line each time)
+emu POST /_emulator/faults '{"forbid": {"api": "transverses"}}' >/dev/null
+before=$(wc -l <"$T/log")
+erp_invoice "$T/p5.xml" PAUSE-0005
+drop "$T/p5.xml" "$S/inbox"
+paused5() { grep -q 'deposits paused' "$S/outbox/p5.xml.receipt" 2>/dev/null; }
+check "Transverses refused: paused" wait_until 20 paused5
+contains "Transverses refused: says the subscription is to check" "$S/outbox/p5.xml.receipt" "Transverses"
+sleep 3
+is "Transverses refused: paused once, not flapping" \
+	"$(tail -n +$((before + 1)) "$T/log" | grep -c 'deposits paused')" 1
+emu POST /_emulator/reset >/dev/null
+done5() { [ -f "$S/accepted/p5.xml.receipt" ]; }
+check "Transverses fixed: accepted" wait_until 30 done5
+is "PAUSE-0005 deposited once" "$(deposits_of PAUSE-0005)" 1
+
 # SIGHUP while the probe is in flight: the reload must not drop the probe, or deposits
 # stay paused for good
 SEARCH=/cpro/factures/v1/rechercher/fournisseur
