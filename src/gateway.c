@@ -411,6 +411,14 @@ arm_resync(struct gw *g)
 		g->resync_timer = ev_timer_add((uint64_t)g->conf->retry_min_ms, on_resync, g);
 }
 
+/* Does a document on disk need work from us? A hold stops deposit attempts only: a
+ * held document already deposited still follows its deposit report. */
+static int
+needs_work(const struct doc *d)
+{
+	return !doc_state_final(d->state) && (!d->held || d->state == DOC_DEPOSITED);
+}
+
 /* Load documents this process owns that need work, up to the window. */
 static void
 refill(struct gw *g)
@@ -421,7 +429,7 @@ refill(struct gw *g)
 	int r;
 
 	g->more_on_disk = 0;
-	it = spool_iter_open(g->sp, SPOOL_ITER_ACTIVE | SPOOL_ITER_MINE | SPOOL_ITER_PENDING, &why);
+	it = spool_iter_open(g->sp, SPOOL_ITER_ACTIVE | SPOOL_ITER_MINE, &why);
 	if (it == NULL) {
 		log_err("spool: %s", why);
 		free(why);
@@ -431,7 +439,7 @@ refill(struct gw *g)
 		return;
 	}
 	while ((r = spool_iter_next(it, &d, &why)) == 1) {
-		if (job_find(g, d->qid)) {
+		if (!needs_work(d) || job_find(g, d->qid)) {
 			doc_free(d);
 			continue;
 		}
