@@ -515,6 +515,17 @@ finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note
 
 /* ---- pre-flight -------------------------------------------------------------------------- */
 
+/* Why a document waits while deposits are paused, and what to fix. */
+static void
+add_pause_reasons(const struct gw *g, struct doc *d)
+{
+	char since[32];
+	fmt_time_utc(since, sizeof(since), g->paused_since);
+	doc_add_reason(d, "waiting: deposits paused since %s: %s", since, g->pause_reason);
+	if (g->pause_setup)
+		doc_add_reason(d, "to fix: %s", g->pause_setup);
+}
+
 /* After the pre-flight: the duplicate index, then outbox/. */
 static void
 admit(struct gw *g, struct job *j, const struct preflight *pf)
@@ -556,6 +567,8 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	d->force = 0;
 	d->next_attempt = 0;
 	doc_set_state(d, DOC_QUEUED, pf->x.what);
+	if (g->paused)
+		add_pause_reasons(g, d);
 	if (move(g, j, SF_OUTBOX, pf->x.xml, pf->x.len) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
 		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
@@ -1252,13 +1265,8 @@ mark_waiting(struct gw *g, int paused)
 		    d->state != DOC_DEPOSITED)
 			continue;
 		if (paused) {
-			char since[32];
-			fmt_time_utc(since, sizeof(since), g->paused_since);
 			doc_clear_reasons(d);
-			doc_add_reason(d, "waiting: deposits paused since %s: %s", since,
-			               g->pause_reason);
-			if (g->pause_setup)
-				doc_add_reason(d, "to fix: %s", g->pause_setup);
+			add_pause_reasons(g, d);
 		} else {
 			doc_clear_reasons(d);
 			doc_note(d, "deposits resumed");

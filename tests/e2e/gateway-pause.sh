@@ -29,13 +29,20 @@ contains "the log says deposits are paused" "$T/log" "deposits paused"
 metric_paused() { grep -q '^chorusgw_paused 1' "$T/m.prom" 2>/dev/null; }
 check "metrics: chorusgw_paused 1" wait_until 10 metric_paused
 is "nothing deposited while paused" "$(deposits_of PAUSE-0001)" 0
+erp_invoice "$T/p6.xml" PAUSE-0006
+drop "$T/p6.xml" "$S/inbox"
+queued6() { [ "$(rkey "$S/outbox/p6.xml.receipt" state 2>/dev/null)" = queued ]; }
+check "a document dropped while paused is queued" wait_until 20 queued6
+contains "its receipt says deposits are paused" "$S/outbox/p6.xml.receipt" "deposits paused"
+contains "and what to check" "$S/outbox/p6.xml.receipt" "technical account"
 
 emu POST /_emulator/reset >/dev/null
-done2() { [ "$(count "$S/accepted" 'p?.xml.receipt')" -eq 2 ]; }
-check "password fixed: both documents accepted without a restart" wait_until 30 done2
+done2() { [ "$(count "$S/accepted" 'p[126].xml.receipt')" -eq 3 ]; }
+check "password fixed: the documents are accepted without a restart" wait_until 30 done2
 contains "the log says deposits resumed" "$T/log" "deposits resumed"
 is "PAUSE-0001 deposited once" "$(deposits_of PAUSE-0001)" 1
 is "PAUSE-0002 deposited once" "$(deposits_of PAUSE-0002)" 1
+is "PAUSE-0006 deposited once" "$(deposits_of PAUSE-0006)" 1
 lacks "the accepted receipt no longer says paused" "$S/accepted/p1.xml.receipt" "reason.1 = waiting"
 metric_resumed() { grep -q '^chorusgw_paused 0' "$T/m.prom" 2>/dev/null; }
 check "metrics: chorusgw_paused 0 again" wait_until 10 metric_resumed
