@@ -947,7 +947,10 @@ on_deposit(struct chorus_reply *rep, void *arg)
 }
 
 /* Find our invoice in a search answer: same number, same supplier, deposited after
- * the document was claimed (an older invoice with that number is another story). */
+ * the document was claimed (an older invoice with that number is another story). A
+ * search by number (no `flux`) never takes an invoice the buyer rejected: that is an
+ * earlier round of this number (an operator's retry of the rejected document), not a
+ * deposit whose outcome we missed; and were it ours, the document ends rejected anyway. */
 static const struct chorus_invoice *
 find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 {
@@ -959,6 +962,8 @@ find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 		if (inv->supplier && d->supplier_siret && strcmp(inv->supplier, d->supplier_siret))
 			continue;
 		if (flux && (inv->flux == NULL || strcmp(inv->flux, flux) != 0))
+			continue;
+		if (!flux && inv->status && strcmp(inv->status, "REJETEE") == 0)
 			continue;
 		if (!flux && inv->deposit_date && d->received &&
 		    chorus_time(inv->deposit_date) + 86400 < d->received)

@@ -62,6 +62,15 @@ erp_invoice "$T/again.xml" REC-0001
 drop "$T/again.xml" "$S/inbox"
 "$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
 is "re-drop of the number the buyer rejected: refused" "$(count "$S/rejected" 'again.xml.receipt')" 1
+# an operator retries the document the buyer rejected: Chorus Pro refuses the number
+# again, and the buyer-rejected invoice is not taken for this deposit
+"$CHORUSGW" -c "$T/c.ini" retry "$(rkey "$S/rejected/r1.xml.receipt" queue_id)" >>"$T/out" 2>>"$T/log"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "retry of the buyer-rejected document: once exits 4" "$?" 4
+r=$S/rejected/r1.xml.receipt
+is "retry of the buyer-rejected document: back in rejected/" "$(rkey "$r" state)" rejected
+contains "retry of the buyer-rejected document: Chorus Pro's reason" "$r" "nouveau num"
+is "retry of the buyer-rejected document: nothing in accepted/" "$(count "$S/accepted" 'r1.xml*')" 0
 # a reconcile killed in the middle of moving a buyer-rejected invoice: the next run
 # finds nothing it may refresh, says so and exits; a gateway finishes the move
 erp_invoice "$T/r5.xml" REC-0005
