@@ -1000,15 +1000,31 @@ on_settle(struct chorus_reply *rep, void *arg)
 		    (!j->after_reject || !d->numero_flux_depot ||
 		     strcmp(inv->flux, d->numero_flux_depot) != 0)) {
 			/* Chorus Pro has it: adopt that deposit, never send again */
-			log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-			        "Chorus Pro already has invoice %s (deposit %s): adopted, not sent "
-			        "again",
-			        d->invoice_number, inv->flux);
+			char *note;
+			if (j->after_reject && d->numero_flux_depot) {
+				/* this round did send it again: Chorus Pro refused that one */
+				log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
+				        "Chorus Pro already has invoice %s from an earlier attempt "
+				        "(deposit %s): adopted; deposit %s was refused as a "
+				        "duplicate of it",
+				        d->invoice_number, inv->flux, d->numero_flux_depot);
+				note =
+				    xasprintf("found in Chorus Pro by invoice number; deposit %s "
+				              "refused as its duplicate",
+				              d->numero_flux_depot);
+			} else {
+				log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
+				        "Chorus Pro already has invoice %s (deposit %s): adopted, "
+				        "not sent again",
+				        d->invoice_number, inv->flux);
+				note = xstrdup("found in Chorus Pro by invoice number");
+			}
 			doc_set(&d->numero_flux_depot, inv->flux);
 			if (inv->deposit_date)
 				d->deposit_date = chorus_time(inv->deposit_date);
 			doc_clear_reasons(d);
-			doc_set_state(d, DOC_DEPOSITED, "found in Chorus Pro by invoice number");
+			doc_set_state(d, DOC_DEPOSITED, note);
+			free(note);
 			j->after_reject = 0;
 			if (save(g, j) == 0)
 				job_schedule(g, j, STEP_REPORT, 0);
