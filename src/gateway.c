@@ -819,6 +819,30 @@ setup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_resul
 	pause_deposits(g, r, j->doc->supplier_siret, s);
 }
 
+/* A search or deposit report that did not answer: a set-up error pauses deposits;
+ * anything else is tried again later, also a refusal (our request is at fault: never
+ * deposit blind). */
+static void
+lookup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
+{
+	if (r->cls == CHORUS_SETUP)
+		setup_failed(g, j, s, r);
+	else
+		retry_later(g, j, s, r);
+}
+
+/* rechercher/fournisseur for the document, by invoice number or by flow number. */
+static void
+search(struct gw *g, struct job *j, const char *number, const char *flux, chorus_cb *cb)
+{
+	struct chorus_search_req req;
+	memset(&req, 0, sizeof(req));
+	req.supplier_siret = j->doc->supplier_siret;
+	req.number = number;
+	req.flux = flux;
+	call_started(g, j, chorus_search(g->ch, &req, cb, j));
+}
+
 static void on_deposit(struct chorus_reply *, void *);
 static void on_settle(struct chorus_reply *, void *);
 static void on_report(struct chorus_reply *, void *);
@@ -976,11 +1000,7 @@ find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 static void
 step_settle(struct gw *g, struct job *j)
 {
-	struct chorus_search_req req;
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = j->doc->supplier_siret;
-	req.number = j->doc->invoice_number;
-	call_started(g, j, chorus_search(g->ch, &req, on_settle, j));
+	search(g, j, j->doc->invoice_number, NULL, on_settle);
 }
 
 static void
@@ -1043,12 +1063,8 @@ on_settle(struct chorus_reply *rep, void *arg)
 				job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
 		}
 		break;
-	case CHORUS_SETUP:
-		setup_failed(g, j, STEP_SETTLE, &rep->r);
-		break;
-	case CHORUS_RETRY:
-	case CHORUS_DOCUMENT: /* a search refused: our request is at fault; never deposit blind */
-		retry_later(g, j, STEP_SETTLE, &rep->r);
+	default:
+		lookup_failed(g, j, STEP_SETTLE, &rep->r);
 		break;
 	}
 	chorus_reply_free(rep);
@@ -1122,12 +1138,8 @@ on_report(struct chorus_reply *rep, void *arg)
 		}
 		finish_rejected(g, j, "chorus", "rejected by the deposit report", NULL, 0);
 		break;
-	case CHORUS_SETUP:
-		setup_failed(g, j, STEP_REPORT, &rep->r);
-		break;
-	case CHORUS_RETRY:
-	case CHORUS_DOCUMENT:
-		retry_later(g, j, STEP_REPORT, &rep->r);
+	default:
+		lookup_failed(g, j, STEP_REPORT, &rep->r);
 		break;
 	}
 	chorus_reply_free(rep);
@@ -1136,11 +1148,7 @@ on_report(struct chorus_reply *rep, void *arg)
 static void
 step_resolve(struct gw *g, struct job *j)
 {
-	struct chorus_search_req req;
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = j->doc->supplier_siret;
-	req.flux = j->doc->numero_flux_depot;
-	call_started(g, j, chorus_search(g->ch, &req, on_resolve, j));
+	search(g, j, NULL, j->doc->numero_flux_depot, on_resolve);
 }
 
 static void
@@ -1176,12 +1184,8 @@ on_resolve(struct chorus_reply *rep, void *arg)
 		g->n_accepted++;
 		job_done(g, j);
 		break;
-	case CHORUS_SETUP:
-		setup_failed(g, j, STEP_RESOLVE, &rep->r);
-		break;
-	case CHORUS_RETRY:
-	case CHORUS_DOCUMENT:
-		retry_later(g, j, STEP_RESOLVE, &rep->r);
+	default:
+		lookup_failed(g, j, STEP_RESOLVE, &rep->r);
 		break;
 	}
 	chorus_reply_free(rep);
