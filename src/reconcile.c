@@ -72,30 +72,31 @@ when(const char *s)
 	return s && parse_iso8601(s, &t) == 0 ? t : time(NULL);
 }
 
+/* What the supplier must do for a status: "LEAD (the buyer's comment): FIX". */
+static const struct {
+	const char *status, *lead, *fix;
+} actions[] = {
+    {"SUSPENDUE", "the buyer suspended the invoice",
+     "complete it in Chorus Pro with the missing documents (\"compléter\"); it then goes on as "
+     "COMPLETEE"},
+    {"A_COMPLETER", "the buyer asks for the invoice to be completed", "complete it in Chorus Pro"},
+    {"A_RECYCLER", "the buyer says it was sent to the wrong recipient",
+     "in Chorus Pro, \"recycler\" the invoice with the right buyer SIRET, service code or "
+     "engagement number (same invoice number)"},
+    {"REJETEE", "the buyer rejected the invoice",
+     "issue a new invoice with a new number; Chorus Pro refuses this number from now on"},
+};
+
 /* What the supplier must do for a status, or NULL when nothing. Caller frees. */
 static char *
 action_for(const char *status, const char *comment)
 {
-	const char *c = comment && *comment ? comment : "no comment given";
-	if (strcmp(status, "SUSPENDUE") == 0)
-		return xasprintf("the buyer suspended the invoice (%s): complete it in Chorus Pro "
-		                 "with the missing documents (\"compléter\"); it then goes on as "
-		                 "COMPLETEE",
-		                 c);
-	if (strcmp(status, "A_COMPLETER") == 0)
-		return xasprintf("the buyer asks for the invoice to be completed (%s): complete it "
-		                 "in Chorus Pro",
-		                 c);
-	if (strcmp(status, "A_RECYCLER") == 0)
-		return xasprintf(
-		    "the buyer says it was sent to the wrong recipient (%s): in Chorus "
-		    "Pro, \"recycler\" the invoice with the right buyer SIRET, service "
-		    "code or engagement number (same invoice number)",
-		    c);
-	if (strcmp(status, "REJETEE") == 0)
-		return xasprintf("the buyer rejected the invoice (%s): issue a new invoice with a "
-		                 "new number; Chorus Pro refuses this number from now on",
-		                 c);
+	size_t i;
+	for (i = 0; i < nitems(actions); i++)
+		if (strcmp(status, actions[i].status) == 0)
+			return xasprintf("%s (%s): %s", actions[i].lead,
+			                 comment && *comment ? comment : "no comment given",
+			                 actions[i].fix);
 	return NULL;
 }
 
