@@ -7,12 +7,8 @@
 N=1100
 fast_dir
 S=$FAST/spool
-start_emulator --integration-delay 0.1 --lifecycle-step 3600
+start_emulator
 gw_conf "$T/c.ini" "$S" <<EOC
-[spool]
-scan_batch = 400
-[chorus]
-max_in_flight = 8
 [gateway]
 once_wait = 3s
 EOC
