@@ -1694,40 +1694,50 @@ cache_path(const struct chorus *ch, const char *siret)
 	return xasprintf("%s/structure-%s.json", ch->cache_dir, siret);
 }
 
+void
+chorus_structure_json(const struct chorus_reply *p, int brief, struct json *o)
+{
+	struct json *svcs;
+	size_t i;
+	json_set_bool(o, "found", p->structure.found);
+	if (!p->structure.found)
+		return;
+	json_set_int(o, "id", p->structure.id);
+	json_set_str(o, "name", p->structure.name);
+	json_set_str(o, "status", p->structure.status);
+	json_set_bool(o, "service_required", p->structure.service_required);
+	json_set_bool(o, "engagement_required", p->structure.engagement_required);
+	json_set_bool(o, "service_or_engagement", p->structure.service_or_engagement);
+	json_set_str(o, "password_expiry", p->structure.password_expiry);
+	svcs = json_new_array();
+	for (i = 0; i < p->structure.nservices; i++) {
+		const struct chorus_service *sv = &p->structure.services[i];
+		struct json *s = json_new_object();
+		if (!brief)
+			json_set_int(s, "id", sv->id);
+		json_set_str(s, "code", sv->code);
+		if (!brief)
+			json_set_str(s, "label", sv->label);
+		json_set_bool(s, "active", sv->active);
+		json_push(svcs, s);
+	}
+	json_set(o, "services", svcs);
+}
+
 static void
 cache_write(struct chorus_call *k)
 {
 	struct chorus *ch = k->ch;
 	struct chorus_reply *p = k->reply;
-	struct json *o, *svcs;
+	struct json *o;
 	char *text, *path, *why = NULL;
-	size_t i;
 	if (ch->cache_dir == NULL || ch->cache_ttl_ms <= 0)
 		return;
 	o = json_new_object();
 	json_set_int(o, "version", 1);
 	json_set_int(o, "fetched", p->structure.fetched_ms);
 	json_set_str(o, "siret", k->siret);
-	json_set_bool(o, "found", p->structure.found);
-	if (p->structure.found) {
-		json_set_int(o, "id", p->structure.id);
-		json_set_str(o, "name", p->structure.name);
-		json_set_str(o, "status", p->structure.status);
-		json_set_bool(o, "service_required", p->structure.service_required);
-		json_set_bool(o, "engagement_required", p->structure.engagement_required);
-		json_set_bool(o, "service_or_engagement", p->structure.service_or_engagement);
-		json_set_str(o, "password_expiry", p->structure.password_expiry);
-		svcs = json_new_array();
-		for (i = 0; i < p->structure.nservices; i++) {
-			struct json *s = json_new_object();
-			json_set_int(s, "id", p->structure.services[i].id);
-			json_set_str(s, "code", p->structure.services[i].code);
-			json_set_str(s, "label", p->structure.services[i].label);
-			json_set_bool(s, "active", p->structure.services[i].active);
-			json_push(svcs, s);
-		}
-		json_set(o, "services", svcs);
-	}
+	chorus_structure_json(p, 0, o);
 	text = json_dump(o, 1);
 	json_free(o);
 	path = cache_path(ch, k->siret);

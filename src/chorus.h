@@ -260,4 +260,10 @@ void chorus_token_store(struct chorus_token *, const char *value, int64_t expire
 int chorus_token_reject(struct chorus_token *, const char *used);
 void chorus_token_clear(struct chorus_token *);
 
+/* The structure part of a reply (CHORUS_OP_STRUCTURE) as members of the JSON object
+ * `o`: found and, when found, id, name, status, the three requirements,
+ * password_expiry and services (id, code, label, active; code and active only with
+ * `brief`). The structure cache stores it; chorusdrv prints it. */
+void chorus_structure_json(const struct chorus_reply *, int brief, struct json *o);
+
 #endif

@@ -60,9 +60,12 @@ crashpoint(const char *name)
 static int
 injected_enospc(const char *path)
 {
-	static long failed;
+	static long seen, failed;
+	const char *after = getenv("CHORUSGW_FAIL_WRITE_AFTER");
 	long max;
 	if (!hook_matches("CHORUSGW_FAIL_WRITE", path, 1, &max))
+		return 0;
+	if (after && ++seen <= strtol(after, NULL, 10))
 		return 0;
 	if (max > 0 && failed >= max)
 		return 0;

@@ -44,6 +44,8 @@ int mkdir_p(const char *path, mode_t mode, char **why);
  *                                n-th time (default 1st) it is reached.
  *  CHORUSGW_FAIL_WRITE=name[:n]  write_file_atomic() of a file whose path contains
  *                                `name` fails with ENOSPC (n times, default always).
+ *  CHORUSGW_FAIL_WRITE_AFTER=k   ... once k such writes have succeeded (the disk
+ *                                fills up while the process runs).
  */
 void crashpoint(const char *name);
 

@@ -111,6 +111,7 @@ struct gw {
 	char *pause_reason;
 	char *pause_setup;
 	char *pause_siret;
+	int pause_report; /* a deposit report failed: the Transverses API is to probe */
 	time_t paused_since;
 	struct ev_timer *probe_timer;
 	struct chorus_call *probe_call;
@@ -142,7 +143,7 @@ static void job_schedule(struct gw *, struct job *, enum step, uint64_t delay_ms
 static void job_done(struct gw *, struct job *);
 static void pump(struct gw *);
 static void pump_soon(struct gw *);
-static void pause_deposits(struct gw *, const struct chorus_result *, const char *siret);
+static void pause_deposits(struct gw *, const struct chorus_result *, const char *siret, enum step);
 static void refill(struct gw *);
 static void once_check(struct gw *);
 static void once_scan(void *);
@@ -298,7 +299,7 @@ job_done(struct gw *g, struct job *j)
 		g->watch_blocked = 0;
 		watch_resume(g->w);
 	}
-	if (g->more_on_disk && g->njobs <= GW_REFILL_AT)
+	if (g->more_on_disk && !g->resync_pending && g->njobs <= GW_REFILL_AT)
 		refill(g);
 	if (g->once && !g->scan_done && g->scan_timer == NULL && g->njobs < GW_WINDOW)
 		g->scan_timer = ev_timer_add(0, once_scan, g);
@@ -354,8 +355,11 @@ job_resume(struct gw *g, struct job *j)
 		break;
 	case DOC_SUBMITTING: {
 		/* The outcome of the last deposit is unknown (crash or timeout during the
-		 * call): let Chorus Pro integrate whatever it received, then search. */
-		uint64_t since = now > d->updated ? (uint64_t)(now - d->updated) * 1000 : 0;
+		 * call): let Chorus Pro integrate whatever it received, then search. The
+		 * record's time has whole seconds, so count the time since it from the end
+		 * of that second: searching early could miss a deposit still being
+		 * integrated and send the invoice again. */
+		uint64_t since = now > d->updated + 1 ? (uint64_t)(now - d->updated - 1) * 1000 : 0;
 		uint64_t wait = (uint64_t)g->conf->unknown_wait_ms > since
 		                    ? (uint64_t)g->conf->unknown_wait_ms - since
 		                    : 0;
@@ -378,9 +382,12 @@ resync_later(struct gw *g, struct job *j, const char *why)
 	log_doc(LOG_LVL_ERR, j->doc->qid, doc_name(j->doc), "spool: %s; will retry from its record",
 	        why ? why : "?");
 	metrics_add("chorusgw_spool_errors_total", NULL, 1);
+	/* on_resync() brings it back retry_min later (the caller arms resync_timer), not
+	 * job_done() at once: a deposit whose intent cannot be written would be tried
+	 * again in a tight loop */
 	g->more_on_disk = 1;
+	g->resync_pending = 1;
 	job_done(g, j);
-	g->resync_pending = 1; /* the timer is armed by arm_resync() */
 }
 
 static void
@@ -407,6 +414,14 @@ arm_resync(struct gw *g)
 		g->resync_timer = ev_timer_add((uint64_t)g->conf->retry_min_ms, on_resync, g);
 }
 
+/* Does a document on disk need work from us? A hold stops deposit attempts only: a
+ * held document already deposited still follows its deposit report. */
+static int
+needs_work(const struct doc *d)
+{
+	return !doc_state_final(d->state) && (!d->held || d->state == DOC_DEPOSITED);
+}
+
 /* Load documents this process owns that need work, up to the window. */
 static void
 refill(struct gw *g)
@@ -417,7 +432,7 @@ refill(struct gw *g)
 	int r;
 
 	g->more_on_disk = 0;
-	it = spool_iter_open(g->sp, SPOOL_ITER_ACTIVE | SPOOL_ITER_MINE | SPOOL_ITER_PENDING, &why);
+	it = spool_iter_open(g->sp, SPOOL_ITER_ACTIVE | SPOOL_ITER_MINE, &why);
 	if (it == NULL) {
 		log_err("spool: %s", why);
 		free(why);
@@ -427,7 +442,7 @@ refill(struct gw *g)
 		return;
 	}
 	while ((r = spool_iter_next(it, &d, &why)) == 1) {
-		if (job_find(g, d->qid)) {
+		if (!needs_work(d) || job_find(g, d->qid)) {
 			doc_free(d);
 			continue;
 		}
@@ -517,6 +532,17 @@ finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note
 
 /* ---- pre-flight -------------------------------------------------------------------------- */
 
+/* Why a document waits while deposits are paused, and what to fix. */
+static void
+add_pause_reasons(const struct gw *g, struct doc *d)
+{
+	char since[32];
+	fmt_time_utc(since, sizeof(since), g->paused_since);
+	doc_add_reason(d, "waiting: deposits paused since %s: %s", since, g->pause_reason);
+	if (g->pause_setup)
+		doc_add_reason(d, "to fix: %s", g->pause_setup);
+}
+
 /* After the pre-flight: the duplicate index, then outbox/. */
 static void
 admit(struct gw *g, struct job *j, const struct preflight *pf)
@@ -558,6 +584,8 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	d->force = 0;
 	d->next_attempt = 0;
 	doc_set_state(d, DOC_QUEUED, pf->x.what);
+	if (g->paused)
+		add_pause_reasons(g, d);
 	if (move(g, j, SF_OUTBOX, pf->x.xml, pf->x.len) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
 		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
@@ -805,7 +833,31 @@ static void
 setup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
 {
 	j->step = s; /* resumed by the probe */
-	pause_deposits(g, r, j->doc->supplier_siret);
+	pause_deposits(g, r, j->doc->supplier_siret, s);
+}
+
+/* A search or deposit report that did not answer: a set-up error pauses deposits;
+ * anything else is tried again later, also a refusal (our request is at fault: never
+ * deposit blind). */
+static void
+lookup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
+{
+	if (r->cls == CHORUS_SETUP)
+		setup_failed(g, j, s, r);
+	else
+		retry_later(g, j, s, r);
+}
+
+/* rechercher/fournisseur for the document, by invoice number or by flow number. */
+static void
+search(struct gw *g, struct job *j, const char *number, const char *flux, chorus_cb *cb)
+{
+	struct chorus_search_req req;
+	memset(&req, 0, sizeof(req));
+	req.supplier_siret = j->doc->supplier_siret;
+	req.number = number;
+	req.flux = flux;
+	call_started(g, j, chorus_search(g->ch, &req, cb, j));
 }
 
 static void on_deposit(struct chorus_reply *, void *);
@@ -941,7 +993,10 @@ on_deposit(struct chorus_reply *rep, void *arg)
 }
 
 /* Find our invoice in a search answer: same number, same supplier, deposited after
- * the document was claimed (an older invoice with that number is another story). */
+ * the document was claimed (an older invoice with that number is another story). A
+ * search by number (no `flux`) never takes an invoice the buyer rejected: that is an
+ * earlier round of this number (an operator's retry of the rejected document), not a
+ * deposit whose outcome we missed; and were it ours, the document ends rejected anyway. */
 static const struct chorus_invoice *
 find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 {
@@ -954,6 +1009,8 @@ find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 			continue;
 		if (flux && (inv->flux == NULL || strcmp(inv->flux, flux) != 0))
 			continue;
+		if (!flux && inv->status && strcmp(inv->status, "REJETEE") == 0)
+			continue;
 		if (!flux && inv->deposit_date && d->received &&
 		    chorus_time(inv->deposit_date) + 86400 < d->received)
 			continue;
@@ -965,11 +1022,7 @@ find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 static void
 step_settle(struct gw *g, struct job *j)
 {
-	struct chorus_search_req req;
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = j->doc->supplier_siret;
-	req.number = j->doc->invoice_number;
-	call_started(g, j, chorus_search(g->ch, &req, on_settle, j));
+	search(g, j, j->doc->invoice_number, NULL, on_settle);
 }
 
 static void
@@ -989,15 +1042,31 @@ on_settle(struct chorus_reply *rep, void *arg)
 		    (!j->after_reject || !d->numero_flux_depot ||
 		     strcmp(inv->flux, d->numero_flux_depot) != 0)) {
 			/* Chorus Pro has it: adopt that deposit, never send again */
-			log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-			        "Chorus Pro already has invoice %s (deposit %s): adopted, not sent "
-			        "again",
-			        d->invoice_number, inv->flux);
+			char *note;
+			if (j->after_reject && d->numero_flux_depot) {
+				/* this round did send it again: Chorus Pro refused that one */
+				log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
+				        "Chorus Pro already has invoice %s from an earlier attempt "
+				        "(deposit %s): adopted; deposit %s was refused as a "
+				        "duplicate of it",
+				        d->invoice_number, inv->flux, d->numero_flux_depot);
+				note =
+				    xasprintf("found in Chorus Pro by invoice number; deposit %s "
+				              "refused as its duplicate",
+				              d->numero_flux_depot);
+			} else {
+				log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
+				        "Chorus Pro already has invoice %s (deposit %s): adopted, "
+				        "not sent again",
+				        d->invoice_number, inv->flux);
+				note = xstrdup("found in Chorus Pro by invoice number");
+			}
 			doc_set(&d->numero_flux_depot, inv->flux);
 			if (inv->deposit_date)
 				d->deposit_date = chorus_time(inv->deposit_date);
 			doc_clear_reasons(d);
-			doc_set_state(d, DOC_DEPOSITED, "found in Chorus Pro by invoice number");
+			doc_set_state(d, DOC_DEPOSITED, note);
+			free(note);
 			j->after_reject = 0;
 			if (save(g, j) == 0)
 				job_schedule(g, j, STEP_REPORT, 0);
@@ -1016,12 +1085,8 @@ on_settle(struct chorus_reply *rep, void *arg)
 				job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
 		}
 		break;
-	case CHORUS_SETUP:
-		setup_failed(g, j, STEP_SETTLE, &rep->r);
-		break;
-	case CHORUS_RETRY:
-	case CHORUS_DOCUMENT: /* a search refused: our request is at fault; never deposit blind */
-		retry_later(g, j, STEP_SETTLE, &rep->r);
+	default:
+		lookup_failed(g, j, STEP_SETTLE, &rep->r);
 		break;
 	}
 	chorus_reply_free(rep);
@@ -1095,12 +1160,8 @@ on_report(struct chorus_reply *rep, void *arg)
 		}
 		finish_rejected(g, j, "chorus", "rejected by the deposit report", NULL, 0);
 		break;
-	case CHORUS_SETUP:
-		setup_failed(g, j, STEP_REPORT, &rep->r);
-		break;
-	case CHORUS_RETRY:
-	case CHORUS_DOCUMENT:
-		retry_later(g, j, STEP_REPORT, &rep->r);
+	default:
+		lookup_failed(g, j, STEP_REPORT, &rep->r);
 		break;
 	}
 	chorus_reply_free(rep);
@@ -1109,11 +1170,7 @@ on_report(struct chorus_reply *rep, void *arg)
 static void
 step_resolve(struct gw *g, struct job *j)
 {
-	struct chorus_search_req req;
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = j->doc->supplier_siret;
-	req.flux = j->doc->numero_flux_depot;
-	call_started(g, j, chorus_search(g->ch, &req, on_resolve, j));
+	search(g, j, NULL, j->doc->numero_flux_depot, on_resolve);
 }
 
 static void
@@ -1149,12 +1206,8 @@ on_resolve(struct chorus_reply *rep, void *arg)
 		g->n_accepted++;
 		job_done(g, j);
 		break;
-	case CHORUS_SETUP:
-		setup_failed(g, j, STEP_RESOLVE, &rep->r);
-		break;
-	case CHORUS_RETRY:
-	case CHORUS_DOCUMENT:
-		retry_later(g, j, STEP_RESOLVE, &rep->r);
+	default:
+		lookup_failed(g, j, STEP_RESOLVE, &rep->r);
 		break;
 	}
 	chorus_reply_free(rep);
@@ -1234,6 +1287,13 @@ probe(void *arg)
 	struct gw *g = arg;
 	struct chorus_search_req req;
 	g->probe_timer = NULL;
+	if (g->ch == NULL)
+		return; /* a failed reload: stopping */
+	/* the API of the call that failed: Transverses for a deposit report */
+	if (g->pause_report) {
+		g->probe_call = chorus_report(g->ch, g->pause_siret, "chorusgw-probe", on_probe, g);
+		return;
+	}
 	memset(&req, 0, sizeof(req));
 	req.supplier_siret = g->pause_siret;
 	req.number = "chorusgw-probe";
@@ -1252,13 +1312,8 @@ mark_waiting(struct gw *g, int paused)
 		    d->state != DOC_DEPOSITED)
 			continue;
 		if (paused) {
-			char since[32];
-			fmt_time_utc(since, sizeof(since), g->paused_since);
 			doc_clear_reasons(d);
-			doc_add_reason(d, "waiting: deposits paused since %s: %s", since,
-			               g->pause_reason);
-			if (g->pause_setup)
-				doc_add_reason(d, "to fix: %s", g->pause_setup);
+			add_pause_reasons(g, d);
 		} else {
 			doc_clear_reasons(d);
 			doc_note(d, "deposits resumed");
@@ -1307,8 +1362,10 @@ on_probe(struct chorus_reply *rep, void *arg)
 	chorus_reply_free(rep);
 }
 
+/* Pause every deposit after a set-up error of step `s`; the probe asks the same API
+ * (Factures, or Transverses for a deposit report) until it answers past the set-up. */
 static void
-pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret)
+pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret, enum step s)
 {
 	if (g->paused)
 		return;
@@ -1317,6 +1374,7 @@ pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret)
 	g->pause_reason = xstrdup(r->reason ? r->reason : "set-up error");
 	g->pause_setup = r->setup ? xstrdup(r->setup) : NULL;
 	g->pause_siret = siret ? xstrdup(siret) : NULL;
+	g->pause_report = s == STEP_REPORT;
 	log_err("deposits paused: %s%s%s", g->pause_reason, g->pause_setup ? "; check: " : "",
 	        g->pause_setup ? g->pause_setup : "");
 	metrics_set("chorusgw_paused", NULL, 1);
@@ -1713,6 +1771,14 @@ reload(struct gw *g)
 	}
 	if (strcmp(nc->spool_dir, g->conf->spool_dir) != 0)
 		log_warn("reload: [spool] dir changed; restart chorusgw to use the new spool");
+	if (g->probe_call) {
+		/* the pause probe is not counted in calls_in_flight and dies with the old
+		 * client: ask again with the new one, or deposits stay paused for good */
+		chorus_cancel(g->probe_call);
+		g->probe_call = NULL;
+		if (g->probe_timer == NULL)
+			g->probe_timer = ev_timer_add(0, probe, g);
+	}
 	chorus_free(g->ch);
 	g->ch = NULL;
 	if (g->w) {
@@ -1748,6 +1814,10 @@ open_spool(const struct conf *c, char **why)
 static void
 gw_free(struct gw *g)
 {
+	/* forget the jobs without letting job_done() load more from disk (it would refill
+	 * the window as fast as it empties, for ever) or scan inbox/ again */
+	g->more_on_disk = g->watch_blocked = 0;
+	g->scan_done = g->stopping = 1;
 	while (g->njobs)
 		job_done(g, g->jobs[g->njobs - 1]);
 	free(g->jobs);

@@ -209,34 +209,35 @@ cmd_load_conf(const struct cmd_ctx *ctx, unsigned flags, int daemon)
 	return c;
 }
 
+/* The command line of a command that takes no option but --help and no operand: -1
+ * when it is to run, else the exit code to return (after its help or a usage error). */
 static int
-cmd_run(const struct cmd_ctx *ctx, int argc, char **argv)
+takes_nothing(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (no_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return gateway_main(ctx, 0);
+	return no_operands(ctx, argc, first) ? EXIT_USAGE : -1;
+}
+
+static int
+cmd_run(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	int rc = takes_nothing(ctx, argc, argv);
+	return rc >= 0 ? rc : gateway_main(ctx, 0);
 }
 
 static int
 cmd_once(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char seen[4];
-	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (no_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return gateway_main(ctx, 1);
+	int rc = takes_nothing(ctx, argc, argv);
+	return rc >= 0 ? rc : gateway_main(ctx, 1);
 }
 
 static int
 cmd_reconcile(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char seen[4];
-	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (no_operands(ctx, argc, first))
-		return EXIT_USAGE;
-	return reconcile_main(ctx);
+	int rc = takes_nothing(ctx, argc, argv);
+	return rc >= 0 ? rc : reconcile_main(ctx);
 }
 
 /* ---- test-connection: one line per step, the set-up step to check on failure ---- */
@@ -325,16 +326,16 @@ is_piste(const char *url)
 static int
 cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char seen[4], *why = NULL, *detail;
+	char *why = NULL, *detail;
 	struct conf *c;
 	struct tc t;
 	struct tc_wait w;
 	struct chorus_reply *p;
 	const char *siret = NULL, *login;
 	size_t i;
-	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (no_operands(ctx, argc, first))
-		return EXIT_USAGE;
+	int rc = takes_nothing(ctx, argc, argv);
+	if (rc >= 0)
+		return rc;
 	c = cmd_load_conf(ctx, CONF_NEED_CHORUS | CONF_OPTIONAL, 0);
 	if (c == NULL)
 		return EXIT_CONFIG;
@@ -625,17 +626,21 @@ read_document(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 	return EXIT_OK;
 }
 
+/* What transform or validate makes of FILE's bytes `b`, printed; returns the exit
+ * code. With `refused` set, the file could not be taken (too large, not a regular
+ * file): say so and return EXIT_REJECTED. */
+typedef int file_fn(const struct cmd_ctx *, const char *path, const struct conf *,
+                    const struct buf *b, const char *refused);
+
+/* transform and validate: --help only, one FILE, read under [spool] max_size. */
 static int
-cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
+file_command(const struct cmd_ctx *ctx, int argc, char **argv, file_fn *fn)
 {
-	char seen[4];
+	char seen[4], *why = NULL;
 	struct conf *c;
 	struct buf b;
-	struct xform_result r;
-	char *why = NULL;
 	const char *path;
 	int rc;
-	size_t i;
 
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
 	if (one_file_operand(ctx, argc, first))
@@ -646,13 +651,29 @@ cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_CONFIG;
 	buf_init(&b);
 	rc = read_document(ctx, path, c, &b, &why);
-	if (rc != EXIT_OK) {
-		if (why)
-			fprintf(stderr, "chorusgw: %s; the document is refused\n", why);
-		free(why);
-		goto out;
+	if (rc == EXIT_OK || why)
+		rc = fn(ctx, path, c, &b, why);
+	free(why);
+	buf_free(&b);
+	xform_cleanup();
+	conf_free(c);
+	return rc;
+}
+
+static int
+transform_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
+               const struct buf *b, const char *refused)
+{
+	struct xform_result r;
+	char *why = NULL;
+	int rc = EXIT_OK;
+	size_t i;
+
+	if (refused) {
+		fprintf(stderr, "chorusgw: %s; the document is refused\n", refused);
+		return EXIT_REJECTED;
 	}
-	if (xform_make(b.p, b.len, path, c, &r, &why) == -1) {
+	if (xform_make(b->p, b->len, path, c, &r, &why) == -1) {
 		fprintf(stderr, "chorusgw: %s: %s\n", path, why);
 		for (i = 1; i < r.input.n; i++)
 			fprintf(stderr, "chorusgw: %s: line %d: %s%s%s\n", path, r.input.v[i].line,
@@ -666,11 +687,13 @@ cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_RUNTIME;
 	}
 	xform_result_free(&r);
-out:
-	buf_free(&b);
-	xform_cleanup();
-	conf_free(c);
 	return rc;
+}
+
+static int
+cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return file_command(ctx, argc, argv, transform_file);
 }
 
 /* "UBL 2.1 Invoice made from the ERP export by erp-to-ubl.xsl: invoice F1 (380)..." */
@@ -703,35 +726,21 @@ describe(FILE *f, const struct preflight *pf)
 }
 
 static int
-cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
+validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
+              const struct buf *b, const char *refused)
 {
-	char seen[4];
-	struct conf *c;
-	struct buf b;
 	struct preflight pf;
-	const char *path;
-	char *why = NULL;
 	int rc;
 	size_t i;
 
-	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	if (one_file_operand(ctx, argc, first))
-		return EXIT_USAGE;
-	path = argv[first];
-	c = cmd_load_conf(ctx, CONF_OPTIONAL, 0);
-	if (c == NULL)
-		return EXIT_CONFIG;
-	buf_init(&b);
-	rc = read_document(ctx, path, c, &b, &why);
-	if (rc != EXIT_OK) {
-		if (why)
-			printf("%s: cannot be sent to Chorus Pro: 1 error, 0 warnings\n"
-			       "error: %s (rule INPUT)\n",
-			       path, why);
-		free(why);
-		goto out;
+	(void)ctx;
+	if (refused) {
+		printf("%s: cannot be sent to Chorus Pro: 1 error, 0 warnings\n"
+		       "error: %s (rule INPUT)\n",
+		       path, refused);
+		return EXIT_REJECTED;
 	}
-	check_document(b.p, b.len, path, c, 0, &pf, NULL);
+	check_document(b->p, b->len, path, c, 0, &pf, NULL);
 	if (pf.verdict == PF_SETUP) {
 		printf("%s: cannot be checked: the configuration is at fault\n", path);
 		rc = EXIT_CONFIG;
@@ -762,11 +771,13 @@ cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (fflush(stdout) != 0)
 		rc = EXIT_RUNTIME;
 	preflight_free(&pf);
-out:
-	buf_free(&b);
-	xform_cleanup();
-	conf_free(c);
 	return rc;
+}
+
+static int
+cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return file_command(ctx, argc, argv, validate_file);
 }
 
 /* "45s", "12m", "3h", "2d" */
@@ -989,20 +1000,25 @@ cmd_retry(const struct cmd_ctx *ctx, int argc, char **argv)
 	                    strchr(seen, 'f') ? REQ_RETRY_FORCE : REQ_RETRY);
 }
 
+/* hold and release: no option but --help. */
 static int
-cmd_hold(const struct cmd_ctx *ctx, int argc, char **argv)
+plain_requests(const struct cmd_ctx *ctx, int argc, char **argv, enum spool_req req)
 {
 	char seen[4];
 	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	return run_requests(ctx, argc, argv, first, REQ_HOLD);
+	return run_requests(ctx, argc, argv, first, req);
+}
+
+static int
+cmd_hold(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return plain_requests(ctx, argc, argv, REQ_HOLD);
 }
 
 static int
 cmd_release(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char seen[4];
-	OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
-	return run_requests(ctx, argc, argv, first, REQ_RELEASE);
+	return plain_requests(ctx, argc, argv, REQ_RELEASE);
 }
 
 static int

@@ -52,6 +52,8 @@ struct item {
 	struct doc *doc;
 	char *prev_status;
 	int64_t id;
+	/* the search's answer, applied when the history gives nothing better */
+	char *status, *status_date, *comment;
 };
 
 static void next(struct rec *);
@@ -70,30 +72,31 @@ when(const char *s)
 	return s && parse_iso8601(s, &t) == 0 ? t : time(NULL);
 }
 
+/* What the supplier must do for a status: "LEAD (the buyer's comment): FIX". */
+static const struct {
+	const char *status, *lead, *fix;
+} actions[] = {
+    {"SUSPENDUE", "the buyer suspended the invoice",
+     "complete it in Chorus Pro with the missing documents (\"compléter\"); it then goes on as "
+     "COMPLETEE"},
+    {"A_COMPLETER", "the buyer asks for the invoice to be completed", "complete it in Chorus Pro"},
+    {"A_RECYCLER", "the buyer says it was sent to the wrong recipient",
+     "in Chorus Pro, \"recycler\" the invoice with the right buyer SIRET, service code or "
+     "engagement number (same invoice number)"},
+    {"REJETEE", "the buyer rejected the invoice",
+     "issue a new invoice with a new number; Chorus Pro refuses this number from now on"},
+};
+
 /* What the supplier must do for a status, or NULL when nothing. Caller frees. */
 static char *
 action_for(const char *status, const char *comment)
 {
-	const char *c = comment && *comment ? comment : "no comment given";
-	if (strcmp(status, "SUSPENDUE") == 0)
-		return xasprintf("the buyer suspended the invoice (%s): complete it in Chorus Pro "
-		                 "with the missing documents (\"compléter\"); it then goes on as "
-		                 "COMPLETEE",
-		                 c);
-	if (strcmp(status, "A_COMPLETER") == 0)
-		return xasprintf("the buyer asks for the invoice to be completed (%s): complete it "
-		                 "in Chorus Pro",
-		                 c);
-	if (strcmp(status, "A_RECYCLER") == 0)
-		return xasprintf(
-		    "the buyer says it was sent to the wrong recipient (%s): in Chorus "
-		    "Pro, \"recycler\" the invoice with the right buyer SIRET, service "
-		    "code or engagement number (same invoice number)",
-		    c);
-	if (strcmp(status, "REJETEE") == 0)
-		return xasprintf("the buyer rejected the invoice (%s): issue a new invoice with a "
-		                 "new number; Chorus Pro refuses this number from now on",
-		                 c);
+	size_t i;
+	for (i = 0; i < nitems(actions); i++)
+		if (strcmp(status, actions[i].status) == 0)
+			return xasprintf("%s (%s): %s", actions[i].lead,
+			                 comment && *comment ? comment : "no comment given",
+			                 actions[i].fix);
 	return NULL;
 }
 
@@ -103,6 +106,9 @@ item_end(struct item *it)
 	struct rec *R = it->R;
 	doc_free(it->doc);
 	free(it->prev_status);
+	free(it->status);
+	free(it->status_date);
+	free(it->comment);
 	free(it);
 	R->in_flight--;
 	next(R);
@@ -179,12 +185,15 @@ on_history(struct chorus_reply *rep, void *arg)
 				e = &rep->history.v[i];
 		apply_status(it, rep->history.current ? rep->history.current : e->status, e->date,
 		             e->comment);
-	} else if (rep->r.cls == CHORUS_SETUP) {
-		R->setup_error = 1;
-		free(R->setup_reason);
-		R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+	} else {
+		if (rep->r.cls == CHORUS_SETUP) {
+			R->setup_error = 1;
+			free(R->setup_reason);
+			R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+		}
+		/* without history, the search's status stands */
+		apply_status(it, it->status, it->status_date, it->comment);
 	}
-	/* without history, the search's status stands (already applied) */
 	store(it);
 	R->changed++;
 	chorus_reply_free(rep);
@@ -242,7 +251,9 @@ on_search(struct chorus_reply *rep, void *arg)
 		item_end(it);
 		return;
 	}
-	apply_status(it, inv->status ? inv->status : "?", inv->status_date, inv->comment);
+	it->status = xstrdup(inv->status ? inv->status : "?");
+	it->status_date = inv->status_date ? xstrdup(inv->status_date) : NULL;
+	it->comment = inv->comment ? xstrdup(inv->comment) : NULL;
 	chorus_reply_free(rep);
 	/* the history gives the date and the buyer's comment of the change */
 	chorus_history(R->ch, d->supplier_siret, it->id, on_history, it);
@@ -350,8 +361,10 @@ reconcile_main(const struct cmd_ctx *ctx)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	if (R.todo) {
-		next(&R);
+	next(&R);
+	/* next() may start nothing (every document moved meanwhile): its ev_break() would
+	 * come before the loop runs, and the loop would wait forever */
+	if (R.in_flight > 0) {
 		if (ev_run(&why) == -1) {
 			code = EXIT_RUNTIME;
 			goto out;

@@ -130,5 +130,34 @@ contains "Chorus Pro down: says it keeps trying" "$r" "keeps trying"
 emu POST /_emulator/reset >/dev/null
 "$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
 is "Chorus Pro back: accepted" "$(count "$S/accepted" 'down.xml.receipt')" 1
-no_secrets "no secret in any log" "$T/log" "$T/out"
+
+# the disk fills up while a document waits for its deposit: the intent cannot be
+# recorded, so nothing is sent; the gateway retries calmly (not in a loop), `once`
+# stops at once_wait with the document still queued, and it is deposited once when
+# space returns (g.ini: once_wait 4s)
+emu POST /_emulator/faults "{\"bad_account\": {\"login\": \"$GW_LOGIN\"}}" >/dev/null
+erp_invoice "$T/full.xml" FULL-0001
+drop "$T/full.xml" "$S/inbox"
+"$CHORUSGW" -c "$T/g.ini" once >>"$T/out" 2>>"$T/log"
+is "disk full: a document left queued by a set-up error (exit 5)" "$?" 5
+r=$S/outbox/full.xml.receipt
+is "disk full: queued in outbox/" "$(rkey "$r" state)" queued
+qid=$(rkey "$r" queue_id)
+emu POST /_emulator/reset >/dev/null
+# its record can be written once (adoption by the next run), then the disk is full
+CHORUSGW_FAIL_WRITE=".chorusgw/active/$qid" CHORUSGW_FAIL_WRITE_AFTER=1 \
+	timeout -k 5 30 "$CHORUSGW" -c "$T/g.ini" once >>"$T/out" 2>"$T/full.log"
+is "disk full: once stops at once_wait, exits 6 (pending)" "$?" 6
+contains "disk full: the log says why" "$T/full.log" "No space left on device"
+n=$(grep -c 'will retry from its record' "$T/full.log")
+if [ "$n" -ge 1 ] && [ "$n" -le 40 ]; then ok "disk full: retried calmly ($n write failures)"; else
+	not_ok "disk full: retried calmly ($n write failures)"
+fi
+is "disk full: still queued" "$(rkey "$r" state)" queued
+is "disk full: nothing deposited" "$(deposits_of FULL-0001)" 0
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "space back: once exits 0" "$?" 0
+is "space back: accepted" "$(count "$S/accepted" 'full.xml.receipt')" 1
+is "space back: deposited once" "$(deposits_of FULL-0001)" 1
+no_secrets "no secret in any log" "$T/log" "$T/out" "$T/full.log"
 done_testing

@@ -24,6 +24,8 @@ lifecycle REC-0003 MISE_A_DISPOSITION ""
 "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec.out" 2>"$T/rec.log"
 is "reconcile: exit 0" "$?" 0
 contains "reconcile: summary" "$T/rec.out" "3 followed, 3 changed"
+contains "reconcile: the rejected and the suspended one need an action" "$T/rec.out" \
+	"1 rejected by the buyer, 2 need an action,"
 
 r=$S/rejected/r1.xml.receipt
 is "buyer rejection: moved to rejected/" "$(count "$S/rejected" 'r1.xml.receipt')" 1
@@ -36,6 +38,8 @@ is "suspended: stays accepted" "$(rkey "$r" state)" accepted
 is "suspended: status" "$(rkey "$r" chorus_status)" SUSPENDUE
 is "suspended: action required" "$(rkey "$r" action_required)" yes
 contains "suspended: what to do" "$r" "complete it in Chorus Pro"
+is "suspended: one history line for the new status" \
+	"$(grep -c '^history\.[0-9]* = .* Chorus Pro status SUSPENDUE' "$r")" 1
 r=$S/accepted/r3.xml.receipt
 is "made available: status" "$(rkey "$r" chorus_status)" MISE_A_DISPOSITION
 is "made available: nothing to do" "$(rkey "$r" action_required)" no
@@ -58,5 +62,30 @@ erp_invoice "$T/again.xml" REC-0001
 drop "$T/again.xml" "$S/inbox"
 "$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
 is "re-drop of the number the buyer rejected: refused" "$(count "$S/rejected" 'again.xml.receipt')" 1
+# an operator retries the document the buyer rejected: Chorus Pro refuses the number
+# again, and the buyer-rejected invoice is not taken for this deposit
+"$CHORUSGW" -c "$T/c.ini" retry "$(rkey "$S/rejected/r1.xml.receipt" queue_id)" >>"$T/out" 2>>"$T/log"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "retry of the buyer-rejected document: once exits 4" "$?" 4
+r=$S/rejected/r1.xml.receipt
+is "retry of the buyer-rejected document: back in rejected/" "$(rkey "$r" state)" rejected
+contains "retry of the buyer-rejected document: Chorus Pro's reason" "$r" "nouveau num"
+is "retry of the buyer-rejected document: nothing in accepted/" "$(count "$S/accepted" 'r1.xml*')" 0
+# a reconcile killed in the middle of moving a buyer-rejected invoice: the next run
+# finds nothing it may refresh, says so and exits; a gateway finishes the move
+erp_invoice "$T/r5.xml" REC-0005
+drop "$T/r5.xml" "$S/inbox"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "fifth invoice accepted" "$(count "$S/accepted" 'r5.xml.receipt')" 1
+lifecycle REC-0002 MISE_EN_PAIEMENT "Paiement emis"
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec5.out" 2>>"$T/rec.log"
+contains "only the fifth invoice is followed now" "$T/rec5.out" "2 followed, 1 changed, 1 unchanged"
+lifecycle REC-0005 REJETEE "Doublon"
+CHORUSGW_CRASH_AT=move-orig "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec5.out" 2>>"$T/rec.log"
+is "reconcile killed while moving" "$?" 137
+timeout 30 "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec6.out" 2>>"$T/rec.log"
+is "the next reconcile exits (nothing it may refresh)" "$?" 0
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+is "a gateway finishes the move: rejected/" "$(rkey "$S/rejected/r5.xml.receipt" state)" rejected
 no_secrets "no secret in the output" "$T/rec.log" "$T/rec.out"
 done_testing

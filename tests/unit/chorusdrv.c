@@ -122,23 +122,8 @@ add_op_data(struct json *o, const struct chorus_reply *p)
 		json_set(o, "statuses", a);
 		break;
 	case CHORUS_OP_STRUCTURE:
-		json_set_bool(o, "found", p->structure.found);
-		json_set_int(o, "id", p->structure.id);
-		json_set_str(o, "name", p->structure.name);
-		json_set_str(o, "status", p->structure.status);
-		json_set_bool(o, "service_required", p->structure.service_required);
-		json_set_bool(o, "engagement_required", p->structure.engagement_required);
-		json_set_bool(o, "service_or_engagement", p->structure.service_or_engagement);
+		chorus_structure_json(p, 1, o);
 		json_set_bool(o, "from_cache", p->structure.from_cache);
-		json_set_str(o, "password_expiry", p->structure.password_expiry);
-		a = json_new_array();
-		for (i = 0; i < p->structure.nservices; i++) {
-			struct json *e = json_new_object();
-			json_set_str(e, "code", p->structure.services[i].code);
-			json_set_bool(e, "active", p->structure.services[i].active);
-			json_push(a, e);
-		}
-		json_set(o, "services", a);
 		break;
 	case CHORUS_OP_OWN:
 		a = json_new_array();
