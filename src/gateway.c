@@ -1757,17 +1757,18 @@ start_chorus(struct gw *g, char **why)
 	return g->ch ? 0 : -1;
 }
 
-/* SIGHUP, with no call in flight: new configuration for new work. */
-static void
-reload(struct gw *g)
+/* SIGHUP, with no call in flight: new configuration for new work. A configuration
+ * with errors is refused and the running one kept; -1 (reason in *why, caller frees)
+ * only when the new one cannot be started, which stops the daemon with an error. */
+static int
+reload(struct gw *g, char **why)
 {
 	struct conf *nc = cmd_load_conf(g->ctx, CONF_NEED_ALL, 1);
-	char *why = NULL;
 	g->reload_pending = 0;
 	if (nc == NULL) {
 		log_err("reload: the new configuration has errors; keeping the running one");
 		notify_ready();
-		return;
+		return 0;
 	}
 	if (strcmp(nc->spool_dir, g->conf->spool_dir) != 0)
 		log_warn("reload: [spool] dir changed; restart chorusgw to use the new spool");
@@ -1788,16 +1789,17 @@ reload(struct gw *g)
 	conf_free(g->conf);
 	g->conf = nc;
 	xform_cache_drop();
-	if (start_chorus(g, &why) == -1 || start_watch(g, &why) == -1) {
-		log_err("reload: %s", why);
-		free(why);
-		g->draining = g->stopping = 1;
-		return;
+	if (start_chorus(g, why) == -1 || start_watch(g, why) == -1) {
+		char *reason = xasprintf("reload: %s", *why);
+		free(*why);
+		*why = reason;
+		return -1;
 	}
 	/* calls cancelled by the swap never happened: none were in flight */
 	log_info("configuration reloaded");
 	notify_ready();
 	pump_soon(g);
+	return 0;
 }
 
 static struct spool *
@@ -1905,8 +1907,10 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	for (;;) {
 		if (ev_run(&why) == -1)
 			goto fail_runtime;
-		if (g.reload_pending && !g.draining && g.calls_in_flight == 0) {
-			reload(&g);
+		if (g.reload_pending && !g.draining) {
+			/* never leave the loop for a reload: it waits for the calls in flight */
+			if (g.calls_in_flight == 0 && reload(&g, &why) == -1)
+				goto fail_runtime;
 			continue;
 		}
 		if (once && !g.stopping && !g.draining)

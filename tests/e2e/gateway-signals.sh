@@ -45,6 +45,35 @@ drop "$T/b.xml" "$S/inbox"
 check "after the reload: a document goes through" wait_until 20 acc b
 is "after the reload: CII, the new setting" "$(rkey "$S/accepted/b.xml.receipt" syntax)" cii
 
+# SIGHUP with a broken configuration: refused, the running one is kept
+cp "$T/c.ini" "$T/good.ini"
+printf '[gateway]\nno_such_key = 1\n' >>"$T/c.ini"
+kill -HUP $pid
+refused() { grep -q 'keeping the running one' "$T/log"; }
+check "SIGHUP with errors: refused" wait_until 10 refused
+contains "SIGHUP with errors: the error is named" "$T/log" "no_such_key"
+check "SIGHUP with errors: still running" kill -0 $pid
+erp_invoice "$T/e.xml" SIG-0005
+drop "$T/e.xml" "$S/inbox"
+check "SIGHUP with errors: documents still go through" wait_until 20 acc e
+cp "$T/good.ini" "$T/c.ini"
+
+# SIGHUP while a deposit is in flight: the reload waits for its answer
+emu POST /_emulator/faults '{"slow_ms": {"ms": 1500, "count": 1, "route": "/cpro/factures/v1/deposer/flux"}}' >/dev/null
+erp_invoice "$T/f.xml" SIG-0006
+drop "$T/f.xml" "$S/inbox"
+submitting_f() { [ "$(rkey "$S/outbox/f.xml.receipt" state 2>/dev/null)" = submitting ]; }
+check "SIGHUP in flight: deposit in flight" wait_until 10 submitting_f
+kill -HUP $pid
+reloaded2() { [ "$(grep -c 'configuration reloaded' "$T/log")" -ge 2 ]; }
+check "SIGHUP in flight: reloaded after the answer" wait_until 10 reloaded2
+check "SIGHUP in flight: still running" kill -0 $pid
+answered=$(grep -n 'f.xml: deposited as' "$T/log" | head -1 | cut -d: -f1)
+reload2=$(grep -n 'configuration reloaded' "$T/log" | sed -n 2p | cut -d: -f1)
+check "SIGHUP in flight: the answer was recorded before the reload" test "${answered:-0}" -gt 0 -a "${answered:-0}" -lt "${reload2:-0}"
+check "SIGHUP in flight: the document is accepted" wait_until 20 acc f
+is "SIG-0006 deposited once" "$(deposits_of SIG-0006)" 1
+
 # SIGTERM while a deposit is in flight: it finishes, nothing is left unknown
 emu POST /_emulator/faults '{"slow_ms": {"ms": 1500, "count": 1, "route": "/cpro/factures/v1/deposer/flux"}}' >/dev/null
 erp_invoice "$T/c.xml" SIG-0003
