@@ -107,7 +107,8 @@ static const struct conf_key keys[] = {
       "taken at once."),
     G("spool", "rescan", CK_DURATION, rescan_ms, "30s", SEC, DAY, NULL, 0,
       "Interval of the full rescan of inbox/, which finds files that raised no inotify "
-      "event (writers on another machine over SMB or NFS)."),
+      "event (writers on another machine over SMB or NFS), and of the check for "
+      "documents left by another chorusgw that ended on the same spool."),
     G("spool", "ignore", CK_LIST, ignore, "", 0, 0, NULL, 0,
       "Comma-separated shell patterns of file names in inbox/ to leave alone, in "
       "addition to dot-files, *.tmp and *.part which are always ignored."),

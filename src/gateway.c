@@ -123,6 +123,7 @@ struct gw {
 	int resync_pending;
 	struct ev_timer *resync_timer;
 	struct ev_timer *metrics_timer;
+	struct ev_timer *peers_timer; /* adopts what a process sharing the spool left */
 	struct ev_timer *watchdog_timer;
 	struct ev_timer *ctl_timer;
 	int ctl_fd;
@@ -395,15 +396,18 @@ on_resync(void *arg)
 {
 	struct gw *g = arg;
 	char *why = NULL;
+	int adopted = 0;
 	g->resync_timer = NULL;
 	g->resync_pending = 0;
-	if (spool_recover(g->sp, NULL, &why) == -1) {
+	if (spool_recover(g->sp, &adopted, &why) == -1) {
 		log_err("spool: %s", why);
 		free(why);
 		g->resync_pending = 1;
 		g->resync_timer = ev_timer_add((uint64_t)g->conf->retry_min_ms, on_resync, g);
 		return;
 	}
+	if (adopted)
+		log_info("adopted %d document(s) left by a process that ended", adopted);
 	refill(g);
 }
 
@@ -412,6 +416,21 @@ arm_resync(struct gw *g)
 {
 	if (g->resync_pending && g->resync_timer == NULL)
 		g->resync_timer = ev_timer_add((uint64_t)g->conf->retry_min_ms, on_resync, g);
+}
+
+/* Another `run` on the same spool ended: its documents have no owner until someone
+ * adopts them. Checked every [spool] rescan, so they wait that long, not until this
+ * process restarts. */
+static void
+on_peers(void *arg)
+{
+	struct gw *g = arg;
+	g->peers_timer = ev_timer_add((uint64_t)g->conf->rescan_ms, on_peers, g);
+	if (g->draining || !spool_orphans(g->sp))
+		return;
+	log_info("a process that shared the spool has ended; adopting its documents");
+	g->resync_pending = 1;
+	arm_resync(g);
 }
 
 /* Does a document on disk need work from us? A hold stops deposit attempts only: a
@@ -1890,6 +1909,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	if (start_watch(&g, &why) == -1)
 		goto fail_runtime;
 	g.metrics_timer = ev_timer_add(0, on_metrics, &g);
+	g.peers_timer = ev_timer_add((uint64_t)g.conf->rescan_ms, on_peers, &g);
 
 	if (once) {
 		g.deadline = now_ms() + (uint64_t)g.conf->once_wait_ms;

@@ -385,12 +385,11 @@ spool_close(struct spool *sp)
 	size_t i;
 	if (sp == NULL)
 		return;
-	if (sp->proc_fd != -1) {
-		char *p = pjoin(sp->proc, sp->procid);
-		unlink(p); /* our documents become orphans: adopted by the next process */
-		free(p);
+	/* The lock file stays, unlocked: our documents become orphans, and a process still
+	 * running on the spool sees a dead peer (spool_orphans) and adopts them without
+	 * waiting for its own restart. The adopter removes the file. */
+	if (sp->proc_fd != -1)
 		close(sp->proc_fd);
-	}
 	if (sp->ctl_fd != -1)
 		close(sp->ctl_fd);
 	for (i = 0; i < SF_NONE; i++)
@@ -1488,6 +1487,21 @@ adopt_all(struct spool *sp, int *adopted, char **why)
 	if (adopted)
 		*adopted = n;
 	return r;
+}
+
+int
+spool_orphans(struct spool *sp)
+{
+	DIR *dir = opendir(sp->proc);
+	struct dirent *de;
+	int dead = 0;
+	if (dir == NULL)
+		return 0;
+	while (!dead && (de = readdir(dir)) != NULL)
+		if (qid_ok(de->d_name) && strcmp(de->d_name, sp->procid) != 0)
+			dead = !owner_alive(sp, de->d_name);
+	closedir(dir);
+	return dead;
 }
 
 /* Lock files of dead processes (whose documents were just adopted). */

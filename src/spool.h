@@ -81,8 +81,9 @@ int spool_check(const char *dir, char **why);
 /* Check and open the spool. Without SPOOL_ADMIN, register this process (proc/PROCID,
  * flock held until spool_close). NULL with *why. */
 struct spool *spool_open(const char *dir, const struct spool_cfg *, unsigned flags, char **why);
-/* Release the process lock: documents this process owned become orphans that the next
- * process adopts. Frees `sp`. */
+/* Release the process lock: documents this process owned become orphans that another
+ * process adopts (one running now, through spool_orphans(), or the next to start).
+ * Frees `sp`. */
 void spool_close(struct spool *);
 const char *spool_root(const struct spool *);
 const char *spool_inbox(const struct spool *);
@@ -96,6 +97,11 @@ const char *spool_procid(const struct spool *);
  * *adopted (may be NULL) receives how many documents were adopted. 0 / -1.
  */
 int spool_recover(struct spool *, int *adopted, char **why);
+
+/* Has a process that ran on this spool ended (crashed or stopped) since the last
+ * spool_recover()? Then its documents wait for an adopter: call spool_recover(). Cheap
+ * (one flock per registered process): a running daemon asks periodically. */
+int spool_orphans(struct spool *);
 
 /* spool_claim() results */
 #define SPOOL_CLAIMED 0 /* *out is the document, state received, in the work area */
