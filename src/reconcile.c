@@ -330,7 +330,7 @@ reconcile_main(const struct cmd_ctx *ctx)
 	struct rec R;
 	struct spool_cfg sc;
 	char *why = NULL, *cache;
-	int code = EXIT_OK;
+	int code = EXIT_OK, lk = -1;
 
 	memset(&R, 0, sizeof(R));
 	R.conf = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
@@ -347,6 +347,12 @@ reconcile_main(const struct cmd_ctx *ctx)
 	R.sp = spool_open(R.conf->spool_dir, &sc, SPOOL_ADMIN, &why);
 	if (R.sp == NULL) {
 		code = EXIT_CONFIG;
+		goto out;
+	}
+	/* two runs (the timer and an operator) would refresh and rewrite the same receipts */
+	lk = spool_lock_command(R.sp, "reconcile", &why);
+	if (lk == -1) {
+		code = EXIT_RUNTIME;
 		goto out;
 	}
 	if (collect(&R, &why) == -1) {
@@ -391,6 +397,7 @@ out:
 	}
 	free(R.setup_reason);
 	chorus_free(R.ch);
+	spool_unlock_command(lk);
 	if (R.sp)
 		spool_close(R.sp);
 	ev_fini();

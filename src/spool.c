@@ -298,6 +298,26 @@ unlock_fd(int fd)
 		close(fd); /* closing releases the flock */
 }
 
+int
+spool_lock_command(struct spool *sp, const char *command, char **why)
+{
+	char *p = pjoin(sp->lock, command);
+	int fd = lock_path(p, 1);
+	if (fd == -1 && errno == EWOULDBLOCK)
+		fail(why, "another `chorusgw %s` is running on %s; try again once it has ended",
+		     command, sp->root);
+	else if (fd == -1)
+		fail(why, "lock %s: %s", p, strerror(errno));
+	free(p);
+	return fd;
+}
+
+void
+spool_unlock_command(int fd)
+{
+	unlock_fd(fd);
+}
+
 /* Register this process: a lock file made and locked in tmp/, then renamed into proc/,
  * so nobody ever sees it unlocked while we live. */
 static int

@@ -18,7 +18,8 @@
  *       dup/SIRET.HASH  duplicate index entry: (supplier SIRET, invoice number) -> qid
  *       proc/PROCID     one lock file per running process (flock held while it lives)
  *       ctl/QID.REQ     operator requests waiting for the owning process
- *       lock/           admin (adoption, direct operator changes), dup (index updates)
+ *       lock/           admin (adoption, direct operator changes), dup (index updates),
+ *                       reconcile (one run at a time)
  *
  * A document in outbox/, accepted/ or rejected/ is FILE (the original), its Chorus XML
  * (FILE minus its extension + ".ubl.xml" / ".cii.xml") and FILE.receipt (and
@@ -97,6 +98,12 @@ const char *spool_procid(const struct spool *);
  * *adopted (may be NULL) receives how many documents were adopted. 0 / -1.
  */
 int spool_recover(struct spool *, int *adopted, char **why);
+
+/* One run at a time of a command over the whole spool (`reconcile`): an fd holding
+ * lock/COMMAND, or -1 with *why ("another ... is running") without waiting. Released
+ * by spool_unlock_command() or at exit. */
+int spool_lock_command(struct spool *, const char *command, char **why);
+void spool_unlock_command(int fd);
 
 /* Has a process that ran on this spool ended (crashed or stopped) since the last
  * spool_recover()? Then its documents wait for an adopter: call spool_recover(). Cheap

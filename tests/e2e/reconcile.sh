@@ -87,5 +87,22 @@ timeout 30 "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec6.out" 2>>"$T/rec.log"
 is "the next reconcile exits (nothing it may refresh)" "$?" 0
 "$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
 is "a gateway finishes the move: rejected/" "$(rkey "$S/rejected/r5.xml.receipt" state)" rejected
-no_secrets "no secret in the output" "$T/rec.log" "$T/rec.out"
+
+# two at once (the nightly timer and an operator): the second says so and does nothing
+erp_invoice "$T/r7.xml" REC-0007
+drop "$T/r7.xml" "$S/inbox"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+emu POST /_emulator/faults '{"slow_ms": {"ms": 2000, "count": 1, "route": "/cpro/factures/v1/rechercher/fournisseur"}}' >/dev/null
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec7.out" 2>>"$T/rec.log" &
+first=$!
+held() { ! flock -n "$S/.chorusgw/lock/reconcile" true 2>/dev/null; }
+check "a reconcile is running" wait_until 10 held
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec8.out" 2>"$T/rec8.log"
+is "a second reconcile meanwhile: exit 1" "$?" 1
+contains "it says why" "$T/rec8.log" "another \`chorusgw reconcile\` is running on $S"
+lacks "it refreshed nothing" "$T/rec8.out" "followed"
+wait $first
+is "the first one ends normally" "$?" 0
+contains "the first one did its work" "$T/rec7.out" "1 followed"
+no_secrets "no secret in the output" "$T/rec.log" "$T/rec.out" "$T/rec8.log"
 done_testing
