@@ -16,7 +16,8 @@
  *       active/QID      record of a document not final, or whose change is in progress
  *       final/QID       record of an accepted or rejected document
  *       dup/SIRET.HASH  duplicate index entry: (supplier SIRET, invoice number) -> qid
- *       proc/PROCID     one lock file per running process (flock held while it lives)
+ *       proc/PROCID     one lock file per process (flock held while it lives; left
+ *                       unlocked when it ends, removed by whoever adopts its documents)
  *       ctl/QID.REQ     operator requests waiting for the owning process
  *       lock/           admin (adoption, direct operator changes), dup (index updates),
  *                       reconcile (one run at a time)
