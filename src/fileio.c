@@ -76,16 +76,23 @@ injected_enospc(const char *path)
 int
 rename_noreplace(const char *from, const char *to)
 {
-	long r = syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+	const char *force = getenv("CHORUSGW_NO_RENAME_NOREPLACE");
+	long r;
+	if (force && *force) {
+		errno = EINVAL;
+		r = -1;
+	} else
+		r = syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
 	if (r == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
-	/* Filesystem without RENAME_NOREPLACE: link() never replaces, then drop the old
-	 * name. A crash in between leaves two names for one inode, which the spool's
-	 * recovery resolves. */
+	/* Filesystem without RENAME_NOREPLACE (NFS, some FUSE): link() never replaces,
+	 * then drop the old name. A crash in between leaves two names for one inode, which
+	 * the spool's recovery resolves. */
 	if (link(from, to) == -1)
 		return -1;
+	crashpoint("rename-link");
 	if (unlink(from) == -1)
 		return -1;
 	return 0;

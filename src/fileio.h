@@ -46,6 +46,9 @@ int mkdir_p(const char *path, mode_t mode, char **why);
  *                                `name` fails with ENOSPC (n times, default always).
  *  CHORUSGW_FAIL_WRITE_AFTER=k   ... once k such writes have succeeded (the disk
  *                                fills up while the process runs).
+ *  CHORUSGW_NO_RENAME_NOREPLACE=1  rename_noreplace() takes its link() + unlink()
+ *                                fallback, as on a filesystem without renameat2
+ *                                flags; crashpoint "rename-link" lies in between.
  */
 void crashpoint(const char *name);
 

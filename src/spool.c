@@ -318,6 +318,16 @@ spool_unlock_command(int fd)
 	unlock_fd(fd);
 }
 
+/* A link() + unlink() rename whose unlink found nothing: another process's clean_tmp()
+ * removed the tmp/ name once it saw the file in proc/. Registered if proc/ has ours. */
+static int
+registered_anyway(int fd, const char *dst)
+{
+	struct stat a, b;
+	return errno == ENOENT && fstat(fd, &a) == 0 && lstat(dst, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* Register this process: a lock file made and locked in tmp/, then renamed into proc/,
  * so nobody ever sees it unlocked while we live. */
 static int
@@ -348,7 +358,8 @@ register_process(struct spool *sp, char **why)
 		goto out;
 	}
 	snprintf(info, sizeof(info), "pid %ld\n", (long)getpid());
-	if (write(fd, info, strlen(info)) < 0 || rename_noreplace(tmp, dst) == -1) {
+	if (write(fd, info, strlen(info)) < 0 ||
+	    (rename_noreplace(tmp, dst) == -1 && !registered_anyway(fd, dst))) {
 		fail(why, "register process in %s: %s", dst, strerror(errno));
 		unlink(tmp);
 		close(fd);
@@ -1068,16 +1079,11 @@ spool_claim(struct spool *sp, const char *name, const struct stat *judged, const
 	crashpoint("claim-mkdir");
 	src = pjoin(sp->inbox, name);
 	dst = pjoin(work, name);
-	if (rename_noreplace(src, dst) == -1) {
+	/* A plain rename(): the folder is new and ours, nothing can be replaced, and it is
+	 * atomic on every filesystem, where rename_noreplace()'s link() + unlink() fallback
+	 * would show other processes a hard link for an instant and make them refuse it. */
+	if (rename(src, dst) == -1) {
 		e = errno;
-		/* Without RENAME_NOREPLACE the rename is link() + unlink(): when another
-		 * process unlinked the inbox name first, drop our extra link to its file;
-		 * if ours is the only name left, the file is ours. */
-		if (e == ENOENT && lstat(dst, &st) == 0) {
-			if (st.st_nlink == 1)
-				goto claimed;
-			unlink(dst);
-		}
 		rmdir(work);
 		free(src);
 		free(dst);
@@ -1086,7 +1092,6 @@ spool_claim(struct spool *sp, const char *name, const struct stat *judged, const
 			return SPOOL_GONE;
 		return fail(why, "claim %s/%s: %s", sp->inbox, name, strerror(e));
 	}
-claimed:
 	crashpoint("claim-rename");
 	if (lstat(dst, &st) == -1) { /* our private folder: cannot happen unless tampered */
 		fail(why, "claimed %s vanished: %s", dst, strerror(errno));
@@ -1323,12 +1328,19 @@ clean_tmp(struct spool *sp)
 		}
 		if (str_has_prefix(name, "proc.")) { /* a process registering itself */
 			/* it is unlocked between its creation and its flock(): young ones are
-			 * left alone */
+			 * left alone, unless they already are in proc/ (a link() + unlink()
+			 * rename stopped in between: the second name is useless) */
+			char *reg = pjoin(sp->proc, name + 5);
+			struct stat rst;
 			int fd = now - st.st_ctime > 10 ? open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
 			                                : -1;
 			stale = fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0;
 			if (fd != -1)
 				close(fd);
+			if (qid_ok(name + 5) && lstat(reg, &rst) == 0 && rst.st_dev == st.st_dev &&
+			    rst.st_ino == st.st_ino)
+				stale = 1;
+			free(reg);
 		} else {
 			/* write_file_atomic's names: NAME.PID.SEQ.tmp */
 			if (str_has_suffix(name, ".tmp")) {
@@ -1431,15 +1443,9 @@ recover_work(struct spool *sp)
 			if (rmdir(w) == 0)
 				log_debug("removed empty work folder %s", w);
 		} else {
-			char *p = pjoin(w, name), *in = pjoin(sp->inbox, name);
+			char *p = pjoin(w, name);
 			struct doc *d = doc_new();
 			char *err = NULL;
-			struct stat ist;
-			/* a claim by link() + unlink() that crashed in between: finish it */
-			if (lstat(p, &st) == 0 && st.st_nlink > 1 && lstat(in, &ist) == 0 &&
-			    ist.st_dev == st.st_dev && ist.st_ino == st.st_ino && unlink(in) == 0)
-				fsync_dir(sp->inbox, NULL);
-			free(in);
 			memcpy(d->qid, de->d_name, strlen(de->d_name) + 1); /* qid_ok: fits */
 			doc_set(&d->original_name, name);
 			doc_set(&d->file, name);
