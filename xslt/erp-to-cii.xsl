@@ -256,7 +256,13 @@
       </xsl:if>
       <xsl:for-each select="e:attachment">
         <ram:AdditionalReferencedDocument>
-          <ram:IssuerAssignedID><xsl:value-of select="normalize-space((e:id | e:file)[1])"/></ram:IssuerAssignedID>
+          <!-- the reference the ERP gave, else the file name -->
+          <ram:IssuerAssignedID>
+            <xsl:choose>
+              <xsl:when test="normalize-space(e:id)"><xsl:value-of select="normalize-space(e:id)"/></xsl:when>
+              <xsl:otherwise><xsl:value-of select="normalize-space(e:file)"/></xsl:otherwise>
+            </xsl:choose>
+          </ram:IssuerAssignedID>
           <ram:TypeCode>916</ram:TypeCode>
           <xsl:if test="e:description">
             <ram:Name><xsl:value-of select="normalize-space(e:description)"/></ram:Name>

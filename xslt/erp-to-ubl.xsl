@@ -274,7 +274,12 @@
     <xsl:for-each select="e:attachment">
       <cac:AdditionalDocumentReference>
         <cbc:ID>
-          <xsl:value-of select="normalize-space((e:id | e:file)[1])"/>
+          <!-- the reference the ERP gave, else the file name (a union would take
+               whichever comes first in the document: always the file) -->
+          <xsl:choose>
+            <xsl:when test="normalize-space(e:id)"><xsl:value-of select="normalize-space(e:id)"/></xsl:when>
+            <xsl:otherwise><xsl:value-of select="normalize-space(e:file)"/></xsl:otherwise>
+          </xsl:choose>
         </cbc:ID>
         <xsl:if test="e:description">
           <cbc:DocumentDescription><xsl:value-of select="normalize-space(e:description)"/></cbc:DocumentDescription>
