@@ -1211,12 +1211,17 @@ struct post {
 	size_t embedded; /* bytes added */
 };
 
-/* Run `style` on `in` with string parameters (name, value, ..., NULL); the serialised
- * result into *out (caller frees). 0, or -1 with *why (-2 when the stylesheet itself
- * cannot be used: it does not produce UTF-8 XML). */
+#define XSLT_OPS_BASE      1000000UL
+#define XSLT_OPS_PER_BYTE  20UL
+#define XPATH_OPS_BASE     50000000UL
+#define XPATH_OPS_PER_BYTE 200UL
+
+/* Run `style` on `in` (parsed from `insize` bytes) with string parameters (name, value,
+ * ..., NULL); the serialised result into *out (caller frees). 0, or -1 with *why (-2
+ * when the stylesheet itself cannot be used: it does not produce UTF-8 XML). */
 static int
-run_style(xsltStylesheetPtr style, const char *stylename, xmlDocPtr in, const char **params,
-          struct post *post, char **out, size_t *outlen, char **why)
+run_style(xsltStylesheetPtr style, const char *stylename, xmlDocPtr in, size_t insize,
+          const char **params, struct post *post, char **out, size_t *outlen, char **why)
 {
 	xsltTransformContextPtr t;
 	xmlDocPtr res;
@@ -1248,7 +1253,24 @@ run_style(xsltStylesheetPtr style, const char *stylename, xmlDocPtr in, const ch
 		free(text);
 		goto out;
 	}
+	/* A bound on the work, in proportion to the document, so that a runaway user
+	 * stylesheet (a recursion that branches) stops with a reason instead of holding
+	 * the event loop: the shipped ones take 0.17 instructions and 2.3 XPath steps per
+	 * input byte (measured from 10 to 20 000 lines), about 100 times less. */
+	t->opLimit = XSLT_OPS_BASE + XSLT_OPS_PER_BYTE * (unsigned long)insize;
+	if (t->xpathCtxt)
+		t->xpathCtxt->opLimit = XPATH_OPS_BASE + XPATH_OPS_PER_BYTE * (unsigned long)insize;
 	res = xsltApplyStylesheetUser(style, in, NULL, NULL, NULL, t);
+	if (t->opCount >= t->opLimit ||
+	    (t->xpathCtxt && t->xpathCtxt->opCount >= t->xpathCtxt->opLimit)) {
+		fail(why,
+		     "the stylesheet %s was stopped after %lu instructions and %lu XPath steps, "
+		     "about 100 times what the shipped stylesheets need for a document of this "
+		     "size: look for a runaway recursion or loop in it",
+		     stylename, t->opCount, t->xpathCtxt ? t->xpathCtxt->opCount : 0UL);
+		xmlFreeDoc(res);
+		goto out;
+	}
 	if (s.refused.len) {
 		fail(why,
 		     "the stylesheet %s tried %s, which is refused: stylesheets may not read or "
@@ -1797,8 +1819,8 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		post.in = in->doc;
 		post.dir = c->attachment_dir;
 	}
-	rc = run_style(style, r->stylesheet, in->doc, p.n ? p.v : NULL, &post, &r->xml, &r->len,
-	               why);
+	rc = run_style(style, r->stylesheet, in->doc, len, p.n ? p.v : NULL, &post, &r->xml,
+	               &r->len, why);
 	if (rc < 0) {
 		r->setup = rc == -2;
 		xform_doc_free(in);
@@ -1818,8 +1840,8 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 			r->xml = NULL;
 			xform_doc_free(r->doc);
 			r->doc = NULL;
-			if (run_style(style, r->stylesheet, in->doc, p.v, NULL, &r->xml, &r->len,
-			              why) < 0 ||
+			if (run_style(style, r->stylesheet, in->doc, len, p.v, NULL, &r->xml,
+			              &r->len, why) < 0 ||
 			    take_output(r, max_size * 8, max_depth, want, why) == -1) {
 				xform_doc_free(in);
 				return -1;

@@ -8,8 +8,9 @@
   384 / 386. A credit note keeps the same root and its amounts as given
   (positive).
 
-  XSLT 1.0, no extension functions (libxslt, xsltproc). Self-contained on
-  purpose: copy it to start your own mapping.
+  XSLT 1.0 with two EXSLT functions, exsl:node-set and set:distinct (libxslt,
+  xsltproc, Saxon 6, Xalan), used once, to find the VAT groups in linear time.
+  Self-contained on purpose: copy it to start your own mapping.
 
   Parameters, all strings; an empty string means the default:
     siret_scheme           ISO 6523 ICD written as schemeID of the SIRET in
@@ -54,11 +55,13 @@
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:e="urn:chorusgw:erp:1"
+    xmlns:exsl="http://exslt.org/common"
+    xmlns:set="http://exslt.org/sets"
     xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
     xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
     xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
     xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
-    exclude-result-prefixes="e">
+    exclude-result-prefixes="e exsl set">
 
   <xsl:output method="xml" encoding="UTF-8" indent="yes"/>
   <xsl:strip-space elements="*"/>
@@ -536,7 +539,21 @@
         </xsl:for-each>
       </xsl:when>
       <xsl:otherwise>
-        <xsl:for-each select="(e:line | e:allowance | e:charge)[generate-id() = generate-id(key('vat-group', concat(normalize-space(e:vat-category), '|', number(e:vat-rate[normalize-space(../e:vat-category) != 'O'])))[1])]">
+        <!-- The groups in order of first appearance, found in one pass: each
+             line's key, then set:distinct (a hash). The Muenchian test,
+             key(...)[1] for every line, copies the line's whole group each
+             time: a 20 000-line invoice took 7 s and 350 MB. -->
+        <xsl:variable name="group-keys">
+          <xsl:for-each select="e:line | e:allowance | e:charge">
+            <k><xsl:value-of select="concat(normalize-space(e:vat-category), '|', number(e:vat-rate[normalize-space(../e:vat-category) != 'O']))"/></k>
+          </xsl:for-each>
+        </xsl:variable>
+        <xsl:variable name="invoice" select="."/>
+        <xsl:for-each select="set:distinct(exsl:node-set($group-keys)/k)">
+        <xsl:variable name="group" select="string(.)"/>
+        <!-- key() looks in the context node's document: back to the invoice -->
+        <xsl:for-each select="$invoice">
+        <xsl:for-each select="key('vat-group', $group)[1]">
           <xsl:variable name="category" select="normalize-space(e:vat-category)"/>
           <xsl:variable name="members" select="key('vat-group', concat($category, '|', number(e:vat-rate[$category != 'O'])))"/>
           <xsl:variable name="lines-c">
@@ -566,6 +583,8 @@
               <xsl:call-template name="cents"><xsl:with-param name="c" select="$tax-c"/></xsl:call-template>
             </xsl:with-param>
           </xsl:call-template>
+        </xsl:for-each>
+        </xsl:for-each>
         </xsl:for-each>
       </xsl:otherwise>
     </xsl:choose>

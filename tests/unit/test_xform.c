@@ -334,6 +334,33 @@ test_detect(void)
 	conf_free(c);
 	free(extra);
 
+	/* a runaway stylesheet (a recursion that branches: 2^40 calls) is stopped by the
+	 * bound on its work, with a reason, and the document is not made */
+	free(sheet);
+	sheet = write_tmp(
+	    "runaway.xsl",
+	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>\n"
+	    " <xsl:template name='t'><xsl:param name='n'/><xsl:if test='$n &gt; 0'>"
+	    "<xsl:call-template name='t'><xsl:with-param name='n' select='$n - 1'/>"
+	    "</xsl:call-template><xsl:call-template name='t'>"
+	    "<xsl:with-param name='n' select='$n - 1'/></xsl:call-template></xsl:if>"
+	    "</xsl:template>\n"
+	    " <xsl:template match='/'><Invoice "
+	    "xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'>"
+	    "<xsl:call-template name='t'><xsl:with-param name='n' select='40'/>"
+	    "</xsl:call-template></Invoice></xsl:template>\n</xsl:stylesheet>\n");
+	extra = xasprintf("[map.runaway]\npattern = *.acme\nstylesheet = %s\n", sheet);
+	c = load_conf(extra);
+	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, &r, &why);
+	ok(rc == -1 && !r.setup && r.xml == NULL && contains(why, "was stopped after") &&
+	       contains(why, "runaway recursion"),
+	   "runaway stylesheet: stopped with a reason (%s)", why);
+	free(why);
+	why = NULL;
+	xform_result_free(&r);
+	conf_free(c);
+	free(extra);
+
 	/* a stylesheet that does not compile is the configuration's fault */
 	free(sheet);
 	sheet = write_tmp("broken.xsl", "<xsl:stylesheet version='1.0' "
