@@ -1384,20 +1384,21 @@ work_entry(const char *dir)
 	return name;
 }
 
-/* Is another process than this one running on the spool? */
+/* Is there another process registered in proc/ that is alive (alive = 1), or one
+ * that has ended (alive = 0)? */
 static int
-other_process_alive(struct spool *sp)
+any_peer(struct spool *sp, int alive)
 {
 	DIR *dir = opendir(sp->proc);
 	struct dirent *de;
-	int alive = 0;
+	int found = 0;
 	if (dir == NULL)
 		return 0;
-	while (!alive && (de = readdir(dir)) != NULL)
+	while (!found && (de = readdir(dir)) != NULL)
 		if (qid_ok(de->d_name) && strcmp(de->d_name, sp->procid) != 0)
-			alive = owner_alive(sp, de->d_name);
+			found = owner_alive(sp, de->d_name) == alive;
 	closedir(dir);
-	return alive;
+	return found;
 }
 
 /* A claim takes milliseconds between its rename and its record: a record-less work
@@ -1410,7 +1411,7 @@ other_process_alive(struct spool *sp)
 static void
 recover_work(struct spool *sp)
 {
-	int others = other_process_alive(sp);
+	int others = any_peer(sp, 1);
 	time_t now = time(NULL);
 	DIR *dir = opendir(sp->dirs[SF_WORK]);
 	struct dirent *de;
@@ -1518,16 +1519,7 @@ adopt_all(struct spool *sp, int *adopted, char **why)
 int
 spool_orphans(struct spool *sp)
 {
-	DIR *dir = opendir(sp->proc);
-	struct dirent *de;
-	int dead = 0;
-	if (dir == NULL)
-		return 0;
-	while (!dead && (de = readdir(dir)) != NULL)
-		if (qid_ok(de->d_name) && strcmp(de->d_name, sp->procid) != 0)
-			dead = !owner_alive(sp, de->d_name);
-	closedir(dir);
-	return dead;
+	return any_peer(sp, 0);
 }
 
 /* Lock files of dead processes (whose documents were just adopted). */

@@ -339,3 +339,24 @@ erp_invoice() {
 drop() {
 	cp "$1" "$2/.$(basename "$1").part" && mv "$2/.$(basename "$1").part" "$2/$(basename "$1")"
 }
+
+# deposit_in_flight SPOOL NAME NUMBER : drop invoice NAME.xml whose deposit Chorus Pro
+# answers 1.5 s late, and wait (10 s at most) until the deposit is on its way.
+deposit_in_flight() {
+	emu POST /_emulator/faults '{"slow_ms": {"ms": 1500, "count": 1, "route": "/cpro/factures/v1/deposer/flux"}}' >/dev/null
+	erp_invoice "$T/$2.xml" "$3"
+	drop "$T/$2.xml" "$1/inbox"
+	wait_until 10 _receipt_state_is "$1/outbox/$2.xml.receipt" submitting
+}
+_receipt_state_is() { [ "$(rkey "$1" state 2>/dev/null)" = "$2" ]; }
+
+# spool_with_files DIR N PREFIX : a new spool (spooldrv init) with N small documents
+# PREFIX1.xml ... PREFIXN.xml in its inbox, each `<invoice n="I"/>`.
+spool_with_files() {
+	"$SPOOLDRV" "$1" init || exit 1
+	_i=1
+	while [ $_i -le "$2" ]; do
+		printf '<invoice n="%d"/>\n' $_i >"$1/inbox/$3$_i.xml"
+		_i=$((_i + 1))
+	done
+}

@@ -10,18 +10,13 @@ gw_conf "$T/c.ini" "$S" <<EOC
 [spool]
 rescan = 1s
 EOC
-DEPOSIT=/cpro/factures/v1/deposer/flux
 acc() { [ -f "$S/accepted/$1.xml.receipt" ]; }
-state_is() { [ "$(rkey "$S/outbox/$1.xml.receipt" state 2>/dev/null)" = "$2" ]; }
 
 # A takes a document and is killed while its deposit is in flight
 "$CHORUSGW" -c "$T/c.ini" run >"$T/a.out" 2>"$T/a.log" &
 a=$!
 on_exit "kill -9 $a 2>/dev/null"
-emu POST /_emulator/faults "{\"slow_ms\": {\"ms\": 1500, \"count\": 1, \"route\": \"$DEPOSIT\"}}" >/dev/null
-erp_invoice "$T/k.xml" PEER-0001
-drop "$T/k.xml" "$S/inbox"
-check "A: deposit in flight" wait_until 10 state_is k submitting
+check "A: deposit in flight" deposit_in_flight "$S" k PEER-0001
 "$CHORUSGW" -c "$T/c.ini" run >"$T/b.out" 2>"$T/b.log" &
 b=$!
 on_exit "kill -9 $b 2>/dev/null"
@@ -43,10 +38,7 @@ on_exit "kill -9 $a 2>/dev/null"
 ready_a() { [ "$(grep -c 'running on' "$T/a.log")" -ge 2 ]; }
 check "A restarted" wait_until 10 ready_a
 # either process may claim it: the one that did is stopped
-emu POST /_emulator/faults "{\"slow_ms\": {\"ms\": 1500, \"count\": 1, \"route\": \"$DEPOSIT\"}}" >/dev/null
-erp_invoice "$T/s.xml" PEER-0002
-drop "$T/s.xml" "$S/inbox"
-check "a deposit in flight" wait_until 10 state_is s submitting
+check "a deposit in flight" deposit_in_flight "$S" s PEER-0002
 qid=$(rkey "$S/outbox/s.xml.receipt" queue_id)
 if grep -q "$qid" "$T/a.log"; then owner=$a other=$b olog=$T/b.log; else
 	owner=$b other=$a olog=$T/a.log

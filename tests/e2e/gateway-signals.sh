@@ -59,11 +59,7 @@ check "SIGHUP with errors: documents still go through" wait_until 20 acc e
 cp "$T/good.ini" "$T/c.ini"
 
 # SIGHUP while a deposit is in flight: the reload waits for its answer
-emu POST /_emulator/faults '{"slow_ms": {"ms": 1500, "count": 1, "route": "/cpro/factures/v1/deposer/flux"}}' >/dev/null
-erp_invoice "$T/f.xml" SIG-0006
-drop "$T/f.xml" "$S/inbox"
-submitting_f() { [ "$(rkey "$S/outbox/f.xml.receipt" state 2>/dev/null)" = submitting ]; }
-check "SIGHUP in flight: deposit in flight" wait_until 10 submitting_f
+check "SIGHUP in flight: deposit in flight" deposit_in_flight "$S" f SIG-0006
 kill -HUP $pid
 reloaded2() { [ "$(grep -c 'configuration reloaded' "$T/log")" -ge 2 ]; }
 check "SIGHUP in flight: reloaded after the answer" wait_until 10 reloaded2
@@ -75,11 +71,7 @@ check "SIGHUP in flight: the document is accepted" wait_until 20 acc f
 is "SIG-0006 deposited once" "$(deposits_of SIG-0006)" 1
 
 # SIGTERM while a deposit is in flight: it finishes, nothing is left unknown
-emu POST /_emulator/faults '{"slow_ms": {"ms": 1500, "count": 1, "route": "/cpro/factures/v1/deposer/flux"}}' >/dev/null
-erp_invoice "$T/c.xml" SIG-0003
-drop "$T/c.xml" "$S/inbox"
-submitting() { [ "$(rkey "$S/outbox/c.xml.receipt" state 2>/dev/null)" = submitting ]; }
-check "deposit in flight" wait_until 10 submitting
+check "deposit in flight" deposit_in_flight "$S" c SIG-0003
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 0" "$?" 0

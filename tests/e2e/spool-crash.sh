@@ -16,12 +16,7 @@ crash_case() {
 	point=$1
 	nth=$2
 	S=$FAST/$point.$nth
-	"$SPOOLDRV" "$S" init || exit 1
-	i=1
-	while [ $i -le $N ]; do
-		printf '<invoice n="%d"/>\n' $i >"$S/inbox/inv$i.xml"
-		i=$((i + 1))
-	done
+	spool_with_files "$S" "$N" inv
 	dep=$S.deposits
 	: >"$dep"
 	CHORUSGW_CRASH_AT=$point:$nth timeout 60 "$SPOOLDRV" "$S" run --json --deposits "$dep" \

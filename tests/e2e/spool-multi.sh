@@ -12,12 +12,7 @@ multi() {
 	N=$1
 	L=$2
 	S=$FAST/spool$N
-	"$SPOOLDRV" "$S" init || exit 1
-	i=1
-	while [ $i -le $N ]; do
-		printf '<invoice n="%d"/>\n' $i >"$S/inbox/f$i.xml"
-		i=$((i + 1))
-	done
+	spool_with_files "$S" "$N" f
 	is "${L}$N files dropped" "$(ls "$S/inbox" | wc -l | tr -d ' ')" $N
 
 	pids=""
