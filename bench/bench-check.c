@@ -48,6 +48,7 @@
 #include <libxslt/transform.h>
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
+#include <libexslt/exslt.h>
 
 #include "check.h"
 #include "conf.h"
@@ -307,6 +308,7 @@ main(int argc, char **argv)
 		              r.c->syntax == SYNTAX_CII ? "erp-to-cii.xsl" : "erp-to-ubl.xsl");
 		xmlSubstituteEntitiesDefault(1);
 		xmlLoadExtDtdDefaultValue = 0;
+		exsltRegisterAll(); /* as xsltproc does: the stylesheets use set:distinct */
 		r.style = xsltParseStylesheetFile((const xmlChar *)sheet);
 		if (r.style == NULL) {
 			fprintf(stderr, "bench-check: cannot compile %s\n", sheet);

@@ -428,7 +428,7 @@ on_peers(void *arg)
 	g->peers_timer = ev_timer_add((uint64_t)g->conf->rescan_ms, on_peers, g);
 	if (g->draining || !spool_orphans(g->sp))
 		return;
-	log_info("a process that shared the spool has ended; adopting its documents");
+	log_debug("a process that shared the spool has ended; adopting its documents");
 	g->resync_pending = 1;
 	arm_resync(g);
 }
