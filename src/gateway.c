@@ -1428,8 +1428,8 @@ on_candidate(void *arg, const struct watch_cand *c)
 		                                   : "a device, not a file";
 	else if (c->st.st_nlink > 1)
 		refuse = "a file with several hard links (it could be changed from elsewhere)";
-	else if (str_has_ctrl(c->name))
-		refuse = "a file name with control characters";
+	else if (name_is_odd(c->name))
+		refuse = "a file name with control characters or a backslash";
 	else if (c->st.st_size > g->conf->max_size)
 		refuse = "larger than [spool] max_size";
 	r = spool_claim(g->sp, c->name, &c->st, refuse, &d, &why);

@@ -543,9 +543,9 @@ ext_of(const char *name)
 }
 
 /*
- * The name a document's original gets in a visible folder: control characters become
- * '_', and with `unique` the queue id (and `n` when > 1) goes before the extension.
- * Long names are shortened so that NAME.receipt.json still fits. Caller frees.
+ * The name a document's original gets in a visible folder: control characters and
+ * backslashes become '_', and with `unique` the queue id (and `n` when > 1) goes before the
+ * extension. Long names are shortened so that NAME.receipt.json still fits. Caller frees.
  */
 static char *
 make_base(const char *file, const char *qid, int unique, int n)
@@ -555,7 +555,7 @@ make_base(const char *file, const char *qid, int unique, int n)
 	size_t room = NAME_MAX_LEN - strlen(JSON_EXT), extlen, taglen;
 	char tag[QID_MAX + 16] = "";
 	for (p = clean; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if (name_char_odd(*p))
 			*p = '_';
 	if (!unique && strlen(clean) <= room)
 		return clean;
@@ -988,9 +988,9 @@ spool_save(struct spool *sp, struct doc *d, char **why)
 static const char *
 hostile_reason(const struct spool *sp, const char *name, const struct stat *st, char *buf, size_t n)
 {
-	if (str_has_ctrl(name))
-		return "the file name contains control characters; rename the file without them "
-		       "and drop it again";
+	if (name_is_odd(name))
+		return "the file name contains control characters or a backslash (a path "
+		       "separator on Windows); rename the file without them and drop it again";
 	if (S_ISLNK(st->st_mode))
 		return "a symbolic link, not a file: links are never followed; drop the file "
 		       "itself";

@@ -268,6 +268,21 @@ str_has_ctrl(const char *s)
 	return 0;
 }
 
+int
+name_char_odd(int c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f || c == '\\';
+}
+
+int
+name_is_odd(const char *s)
+{
+	for (; *s; s++)
+		if (name_char_odd(*s))
+			return 1;
+	return 0;
+}
+
 uint64_t
 now_ms(void)
 {

@@ -63,6 +63,11 @@ void str_lower(char *);
 int str_digits(const char *s, size_t n);
 /* 1 if the string has a byte < 0x20 or 0x7f. */
 int str_has_ctrl(const char *);
+/* A character a spool file name may not hold: a control character, or a backslash
+ * (a path separator for the Windows clients of an SMB share). */
+int name_char_odd(int c);
+/* Does the file name hold such a character? */
+int name_is_odd(const char *);
 
 /* Time. */
 uint64_t now_ms(void); /* CLOCK_MONOTONIC in milliseconds */

@@ -1443,7 +1443,7 @@ embed_attachments(xmlDocPtr res, const struct post *post, char **why)
 		file = node_text(fnode);
 		mime = mnode ? node_text(mnode) : NULL;
 		if (*file == '\0' || *file == '.' || strchr(file, '/') || strlen(file) > 50 ||
-		    str_has_ctrl(file)) {
+		    name_is_odd(file)) {
 			fail(why,
 			     "attachment \"%s\": not a plain file name of at most 50 characters "
 			     "(Chorus Pro's limit)",

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Pick-up from a hostile drop folder, through the watch and the claim (spooldrv):
-# every entry that is not a plain file ends in rejected/ with a receipt saying why,
+# every entry that is not a plain file, or whose name holds control characters or
+# backslashes, ends in rejected/ with a receipt saying why,
 # a symlink is moved as a link and its target is neither moved nor changed, a FIFO is
 # never opened, and the same name dropped twice ends as two documents.
 . "$top_srcdir/tests/lib.sh"
@@ -17,6 +18,7 @@ printf '<x/>' >"$T/shared.xml"
 ln "$T/shared.xml" "$in/hardlink.xml"
 head -c 3000 /dev/zero >"$in/big.xml"
 printf '<x/>' >"$in/$(printf 'ctl\001name.xml')"
+printf '<x/>' >"$in/C:\\users\\win.xml"
 printf '<ok/>' >"$in/good.xml"
 device=no
 if mknod "$in/dev.xml" c 1 3 2>/dev/null; then device=yes; fi
@@ -43,6 +45,8 @@ is "the other link is untouched" "$(cat "$T/shared.xml")" "<x/>"
 has_reason big.xml "max_size" "oversized file refused"
 has_reason ctl_name.xml "control characters" "control-character name refused, stored under a clean name"
 contains "original name kept, escaped" "$S/rejected/ctl_name.xml.receipt" 'original_name = ctl\x01name.xml'
+has_reason C:_users_win.xml "backslash" "a name with backslashes (Windows path separators) refused, stored under a clean name"
+contains "original name kept, escaped" "$S/rejected/C:_users_win.xml.receipt" 'original_name = C:\\users\\win.xml'
 if [ $device = yes ]; then
 	has_reason dev.xml "device" "device refused"
 	check "device moved as a device" test -c "$S/rejected/dev.xml"

@@ -187,6 +187,15 @@ test_fileio(void)
 	free(path);
 }
 
+static void
+test_names(void)
+{
+	ok(!name_is_odd("F2025-0001 été.xml"), "an ordinary name, with spaces and UTF-8");
+	ok(name_is_odd("a\tb.xml") && name_is_odd("a\x7f.xml"), "control characters are odd");
+	ok(name_is_odd("C:\\users\\a.xml"), "a backslash (Windows path separator) is odd");
+	ok(str_has_ctrl("a\nb") && !str_has_ctrl("C:\\a"), "str_has_ctrl: control characters only");
+}
+
 int
 main(void)
 {
@@ -197,5 +206,6 @@ main(void)
 	test_buf();
 	test_sha256();
 	test_fileio();
+	test_names();
 	return done_testing();
 }
