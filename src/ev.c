@@ -118,23 +118,6 @@ ev_fd_add(int fd, unsigned events, ev_fd_cb *cb, void *arg)
 	return 0;
 }
 
-int
-ev_fd_mod(int fd, unsigned events)
-{
-	struct epoll_event e;
-	if (fd < 0 || (size_t)fd >= nfds || !fds[fd].used) {
-		errno = EBADF;
-		return -1;
-	}
-	memset(&e, 0, sizeof(e));
-	e.events = to_epoll(events);
-	e.data.fd = fd;
-	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &e) == -1)
-		return -1;
-	fds[fd].events = events;
-	return 0;
-}
-
 void
 ev_fd_del(int fd)
 {

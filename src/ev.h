@@ -24,7 +24,6 @@ void ev_fini(void);
 
 /* Watch `fd` for `events` (EV_READ|EV_WRITE); one callback per fd. 0 / -1. */
 int ev_fd_add(int fd, unsigned events, ev_fd_cb *, void *arg);
-int ev_fd_mod(int fd, unsigned events);
 void ev_fd_del(int fd);
 
 /* Call `cb(arg)` once, `delay_ms` from now. The handle stays valid until the callback

@@ -122,10 +122,8 @@ struct gw {
 	int stopping;
 	int resync_pending;
 	struct ev_timer *resync_timer;
-	struct ev_timer *metrics_timer;
-	struct ev_timer *peers_timer; /* adopts what a process sharing the spool left */
-	struct ev_timer *watchdog_timer;
-	struct ev_timer *ctl_timer;
+	/* the periodic timers (metrics, peers, watchdog, ctl polling, once's tick) are
+	 * re-armed by their callbacks and freed by ev_fini(): not kept here */
 	int ctl_fd;
 
 	/* once */
@@ -133,7 +131,6 @@ struct gw {
 	uint64_t settle_until; /* files still settling are waited for until then */
 	struct ev_timer *scan_timer;
 	uint64_t deadline;
-	struct ev_timer *once_timer;
 	int rejected_this_run;
 
 	/* counters since start */
@@ -425,7 +422,7 @@ static void
 on_peers(void *arg)
 {
 	struct gw *g = arg;
-	g->peers_timer = ev_timer_add((uint64_t)g->conf->rescan_ms, on_peers, g);
+	ev_timer_add((uint64_t)g->conf->rescan_ms, on_peers, g);
 	if (g->draining || !spool_orphans(g->sp))
 		return;
 	log_debug("a process that shared the spool has ended; adopting its documents");
@@ -1524,7 +1521,7 @@ static void
 on_ctl_timer(void *arg)
 {
 	struct gw *g = arg;
-	g->ctl_timer = ev_timer_add(GW_CTL_POLL_MS, on_ctl_timer, g);
+	ev_timer_add(GW_CTL_POLL_MS, on_ctl_timer, g);
 	poll_requests(g);
 }
 
@@ -1562,7 +1559,7 @@ on_metrics(void *arg)
 {
 	struct gw *g = arg;
 	char *why = NULL;
-	g->metrics_timer = ev_timer_add((uint64_t)g->conf->metrics_interval_ms, on_metrics, g);
+	ev_timer_add((uint64_t)g->conf->metrics_interval_ms, on_metrics, g);
 	update_gauges(g);
 	if (g->conf->metrics_file && metrics_write(g->conf->metrics_file, &why) == -1) {
 		log_warn("metrics: %s", why);
@@ -1581,7 +1578,7 @@ on_watchdog(void *arg)
 {
 	struct gw *g = arg;
 	notify_watchdog();
-	g->watchdog_timer = ev_timer_add(notify_watchdog_interval_ms(), on_watchdog, g);
+	ev_timer_add(notify_watchdog_interval_ms(), on_watchdog, g);
 }
 
 static void
@@ -1696,7 +1693,7 @@ static void
 on_once_tick(void *arg)
 {
 	struct gw *g = arg;
-	g->once_timer = ev_timer_add(GW_ONCE_CHECK_MS, on_once_tick, g);
+	ev_timer_add(GW_ONCE_CHECK_MS, on_once_tick, g);
 	if (now_ms() >= g->deadline)
 		g->draining = 1;
 	once_check(g);
@@ -1903,22 +1900,22 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	g.ctl_fd = spool_ctl_fd(g.sp);
 	if (g.ctl_fd < 0 || ev_fd_add(g.ctl_fd, EV_READ, on_ctl_fd, &g) == -1) {
 		g.ctl_fd = -1;
-		g.ctl_timer = ev_timer_add(GW_CTL_POLL_MS, on_ctl_timer, &g);
+		ev_timer_add(GW_CTL_POLL_MS, on_ctl_timer, &g);
 	}
 	poll_requests(&g);
 	if (start_watch(&g, &why) == -1)
 		goto fail_runtime;
-	g.metrics_timer = ev_timer_add(0, on_metrics, &g);
-	g.peers_timer = ev_timer_add((uint64_t)g.conf->rescan_ms, on_peers, &g);
+	ev_timer_add(0, on_metrics, &g);
+	ev_timer_add((uint64_t)g.conf->rescan_ms, on_peers, &g);
 
 	if (once) {
 		g.deadline = now_ms() + (uint64_t)g.conf->once_wait_ms;
 		g.settle_until = now_ms() + (uint64_t)g.conf->settle_ms + 1000;
 		g.scan_timer = ev_timer_add(0, once_scan, &g);
-		g.once_timer = ev_timer_add(GW_ONCE_CHECK_MS, on_once_tick, &g);
+		ev_timer_add(GW_ONCE_CHECK_MS, on_once_tick, &g);
 	} else {
 		if (notify_watchdog_interval_ms())
-			g.watchdog_timer = ev_timer_add(0, on_watchdog, &g);
+			ev_timer_add(0, on_watchdog, &g);
 		notify_ready();
 		log_info("running on %s (%s)", g.conf->spool_dir,
 		         g.conf->mode == MODE_PRODUCTION ? "production" : "qualification");

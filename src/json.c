@@ -109,16 +109,6 @@ json_int(const struct json *v, int64_t *out)
 }
 
 int
-json_num(const struct json *v, double *out)
-{
-	if (v && json_is_number(CJ(v))) {
-		*out = json_number_value(CJ(v));
-		return 0;
-	}
-	return -1;
-}
-
-int
 json_bool(const struct json *v, int *out)
 {
 	if (v && json_is_boolean(CJ(v))) {
@@ -138,12 +128,6 @@ int
 json_isarr(const struct json *v)
 {
 	return v && json_is_array(CJ(v));
-}
-
-int
-json_isnull(const struct json *v)
-{
-	return v && json_is_null(CJ(v));
 }
 
 size_t

@@ -24,13 +24,10 @@ struct json *json_path(const struct json *root, const char *path);
 const char *json_str(const struct json *);
 /* 0 and *out when the value is an integer (or a real with no fraction); else -1. */
 int json_int(const struct json *, int64_t *out);
-/* 0 and *out when the value is a number (integer or real); else -1. */
-int json_num(const struct json *, double *out);
 /* 0 and *out (0/1) when the value is a boolean; else -1. */
 int json_bool(const struct json *, int *out);
 int json_isobj(const struct json *);
 int json_isarr(const struct json *);
-int json_isnull(const struct json *);
 size_t json_len(const struct json *); /* array length, 0 otherwise */
 struct json *json_at(const struct json *arr, size_t i);
 /* Call cb(key, value, arg) for each member of an object, in document order. */

@@ -46,12 +46,6 @@ log_set_level(enum log_level l)
 	log_level = l;
 }
 
-enum log_level
-log_get_level(void)
-{
-	return log_level;
-}
-
 void
 log_secret(const char *s)
 {

@@ -13,7 +13,6 @@ enum log_target { LOG_TARGET_AUTO = 0, LOG_TARGET_STDERR, LOG_TARGET_SYSLOG };
 /* Start logging as `ident`. Safe to call again (reconfigure). */
 void log_init(const char *ident, enum log_target, enum log_level, int facility);
 void log_set_level(enum log_level);
-enum log_level log_get_level(void);
 
 /*
  * Register a secret: from now on every log line has each occurrence replaced by

@@ -118,12 +118,6 @@ metrics_clear(const char *name)
 	f->ns = 0;
 }
 
-double
-metrics_get(const char *name, const char *labels)
-{
-	return series(name, labels)->value;
-}
-
 static void
 labelled(struct buf *b, const char *name, const char *suffix, const char *labels, const char *extra)
 {

@@ -17,7 +17,6 @@ void metrics_set(const char *name, const char *labels, double v); /* gauge = v *
 void metrics_observe(const char *name, const char *labels, double seconds);
 /* Drop every series of a gauge (before re-setting a set of labelled values). */
 void metrics_clear(const char *name);
-double metrics_get(const char *name, const char *labels);
 
 /* Render everything (caller frees) / write it to `path` atomically. 0 / -1. */
 char *metrics_render(void);

@@ -318,16 +318,6 @@ spool_unlock_command(int fd)
 	unlock_fd(fd);
 }
 
-/* A link() + unlink() rename whose unlink found nothing: another process's clean_tmp()
- * removed the tmp/ name once it saw the file in proc/. Registered if proc/ has ours. */
-static int
-registered_anyway(int fd, const char *dst)
-{
-	struct stat a, b;
-	return errno == ENOENT && fstat(fd, &a) == 0 && lstat(dst, &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 /* Register this process: a lock file made and locked in tmp/, then renamed into proc/,
  * so nobody ever sees it unlocked while we live. */
 static int
@@ -358,8 +348,9 @@ register_process(struct spool *sp, char **why)
 		goto out;
 	}
 	snprintf(info, sizeof(info), "pid %ld\n", (long)getpid());
-	if (write(fd, info, strlen(info)) < 0 ||
-	    (rename_noreplace(tmp, dst) == -1 && !registered_anyway(fd, dst))) {
+	/* a plain rename(): the process id is new, nothing can be replaced, and it is
+	 * atomic where rename_noreplace() would fall back to link() + unlink() */
+	if (write(fd, info, strlen(info)) < 0 || rename(tmp, dst) == -1) {
 		fail(why, "register process in %s: %s", dst, strerror(errno));
 		unlink(tmp);
 		close(fd);
@@ -1328,19 +1319,12 @@ clean_tmp(struct spool *sp)
 		}
 		if (str_has_prefix(name, "proc.")) { /* a process registering itself */
 			/* it is unlocked between its creation and its flock(): young ones are
-			 * left alone, unless they already are in proc/ (a link() + unlink()
-			 * rename stopped in between: the second name is useless) */
-			char *reg = pjoin(sp->proc, name + 5);
-			struct stat rst;
+			 * left alone */
 			int fd = now - st.st_ctime > 10 ? open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
 			                                : -1;
 			stale = fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0;
 			if (fd != -1)
 				close(fd);
-			if (qid_ok(name + 5) && lstat(reg, &rst) == 0 && rst.st_dev == st.st_dev &&
-			    rst.st_ino == st.st_ino)
-				stale = 1;
-			free(reg);
 		} else {
 			/* write_file_atomic's names: NAME.PID.SEQ.tmp */
 			if (str_has_suffix(name, ".tmp")) {

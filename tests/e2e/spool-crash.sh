@@ -67,8 +67,8 @@ for point in $points; do
 	done
 done
 
-# a filesystem without RENAME_NOREPLACE (NFS): every rename is link() + unlink(); a
-# crash between the two, in a claim or in any rename of a move, leaves two names for
+# a filesystem without RENAME_NOREPLACE (NFS): the renames of a move that must not
+# replace anything are link() + unlink(); a crash between the two leaves two names for
 # one file, which recovery resolves
 export CHORUSGW_NO_RENAME_NOREPLACE=1
 for nth in 1 2 3 4 5 6 7; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Four processes on one spool, 3000 files dropped at once: every file is claimed by
 # exactly one process, none is lost, every document has its own queue id, XML and
-# receipt. Again with renames done as link() + unlink() (no RENAME_NOREPLACE).
+# receipt. Again with rename_noreplace() forced to link() + unlink() (no
+# RENAME_NOREPLACE).
 . "$top_srcdir/tests/lib.sh"
 
 P=4

@@ -28,16 +28,13 @@ static void
 walk(const struct json *v, int depth)
 {
 	int64_t i;
-	double d;
 	int b;
 	size_t k;
 	if (v == NULL || depth > 64)
 		return;
 	(void)json_str(v);
 	(void)json_int(v, &i);
-	(void)json_num(v, &d);
 	(void)json_bool(v, &b);
-	(void)json_isnull(v);
 	if (json_isobj(v)) {
 		json_foreach(v, member, &depth);
 		(void)json_path(v, "parametresRetour.pages");

@@ -11,28 +11,13 @@
 #include "check.h"
 #include "conf.h"
 #include "fileio.h"
+#include "srctree.h"
 #include "tap.h"
 #include "util.h"
 #include "xform.h"
 
-static const char *srcdir;
 static struct conf *conf;
 static time_t now; /* 2026-11-28 12:00 UTC: the examples date from 2025 */
-
-static char *
-slurp(const char *rel, size_t *len)
-{
-	char *p = xasprintf("%s/%s", srcdir, rel), *why = NULL;
-	struct buf b;
-	buf_init(&b);
-	if (read_file(p, 64 << 20, 0, &b, &why) == -1) {
-		printf("# %s\n", why);
-		abort();
-	}
-	free(p);
-	*len = b.len;
-	return buf_steal(&b);
-}
 
 /* The model of a golden file (passed through). */
 static struct invoice *
@@ -566,9 +551,7 @@ main(void)
 	char tmpl[] = "/tmp/chorusgw-check-XXXXXX", *p, *why = NULL, *text;
 	struct tm tm;
 
-	srcdir = getenv("top_srcdir");
-	if (srcdir == NULL)
-		srcdir = TOP_SRCDIR;
+	srctree_init();
 	setenv("TZ", "UTC", 1);
 	tzset();
 	memset(&tm, 0, sizeof(tm));

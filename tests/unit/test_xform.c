@@ -11,12 +11,12 @@
 
 #include "conf.h"
 #include "fileio.h"
+#include "srctree.h"
 #include "tap.h"
 #include "util.h"
 #include "xform.h"
 
 static char dir[] = "/tmp/chorusgw-xform-XXXXXX";
-static const char *srcdir;
 
 static char *
 write_tmp(const char *name, const char *text)
@@ -44,19 +44,23 @@ load_conf(const char *extra)
 	return c;
 }
 
-static char *
-slurp(const char *rel, size_t *len)
+/* <Facture xmlns='urn:acme'/> as x.acme through [map.NAME] to the stylesheet XSL
+ * (written to NAME.xsl): what xform_make() returns, with *r and *why as it left them. */
+static int
+through_sheet(const char *name, const char *xsl, struct xform_result *r, char **why)
 {
-	char *p = xasprintf("%s/%s", srcdir, rel), *why = NULL;
-	struct buf b;
-	buf_init(&b);
-	if (read_file(p, 64 << 20, 0, &b, &why) == -1) {
-		printf("# %s\n", why);
-		abort();
-	}
-	free(p);
-	*len = b.len;
-	return buf_steal(&b);
+	char *file = xasprintf("%s.xsl", name), *sheet = write_tmp(file, xsl);
+	char *extra = xasprintf("[map.%s]\npattern = *.acme\nstylesheet = %s\n", name, sheet);
+	struct conf *c = load_conf(extra);
+	int rc;
+	free(*why);
+	*why = NULL;
+	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, r, why);
+	conf_free(c);
+	free(extra);
+	free(sheet);
+	free(file);
+	return rc;
 }
 
 /* xform_parse() of a string: NULL (and *why) on refusal. */
@@ -333,12 +337,12 @@ test_detect(void)
 	xform_result_free(&r);
 	conf_free(c);
 	free(extra);
+	free(sheet);
 
 	/* a runaway stylesheet (a recursion that branches: 2^40 calls) is stopped by the
 	 * bound on its work, with a reason, and the document is not made */
-	free(sheet);
-	sheet = write_tmp(
-	    "runaway.xsl",
+	rc = through_sheet(
+	    "runaway",
 	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>\n"
 	    " <xsl:template name='t'><xsl:param name='n'/><xsl:if test='$n &gt; 0'>"
 	    "<xsl:call-template name='t'><xsl:with-param name='n' select='$n - 1'/>"
@@ -348,36 +352,25 @@ test_detect(void)
 	    " <xsl:template match='/'><Invoice "
 	    "xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'>"
 	    "<xsl:call-template name='t'><xsl:with-param name='n' select='40'/>"
-	    "</xsl:call-template></Invoice></xsl:template>\n</xsl:stylesheet>\n");
-	extra = xasprintf("[map.runaway]\npattern = *.acme\nstylesheet = %s\n", sheet);
-	c = load_conf(extra);
-	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, &r, &why);
+	    "</xsl:call-template></Invoice></xsl:template>\n</xsl:stylesheet>\n",
+	    &r, &why);
 	ok(rc == -1 && !r.setup && r.xml == NULL && contains(why, "was stopped after") &&
 	       contains(why, "runaway recursion"),
 	   "runaway stylesheet: stopped with a reason (%s)", why);
-	free(why);
-	why = NULL;
 	xform_result_free(&r);
-	conf_free(c);
-	free(extra);
 
 	/* a stylesheet that does not compile is the configuration's fault */
-	free(sheet);
-	sheet = write_tmp("broken.xsl", "<xsl:stylesheet version='1.0' "
-	                                "xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>"
-	                                "<xsl:template match='/'><xsl:bogus/></xsl:template>"
-	                                "</xsl:stylesheet>");
-	extra = xasprintf("[map.broken]\npattern = *.acme\nstylesheet = %s\n", sheet);
-	c = load_conf(extra);
-	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, &r, &why);
+	rc = through_sheet("broken",
+	                   "<xsl:stylesheet version='1.0' "
+	                   "xmlns:xsl='http://www.w3.org/1999/XSL/Transform'>"
+	                   "<xsl:template match='/'><xsl:bogus/></xsl:template>"
+	                   "</xsl:stylesheet>",
+	                   &r, &why);
 	ok(rc == -1 && r.setup && contains(why, "cannot compile the stylesheet"),
 	   "broken stylesheet: a set-up failure (%s)", why);
 	free(why);
 	why = NULL;
 	xform_result_free(&r);
-	conf_free(c);
-	free(extra);
-	free(sheet);
 
 	/* an ERP export that does not follow its schema */
 	c = load_conf(NULL);
@@ -522,9 +515,7 @@ test_validate_and_model(void)
 int
 main(void)
 {
-	srcdir = getenv("top_srcdir");
-	if (srcdir == NULL)
-		srcdir = TOP_SRCDIR;
+	srctree_init();
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	test_parser();
