@@ -28,6 +28,7 @@
 #include "reconcile.h"
 #include "log.h"
 #include "receipt.h"
+#include "rules.h"
 #include "spool.h"
 #include "util.h"
 #include "xform.h"
@@ -54,6 +55,7 @@ static int cmd_test_connection(const struct cmd_ctx *, int, char **);
 static int cmd_check_config(const struct cmd_ctx *, int, char **);
 static int cmd_transform(const struct cmd_ctx *, int, char **);
 static int cmd_validate(const struct cmd_ctx *, int, char **);
+static int cmd_rules(const struct cmd_ctx *, int, char **);
 static int cmd_queue(const struct cmd_ctx *, int, char **);
 static int cmd_retry(const struct cmd_ctx *, int, char **);
 static int cmd_hold(const struct cmd_ctx *, int, char **);
@@ -81,6 +83,8 @@ static const struct command commands[] = {
     {"transform", cmd_transform, "FILE", "print the Chorus Pro XML made from FILE", ""},
     {"validate", cmd_validate, "FILE",
      "print the pre-flight verdict for FILE (exit 0 only if it can be sent)", ""},
+    {"rules", cmd_rules, "[--mdoc]", "list every rule the pre-flight answers for",
+     "  --mdoc    print the page chorusgw-rules(7) instead of one line a rule\n"},
     {"queue", cmd_queue, "[--json] [--all]", "list documents by state",
      "  --json    one JSON object per line\n"
      "  --all     also the accepted and rejected documents\n"},
@@ -778,6 +782,21 @@ static int
 cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	return file_command(ctx, argc, argv, validate_file);
+}
+
+static int
+cmd_rules(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option extra[] = {{"mdoc", no_argument, NULL, 'm'}, {0}};
+	char seen[4];
+	OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
+	if (no_operands(ctx, argc, first))
+		return EXIT_USAGE;
+	if (rules_print(stdout, strchr(seen, 'm') != NULL) == -1) {
+		fprintf(stderr, "chorusgw: rules: cannot write the output: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
 }
 
 /* "45s", "12m", "3h", "2d" */

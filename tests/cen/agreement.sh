@@ -7,8 +7,9 @@
 # ERP export (xslt/examples, tests/xslt/input) goes through both the CEN
 # schematron (compiled XSLT 2.0, Saxon-HE, one run per syntax over a folder) and
 # `chorusgw validate` (the ERP exports themselves for the last group; no XSD:
-# the CEN artefacts do not check the schema either). For each
-# file the set of EN 16931 rule ids that fire, with their flag (fatal = error,
+# the CEN artefacts do not check the schema either). First, the rule table
+# (`chorusgw rules`, src/rules.c) must hold every rule id of the artefacts, UBL
+# and CII, with its flag, and nothing else. Then, for each file, the set of EN 16931 rule ids that fire, with their flag (fatal = error,
 # warning = warning), must be the same; Chorus Pro's own rules (SIRET, CADRE...)
 # are not in the CEN artefacts and are not compared. The golden files must also
 # pass the CEN artefacts (no fatal rule).
@@ -44,6 +45,12 @@ if ! command -v java >/dev/null 2>&1 || [ ! -f "$saxon" ]; then
 	exit 0
 fi
 diag "CEN artefacts: $(sed -n 's/^revision: //p' "$cen/SOURCE") ($(sed -n 's/^commit: //p' "$cen/SOURCE"))"
+
+# The rule table (src/rules.c, `chorusgw rules`) has every CEN id, with its flag.
+"$CHORUSGW" rules >"$T/rules" || not_ok "chorusgw rules"
+python3 "$top_srcdir/tests/cen/compare.py" --inventory "$T/rules" "$cen" --start "$tap_n" >"$T/tap"
+cat "$T/tap"
+tap_n=$(sed -n 's/^\(not \)\{0,1\}ok \([0-9]*\).*/\2/p' "$T/tap" | tail -n 1)
 
 write_private "$T/ubl.ini" <<CONF
 [transform]

@@ -2,6 +2,7 @@
 """tests/cen/compare.py - the comparison half of tests/cen/agreement.sh (TAP).
 
 compare.py PAIRS KNOWN [--update] [--start N]
+compare.py --inventory RULES CEN_DIR [--start N]
 
 PAIRS: one line per file, "name<TAB>SVRL report<TAB>chorusgw validate output".
 For each file, the EN 16931 rule ids that the CEN schematron reports (failed
@@ -11,6 +12,10 @@ rules are not in the artefacts) must be the same set. KNOWN lists the
 disagreements not yet resolved, one line per file, exactly as this script words
 them; --update rewrites it from this run. Prints TAP lines numbered from N+1 and
 a summary as diagnostics; the exit status is 0 unless the input is unreadable.
+
+--inventory: RULES is the output of `chorusgw rules`; every rule id of the CEN
+artefacts (compiled XSLT under CEN_DIR) must have a row there for its syntax with
+the same flag, and every row must be a CEN id.
 """
 import collections
 import re
@@ -49,8 +54,48 @@ def words(ids):
     return " ".join(i + ("" if flag == "fatal" else "(w)") for i, flag in sorted(ids))
 
 
+def inventory(rules_path, cen_dir, start):
+    """TAP lines: the rule table against the ids and flags of the CEN artefacts."""
+    assert_re = re.compile(r'<xsl:attribute name="id">([^<]*)</xsl:attribute>\s*'
+                           r'<xsl:attribute name="flag">([^<]*)<')
+    cen = set()
+    for syntax in ("UBL", "CII"):
+        path = f"{cen_dir}/{syntax.lower()}/xslt/EN16931-{syntax}-validation.xslt"
+        with open(path, encoding="utf-8") as f:
+            for i, flag in assert_re.findall(f.read()):
+                cen.add((i, syntax, flag))
+    table = set()
+    with open(rules_path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            i, syntaxes, flag = line.split("\t")[:3]
+            for syntax in syntaxes.split():
+                table.add((i, syntax, flag))
+    n = start
+    for syntax in ("UBL", "CII"):
+        n += 1
+        missing = sorted(f"{i} ({flag})" for i, s, flag in cen - table if s == syntax)
+        if missing:
+            print(f"not ok {n} - every {syntax} rule of the CEN artefacts is in the rule table:"
+                  f" {len(missing)} missing: {' '.join(missing[:40])}")
+        else:
+            print(f"ok {n} - every {syntax} rule of the CEN artefacts is in the rule table"
+                  f" ({sum(1 for x in cen if x[1] == syntax)} ids)")
+    n += 1
+    extra = sorted(f"{i} {s} ({flag})" for i, s, flag in table - cen)
+    if extra:
+        print(f"not ok {n} - every row of the rule table is a CEN rule: {' '.join(extra[:40])}")
+    else:
+        print(f"ok {n} - every row of the rule table is a CEN rule")
+    return 0
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--inventory":
+        start = int(args[args.index("--start") + 1]) if "--start" in args else 0
+        return inventory(args[1], args[2], start)
     update = "--update" in args
     start = 0
     if "--start" in args:

@@ -1,0 +1,61 @@
+/*
+ * rules.h - the rule inventory: every rule of each rule set the pre-flight answers
+ * for (EN 16931 today: the ids of the CEN validation artefacts, UBL and CII), with
+ * how chorusgw checks it and where a fix goes. `chorusgw rules` and the page
+ * chorusgw-rules(7) print it; tests/cen/agreement.sh fails when a CEN id is
+ * missing from it.
+ *
+ * A second rule set (BR-FR for the PA route) is one more `struct ruleset` in
+ * rulesets[], with its own rows and the routes it applies to; nothing else changes.
+ */
+#ifndef CHORUSGW_RULES_H
+#define CHORUSGW_RULES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum rule_syntax { RULE_UBL = 1, RULE_CII = 2 };
+enum rule_flag { RULE_FATAL = 1, RULE_WARNING }; /* the artefacts' flags */
+enum rule_how {
+	RULE_MODEL = 1, /* a rule on the invoice model (check.c) */
+	RULE_FORBID,    /* an element or attribute that must not be there; `what` is
+	                   its path (a leading "/" then "*" for the root, "//"
+	                   anywhere, "ram:*Name" any ram element whose name ends
+	                   with Name, " | " between alternatives): one walk of the
+	                   tree (xsyntax.c) */
+	RULE_NA,        /* does not apply; `what` says why */
+};
+
+struct rule {
+	const char *id;        /* "BR-CO-10", "UBL-CR-001", ... */
+	unsigned char syntax;  /* RULE_UBL | RULE_CII: the syntaxes that have it */
+	unsigned char flag;    /* RULE_FATAL: cannot be sent; RULE_WARNING */
+	unsigned char how;     /* enum rule_how */
+	unsigned char checked; /* 1: the pre-flight checks it, with this id */
+	const char *what;      /* RULE_MODEL: the ERP export elements to fix ("" when
+	                          the stylesheet writes it); RULE_FORBID: the path;
+	                          RULE_NA: the reason */
+};
+
+enum rule_route { ROUTE_CHORUS = 1, ROUTE_PA = 2 };
+
+struct ruleset {
+	const char *name;   /* "EN 16931" */
+	const char *source; /* where the ids come from */
+	unsigned routes;    /* ROUTE_* it applies to */
+	const struct rule *v;
+	size_t n;
+};
+
+/* Every rule set, NULL-terminated. */
+extern const struct ruleset *const rulesets[];
+
+/* The row of `id` for `syntax` (RULE_UBL or RULE_CII) in `set`, or NULL. */
+const struct rule *rule_find(const struct ruleset *set, const char *id, int syntax);
+
+/* Print every rule set: one line a row, tab-separated (id, syntaxes, flag, how,
+ * what), each set after a "# NAME: ..." line; or, with `mdoc`, the page
+ * chorusgw-rules(7). Returns -1 when the stream reports a write error. */
+int rules_print(FILE *f, int mdoc);
+
+#endif

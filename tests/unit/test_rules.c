@@ -1,0 +1,93 @@
+/* Unit tests of rules.c: the rule table is well formed, lookups find the row of the
+ * right syntax, and the listing and the page print every row. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "tap.h"
+
+/* A RULE_FORBID path: alternatives joined by " | ", each from the root ("/") or
+ * anywhere ("//"), steps "prefix:Name" or "prefix:*Suffix", an optional last "@attr". */
+static int
+path_ok(const char *what)
+{
+	const char *s = what;
+	for (;;) {
+		const char *end = strstr(s, " | ");
+		size_t len = end ? (size_t)(end - s) : strlen(s);
+		if (len < 2 || s[0] != '/' || memchr(s, ' ', len) || s[len - 1] == '/')
+			return 0;
+		if (!end)
+			return 1;
+		s = end + 3;
+	}
+}
+
+int
+main(void)
+{
+	const struct ruleset *const *set;
+	const struct rule *r;
+	size_t i, j, bad_shape = 0, dup = 0, nforbid = 0, nrows = 0;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f;
+
+	for (set = rulesets; *set; set++) {
+		ok((*set)->n > 0 && (*set)->name && (*set)->source && (*set)->routes,
+		   "%s: a named, non-empty rule set", (*set)->name);
+		for (i = 0; i < (*set)->n; i++) {
+			r = &(*set)->v[i];
+			nrows++;
+			if (!r->id || !*r->id || !r->syntax ||
+			    (r->syntax & ~(RULE_UBL | RULE_CII)) ||
+			    (r->flag != RULE_FATAL && r->flag != RULE_WARNING) || !r->what ||
+			    (r->how == RULE_NA && !*r->what) || (r->how == RULE_NA && r->checked) ||
+			    (r->how == RULE_FORBID && !path_ok(r->what))) {
+				bad_shape++;
+				printf("#   malformed row %s\n", r->id ? r->id : "(null)");
+			}
+			nforbid += r->how == RULE_FORBID;
+			for (j = 0; j < i; j++)
+				if (strcmp((*set)->v[j].id, r->id) == 0 &&
+				    ((*set)->v[j].syntax & r->syntax)) {
+					dup++;
+					printf("#   %s twice for one syntax\n", r->id);
+				}
+		}
+	}
+	is_int(bad_shape, 0, "every row has an id, syntaxes, a flag, and a path or reason");
+	is_int(dup, 0, "an id has one row per syntax");
+	ok(nforbid > 1000, "the forbidding rows are in the table (%zu)", nforbid);
+
+	/* BR-51 is a warning in UBL and fatal in CII: one row each. */
+	r = rule_find(rulesets[0], "BR-51", RULE_UBL);
+	ok(r && r->flag == RULE_WARNING, "BR-51 in UBL is a warning");
+	r = rule_find(rulesets[0], "BR-51", RULE_CII);
+	ok(r && r->flag == RULE_FATAL, "BR-51 in CII is fatal");
+	ok(rule_find(rulesets[0], "UBL-CR-001", RULE_CII) == NULL, "UBL-CR-001 is not a CII rule");
+	ok(rule_find(rulesets[0], "BR-S-02", RULE_UBL | RULE_CII) != NULL, "BR-S-02 is listed");
+	ok(rule_find(rulesets[0], "BR-XX-99", RULE_UBL) == NULL, "an unknown id is not found");
+
+	/* The listing: one line a row, after one header line a set. */
+	f = open_memstream(&out, &outlen);
+	is_int(rules_print(f, 0), 0, "rules_print");
+	fclose(f);
+	for (i = 0, j = 0; i < outlen; i++)
+		j += out[i] == '\n';
+	is_int(j, nrows + 1, "one line a row, plus the header");
+	ok(strstr(out, "\nBR-CO-10\tUBL CII\tfatal\tchecked\t") != NULL, "a checked row");
+	free(out);
+
+	f = open_memstream(&out, &outlen);
+	is_int(rules_print(f, 1), 0, "rules_print --mdoc");
+	fclose(f);
+	ok(strncmp(out, ".Dd ", 4) == 0 && strstr(out, "\n.It UBL-CR-001\n") &&
+	       strstr(out, "\n.Sh SEE ALSO\n"),
+	   "the page is mdoc with every row");
+	free(out);
+	return done_testing();
+}
