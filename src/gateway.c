@@ -1818,17 +1818,6 @@ reload(struct gw *g, char **why)
 	return 0;
 }
 
-static struct spool *
-open_spool(const struct conf *c, char **why)
-{
-	struct spool_cfg sc;
-	memset(&sc, 0, sizeof(sc));
-	sc.file_mode = (mode_t)c->file_mode;
-	sc.json_receipts = c->json_receipts;
-	sc.max_size = c->max_size;
-	return spool_open(c->spool_dir, &sc, 0, why);
-}
-
 static void
 gw_free(struct gw *g)
 {
@@ -1882,7 +1871,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 		why = xasprintf("signals: %s", strerror(errno));
 		goto fail_runtime;
 	}
-	g.sp = open_spool(g.conf, &why);
+	g.sp = cmd_open_spool(g.conf, 0, &why);
 	if (g.sp == NULL) {
 		fprintf(stderr, "chorusgw: %s\n", why);
 		free(why);

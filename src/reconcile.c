@@ -328,7 +328,6 @@ int
 reconcile_main(const struct cmd_ctx *ctx)
 {
 	struct rec R;
-	struct spool_cfg sc;
 	char *why = NULL, *cache;
 	int code = EXIT_OK, lk = -1;
 
@@ -336,15 +335,11 @@ reconcile_main(const struct cmd_ctx *ctx)
 	R.conf = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
 	if (R.conf == NULL)
 		return EXIT_CONFIG;
-	memset(&sc, 0, sizeof(sc));
-	sc.file_mode = (mode_t)R.conf->file_mode;
-	sc.json_receipts = R.conf->json_receipts;
-	sc.max_size = R.conf->max_size;
 	if (ev_init(&why) == -1) {
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	R.sp = spool_open(R.conf->spool_dir, &sc, SPOOL_ADMIN, &why);
+	R.sp = cmd_open_spool(R.conf, SPOOL_ADMIN, &why);
 	if (R.sp == NULL) {
 		code = EXIT_CONFIG;
 		goto out;

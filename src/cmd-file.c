@@ -1,0 +1,213 @@
+/*
+ * cmd-file.c - `chorusgw transform FILE` and `chorusgw validate FILE`: one file
+ * outside the spool through the transform (xform.c) or the whole pre-flight
+ * (check_document(), as the gateway runs it), printed for a person. Never uses the
+ * network.
+ *
+ * Errors: one line on stderr; the exit code says whether the document can be sent
+ * (0), is refused (4), or the configuration (3) or the command line (2) is at fault.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "cmd.h"
+#include "conf.h"
+#include "fileio.h"
+#include "util.h"
+#include "xform.h"
+
+static int
+one_file_operand(const struct cmd_ctx *ctx, int argc, int first)
+{
+	if (argc - first != 1) {
+		fprintf(stderr, "chorusgw: %s: needs exactly one FILE\n", ctx->name);
+		cmd_usage(stderr, ctx->entry);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read FILE for transform/validate. EXIT_OK; EXIT_USAGE after a message when it
+ * cannot be read; EXIT_REJECTED with *why when it is refused (too large, not a
+ * regular file). */
+static int
+read_document(const struct cmd_ctx *ctx, const char *path, const struct conf *c, struct buf *b,
+              char **why)
+{
+	struct stat st;
+	if (stat(path, &st) == -1) {
+		fprintf(stderr, "chorusgw: %s: cannot read %s: %s\n", ctx->name, path,
+		        strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (read_file(path, (size_t)c->max_size, 0, b, why) == -1)
+		return EXIT_REJECTED;
+	return EXIT_OK;
+}
+
+/* What transform or validate makes of FILE's bytes `b`, printed; returns the exit
+ * code. With `refused` set, the file could not be taken (too large, not a regular
+ * file): say so and return EXIT_REJECTED. */
+typedef int file_fn(const struct cmd_ctx *, const char *path, const struct conf *,
+                    const struct buf *b, const char *refused);
+
+/* transform and validate: --help only, one FILE, read under [spool] max_size. */
+static int
+file_command(const struct cmd_ctx *ctx, int argc, char **argv, file_fn *fn)
+{
+	char seen[4], *why = NULL;
+	struct conf *c;
+	struct buf b;
+	const char *path;
+	int rc;
+
+	CMD_OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
+	if (one_file_operand(ctx, argc, first))
+		return EXIT_USAGE;
+	path = argv[first];
+	c = cmd_load_conf(ctx, CONF_OPTIONAL, 0);
+	if (c == NULL)
+		return EXIT_CONFIG;
+	buf_init(&b);
+	rc = read_document(ctx, path, c, &b, &why);
+	if (rc == EXIT_OK || why)
+		rc = fn(ctx, path, c, &b, why);
+	free(why);
+	buf_free(&b);
+	xform_cleanup();
+	conf_free(c);
+	return rc;
+}
+
+static int
+transform_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
+               const struct buf *b, const char *refused)
+{
+	struct xform_result r;
+	char *why = NULL;
+	int rc = EXIT_OK;
+	size_t i;
+
+	if (refused) {
+		fprintf(stderr, "chorusgw: %s; the document is refused\n", refused);
+		return EXIT_REJECTED;
+	}
+	if (xform_make(b->p, b->len, path, c, &r, &why) == -1) {
+		fprintf(stderr, "chorusgw: %s: %s\n", path, why);
+		for (i = 1; i < r.input.n; i++)
+			fprintf(stderr, "chorusgw: %s: line %d: %s%s%s\n", path, r.input.v[i].line,
+			        r.input.v[i].path ? r.input.v[i].path : "",
+			        r.input.v[i].path ? ": " : "", r.input.v[i].msg);
+		rc = r.setup ? EXIT_CONFIG : EXIT_REJECTED;
+		free(why);
+	} else if (fwrite(r.xml, 1, r.len, stdout) != r.len || fflush(stdout) != 0) {
+		fprintf(stderr, "chorusgw: %s: cannot write the output: %s\n", ctx->name,
+		        strerror(errno));
+		rc = EXIT_RUNTIME;
+	}
+	xform_result_free(&r);
+	return rc;
+}
+
+static int
+cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return file_command(ctx, argc, argv, transform_file);
+}
+
+/* "UBL 2.1 Invoice made from the ERP export by erp-to-ubl.xsl: invoice F1 (380)..." */
+static void
+describe(FILE *f, const struct preflight *pf)
+{
+	const struct invoice *inv = pf->inv;
+	const char *syn = pf->x.syntax == SYNTAX_CII ? "CII D16B" : "UBL 2.1";
+	if (pf->x.kind == XK_UBL || pf->x.kind == XK_CII)
+		fprintf(f, "%s, passed through", pf->x.what);
+	else {
+		const char *sheet = pf->x.stylesheet ? strrchr(pf->x.stylesheet, '/') : NULL;
+		fprintf(f, "%s %s made from the %s by %s", syn,
+		        inv && inv->ubl_credit_note  ? "CreditNote"
+		        : pf->x.syntax == SYNTAX_CII ? "CrossIndustryInvoice"
+		                                     : "Invoice",
+		        pf->x.what, sheet ? sheet + 1 : pf->x.stylesheet);
+	}
+	if (inv == NULL)
+		return;
+	fprintf(f, ": invoice %s (type %s), supplier SIRET %s, buyer SIRET %s",
+	        inv->number.text ? inv->number.text : "?",
+	        inv->type_code.text ? inv->type_code.text : "?",
+	        inv->supplier.siret.text ? inv->supplier.siret.text : "none",
+	        inv->buyer.siret.text ? inv->buyer.siret.text : "none");
+	if (inv->service_code.text)
+		fprintf(f, ", service %s", inv->service_code.text);
+	if (inv->engagement.text)
+		fprintf(f, ", engagement %s", inv->engagement.text);
+}
+
+static int
+validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
+              const struct buf *b, const char *refused)
+{
+	struct preflight pf;
+	int rc;
+	size_t i;
+
+	(void)ctx;
+	if (refused) {
+		printf("%s: cannot be sent to Chorus Pro: 1 error, 0 warnings\n"
+		       "error: %s (rule INPUT)\n",
+		       path, refused);
+		return EXIT_REJECTED;
+	}
+	check_document(b->p, b->len, path, c, 0, &pf, NULL);
+	if (pf.verdict == PF_SETUP) {
+		printf("%s: cannot be checked: the configuration is at fault\n", path);
+		rc = EXIT_CONFIG;
+	} else if (pf.verdict == PF_OK) {
+		printf("%s: can be sent to Chorus Pro (", path);
+		describe(stdout, &pf);
+		printf("); %zu warning%s\n", pf.problems.nwarnings,
+		       pf.problems.nwarnings == 1 ? "" : "s");
+		rc = EXIT_OK;
+	} else {
+		printf("%s: cannot be sent to Chorus Pro: %zu error%s, %zu warning%s", path,
+		       pf.problems.nerrors, pf.problems.nerrors == 1 ? "" : "s",
+		       pf.problems.nwarnings, pf.problems.nwarnings == 1 ? "" : "s");
+		if (pf.x.doc) {
+			printf(" (");
+			describe(stdout, &pf);
+			printf(")");
+		}
+		printf("\n");
+		rc = EXIT_REJECTED;
+	}
+	for (i = 0; i < pf.problems.n; i++)
+		printf("%s: %s\n", pf.problems.v[i].sev == SEV_ERROR ? "error" : "warning",
+		       pf.problems.v[i].text);
+	if (!pf.xsd_checked && pf.verdict != PF_SETUP && pf.x.doc)
+		printf("note: not validated against the UBL/CII schemas ([transform] schema_dir is "
+		       "empty)\n");
+	if (fflush(stdout) != 0)
+		rc = EXIT_RUNTIME;
+	preflight_free(&pf);
+	return rc;
+}
+
+static int
+cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return file_command(ctx, argc, argv, validate_file);
+}
+
+const struct cmd_entry cmd_transform_entry = {"transform", cmd_transform, "FILE",
+                                              "print the Chorus Pro XML made from FILE", ""};
+
+const struct cmd_entry cmd_validate_entry = {
+    "validate", cmd_validate, "FILE",
+    "print the pre-flight verdict for FILE (exit 0 only if it can be sent)", ""};

@@ -1,0 +1,366 @@
+/*
+ * cmd-test-connection.c - `chorusgw test-connection`: one line per step, in the order
+ * a set-up is fixed (the PISTE token, then each Chorus Pro API, then the technical
+ * accounts), each step a function below; on failure the set-up step to check, as
+ * chorus.c's classification words it (the daemon says the same).
+ *
+ * Errors: every step prints its own line; the command exits 0 when every step passed,
+ * 5 when one failed, 3 for the configuration, 1 when the event loop fails.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chorus.h"
+#include "cmd.h"
+#include "conf.h"
+#include "ev.h"
+#include "http.h"
+#include "util.h"
+
+struct tc {
+	const struct conf *c;
+	struct chorus *ch;
+	const char *login; /* the [chorus] technical account */
+	int steps, failed;
+	char *last_setup; /* the last "->" line printed */
+};
+
+struct tc_wait {
+	int done;
+	struct chorus_reply *p;
+};
+
+static void
+tc_done(struct chorus_reply *p, void *arg)
+{
+	struct tc_wait *w = arg;
+	w->p = p;
+	w->done = 1;
+}
+
+/* Wait for the operation started with `w` as its argument; NULL if the loop failed. */
+static struct chorus_reply *
+tc_wait(struct tc_wait *w)
+{
+	char *why = NULL;
+	if (http_run_until(&w->done, &why) == -1) {
+		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
+		free(why);
+		return NULL;
+	}
+	return w->p;
+}
+
+/* Print a step's line; on failure the reason and what to check. 1 if it passed. */
+static int
+tc_line(struct tc *t, const char *step, const struct chorus_reply *p, const char *detail)
+{
+	t->steps++;
+	if (p == NULL) {
+		t->failed++;
+		printf("FAIL  %-12s %7s  the event loop failed\n", step, "");
+		return 0;
+	}
+	if (p->r.cls == CHORUS_OK) {
+		printf("ok    %-12s %5llums  %s\n", step, (unsigned long long)p->r.elapsed_ms,
+		       detail ? detail : "");
+		return 1;
+	}
+	t->failed++;
+	printf("FAIL  %-12s %5llums  %s\n", step, (unsigned long long)p->r.elapsed_ms,
+	       p->r.reason ? p->r.reason : chorus_class_name(p->r.cls));
+	if (p->r.setup && t->last_setup && strcmp(p->r.setup, t->last_setup) == 0)
+		printf("      -> the same as above\n");
+	else if (p->r.setup) {
+		printf("      -> %s\n", p->r.setup);
+		free(t->last_setup);
+		t->last_setup = xstrdup(p->r.setup);
+	}
+	return 0;
+}
+
+static void
+tc_skip(struct tc *t, const char *step, const char *why)
+{
+	t->steps++;
+	t->failed++;
+	printf("skip  %-12s %7s  %s\n", step, "", why);
+}
+
+static int
+is_sandbox(const char *url)
+{
+	return strstr(url, "sandbox") != NULL;
+}
+
+static int
+is_piste(const char *url)
+{
+	return strstr(url, ".piste.gouv.fr") != NULL ||
+	       strstr(url, ".aife.economie.gouv.fr") != NULL;
+}
+
+/* The mode and URLs tested, and a note when they do not belong together. */
+static void
+tc_header(const struct conf *c)
+{
+	printf("chorusgw test-connection: %s mode\n  token %s\n  API   %s\n",
+	       c->mode == MODE_PRODUCTION ? "production" : "qualification", c->token_url,
+	       c->api_url);
+	if (!is_piste(c->token_url) || !is_piste(c->api_url))
+		; /* another address (a proxy, a test server): nothing to compare */
+	else if (is_sandbox(c->token_url) != is_sandbox(c->api_url))
+		printf("note: token_url and api_url are not of the same PISTE environment (one is "
+		       "the sandbox); a token of one is refused by the other\n");
+	else if (is_sandbox(c->api_url) == (c->mode == MODE_PRODUCTION))
+		printf("note: [chorus] mode = %s but the URLs are those of the %s\n",
+		       c->mode == MODE_PRODUCTION ? "production" : "qualification",
+		       is_sandbox(c->api_url) ? "sandbox (qualification)" : "production");
+}
+
+/* 1. The PISTE token: nothing else can work without it. 1 if it passed. */
+static int
+step_token(struct tc *t)
+{
+	struct tc_wait w;
+	struct chorus_reply *p;
+	char *detail;
+	int ok;
+	memset(&w, 0, sizeof(w));
+	chorus_token(t->ch, tc_done, &w);
+	p = tc_wait(&w);
+	detail = p ? xasprintf("PISTE application %s: token valid %llds", t->c->client_id,
+	                       (long long)p->token_expires_in_s)
+	           : NULL;
+	ok = tc_line(t, "PISTE token", p, detail);
+	free(detail);
+	chorus_reply_free(p);
+	return ok;
+}
+
+/* 2. health-check. */
+static void
+step_health(struct tc *t)
+{
+	struct tc_wait w;
+	struct chorus_reply *p;
+	memset(&w, 0, sizeof(w));
+	chorus_health(t->ch, NULL, tc_done, &w);
+	p = tc_wait(&w);
+	tc_line(t, "health-check", p, "GET /cpro/transverses/v1/health-check: Chorus Pro answers");
+	chorus_reply_free(p);
+}
+
+/* 3. Factures: the cheapest search, one result at most. */
+static void
+step_factures(struct tc *t)
+{
+	struct chorus_search_req q;
+	struct tc_wait w;
+	struct chorus_reply *p;
+	char *detail;
+	memset(&q, 0, sizeof(q));
+	q.max_results = 1;
+	memset(&w, 0, sizeof(w));
+	chorus_search(t->ch, &q, tc_done, &w);
+	p = tc_wait(&w);
+	detail = p ? xasprintf("rechercher/fournisseur: %lld invoice(s) visible to %s",
+	                       (long long)p->invoices.total, t->login)
+	           : NULL;
+	tc_line(t, "Factures", p, detail);
+	free(detail);
+	chorus_reply_free(p);
+}
+
+/* 4. Transverses: which structures the technical account acts for, and a note for
+ * each [supplier.SIRET] without its own account that is not among them. Returns the
+ * answer (step 5 may take its first SIRET; caller frees), NULL if the loop failed. */
+static struct chorus_reply *
+step_transverses(struct tc *t)
+{
+	const struct conf *c = t->c;
+	struct tc_wait w;
+	struct chorus_reply *p;
+	struct buf b;
+	size_t i, j;
+
+	memset(&w, 0, sizeof(w));
+	chorus_own_structures(t->ch, NULL, tc_done, &w);
+	p = tc_wait(&w);
+	if (p == NULL || p->r.cls != CHORUS_OK) {
+		tc_line(t, "Transverses", p, NULL);
+		return p;
+	}
+	buf_init(&b);
+	buf_printf(&b, "recuperer/structures/actives/fournisseur: %s acts for", t->login);
+	for (i = 0; i < p->own.n && i < 8; i++)
+		buf_printf(&b, "%s %s", i ? "," : "", p->own.v[i].siret ? p->own.v[i].siret : "?");
+	if (p->own.n > 8)
+		buf_printf(&b, " and %zu more", p->own.n - 8);
+	if (p->own.n == 0)
+		buf_adds(&b, " no active structure");
+	tc_line(t, "Transverses", p, b.p);
+	buf_free(&b);
+	for (i = 0; i < c->nsuppliers; i++) {
+		int found = 0;
+		if (c->suppliers[i].tech_login)
+			continue; /* its own account, checked in step 6 */
+		for (j = 0; j < p->own.n; j++)
+			if (p->own.v[j].siret &&
+			    strcmp(p->own.v[j].siret, c->suppliers[i].siret) == 0)
+				found = 1;
+		if (!found)
+			printf(
+			    "note: [supplier.%s] is not among the structures of %s: its deposits "
+			    "will be refused; attach the account to it in Chorus Pro, or give the "
+			    "section its own tech_login\n",
+			    c->suppliers[i].siret, t->login);
+	}
+	return p;
+}
+
+/* "rechercher SIRET ...: NAME (STATUS); technical account password expires DAY". */
+static void
+describe_structure(struct buf *b, const char *siret, const struct chorus_reply *s)
+{
+	if (s->structure.found)
+		buf_printf(b, "rechercher SIRET %s: %s (%s)", siret,
+		           s->structure.name ? s->structure.name : "?",
+		           s->structure.status ? s->structure.status : "?");
+	else
+		buf_printf(b, "rechercher SIRET %s: no such structure in Chorus Pro", siret);
+	if (s->structure.password_expiry) {
+		time_t exp;
+		char day[11];
+		snprintf(day, sizeof(day), "%s", s->structure.password_expiry);
+		buf_printf(b, "; technical account password expires %s", day);
+		if (strlen(day) == 10) {
+			char *iso = xasprintf("%sT00:00:00Z", day);
+			if (parse_time_utc(iso, &exp) == 0 && exp - time(NULL) < 30 * 86400)
+				buf_adds(
+				    b, " (SOON: change it in Chorus Pro and in the configuration)");
+			free(iso);
+		}
+	}
+}
+
+/* 5. Structures: the supplier's own structure, a [supplier.SIRET] the [chorus]
+ * account acts for, else the first of step 4's answer `own` (may be NULL). Also shows
+ * when the technical account's password expires. */
+static void
+step_structures(struct tc *t, const struct chorus_reply *own)
+{
+	const struct conf *c = t->c;
+	const char *siret = NULL;
+	struct tc_wait w;
+	struct chorus_reply *s;
+	size_t i;
+
+	for (i = 0; i < c->nsuppliers && siret == NULL; i++)
+		if (c->suppliers[i].tech_login == NULL)
+			siret = c->suppliers[i].siret;
+	if (siret == NULL && own && own->own.n > 0 && own->own.v[0].siret)
+		siret = own->own.v[0].siret;
+	if (siret == NULL) {
+		tc_skip(
+		    t, "Structures",
+		    "no SIRET to look up: add a [supplier.SIRET] section for your establishment");
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	chorus_structure(t->ch, siret, 1, tc_done, &w);
+	s = tc_wait(&w);
+	if (s && s->r.cls == CHORUS_OK) {
+		struct buf b;
+		buf_init(&b);
+		describe_structure(&b, siret, s);
+		tc_line(t, "Structures", s, b.p);
+		buf_free(&b);
+	} else
+		tc_line(t, "Structures", s, NULL);
+	chorus_reply_free(s);
+}
+
+/* 6. Every other technical account ([supplier.SIRET] tech_login) acts for its SIRET. */
+static void
+step_accounts(struct tc *t)
+{
+	const struct conf *c = t->c;
+	size_t i, j;
+	for (i = 0; i < c->nsuppliers; i++) {
+		const struct conf_supplier *s = &c->suppliers[i];
+		struct tc_wait w;
+		struct chorus_reply *p;
+		char *detail;
+		int found = 0;
+		if (s->tech_login == NULL)
+			continue;
+		memset(&w, 0, sizeof(w));
+		chorus_own_structures(t->ch, s->siret, tc_done, &w);
+		p = tc_wait(&w);
+		for (j = 0; p && j < p->own.n; j++)
+			if (p->own.v[j].siret && strcmp(p->own.v[j].siret, s->siret) == 0)
+				found = 1;
+		detail = xasprintf("[supplier.%s] %s acts for %s%s", s->siret, s->tech_login,
+		                   s->siret, found ? "" : "? it is not among its structures");
+		tc_line(t, "account", p, detail);
+		free(detail);
+		chorus_reply_free(p);
+	}
+}
+
+static int
+cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	char *why = NULL;
+	struct conf *c;
+	struct tc t;
+	int rc = cmd_takes_nothing(ctx, argc, argv);
+	if (rc >= 0)
+		return rc;
+	c = cmd_load_conf(ctx, CONF_NEED_CHORUS | CONF_OPTIONAL, 0);
+	if (c == NULL)
+		return EXIT_CONFIG;
+	memset(&t, 0, sizeof(t));
+	t.c = c;
+	if (ev_init(&why) == -1 || (t.ch = chorus_new(c, NULL, &why)) == NULL) {
+		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
+		free(why);
+		conf_free(c);
+		return EXIT_RUNTIME;
+	}
+	t.login = chorus_account_login(t.ch, NULL);
+	tc_header(c);
+	if (step_token(&t)) {
+		struct chorus_reply *own;
+		step_health(&t);
+		step_factures(&t);
+		own = step_transverses(&t);
+		step_structures(&t, own);
+		chorus_reply_free(own);
+		step_accounts(&t);
+	} else {
+		tc_skip(&t, "health-check", "needs a PISTE token");
+		tc_skip(&t, "Factures", "needs a PISTE token");
+		tc_skip(&t, "Transverses", "needs a PISTE token");
+		tc_skip(&t, "Structures", "needs a PISTE token");
+	}
+	if (t.failed == 0)
+		printf("all %d checks passed\n", t.steps);
+	else
+		printf("%d of %d checks failed; fix the first one first\n", t.failed, t.steps);
+	free(t.last_setup);
+	chorus_free(t.ch);
+	ev_fini();
+	conf_free(c);
+	return t.failed ? EXIT_SETUP : EXIT_OK;
+}
+
+const struct cmd_entry cmd_test_connection_entry = {
+    "test-connection", cmd_test_connection, "",
+    "check the PISTE token, each Chorus Pro API and the technical account",
+    "Prints one line per step; on failure, the set-up step to check.\n"};
