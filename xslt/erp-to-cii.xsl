@@ -272,6 +272,28 @@
           </xsl:if>
         </ram:AdditionalReferencedDocument>
       </xsl:for-each>
+      <xsl:for-each select="e:lot">
+        <ram:AdditionalReferencedDocument>
+          <ram:IssuerAssignedID><xsl:value-of select="normalize-space(.)"/></ram:IssuerAssignedID>
+          <ram:TypeCode>50</ram:TypeCode>
+        </ram:AdditionalReferencedDocument>
+      </xsl:for-each>
+      <xsl:for-each select="e:invoiced-object">
+        <ram:AdditionalReferencedDocument>
+          <ram:IssuerAssignedID><xsl:value-of select="normalize-space(.)"/></ram:IssuerAssignedID>
+          <ram:TypeCode>130</ram:TypeCode>
+          <xsl:if test="@scheme">
+            <ram:ReferenceTypeCode><xsl:value-of select="normalize-space(@scheme)"/></ram:ReferenceTypeCode>
+          </xsl:if>
+        </ram:AdditionalReferencedDocument>
+      </xsl:for-each>
+      <xsl:for-each select="e:project">
+        <!-- CII needs a name; EN 16931 carries none (BT-11 is an identifier) -->
+        <ram:SpecifiedProcuringProject>
+          <ram:ID><xsl:value-of select="normalize-space(.)"/></ram:ID>
+          <ram:Name>Project reference</ram:Name>
+        </ram:SpecifiedProcuringProject>
+      </xsl:for-each>
     </ram:ApplicableHeaderTradeAgreement>
   </xsl:template>
 
@@ -293,6 +315,16 @@
             </ram:OccurrenceDateTime>
           </ram:ActualDeliverySupplyChainEvent>
         </xsl:if>
+      </xsl:for-each>
+      <xsl:for-each select="e:despatch-advice">
+        <ram:DespatchAdviceReferencedDocument>
+          <ram:IssuerAssignedID><xsl:value-of select="normalize-space(.)"/></ram:IssuerAssignedID>
+        </ram:DespatchAdviceReferencedDocument>
+      </xsl:for-each>
+      <xsl:for-each select="e:receiving-advice">
+        <ram:ReceivingAdviceReferencedDocument>
+          <ram:IssuerAssignedID><xsl:value-of select="normalize-space(.)"/></ram:IssuerAssignedID>
+        </ram:ReceivingAdviceReferencedDocument>
       </xsl:for-each>
     </ram:ApplicableHeaderTradeDelivery>
   </xsl:template>
@@ -361,6 +393,11 @@
             </ram:FormattedIssueDateTime>
           </xsl:if>
         </ram:InvoiceReferencedDocument>
+      </xsl:for-each>
+      <xsl:for-each select="e:accounting-reference">
+        <ram:ReceivableSpecifiedTradeAccountingAccount>
+          <ram:ID><xsl:value-of select="normalize-space(.)"/></ram:ID>
+        </ram:ReceivableSpecifiedTradeAccountingAccount>
       </xsl:for-each>
     </ram:ApplicableHeaderTradeSettlement>
   </xsl:template>

@@ -235,6 +235,9 @@
       <cbc:Note><xsl:value-of select="concat('#PUR#Bon de commande : ', normalize-space(e:purchase-order))"/></cbc:Note>
     </xsl:if>
     <cbc:DocumentCurrencyCode><xsl:value-of select="$currency"/></cbc:DocumentCurrencyCode>
+    <xsl:if test="e:accounting-reference">
+      <cbc:AccountingCost><xsl:value-of select="normalize-space(e:accounting-reference)"/></cbc:AccountingCost>
+    </xsl:if>
     <xsl:if test="e:buyer/e:service-code">
       <cbc:BuyerReference><xsl:value-of select="normalize-space(e:buyer/e:service-code)"/></cbc:BuyerReference>
     </xsl:if>
@@ -269,6 +272,21 @@
         </cac:InvoiceDocumentReference>
       </cac:BillingReference>
     </xsl:for-each>
+    <xsl:if test="e:despatch-advice">
+      <cac:DespatchDocumentReference>
+        <cbc:ID><xsl:value-of select="normalize-space(e:despatch-advice)"/></cbc:ID>
+      </cac:DespatchDocumentReference>
+    </xsl:if>
+    <xsl:if test="e:receiving-advice">
+      <cac:ReceiptDocumentReference>
+        <cbc:ID><xsl:value-of select="normalize-space(e:receiving-advice)"/></cbc:ID>
+      </cac:ReceiptDocumentReference>
+    </xsl:if>
+    <!-- UBL 2.1 puts OriginatorDocumentReference before the contract in an
+         Invoice, after the supporting documents in a CreditNote -->
+    <xsl:if test="not($is-cn)">
+      <xsl:call-template name="lot"/>
+    </xsl:if>
     <xsl:if test="e:contract">
       <cac:ContractDocumentReference>
         <cbc:ID><xsl:value-of select="normalize-space(e:contract)"/></cbc:ID>
@@ -289,6 +307,35 @@
         </xsl:if>
       </cac:AdditionalDocumentReference>
     </xsl:for-each>
+    <xsl:for-each select="e:invoiced-object">
+      <cac:AdditionalDocumentReference>
+        <cbc:ID>
+          <xsl:if test="@scheme">
+            <xsl:attribute name="schemeID"><xsl:value-of select="normalize-space(@scheme)"/></xsl:attribute>
+          </xsl:if>
+          <xsl:value-of select="normalize-space(.)"/>
+        </cbc:ID>
+        <cbc:DocumentTypeCode>130</cbc:DocumentTypeCode>
+      </cac:AdditionalDocumentReference>
+    </xsl:for-each>
+    <xsl:choose>
+      <xsl:when test="$is-cn">
+        <!-- EN 16931 puts BT-11 of a UBL CreditNote in a supporting-document
+             reference of type 50, which chorusgw's pre-flight still takes for
+             an attachment: refuse it rather than drop it -->
+        <xsl:if test="e:project">
+          <xsl:message terminate="yes">erp-to-ubl: project (BT-11) on a credit note is not supported in UBL yet; use syntax cii for this credit note</xsl:message>
+        </xsl:if>
+        <xsl:call-template name="lot"/>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:for-each select="e:project">
+          <cac:ProjectReference>
+            <cbc:ID><xsl:value-of select="normalize-space(.)"/></cbc:ID>
+          </cac:ProjectReference>
+        </xsl:for-each>
+      </xsl:otherwise>
+    </xsl:choose>
     <xsl:apply-templates select="e:supplier"/>
     <xsl:apply-templates select="e:buyer"/>
     <xsl:apply-templates select="e:payee"/>
@@ -322,6 +369,15 @@
   <!-- ============================================================== -->
   <!-- Parties                                                        -->
   <!-- ============================================================== -->
+
+  <!-- BT-17, tender or lot reference -->
+  <xsl:template name="lot">
+    <xsl:for-each select="e:lot">
+      <cac:OriginatorDocumentReference>
+        <cbc:ID><xsl:value-of select="normalize-space(.)"/></cbc:ID>
+      </cac:OriginatorDocumentReference>
+    </xsl:for-each>
+  </xsl:template>
 
   <xsl:template match="e:supplier">
     <cac:AccountingSupplierParty>
