@@ -227,7 +227,7 @@ no_secrets() {
 	_d=$1
 	shift
 	_hit=""
-	for _s in "$EMU_SECRET" "$EMU_PASSWORD" "$EMU_CPRO" ${NO_SECRETS_EXTRA:-}; do
+	for _s in "$EMU_SECRET" "$EMU_PASSWORD" "$EMU_CPRO" "$PA_SECRET" ${NO_SECRETS_EXTRA:-}; do
 		if grep -qF -- "$_s" "$@"; then _hit="$_hit $_s"; fi
 	done
 	if grep -qE '[A-Za-z0-9_-]{43}' "$@"; then _hit="$_hit (a token-shaped string)"; fi
@@ -246,6 +246,145 @@ fast_dir() {
 		mkdir -p "$FAST"
 	}
 	on_exit "rm -rf '$FAST'"
+}
+
+# ---- the Plateforme Agréée emulator (tests/emulator/README.pa-emulator) ------------------
+
+# Seeded identities (tests/emulator/pa-seed.json; all fictitious)
+PA_CUST=chorusgw                 # the token URL's {custId}
+PA_CLIENT=chorusgw-pa
+PA_SECRET=pa-sandbox-secret-7d31c2
+PA_SELLER=732829320              # a company of that client (LUMIERE INFORMATIQUE SAS)
+PA_SELLER_SIRET=73282932000074
+PA_BUYER=812345676               # a private buyer receiving through a PA, standard lifecycle
+PA_PUBLIC_BUYER=263300592        # a public buyer (B2G), its directory line goes to Chorus Pro (DFH)
+PA_NOT_RECEIVING=856789011       # in the Directory, no directory line: does not receive yet
+PA_SUPPLIER=889012340            # sends the incoming invoices
+
+# start_pa_emulator [EMULATOR OPTIONS...] : a PA emulator on an ephemeral loopback port,
+# state in $PA_DIR, base address $PA_URL (services under $PA_FLOW_URL, $PA_DIRECTORY_URL,
+# token URL $PA_TOKEN_URL); stopped on exit. No scheduled incoming flows, the
+# acknowledgement after 0.2 s and a status every 0.3 s unless the options say otherwise.
+start_pa_emulator() {
+	PA_DIR=$T/pa-emulator
+	mkdir -p "$PA_DIR"
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+	"$EMU_PYTHON" "$top_srcdir/tests/emulator/pa-emulator" --state "$PA_DIR" --quiet \
+		--incoming-every 0 --ack-delay 0.2 --lifecycle-step 0.3 "$@" 2>"$PA_DIR/log" &
+	PA_PID=$!
+	on_exit stop_pa_emulator
+	_i=0
+	while [ ! -s "$PA_DIR/port" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 400 ] || ! kill -0 "$PA_PID" 2>/dev/null; then
+			echo "Bail out! the PA emulator did not start:"
+			sed 's/^/# /' "$PA_DIR/log"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	PA_URL=https://127.0.0.1:$(cat "$PA_DIR/port")
+	PA_FLOW_URL=$PA_URL/flow-service
+	PA_DIRECTORY_URL=$PA_URL/directory-service
+	PA_TOKEN_URL=$PA_URL/auth-service/$PA_CUST/token
+}
+
+stop_pa_emulator() {
+	if [ -n "${PA_PID:-}" ]; then
+		kill "$PA_PID" 2>/dev/null
+		wait "$PA_PID" 2>/dev/null
+		PA_PID=
+	fi
+}
+
+# pa_emu METHOD PATH [JSON] : call an admin route of the PA emulator, answer on stdout.
+pa_emu() {
+	if [ "$1" = GET ]; then
+		curl -sS --cacert "$PA_DIR/ca.pem" "$PA_URL$2"
+	else
+		curl -sS --cacert "$PA_DIR/ca.pem" -X "$1" -H 'Content-Type: application/json' \
+			--data "${3:-{\}}" "$PA_URL$2"
+	fi
+}
+
+# pa_ini : a [pa] section pointing at the emulator, for a chorusgw configuration (the key
+# names are those the PA transport reads; see chorusgw.ini(5)).
+pa_ini() {
+	cat <<EOC
+[pa]
+url = $PA_FLOW_URL
+directory_url = $PA_DIRECTORY_URL
+token_url = $PA_TOKEN_URL
+client_id = $PA_CLIENT
+client_secret = $PA_SECRET
+ca_file = $PA_DIR/ca.pem
+EOC
+}
+
+# pa_invoice FILE ubl|cii NUMBER [SELLER [BUYER_ADDRESS [ORDER]]] : a small invoice the PA
+# emulator accepts: UBL 2.1 or CII D22B, EN 16931, seller SIREN (BT-30) and electronic
+# address (BT-34, scheme 0225), buyer address BT-49 ("SCHEME:VALUE", scheme 0225 by
+# default, "" for none) and SIREN (BT-47, its first 9 characters), 100 EUR + 20 % VAT,
+# the notes PMT, PMD, AAB (BR-FR-05); ORDER is BT-13.
+pa_invoice() {
+	_seller=${4:-$PA_SELLER}
+	_addr=${5-$PA_BUYER}
+	case $_addr in *:*) _scheme=${_addr%%:*} _addr=${_addr#*:} ;; *) _scheme=0225 ;; esac
+	_bsiren=$(printf '%.9s' "$_addr")
+	case $_bsiren in [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) ;; *) _bsiren="" ;; esac
+	_order=${6:-}
+	# the optional pieces, built outside the here-documents (quotes in ${x:+...} do not survive)
+	_ep="" _lid="" _ord=""
+	if [ "$2" = ubl ]; then
+		[ -z "$_addr" ] || _ep="<cbc:EndpointID schemeID=\"$_scheme\">$_addr</cbc:EndpointID>"
+		[ -z "$_bsiren" ] || _lid="<cbc:CompanyID schemeID=\"0002\">$_bsiren</cbc:CompanyID>"
+		[ -z "$_order" ] || _ord="<cac:OrderReference><cbc:ID>$_order</cbc:ID></cac:OrderReference>"
+		cat >"$1" <<EOX
+<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+<cbc:ID>$3</cbc:ID>
+<cbc:IssueDate>2026-09-15</cbc:IssueDate>
+<cbc:DueDate>2026-10-15</cbc:DueDate>
+<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+<cbc:Note>#PMT#Indemnité forfaitaire pour frais de recouvrement : 40 EUR.</cbc:Note>
+<cbc:Note>#PMD#Pénalités de retard : trois fois le taux d'intérêt légal.</cbc:Note>
+<cbc:Note>#AAB#Pas d'escompte pour paiement anticipé.</cbc:Note>
+<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+$_ord
+<cac:AccountingSupplierParty><cac:Party><cbc:EndpointID schemeID="0225">$_seller</cbc:EndpointID><cac:PostalAddress><cac:Country><cbc:IdentificationCode>FR</cbc:IdentificationCode></cac:Country></cac:PostalAddress><cac:PartyLegalEntity><cbc:RegistrationName>Vendeur</cbc:RegistrationName><cbc:CompanyID schemeID="0002">$_seller</cbc:CompanyID></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
+<cac:AccountingCustomerParty><cac:Party>$_ep<cac:PostalAddress><cac:Country><cbc:IdentificationCode>FR</cbc:IdentificationCode></cac:Country></cac:PostalAddress><cac:PartyLegalEntity><cbc:RegistrationName>Acheteur</cbc:RegistrationName>$_lid</cac:PartyLegalEntity></cac:Party></cac:AccountingCustomerParty>
+<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">20.00</cbc:TaxAmount><cac:TaxSubtotal><cbc:TaxableAmount currencyID="EUR">100.00</cbc:TaxableAmount><cbc:TaxAmount currencyID="EUR">20.00</cbc:TaxAmount><cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>20</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal></cac:TaxTotal>
+<cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount><cbc:TaxExclusiveAmount currencyID="EUR">100.00</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="EUR">120.00</cbc:TaxInclusiveAmount><cbc:PayableAmount currencyID="EUR">120.00</cbc:PayableAmount></cac:LegalMonetaryTotal>
+<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount><cac:Item><cbc:Name>Prestation</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>20</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item><cac:Price><cbc:PriceAmount currencyID="EUR">100.00</cbc:PriceAmount></cac:Price></cac:InvoiceLine>
+</Invoice>
+EOX
+	else
+		[ -z "$_addr" ] || _ep="<ram:URIUniversalCommunication><ram:URIID schemeID=\"$_scheme\">$_addr</ram:URIID></ram:URIUniversalCommunication>"
+		[ -z "$_bsiren" ] || _lid="<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0002\">$_bsiren</ram:ID></ram:SpecifiedLegalOrganization>"
+		[ -z "$_order" ] || _ord="<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>$_order</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>"
+		cat >"$1" <<EOX
+<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
+<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
+<rsm:ExchangedDocument><ram:ID>$3</ram:ID><ram:TypeCode>380</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="102">20260915</udt:DateTimeString></ram:IssueDateTime>
+<ram:IncludedNote><ram:Content>Indemnité forfaitaire pour frais de recouvrement : 40 EUR.</ram:Content><ram:SubjectCode>PMT</ram:SubjectCode></ram:IncludedNote>
+<ram:IncludedNote><ram:Content>Pénalités de retard : trois fois le taux d'intérêt légal.</ram:Content><ram:SubjectCode>PMD</ram:SubjectCode></ram:IncludedNote>
+<ram:IncludedNote><ram:Content>Pas d'escompte pour paiement anticipé.</ram:Content><ram:SubjectCode>AAB</ram:SubjectCode></ram:IncludedNote>
+</rsm:ExchangedDocument>
+<rsm:SupplyChainTradeTransaction>
+<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument><ram:LineID>1</ram:LineID></ram:AssociatedDocumentLineDocument><ram:SpecifiedTradeProduct><ram:Name>Prestation</ram:Name></ram:SpecifiedTradeProduct><ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>100.00</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement><ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">1</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery><ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>20</ram:RateApplicablePercent></ram:ApplicableTradeTax><ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>100.00</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>
+<ram:ApplicableHeaderTradeAgreement>
+<ram:SellerTradeParty><ram:Name>Vendeur</ram:Name><ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">$_seller</ram:ID></ram:SpecifiedLegalOrganization><ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress><ram:URIUniversalCommunication><ram:URIID schemeID="0225">$_seller</ram:URIID></ram:URIUniversalCommunication></ram:SellerTradeParty>
+<ram:BuyerTradeParty><ram:Name>Acheteur</ram:Name>$_lid<ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>$_ep</ram:BuyerTradeParty>
+$_ord
+</ram:ApplicableHeaderTradeAgreement>
+<ram:ApplicableHeaderTradeDelivery/>
+<ram:ApplicableHeaderTradeSettlement><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode><ram:ApplicableTradeTax><ram:CalculatedAmount>20.00</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>100.00</ram:BasisAmount><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>20</ram:RateApplicablePercent></ram:ApplicableTradeTax><ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime><udt:DateTimeString format="102">20261015</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms><ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>100.00</ram:LineTotalAmount><ram:TaxBasisTotalAmount>100.00</ram:TaxBasisTotalAmount><ram:TaxTotalAmount currencyID="EUR">20.00</ram:TaxTotalAmount><ram:GrandTotalAmount>120.00</ram:GrandTotalAmount><ram:DuePayableAmount>120.00</ram:DuePayableAmount></ram:SpecifiedTradeSettlementHeaderMonetarySummation></ram:ApplicableHeaderTradeSettlement>
+</rsm:SupplyChainTradeTransaction>
+</rsm:CrossIndustryInvoice>
+EOX
+	fi
 }
 
 # ---- the gateway against the emulator -------------------------------------------------
