@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "invoice.h"
 #include "util.h"
 #include "xform.h"
 

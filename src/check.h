@@ -1,5 +1,5 @@
 /*
- * check.h - the pre-flight: rules on the invoice model (xform.h), each problem with
+ * check.h - the pre-flight: rules on the invoice model (invoice.h), each problem with
  * a message in the words of the domain (element path, value, rule, fix), and
  * check_document(), the whole path of one document (xform_make, XSD, model, rules,
  * verdict) that the gateway and `chorusgw validate` call.
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "invoice.h"
 #include "xform.h"
 
 struct conf;

@@ -1,8 +1,9 @@
 /*
- * xform.c - the only module that includes libxml2 and libxslt: safe parsing of
- * untrusted documents, the stylesheet and schema caches, recognising what a document
- * is, running the stylesheets, XSD validation, and reading the invoice model out of
- * a UBL 2.1 or CII D16B document.
+ * xform.c - safe parsing of untrusted documents, libxml2's error capture, element
+ * paths and tree navigation for the xform family, the stylesheet and schema caches,
+ * recognising what a document is, running the stylesheets (xform_make()) and XSD
+ * validation. With xform-attach.c (attachments) and xform-model.c (the invoice
+ * model), sharing xform-int.h, the only files that include libxml2 and libxslt.
  *
  * Safety. Untrusted bytes are parsed from memory with no network (XML_PARSE_NONET,
  * and an external entity loader that refuses everything outside the "trusted" phases
@@ -49,22 +50,12 @@
 #include "conf.h"
 #include "fileio.h"
 #include "util.h"
+#include "xform-int.h"
 #include "xform.h"
 
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/share/chorusgw"
 #endif
-
-#define NS_ERP    "urn:chorusgw:erp:1"
-#define NS_UBL_IN "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-#define NS_UBL_CN "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
-#define NS_CBC    "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-#define NS_CAC    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-#define NS_EXT    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
-#define NS_RSM    "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
-#define NS_RAM    "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
-#define NS_UDT    "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
-#define NS_QDT    "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 
 #define ROOT_ERP    "{" NS_ERP "}invoice"
 #define ROOT_UBL_IN "{" NS_UBL_IN "}Invoice"
@@ -87,11 +78,6 @@ static const struct {
 } known_ns[] = {
     {"cbc", NS_CBC}, {"cac", NS_CAC}, {"ext", NS_EXT}, {"rsm", NS_RSM}, {"ram", NS_RAM},
     {"udt", NS_UDT}, {"qdt", NS_QDT}, {"", NS_UBL_IN}, {"", NS_UBL_CN}, {"", NS_ERP},
-};
-
-struct xform_doc {
-	xmlDocPtr doc;
-	char *root; /* "{ns}local" or "local" */
 };
 
 /* ---- global state: error capture, guards -------------------------------------- */
@@ -173,8 +159,6 @@ static void PRINTFLIKE(2, 3) on_generic(void *ctx, const char *fmt, ...)
 	buf_vprintf(&cur_sink->text, fmt, ap);
 	va_end(ap);
 }
-
-static char *node_path(xmlNodePtr);
 
 /* "{urn:...CommonBasicComponents-2}ID" -> "cbc:ID" in libxml2's messages. Frees msg. */
 static char *
@@ -461,8 +445,8 @@ same_name(xmlNodePtr a, xmlNodePtr b)
 	return a->ns == NULL || strcmp((const char *)a->ns->href, (const char *)b->ns->href) == 0;
 }
 
-static void
-add_step(struct buf *b, xmlNodePtr n)
+void
+node_path_step(struct buf *b, xmlNodePtr n)
 {
 	const char *pfx = ns_prefix(n);
 	if (n->type == XML_ATTRIBUTE_NODE) {
@@ -489,7 +473,7 @@ add_step(struct buf *b, xmlNodePtr n)
 
 /* "cac:InvoiceLine[2]/cbc:ID": steps below the root element; the root's own name for
  * the root. Caller frees. */
-static char *
+char *
 node_path(xmlNodePtr n)
 {
 	xmlNodePtr chain[64], x;
@@ -500,7 +484,7 @@ node_path(xmlNodePtr n)
 	     x = x->parent) {
 		if (x->parent == NULL || x->parent->type == XML_DOCUMENT_NODE) {
 			if (depth == 0)
-				add_step(&b, x);
+				node_path_step(&b, x);
 			break;
 		}
 		if (depth == nitems(chain)) {
@@ -510,23 +494,13 @@ node_path(xmlNodePtr n)
 		chain[depth++] = x;
 	}
 	for (i = depth; i-- > 0;) {
-		add_step(&b, chain[i]);
+		node_path_step(&b, chain[i]);
 		if (i)
 			buf_addc(&b, '/');
 	}
 	if (b.p == NULL)
 		buf_adds(&b, "");
 	return buf_steal(&b);
-}
-
-static int
-node_is(xmlNodePtr n, const char *uri, const char *local)
-{
-	if (n == NULL || n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, local) != 0)
-		return 0;
-	if (uri == NULL)
-		return n->ns == NULL;
-	return n->ns && n->ns->href && strcmp((const char *)n->ns->href, uri) == 0;
 }
 
 /* "cbc:ID" -> namespace URI and local name. */
@@ -550,8 +524,8 @@ split_qname(const char *q, size_t qlen, const char **uri, char *local, size_t lo
 	local[n] = '\0';
 }
 
-static xmlNodePtr
-kid(xmlNodePtr parent, const char *qname)
+xmlNodePtr
+node_kid(xmlNodePtr parent, const char *qname)
 {
 	const char *uri;
 	char local[128];
@@ -566,8 +540,8 @@ kid(xmlNodePtr parent, const char *qname)
 }
 
 /* Follow "a/b/c" from `from`, taking the first match at each step. */
-static xmlNodePtr
-find(xmlNodePtr from, const char *rel)
+xmlNodePtr
+node_find(xmlNodePtr from, const char *rel)
 {
 	const char *p = rel;
 	xmlNodePtr n = from;
@@ -579,7 +553,7 @@ find(xmlNodePtr from, const char *rel)
 			return NULL;
 		memcpy(step, p, len);
 		step[len] = '\0';
-		n = kid(n, step);
+		n = node_kid(n, step);
 		p += len + (slash ? 1 : 0);
 	}
 	return n;
@@ -587,8 +561,8 @@ find(xmlNodePtr from, const char *rel)
 
 /* Next sibling element after `prev` (or first child of parent when prev is NULL)
  * named `qname`. */
-static xmlNodePtr
-next_kid(xmlNodePtr parent, xmlNodePtr prev, const char *qname)
+xmlNodePtr
+node_next_kid(xmlNodePtr parent, xmlNodePtr prev, const char *qname)
 {
 	const char *uri;
 	char local[128];
@@ -602,10 +576,6 @@ next_kid(xmlNodePtr parent, xmlNodePtr prev, const char *qname)
 	return NULL;
 }
 
-#define each_kid(var, parent, qname)                                      \
-	for (xmlNodePtr var = next_kid(parent, NULL, qname); var != NULL; \
-	     var = next_kid(parent, var, qname))
-
 static int
 is_blank(int c)
 {
@@ -613,7 +583,7 @@ is_blank(int c)
 }
 
 /* The node's text, blanks trimmed. Caller frees. */
-static char *
+char *
 node_text(xmlNodePtr n)
 {
 	xmlChar *t = xmlNodeGetContent(n);
@@ -630,7 +600,7 @@ node_text(xmlNodePtr n)
 	return r;
 }
 
-static char *
+char *
 node_attr(xmlNodePtr n, const char *name)
 {
 	xmlChar *a = xmlGetNoNsProp(n, (const xmlChar *)name);
@@ -1203,14 +1173,6 @@ xform_diags_free(struct xform_diags *d)
 
 /* ---- running a stylesheet ---------------------------------------------------- */
 
-/* What to do to a stylesheet's result before it is serialised (attachments). */
-struct post {
-	int (*fn)(xmlDocPtr res, const struct post *, char **why);
-	xmlDocPtr in;    /* the input document */
-	const char *dir; /* [transform] attachment_dir */
-	size_t embedded; /* bytes added */
-};
-
 #define XSLT_OPS_BASE      1000000UL
 #define XSLT_OPS_PER_BYTE  20UL
 #define XPATH_OPS_BASE     50000000UL
@@ -1314,197 +1276,6 @@ out:
 	return rc;
 }
 
-/* ---- attachments ------------------------------------------------------------- */
-
-#define MAX_ATTACHMENT (10 * 1024 * 1024) /* Chorus Pro's limit per file */
-
-/* MIME codes EN 16931 allows for BT-125 (BR-CL-24), by file extension. */
-static const struct {
-	const char *ext, *mime;
-} mimes[] = {
-    {"pdf", "application/pdf"},
-    {"png", "image/png"},
-    {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},
-    {"csv", "text/csv"},
-    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-    {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
-};
-
-static const char *
-mime_of(const char *file)
-{
-	const char *dot = strrchr(file, '.');
-	size_t i;
-	if (dot == NULL)
-		return NULL;
-	for (i = 0; i < nitems(mimes); i++)
-		if (strcasecmp(dot + 1, mimes[i].ext) == 0)
-			return mimes[i].mime;
-	return NULL;
-}
-
-static int
-mime_allowed(const char *m)
-{
-	size_t i;
-	for (i = 0; i < nitems(mimes); i++)
-		if (strcmp(m, mimes[i].mime) == 0)
-			return 1;
-	return 0;
-}
-
-/* Insert `n` as a child of `parent`, before the first child whose local name is in
- * `later` (the elements the schema puts after it), else at the end. */
-static void
-insert_child(xmlNodePtr parent, xmlNodePtr n, const char *const *later)
-{
-	xmlNodePtr c;
-	size_t i;
-	for (c = parent->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		for (i = 0; later[i]; i++)
-			if (strcmp((const char *)c->name, later[i]) == 0) {
-				xmlAddPrevSibling(c, n);
-				return;
-			}
-	}
-	xmlAddChild(parent, n);
-}
-
-static xmlNsPtr
-ns_for(xmlDocPtr doc, xmlNodePtr at, const char *href, const char *prefix)
-{
-	xmlNsPtr ns = xmlSearchNsByHref(doc, at, (const xmlChar *)href);
-	if (ns == NULL)
-		ns = xmlNewNs(xmlDocGetRootElement(doc), (const xmlChar *)href,
-		              (const xmlChar *)prefix);
-	return ns;
-}
-
-/* Embed the files the ERP export names (<attachment><file>, in order) into the
- * references the stylesheet wrote for them (in the same order), reading them from
- * [transform] attachment_dir. Each file: a plain name of at most 50 characters, a
- * regular file (not a symlink) of at most 10 MB, of a type EN 16931 allows. */
-static int
-embed_attachments(xmlDocPtr res, const struct post *post, char **why)
-{
-	static const char *const ubl_later[] = {"ValidityPeriod", "IssuerParty",
-	                                        "ResultOfVerification", NULL};
-	static const char *const cii_later[] = {
-	    "Information",        "ReferenceTypeCode",           "SectionName",
-	    "PreviousRevisionID", "FormattedIssueDateTime",      "EffectiveSpecifiedPeriod",
-	    "IssuerTradeParty",   "AttachedSpecifiedBinaryFile", NULL};
-	xmlNodePtr root = xmlDocGetRootElement(res), in_root = xmlDocGetRootElement(post->in);
-	xmlNodePtr att, ref = NULL, parent;
-	int cii = node_is(root, NS_RSM, "CrossIndustryInvoice");
-	struct post *p = (struct post *)post;
-
-	parent =
-	    cii ? find(root, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement")
-	        : root;
-	for (att = in_root->children; att; att = att->next) {
-		xmlNodePtr fnode = NULL, mnode = NULL, c, obj;
-		char *file, *mime, *path, *b64, *rwhy = NULL;
-		const char *m;
-		struct buf data;
-
-		if (!node_is(att, NS_ERP, "attachment"))
-			continue;
-		/* the next reference the stylesheet wrote */
-		for (ref = ref      ? ref->next
-		           : parent ? parent->children
-		                    : NULL;
-		     ref; ref = ref->next) {
-			if (cii && node_is(ref, NS_RAM, "AdditionalReferencedDocument")) {
-				xmlNodePtr tc = kid(ref, "ram:TypeCode");
-				char *t = tc ? node_text(tc) : NULL;
-				int hit = t && strcmp(t, "916") == 0;
-				free(t);
-				if (hit)
-					break;
-			} else if (!cii && node_is(ref, NS_CAC, "AdditionalDocumentReference"))
-				break;
-		}
-		if (ref == NULL)
-			break;
-		if (cii ? kid(ref, "ram:AttachmentBinaryObject") != NULL
-		        : kid(ref, "cac:Attachment") != NULL)
-			continue;
-		for (c = att->children; c; c = c->next) {
-			if (node_is(c, NS_ERP, "file"))
-				fnode = c;
-			if (node_is(c, NS_ERP, "mime-type"))
-				mnode = c;
-		}
-		if (fnode == NULL)
-			continue;
-		file = node_text(fnode);
-		mime = mnode ? node_text(mnode) : NULL;
-		if (*file == '\0' || *file == '.' || strchr(file, '/') || strlen(file) > 50 ||
-		    name_is_odd(file)) {
-			fail(why,
-			     "attachment \"%s\": not a plain file name of at most 50 characters "
-			     "(Chorus Pro's limit)",
-			     file);
-			free(file);
-			free(mime);
-			return -1;
-		}
-		m = mime && *mime ? mime : mime_of(file);
-		if (m == NULL || !mime_allowed(m)) {
-			fail(
-			    why,
-			    "attachment %s: Chorus Pro and EN 16931 take PDF, PNG, JPEG, CSV, XLSX "
-			    "or ODS files only",
-			    file);
-			free(file);
-			free(mime);
-			return -1;
-		}
-		path = xasprintf("%s/%s", p->dir, file);
-		buf_init(&data);
-		if (read_file(path, MAX_ATTACHMENT, 1, &data, &rwhy) == -1) {
-			fail(why,
-			     "attachment %s cannot be embedded from [transform] attachment_dir: %s",
-			     file, rwhy);
-			free(rwhy);
-			free(path);
-			buf_free(&data);
-			free(file);
-			free(mime);
-			return -1;
-		}
-		free(path);
-		b64 = base64_encode(data.p, data.len);
-		buf_free(&data);
-		if (cii) {
-			obj = xmlNewDocNode(res, ns_for(res, ref, NS_RAM, "ram"),
-			                    (const xmlChar *)"AttachmentBinaryObject",
-			                    (const xmlChar *)b64);
-			xmlNewProp(obj, (const xmlChar *)"mimeCode", (const xmlChar *)m);
-			xmlNewProp(obj, (const xmlChar *)"filename", (const xmlChar *)file);
-			insert_child(ref, obj, cii_later);
-		} else {
-			xmlNodePtr wrap = xmlNewDocNode(res, ns_for(res, ref, NS_CAC, "cac"),
-			                                (const xmlChar *)"Attachment", NULL);
-			obj = xmlNewDocNode(res, ns_for(res, ref, NS_CBC, "cbc"),
-			                    (const xmlChar *)"EmbeddedDocumentBinaryObject",
-			                    (const xmlChar *)b64);
-			xmlNewProp(obj, (const xmlChar *)"mimeCode", (const xmlChar *)m);
-			xmlNewProp(obj, (const xmlChar *)"filename", (const xmlChar *)file);
-			xmlAddChild(wrap, obj);
-			insert_child(ref, wrap, ubl_later);
-		}
-		p->embedded += strlen(b64);
-		free(b64);
-		free(file);
-		free(mime);
-	}
-	return 0;
-}
-
 /* ---- recognising a document -------------------------------------------------- */
 
 static const char *
@@ -1557,12 +1328,6 @@ stylesheet_dir(const struct conf *c)
 	return c && c->stylesheet_dir ? c->stylesheet_dir : PKGDATADIR "/xslt";
 }
 
-/* The SIRET of a party (UBL cac:Party or CII ram:*TradeParty), read as HACKING.md
- * says: the identification element first, the legal-entity element when it holds
- * 14 digits. Fills `siret` and `legal`. */
-static void read_party_ids(xmlNodePtr party, const char *party_path, int cii,
-                           struct inv_value *siret, struct inv_value *legal);
-
 static int
 syntax_of_root(const char *root)
 {
@@ -1571,37 +1336,6 @@ syntax_of_root(const char *root)
 	if (strcmp(root, ROOT_CII) == 0)
 		return SYNTAX_CII;
 	return -1;
-}
-
-static void
-value_free(struct inv_value *v)
-{
-	free(v->text);
-	free(v->attr);
-	free(v->path);
-	memset(v, 0, sizeof(*v));
-}
-
-/* The supplier SIRET of a UBL or CII document, or NULL. Caller frees. */
-static char *
-output_supplier_siret(xmlDocPtr doc)
-{
-	xmlNodePtr root = xmlDocGetRootElement(doc), party;
-	struct inv_value siret, legal;
-	char *r;
-	int cii = node_is(root, NS_RSM, "CrossIndustryInvoice");
-	memset(&siret, 0, sizeof(siret));
-	memset(&legal, 0, sizeof(legal));
-	party = cii ? find(root, "rsm:SupplyChainTradeTransaction/"
-	                         "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
-	            : find(root, "cac:AccountingSupplierParty/cac:Party");
-	if (party == NULL)
-		return NULL;
-	read_party_ids(party, "", cii, &siret, &legal);
-	r = siret.text ? xstrdup(siret.text) : NULL;
-	value_free(&siret);
-	value_free(&legal);
-	return r;
 }
 
 static const char *
@@ -1787,7 +1521,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		r->xml = xstrndup(data, len);
 		r->len = len;
 		r->doc = in;
-		r->supplier_siret = output_supplier_siret(in->doc);
+		r->supplier_siret = xform_supplier_siret(in->doc);
 		return 0;
 	} else {
 		struct buf b;
@@ -1815,7 +1549,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 	supplier_params(&p, c, sup);
 	memset(&post, 0, sizeof(post));
 	if (r->kind == XK_ERP && c && c->attachment_dir && *c->attachment_dir) {
-		post.fn = embed_attachments;
+		post.fn = xform_embed_attachments;
 		post.in = in->doc;
 		post.dir = c->attachment_dir;
 	}
@@ -1832,7 +1566,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 	}
 	if (r->kind == XK_MAP) {
 		/* the supplier is known only now: run again with its [supplier.SIRET] values */
-		r->supplier_siret = output_supplier_siret(r->doc->doc);
+		r->supplier_siret = xform_supplier_siret(r->doc->doc);
 		sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
 		if (sup && (sup->iban || sup->bic || sup->iban_name || sup->cadre)) {
 			supplier_params(&p, c, sup);
@@ -1880,746 +1614,4 @@ xform_validate(const struct xform_result *r, const struct conf *c, struct xform_
 	}
 	rc = schema_validate(schema, r->doc->doc, out, why);
 	return rc;
-}
-
-/* ---- the invoice model ----------------------------------------------------------- */
-
-void
-inv_value_set(struct inv_value *v, const char *text)
-{
-	free(v->text);
-	v->text = text ? xstrdup(text) : NULL;
-}
-
-static char *
-join_path(const char *base, const char *rel)
-{
-	if (base == NULL || *base == '\0')
-		return xstrdup(rel);
-	return xasprintf("%s/%s", base, rel);
-}
-
-/* The path of n below `top`, whose path is top_path: only the steps between them are
- * computed, so reading the thousandth line does not scan the thousand before it. */
-static char *
-sub_path(xmlNodePtr n, xmlNodePtr top, const char *top_path)
-{
-	xmlNodePtr chain[32], x;
-	size_t depth = 0, i;
-	struct buf b;
-	if (n == top)
-		return xstrdup(top_path);
-	for (x = n; x && x != top; x = x->parent) {
-		if (depth == nitems(chain) || x->type != XML_ELEMENT_NODE)
-			return node_path(n);
-		chain[depth++] = x;
-	}
-	if (x == NULL)
-		return node_path(n);
-	buf_init(&b);
-	buf_adds(&b, top_path);
-	for (i = depth; i-- > 0;) {
-		if (b.len)
-			buf_addc(&b, '/');
-		add_step(&b, chain[i]);
-	}
-	if (b.p == NULL)
-		buf_adds(&b, "");
-	return buf_steal(&b);
-}
-
-/* Fill v from node n, found below `top` (path top_path); n NULL: v says where it
- * would be, top_path/rel. */
-static void
-set_from(struct inv_value *v, xmlNodePtr n, xmlNodePtr top, const char *top_path, const char *rel,
-         const char *attr)
-{
-	value_free(v);
-	if (n == NULL) {
-		v->path = join_path(top_path, rel);
-		return;
-	}
-	v->text = node_text(n);
-	v->attr = attr ? node_attr(n, attr) : NULL;
-	v->path = top ? sub_path(n, top, top_path) : node_path(n);
-	v->line = (int)xmlGetLineNo(n);
-}
-
-/* v = the element at rel below node `from` (whose path is from_path). */
-static void
-get(struct inv_value *v, xmlNodePtr from, const char *from_path, const char *rel, const char *attr)
-{
-	set_from(v, from ? find(from, rel) : NULL, from, from_path, rel, attr);
-}
-
-/* The path of n, or `fallback` when n is NULL. */
-static char *
-path_of(xmlNodePtr n, const char *fallback)
-{
-	return n ? node_path(n) : xstrdup(fallback);
-}
-
-/* The path of `n`, a child of `top`; when n is NULL, top_path/rel. */
-static char *
-path_below(xmlNodePtr n, xmlNodePtr top, const char *top_path, const char *rel)
-{
-	return n ? sub_path(n, top, top_path) : join_path(top_path, rel);
-}
-
-/* "name" or "name[i]" (1-based) below top_path, for the i-th of n repeated children. */
-static char *
-indexed_path(const char *top_path, const char *name, size_t i, size_t n)
-{
-	char step[160];
-	if (n > 1)
-		snprintf(step, sizeof(step), "%s[%zu]", name, i);
-	else
-		snprintf(step, sizeof(step), "%s", name);
-	return join_path(top_path, step);
-}
-
-static size_t
-count_kids(xmlNodePtr parent, const char *qname)
-{
-	size_t n = 0;
-	each_kid(k, parent, qname) n++;
-	return n;
-}
-
-static int
-is_siret_scheme(const char *scheme)
-{
-	return scheme && (strcmp(scheme, "0009") == 0 || strcmp(scheme, "1") == 0);
-}
-
-static void
-read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *siret,
-               struct inv_value *legal)
-{
-	xmlNodePtr found = NULL;
-	const char *id_rel = cii ? "ram:GlobalID" : "cac:PartyIdentification/cbc:ID";
-	const char *legal_rel =
-	    cii ? "ram:SpecifiedLegalOrganization/ram:ID" : "cac:PartyLegalEntity/cbc:CompanyID";
-
-	/* an identifier with a SIRET scheme, else one without scheme holding 14 digits */
-	if (cii) {
-		each_kid(g, party, "ram:GlobalID")
-		{
-			char *scheme = node_attr(g, "schemeID");
-			int hit = is_siret_scheme(scheme);
-			free(scheme);
-			if (hit) {
-				found = g;
-				break;
-			}
-		}
-		if (found == NULL)
-			each_kid(g, party, "ram:ID")
-			{
-				char *t = node_text(g);
-				int hit = str_digits(t, 14);
-				free(t);
-				if (hit) {
-					found = g;
-					break;
-				}
-			}
-	} else {
-		each_kid(pi, party, "cac:PartyIdentification")
-		{
-			xmlNodePtr id = kid(pi, "cbc:ID");
-			char *scheme, *t;
-			int hit;
-			if (id == NULL)
-				continue;
-			scheme = node_attr(id, "schemeID");
-			t = node_text(id);
-			hit = is_siret_scheme(scheme) || (scheme == NULL && str_digits(t, 14));
-			free(scheme);
-			free(t);
-			if (hit) {
-				found = id;
-				break;
-			}
-		}
-	}
-	get(legal, party, pp, legal_rel, "schemeID");
-	if (found)
-		set_from(siret, found, party, pp, id_rel, "schemeID");
-	else if (legal->text && str_digits(legal->text, 14))
-		set_from(siret, find(party, legal_rel), party, pp, legal_rel, "schemeID");
-	else
-		set_from(siret, NULL, party, pp, id_rel, NULL);
-}
-
-static void
-read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int cii)
-{
-	char *pp = party ? node_path(party) : xstrdup(party_path);
-	read_party_ids(party, pp, cii, &p->siret, &p->legal_id);
-	if (cii) {
-		xmlNodePtr vat = NULL;
-		each_kid(t, party, "ram:SpecifiedTaxRegistration")
-		{
-			xmlNodePtr id = kid(t, "ram:ID");
-			char *scheme = id ? node_attr(id, "schemeID") : NULL;
-			int hit = scheme && strcmp(scheme, "VA") == 0;
-			free(scheme);
-			if (hit) {
-				vat = id;
-				break;
-			}
-		}
-		set_from(&p->vat_id, vat, party, pp, "ram:SpecifiedTaxRegistration/ram:ID",
-		         "schemeID");
-		get(&p->name, party, pp, "ram:Name", NULL);
-		get(&p->country, party, pp, "ram:PostalTradeAddress/ram:CountryID", NULL);
-	} else {
-		xmlNodePtr vat = NULL;
-		each_kid(t, party, "cac:PartyTaxScheme")
-		{
-			char *scheme = NULL;
-			xmlNodePtr s = find(t, "cac:TaxScheme/cbc:ID");
-			int hit;
-			if (s)
-				scheme = node_text(s);
-			hit = scheme && strcasecmp(scheme, "VAT") == 0;
-			free(scheme);
-			if (hit) {
-				vat = kid(t, "cbc:CompanyID");
-				break;
-			}
-		}
-		set_from(&p->vat_id, vat, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
-		get(&p->name, party, pp, "cac:PartyLegalEntity/cbc:RegistrationName", NULL);
-		get(&p->country, party, pp, "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
-		    NULL);
-	}
-	free(pp);
-}
-
-static void
-read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
-{
-	if (cii) {
-		get(&a->indicator, n, np, "ram:ChargeIndicator/udt:Indicator", NULL);
-		get(&a->amount, n, np, "ram:ActualAmount", NULL);
-		get(&a->base_amount, n, np, "ram:BasisAmount", NULL);
-		get(&a->percent, n, np, "ram:CalculationPercent", NULL);
-		get(&a->reason, n, np, "ram:Reason", NULL);
-		get(&a->reason_code, n, np, "ram:ReasonCode", NULL);
-		get(&a->vat_category, n, np, "ram:CategoryTradeTax/ram:CategoryCode", NULL);
-		get(&a->vat_rate, n, np, "ram:CategoryTradeTax/ram:RateApplicablePercent", NULL);
-	} else {
-		get(&a->indicator, n, np, "cbc:ChargeIndicator", NULL);
-		get(&a->amount, n, np, "cbc:Amount", "currencyID");
-		get(&a->base_amount, n, np, "cbc:BaseAmount", "currencyID");
-		get(&a->percent, n, np, "cbc:MultiplierFactorNumeric", NULL);
-		get(&a->reason, n, np, "cbc:AllowanceChargeReason", NULL);
-		get(&a->reason_code, n, np, "cbc:AllowanceChargeReasonCode", NULL);
-		get(&a->vat_category, n, np, "cac:TaxCategory/cbc:ID", NULL);
-		get(&a->vat_rate, n, np, "cac:TaxCategory/cbc:Percent", NULL);
-	}
-	a->charge = a->indicator.text &&
-	            (strcmp(a->indicator.text, "true") == 0 || strcmp(a->indicator.text, "1") == 0);
-}
-
-/* Every `qname` child of `parent` (path parent_path) as an allowance or charge. */
-static void
-add_acs(struct inv_ac **v, size_t *n, xmlNodePtr parent, const char *parent_path, const char *qname,
-        int cii)
-{
-	size_t total = count_kids(parent, qname), i = 0;
-	each_kid(node, parent, qname)
-	{
-		char *np = indexed_path(parent_path, qname, ++i, total);
-		*v = xreallocarray(*v, *n + 1, sizeof(**v));
-		memset(&(*v)[*n], 0, sizeof(**v));
-		read_ac(&(*v)[*n], node, np, cii);
-		(*n)++;
-		free(np);
-	}
-}
-
-static void
-read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
-{
-	xmlNodePtr price = kid(n, "cac:Price");
-	char *pp = path_below(price, n, np, "cac:Price");
-	l->path = xstrdup(np);
-	l->line = (int)xmlGetLineNo(n);
-	get(&l->id, n, np, "cbc:ID", NULL);
-	get(&l->quantity, n, np, cn ? "cbc:CreditedQuantity" : "cbc:InvoicedQuantity", "unitCode");
-	get(&l->net_amount, n, np, "cbc:LineExtensionAmount", "currencyID");
-	get(&l->price, price, pp, "cbc:PriceAmount", "currencyID");
-	get(&l->base_quantity, price, pp, "cbc:BaseQuantity", "unitCode");
-	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
-	get(&l->vat_rate, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", NULL);
-	add_acs(&l->acs, &l->nacs, n, np, "cac:AllowanceCharge", 0);
-	free(pp);
-}
-
-static void
-read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
-{
-	xmlNodePtr set = kid(n, "ram:SpecifiedLineTradeSettlement");
-	char *sp = path_below(set, n, np, "ram:SpecifiedLineTradeSettlement");
-	l->path = xstrdup(np);
-	l->line = (int)xmlGetLineNo(n);
-	get(&l->id, n, np, "ram:AssociatedDocumentLineDocument/ram:LineID", NULL);
-	get(&l->quantity, n, np, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "unitCode");
-	get(&l->price, n, np,
-	    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", NULL);
-	get(&l->base_quantity, n, np,
-	    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity",
-	    "unitCode");
-	get(&l->net_amount, set, sp,
-	    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", NULL);
-	get(&l->vat_category, set, sp, "ram:ApplicableTradeTax/ram:CategoryCode", NULL);
-	get(&l->vat_rate, set, sp, "ram:ApplicableTradeTax/ram:RateApplicablePercent", NULL);
-	add_acs(&l->acs, &l->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
-	free(sp);
-}
-
-/* Read every `qname` line of `parent` (path parent_path). */
-static void
-read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, const char *qname,
-           int cii, int cn)
-{
-	size_t total = count_kids(parent, qname), i = 0;
-	inv->lines = xcalloc(total ? total : 1, sizeof(*inv->lines));
-	each_kid(line, parent, qname)
-	{
-		char *np = indexed_path(parent_path, qname, ++i, total);
-		if (cii)
-			read_line_cii(&inv->lines[inv->nlines++], line, np);
-		else
-			read_line_ubl(&inv->lines[inv->nlines++], line, np, cn);
-		free(np);
-	}
-}
-
-static struct inv_vat *
-new_vat(struct invoice *inv, xmlNodePtr n)
-{
-	struct inv_vat *v;
-	inv->vats = xreallocarray(inv->vats, inv->nvats + 1, sizeof(*inv->vats));
-	v = &inv->vats[inv->nvats++];
-	memset(v, 0, sizeof(*v));
-	v->path = node_path(n);
-	v->line = (int)xmlGetLineNo(n);
-	return v;
-}
-
-static void
-read_attachment(struct invoice *inv, xmlNodePtr n, int cii)
-{
-	struct inv_attachment *a;
-	xmlNodePtr obj;
-	inv->attachments =
-	    xreallocarray(inv->attachments, inv->nattachments + 1, sizeof(*inv->attachments));
-	a = &inv->attachments[inv->nattachments++];
-	memset(a, 0, sizeof(*a));
-	a->path = node_path(n);
-	a->line = (int)xmlGetLineNo(n);
-	if (cii) {
-		get(&a->id, n, a->path, "ram:IssuerAssignedID", NULL);
-		get(&a->uri, n, a->path, "ram:URIID", NULL);
-		obj = kid(n, "ram:AttachmentBinaryObject");
-	} else {
-		get(&a->id, n, a->path, "cbc:ID", NULL);
-		get(&a->uri, n, a->path, "cac:Attachment/cac:ExternalReference/cbc:URI", NULL);
-		obj = find(n, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject");
-	}
-	/* the content itself is not copied: only its type, name and size */
-	if (obj) {
-		xmlChar *t = xmlNodeGetContent(obj);
-		a->content_len = t ? strlen((const char *)t) : 0;
-		xmlFree(t);
-		a->mime.text = node_attr(obj, "mimeCode");
-		if (a->mime.text == NULL)
-			a->mime.text = xstrdup("");
-		{
-			char *op = node_path(obj);
-			a->mime.path = xasprintf("%s/@mimeCode", op);
-			a->filename.path = xasprintf("%s/@filename", op);
-			free(op);
-		}
-		a->mime.line = (int)xmlGetLineNo(obj);
-		a->filename.text = node_attr(obj, "filename");
-		a->filename.line = a->mime.line;
-	} else {
-		const char *rel = cii ? "ram:AttachmentBinaryObject"
-		                      : "cac:Attachment/cbc:EmbeddedDocumentBinaryObject";
-		a->mime.path = join_path(a->path, rel);
-		a->filename.path = join_path(a->path, rel);
-	}
-}
-
-static struct inv_payment *
-new_payment(struct invoice *inv)
-{
-	inv->payments = xreallocarray(inv->payments, inv->npayments + 1, sizeof(*inv->payments));
-	memset(&inv->payments[inv->npayments], 0, sizeof(*inv->payments));
-	return &inv->payments[inv->npayments++];
-}
-
-static void
-model_ubl(struct invoice *inv, xmlNodePtr root)
-{
-	int cn = node_is(root, NS_UBL_CN, "CreditNote");
-	xmlNodePtr tax_total = NULL, lmt;
-	char *lp;
-
-	inv->syntax = SYNTAX_UBL;
-	inv->ubl_credit_note = cn;
-	inv->root = xstrdup(cn ? "CreditNote" : "Invoice");
-	get(&inv->number, root, "", "cbc:ID", NULL);
-	get(&inv->type_code, root, "", cn ? "cbc:CreditNoteTypeCode" : "cbc:InvoiceTypeCode", NULL);
-	get(&inv->issue_date, root, "", "cbc:IssueDate", NULL);
-	if (kid(root, "cbc:DueDate") || !cn)
-		get(&inv->due_date, root, "", "cbc:DueDate", NULL);
-	else
-		get(&inv->due_date, root, "", "cac:PaymentMeans/cbc:PaymentDueDate", NULL);
-	get(&inv->currency, root, "", "cbc:DocumentCurrencyCode", NULL);
-	get(&inv->tax_currency, root, "", "cbc:TaxCurrencyCode", NULL);
-	get(&inv->cadre, root, "", "cbc:ProfileID", NULL);
-	get(&inv->customization, root, "", "cbc:CustomizationID", NULL);
-	get(&inv->service_code, root, "", "cbc:BuyerReference", NULL);
-	get(&inv->engagement, root, "", "cac:OrderReference/cbc:ID", NULL);
-	get(&inv->contract, root, "", "cac:ContractDocumentReference/cbc:ID", NULL);
-	get(&inv->preceding_number, root, "",
-	    "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NULL);
-	get(&inv->preceding_date, root, "",
-	    "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate", NULL);
-	get(&inv->payment_terms, root, "", "cac:PaymentTerms/cbc:Note", NULL);
-	get(&inv->delivery_country, root, "",
-	    "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode",
-	    NULL);
-	read_party(&inv->supplier, find(root, "cac:AccountingSupplierParty/cac:Party"),
-	           "cac:AccountingSupplierParty/cac:Party", 0);
-	read_party(&inv->buyer, find(root, "cac:AccountingCustomerParty/cac:Party"),
-	           "cac:AccountingCustomerParty/cac:Party", 0);
-
-	each_kid(pm, root, "cac:PaymentMeans")
-	{
-		struct inv_payment *p = new_payment(inv);
-		char *pp = node_path(pm);
-		get(&p->code, pm, pp, "cbc:PaymentMeansCode", NULL);
-		get(&p->iban, pm, pp, "cac:PayeeFinancialAccount/cbc:ID", NULL);
-		get(&p->bic, pm, pp,
-		    "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", NULL);
-		free(pp);
-	}
-	add_acs(&inv->acs, &inv->nacs, root, "", "cac:AllowanceCharge", 0);
-	each_kid(adr, root, "cac:AdditionalDocumentReference")
-	{
-		/* DocumentTypeCode 130 is an invoiced object identifier (BT-18), not a
-		 * supporting document */
-		xmlNodePtr tc = kid(adr, "cbc:DocumentTypeCode");
-		char *t = tc ? node_text(tc) : NULL;
-		if (t == NULL || strcmp(t, "130") != 0)
-			read_attachment(inv, adr, 0);
-		free(t);
-	}
-
-	/* the TaxTotal in the document currency (a second one may be in BT-6) */
-	each_kid(tt, root, "cac:TaxTotal")
-	{
-		xmlNodePtr amt = kid(tt, "cbc:TaxAmount");
-		char *cur = amt ? node_attr(amt, "currencyID") : NULL;
-		int hit = inv->currency.text == NULL || cur == NULL ||
-		          strcmp(cur, inv->currency.text) == 0;
-		free(cur);
-		if (hit && tax_total == NULL)
-			tax_total = tt;
-	}
-	if (tax_total == NULL)
-		tax_total = kid(root, "cac:TaxTotal");
-	get(&inv->tax_total, root, "", "cac:TaxTotal/cbc:TaxAmount", "currencyID");
-	if (tax_total)
-		set_from(&inv->tax_total, kid(tax_total, "cbc:TaxAmount"), root, "",
-		         "cac:TaxTotal/cbc:TaxAmount", "currencyID");
-	each_kid(st, tax_total, "cac:TaxSubtotal")
-	{
-		struct inv_vat *v = new_vat(inv, st);
-		get(&v->taxable, st, v->path, "cbc:TaxableAmount", "currencyID");
-		get(&v->tax, st, v->path, "cbc:TaxAmount", "currencyID");
-		get(&v->category, st, v->path, "cac:TaxCategory/cbc:ID", NULL);
-		get(&v->rate, st, v->path, "cac:TaxCategory/cbc:Percent", NULL);
-		get(&v->exemption_reason, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReason",
-		    NULL);
-		get(&v->exemption_code, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReasonCode",
-		    NULL);
-	}
-
-	lmt = kid(root, "cac:LegalMonetaryTotal");
-	lp = path_below(lmt, root, "", "cac:LegalMonetaryTotal");
-	get(&inv->line_total, lmt, lp, "cbc:LineExtensionAmount", "currencyID");
-	get(&inv->allowance_total, lmt, lp, "cbc:AllowanceTotalAmount", "currencyID");
-	get(&inv->charge_total, lmt, lp, "cbc:ChargeTotalAmount", "currencyID");
-	get(&inv->tax_exclusive, lmt, lp, "cbc:TaxExclusiveAmount", "currencyID");
-	get(&inv->tax_inclusive, lmt, lp, "cbc:TaxInclusiveAmount", "currencyID");
-	get(&inv->prepaid, lmt, lp, "cbc:PrepaidAmount", "currencyID");
-	get(&inv->rounding, lmt, lp, "cbc:PayableRoundingAmount", "currencyID");
-	get(&inv->payable, lmt, lp, "cbc:PayableAmount", "currencyID");
-	free(lp);
-
-	read_lines(inv, root, "", cn ? "cac:CreditNoteLine" : "cac:InvoiceLine", 0, cn);
-}
-
-static void
-model_cii(struct invoice *inv, xmlNodePtr root)
-{
-	xmlNodePtr ctx = kid(root, "rsm:ExchangedDocumentContext");
-	xmlNodePtr doc = kid(root, "rsm:ExchangedDocument");
-	xmlNodePtr tx = kid(root, "rsm:SupplyChainTradeTransaction");
-	xmlNodePtr agr = kid(tx, "ram:ApplicableHeaderTradeAgreement");
-	xmlNodePtr del = kid(tx, "ram:ApplicableHeaderTradeDelivery");
-	xmlNodePtr set = kid(tx, "ram:ApplicableHeaderTradeSettlement");
-	xmlNodePtr sum = kid(set, "ram:SpecifiedTradeSettlementHeaderMonetarySummation");
-	xmlNodePtr terms = NULL, tax_total = NULL;
-	char *cp = path_below(ctx, root, "", "rsm:ExchangedDocumentContext");
-	char *dp = path_below(doc, root, "", "rsm:ExchangedDocument");
-	char *ap =
-	    path_of(agr, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement");
-	char *dlp =
-	    path_of(del, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeDelivery");
-	char *sp =
-	    path_of(set, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement");
-	char *mp =
-	    path_of(sum, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
-	                 "ram:SpecifiedTradeSettlementHeaderMonetarySummation");
-	char *tp;
-
-	inv->syntax = SYNTAX_CII;
-	inv->root = xstrdup("rsm:CrossIndustryInvoice");
-	get(&inv->cadre, ctx, cp, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID",
-	    NULL);
-	get(&inv->customization, ctx, cp, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
-	    NULL);
-	get(&inv->number, doc, dp, "ram:ID", NULL);
-	get(&inv->type_code, doc, dp, "ram:TypeCode", NULL);
-	get(&inv->issue_date, doc, dp, "ram:IssueDateTime/udt:DateTimeString", "format");
-	get(&inv->service_code, agr, ap, "ram:BuyerReference", NULL);
-	get(&inv->engagement, agr, ap, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
-	    NULL);
-	get(&inv->contract, agr, ap, "ram:ContractReferencedDocument/ram:IssuerAssignedID", NULL);
-	/* supporting documents: TypeCode 916 (50 is a tender or lot reference, 130 an
-	 * invoiced object identifier) */
-	each_kid(ard, agr, "ram:AdditionalReferencedDocument")
-	{
-		xmlNodePtr tc = kid(ard, "ram:TypeCode");
-		char *t = tc ? node_text(tc) : NULL;
-		if (t && strcmp(t, "916") == 0)
-			read_attachment(inv, ard, 1);
-		free(t);
-	}
-	{
-		char *pp = xasprintf("%s/ram:SellerTradeParty", ap);
-		read_party(&inv->supplier, kid(agr, "ram:SellerTradeParty"), pp, 1);
-		free(pp);
-		pp = xasprintf("%s/ram:BuyerTradeParty", ap);
-		read_party(&inv->buyer, kid(agr, "ram:BuyerTradeParty"), pp, 1);
-		free(pp);
-	}
-	get(&inv->delivery_country, del, dlp,
-	    "ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID", NULL);
-	get(&inv->currency, set, sp, "ram:InvoiceCurrencyCode", NULL);
-	get(&inv->tax_currency, set, sp, "ram:TaxCurrencyCode", NULL);
-	get(&inv->preceding_number, set, sp, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
-	    NULL);
-	get(&inv->preceding_date, set, sp,
-	    "ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString",
-	    "format");
-	/* due date and terms: the first payment terms that have them */
-	each_kid(t, set, "ram:SpecifiedTradePaymentTerms")
-	{
-		if (terms == NULL)
-			terms = t;
-		if (kid(t, "ram:DueDateDateTime")) {
-			terms = t;
-			break;
-		}
-	}
-	tp = path_of(terms, "ram:SpecifiedTradePaymentTerms");
-	if (terms == NULL) {
-		free(tp);
-		tp = xasprintf("%s/ram:SpecifiedTradePaymentTerms", sp);
-	}
-	get(&inv->due_date, terms, tp, "ram:DueDateDateTime/udt:DateTimeString", "format");
-	get(&inv->payment_terms, terms, tp, "ram:Description", NULL);
-	free(tp);
-
-	each_kid(pm, set, "ram:SpecifiedTradeSettlementPaymentMeans")
-	{
-		struct inv_payment *p = new_payment(inv);
-		char *pp = node_path(pm);
-		get(&p->code, pm, pp, "ram:TypeCode", NULL);
-		get(&p->iban, pm, pp, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID", NULL);
-		get(&p->bic, pm, pp, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID",
-		    NULL);
-		free(pp);
-	}
-	each_kid(tt, set, "ram:ApplicableTradeTax")
-	{
-		struct inv_vat *v = new_vat(inv, tt);
-		get(&v->tax, tt, v->path, "ram:CalculatedAmount", NULL);
-		get(&v->taxable, tt, v->path, "ram:BasisAmount", NULL);
-		get(&v->category, tt, v->path, "ram:CategoryCode", NULL);
-		get(&v->rate, tt, v->path, "ram:RateApplicablePercent", NULL);
-		get(&v->exemption_reason, tt, v->path, "ram:ExemptionReason", NULL);
-		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
-	}
-	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
-
-	get(&inv->line_total, sum, mp, "ram:LineTotalAmount", NULL);
-	get(&inv->charge_total, sum, mp, "ram:ChargeTotalAmount", NULL);
-	get(&inv->allowance_total, sum, mp, "ram:AllowanceTotalAmount", NULL);
-	get(&inv->tax_exclusive, sum, mp, "ram:TaxBasisTotalAmount", NULL);
-	each_kid(t, sum, "ram:TaxTotalAmount")
-	{
-		char *cur = node_attr(t, "currencyID");
-		int hit = cur == NULL || inv->currency.text == NULL ||
-		          strcmp(cur, inv->currency.text) == 0;
-		free(cur);
-		if (hit) {
-			tax_total = t;
-			break;
-		}
-	}
-	set_from(&inv->tax_total, tax_total, sum, mp, "ram:TaxTotalAmount", "currencyID");
-	get(&inv->rounding, sum, mp, "ram:RoundingAmount", NULL);
-	get(&inv->tax_inclusive, sum, mp, "ram:GrandTotalAmount", NULL);
-	get(&inv->prepaid, sum, mp, "ram:TotalPrepaidAmount", NULL);
-	get(&inv->payable, sum, mp, "ram:DuePayableAmount", NULL);
-
-	read_lines(inv, tx, "rsm:SupplyChainTradeTransaction",
-	           "ram:IncludedSupplyChainTradeLineItem", 1, 0);
-	free(cp);
-	free(dp);
-	free(ap);
-	free(dlp);
-	free(sp);
-	free(mp);
-}
-
-struct invoice *
-xform_model(const struct xform_result *r)
-{
-	struct invoice *inv;
-	xmlNodePtr root;
-	if (r == NULL || r->doc == NULL)
-		return NULL;
-	root = xmlDocGetRootElement(r->doc->doc);
-	inv = xcalloc(1, sizeof(*inv));
-	if (node_is(root, NS_RSM, "CrossIndustryInvoice"))
-		model_cii(inv, root);
-	else
-		model_ubl(inv, root);
-	inv->generated = r->kind == XK_ERP || r->kind == XK_MAP;
-	return inv;
-}
-
-static void
-ac_free(struct inv_ac *a)
-{
-	value_free(&a->indicator);
-	value_free(&a->amount);
-	value_free(&a->base_amount);
-	value_free(&a->percent);
-	value_free(&a->reason);
-	value_free(&a->reason_code);
-	value_free(&a->vat_category);
-	value_free(&a->vat_rate);
-}
-
-static void
-party_free(struct inv_party *p)
-{
-	value_free(&p->siret);
-	value_free(&p->legal_id);
-	value_free(&p->vat_id);
-	value_free(&p->name);
-	value_free(&p->country);
-}
-
-void
-invoice_free(struct invoice *inv)
-{
-	size_t i, j;
-	if (inv == NULL)
-		return;
-	free(inv->root);
-	value_free(&inv->number);
-	value_free(&inv->type_code);
-	value_free(&inv->issue_date);
-	value_free(&inv->due_date);
-	value_free(&inv->currency);
-	value_free(&inv->tax_currency);
-	value_free(&inv->cadre);
-	value_free(&inv->customization);
-	value_free(&inv->service_code);
-	value_free(&inv->engagement);
-	value_free(&inv->contract);
-	value_free(&inv->preceding_number);
-	value_free(&inv->preceding_date);
-	value_free(&inv->payment_terms);
-	value_free(&inv->delivery_country);
-	party_free(&inv->supplier);
-	party_free(&inv->buyer);
-	for (i = 0; i < inv->npayments; i++) {
-		value_free(&inv->payments[i].code);
-		value_free(&inv->payments[i].iban);
-		value_free(&inv->payments[i].bic);
-	}
-	free(inv->payments);
-	for (i = 0; i < inv->nlines; i++) {
-		struct inv_line *l = &inv->lines[i];
-		free(l->path);
-		value_free(&l->id);
-		value_free(&l->quantity);
-		value_free(&l->net_amount);
-		value_free(&l->price);
-		value_free(&l->base_quantity);
-		value_free(&l->vat_category);
-		value_free(&l->vat_rate);
-		for (j = 0; j < l->nacs; j++)
-			ac_free(&l->acs[j]);
-		free(l->acs);
-	}
-	free(inv->lines);
-	for (i = 0; i < inv->nacs; i++)
-		ac_free(&inv->acs[i]);
-	free(inv->acs);
-	for (i = 0; i < inv->nvats; i++) {
-		struct inv_vat *v = &inv->vats[i];
-		free(v->path);
-		value_free(&v->category);
-		value_free(&v->rate);
-		value_free(&v->taxable);
-		value_free(&v->tax);
-		value_free(&v->exemption_reason);
-		value_free(&v->exemption_code);
-	}
-	free(inv->vats);
-	for (i = 0; i < inv->nattachments; i++) {
-		struct inv_attachment *a = &inv->attachments[i];
-		free(a->path);
-		value_free(&a->id);
-		value_free(&a->uri);
-		value_free(&a->mime);
-		value_free(&a->filename);
-	}
-	free(inv->attachments);
-	value_free(&inv->line_total);
-	value_free(&inv->allowance_total);
-	value_free(&inv->charge_total);
-	value_free(&inv->tax_exclusive);
-	value_free(&inv->tax_total);
-	value_free(&inv->tax_inclusive);
-	value_free(&inv->prepaid);
-	value_free(&inv->rounding);
-	value_free(&inv->payable);
-	free(inv);
 }

@@ -1,0 +1,132 @@
+/*
+ * invoice.c - the invoice model's memory (invoice.h): releasing it and setting its
+ * values. Plain C: the model is read from XML by xform-model.c, judged by check.c.
+ *
+ * Errors: none (allocation failures abort, util.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "invoice.h"
+#include "util.h"
+
+void
+inv_value_set(struct inv_value *v, const char *text)
+{
+	free(v->text);
+	v->text = text ? xstrdup(text) : NULL;
+}
+
+void
+inv_value_free(struct inv_value *v)
+{
+	free(v->text);
+	free(v->attr);
+	free(v->path);
+	memset(v, 0, sizeof(*v));
+}
+
+static void
+ac_free(struct inv_ac *a)
+{
+	inv_value_free(&a->indicator);
+	inv_value_free(&a->amount);
+	inv_value_free(&a->base_amount);
+	inv_value_free(&a->percent);
+	inv_value_free(&a->reason);
+	inv_value_free(&a->reason_code);
+	inv_value_free(&a->vat_category);
+	inv_value_free(&a->vat_rate);
+}
+
+static void
+party_free(struct inv_party *p)
+{
+	inv_value_free(&p->siret);
+	inv_value_free(&p->legal_id);
+	inv_value_free(&p->vat_id);
+	inv_value_free(&p->name);
+	inv_value_free(&p->country);
+}
+
+void
+invoice_free(struct invoice *inv)
+{
+	size_t i, j;
+	if (inv == NULL)
+		return;
+	free(inv->root);
+	inv_value_free(&inv->number);
+	inv_value_free(&inv->type_code);
+	inv_value_free(&inv->issue_date);
+	inv_value_free(&inv->due_date);
+	inv_value_free(&inv->currency);
+	inv_value_free(&inv->tax_currency);
+	inv_value_free(&inv->cadre);
+	inv_value_free(&inv->customization);
+	inv_value_free(&inv->service_code);
+	inv_value_free(&inv->engagement);
+	inv_value_free(&inv->contract);
+	inv_value_free(&inv->preceding_number);
+	inv_value_free(&inv->preceding_date);
+	inv_value_free(&inv->payment_terms);
+	inv_value_free(&inv->delivery_country);
+	party_free(&inv->supplier);
+	party_free(&inv->buyer);
+	for (i = 0; i < inv->npayments; i++) {
+		inv_value_free(&inv->payments[i].code);
+		inv_value_free(&inv->payments[i].iban);
+		inv_value_free(&inv->payments[i].bic);
+	}
+	free(inv->payments);
+	for (i = 0; i < inv->nlines; i++) {
+		struct inv_line *l = &inv->lines[i];
+		free(l->path);
+		inv_value_free(&l->id);
+		inv_value_free(&l->quantity);
+		inv_value_free(&l->net_amount);
+		inv_value_free(&l->price);
+		inv_value_free(&l->base_quantity);
+		inv_value_free(&l->vat_category);
+		inv_value_free(&l->vat_rate);
+		for (j = 0; j < l->nacs; j++)
+			ac_free(&l->acs[j]);
+		free(l->acs);
+	}
+	free(inv->lines);
+	for (i = 0; i < inv->nacs; i++)
+		ac_free(&inv->acs[i]);
+	free(inv->acs);
+	for (i = 0; i < inv->nvats; i++) {
+		struct inv_vat *v = &inv->vats[i];
+		free(v->path);
+		inv_value_free(&v->category);
+		inv_value_free(&v->rate);
+		inv_value_free(&v->taxable);
+		inv_value_free(&v->tax);
+		inv_value_free(&v->exemption_reason);
+		inv_value_free(&v->exemption_code);
+	}
+	free(inv->vats);
+	for (i = 0; i < inv->nattachments; i++) {
+		struct inv_attachment *a = &inv->attachments[i];
+		free(a->path);
+		inv_value_free(&a->id);
+		inv_value_free(&a->uri);
+		inv_value_free(&a->mime);
+		inv_value_free(&a->filename);
+	}
+	free(inv->attachments);
+	inv_value_free(&inv->line_total);
+	inv_value_free(&inv->allowance_total);
+	inv_value_free(&inv->charge_total);
+	inv_value_free(&inv->tax_exclusive);
+	inv_value_free(&inv->tax_total);
+	inv_value_free(&inv->tax_inclusive);
+	inv_value_free(&inv->prepaid);
+	inv_value_free(&inv->rounding);
+	inv_value_free(&inv->payable);
+	free(inv);
+}

@@ -1,0 +1,139 @@
+/*
+ * invoice.h - the invoice model: what the pre-flight (check.c) judges and the gateway
+ * reads (numbers, SIRETs), in plain C. xform-model.c fills it from a UBL 2.1 or CII
+ * D16B document (xform_model(), xform.h); nothing here needs the XML library.
+ *
+ * Every value keeps where it came from (element path, line), so that a problem names
+ * the element to fix. Ownership: a struct invoice owns every string and array it
+ * points to; invoice_free() releases them all.
+ */
+#ifndef CHORUSGW_INVOICE_H
+#define CHORUSGW_INVOICE_H
+
+#include <stddef.h>
+
+/* A value read from the generated document, and where it came from. */
+struct inv_value {
+	char *text; /* content, blanks trimmed; NULL when the element is absent */
+	char *attr; /* its qualifier: schemeID (identifiers), unitCode (quantities),
+	               currencyID (amounts), format (CII dates); NULL if none */
+	char *path; /* element path from the root; when absent, where it would be */
+	int line;   /* line in the generated document; 0 when absent */
+};
+
+struct inv_party {
+	struct inv_value siret;    /* BT-29 / BT-46, attr = scheme; see HACKING.md */
+	struct inv_value legal_id; /* BT-30 / BT-47 (SIREN, or SIRET), attr = scheme */
+	struct inv_value vat_id;   /* BT-31 / BT-48 */
+	struct inv_value name;     /* BT-27 / BT-44 */
+	struct inv_value country;  /* BT-40 / BT-55 */
+};
+
+/* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
+struct inv_ac {
+	int charge;                              /* 1 charge, 0 allowance (from indicator) */
+	struct inv_value indicator;              /* ChargeIndicator as written */
+	struct inv_value amount;                 /* BT-92/99/136/141 */
+	struct inv_value base_amount;            /* BT-93/100/137/142 */
+	struct inv_value percent;                /* BT-94/101/138/143 */
+	struct inv_value reason;                 /* BT-97/104/139/144 */
+	struct inv_value reason_code;            /* BT-98/105/140/145 */
+	struct inv_value vat_category, vat_rate; /* BT-95/96, BT-102/103 (document level) */
+};
+
+struct inv_line {
+	char *path; /* the line element */
+	int line;
+	struct inv_value id;            /* BT-126 */
+	struct inv_value quantity;      /* BT-129, attr = unit BT-130 */
+	struct inv_value net_amount;    /* BT-131 */
+	struct inv_value price;         /* BT-146 */
+	struct inv_value base_quantity; /* BT-149 */
+	struct inv_value vat_category;  /* BT-151 */
+	struct inv_value vat_rate;      /* BT-152 */
+	struct inv_ac *acs;
+	size_t nacs;
+};
+
+/* A VAT breakdown (BG-23). */
+struct inv_vat {
+	char *path;
+	int line;
+	struct inv_value category;         /* BT-118 */
+	struct inv_value rate;             /* BT-119 */
+	struct inv_value taxable;          /* BT-116 */
+	struct inv_value tax;              /* BT-117 */
+	struct inv_value exemption_reason; /* BT-120 */
+	struct inv_value exemption_code;   /* BT-121 */
+};
+
+/* A supporting document (BG-24). */
+struct inv_attachment {
+	char *path;
+	int line;
+	struct inv_value id;       /* BT-122 */
+	struct inv_value uri;      /* BT-124, external location */
+	struct inv_value mime;     /* mimeCode of BT-125; text NULL when nothing embedded */
+	struct inv_value filename; /* BT-125-2 */
+	size_t content_len;        /* characters of embedded (base64) content; 0 when none */
+};
+
+struct inv_payment {
+	struct inv_value code; /* BT-81 */
+	struct inv_value iban; /* BT-84 */
+	struct inv_value bic;  /* BT-86 */
+};
+
+struct invoice {
+	int syntax;          /* SYNTAX_UBL or SYNTAX_CII */
+	int ubl_credit_note; /* a UBL CreditNote document */
+	int generated;       /* made by a stylesheet (ERP export, [map]), not passed through */
+	char *root;          /* "Invoice", "CreditNote", "rsm:CrossIndustryInvoice" */
+
+	struct inv_value number;                           /* BT-1 */
+	struct inv_value type_code;                        /* BT-3 */
+	struct inv_value issue_date;                       /* BT-2 (CII: attr = format) */
+	struct inv_value due_date;                         /* BT-9 */
+	struct inv_value currency;                         /* BT-5 */
+	struct inv_value tax_currency;                     /* BT-6 */
+	struct inv_value cadre;                            /* BT-23, cadre de facturation */
+	struct inv_value customization;                    /* BT-24 */
+	struct inv_value service_code;                     /* BT-10, code service exécutant */
+	struct inv_value engagement;                       /* BT-13, engagement juridique */
+	struct inv_value contract;                         /* BT-12, numéro de marché */
+	struct inv_value preceding_number, preceding_date; /* BT-25, BT-26 */
+	struct inv_value payment_terms;                    /* BT-20 */
+	struct inv_value delivery_country;                 /* BT-80 */
+
+	struct inv_party supplier, buyer;
+
+	struct inv_payment *payments;
+	size_t npayments;
+	struct inv_line *lines;
+	size_t nlines;
+	struct inv_ac *acs; /* document level */
+	size_t nacs;
+	struct inv_vat *vats;
+	size_t nvats;
+	struct inv_attachment *attachments;
+	size_t nattachments;
+
+	struct inv_value line_total;      /* BT-106 */
+	struct inv_value allowance_total; /* BT-107 */
+	struct inv_value charge_total;    /* BT-108 */
+	struct inv_value tax_exclusive;   /* BT-109 */
+	struct inv_value tax_total;       /* BT-110 (in the invoice currency) */
+	struct inv_value tax_inclusive;   /* BT-112 */
+	struct inv_value prepaid;         /* BT-113 */
+	struct inv_value rounding;        /* BT-114 */
+	struct inv_value payable;         /* BT-115 */
+};
+
+/* Release an invoice and everything it holds (NULL is fine). */
+void invoice_free(struct invoice *);
+/* Replace v->text by a copy of `text` (NULL: absent); for tests and fix-ups. */
+void inv_value_set(struct inv_value *v, const char *text);
+/* Release what v holds and zero it (the value becomes absent, with no path). */
+void inv_value_free(struct inv_value *v);
+
+#endif

@@ -1,0 +1,676 @@
+/*
+ * xform-model.c - the invoice model (invoice.h) read out of a UBL 2.1 Invoice or
+ * CreditNote or a CII D16B CrossIndustryInvoice: every value with its element path
+ * and line, so that the pre-flight (check.c) names the element to fix. Part of the
+ * xform family (xform-int.h): the only place that knows where EN 16931's terms sit
+ * in each syntax (HACKING.md's table).
+ *
+ * Errors: none; what is absent is a value with text NULL and the path where it would
+ * be.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/tree.h>
+
+#include "conf.h"
+#include "invoice.h"
+#include "util.h"
+#include "xform-int.h"
+
+static char *
+join_path(const char *base, const char *rel)
+{
+	if (base == NULL || *base == '\0')
+		return xstrdup(rel);
+	return xasprintf("%s/%s", base, rel);
+}
+
+/* The path of n below `top`, whose path is top_path: only the steps between them are
+ * computed, so reading the thousandth line does not scan the thousand before it. */
+static char *
+sub_path(xmlNodePtr n, xmlNodePtr top, const char *top_path)
+{
+	xmlNodePtr chain[32], x;
+	size_t depth = 0, i;
+	struct buf b;
+	if (n == top)
+		return xstrdup(top_path);
+	for (x = n; x && x != top; x = x->parent) {
+		if (depth == nitems(chain) || x->type != XML_ELEMENT_NODE)
+			return node_path(n);
+		chain[depth++] = x;
+	}
+	if (x == NULL)
+		return node_path(n);
+	buf_init(&b);
+	buf_adds(&b, top_path);
+	for (i = depth; i-- > 0;) {
+		if (b.len)
+			buf_addc(&b, '/');
+		node_path_step(&b, chain[i]);
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return buf_steal(&b);
+}
+
+/* Fill v from node n, found below `top` (path top_path); n NULL: v says where it
+ * would be, top_path/rel. */
+static void
+set_from(struct inv_value *v, xmlNodePtr n, xmlNodePtr top, const char *top_path, const char *rel,
+         const char *attr)
+{
+	inv_value_free(v);
+	if (n == NULL) {
+		v->path = join_path(top_path, rel);
+		return;
+	}
+	v->text = node_text(n);
+	v->attr = attr ? node_attr(n, attr) : NULL;
+	v->path = top ? sub_path(n, top, top_path) : node_path(n);
+	v->line = (int)xmlGetLineNo(n);
+}
+
+/* v = the element at rel below node `from` (whose path is from_path). */
+static void
+get(struct inv_value *v, xmlNodePtr from, const char *from_path, const char *rel, const char *attr)
+{
+	set_from(v, from ? node_find(from, rel) : NULL, from, from_path, rel, attr);
+}
+
+/* The path of n, or `fallback` when n is NULL. */
+static char *
+path_of(xmlNodePtr n, const char *fallback)
+{
+	return n ? node_path(n) : xstrdup(fallback);
+}
+
+/* The path of `n`, a child of `top`; when n is NULL, top_path/rel. */
+static char *
+path_below(xmlNodePtr n, xmlNodePtr top, const char *top_path, const char *rel)
+{
+	return n ? sub_path(n, top, top_path) : join_path(top_path, rel);
+}
+
+/* "name" or "name[i]" (1-based) below top_path, for the i-th of n repeated children. */
+static char *
+indexed_path(const char *top_path, const char *name, size_t i, size_t n)
+{
+	char step[160];
+	if (n > 1)
+		snprintf(step, sizeof(step), "%s[%zu]", name, i);
+	else
+		snprintf(step, sizeof(step), "%s", name);
+	return join_path(top_path, step);
+}
+
+static size_t
+count_kids(xmlNodePtr parent, const char *qname)
+{
+	size_t n = 0;
+	each_kid(k, parent, qname) n++;
+	return n;
+}
+
+static int
+is_siret_scheme(const char *scheme)
+{
+	return scheme && (strcmp(scheme, "0009") == 0 || strcmp(scheme, "1") == 0);
+}
+
+/* The SIRET of a party (UBL cac:Party or CII ram:*TradeParty, path pp), read as
+ * HACKING.md says: the identification element first, the legal-entity element when
+ * it holds 14 digits. Fills `siret` and `legal`. */
+static void
+read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *siret,
+               struct inv_value *legal)
+{
+	xmlNodePtr found = NULL;
+	const char *id_rel = cii ? "ram:GlobalID" : "cac:PartyIdentification/cbc:ID";
+	const char *legal_rel =
+	    cii ? "ram:SpecifiedLegalOrganization/ram:ID" : "cac:PartyLegalEntity/cbc:CompanyID";
+
+	/* an identifier with a SIRET scheme, else one without scheme holding 14 digits */
+	if (cii) {
+		each_kid(g, party, "ram:GlobalID")
+		{
+			char *scheme = node_attr(g, "schemeID");
+			int hit = is_siret_scheme(scheme);
+			free(scheme);
+			if (hit) {
+				found = g;
+				break;
+			}
+		}
+		if (found == NULL)
+			each_kid(g, party, "ram:ID")
+			{
+				char *t = node_text(g);
+				int hit = str_digits(t, 14);
+				free(t);
+				if (hit) {
+					found = g;
+					break;
+				}
+			}
+	} else {
+		each_kid(pi, party, "cac:PartyIdentification")
+		{
+			xmlNodePtr id = node_kid(pi, "cbc:ID");
+			char *scheme, *t;
+			int hit;
+			if (id == NULL)
+				continue;
+			scheme = node_attr(id, "schemeID");
+			t = node_text(id);
+			hit = is_siret_scheme(scheme) || (scheme == NULL && str_digits(t, 14));
+			free(scheme);
+			free(t);
+			if (hit) {
+				found = id;
+				break;
+			}
+		}
+	}
+	get(legal, party, pp, legal_rel, "schemeID");
+	if (found)
+		set_from(siret, found, party, pp, id_rel, "schemeID");
+	else if (legal->text && str_digits(legal->text, 14))
+		set_from(siret, node_find(party, legal_rel), party, pp, legal_rel, "schemeID");
+	else
+		set_from(siret, NULL, party, pp, id_rel, NULL);
+}
+
+char *
+xform_supplier_siret(xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), party;
+	struct inv_value siret, legal;
+	char *r;
+	int cii = node_is(root, NS_RSM, "CrossIndustryInvoice");
+	memset(&siret, 0, sizeof(siret));
+	memset(&legal, 0, sizeof(legal));
+	party = cii ? node_find(root, "rsm:SupplyChainTradeTransaction/"
+	                              "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
+	            : node_find(root, "cac:AccountingSupplierParty/cac:Party");
+	if (party == NULL)
+		return NULL;
+	read_party_ids(party, "", cii, &siret, &legal);
+	r = siret.text ? xstrdup(siret.text) : NULL;
+	inv_value_free(&siret);
+	inv_value_free(&legal);
+	return r;
+}
+
+static void
+read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int cii)
+{
+	char *pp = party ? node_path(party) : xstrdup(party_path);
+	read_party_ids(party, pp, cii, &p->siret, &p->legal_id);
+	if (cii) {
+		xmlNodePtr vat = NULL;
+		each_kid(t, party, "ram:SpecifiedTaxRegistration")
+		{
+			xmlNodePtr id = node_kid(t, "ram:ID");
+			char *scheme = id ? node_attr(id, "schemeID") : NULL;
+			int hit = scheme && strcmp(scheme, "VA") == 0;
+			free(scheme);
+			if (hit) {
+				vat = id;
+				break;
+			}
+		}
+		set_from(&p->vat_id, vat, party, pp, "ram:SpecifiedTaxRegistration/ram:ID",
+		         "schemeID");
+		get(&p->name, party, pp, "ram:Name", NULL);
+		get(&p->country, party, pp, "ram:PostalTradeAddress/ram:CountryID", NULL);
+	} else {
+		xmlNodePtr vat = NULL;
+		each_kid(t, party, "cac:PartyTaxScheme")
+		{
+			char *scheme = NULL;
+			xmlNodePtr s = node_find(t, "cac:TaxScheme/cbc:ID");
+			int hit;
+			if (s)
+				scheme = node_text(s);
+			hit = scheme && strcasecmp(scheme, "VAT") == 0;
+			free(scheme);
+			if (hit) {
+				vat = node_kid(t, "cbc:CompanyID");
+				break;
+			}
+		}
+		set_from(&p->vat_id, vat, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
+		get(&p->name, party, pp, "cac:PartyLegalEntity/cbc:RegistrationName", NULL);
+		get(&p->country, party, pp, "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
+		    NULL);
+	}
+	free(pp);
+}
+
+static void
+read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
+{
+	if (cii) {
+		get(&a->indicator, n, np, "ram:ChargeIndicator/udt:Indicator", NULL);
+		get(&a->amount, n, np, "ram:ActualAmount", NULL);
+		get(&a->base_amount, n, np, "ram:BasisAmount", NULL);
+		get(&a->percent, n, np, "ram:CalculationPercent", NULL);
+		get(&a->reason, n, np, "ram:Reason", NULL);
+		get(&a->reason_code, n, np, "ram:ReasonCode", NULL);
+		get(&a->vat_category, n, np, "ram:CategoryTradeTax/ram:CategoryCode", NULL);
+		get(&a->vat_rate, n, np, "ram:CategoryTradeTax/ram:RateApplicablePercent", NULL);
+	} else {
+		get(&a->indicator, n, np, "cbc:ChargeIndicator", NULL);
+		get(&a->amount, n, np, "cbc:Amount", "currencyID");
+		get(&a->base_amount, n, np, "cbc:BaseAmount", "currencyID");
+		get(&a->percent, n, np, "cbc:MultiplierFactorNumeric", NULL);
+		get(&a->reason, n, np, "cbc:AllowanceChargeReason", NULL);
+		get(&a->reason_code, n, np, "cbc:AllowanceChargeReasonCode", NULL);
+		get(&a->vat_category, n, np, "cac:TaxCategory/cbc:ID", NULL);
+		get(&a->vat_rate, n, np, "cac:TaxCategory/cbc:Percent", NULL);
+	}
+	a->charge = a->indicator.text &&
+	            (strcmp(a->indicator.text, "true") == 0 || strcmp(a->indicator.text, "1") == 0);
+}
+
+/* Every `qname` child of `parent` (path parent_path) as an allowance or charge. */
+static void
+add_acs(struct inv_ac **v, size_t *n, xmlNodePtr parent, const char *parent_path, const char *qname,
+        int cii)
+{
+	size_t total = count_kids(parent, qname), i = 0;
+	each_kid(node, parent, qname)
+	{
+		char *np = indexed_path(parent_path, qname, ++i, total);
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		memset(&(*v)[*n], 0, sizeof(**v));
+		read_ac(&(*v)[*n], node, np, cii);
+		(*n)++;
+		free(np);
+	}
+}
+
+static void
+read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
+{
+	xmlNodePtr price = node_kid(n, "cac:Price");
+	char *pp = path_below(price, n, np, "cac:Price");
+	l->path = xstrdup(np);
+	l->line = (int)xmlGetLineNo(n);
+	get(&l->id, n, np, "cbc:ID", NULL);
+	get(&l->quantity, n, np, cn ? "cbc:CreditedQuantity" : "cbc:InvoicedQuantity", "unitCode");
+	get(&l->net_amount, n, np, "cbc:LineExtensionAmount", "currencyID");
+	get(&l->price, price, pp, "cbc:PriceAmount", "currencyID");
+	get(&l->base_quantity, price, pp, "cbc:BaseQuantity", "unitCode");
+	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
+	get(&l->vat_rate, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", NULL);
+	add_acs(&l->acs, &l->nacs, n, np, "cac:AllowanceCharge", 0);
+	free(pp);
+}
+
+static void
+read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
+{
+	xmlNodePtr set = node_kid(n, "ram:SpecifiedLineTradeSettlement");
+	char *sp = path_below(set, n, np, "ram:SpecifiedLineTradeSettlement");
+	l->path = xstrdup(np);
+	l->line = (int)xmlGetLineNo(n);
+	get(&l->id, n, np, "ram:AssociatedDocumentLineDocument/ram:LineID", NULL);
+	get(&l->quantity, n, np, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "unitCode");
+	get(&l->price, n, np,
+	    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", NULL);
+	get(&l->base_quantity, n, np,
+	    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity",
+	    "unitCode");
+	get(&l->net_amount, set, sp,
+	    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", NULL);
+	get(&l->vat_category, set, sp, "ram:ApplicableTradeTax/ram:CategoryCode", NULL);
+	get(&l->vat_rate, set, sp, "ram:ApplicableTradeTax/ram:RateApplicablePercent", NULL);
+	add_acs(&l->acs, &l->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
+	free(sp);
+}
+
+/* Read every `qname` line of `parent` (path parent_path). */
+static void
+read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, const char *qname,
+           int cii, int cn)
+{
+	size_t total = count_kids(parent, qname), i = 0;
+	inv->lines = xcalloc(total ? total : 1, sizeof(*inv->lines));
+	each_kid(line, parent, qname)
+	{
+		char *np = indexed_path(parent_path, qname, ++i, total);
+		if (cii)
+			read_line_cii(&inv->lines[inv->nlines++], line, np);
+		else
+			read_line_ubl(&inv->lines[inv->nlines++], line, np, cn);
+		free(np);
+	}
+}
+
+static struct inv_vat *
+new_vat(struct invoice *inv, xmlNodePtr n)
+{
+	struct inv_vat *v;
+	inv->vats = xreallocarray(inv->vats, inv->nvats + 1, sizeof(*inv->vats));
+	v = &inv->vats[inv->nvats++];
+	memset(v, 0, sizeof(*v));
+	v->path = node_path(n);
+	v->line = (int)xmlGetLineNo(n);
+	return v;
+}
+
+static void
+read_attachment(struct invoice *inv, xmlNodePtr n, int cii)
+{
+	struct inv_attachment *a;
+	xmlNodePtr obj;
+	inv->attachments =
+	    xreallocarray(inv->attachments, inv->nattachments + 1, sizeof(*inv->attachments));
+	a = &inv->attachments[inv->nattachments++];
+	memset(a, 0, sizeof(*a));
+	a->path = node_path(n);
+	a->line = (int)xmlGetLineNo(n);
+	if (cii) {
+		get(&a->id, n, a->path, "ram:IssuerAssignedID", NULL);
+		get(&a->uri, n, a->path, "ram:URIID", NULL);
+		obj = node_kid(n, "ram:AttachmentBinaryObject");
+	} else {
+		get(&a->id, n, a->path, "cbc:ID", NULL);
+		get(&a->uri, n, a->path, "cac:Attachment/cac:ExternalReference/cbc:URI", NULL);
+		obj = node_find(n, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject");
+	}
+	/* the content itself is not copied: only its type, name and size */
+	if (obj) {
+		xmlChar *t = xmlNodeGetContent(obj);
+		a->content_len = t ? strlen((const char *)t) : 0;
+		xmlFree(t);
+		a->mime.text = node_attr(obj, "mimeCode");
+		if (a->mime.text == NULL)
+			a->mime.text = xstrdup("");
+		{
+			char *op = node_path(obj);
+			a->mime.path = xasprintf("%s/@mimeCode", op);
+			a->filename.path = xasprintf("%s/@filename", op);
+			free(op);
+		}
+		a->mime.line = (int)xmlGetLineNo(obj);
+		a->filename.text = node_attr(obj, "filename");
+		a->filename.line = a->mime.line;
+	} else {
+		const char *rel = cii ? "ram:AttachmentBinaryObject"
+		                      : "cac:Attachment/cbc:EmbeddedDocumentBinaryObject";
+		a->mime.path = join_path(a->path, rel);
+		a->filename.path = join_path(a->path, rel);
+	}
+}
+
+static struct inv_payment *
+new_payment(struct invoice *inv)
+{
+	inv->payments = xreallocarray(inv->payments, inv->npayments + 1, sizeof(*inv->payments));
+	memset(&inv->payments[inv->npayments], 0, sizeof(*inv->payments));
+	return &inv->payments[inv->npayments++];
+}
+
+static void
+model_ubl(struct invoice *inv, xmlNodePtr root)
+{
+	int cn = node_is(root, NS_UBL_CN, "CreditNote");
+	xmlNodePtr tax_total = NULL, lmt;
+	char *lp;
+
+	inv->syntax = SYNTAX_UBL;
+	inv->ubl_credit_note = cn;
+	inv->root = xstrdup(cn ? "CreditNote" : "Invoice");
+	get(&inv->number, root, "", "cbc:ID", NULL);
+	get(&inv->type_code, root, "", cn ? "cbc:CreditNoteTypeCode" : "cbc:InvoiceTypeCode", NULL);
+	get(&inv->issue_date, root, "", "cbc:IssueDate", NULL);
+	if (node_kid(root, "cbc:DueDate") || !cn)
+		get(&inv->due_date, root, "", "cbc:DueDate", NULL);
+	else
+		get(&inv->due_date, root, "", "cac:PaymentMeans/cbc:PaymentDueDate", NULL);
+	get(&inv->currency, root, "", "cbc:DocumentCurrencyCode", NULL);
+	get(&inv->tax_currency, root, "", "cbc:TaxCurrencyCode", NULL);
+	get(&inv->cadre, root, "", "cbc:ProfileID", NULL);
+	get(&inv->customization, root, "", "cbc:CustomizationID", NULL);
+	get(&inv->service_code, root, "", "cbc:BuyerReference", NULL);
+	get(&inv->engagement, root, "", "cac:OrderReference/cbc:ID", NULL);
+	get(&inv->contract, root, "", "cac:ContractDocumentReference/cbc:ID", NULL);
+	get(&inv->preceding_number, root, "",
+	    "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NULL);
+	get(&inv->preceding_date, root, "",
+	    "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate", NULL);
+	get(&inv->payment_terms, root, "", "cac:PaymentTerms/cbc:Note", NULL);
+	get(&inv->delivery_country, root, "",
+	    "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode",
+	    NULL);
+	read_party(&inv->supplier, node_find(root, "cac:AccountingSupplierParty/cac:Party"),
+	           "cac:AccountingSupplierParty/cac:Party", 0);
+	read_party(&inv->buyer, node_find(root, "cac:AccountingCustomerParty/cac:Party"),
+	           "cac:AccountingCustomerParty/cac:Party", 0);
+
+	each_kid(pm, root, "cac:PaymentMeans")
+	{
+		struct inv_payment *p = new_payment(inv);
+		char *pp = node_path(pm);
+		get(&p->code, pm, pp, "cbc:PaymentMeansCode", NULL);
+		get(&p->iban, pm, pp, "cac:PayeeFinancialAccount/cbc:ID", NULL);
+		get(&p->bic, pm, pp,
+		    "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", NULL);
+		free(pp);
+	}
+	add_acs(&inv->acs, &inv->nacs, root, "", "cac:AllowanceCharge", 0);
+	each_kid(adr, root, "cac:AdditionalDocumentReference")
+	{
+		/* DocumentTypeCode 130 is an invoiced object identifier (BT-18), not a
+		 * supporting document */
+		xmlNodePtr tc = node_kid(adr, "cbc:DocumentTypeCode");
+		char *t = tc ? node_text(tc) : NULL;
+		if (t == NULL || strcmp(t, "130") != 0)
+			read_attachment(inv, adr, 0);
+		free(t);
+	}
+
+	/* the TaxTotal in the document currency (a second one may be in BT-6) */
+	each_kid(tt, root, "cac:TaxTotal")
+	{
+		xmlNodePtr amt = node_kid(tt, "cbc:TaxAmount");
+		char *cur = amt ? node_attr(amt, "currencyID") : NULL;
+		int hit = inv->currency.text == NULL || cur == NULL ||
+		          strcmp(cur, inv->currency.text) == 0;
+		free(cur);
+		if (hit && tax_total == NULL)
+			tax_total = tt;
+	}
+	if (tax_total == NULL)
+		tax_total = node_kid(root, "cac:TaxTotal");
+	get(&inv->tax_total, root, "", "cac:TaxTotal/cbc:TaxAmount", "currencyID");
+	if (tax_total)
+		set_from(&inv->tax_total, node_kid(tax_total, "cbc:TaxAmount"), root, "",
+		         "cac:TaxTotal/cbc:TaxAmount", "currencyID");
+	each_kid(st, tax_total, "cac:TaxSubtotal")
+	{
+		struct inv_vat *v = new_vat(inv, st);
+		get(&v->taxable, st, v->path, "cbc:TaxableAmount", "currencyID");
+		get(&v->tax, st, v->path, "cbc:TaxAmount", "currencyID");
+		get(&v->category, st, v->path, "cac:TaxCategory/cbc:ID", NULL);
+		get(&v->rate, st, v->path, "cac:TaxCategory/cbc:Percent", NULL);
+		get(&v->exemption_reason, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReason",
+		    NULL);
+		get(&v->exemption_code, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReasonCode",
+		    NULL);
+	}
+
+	lmt = node_kid(root, "cac:LegalMonetaryTotal");
+	lp = path_below(lmt, root, "", "cac:LegalMonetaryTotal");
+	get(&inv->line_total, lmt, lp, "cbc:LineExtensionAmount", "currencyID");
+	get(&inv->allowance_total, lmt, lp, "cbc:AllowanceTotalAmount", "currencyID");
+	get(&inv->charge_total, lmt, lp, "cbc:ChargeTotalAmount", "currencyID");
+	get(&inv->tax_exclusive, lmt, lp, "cbc:TaxExclusiveAmount", "currencyID");
+	get(&inv->tax_inclusive, lmt, lp, "cbc:TaxInclusiveAmount", "currencyID");
+	get(&inv->prepaid, lmt, lp, "cbc:PrepaidAmount", "currencyID");
+	get(&inv->rounding, lmt, lp, "cbc:PayableRoundingAmount", "currencyID");
+	get(&inv->payable, lmt, lp, "cbc:PayableAmount", "currencyID");
+	free(lp);
+
+	read_lines(inv, root, "", cn ? "cac:CreditNoteLine" : "cac:InvoiceLine", 0, cn);
+}
+
+static void
+model_cii(struct invoice *inv, xmlNodePtr root)
+{
+	xmlNodePtr ctx = node_kid(root, "rsm:ExchangedDocumentContext");
+	xmlNodePtr doc = node_kid(root, "rsm:ExchangedDocument");
+	xmlNodePtr tx = node_kid(root, "rsm:SupplyChainTradeTransaction");
+	xmlNodePtr agr = node_kid(tx, "ram:ApplicableHeaderTradeAgreement");
+	xmlNodePtr del = node_kid(tx, "ram:ApplicableHeaderTradeDelivery");
+	xmlNodePtr set = node_kid(tx, "ram:ApplicableHeaderTradeSettlement");
+	xmlNodePtr sum = node_kid(set, "ram:SpecifiedTradeSettlementHeaderMonetarySummation");
+	xmlNodePtr terms = NULL, tax_total = NULL;
+	char *cp = path_below(ctx, root, "", "rsm:ExchangedDocumentContext");
+	char *dp = path_below(doc, root, "", "rsm:ExchangedDocument");
+	char *ap =
+	    path_of(agr, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement");
+	char *dlp =
+	    path_of(del, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeDelivery");
+	char *sp =
+	    path_of(set, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement");
+	char *mp =
+	    path_of(sum, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+	                 "ram:SpecifiedTradeSettlementHeaderMonetarySummation");
+	char *tp;
+
+	inv->syntax = SYNTAX_CII;
+	inv->root = xstrdup("rsm:CrossIndustryInvoice");
+	get(&inv->cadre, ctx, cp, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID",
+	    NULL);
+	get(&inv->customization, ctx, cp, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+	    NULL);
+	get(&inv->number, doc, dp, "ram:ID", NULL);
+	get(&inv->type_code, doc, dp, "ram:TypeCode", NULL);
+	get(&inv->issue_date, doc, dp, "ram:IssueDateTime/udt:DateTimeString", "format");
+	get(&inv->service_code, agr, ap, "ram:BuyerReference", NULL);
+	get(&inv->engagement, agr, ap, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
+	    NULL);
+	get(&inv->contract, agr, ap, "ram:ContractReferencedDocument/ram:IssuerAssignedID", NULL);
+	/* supporting documents: TypeCode 916 (50 is a tender or lot reference, 130 an
+	 * invoiced object identifier) */
+	each_kid(ard, agr, "ram:AdditionalReferencedDocument")
+	{
+		xmlNodePtr tc = node_kid(ard, "ram:TypeCode");
+		char *t = tc ? node_text(tc) : NULL;
+		if (t && strcmp(t, "916") == 0)
+			read_attachment(inv, ard, 1);
+		free(t);
+	}
+	{
+		char *pp = xasprintf("%s/ram:SellerTradeParty", ap);
+		read_party(&inv->supplier, node_kid(agr, "ram:SellerTradeParty"), pp, 1);
+		free(pp);
+		pp = xasprintf("%s/ram:BuyerTradeParty", ap);
+		read_party(&inv->buyer, node_kid(agr, "ram:BuyerTradeParty"), pp, 1);
+		free(pp);
+	}
+	get(&inv->delivery_country, del, dlp,
+	    "ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID", NULL);
+	get(&inv->currency, set, sp, "ram:InvoiceCurrencyCode", NULL);
+	get(&inv->tax_currency, set, sp, "ram:TaxCurrencyCode", NULL);
+	get(&inv->preceding_number, set, sp, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
+	    NULL);
+	get(&inv->preceding_date, set, sp,
+	    "ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString",
+	    "format");
+	/* due date and terms: the first payment terms that have them */
+	each_kid(t, set, "ram:SpecifiedTradePaymentTerms")
+	{
+		if (terms == NULL)
+			terms = t;
+		if (node_kid(t, "ram:DueDateDateTime")) {
+			terms = t;
+			break;
+		}
+	}
+	tp = path_of(terms, "ram:SpecifiedTradePaymentTerms");
+	if (terms == NULL) {
+		free(tp);
+		tp = xasprintf("%s/ram:SpecifiedTradePaymentTerms", sp);
+	}
+	get(&inv->due_date, terms, tp, "ram:DueDateDateTime/udt:DateTimeString", "format");
+	get(&inv->payment_terms, terms, tp, "ram:Description", NULL);
+	free(tp);
+
+	each_kid(pm, set, "ram:SpecifiedTradeSettlementPaymentMeans")
+	{
+		struct inv_payment *p = new_payment(inv);
+		char *pp = node_path(pm);
+		get(&p->code, pm, pp, "ram:TypeCode", NULL);
+		get(&p->iban, pm, pp, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID", NULL);
+		get(&p->bic, pm, pp, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID",
+		    NULL);
+		free(pp);
+	}
+	each_kid(tt, set, "ram:ApplicableTradeTax")
+	{
+		struct inv_vat *v = new_vat(inv, tt);
+		get(&v->tax, tt, v->path, "ram:CalculatedAmount", NULL);
+		get(&v->taxable, tt, v->path, "ram:BasisAmount", NULL);
+		get(&v->category, tt, v->path, "ram:CategoryCode", NULL);
+		get(&v->rate, tt, v->path, "ram:RateApplicablePercent", NULL);
+		get(&v->exemption_reason, tt, v->path, "ram:ExemptionReason", NULL);
+		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
+	}
+	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
+
+	get(&inv->line_total, sum, mp, "ram:LineTotalAmount", NULL);
+	get(&inv->charge_total, sum, mp, "ram:ChargeTotalAmount", NULL);
+	get(&inv->allowance_total, sum, mp, "ram:AllowanceTotalAmount", NULL);
+	get(&inv->tax_exclusive, sum, mp, "ram:TaxBasisTotalAmount", NULL);
+	each_kid(t, sum, "ram:TaxTotalAmount")
+	{
+		char *cur = node_attr(t, "currencyID");
+		int hit = cur == NULL || inv->currency.text == NULL ||
+		          strcmp(cur, inv->currency.text) == 0;
+		free(cur);
+		if (hit) {
+			tax_total = t;
+			break;
+		}
+	}
+	set_from(&inv->tax_total, tax_total, sum, mp, "ram:TaxTotalAmount", "currencyID");
+	get(&inv->rounding, sum, mp, "ram:RoundingAmount", NULL);
+	get(&inv->tax_inclusive, sum, mp, "ram:GrandTotalAmount", NULL);
+	get(&inv->prepaid, sum, mp, "ram:TotalPrepaidAmount", NULL);
+	get(&inv->payable, sum, mp, "ram:DuePayableAmount", NULL);
+
+	read_lines(inv, tx, "rsm:SupplyChainTradeTransaction",
+	           "ram:IncludedSupplyChainTradeLineItem", 1, 0);
+	free(cp);
+	free(dp);
+	free(ap);
+	free(dlp);
+	free(sp);
+	free(mp);
+}
+
+struct invoice *
+xform_model(const struct xform_result *r)
+{
+	struct invoice *inv;
+	xmlNodePtr root;
+	if (r == NULL || r->doc == NULL)
+		return NULL;
+	root = xmlDocGetRootElement(r->doc->doc);
+	inv = xcalloc(1, sizeof(*inv));
+	if (node_is(root, NS_RSM, "CrossIndustryInvoice"))
+		model_cii(inv, root);
+	else
+		model_ubl(inv, root);
+	inv->generated = r->kind == XK_ERP || r->kind == XK_MAP;
+	return inv;
+}
