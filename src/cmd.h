@@ -60,6 +60,7 @@ extern const struct cmd_entry cmd_transform_entry, cmd_validate_entry; /* cmd-fi
 extern const struct cmd_entry cmd_rules_entry;                         /* cmd-rules.c */
 extern const struct cmd_entry cmd_queue_entry, cmd_retry_entry;        /* cmd-queue.c */
 extern const struct cmd_entry cmd_hold_entry, cmd_release_entry;       /* cmd-queue.c */
+extern const struct cmd_entry cmd_reload_entry;                        /* cmd-reload.c */
 
 /* Load the config for a command; prints every problem on stderr and returns NULL
  * when it is unusable. Also (re)starts logging as configured (`daemon`: the log

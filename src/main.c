@@ -32,7 +32,7 @@ static const struct cmd_entry *const commands[] = {
     &cmd_run_entry,          &cmd_once_entry,      &cmd_reconcile_entry, &cmd_test_connection_entry,
     &cmd_check_config_entry, &cmd_transform_entry, &cmd_validate_entry,  &cmd_rules_entry,
     &cmd_queue_entry,        &cmd_retry_entry,     &cmd_hold_entry,      &cmd_release_entry,
-    &cmd_help_entry,
+    &cmd_reload_entry,       &cmd_help_entry,
 };
 
 static const struct cmd_entry *

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `chorusgw run` under systemd's protocol: READY, STATUS, RELOADING (with
-# MONOTONIC_USEC) and READY after SIGHUP, which applies the new configuration to new
-# work, STOPPING on SIGTERM, which lets the deposit in flight finish and exits 0.
+# MONOTONIC_USEC) and READY after SIGHUP (sent by the unit's ExecReload, `chorusgw
+# reload`, which checks the configuration first), which applies the new configuration
+# to new work, STOPPING on SIGTERM, which lets the deposit in flight finish and exits 0.
 . "$top_srcdir/tests/lib.sh"
 
 start_emulator --integration-delay 0.2 --lifecycle-step 600
@@ -35,7 +36,13 @@ is "UBL before the reload" "$(rkey "$S/accepted/a.xml.receipt" syntax)" ubl
 
 sed 's/^\[chorus\]$/[chorus]\nsyntax = cii/' "$T/c.ini" | write_private "$T/c2.ini"
 cp "$T/c2.ini" "$T/c.ini"
-kill -HUP $pid
+# the unit's ExecReload (chorusgw reload $MAINPID), pointed at this daemon: it needs no
+# kill(1), which minimal systems lack
+reload_cmd=$(sed -n 's/^ExecReload=//p' "$top_builddir/systemd/chorusgw.service" |
+	sed "s|^[^ ]*/chorusgw -c [^ ]* |$CHORUSGW -c $T/c.ini |; s|\$MAINPID|$pid|")
+lacks "the unit's ExecReload needs no kill(1)" "$top_builddir/systemd/chorusgw.service" "/bin/kill"
+$reload_cmd 2>"$T/reload.err"
+is "ExecReload: exit 0" "$?" 0
 reloaded() { grep -q 'configuration reloaded' "$T/log"; }
 check "SIGHUP: configuration reloaded" wait_until 10 reloaded
 contains "RELOADING=1 with MONOTONIC_USEC" "$T/notify" "RELOADING=1|MONOTONIC_USEC="
@@ -48,6 +55,14 @@ is "after the reload: CII, the new setting" "$(rkey "$S/accepted/b.xml.receipt" 
 # SIGHUP with a broken configuration: refused, the running one is kept
 cp "$T/c.ini" "$T/good.ini"
 printf '[gateway]\nno_such_key = 1\n' >>"$T/c.ini"
+$reload_cmd 2>"$T/reload.err"
+is "ExecReload with errors: exit 3, nothing signalled" "$?" 3
+contains "ExecReload with errors: the error is named" "$T/reload.err" "no_such_key"
+run_gw reload-other -c "$T/good.ini" reload $lpid
+is "reload of a process that is not chorusgw: refused" "$rc" 1
+contains "reload of a process that is not chorusgw: said so" "$T/reload-other.err" "is not chorusgw"
+check "reload of a process that is not chorusgw: it was not signalled" kill -0 $lpid
+# the daemon's own check, for a SIGHUP sent by other means
 kill -HUP $pid
 refused() { grep -q 'keeping the running one' "$T/log"; }
 check "SIGHUP with errors: refused" wait_until 10 refused
