@@ -39,7 +39,9 @@ int rename_noreplace(const char *from, const char *to);
 int mkdir_p(const char *path, mode_t mode, char **why);
 
 /*
- * Test hooks, inert unless the environment asks for them:
+ * Test hooks, compiled only with ./configure --enable-test-hooks (CHORUSGW_TEST_HOOKS;
+ * the test suite's build); a release build has none and ignores the environment. In a
+ * test build they are inert unless the environment asks for them:
  *  CHORUSGW_CRASH_AT=name[:n]    crashpoint(name) kills the process with SIGKILL the
  *                                n-th time (default 1st) it is reached.
  *  CHORUSGW_FAIL_WRITE=name[:n]  write_file_atomic() of a file whose path contains

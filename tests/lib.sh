@@ -75,6 +75,15 @@ done_testing() {
 	exit 0
 }
 
+# needs_test_hooks : the test injects crashes, write failures or rename fallbacks
+# (fileio.h); a build without ./configure --enable-test-hooks ignores them: skip.
+needs_test_hooks() {
+	if [ "${TEST_HOOKS:-yes}" != yes ]; then
+		echo "1..0 # SKIP needs a build with ./configure --enable-test-hooks"
+		exit 0
+	fi
+}
+
 # make_conf FILE [extra INI text on stdin appended] : a config with private mode.
 write_private() {
 	umask 077

@@ -3,6 +3,7 @@
 # receipt, nothing lost or sent twice, and the documents go on once space returns,
 # without a restart.
 . "$top_srcdir/tests/lib.sh"
+needs_test_hooks
 
 start_emulator --integration-delay 0.2 --lifecycle-step 600
 S=$T/spool

@@ -5,6 +5,7 @@
 # An invoice Chorus Pro rejected may be sent again with the same number; a forced resend
 # is the operator's decision.
 . "$top_srcdir/tests/lib.sh"
+needs_test_hooks
 
 start_emulator --integration-delay 0.2 --lifecycle-step 600
 S=$T/spool

@@ -3,6 +3,7 @@
 # rejected to rejected/ with what to do, mark the suspended one action_required, stop
 # following final ones.
 . "$top_srcdir/tests/lib.sh"
+needs_test_hooks
 
 start_emulator --integration-delay 0.2 --lifecycle-step 600
 S=$T/spool

@@ -4,6 +4,7 @@
 # deposited twice, every document in accepted/ with its XML and receipt, the private
 # areas empty.
 . "$top_srcdir/tests/lib.sh"
+needs_test_hooks
 
 points="claim-mkdir claim-rename claim-record move-stage move-intent move-orig move-xml
 move-receipt move-old-receipt move-record save-record save-receipt"

@@ -4,6 +4,7 @@
 # receipt. Again with rename_noreplace() forced to link() + unlink() (no
 # RENAME_NOREPLACE).
 . "$top_srcdir/tests/lib.sh"
+needs_test_hooks
 
 P=4
 fast_dir

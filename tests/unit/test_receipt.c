@@ -195,12 +195,18 @@ main(void)
 	tmp = xasprintf("%s/tmp", dir);
 	mkdir(tmp, 0700);
 	path = xasprintf("%s/FACT.xml.receipt", dir);
+#ifdef CHORUSGW_TEST_HOOKS
 	setenv("CHORUSGW_FAIL_WRITE", ".receipt:1", 1);
 	ok(receipt_write(tmp, path, d, 0, 0640, 0, &why) == -1 && errno == ENOSPC,
 	   "disk full: write fails (%s)", why);
 	ok(access(path, F_OK) == -1 && count_dir(tmp) == 0, "disk full: no file, no temp file");
 	ok(receipt_write(tmp, path, d, 0, 0640, 0, &why) == 0, "space back: written");
 	unsetenv("CHORUSGW_FAIL_WRITE");
+#else
+	skip("disk full while writing a receipt: needs ./configure --enable-test-hooks");
+	ok(receipt_write(tmp, path, d, 0, 0640, 0, &why) == 0 && count_dir(tmp) == 0,
+	   "written, no temp file left");
+#endif
 	ok(receipt_read(path, &back, &why) == 0 && strcmp(back->qid, d->qid) == 0, "read back");
 	doc_free(back);
 	back = NULL;

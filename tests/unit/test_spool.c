@@ -411,6 +411,7 @@ main(void)
 	put_file("inbox/E.xml", "e");
 	claim(sp, "E.xml", &r);
 	doc_set_state(r, DOC_QUEUED, NULL);
+#ifdef CHORUSGW_TEST_HOOKS
 	setenv("CHORUSGW_FAIL_WRITE", "E.xml.receipt:1", 1);
 	ok(spool_move(sp, r, SF_OUTBOX, "<e/>", 4, &why) == -1 && contains(why, "No space"),
 	   "disk full during the move: %s", why);
@@ -419,6 +420,9 @@ main(void)
 	ok(spool_move(sp, r, SF_OUTBOX, NULL, 0, &why) == 0, "space back: %s", why ? why : "ok");
 	ok(exists("outbox/E.xml.receipt") && exists("outbox/E.chorus.xml"), "the move finished");
 	unsetenv("CHORUSGW_FAIL_WRITE");
+#else
+	skip("disk full during a move: needs ./configure --enable-test-hooks");
+#endif
 	doc_free(r);
 	spool_close(sp);
 

@@ -150,10 +150,14 @@ test_fileio(void)
 	why = NULL;
 	buf_free(&b);
 
+#ifdef CHORUSGW_TEST_HOOKS
 	setenv("CHORUSGW_FAIL_WRITE", "file", 1);
 	ok(write_file_atomic(NULL, path, "torn?\n", 6, 0600, 0, &why) == -1 && errno == ENOSPC,
 	   "injected ENOSPC fails the write");
 	unsetenv("CHORUSGW_FAIL_WRITE");
+#else
+	skip("injected ENOSPC: needs ./configure --enable-test-hooks");
+#endif
 	free(why);
 	why = NULL;
 	buf_init(&b);
