@@ -3,19 +3,23 @@
  * knows the order of a document's life:
  *
  *   watch: ready in inbox/ -> spool_claim -> check_document (transform, XSD, rules)
- *   -> duplicate index -> outbox/ (queued) -> intent saved (submitting) -> deposer/flux
- *   -> numeroFluxDepot saved (deposited) -> consulterCRDetaille until final
- *   -> rechercher/fournisseur (Chorus invoice id) -> accepted/      or rejected/
+ *   -> the route's buyer check -> duplicate index -> outbox/ (queued) -> intent saved
+ *   (submitting) -> send -> the platform's ids saved (deposited) -> follow until the
+ *   platform accepts or rejects it -> accepted/      or rejected/
  *
- * Exactly once (DESIGN §2): the intent is durable before every deposit; a deposit whose
- * outcome is unknown (timeout, connection lost, crash) is settled by searching Chorus
- * Pro for the invoice number after [gateway] unknown_wait, and deposited again only if
- * Chorus Pro has no such invoice; a later rejection of a re-deposit is checked the same
- * way before the document is called rejected. Retries are this module's decisions only.
+ * What a step asks of the platform goes through the route's transport (transport.h):
+ * for Chorus Pro, deposer/flux, consulterCRDetaille then rechercher/fournisseur.
+ *
+ * Exactly once (DESIGN §2): the intent is durable before every send; a send whose
+ * outcome is unknown (timeout, connection lost, crash) is settled by looking for it on
+ * the platform (Chorus Pro: the invoice number) after [gateway] unknown_wait, and sent
+ * again only if the platform has no such document; a later rejection of a re-send is
+ * checked the same way before the document is called rejected. Retries are this
+ * module's decisions only.
  *
  * One event loop (ev.c): inotify and rescans (watch.c), timers, curl sockets (http.c
- * under chorus.c), signals. Documents in memory are bounded by a window (like Postfix's
- * active queue); the rest wait on disk.
+ * under the transports), signals. Documents in memory are bounded by a window (like
+ * Postfix's active queue); the rest wait on disk.
  *
  * Errors: a failure of one document is recorded in its receipt; a set-up failure
  * pauses every deposit until a probe succeeds; a spool failure (disk full...) leaves
@@ -33,7 +37,6 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "chorus.h"
 #include "cmd.h"
 #include "conf.h"
 #include "ev.h"
@@ -45,6 +48,7 @@
 #include "receipt.h"
 #include "sha256.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 #include "watch.h"
 #include "xform.h"
@@ -58,14 +62,12 @@
 enum step {
 	STEP_NONE = 0, /* waits for an outside event (release, resume) */
 	STEP_PROCESS,  /* received: pre-flight, then outbox/ or rejected/ */
-	STEP_DEPOSIT,  /* queued: record the intent, deposit */
-	STEP_SETTLE,   /* unknown outcome: search Chorus Pro before any new deposit */
-	STEP_REPORT,   /* deposited: read the deposit report */
-	STEP_RESOLVE,  /* integrated: find the Chorus invoice id, then accepted/ */
+	STEP_DEPOSIT,  /* queued: record the intent, send */
+	STEP_SETTLE,   /* unknown outcome: look for it on the platform before any new send */
+	STEP_FOLLOW,   /* sent: follow it until the platform accepts or rejects it */
 };
 
-static const char *const step_names[] = {"wait",   "process", "deposit",
-                                         "settle", "report",  "resolve"};
+static const char *const step_names[] = {"wait", "process", "deposit", "settle", "follow"};
 
 struct gw;
 
@@ -75,7 +77,7 @@ struct job {
 	size_t idx;             /* in g->jobs */
 	enum step step;         /* what to do when due */
 	struct ev_timer *timer; /* when the step is due later */
-	struct chorus_call *call;
+	struct tp_call *call;
 	uint64_t call_started;
 	int ready; /* on a ready list */
 	struct job *rnext;
@@ -93,16 +95,16 @@ struct gw {
 	struct conf *conf;
 	struct spool *sp;
 	struct watch *w;
-	struct chorus *ch;
+	struct transport *tp; /* the Chorus Pro route */
 	int once;
 
 	struct job **jobs;
 	size_t njobs, capjobs;
 	int more_on_disk;  /* pending records not loaded because the window was full */
 	int watch_blocked; /* watch was told there is no room */
-	/* steps waiting for a Chorus Pro call: finishing what was deposited (report,
-	 * resolve, settle) goes before new deposits, so documents reach a final folder
-	 * instead of piling up half done */
+	/* steps waiting for a platform call: finishing what was sent (follow, settle)
+	 * goes before new sends, so documents reach a final folder instead of piling up
+	 * half done */
 	struct readyq process, finish, calls;
 	int calls_in_flight;
 	struct ev_timer *pump_timer;
@@ -111,10 +113,10 @@ struct gw {
 	char *pause_reason;
 	char *pause_setup;
 	char *pause_siret;
-	int pause_report; /* a deposit report failed: the Transverses API is to probe */
+	int pause_follow; /* following failed: the API that follows sends is to probe */
 	time_t paused_since;
 	struct ev_timer *probe_timer;
-	struct chorus_call *probe_call;
+	struct tp_call *probe_call;
 	int probe_attempts;
 
 	int draining;       /* SIGTERM, or once's deadline */
@@ -141,7 +143,7 @@ static void job_schedule(struct gw *, struct job *, enum step, uint64_t delay_ms
 static void job_done(struct gw *, struct job *);
 static void pump(struct gw *);
 static void pump_soon(struct gw *);
-static void pause_deposits(struct gw *, const struct chorus_result *, const char *siret, enum step);
+static void pause_deposits(struct gw *, const struct tp_result *, const char *siret, enum step);
 static void refill(struct gw *);
 static void once_check(struct gw *);
 static void once_scan(void *);
@@ -152,16 +154,6 @@ static const char *
 doc_name(const struct doc *d)
 {
 	return d->original_name ? d->original_name : d->file;
-}
-
-/* Wall clock of an ISO 8601 date-time from Chorus Pro, or now when unreadable. */
-static time_t
-chorus_time(const char *s)
-{
-	time_t t;
-	if (s && parse_iso8601(s, &t) == 0)
-		return t;
-	return time(NULL);
 }
 
 static uint64_t
@@ -282,7 +274,7 @@ job_done(struct gw *g, struct job *j)
 	size_t i = j->idx;
 	job_unschedule(g, j);
 	if (j->call) {
-		chorus_cancel(j->call);
+		tp_cancel(j->call);
 		g->calls_in_flight--;
 	}
 	g->jobs[i] = g->jobs[--g->njobs];
@@ -352,8 +344,8 @@ job_resume(struct gw *g, struct job *j)
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, delay);
 		break;
 	case DOC_SUBMITTING: {
-		/* The outcome of the last deposit is unknown (crash or timeout during the
-		 * call): let Chorus Pro integrate whatever it received, then search. The
+		/* The outcome of the last send is unknown (crash or timeout during the
+		 * call): let the platform integrate whatever it received, then search. The
 		 * record's time has whole seconds, so count the time since it from the end
 		 * of that second: searching early could miss a deposit still being
 		 * integrated and send the invoice again. */
@@ -365,7 +357,7 @@ job_resume(struct gw *g, struct job *j)
 		break;
 	}
 	case DOC_DEPOSITED:
-		job_schedule(g, j, STEP_REPORT, delay);
+		job_schedule(g, j, STEP_FOLLOW, delay);
 		break;
 	default:
 		job_done(g, j);
@@ -431,7 +423,7 @@ on_peers(void *arg)
 }
 
 /* Does a document on disk need work from us? A hold stops deposit attempts only: a
- * held document already deposited still follows its deposit report. */
+ * held document already sent is still followed. */
 static int
 needs_work(const struct doc *d)
 {
@@ -519,7 +511,9 @@ save(struct gw *g, struct job *j)
 	return 0;
 }
 
-/* Final: rejected/ with the reasons already in the document. `cause` labels metrics. */
+/* Final: rejected/ with the reasons already in the document. `cause` labels metrics:
+ * "local", "duplicate", or the platform's name (tp_metric) when it refused the
+ * document: then the invoice number may be sent again. */
 static void
 finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note, const char *xml,
                 size_t len)
@@ -527,10 +521,11 @@ finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note
 	struct doc *d = j->doc;
 	char *why = NULL;
 	char label[64];
+	int by_platform = strcmp(cause, "local") != 0 && strcmp(cause, "duplicate") != 0;
 
 	doc_set_state(d, DOC_REJECTED, note);
 	d->next_attempt = 0;
-	if (strcmp(cause, "chorus") == 0 && d->supplier_siret && d->invoice_number &&
+	if (by_platform && d->supplier_siret && d->invoice_number &&
 	    spool_dup_release(g->sp, d->supplier_siret, d->invoice_number, d->qid, &why) == -1) {
 		log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "duplicate index: %s", why);
 		free(why);
@@ -611,108 +606,36 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	}
 }
 
-static void on_structure(struct chorus_reply *, void *);
-static void call_started(struct gw *, struct job *, struct chorus_call *);
-static void call_ended(struct gw *, struct job *, struct chorus_reply *, const char *);
+static void call_started(struct gw *, struct job *, struct tp_call *);
+static void call_ended(struct gw *, struct job *, struct tp_reply *);
 
-/* The buyer check of [chorus] check_structures: what the Structures API says the buyer
- * requires, against what the invoice carries. Adds a reason per problem; returns
- * their number. */
-static int
-buyer_problems(struct doc *d, const struct invoice *inv, const struct chorus_reply *rep)
-{
-	const char *svc = inv ? inv->service_code.text : NULL;
-	const char *ej = inv ? inv->engagement.text : NULL;
-	const char *who = rep->structure.name ? rep->structure.name : "?";
-	int n = 0;
-	size_t i;
-
-	if (!rep->structure.found) {
-		doc_add_reason(d,
-		               "the buyer SIRET %s is not a structure of Chorus Pro (Structures "
-		               "API): check the buyer's SIRET in the invoice",
-		               d->buyer_siret);
-		return 1;
-	}
-	if (rep->structure.status && strcmp(rep->structure.status, "ACTIVE") != 0) {
-		doc_add_reason(d,
-		               "the buyer %s (%s) is %s in Chorus Pro: ask the buyer which "
-		               "structure to invoice",
-		               d->buyer_siret, who, rep->structure.status);
-		return 1;
-	}
-	if (rep->structure.service_required && svc == NULL) {
-		doc_add_reason(d,
-		               "the buyer %s (%s) requires a service code (code service "
-		               "exécutant, BT-10): add the buyer's service code to the invoice",
-		               d->buyer_siret, who);
-		n++;
-	}
-	if (rep->structure.engagement_required && ej == NULL) {
-		doc_add_reason(d,
-		               "the buyer %s (%s) requires an engagement number (numéro "
-		               "d'engagement juridique, BT-13): add the buyer's order number",
-		               d->buyer_siret, who);
-		n++;
-	}
-	if (rep->structure.service_or_engagement && svc == NULL && ej == NULL) {
-		doc_add_reason(d,
-		               "the buyer %s (%s) requires a service code or an engagement "
-		               "number: add one of them to the invoice",
-		               d->buyer_siret, who);
-		n++;
-	}
-	if (svc) {
-		const struct chorus_service *found = NULL;
-		struct buf known;
-		buf_init(&known);
-		for (i = 0; i < rep->structure.nservices; i++) {
-			const struct chorus_service *sv = &rep->structure.services[i];
-			if (sv->code && strcmp(sv->code, svc) == 0)
-				found = sv;
-			else if (sv->code && sv->active)
-				buf_printf(&known, "%s%s", known.len ? ", " : "", sv->code);
-		}
-		if (found == NULL) {
-			doc_add_reason(
-			    d, "the service code %s does not exist at the buyer %s (%s)%s%s", svc,
-			    d->buyer_siret, who, known.len ? "; its services are: " : "",
-			    known.len ? known.p : "");
-			n++;
-		} else if (!found->active) {
-			doc_add_reason(
-			    d, "the service code %s is inactive at the buyer %s (%s)%s%s", svc,
-			    d->buyer_siret, who, known.len ? "; its active services are: " : "",
-			    known.len ? known.p : "");
-			n++;
-		}
-		buf_free(&known);
-	}
-	return n;
-}
-
+/* The route's buyer check answered: refuse the document with the problems found, or
+ * admit it (also when the check could not be made: the platform checks it itself). */
 static void
-on_structure(struct chorus_reply *rep, void *arg)
+on_buyer(struct tp_reply *rep, void *arg)
 {
 	struct job *j = arg;
 	struct gw *g = j->g;
 	struct doc *d = j->doc;
 	struct preflight *pf = j->pf;
+	size_t i;
 
 	j->pf = NULL;
-	call_ended(g, j, rep, "structure");
-	if (rep->r.cls == CHORUS_OK && buyer_problems(d, pf->inv, rep) > 0)
+	call_ended(g, j, rep);
+	if (rep->r.cls == TP_OK && rep->nreasons > 0) {
+		for (i = 0; i < rep->nreasons; i++)
+			doc_add_reason(d, "%s", rep->reasons[i]);
 		finish_rejected(g, j, "local", "refused by the buyer check", pf->x.xml, pf->x.len);
-	else {
-		if (rep->r.cls != CHORUS_OK)
+	} else {
+		if (rep->r.cls != TP_OK)
 			log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
-			        "buyer check skipped (%s); Chorus Pro will check the buyer itself",
-			        rep->r.reason ? rep->r.reason : "?");
+			        "buyer check skipped (%s); %s will check the buyer itself",
+			        rep->r.reason ? rep->r.reason : "?", tp_label(g->tp));
 		admit(g, j, pf);
 	}
 	preflight_free(pf);
 	free(pf);
-	chorus_reply_free(rep);
+	tp_reply_free(rep);
 }
 
 static void
@@ -770,45 +693,53 @@ step_process(struct gw *g, struct job *j)
 		return;
 	}
 
-	if (g->conf->check_structures && d->buyer_siret && !g->paused && g->ch) {
-		/* the optional buyer check (Structures API, cached): decided in on_structure */
-		j->pf = xmalloc(sizeof(*j->pf));
-		*j->pf = pf;
-		call_started(g, j, chorus_structure(g->ch, d->buyer_siret, 0, on_structure, j));
-		return;
+	if (!g->paused && g->tp) {
+		/* the route's buyer check, if it has one now: decided in on_buyer */
+		struct preflight *kept = xmalloc(sizeof(*kept));
+		struct tp_call *c;
+		*kept = pf;
+		c = tp_check_buyer(g->tp, d, kept->inv, on_buyer, j);
+		if (c) {
+			j->pf = kept;
+			call_started(g, j, c);
+			return;
+		}
+		free(kept);
 	}
 	admit(g, j, &pf);
 	preflight_free(&pf);
 }
 
-/* ---- Chorus Pro calls ---------------------------------------------------------------- */
+/* ---- platform calls ------------------------------------------------------------------ */
 
 static void
-call_started(struct gw *g, struct job *j, struct chorus_call *c)
+call_started(struct gw *g, struct job *j, struct tp_call *c)
 {
 	j->call = c;
 	j->call_started = now_ms();
 	g->calls_in_flight++;
 }
 
-/* Bookkeeping common to every answer. 0 when the job should handle the reply. */
+/* Bookkeeping common to every answer. */
 static void
-call_ended(struct gw *g, struct job *j, struct chorus_reply *rep, const char *op)
+call_ended(struct gw *g, struct job *j, struct tp_reply *rep)
 {
-	char label[64];
+	char name[64], label[64];
 	j->call = NULL;
 	g->calls_in_flight--;
-	snprintf(label, sizeof(label), "op=\"%s\"", op);
-	metrics_observe("chorusgw_chorus_request_seconds", label,
-	                (double)rep->r.elapsed_ms / 1000.0);
-	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", op, chorus_class_name(rep->r.cls));
-	metrics_add("chorusgw_chorus_requests_total", label, 1);
+	snprintf(name, sizeof(name), "chorusgw_%s_request_seconds", tp_metric(g->tp));
+	snprintf(label, sizeof(label), "op=\"%s\"", rep->op);
+	metrics_observe(name, label, (double)rep->r.elapsed_ms / 1000.0);
+	snprintf(name, sizeof(name), "chorusgw_%s_requests_total", tp_metric(g->tp));
+	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", rep->op,
+	         tp_class_name(rep->r.cls));
+	metrics_add(name, label, 1);
 	pump_soon(g); /* also ends the loop when draining and this was the last call */
 }
 
 /* Tell the operator when a document has waited longer than [gateway] give_up. */
 static void
-check_give_up(struct gw *g, struct job *j, const struct chorus_result *r)
+check_give_up(struct gw *g, struct job *j, const struct tp_result *r)
 {
 	struct doc *d = j->doc;
 	time_t now = time(NULL);
@@ -819,16 +750,16 @@ check_give_up(struct gw *g, struct job *j, const struct chorus_result *r)
 	fmt_duration(span, sizeof(span), g->conf->give_up_ms);
 	d->action_required = 1;
 	doc_set(&d->action, NULL);
-	d->action = xasprintf("not settled with Chorus Pro after %s (last error: %s); chorusgw "
-	                      "keeps trying: check that Chorus Pro is reachable (chorusgw "
-	                      "test-connection)",
-	                      span, r && r->reason ? r->reason : "unknown");
+	d->action = xasprintf("not settled with %s after %s (last error: %s); chorusgw keeps "
+	                      "trying: check that %s is reachable (chorusgw test-connection)",
+	                      tp_label(g->tp), span, r && r->reason ? r->reason : "unknown",
+	                      tp_label(g->tp));
 	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
 }
 
 /* A retryable failure of the current step: try it again later. */
 static void
-retry_later(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
+retry_later(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 {
 	struct doc *d = j->doc;
 	uint64_t delay = backoff_ms(g, ++j->errors, r ? r->retry_after_ms : -1);
@@ -844,51 +775,37 @@ retry_later(struct gw *g, struct job *j, enum step s, const struct chorus_result
 		job_schedule(g, j, s, delay);
 }
 
-/* SETUP: the request was refused before Chorus Pro looked at the document. */
+/* SETUP: the request was refused before the platform looked at the document. */
 static void
-setup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
+setup_failed(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 {
 	j->step = s; /* resumed by the probe */
 	pause_deposits(g, r, j->doc->supplier_siret, s);
 }
 
-/* A search or deposit report that did not answer: a set-up error pauses deposits;
- * anything else is tried again later, also a refusal (our request is at fault: never
- * deposit blind). */
+/* A search or a follow that did not answer: a set-up error pauses sends; anything
+ * else is tried again later, also a refusal (our request is at fault: never send
+ * blind). */
 static void
-lookup_failed(struct gw *g, struct job *j, enum step s, const struct chorus_result *r)
+lookup_failed(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 {
-	if (r->cls == CHORUS_SETUP)
+	if (r->cls == TP_SETUP)
 		setup_failed(g, j, s, r);
 	else
 		retry_later(g, j, s, r);
 }
 
-/* rechercher/fournisseur for the document, by invoice number or by flow number. */
-static void
-search(struct gw *g, struct job *j, const char *number, const char *flux, chorus_cb *cb)
-{
-	struct chorus_search_req req;
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = j->doc->supplier_siret;
-	req.number = number;
-	req.flux = flux;
-	call_started(g, j, chorus_search(g->ch, &req, cb, j));
-}
-
-static void on_deposit(struct chorus_reply *, void *);
-static void on_settle(struct chorus_reply *, void *);
-static void on_report(struct chorus_reply *, void *);
-static void on_resolve(struct chorus_reply *, void *);
+static void on_send(struct tp_reply *, void *);
+static void on_settle(struct tp_reply *, void *);
+static void on_follow(struct tp_reply *, void *);
 
 static void
 step_deposit(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
-	struct chorus_deposit_req req;
 	struct buf xml;
 	char hex[65], *why = NULL, *path;
-	struct chorus_call *c;
+	struct tp_call *c;
 
 	if (d->held) {
 		j->step = STEP_NONE;
@@ -924,13 +841,7 @@ step_deposit(struct gw *g, struct job *j)
 	}
 	crashpoint("gw-deposit-intent");
 
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = d->supplier_siret;
-	req.syntax = d->syntax && strcmp(d->syntax, "cii") == 0 ? SYNTAX_CII : SYNTAX_UBL;
-	req.file_name = d->chorus_xml;
-	req.data = xml.p;
-	req.len = xml.len;
-	c = chorus_deposit(g->ch, &req, on_deposit, j);
+	c = tp_send(g->tp, d, xml.p, xml.len, on_send, j);
 	buf_free(&xml);
 	call_started(g, j, c);
 	g->n_deposits++;
@@ -939,49 +850,43 @@ step_deposit(struct gw *g, struct job *j)
 }
 
 static void
-on_deposit(struct chorus_reply *rep, void *arg)
+on_send(struct tp_reply *rep, void *arg)
 {
 	struct job *j = arg;
 	struct gw *g = j->g;
 	struct doc *d = j->doc;
-	const struct chorus_result *r = &rep->r;
+	const struct tp_result *r = &rep->r;
+	size_t i;
 
-	call_ended(g, j, rep, "deposit");
+	call_ended(g, j, rep);
 	crashpoint("gw-deposit-answer");
 	switch (r->cls) {
-	case CHORUS_OK:
-		doc_set(&d->numero_flux_depot, rep->deposit.flux);
-		d->deposit_date = chorus_time(rep->deposit.date);
+	case TP_OK:
 		j->errors = 0;
-		doc_set_state(d, DOC_DEPOSITED, rep->deposit.flux);
+		doc_set_state(d, DOC_DEPOSITED, rep->note);
 		metrics_add("chorusgw_deposits_total", "result=\"ok\"", 1);
 		if (save(g, j) == 0) {
-			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "deposited as %s",
-			        d->numero_flux_depot);
-			job_schedule(g, j, STEP_REPORT, (uint64_t)g->conf->report_poll_ms);
+			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "deposited as %s", rep->id);
+			job_schedule(g, j, STEP_FOLLOW, (uint64_t)g->conf->report_poll_ms);
 		}
 		break;
-	case CHORUS_DOCUMENT:
+	case TP_DOCUMENT:
 		metrics_add("chorusgw_deposits_total", "result=\"refused\"", 1);
-		doc_add_reason(d, "Chorus Pro refused the deposit: %s", r->reason);
-		if (r->libelle)
-			doc_add_reason(d, "Chorus Pro said: %s", r->libelle);
-		if (r->raw) /* secrets removed and bounded by chorus.c */
-			doc_add_reason(d, "Chorus Pro's answer (HTTP %ld): %s", r->http_status,
-			               r->raw);
-		finish_rejected(g, j, "chorus", "deposit refused", NULL, 0);
+		for (i = 0; i < rep->nreasons; i++)
+			doc_add_reason(d, "%s", rep->reasons[i]);
+		finish_rejected(g, j, tp_metric(g->tp), "deposit refused", NULL, 0);
 		break;
-	case CHORUS_SETUP:
+	case TP_SETUP:
 		metrics_add("chorusgw_deposits_total", "result=\"setup\"", 1);
-		/* 401/403 come from the gateway before Chorus Pro sees the document */
+		/* 401/403 come from the gateway before the platform sees the document */
 		doc_set_state(d, DOC_QUEUED, "not deposited: set-up error");
 		if (save(g, j) == 0)
 			setup_failed(g, j, STEP_DEPOSIT, r);
 		break;
-	case CHORUS_RETRY:
+	case TP_RETRY:
 		metrics_add("chorusgw_deposits_total", "result=\"failed\"", 1);
 		if (r->unknown_outcome) {
-			/* stays submitting: search before any new deposit */
+			/* stays submitting: look for it before any new send */
 			doc_note(d, "outcome of deposit attempt %d unknown: %s", d->attempts,
 			         r->reason);
 			j->errors++;
@@ -992,11 +897,12 @@ on_deposit(struct chorus_reply *rep, void *arg)
 				uint64_t wait = backoff_ms(g, j->errors, r->retry_after_ms);
 				if (wait < (uint64_t)g->conf->unknown_wait_ms)
 					wait = (uint64_t)g->conf->unknown_wait_ms;
-				log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
-				        "deposit outcome unknown (%s): will search Chorus Pro for "
-				        "invoice %s in %llus before any new deposit",
-				        r->reason, d->invoice_number,
-				        (unsigned long long)(wait / 1000));
+				log_doc(
+				    LOG_LVL_WARN, d->qid, doc_name(d),
+				    "deposit outcome unknown (%s): will search %s for invoice %s "
+				    "in %llus before any new deposit",
+				    r->reason, tp_label(g->tp), d->invoice_number,
+				    (unsigned long long)(wait / 1000));
 				job_schedule(g, j, STEP_SETTLE, wait);
 			}
 		} else {
@@ -1005,97 +911,43 @@ on_deposit(struct chorus_reply *rep, void *arg)
 		}
 		break;
 	}
-	chorus_reply_free(rep);
-}
-
-/* Find our invoice in a search answer: same number, same supplier, deposited after
- * the document was claimed (an older invoice with that number is another story). A
- * search by number (no `flux`) never takes an invoice the buyer rejected: that is an
- * earlier round of this number (an operator's retry of the rejected document), not a
- * deposit whose outcome we missed; and were it ours, the document ends rejected anyway. */
-static const struct chorus_invoice *
-find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
-{
-	size_t i;
-	for (i = 0; i < rep->invoices.n; i++) {
-		const struct chorus_invoice *inv = &rep->invoices.v[i];
-		if (inv->number == NULL || strcmp(inv->number, d->invoice_number) != 0)
-			continue;
-		if (inv->supplier && d->supplier_siret && strcmp(inv->supplier, d->supplier_siret))
-			continue;
-		if (flux && (inv->flux == NULL || strcmp(inv->flux, flux) != 0))
-			continue;
-		if (!flux && inv->status && strcmp(inv->status, "REJETEE") == 0)
-			continue;
-		if (!flux && inv->deposit_date && d->received &&
-		    chorus_time(inv->deposit_date) + 86400 < d->received)
-			continue;
-		return inv;
-	}
-	return NULL;
+	tp_reply_free(rep);
 }
 
 static void
 step_settle(struct gw *g, struct job *j)
 {
-	search(g, j, j->doc->invoice_number, NULL, on_settle);
+	call_started(g, j, tp_find(g->tp, j->doc, j->after_reject, on_settle, j));
 }
 
 static void
-on_settle(struct chorus_reply *rep, void *arg)
+on_settle(struct tp_reply *rep, void *arg)
 {
 	struct job *j = arg;
 	struct gw *g = j->g;
 	struct doc *d = j->doc;
-	const struct chorus_invoice *inv;
 
-	call_ended(g, j, rep, "search");
+	call_ended(g, j, rep);
 	switch (rep->r.cls) {
-	case CHORUS_OK:
+	case TP_OK:
 		j->errors = 0;
-		inv = find_ours(d, rep, NULL);
-		if (inv && inv->flux &&
-		    (!j->after_reject || !d->numero_flux_depot ||
-		     strcmp(inv->flux, d->numero_flux_depot) != 0)) {
-			/* Chorus Pro has it: adopt that deposit, never send again */
-			char *note;
-			if (j->after_reject && d->numero_flux_depot) {
-				/* this round did send it again: Chorus Pro refused that one */
-				log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-				        "Chorus Pro already has invoice %s from an earlier attempt "
-				        "(deposit %s): adopted; deposit %s was refused as a "
-				        "duplicate of it",
-				        d->invoice_number, inv->flux, d->numero_flux_depot);
-				note =
-				    xasprintf("found in Chorus Pro by invoice number; deposit %s "
-				              "refused as its duplicate",
-				              d->numero_flux_depot);
-			} else {
-				log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-				        "Chorus Pro already has invoice %s (deposit %s): adopted, "
-				        "not sent again",
-				        d->invoice_number, inv->flux);
-				note = xstrdup("found in Chorus Pro by invoice number");
-			}
-			doc_set(&d->numero_flux_depot, inv->flux);
-			if (inv->deposit_date)
-				d->deposit_date = chorus_time(inv->deposit_date);
+		if (rep->found) {
+			/* the platform has it: adopt that send, never send again */
+			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "%s", rep->detail);
 			doc_clear_reasons(d);
-			doc_set_state(d, DOC_DEPOSITED, note);
-			free(note);
+			doc_set_state(d, DOC_DEPOSITED, rep->note);
 			j->after_reject = 0;
 			if (save(g, j) == 0)
-				job_schedule(g, j, STEP_REPORT, 0);
+				job_schedule(g, j, STEP_FOLLOW, 0);
 			count_state("event=\"adopted\"");
 		} else if (j->after_reject) {
-			/* the rejection stands: nothing else of ours is in Chorus Pro */
+			/* the rejection stands: nothing else of ours is on the platform */
 			j->after_reject = 0;
-			finish_rejected(g, j, "chorus", "rejected by the deposit report", NULL, 0);
+			finish_rejected(g, j, tp_metric(g->tp), "rejected by the deposit report",
+			                NULL, 0);
 		} else {
-			log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
-			        "Chorus Pro has no invoice %s: depositing again",
-			        d->invoice_number);
-			doc_set_state(d, DOC_QUEUED, "not found in Chorus Pro: deposit again");
+			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "%s", rep->detail);
+			doc_set_state(d, DOC_QUEUED, rep->note);
 			d->next_attempt = 0;
 			if (save(g, j) == 0)
 				job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
@@ -1105,128 +957,65 @@ on_settle(struct chorus_reply *rep, void *arg)
 		lookup_failed(g, j, STEP_SETTLE, &rep->r);
 		break;
 	}
-	chorus_reply_free(rep);
+	tp_reply_free(rep);
 }
 
 static void
-step_report(struct gw *g, struct job *j)
+step_follow(struct gw *g, struct job *j)
 {
-	call_started(
-	    g, j,
-	    chorus_report(g->ch, j->doc->supplier_siret, j->doc->numero_flux_depot, on_report, j));
-}
-
-/* Does a deposit-report error concern this document's invoice? */
-static int
-error_is_ours(const struct doc *d, const struct chorus_report_error *e)
-{
-	return e->invoice == NULL || d->invoice_number == NULL ||
-	       strcmp(e->invoice, d->invoice_number) == 0;
+	call_started(g, j, tp_follow(g->tp, j->doc, on_follow, j));
 }
 
 static void
-on_report(struct chorus_reply *rep, void *arg)
+on_follow(struct tp_reply *rep, void *arg)
 {
 	struct job *j = arg;
 	struct gw *g = j->g;
 	struct doc *d = j->doc;
-	size_t i, ours = 0;
-	int changed;
+	size_t i;
 
-	call_ended(g, j, rep, "report");
-	switch (rep->r.cls) {
-	case CHORUS_OK:
-		j->errors = 0;
-		changed =
-		    d->deposit_report_state == NULL ||
-		    strcmp(d->deposit_report_state, rep->report.state ? rep->report.state : "");
-		doc_set(&d->deposit_report_state, rep->report.state);
-		for (i = 0; i < rep->report.nerrors; i++)
-			if (error_is_ours(d, &rep->report.errors[i]))
-				ours++;
-		if (!rep->report.final) {
-			if (changed && save(g, j) == -1)
-				break;
-			job_schedule(g, j, STEP_REPORT, (uint64_t)g->conf->report_poll_ms);
+	call_ended(g, j, rep);
+	if (rep->r.cls != TP_OK) {
+		lookup_failed(g, j, STEP_FOLLOW, &rep->r);
+		tp_reply_free(rep);
+		return;
+	}
+	j->errors = 0;
+	switch (rep->outcome) {
+	case TP_PENDING:
+		if (rep->changed && save(g, j) == -1)
 			break;
-		}
-		if (rep->report.integrated && ours == 0) {
-			job_schedule(g, j, STEP_RESOLVE, 0);
-			break;
-		}
-		/* rejected (or partially integrated without our invoice) */
+		job_schedule(g, j, STEP_FOLLOW, (uint64_t)rep->poll_ms);
+		break;
+	case TP_ACCEPTED:
 		doc_clear_reasons(d);
-		doc_add_reason(d, "Chorus Pro rejected deposit %s (deposit report state %s)",
-		               d->numero_flux_depot, rep->report.state ? rep->report.state : "?");
-		for (i = 0; i < rep->report.nerrors; i++) {
-			const struct chorus_report_error *e = &rep->report.errors[i];
-			if (!error_is_ours(d, e))
-				continue;
-			doc_add_reason(d, "%s", e->message ? e->message : "(no message)");
-			if (e->advice)
-				doc_add_reason(d, "to fix: %s", e->advice);
-		}
+		for (i = 0; i < rep->nreasons; i++)
+			doc_add_reason(d, "%s", rep->reasons[i]);
+		doc_set_state(d, DOC_ACCEPTED, rep->note);
+		if (move(g, j, SF_ACCEPTED, NULL, 0) == -1)
+			break;
+		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "accepted by %s%s%s", tp_label(g->tp),
+		        rep->id ? ": " : "", rep->id ? rep->id : "");
+		metrics_add("chorusgw_documents_accepted_total", NULL, 1);
+		g->n_accepted++;
+		job_done(g, j);
+		break;
+	case TP_REJECTED:
+		doc_clear_reasons(d);
+		for (i = 0; i < rep->nreasons; i++)
+			doc_add_reason(d, "%s", rep->reasons[i]);
 		if (d->attempts > 1) {
-			/* an earlier attempt had an unknown outcome: it may be the one Chorus Pro
+			/* an earlier attempt had an unknown outcome: it may be the one the platform
 			 * kept (this one then fails as a duplicate); look before concluding */
 			j->after_reject = 1;
 			if (save(g, j) == 0)
 				job_schedule(g, j, STEP_SETTLE, 0);
 			break;
 		}
-		finish_rejected(g, j, "chorus", "rejected by the deposit report", NULL, 0);
-		break;
-	default:
-		lookup_failed(g, j, STEP_REPORT, &rep->r);
+		finish_rejected(g, j, tp_metric(g->tp), "rejected by the deposit report", NULL, 0);
 		break;
 	}
-	chorus_reply_free(rep);
-}
-
-static void
-step_resolve(struct gw *g, struct job *j)
-{
-	search(g, j, NULL, j->doc->numero_flux_depot, on_resolve);
-}
-
-static void
-on_resolve(struct chorus_reply *rep, void *arg)
-{
-	struct job *j = arg;
-	struct gw *g = j->g;
-	struct doc *d = j->doc;
-	const struct chorus_invoice *inv;
-	char id[32];
-
-	call_ended(g, j, rep, "search");
-	switch (rep->r.cls) {
-	case CHORUS_OK:
-		inv = find_ours(d, rep, d->numero_flux_depot);
-		doc_clear_reasons(d);
-		if (inv) {
-			snprintf(id, sizeof(id), "%lld", (long long)inv->id);
-			doc_set(&d->chorus_invoice_id, id);
-			doc_set(&d->chorus_status, inv->status);
-			d->chorus_status_date = chorus_time(inv->status_date);
-			doc_set(&d->chorus_status_comment, inv->comment);
-		} else
-			doc_add_reason(d,
-			               "integrated, but Chorus Pro did not list the invoice yet; "
-			               "chorusgw reconcile fills in its id and status");
-		doc_set_state(d, DOC_ACCEPTED, inv ? id : NULL);
-		if (move(g, j, SF_ACCEPTED, NULL, 0) == -1)
-			break;
-		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "accepted by Chorus Pro%s%s",
-		        inv ? ": invoice id " : "", inv ? id : "");
-		metrics_add("chorusgw_documents_accepted_total", NULL, 1);
-		g->n_accepted++;
-		job_done(g, j);
-		break;
-	default:
-		lookup_failed(g, j, STEP_RESOLVE, &rep->r);
-		break;
-	}
-	chorus_reply_free(rep);
+	tp_reply_free(rep);
 }
 
 /* ---- the pump: start what is ready, within the limits ---------------------------------- */
@@ -1244,11 +1033,8 @@ run_step(struct gw *g, struct job *j)
 	case STEP_SETTLE:
 		step_settle(g, j);
 		break;
-	case STEP_REPORT:
-		step_report(g, j);
-		break;
-	case STEP_RESOLVE:
-		step_resolve(g, j);
+	case STEP_FOLLOW:
+		step_follow(g, j);
 		break;
 	case STEP_NONE:
 		break;
@@ -1275,7 +1061,7 @@ pump(struct gw *g)
 {
 	struct job *j;
 	int n = 0;
-	int can_call = !g->paused && !g->draining && !g->reload_pending && g->ch != NULL;
+	int can_call = !g->paused && !g->draining && !g->reload_pending && g->tp != NULL;
 
 	while (!g->draining && n < GW_PROCESS_BATCH && (j = readyq_pop(&g->process)) != NULL) {
 		run_step(g, j);
@@ -1295,26 +1081,16 @@ pump(struct gw *g)
 
 /* ---- pause on set-up errors ----------------------------------------------------------- */
 
-static void on_probe(struct chorus_reply *, void *);
+static void on_probe(struct tp_reply *, void *);
 
 static void
 probe(void *arg)
 {
 	struct gw *g = arg;
-	struct chorus_search_req req;
 	g->probe_timer = NULL;
-	if (g->ch == NULL)
+	if (g->tp == NULL)
 		return; /* a failed reload: stopping */
-	/* the API of the call that failed: Transverses for a deposit report */
-	if (g->pause_report) {
-		g->probe_call = chorus_report(g->ch, g->pause_siret, "chorusgw-probe", on_probe, g);
-		return;
-	}
-	memset(&req, 0, sizeof(req));
-	req.supplier_siret = g->pause_siret;
-	req.number = "chorusgw-probe";
-	req.max_results = 1;
-	g->probe_call = chorus_search(g->ch, &req, on_probe, g);
+	g->probe_call = tp_probe(g->tp, g->pause_siret, g->pause_follow, on_probe, g);
 }
 
 static void
@@ -1343,7 +1119,7 @@ static void
 resume_deposits(struct gw *g)
 {
 	size_t i;
-	log_info("Chorus Pro set-up works again: deposits resumed");
+	log_info("%s set-up works again: deposits resumed", tp_label(g->tp));
 	g->paused = 0;
 	free(g->pause_reason);
 	free(g->pause_setup);
@@ -1363,25 +1139,25 @@ resume_deposits(struct gw *g)
 }
 
 static void
-on_probe(struct chorus_reply *rep, void *arg)
+on_probe(struct tp_reply *rep, void *arg)
 {
 	struct gw *g = arg;
 	g->probe_call = NULL;
-	if (rep->r.cls == CHORUS_OK || rep->r.cls == CHORUS_DOCUMENT)
+	if (rep->r.cls == TP_OK || rep->r.cls == TP_DOCUMENT)
 		resume_deposits(g); /* the gateway answered past authentication */
 	else {
 		uint64_t d = backoff_ms(g, ++g->probe_attempts, rep->r.retry_after_ms);
-		log_warn("Chorus Pro set-up still failing (%s); next check in %llus",
+		log_warn("%s set-up still failing (%s); next check in %llus", tp_label(g->tp),
 		         rep->r.reason ? rep->r.reason : "?", (unsigned long long)(d / 1000));
 		g->probe_timer = ev_timer_add(d, probe, g);
 	}
-	chorus_reply_free(rep);
+	tp_reply_free(rep);
 }
 
 /* Pause every deposit after a set-up error of step `s`; the probe asks the same API
- * (Factures, or Transverses for a deposit report) until it answers past the set-up. */
+ * (the one that follows sends, for a follow) until it answers past the set-up. */
 static void
-pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret, enum step s)
+pause_deposits(struct gw *g, const struct tp_result *r, const char *siret, enum step s)
 {
 	if (g->paused)
 		return;
@@ -1390,7 +1166,7 @@ pause_deposits(struct gw *g, const struct chorus_result *r, const char *siret, e
 	g->pause_reason = xstrdup(r->reason ? r->reason : "set-up error");
 	g->pause_setup = r->setup ? xstrdup(r->setup) : NULL;
 	g->pause_siret = siret ? xstrdup(siret) : NULL;
-	g->pause_report = s == STEP_REPORT;
+	g->pause_follow = s == STEP_FOLLOW;
 	log_err("deposits paused: %s%s%s", g->pause_reason, g->pause_setup ? "; check: " : "",
 	        g->pause_setup ? g->pause_setup : "");
 	metrics_set("chorusgw_paused", NULL, 1);
@@ -1722,7 +1498,7 @@ static void
 on_sigterm(int signo, void *arg)
 {
 	struct gw *g = arg;
-	log_info("%s: stopping; %d Chorus Pro call(s) in flight will finish",
+	log_info("%s: stopping; %d platform call(s) in flight will finish",
 	         signo == SIGINT ? "SIGINT" : "SIGTERM", g->calls_in_flight);
 	notify_stopping();
 	g->draining = 1;
@@ -1761,16 +1537,16 @@ start_watch(struct gw *g, char **why)
 }
 
 static int
-start_chorus(struct gw *g, char **why)
+start_transports(struct gw *g, char **why)
 {
 	char *cache = xasprintf("%s/.chorusgw/cache", spool_root(g->sp));
 	if (mkdir_p(cache, 0700, why) == -1) {
 		free(cache);
 		return -1;
 	}
-	g->ch = chorus_new(g->conf, cache, why);
+	g->tp = tp_new_chorus(g->conf, cache, why);
 	free(cache);
-	return g->ch ? 0 : -1;
+	return g->tp ? 0 : -1;
 }
 
 /* SIGHUP, with no call in flight: new configuration for new work. A configuration
@@ -1791,13 +1567,13 @@ reload(struct gw *g, char **why)
 	if (g->probe_call) {
 		/* the pause probe is not counted in calls_in_flight and dies with the old
 		 * client: ask again with the new one, or deposits stay paused for good */
-		chorus_cancel(g->probe_call);
+		tp_cancel(g->probe_call);
 		g->probe_call = NULL;
 		if (g->probe_timer == NULL)
 			g->probe_timer = ev_timer_add(0, probe, g);
 	}
-	chorus_free(g->ch);
-	g->ch = NULL;
+	tp_free(g->tp);
+	g->tp = NULL;
 	if (g->w) {
 		watch_free(g->w);
 		g->w = NULL;
@@ -1805,7 +1581,7 @@ reload(struct gw *g, char **why)
 	conf_free(g->conf);
 	g->conf = nc;
 	xform_cache_drop();
-	if (start_chorus(g, why) == -1 || start_watch(g, why) == -1) {
+	if (start_transports(g, why) == -1 || start_watch(g, why) == -1) {
 		char *reason = xasprintf("reload: %s", *why);
 		free(*why);
 		*why = reason;
@@ -1829,10 +1605,10 @@ gw_free(struct gw *g)
 		job_done(g, g->jobs[g->njobs - 1]);
 	free(g->jobs);
 	if (g->probe_call)
-		chorus_cancel(g->probe_call);
+		tp_cancel(g->probe_call);
 	if (g->w)
 		watch_free(g->w);
-	chorus_free(g->ch);
+	tp_free(g->tp);
 	if (g->sp)
 		spool_close(g->sp);
 	if (g->ctl_fd >= 0)
@@ -1882,7 +1658,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 		goto fail_runtime;
 	if (adopted)
 		log_info("recovered %d document(s) left by an earlier run", adopted);
-	if (start_chorus(&g, &why) == -1)
+	if (start_transports(&g, &why) == -1)
 		goto fail_runtime;
 	signal(SIGPIPE, SIG_IGN);
 	refill(&g);

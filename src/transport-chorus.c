@@ -1,0 +1,469 @@
+/*
+ * transport-chorus.c - the Chorus Pro route behind transport.h, over chorus.c: the
+ * buyer check (Structures API), the deposit (deposer/flux), finding an earlier deposit
+ * by invoice number (rechercher/fournisseur), following a deposit (consulterCRDetaille
+ * until final, then rechercher/fournisseur by numeroFluxDepot for the Chorus invoice
+ * id), and the probe of a paused route. Everything Chorus Pro calls by its own names
+ * is read and written here: numero_flux_depot, deposit_report_state,
+ * chorus_invoice_id, chorus_status... of the document.
+ *
+ * Errors: chorus.c's classification, carried into the reply unchanged.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chorus.h"
+#include "conf.h"
+#include "invoice.h"
+#include "receipt.h"
+#include "transport-impl.h"
+#include "util.h"
+
+struct tp_chorus {
+	struct transport base; /* first */
+	const struct conf *conf;
+	struct chorus *ch;
+};
+
+#define CH(t) (((struct tp_chorus *)(void *)(t))->ch)
+
+/* Steps of a follow. */
+enum { FOLLOW_REPORT = 0, FOLLOW_RESOLVE };
+
+/* Wall clock of an ISO 8601 date-time from Chorus Pro, or now when unreadable. */
+static time_t
+chorus_time(const char *s)
+{
+	time_t t;
+	if (s && parse_iso8601(s, &t) == 0)
+		return t;
+	return time(NULL);
+}
+
+/* Move chorus.c's verdict into the reply. */
+static void
+take_result(struct tp_call *c, struct chorus_reply *rep)
+{
+	struct tp_result *o = &c->reply->r;
+	struct chorus_result *r = &rep->r;
+	tp_result_clear(o);
+	o->cls = (enum tp_class)r->cls;
+	o->unknown_outcome = r->unknown_outcome;
+	o->http_status = r->http_status;
+	o->reason = r->reason;
+	o->setup = r->setup;
+	o->retry_after_ms = r->retry_after_ms;
+	r->reason = r->setup = NULL;
+}
+
+/* ---- the buyer check ---- */
+
+/* What the Structures API says the buyer requires, against what the invoice carries: a
+ * reason per problem. */
+static void
+buyer_problems(struct tp_reply *p, const struct doc *d, const struct invoice *inv,
+               const struct chorus_reply *rep)
+{
+	const char *svc = inv ? inv->service_code.text : NULL;
+	const char *ej = inv ? inv->engagement.text : NULL;
+	const char *who = rep->structure.name ? rep->structure.name : "?";
+	size_t i;
+
+	if (!rep->structure.found) {
+		tp_reply_add_reason(
+		    p,
+		    "the buyer SIRET %s is not a structure of Chorus Pro (Structures "
+		    "API): check the buyer's SIRET in the invoice",
+		    d->buyer_siret);
+		return;
+	}
+	if (rep->structure.status && strcmp(rep->structure.status, "ACTIVE") != 0) {
+		tp_reply_add_reason(p,
+		                    "the buyer %s (%s) is %s in Chorus Pro: ask the buyer which "
+		                    "structure to invoice",
+		                    d->buyer_siret, who, rep->structure.status);
+		return;
+	}
+	if (rep->structure.service_required && svc == NULL)
+		tp_reply_add_reason(
+		    p,
+		    "the buyer %s (%s) requires a service code (code service "
+		    "exécutant, BT-10): add the buyer's service code to the invoice",
+		    d->buyer_siret, who);
+	if (rep->structure.engagement_required && ej == NULL)
+		tp_reply_add_reason(p,
+		                    "the buyer %s (%s) requires an engagement number (numéro "
+		                    "d'engagement juridique, BT-13): add the buyer's order number",
+		                    d->buyer_siret, who);
+	if (rep->structure.service_or_engagement && svc == NULL && ej == NULL)
+		tp_reply_add_reason(p,
+		                    "the buyer %s (%s) requires a service code or an engagement "
+		                    "number: add one of them to the invoice",
+		                    d->buyer_siret, who);
+	if (svc) {
+		const struct chorus_service *found = NULL;
+		struct buf known;
+		buf_init(&known);
+		for (i = 0; i < rep->structure.nservices; i++) {
+			const struct chorus_service *sv = &rep->structure.services[i];
+			if (sv->code && strcmp(sv->code, svc) == 0)
+				found = sv;
+			else if (sv->code && sv->active)
+				buf_printf(&known, "%s%s", known.len ? ", " : "", sv->code);
+		}
+		if (found == NULL)
+			tp_reply_add_reason(
+			    p, "the service code %s does not exist at the buyer %s (%s)%s%s", svc,
+			    d->buyer_siret, who, known.len ? "; its services are: " : "",
+			    known.len ? known.p : "");
+		else if (!found->active)
+			tp_reply_add_reason(
+			    p, "the service code %s is inactive at the buyer %s (%s)%s%s", svc,
+			    d->buyer_siret, who, known.len ? "; its active services are: " : "",
+			    known.len ? known.p : "");
+		buf_free(&known);
+	}
+}
+
+static void
+on_structure(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls == CHORUS_OK)
+		buyer_problems(c->reply, c->doc, c->inv, rep);
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+ch_check_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp_cb *cb, void *arg)
+{
+	const struct tp_chorus *tc = (const struct tp_chorus *)(void *)t;
+	struct tp_call *c;
+	if (!tc->conf->check_structures || d->buyer_siret == NULL)
+		return NULL;
+	c = tp_call_new(t, d, "structure", cb, arg);
+	c->inv = inv;
+	c->inner = chorus_structure(CH(t), d->buyer_siret, 0, on_structure, c);
+	return c;
+}
+
+/* ---- the deposit ---- */
+
+static void
+on_deposit(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	c->inner = NULL;
+	take_result(c, rep);
+	switch (rep->r.cls) {
+	case CHORUS_OK:
+		doc_set(&d->numero_flux_depot, rep->deposit.flux);
+		d->deposit_date = chorus_time(rep->deposit.date);
+		p->id = xstrdup(rep->deposit.flux);
+		p->note = xstrdup(rep->deposit.flux);
+		break;
+	case CHORUS_DOCUMENT:
+		tp_reply_add_reason(p, "Chorus Pro refused the deposit: %s", p->r.reason);
+		if (rep->r.libelle)
+			tp_reply_add_reason(p, "Chorus Pro said: %s", rep->r.libelle);
+		if (rep->r.raw) /* secrets removed and bounded by chorus.c */
+			tp_reply_add_reason(p, "Chorus Pro's answer (HTTP %ld): %s",
+			                    rep->r.http_status, rep->r.raw);
+		break;
+	default:
+		break;
+	}
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+ch_send(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, "deposit", cb, arg);
+	struct chorus_deposit_req req;
+	memset(&req, 0, sizeof(req));
+	req.supplier_siret = d->supplier_siret;
+	req.syntax = d->syntax && strcmp(d->syntax, "cii") == 0 ? SYNTAX_CII : SYNTAX_UBL;
+	req.file_name = d->chorus_xml;
+	req.data = data;
+	req.len = len;
+	c->inner = chorus_deposit(CH(t), &req, on_deposit, c);
+	return c;
+}
+
+/* ---- finding an earlier deposit ---- */
+
+/* Find our invoice in a search answer: same number, same supplier, deposited after
+ * the document was claimed (an older invoice with that number is another story). A
+ * search by number (no `flux`) never takes an invoice the buyer rejected: that is an
+ * earlier round of this number (an operator's retry of the rejected document), not a
+ * deposit whose outcome we missed; and were it ours, the document ends rejected anyway. */
+static const struct chorus_invoice *
+find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
+{
+	size_t i;
+	for (i = 0; i < rep->invoices.n; i++) {
+		const struct chorus_invoice *inv = &rep->invoices.v[i];
+		if (inv->number == NULL || strcmp(inv->number, d->invoice_number) != 0)
+			continue;
+		if (inv->supplier && d->supplier_siret && strcmp(inv->supplier, d->supplier_siret))
+			continue;
+		if (flux && (inv->flux == NULL || strcmp(inv->flux, flux) != 0))
+			continue;
+		if (!flux && inv->status && strcmp(inv->status, "REJETEE") == 0)
+			continue;
+		if (!flux && inv->deposit_date && d->received &&
+		    chorus_time(inv->deposit_date) + 86400 < d->received)
+			continue;
+		return inv;
+	}
+	return NULL;
+}
+
+static struct chorus_call *
+search(struct tp_call *c, const char *number, const char *flux, chorus_cb *cb)
+{
+	struct chorus_search_req req;
+	memset(&req, 0, sizeof(req));
+	req.supplier_siret = c->doc->supplier_siret;
+	req.number = number;
+	req.flux = flux;
+	return chorus_search(CH(c->t), &req, cb, c);
+}
+
+static void
+on_find(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	const struct chorus_invoice *inv;
+	int other = c->flags;
+
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls != CHORUS_OK) {
+		chorus_reply_free(rep);
+		tp_call_finish(c);
+		return;
+	}
+	inv = find_ours(d, rep, NULL);
+	if (inv && inv->flux &&
+	    (!other || !d->numero_flux_depot || strcmp(inv->flux, d->numero_flux_depot) != 0)) {
+		p->found = 1;
+		p->id = xstrdup(inv->flux);
+		if (other && d->numero_flux_depot) {
+			/* this round did send it again: Chorus Pro refused that one */
+			p->detail =
+			    xasprintf("Chorus Pro already has invoice %s from an earlier "
+			              "attempt (deposit %s): adopted; deposit %s was refused "
+			              "as a duplicate of it",
+			              d->invoice_number, inv->flux, d->numero_flux_depot);
+			p->note = xasprintf("found in Chorus Pro by invoice number; deposit %s "
+			                    "refused as its duplicate",
+			                    d->numero_flux_depot);
+		} else {
+			p->detail = xasprintf("Chorus Pro already has invoice %s (deposit %s): "
+			                      "adopted, not sent again",
+			                      d->invoice_number, inv->flux);
+			p->note = xstrdup("found in Chorus Pro by invoice number");
+		}
+		doc_set(&d->numero_flux_depot, inv->flux);
+		if (inv->deposit_date)
+			d->deposit_date = chorus_time(inv->deposit_date);
+	} else if (!other) {
+		p->detail =
+		    xasprintf("Chorus Pro has no invoice %s: depositing again", d->invoice_number);
+		p->note = xstrdup("not found in Chorus Pro: deposit again");
+	}
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+ch_find(struct transport *t, struct doc *d, int other, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, "search", cb, arg);
+	c->flags = other;
+	c->inner = search(c, d->invoice_number, NULL, on_find);
+	return c;
+}
+
+/* ---- following a deposit ---- */
+
+/* Does a deposit-report error concern this document's invoice? */
+static int
+error_is_ours(const struct doc *d, const struct chorus_report_error *e)
+{
+	return e->invoice == NULL || d->invoice_number == NULL ||
+	       strcmp(e->invoice, d->invoice_number) == 0;
+}
+
+static void
+on_resolve(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	const struct chorus_invoice *inv;
+	char id[32];
+
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls == CHORUS_OK) {
+		p->outcome = TP_ACCEPTED;
+		inv = find_ours(d, rep, d->numero_flux_depot);
+		if (inv) {
+			snprintf(id, sizeof(id), "%lld", (long long)inv->id);
+			doc_set(&d->chorus_invoice_id, id);
+			doc_set(&d->chorus_status, inv->status);
+			d->chorus_status_date = chorus_time(inv->status_date);
+			doc_set(&d->chorus_status_comment, inv->comment);
+			p->id = xasprintf("invoice id %s", id);
+			p->note = xstrdup(id);
+		} else
+			tp_reply_add_reason(
+			    p, "integrated, but Chorus Pro did not list the invoice yet; chorusgw "
+			       "reconcile fills in its id and status");
+	}
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static void
+on_report(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	const struct tp_chorus *tc = (const struct tp_chorus *)(void *)c->t;
+	size_t i, ours = 0;
+
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls != CHORUS_OK) {
+		chorus_reply_free(rep);
+		tp_call_finish(c);
+		return;
+	}
+	p->changed = d->deposit_report_state == NULL ||
+	             strcmp(d->deposit_report_state, rep->report.state ? rep->report.state : "");
+	doc_set(&d->deposit_report_state, rep->report.state);
+	for (i = 0; i < rep->report.nerrors; i++)
+		if (error_is_ours(d, &rep->report.errors[i]))
+			ours++;
+	if (!rep->report.final) {
+		p->outcome = TP_PENDING;
+		p->poll_ms = tc->conf->report_poll_ms;
+	} else if (rep->report.integrated && ours == 0) {
+		/* integrated: the Chorus invoice id, then accepted */
+		chorus_reply_free(rep);
+		c->step = FOLLOW_RESOLVE;
+		c->reply->op = "search";
+		c->inner = search(c, NULL, d->numero_flux_depot, on_resolve);
+		return;
+	} else {
+		/* rejected (or partially integrated without our invoice) */
+		p->outcome = TP_REJECTED;
+		tp_reply_add_reason(p, "Chorus Pro rejected deposit %s (deposit report state %s)",
+		                    d->numero_flux_depot,
+		                    rep->report.state ? rep->report.state : "?");
+		for (i = 0; i < rep->report.nerrors; i++) {
+			const struct chorus_report_error *e = &rep->report.errors[i];
+			if (!error_is_ours(d, e))
+				continue;
+			tp_reply_add_reason(p, "%s", e->message ? e->message : "(no message)");
+			if (e->advice)
+				tp_reply_add_reason(p, "to fix: %s", e->advice);
+		}
+	}
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+ch_follow(struct transport *t, struct doc *d, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, "report", cb, arg);
+	c->step = FOLLOW_REPORT;
+	c->inner = chorus_report(CH(t), d->supplier_siret, d->numero_flux_depot, on_report, c);
+	return c;
+}
+
+/* ---- probe ---- */
+
+static void
+on_probe(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	c->inner = NULL;
+	take_result(c, rep);
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+ch_probe(struct transport *t, const char *siret, int follow, tp_cb *cb, void *arg)
+{
+	struct tp_call *c;
+	struct chorus_search_req req;
+	/* the API of the call that failed: Transverses for a deposit report */
+	if (follow) {
+		c = tp_call_new(t, NULL, "report", cb, arg);
+		c->inner = chorus_report(CH(t), siret, "chorusgw-probe", on_probe, c);
+		return c;
+	}
+	c = tp_call_new(t, NULL, "search", cb, arg);
+	memset(&req, 0, sizeof(req));
+	req.supplier_siret = siret;
+	req.number = "chorusgw-probe";
+	req.max_results = 1;
+	c->inner = chorus_search(CH(t), &req, on_probe, c);
+	return c;
+}
+
+/* ---- the transport ---- */
+
+static void
+ch_cancel_inner(struct tp_call *c)
+{
+	chorus_cancel(c->inner);
+	c->inner = NULL;
+}
+
+static void
+ch_free(struct transport *t)
+{
+	chorus_free(CH(t));
+	free(t);
+}
+
+static const struct tp_ops chorus_ops = {
+    ch_check_buyer, ch_send, ch_find, ch_follow, ch_probe, ch_cancel_inner, ch_free,
+};
+
+struct transport *
+tp_new_chorus(const struct conf *c, const char *cache_dir, char **why)
+{
+	struct tp_chorus *tc;
+	struct chorus *ch = chorus_new(c, cache_dir, why);
+	if (ch == NULL)
+		return NULL;
+	tc = xcalloc(1, sizeof(*tc));
+	tc->base.ops = &chorus_ops;
+	tc->base.label = "Chorus Pro";
+	tc->base.metric = "chorus";
+	tc->conf = c;
+	tc->ch = ch;
+	return &tc->base;
+}

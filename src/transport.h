@@ -1,0 +1,135 @@
+/*
+ * transport.h - a route's transport: what the gateway asks of the platform a document
+ * goes to (Chorus Pro direct, or a Plateforme Agréée), and the one vocabulary every
+ * platform's answers are given back in (DESIGN §11).
+ *
+ * The gateway's steps (claim, pre-flight, admit, send, settle, follow, finish) call
+ * whichever transport the document's route names; what each platform calls things
+ * (numeroFluxDepot, consulterCRDetaille, identifiantFactureCPP, flowId, CDAR...) stays
+ * in its implementation: transport-chorus.c over chorus.c, transport-pa.c over pa.c.
+ *
+ * Every operation is asynchronous: it returns a handle at once and later calls the
+ * callback, always from the event loop, with a struct tp_reply the callback owns
+ * (tp_reply_free()). An operation on a document receives the gateway's `struct doc`,
+ * which must outlive the call (tp_cancel() it first): the transport records the
+ * route's own identifiers in it (numero_flux_depot, chorus_invoice_id, the PA's flow
+ * id...) and the reply says what happened in common words. r.cls is:
+ *
+ *   TP_OK        the operation answered; the rest of the reply says what it found
+ *   TP_RETRY     the platform or the network failed; try again later (honour
+ *                r.retry_after_ms). After a send with r.unknown_outcome set, the
+ *                platform may have the document: tp_find() before sending again.
+ *   TP_SETUP     the set-up is wrong (credentials, subscriptions, CA...); r.setup says
+ *                what to check. Nothing this route sends can pass until it is fixed.
+ *   TP_DOCUMENT  the platform refused the request for what it carries: the document
+ *                goes to rejected/ with the reply's reasons.
+ *
+ * Errors: tp_new_*() return NULL with *why; operations always end in their callback
+ * (unless cancelled).
+ */
+#ifndef CHORUSGW_TRANSPORT_H
+#define CHORUSGW_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf;
+struct doc;
+struct invoice;
+
+enum tp_class { TP_OK = 0, TP_RETRY, TP_SETUP, TP_DOCUMENT };
+
+/* The outcome of one exchange with the platform. Strings are owned by the reply. */
+struct tp_result {
+	enum tp_class cls;
+	int unknown_outcome;    /* send: the platform may have received it */
+	long http_status;       /* 0: no HTTP answer */
+	char *reason;           /* one line in plain words; NULL when cls == TP_OK */
+	char *setup;            /* which set-up step to check (SETUP, some RETRY), or NULL */
+	int64_t retry_after_ms; /* from Retry-After; -1 when absent */
+	uint64_t elapsed_ms;    /* the whole operation */
+};
+
+/* What following a sent document found. */
+enum tp_outcome {
+	TP_PENDING = 0, /* not settled yet: follow again after poll_ms */
+	TP_ACCEPTED,    /* the platform accepted it: accepted/ */
+	TP_REJECTED,    /* the platform refused it: rejected/ with the reasons */
+};
+
+struct tp_reply {
+	struct tp_result r;
+	const char *op; /* the platform operation, for metrics: "deposit", "search"... */
+	/* send and find: the platform's id of the send (numeroFluxDepot, flow id), for
+	 * messages; follow TP_ACCEPTED: the accepted invoice's id, or NULL */
+	char *id;
+	char *note;      /* a note for the history line of the state change, or NULL */
+	char *detail;    /* find: what was found or not, one sentence for the log */
+	int found;       /* find: an earlier send is on the platform; its ids are in the doc */
+	int changed;     /* follow: the doc's route fields changed (worth saving) */
+	int64_t poll_ms; /* follow TP_PENDING: when to ask again (0: at once) */
+	enum tp_outcome outcome; /* follow */
+	char **reasons;          /* plain-words lines for the receipt (see each op) */
+	size_t nreasons;
+};
+
+typedef void tp_cb(struct tp_reply *, void *arg);
+struct transport;
+/* An operation's handle: valid until its callback is called or tp_cancel(). */
+struct tp_call;
+
+/*
+ * The Chorus Pro transport for `c` (which must outlive it): one per process, since
+ * chorus.c sets up http.c (call ev_init() first). Structure answers are cached in
+ * `cache_dir` (NULL: none). NULL with *why.
+ */
+struct transport *tp_new_chorus(const struct conf *c, const char *cache_dir, char **why);
+/* Cancel every pending operation (no callback) and release the transport. */
+void tp_free(struct transport *);
+
+/* The platform's name in messages ("Chorus Pro"), and in metric names ("chorus"). */
+const char *tp_label(const struct transport *);
+const char *tp_metric(const struct transport *);
+
+/*
+ * The buyer check before a document is admitted (for Chorus Pro, [chorus]
+ * check_structures: the Structures API). NULL when this route checks nothing now.
+ * TP_OK: each reason is a problem that refuses the document (none: admit it); any
+ * other class: the check could not be made (the platform checks the buyer itself).
+ */
+struct tp_call *tp_check_buyer(struct transport *, struct doc *, const struct invoice *, tp_cb *,
+                               void *);
+/*
+ * Send the document `data` (its generated XML). The caller made the intent durable.
+ * TP_OK: the ids are in the doc, reply->id names the send. TP_DOCUMENT: the reasons say
+ * why, in the platform's words too.
+ */
+struct tp_call *tp_send(struct transport *, struct doc *, const void *data, size_t len, tp_cb *,
+                        void *);
+/*
+ * Look for an earlier send of this document on the platform (after an unknown outcome,
+ * or when a re-send was refused). With `other`, only a send other than the one the doc
+ * names now counts. TP_OK: reply->found, and when found the doc carries that send's ids
+ * (reply->id, reply->note for the history).
+ */
+struct tp_call *tp_find(struct transport *, struct doc *, int other, tp_cb *, void *);
+/*
+ * Follow a sent document: reply->outcome. TP_ACCEPTED: the doc carries the platform's
+ * ids and status, the reasons say what is still missing (if anything). TP_REJECTED: the
+ * reasons say why and what to fix.
+ */
+struct tp_call *tp_follow(struct transport *, struct doc *, tp_cb *, void *);
+/*
+ * While sends are paused by a set-up error: ask the platform the cheapest question of
+ * the API that failed (`follow`: the one following sends), with the account of
+ * `siret` (NULL: the default one). TP_OK or TP_DOCUMENT: the set-up works again.
+ */
+struct tp_call *tp_probe(struct transport *, const char *siret, int follow, tp_cb *, void *);
+
+/* Forget an operation: its callback is never called. */
+void tp_cancel(struct tp_call *);
+void tp_reply_free(struct tp_reply *);
+
+const char *tp_class_name(enum tp_class); /* "ok", "retry", "setup", "document" */
+
+#endif
