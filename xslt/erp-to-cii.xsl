@@ -247,6 +247,7 @@
       </xsl:if>
       <xsl:apply-templates select="e:supplier"/>
       <xsl:apply-templates select="e:buyer"/>
+      <xsl:apply-templates select="e:tax-representative"/>
       <xsl:if test="e:engagement or e:purchase-order">
         <ram:BuyerOrderReferencedDocument>
           <ram:IssuerAssignedID><xsl:value-of select="normalize-space((e:engagement | e:purchase-order)[1])"/></ram:IssuerAssignedID>
@@ -435,11 +436,31 @@
     </ram:SpecifiedLegalOrganization>
     <xsl:apply-templates select="e:contact"/>
     <xsl:apply-templates select="e:address"/>
+    <xsl:for-each select="e:electronic-address">
+      <ram:URIUniversalCommunication>
+        <ram:URIID schemeID="{normalize-space(@scheme)}"><xsl:value-of select="normalize-space(.)"/></ram:URIID>
+      </ram:URIUniversalCommunication>
+    </xsl:for-each>
     <xsl:if test="e:vat-id">
       <ram:SpecifiedTaxRegistration>
         <ram:ID schemeID="VA"><xsl:value-of select="normalize-space(e:vat-id)"/></ram:ID>
       </ram:SpecifiedTaxRegistration>
     </xsl:if>
+    <xsl:if test="e:tax-registration-id">
+      <ram:SpecifiedTaxRegistration>
+        <ram:ID schemeID="FC"><xsl:value-of select="normalize-space(e:tax-registration-id)"/></ram:ID>
+      </ram:SpecifiedTaxRegistration>
+    </xsl:if>
+  </xsl:template>
+
+  <xsl:template match="e:tax-representative">
+    <ram:SellerTaxRepresentativeTradeParty>
+      <ram:Name><xsl:value-of select="normalize-space(e:name)"/></ram:Name>
+      <xsl:apply-templates select="e:address"/>
+      <ram:SpecifiedTaxRegistration>
+        <ram:ID schemeID="VA"><xsl:value-of select="normalize-space(e:vat-id)"/></ram:ID>
+      </ram:SpecifiedTaxRegistration>
+    </ram:SellerTaxRepresentativeTradeParty>
   </xsl:template>
 
   <xsl:template match="e:payee">
@@ -547,6 +568,12 @@
       <ram:CategoryCode><xsl:value-of select="$category"/></ram:CategoryCode>
       <xsl:if test="string($code) != ''">
         <ram:ExemptionReasonCode><xsl:value-of select="$code"/></ram:ExemptionReasonCode>
+      </xsl:if>
+      <xsl:if test="$inv/e:vat-point-date">
+        <!-- a date, not a date-time: udt:DateString -->
+        <ram:TaxPointDate>
+          <udt:DateString format="102"><xsl:value-of select="translate(normalize-space($inv/e:vat-point-date), '-', '')"/></udt:DateString>
+        </ram:TaxPointDate>
       </xsl:if>
       <xsl:if test="string($vat-due-code) != ''">
         <ram:DueDateTypeCode><xsl:value-of select="$vat-due-code"/></ram:DueDateTypeCode>
@@ -709,6 +736,9 @@
         </xsl:if>
       </ram:AssociatedDocumentLineDocument>
       <ram:SpecifiedTradeProduct>
+        <xsl:for-each select="e:standard-item-id">
+          <ram:GlobalID schemeID="{normalize-space(@scheme)}"><xsl:value-of select="normalize-space(.)"/></ram:GlobalID>
+        </xsl:for-each>
         <xsl:if test="e:seller-item-id">
           <ram:SellerAssignedID><xsl:value-of select="normalize-space(e:seller-item-id)"/></ram:SellerAssignedID>
         </xsl:if>
@@ -716,6 +746,16 @@
         <xsl:if test="e:description">
           <ram:Description><xsl:value-of select="e:description"/></ram:Description>
         </xsl:if>
+        <xsl:for-each select="e:classification">
+          <ram:DesignatedProductClassification>
+            <ram:ClassCode listID="{normalize-space(@scheme)}">
+              <xsl:if test="@version">
+                <xsl:attribute name="listVersionID"><xsl:value-of select="normalize-space(@version)"/></xsl:attribute>
+              </xsl:if>
+              <xsl:value-of select="normalize-space(.)"/>
+            </ram:ClassCode>
+          </ram:DesignatedProductClassification>
+        </xsl:for-each>
       </ram:SpecifiedTradeProduct>
       <ram:SpecifiedLineTradeAgreement>
         <xsl:if test="e:order-line">

@@ -31,7 +31,9 @@
                            export has no cadre. Default A1.
     default_payment_means  payment means code (BT-81) of an invoice whose
                            export has no payment-means. Default 30 (credit
-                           transfer). Never applied to credit notes.
+                           transfer). Never applied to credit notes (one
+                           without payment-means but with a due date gets
+                           code 1, "instrument not defined", to carry BT-9).
     customization_id       CustomizationID (BT-24). Default
                            urn:cen.eu:en16931:2017.
 
@@ -155,6 +157,9 @@
     <xsl:choose>
       <xsl:when test="$inv/e:payment-means"><xsl:value-of select="normalize-space($inv/e:payment-means)"/></xsl:when>
       <xsl:when test="not($is-cn)"><xsl:value-of select="$p-payment-means"/></xsl:when>
+      <!-- a UBL CreditNote carries its due date (BT-9) only in the payment
+           means: keep it with code 1, "instrument not defined" -->
+      <xsl:when test="$inv/e:due-date">1</xsl:when>
     </xsl:choose>
   </xsl:variable>
 
@@ -233,6 +238,9 @@
     </xsl:for-each>
     <xsl:if test="e:engagement and e:purchase-order">
       <cbc:Note><xsl:value-of select="concat('#PUR#Bon de commande : ', normalize-space(e:purchase-order))"/></cbc:Note>
+    </xsl:if>
+    <xsl:if test="e:vat-point-date">
+      <cbc:TaxPointDate><xsl:value-of select="normalize-space(e:vat-point-date)"/></cbc:TaxPointDate>
     </xsl:if>
     <cbc:DocumentCurrencyCode><xsl:value-of select="$currency"/></cbc:DocumentCurrencyCode>
     <xsl:if test="e:accounting-reference">
@@ -339,6 +347,7 @@
     <xsl:apply-templates select="e:supplier"/>
     <xsl:apply-templates select="e:buyer"/>
     <xsl:apply-templates select="e:payee"/>
+    <xsl:apply-templates select="e:tax-representative"/>
     <xsl:apply-templates select="e:delivery"/>
     <xsl:call-template name="payment-means"/>
     <xsl:if test="e:payment-terms">
@@ -389,6 +398,13 @@
             <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
           </cac:PartyTaxScheme>
         </xsl:if>
+        <!-- BT-32: any tax scheme but VAT -->
+        <xsl:if test="e:tax-registration-id">
+          <cac:PartyTaxScheme>
+            <cbc:CompanyID><xsl:value-of select="normalize-space(e:tax-registration-id)"/></cbc:CompanyID>
+            <cac:TaxScheme><cbc:ID>TAX</cbc:ID></cac:TaxScheme>
+          </cac:PartyTaxScheme>
+        </xsl:if>
         <cac:PartyLegalEntity>
           <cbc:RegistrationName><xsl:value-of select="normalize-space(e:name)"/></cbc:RegistrationName>
           <cbc:CompanyID schemeID="{$p-siren-scheme}"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></cbc:CompanyID>
@@ -420,8 +436,12 @@
     </cac:AccountingCustomerParty>
   </xsl:template>
 
-  <!-- PartyIdentification (SIRET), PartyName (trading name), PostalAddress. -->
+  <!-- EndpointID (electronic address), PartyIdentification (SIRET), PartyName
+       (trading name), PostalAddress. -->
   <xsl:template name="party-common">
+    <xsl:for-each select="e:electronic-address">
+      <cbc:EndpointID schemeID="{normalize-space(@scheme)}"><xsl:value-of select="normalize-space(.)"/></cbc:EndpointID>
+    </xsl:for-each>
     <cac:PartyIdentification>
       <cbc:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></cbc:ID>
     </cac:PartyIdentification>
@@ -451,6 +471,21 @@
         </cac:PartyLegalEntity>
       </xsl:if>
     </cac:PayeeParty>
+  </xsl:template>
+
+  <xsl:template match="e:tax-representative">
+    <cac:TaxRepresentativeParty>
+      <cac:PartyName>
+        <cbc:Name><xsl:value-of select="normalize-space(e:name)"/></cbc:Name>
+      </cac:PartyName>
+      <cac:PostalAddress>
+        <xsl:apply-templates select="e:address"/>
+      </cac:PostalAddress>
+      <cac:PartyTaxScheme>
+        <cbc:CompanyID><xsl:value-of select="normalize-space(e:vat-id)"/></cbc:CompanyID>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
+      </cac:PartyTaxScheme>
+    </cac:TaxRepresentativeParty>
   </xsl:template>
 
   <xsl:template match="e:delivery">
@@ -783,6 +818,21 @@
             <cbc:ID><xsl:value-of select="normalize-space(e:seller-item-id)"/></cbc:ID>
           </cac:SellersItemIdentification>
         </xsl:if>
+        <xsl:for-each select="e:standard-item-id">
+          <cac:StandardItemIdentification>
+            <cbc:ID schemeID="{normalize-space(@scheme)}"><xsl:value-of select="normalize-space(.)"/></cbc:ID>
+          </cac:StandardItemIdentification>
+        </xsl:for-each>
+        <xsl:for-each select="e:classification">
+          <cac:CommodityClassification>
+            <cbc:ItemClassificationCode listID="{normalize-space(@scheme)}">
+              <xsl:if test="@version">
+                <xsl:attribute name="listVersionID"><xsl:value-of select="normalize-space(@version)"/></xsl:attribute>
+              </xsl:if>
+              <xsl:value-of select="normalize-space(.)"/>
+            </cbc:ItemClassificationCode>
+          </cac:CommodityClassification>
+        </xsl:for-each>
         <xsl:call-template name="tax-category">
           <xsl:with-param name="element" select="'ClassifiedTaxCategory'"/>
           <xsl:with-param name="category" select="normalize-space(e:vat-category)"/>
