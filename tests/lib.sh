@@ -115,18 +115,24 @@ start_emulator() {
 		"$@" 2>"$EMU_DIR/log" &
 	EMU_PID=$!
 	on_exit stop_emulator
+	await_port "$EMU_DIR" "$EMU_PID" "the emulator"
+	EMU_PORT=$(cat "$EMU_DIR/port")
+	EMU_URL=https://127.0.0.1:$EMU_PORT
+}
+
+# await_port DIR PID WHAT : wait (20 s at most) until the emulator of process PID writes
+# DIR/port; bail out with its log (DIR/log) if it dies or never does.
+await_port() {
 	_i=0
-	while [ ! -s "$EMU_DIR/port" ]; do
+	while [ ! -s "$1/port" ]; do
 		_i=$((_i + 1))
-		if [ $_i -gt 400 ] || ! kill -0 "$EMU_PID" 2>/dev/null; then
-			echo "Bail out! the emulator did not start:"
-			sed 's/^/# /' "$EMU_DIR/log"
+		if [ $_i -gt 400 ] || ! kill -0 "$2" 2>/dev/null; then
+			echo "Bail out! $3 did not start:"
+			sed 's/^/# /' "$1/log"
 			exit 1
 		fi
 		sleep 0.05
 	done
-	EMU_PORT=$(cat "$EMU_DIR/port")
-	EMU_URL=https://127.0.0.1:$EMU_PORT
 }
 
 stop_emulator() {
@@ -138,14 +144,16 @@ stop_emulator() {
 }
 
 # emu METHOD PATH [JSON] : call an admin route, answer on stdout.
-emu() {
-	if [ "$1" = GET ]; then
-		curl -sS --cacert "$EMU_DIR/ca.pem" "$EMU_URL$2"
+emu() { admin_call "$EMU_DIR" "$EMU_URL" "$@"; }
+
+# admin_call STATE-DIR BASE-URL METHOD PATH [JSON] : an admin route of an emulator.
+admin_call() {
+	if [ "$3" = GET ]; then
+		curl -sS --cacert "$1/ca.pem" "$2$4"
 	else
-		_b=${3:-}
+		_b=${5:-}
 		[ -n "$_b" ] || _b='{}'
-		curl -sS --cacert "$EMU_DIR/ca.pem" -X "$1" -H 'Content-Type: application/json' \
-			--data "$_b" "$EMU_URL$2"
+		curl -sS --cacert "$1/ca.pem" -X "$3" -H 'Content-Type: application/json' --data "$_b" "$2$4"
 	fi
 }
 
@@ -282,16 +290,7 @@ start_pa_emulator() {
 		--incoming-every 0 --ack-delay 0.2 --lifecycle-step 0.3 "$@" 2>"$PA_DIR/log" &
 	PA_PID=$!
 	on_exit stop_pa_emulator
-	_i=0
-	while [ ! -s "$PA_DIR/port" ]; do
-		_i=$((_i + 1))
-		if [ $_i -gt 400 ] || ! kill -0 "$PA_PID" 2>/dev/null; then
-			echo "Bail out! the PA emulator did not start:"
-			sed 's/^/# /' "$PA_DIR/log"
-			exit 1
-		fi
-		sleep 0.05
-	done
+	await_port "$PA_DIR" "$PA_PID" "the PA emulator"
 	PA_URL=https://127.0.0.1:$(cat "$PA_DIR/port")
 	PA_FLOW_URL=$PA_URL/flow-service
 	PA_DIRECTORY_URL=$PA_URL/directory-service
@@ -307,14 +306,7 @@ stop_pa_emulator() {
 }
 
 # pa_emu METHOD PATH [JSON] : call an admin route of the PA emulator, answer on stdout.
-pa_emu() {
-	if [ "$1" = GET ]; then
-		curl -sS --cacert "$PA_DIR/ca.pem" "$PA_URL$2"
-	else
-		curl -sS --cacert "$PA_DIR/ca.pem" -X "$1" -H 'Content-Type: application/json' \
-			--data "${3:-{\}}" "$PA_URL$2"
-	fi
-}
+pa_emu() { admin_call "$PA_DIR" "$PA_URL" "$@"; }
 
 # pa_ini : a [pa] section pointing at the emulator, for a chorusgw configuration (the key
 # names are those the PA transport reads; see chorusgw.ini(5)).
@@ -334,7 +326,7 @@ EOC
 # emulator accepts: UBL 2.1 or CII D22B, EN 16931, seller SIREN (BT-30) and electronic
 # address (BT-34, scheme 0225), buyer address BT-49 ("SCHEME:VALUE", scheme 0225 by
 # default, "" for none) and SIREN (BT-47, its first 9 characters), 100 EUR + 20 % VAT,
-# the notes PMT, PMD, AAB (BR-FR-05); ORDER is BT-13.
+# the notes PMT, PMD, AAB (BR-FR-05), billing mode S1 (BT-23, BR-FR-08); ORDER is BT-13.
 pa_invoice() {
 	_seller=${4:-$PA_SELLER}
 	_addr=${5-$PA_BUYER}
@@ -352,6 +344,7 @@ pa_invoice() {
 <?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
 <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
+<cbc:ProfileID>S1</cbc:ProfileID>
 <cbc:ID>$3</cbc:ID>
 <cbc:IssueDate>2026-09-15</cbc:IssueDate>
 <cbc:DueDate>2026-10-15</cbc:DueDate>
@@ -375,7 +368,7 @@ EOX
 		cat >"$1" <<EOX
 <?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
-<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
+<rsm:ExchangedDocumentContext><ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>S1</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>
 <rsm:ExchangedDocument><ram:ID>$3</ram:ID><ram:TypeCode>380</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format="102">20260915</udt:DateTimeString></ram:IssueDateTime>
 <ram:IncludedNote><ram:Content>Indemnité forfaitaire pour frais de recouvrement : 40 EUR.</ram:Content><ram:SubjectCode>PMT</ram:SubjectCode></ram:IncludedNote>
 <ram:IncludedNote><ram:Content>Pénalités de retard : trois fois le taux d'intérêt légal.</ram:Content><ram:SubjectCode>PMD</ram:SubjectCode></ram:IncludedNote>
