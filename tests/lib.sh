@@ -308,8 +308,8 @@ stop_pa_emulator() {
 # pa_emu METHOD PATH [JSON] : call an admin route of the PA emulator, answer on stdout.
 pa_emu() { admin_call "$PA_DIR" "$PA_URL" "$@"; }
 
-# pa_ini : a [pa] section pointing at the emulator, for a chorusgw configuration (the key
-# names are those the PA transport reads; see chorusgw.ini(5)).
+# pa_ini : a [pa] section pointing at the emulator, for a chorusgw configuration. The key
+# names are a proposal: the PA transport (src/conf.c) decides them; align this with it.
 pa_ini() {
 	cat <<EOC
 [pa]

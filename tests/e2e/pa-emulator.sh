@@ -630,7 +630,7 @@ pa_invoice "$T/f.xml" ubl FAULT-1
 n0=$(pa_emu GET /_emulator/received | jv /dev/stdin 'len(d)')
 fault '{"lose_response": {"count": 1, "route": "/flow-service/v1/flows"}}'
 post f3 "$T/f.xml" "$(info f.xml UBL FT-1)"
-is "lose_response: no answer (curl 52)" "$rc" 52
+case $rc in 52 | 56) ok "lose_response: no answer (curl $rc)" ;; *) not_ok "lose_response: curl exit $rc, HTTP $code" ;; esac
 pa_emu GET /_emulator/received >"$T/rec2.json"
 is "... but the flow was recorded, answered false" "$(jv "$T/rec2.json" 'str(len(d)) + " " + d[-1]["trackingId"] + " " + str(d[-1]["answered"])')" "$((n0 + 1)) FT-1 False"
 api f4 POST /flow-service/v1/flows/search '{"where":{"trackingId":"FT-1"}}'
@@ -658,7 +658,10 @@ api f11 POST /flow-service/v1/flows/search "{\"where\":{\"flowDirection\":[\"Out
 is "... and served when asked again" "$code" 200
 fault '{"truncate_download": {"count": 1}}'
 get f12 "$F_OK"
-is "truncate_download: partial body (curl 18)" "$rc" 18
+case $rc:$(($(wc -c <"$T/f12.body") < $(wc -c <"$T/ok.xml"))) in
+18:1 | 56:1) ok "truncate_download: a partial body (curl $rc)" ;;
+*) not_ok "truncate_download: curl exit $rc, $(wc -c <"$T/f12.body") bytes" ;;
+esac
 get f13 "$F_OK"
 is "... then whole" "$(sha256sum <"$T/f13.body" | cut -d' ' -f1)" "$sha"
 fault '{"visibility_lag": {"ms": 3600000}}'
