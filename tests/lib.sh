@@ -135,11 +135,15 @@ await_port() {
 	done
 }
 
-stop_emulator() {
-	if [ -n "${EMU_PID:-}" ]; then
-		kill "$EMU_PID" 2>/dev/null
-		wait "$EMU_PID" 2>/dev/null
-		EMU_PID=
+stop_emulator() { stop_pid EMU_PID; }
+
+# stop_pid VAR : kill and reap the process whose id the variable VAR holds, then empty VAR.
+stop_pid() {
+	eval "_p=\${$1:-}"
+	if [ -n "$_p" ]; then
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+		eval "$1="
 	fi
 }
 
@@ -297,13 +301,7 @@ start_pa_emulator() {
 	PA_TOKEN_URL=$PA_URL/auth-service/$PA_CUST/token
 }
 
-stop_pa_emulator() {
-	if [ -n "${PA_PID:-}" ]; then
-		kill "$PA_PID" 2>/dev/null
-		wait "$PA_PID" 2>/dev/null
-		PA_PID=
-	fi
-}
+stop_pa_emulator() { stop_pid PA_PID; }
 
 # pa_emu METHOD PATH [JSON] : call an admin route of the PA emulator, answer on stdout.
 pa_emu() { admin_call "$PA_DIR" "$PA_URL" "$@"; }
