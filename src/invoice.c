@@ -47,6 +47,7 @@ party_free(struct inv_party *p)
 	inv_value_free(&p->siret);
 	inv_value_free(&p->legal_id);
 	inv_value_free(&p->vat_id);
+	inv_value_free(&p->tax_reg_id);
 	inv_value_free(&p->name);
 	inv_value_free(&p->country);
 }
@@ -73,6 +74,10 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->preceding_date);
 	inv_value_free(&inv->payment_terms);
 	inv_value_free(&inv->delivery_country);
+	inv_value_free(&inv->delivery_date);
+	inv_value_free(&inv->period_start);
+	inv_value_free(&inv->period_end);
+	inv_value_free(&inv->tax_rep_vat_id);
 	party_free(&inv->supplier);
 	party_free(&inv->buyer);
 	for (i = 0; i < inv->npayments; i++) {

@@ -22,11 +22,12 @@ struct inv_value {
 };
 
 struct inv_party {
-	struct inv_value siret;    /* BT-29 / BT-46, attr = scheme; see HACKING.md */
-	struct inv_value legal_id; /* BT-30 / BT-47 (SIREN, or SIRET), attr = scheme */
-	struct inv_value vat_id;   /* BT-31 / BT-48 */
-	struct inv_value name;     /* BT-27 / BT-44 */
-	struct inv_value country;  /* BT-40 / BT-55 */
+	struct inv_value siret;      /* BT-29 / BT-46, attr = scheme; see HACKING.md */
+	struct inv_value legal_id;   /* BT-30 / BT-47 (SIREN, or SIRET), attr = scheme */
+	struct inv_value vat_id;     /* BT-31 / BT-48 */
+	struct inv_value tax_reg_id; /* BT-32 (seller): a tax id other than VAT */
+	struct inv_value name;       /* BT-27 / BT-44 */
+	struct inv_value country;    /* BT-40 / BT-55 */
 };
 
 /* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
@@ -104,6 +105,9 @@ struct invoice {
 	struct inv_value preceding_number, preceding_date; /* BT-25, BT-26 */
 	struct inv_value payment_terms;                    /* BT-20 */
 	struct inv_value delivery_country;                 /* BT-80 */
+	struct inv_value delivery_date;                    /* BT-72 */
+	struct inv_value period_start, period_end;         /* BT-73, BT-74 */
+	struct inv_value tax_rep_vat_id;                   /* BT-63 */
 
 	struct inv_party supplier, buyer;
 

@@ -268,6 +268,15 @@ str_has_ctrl(const char *s)
 	return 0;
 }
 
+size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 int
 name_char_odd(int c)
 {

@@ -63,6 +63,9 @@ void str_lower(char *);
 int str_digits(const char *s, size_t n);
 /* 1 if the string has a byte < 0x20 or 0x7f. */
 int str_has_ctrl(const char *);
+/* Characters (Unicode code points) of a UTF-8 string: the bytes that do not continue
+ * a sequence. The limits of EN 16931 and Chorus Pro count characters, not bytes. */
+size_t utf8_chars(const char *);
 /* A character a spool file name may not hold: a control character, or a backslash
  * (a path separator for the Windows clients of an SMB share). */
 int name_char_odd(int c);

@@ -206,45 +206,57 @@ xform_supplier_siret(xmlDocPtr doc)
 	return r;
 }
 
+/* A party's tax identifier: CII ram:SpecifiedTaxRegistration/ram:ID with schemeID
+ * `scheme` ("VA": VAT, "FC": another tax); UBL cac:PartyTaxScheme/cbc:CompanyID whose
+ * cac:TaxScheme/cbc:ID is VAT (vat 1) or is not (vat 0). Sets v (absent: where it
+ * would be). */
+static void
+read_tax_id(struct inv_value *v, xmlNodePtr party, const char *pp, int cii, int vat)
+{
+	xmlNodePtr found = NULL;
+	if (cii) {
+		each_kid(t, party, "ram:SpecifiedTaxRegistration")
+		{
+			xmlNodePtr id = node_kid(t, "ram:ID");
+			char *scheme = id ? node_attr(id, "schemeID") : NULL;
+			int hit = scheme && strcmp(scheme, vat ? "VA" : "FC") == 0;
+			free(scheme);
+			if (hit) {
+				found = id;
+				break;
+			}
+		}
+		set_from(v, found, party, pp, "ram:SpecifiedTaxRegistration/ram:ID", "schemeID");
+		return;
+	}
+	each_kid(t, party, "cac:PartyTaxScheme")
+	{
+		char *scheme = NULL;
+		xmlNodePtr s = node_find(t, "cac:TaxScheme/cbc:ID");
+		int hit;
+		if (s)
+			scheme = node_text(s);
+		hit = scheme && (strcasecmp(scheme, "VAT") == 0) == vat;
+		free(scheme);
+		if (hit) {
+			found = node_kid(t, "cbc:CompanyID");
+			break;
+		}
+	}
+	set_from(v, found, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
+}
+
 static void
 read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int cii)
 {
 	char *pp = party ? node_path(party) : xstrdup(party_path);
 	read_party_ids(party, pp, cii, &p->siret, &p->legal_id);
+	read_tax_id(&p->vat_id, party, pp, cii, 1);
+	read_tax_id(&p->tax_reg_id, party, pp, cii, 0);
 	if (cii) {
-		xmlNodePtr vat = NULL;
-		each_kid(t, party, "ram:SpecifiedTaxRegistration")
-		{
-			xmlNodePtr id = node_kid(t, "ram:ID");
-			char *scheme = id ? node_attr(id, "schemeID") : NULL;
-			int hit = scheme && strcmp(scheme, "VA") == 0;
-			free(scheme);
-			if (hit) {
-				vat = id;
-				break;
-			}
-		}
-		set_from(&p->vat_id, vat, party, pp, "ram:SpecifiedTaxRegistration/ram:ID",
-		         "schemeID");
 		get(&p->name, party, pp, "ram:Name", NULL);
 		get(&p->country, party, pp, "ram:PostalTradeAddress/ram:CountryID", NULL);
 	} else {
-		xmlNodePtr vat = NULL;
-		each_kid(t, party, "cac:PartyTaxScheme")
-		{
-			char *scheme = NULL;
-			xmlNodePtr s = node_find(t, "cac:TaxScheme/cbc:ID");
-			int hit;
-			if (s)
-				scheme = node_text(s);
-			hit = scheme && strcasecmp(scheme, "VAT") == 0;
-			free(scheme);
-			if (hit) {
-				vat = node_kid(t, "cbc:CompanyID");
-				break;
-			}
-		}
-		set_from(&p->vat_id, vat, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 		get(&p->name, party, pp, "cac:PartyLegalEntity/cbc:RegistrationName", NULL);
 		get(&p->country, party, pp, "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
 		    NULL);
@@ -450,6 +462,13 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	get(&inv->delivery_country, root, "",
 	    "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode",
 	    NULL);
+	get(&inv->delivery_date, root, "", "cac:Delivery/cbc:ActualDeliveryDate", NULL);
+	get(&inv->period_start, root, "", "cac:InvoicePeriod/cbc:StartDate", NULL);
+	get(&inv->period_end, root, "", "cac:InvoicePeriod/cbc:EndDate", NULL);
+	{
+		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
+		read_tax_id(&inv->tax_rep_vat_id, rep, "cac:TaxRepresentativeParty", 0, 1);
+	}
 	read_party(&inv->supplier, node_find(root, "cac:AccountingSupplierParty/cac:Party"),
 	           "cac:AccountingSupplierParty/cac:Party", 0);
 	read_party(&inv->buyer, node_find(root, "cac:AccountingCustomerParty/cac:Party"),
@@ -468,11 +487,11 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	add_acs(&inv->acs, &inv->nacs, root, "", "cac:AllowanceCharge", 0);
 	each_kid(adr, root, "cac:AdditionalDocumentReference")
 	{
-		/* DocumentTypeCode 130 is an invoiced object identifier (BT-18), not a
-		 * supporting document */
+		/* DocumentTypeCode 130 is an invoiced object identifier (BT-18) and 50 a
+		 * credit note's project reference (BT-11), not supporting documents */
 		xmlNodePtr tc = node_kid(adr, "cbc:DocumentTypeCode");
 		char *t = tc ? node_text(tc) : NULL;
-		if (t == NULL || strcmp(t, "130") != 0)
+		if (t == NULL || (strcmp(t, "130") != 0 && strcmp(t, "50") != 0))
 			read_attachment(inv, adr, 0);
 		free(t);
 	}
@@ -579,6 +598,19 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	}
 	get(&inv->delivery_country, del, dlp,
 	    "ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID", NULL);
+	get(&inv->delivery_date, del, dlp,
+	    "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString",
+	    "format");
+	get(&inv->period_start, set, sp,
+	    "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString", "format");
+	get(&inv->period_end, set, sp,
+	    "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString", "format");
+	{
+		char *rp = xasprintf("%s/ram:SellerTaxRepresentativeTradeParty", ap);
+		read_tax_id(&inv->tax_rep_vat_id,
+		            node_kid(agr, "ram:SellerTaxRepresentativeTradeParty"), rp, 1, 1);
+		free(rp);
+	}
 	get(&inv->currency, set, sp, "ram:InvoiceCurrencyCode", NULL);
 	get(&inv->tax_currency, set, sp, "ram:TaxCurrencyCode", NULL);
 	get(&inv->preceding_number, set, sp, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",

@@ -328,12 +328,14 @@
     </xsl:for-each>
     <xsl:choose>
       <xsl:when test="$is-cn">
-        <!-- EN 16931 puts BT-11 of a UBL CreditNote in a supporting-document
-             reference of type 50, which chorusgw's pre-flight still takes for
-             an attachment: refuse it rather than drop it -->
-        <xsl:if test="e:project">
-          <xsl:message terminate="yes">erp-to-ubl: project (BT-11) on a credit note is not supported in UBL yet; use syntax cii for this credit note</xsl:message>
-        </xsl:if>
+        <!-- a UBL CreditNote has no ProjectReference: EN 16931 puts BT-11 in
+             a supporting-document reference of type 50 -->
+        <xsl:for-each select="e:project">
+          <cac:AdditionalDocumentReference>
+            <cbc:ID><xsl:value-of select="normalize-space(.)"/></cbc:ID>
+            <cbc:DocumentTypeCode>50</cbc:DocumentTypeCode>
+          </cac:AdditionalDocumentReference>
+        </xsl:for-each>
         <xsl:call-template name="lot"/>
       </xsl:when>
       <xsl:otherwise>

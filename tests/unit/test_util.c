@@ -198,6 +198,12 @@ test_names(void)
 	ok(name_is_odd("a\tb.xml") && name_is_odd("a\x7f.xml"), "control characters are odd");
 	ok(name_is_odd("C:\\users\\a.xml"), "a backslash (Windows path separator) is odd");
 	ok(str_has_ctrl("a\nb") && !str_has_ctrl("C:\\a"), "str_has_ctrl: control characters only");
+	is_int(utf8_chars(""), 0, "utf8_chars: empty");
+	is_int(utf8_chars("Lumi\xc3\xa8re"), 7, "utf8_chars: an accented letter is one character");
+	is_int(utf8_chars("\xe4\xb8\xad\xe6\x96\x87"), 2, "utf8_chars: CJK, 3 bytes each");
+	is_int(utf8_chars("a\xf0\x9f\x98\x80"
+	                "b"),
+	       3, "utf8_chars: an emoji, 4 bytes, is one character");
 }
 
 int

@@ -512,6 +512,78 @@ test_validate_and_model(void)
 	free(data);
 }
 
+/* The model of a golden file passed through (NULL if it fails); release r. */
+static struct invoice *
+golden_model(const char *name, struct xform_result *r)
+{
+	struct conf *c = load_conf(NULL);
+	char *why = NULL, *path = xasprintf("tests/xslt/golden/%s", name), *data;
+	size_t len;
+	struct invoice *inv = NULL;
+
+	data = slurp(path, &len);
+	if (xform_make(data, len, name, c, r, &why) == 0)
+		inv = xform_model(r);
+	free(why);
+	free(data);
+	free(path);
+	conf_free(c);
+	return inv;
+}
+
+/* The terms the VAT category rules need: the seller's tax registration identifier
+ * (BT-32), the tax representative's VAT identifier (BT-63), the delivery date (BT-72)
+ * and the invoicing period (BG-14), in both syntaxes. */
+static void
+test_model_tax_terms(void)
+{
+	static const char *const syn[] = {"ubl", "cii"};
+	struct xform_result r;
+	struct invoice *inv;
+	char name[96];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "invoice-identifiers.%s.xml", syn[i]);
+		inv = golden_model(name, &r);
+		ok(inv != NULL, "%s: model", name);
+		if (inv) {
+			is_str(inv->supplier.vat_id.text, "FR44732829320", "%s: VAT id", name);
+			is_str(inv->supplier.tax_reg_id.text, "732829320",
+			       "%s: tax registration id apart from it", name);
+			ok(inv->buyer.tax_reg_id.text == NULL, "%s: the buyer has none", name);
+			ok(inv->tax_rep_vat_id.text == NULL && inv->tax_rep_vat_id.path,
+			   "%s: no tax representative, and where it would be", name);
+		}
+		invoice_free(inv);
+		xform_result_free(&r);
+
+		snprintf(name, sizeof(name), "invoice-tax-representative.%s.xml", syn[i]);
+		inv = golden_model(name, &r);
+		is_str(inv ? inv->tax_rep_vat_id.text : NULL, "FR61412345678",
+		       "%s: tax representative's VAT id", name);
+		ok(inv && inv->supplier.tax_reg_id.text == NULL,
+		   "%s: the VAT id is no tax registration id", name);
+		invoice_free(inv);
+		xform_result_free(&r);
+
+		snprintf(name, sizeof(name), "invoice-multirate-allowances.%s.xml", syn[i]);
+		inv = golden_model(name, &r);
+		is_str(inv ? inv->delivery_date.text : NULL, i ? "20250116" : "2025-01-16",
+		       "%s: delivery date", name);
+		invoice_free(inv);
+		xform_result_free(&r);
+
+		snprintf(name, sizeof(name), "invoice-engagement.%s.xml", syn[i]);
+		inv = golden_model(name, &r);
+		is_str(inv ? inv->period_start.text : NULL, i ? "20250201" : "2025-02-01",
+		       "%s: invoicing period start", name);
+		ok(inv && inv->period_end.text, "%s: and end", name);
+		invoice_free(inv);
+		xform_result_free(&r);
+	}
+}
+
 int
 main(void)
 {
@@ -521,6 +593,7 @@ main(void)
 	test_parser();
 	test_detect();
 	test_validate_and_model();
+	test_model_tax_terms();
 	xform_cleanup();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", dir);
