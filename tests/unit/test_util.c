@@ -202,7 +202,7 @@ test_names(void)
 	is_int(utf8_chars("Lumi\xc3\xa8re"), 7, "utf8_chars: an accented letter is one character");
 	is_int(utf8_chars("\xe4\xb8\xad\xe6\x96\x87"), 2, "utf8_chars: CJK, 3 bytes each");
 	is_int(utf8_chars("a\xf0\x9f\x98\x80"
-	                "b"),
+	                  "b"),
 	       3, "utf8_chars: an emoji, 4 bytes, is one character");
 }
 
