@@ -31,6 +31,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "oauth.h"
 #include "util.h"
 
 #define PATH_TOKEN     NULL
@@ -44,12 +45,11 @@
 #define PATH_ST_SVC    "/cpro/structures/v1/rechercher/services"
 #define PATH_OWN       "/cpro/transverses/v1/recuperer/structures/actives/fournisseur"
 
-#define MAX_PAGES          1000 /* a search never reads more pages than this */
-#define SERVICES_PER_PAGE  100
-#define HISTORY_PER_PAGE   100
-#define NEGATIVE_CACHE_MS  (3600 * 1000LL) /* "no such SIRET" is trusted at most 1 h */
-#define CACHE_MAX_BYTES    (4 * 1024 * 1024)
-#define TOKEN_MARGIN_MAX_S 240
+#define MAX_PAGES         1000 /* a search never reads more pages than this */
+#define SERVICES_PER_PAGE 100
+#define HISTORY_PER_PAGE  100
+#define NEGATIVE_CACHE_MS (3600 * 1000LL) /* "no such SIRET" is trusted at most 1 h */
+#define CACHE_MAX_BYTES   (4 * 1024 * 1024)
 
 struct account {
 	char *siret; /* NULL: the [chorus] account */
@@ -59,19 +59,14 @@ struct account {
 
 struct chorus {
 	const struct conf *conf;
-	char *token_url, *api_url, *api_host, *token_host;
-	char *client_id, *client_secret;
+	char *api_url, *api_host, *token_host;
+	char *client_id;
 	int production;
 	int64_t timeout_ms;
 	struct account *accounts;
 	size_t naccounts;
-	struct chorus_token tok;
-	struct http_req *token_req;
-	uint64_t token_sent_ms;
-	int token_fetches;
-	struct chorus_call *waiters;  /* waiting for the token, in order */
-	struct chorus_call *draining; /* waiters being resumed by token_done() */
-	struct chorus_call *calls;    /* every live call */
+	struct oauth_client *oc;   /* the PISTE token, shared by every call */
+	struct chorus_call *calls; /* every live call */
 	char *cache_dir;
 	int64_t cache_ttl_ms;
 };
@@ -88,8 +83,7 @@ struct chorus_call {
 	char *token_used;
 	struct http_req *req;
 	struct ev_timer *defer;
-	int waiting;
-	struct chorus_call *wnext;
+	struct oauth_waiter w; /* waiting for the token */
 	struct chorus_call *prev, *next;
 	struct chorus_reply *reply;
 	chorus_cb *cb;
@@ -108,6 +102,8 @@ struct chorus_call {
 };
 
 static void call_begin(struct chorus_call *);
+static void *token_answer(struct oauth_client *, const struct http_resp *, void *);
+static void free_failure(void *);
 static void call_send(struct chorus_call *);
 static void call_finish(struct chorus_call *);
 
@@ -353,56 +349,6 @@ chorus_error_advice(const char *message, const char *supplier, const char *buyer
 }
 
 /* ---------------------------------------------------------------------------------
- * token cache (pure)
- */
-
-int
-chorus_token_usable(const struct chorus_token *t, uint64_t now)
-{
-	return t->value != NULL && now < t->use_until_ms;
-}
-
-void
-chorus_token_store(struct chorus_token *t, const char *value, int64_t expires_in_s,
-                   uint64_t sent_ms)
-{
-	int64_t margin_ms;
-	if (expires_in_s <= 0)
-		expires_in_s = 60; /* PISTE always says; be careful when it does not */
-	margin_ms = expires_in_s * 1000 / 4;
-	if (margin_ms > TOKEN_MARGIN_MAX_S * 1000)
-		margin_ms = TOKEN_MARGIN_MAX_S * 1000;
-	chorus_token_clear(t);
-	log_secret(value);
-	t->value = xstrdup(value);
-	t->expires_in_s = expires_in_s;
-	/* counted from when the request left, so the margin also covers its latency */
-	t->use_until_ms = sent_ms + (uint64_t)(expires_in_s * 1000 - margin_ms);
-}
-
-int
-chorus_token_reject(struct chorus_token *t, const char *used)
-{
-	if (t->value == NULL || used == NULL || strcmp(t->value, used) != 0)
-		return 0;
-	chorus_token_clear(t);
-	return 1;
-}
-
-void
-chorus_token_clear(struct chorus_token *t)
-{
-	if (t->value) {
-		log_secret_forget(t->value);
-		explicit_bzero(t->value, strlen(t->value));
-		free(t->value);
-	}
-	t->value = NULL;
-	t->use_until_ms = 0;
-	t->expires_in_s = 0;
-}
-
-/* ---------------------------------------------------------------------------------
  * classification (pure)
  */
 
@@ -435,52 +381,11 @@ static void PRINTFLIKE(2, 3) set_setup(struct chorus_result *r, const char *fmt,
 	va_end(ap);
 }
 
-/* The body, at most CHORUS_RAW_MAX bytes cut on a UTF-8 boundary, secrets removed. */
+/* The body, at most CHORUS_RAW_MAX bytes, secrets removed. */
 static char *
 raw_of(const struct buf *b)
 {
-	size_t n = b->len;
-	char *cut, *red;
-	if (b->p == NULL || n == 0)
-		return xstrdup("");
-	if (n > CHORUS_RAW_MAX) {
-		n = CHORUS_RAW_MAX;
-		while (n > 0 && ((unsigned char)b->p[n] & 0xc0) == 0x80)
-			n--;
-	}
-	cut = xstrndup(b->p, n);
-	red = log_redact(cut);
-	free(cut);
-	if (n < b->len) {
-		char *t = xasprintf("%s[... %zu bytes cut]", red, b->len - n);
-		free(red);
-		red = t;
-	}
-	return red;
-}
-
-/* error_description="..." (or error="...") of a WWW-Authenticate value; caller frees. */
-static char *
-auth_param(const char *h, const char *name)
-{
-	const char *p = h;
-	size_t n = strlen(name);
-	while (p && (p = strcasestr(p, name)) != NULL) {
-		const char *v = p + n, *e;
-		if ((p == h || !isalnum((unsigned char)p[-1])) && *v == '=') {
-			v++;
-			if (*v == '"') {
-				v++;
-				e = strchr(v, '"');
-			} else
-				e = v + strcspn(v, ", ");
-			if (e == NULL)
-				e = v + strlen(v);
-			return xstrndup(v, (size_t)(e - v));
-		}
-		p = v;
-	}
-	return NULL;
+	return oauth_excerpt(b->p, b->len, CHORUS_RAW_MAX);
 }
 
 static const char *
@@ -555,7 +460,8 @@ classify_transport(enum chorus_op op, const struct http_resp *h, const struct ch
 static int
 blames_account(const char *www_authenticate)
 {
-	char *desc = www_authenticate ? auth_param(www_authenticate, "error_description") : NULL;
+	char *desc =
+	    www_authenticate ? oauth_auth_param(www_authenticate, "error_description") : NULL;
 	char *fd = fold(desc ? desc : "");
 	int r = strstr(fd, "login") || strstr(fd, "password") || strstr(fd, "account") ||
 	        strstr(fd, "compte") || strstr(fd, "mot de passe");
@@ -569,8 +475,8 @@ classify_401(enum chorus_op op, const struct http_resp *h, const struct chorus_e
              struct chorus_result *out)
 {
 	char *desc =
-	    h->www_authenticate ? auth_param(h->www_authenticate, "error_description") : NULL;
-	char *errc = h->www_authenticate ? auth_param(h->www_authenticate, "error") : NULL;
+	    h->www_authenticate ? oauth_auth_param(h->www_authenticate, "error_description") : NULL;
+	char *errc = h->www_authenticate ? oauth_auth_param(h->www_authenticate, "error") : NULL;
 	out->cls = CHORUS_SETUP;
 	if (op == CHORUS_OP_TOKEN) {
 		set_reason(out, "PISTE refused the application's credentials (HTTP 401%s%s)",
@@ -821,6 +727,7 @@ chorus_new(const struct conf *c, const char *cache_dir, char **why)
 {
 	struct chorus *ch;
 	struct http_opts ho;
+	struct oauth_client_cfg oc;
 	size_t i;
 
 	if (c->client_id == NULL || c->client_secret == NULL || c->tech_login == NULL ||
@@ -840,13 +747,20 @@ chorus_new(const struct conf *c, const char *cache_dir, char **why)
 
 	ch = xcalloc(1, sizeof(*ch));
 	ch->conf = c;
-	ch->token_url = xstrdup(c->token_url);
 	ch->api_url = xstrdup(c->api_url);
 	ch->token_host = host_of(c->token_url);
 	ch->api_host = host_of(c->api_url);
 	ch->client_id = xstrdup(c->client_id);
-	ch->client_secret = xstrdup(c->client_secret);
-	log_secret(c->client_secret);
+	memset(&oc, 0, sizeof(oc));
+	oc.token_url = c->token_url;
+	oc.client_id = c->client_id;
+	oc.client_secret = c->client_secret;
+	oc.scope = "openid";
+	oc.what = "PISTE token";
+	oc.answer = token_answer;
+	oc.free_failure = free_failure;
+	oc.arg = ch;
+	ch->oc = oauth_client_new(&oc);
 	ch->production = c->mode == MODE_PRODUCTION;
 	ch->timeout_ms = c->timeout_ms;
 	ch->cache_dir = cache_dir ? xstrdup(cache_dir) : NULL;
@@ -950,23 +864,6 @@ call_free(struct chorus_call *k)
 }
 
 static void
-unlink_waiter(struct chorus_call *k)
-{
-	struct chorus_call **lists[2], **pp;
-	int i;
-	lists[0] = &k->ch->waiters;
-	lists[1] = &k->ch->draining;
-	for (i = 0; i < 2; i++)
-		for (pp = lists[i]; *pp; pp = &(*pp)->wnext)
-			if (*pp == k) {
-				*pp = k->wnext;
-				k->wnext = NULL;
-				k->waiting = 0;
-				return;
-			}
-}
-
-static void
 unlink_call(struct chorus_call *k)
 {
 	if (k->prev)
@@ -985,8 +882,7 @@ chorus_cancel(struct chorus_call *k)
 		return;
 	if (k->req)
 		http_cancel(k->req);
-	if (k->waiting)
-		unlink_waiter(k);
+	oauth_client_cancel(k->ch->oc, &k->w);
 	if (k->defer)
 		ev_timer_del(k->defer);
 	unlink_call(k);
@@ -1001,9 +897,7 @@ chorus_free(struct chorus *ch)
 		return;
 	while (ch->calls)
 		chorus_cancel(ch->calls);
-	if (ch->token_req)
-		http_cancel(ch->token_req);
-	chorus_token_clear(&ch->tok);
+	oauth_client_free(ch->oc);
 	for (i = 0; i < ch->naccounts; i++) {
 		free(ch->accounts[i].siret);
 		free(ch->accounts[i].login);
@@ -1011,13 +905,10 @@ chorus_free(struct chorus *ch)
 		free(ch->accounts[i].header);
 	}
 	free(ch->accounts);
-	free(ch->token_url);
 	free(ch->api_url);
 	free(ch->token_host);
 	free(ch->api_host);
 	free(ch->client_id);
-	explicit_bzero(ch->client_secret, strlen(ch->client_secret));
-	free(ch->client_secret);
 	free(ch->cache_dir);
 	free(ch);
 	http_fini();
@@ -1026,7 +917,7 @@ chorus_free(struct chorus *ch)
 int
 chorus_token_fetches(const struct chorus *ch)
 {
-	return ch->token_fetches;
+	return oauth_client_fetches(ch->oc);
 }
 
 static const struct account *
@@ -1132,89 +1023,68 @@ call_fail_with(struct chorus_call *k, const struct chorus_result *r, const char 
 
 /* ---- the token ---- */
 
-static void
-token_done(struct http_resp *h, void *arg)
+/* The PISTE token endpoint's answer: the token is stored, or the failure every waiting
+ * call gets (a chorus_result). */
+static void *
+token_answer(struct oauth_client *oc, const struct http_resp *h, void *arg)
 {
 	struct chorus *ch = arg;
-	struct chorus_result r;
+	struct chorus_result *r = xcalloc(1, sizeof(*r));
 	struct chorus_env env;
 	struct json *ans;
-	struct chorus_call *w;
 	int64_t expires_in = 0;
 
-	ch->token_req = NULL;
 	memset(&env, 0, sizeof(env));
 	env.production = ch->production;
 	env.host = ch->token_host;
 	env.client_id = ch->client_id;
 	env.timeout_ms = ch->timeout_ms;
-	ans = chorus_classify(CHORUS_OP_TOKEN, h, &env, &r);
-	if (r.cls == CHORUS_OK) {
-		const char *tok = json_str(json_get(ans, "access_token"));
-		const char *type = json_str(json_get(ans, "token_type"));
-		if (tok == NULL || *tok == '\0' || strchr(tok, '\r') || strchr(tok, '\n') ||
-		    (type && strcasecmp(type, "Bearer") != 0)) {
-			r.cls = CHORUS_RETRY;
-			set_reason(&r, "PISTE's token answer holds no usable bearer token");
+	ans = chorus_classify(CHORUS_OP_TOKEN, h, &env, r);
+	if (r->cls == CHORUS_OK) {
+		const char *tok = oauth_token_of(ans, &expires_in);
+		if (tok == NULL) {
+			r->cls = CHORUS_RETRY;
+			set_reason(r, "PISTE's token answer holds no usable bearer token");
 		} else {
-			json_int(json_get(ans, "expires_in"), &expires_in);
-			chorus_token_store(&ch->tok, tok, expires_in, ch->token_sent_ms);
+			oauth_client_store(oc, tok, expires_in);
 			log_debug("chorus: new PISTE token, valid %llds",
-			          (long long)ch->tok.expires_in_s);
+			          (long long)oauth_client_expires_in(oc));
 		}
 	}
-	/* the answer held the token: keep it out of anything that could be printed */
-	free(r.raw);
-	r.raw = r.cls == CHORUS_OK ? xstrdup("") : raw_of(&h->body);
 	json_free(ans);
-	http_resp_free(h);
-
-	/* callbacks may cancel other waiters or start new operations (which wait for a
-	 * new token request): take the current waiters out, one at a time */
-	ch->draining = ch->waiters;
-	ch->waiters = NULL;
-	while ((w = ch->draining) != NULL) {
-		ch->draining = w->wnext;
-		w->wnext = NULL;
-		w->waiting = 0;
-		if (r.cls != CHORUS_OK)
-			call_fail_with(w, &r, w->op == CHORUS_OP_TOKEN ? "" : "PISTE token: ");
-		else if (w->op == CHORUS_OP_TOKEN) {
-			w->reply->token_expires_in_s = ch->tok.expires_in_s;
-			w->reply->r.http_status = 200;
-			w->reply->r.raw = xstrdup("");
-			call_finish(w);
-		} else
-			call_send(w);
+	if (r->cls == CHORUS_OK) {
+		chorus_result_clear(r);
+		free(r);
+		return NULL;
 	}
-	chorus_result_clear(&r);
+	/* the answer may hold the token: keep only what a failure shows */
+	free(r->raw);
+	r->raw = raw_of(&h->body);
+	return r;
 }
 
 static void
-token_fetch(struct chorus *ch)
+free_failure(void *r)
 {
-	char *id = http_form_escape(ch->client_id), *sec = http_form_escape(ch->client_secret);
-	char *body = xasprintf("grant_type=client_credentials&client_id=%s&client_secret=%s"
-	                       "&scope=openid",
-	                       id, sec);
-	static const char *const hdrs[] = {"Content-Type: application/x-www-form-urlencoded",
-	                                   "Accept: application/json", NULL};
-	struct http_reqspec s;
-	memset(&s, 0, sizeof(s));
-	s.method = "POST";
-	s.url = ch->token_url;
-	s.headers = hdrs;
-	s.body = body;
-	s.body_len = strlen(body);
-	s.what = "PISTE token";
-	ch->token_fetches++;
-	ch->token_sent_ms = now_ms();
-	ch->token_req = http_request(&s, token_done, ch);
-	explicit_bzero(body, strlen(body));
-	explicit_bzero(sec, strlen(sec));
-	free(body);
-	free(sec);
-	free(id);
+	chorus_result_clear(r);
+	free(r);
+}
+
+/* The token request ended: go on with the call, or fail it as the token failed. */
+static void
+token_ready(struct oauth_waiter *w, const void *failure)
+{
+	struct chorus_call *k =
+	    (struct chorus_call *)(void *)((char *)w - offsetof(struct chorus_call, w));
+	if (failure)
+		call_fail_with(k, failure, k->op == CHORUS_OP_TOKEN ? "" : "PISTE token: ");
+	else if (k->op == CHORUS_OP_TOKEN) {
+		k->reply->token_expires_in_s = oauth_client_expires_in(k->ch->oc);
+		k->reply->r.http_status = 200;
+		k->reply->r.raw = xstrdup("");
+		call_finish(k);
+	} else
+		call_send(k);
 }
 
 /* Run the call now if a token is at hand, else queue it behind the one token request. */
@@ -1222,25 +1092,15 @@ static void
 call_begin(struct chorus_call *k)
 {
 	struct chorus *ch = k->ch;
-	if (chorus_token_usable(&ch->tok, now_ms())) {
-		if (k->op == CHORUS_OP_TOKEN) {
-			k->reply->token_expires_in_s = ch->tok.expires_in_s;
-			k->reply->r.raw = xstrdup("");
-			call_finish_later(k);
-		} else
-			call_send(k);
+	k->w.ready = token_ready;
+	if (!oauth_client_wait(ch->oc, &k->w))
 		return;
-	}
-	k->waiting = 1;
-	k->wnext = NULL;
-	{
-		struct chorus_call **pp = &ch->waiters;
-		while (*pp)
-			pp = &(*pp)->wnext;
-		*pp = k;
-	}
-	if (ch->token_req == NULL)
-		token_fetch(ch);
+	if (k->op == CHORUS_OP_TOKEN) {
+		k->reply->token_expires_in_s = oauth_client_expires_in(ch->oc);
+		k->reply->r.raw = xstrdup("");
+		call_finish_later(k);
+	} else
+		call_send(k);
 }
 
 /* ---- API calls ---- */
@@ -1251,7 +1111,7 @@ static void
 call_send(struct chorus_call *k)
 {
 	struct chorus *ch = k->ch;
-	char *auth = xasprintf("Authorization: Bearer %s", ch->tok.value);
+	char *auth = xasprintf("Authorization: Bearer %s", oauth_client_token(ch->oc));
 	const char *hdrs[6];
 	char *url = xasprintf("%s%s", ch->api_url, k->path);
 	struct http_reqspec s;
@@ -1272,7 +1132,7 @@ call_send(struct chorus_call *k)
 	s.flags = k->flags;
 	s.what = k->path;
 	free(k->token_used);
-	k->token_used = xstrdup(ch->tok.value);
+	k->token_used = xstrdup(oauth_client_token(ch->oc));
 	k->req = http_request(&s, api_done, k);
 	explicit_bzero(auth, strlen(auth));
 	free(auth);
@@ -1297,7 +1157,7 @@ api_done(struct http_resp *h, void *arg)
 	    !blames_account(h->www_authenticate)) {
 		/* the token expired or was revoked: one new token, then the same request */
 		k->refreshed = 1;
-		if (chorus_token_reject(&k->ch->tok, k->token_used))
+		if (oauth_client_reject(k->ch->oc, k->token_used))
 			log_info("chorus: PISTE refused the access token on %s; getting a new one",
 			         chorus_op_name(k->op));
 		http_resp_free(h);

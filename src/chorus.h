@@ -244,22 +244,6 @@ const char *chorus_state_words(const char *state);
 /* What to fix for a deposit-report error message; caller frees; NULL if unknown. */
 char *chorus_error_advice(const char *message, const char *supplier, const char *buyer);
 
-/* The token cache: a token is used until `margin` before it expires, where margin is
- * a quarter of its lifetime, at most 4 minutes. Times are monotonic milliseconds. */
-struct chorus_token {
-	char *value;
-	uint64_t use_until_ms;
-	int64_t expires_in_s;
-};
-int chorus_token_usable(const struct chorus_token *, uint64_t now);
-/* Store a new token obtained from a request sent at `sent_ms`. */
-void chorus_token_store(struct chorus_token *, const char *value, int64_t expires_in_s,
-                        uint64_t sent_ms);
-/* A request made with `used` got a 401: drop the cached token when it is still that
- * one (another caller may already hold a newer one). 1 if dropped. */
-int chorus_token_reject(struct chorus_token *, const char *used);
-void chorus_token_clear(struct chorus_token *);
-
 /* The structure part of a reply (CHORUS_OP_STRUCTURE) as members of the JSON object
  * `o`: found and, when found, id, name, status, the three requirements,
  * password_expiry and services (id, code, label, active; code and active only with

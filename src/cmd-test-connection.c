@@ -1,8 +1,10 @@
 /*
  * cmd-test-connection.c - `chorusgw test-connection`: one line per step, in the order
  * a set-up is fixed (the PISTE token, then each Chorus Pro API, then the technical
- * accounts), each step a function below; on failure the set-up step to check, as
- * chorus.c's classification words it (the daemon says the same).
+ * accounts; then, when [pa] is set, the PA's token, its Flow and Directory Services, a
+ * Directory look-up and a search), each step a function below; on failure the set-up
+ * step to check, as chorus.c's and pa.c's classifications word it (the daemon says the
+ * same).
  *
  * Errors: every step prints its own line; the command exits 0 when every step passed,
  * 5 when one failed, 3 for the configuration, 1 when the event loop fails.
@@ -19,11 +21,13 @@
 #include "conf.h"
 #include "ev.h"
 #include "http.h"
+#include "pa.h"
 #include "util.h"
 
 struct tc {
 	const struct conf *c;
 	struct chorus *ch;
+	struct pa *pa;
 	const char *login; /* the [chorus] technical account */
 	int steps, failed;
 	char *last_setup; /* the last "->" line printed */
@@ -55,32 +59,92 @@ tc_wait(struct tc_wait *w)
 	return w->p;
 }
 
-/* Print a step's line; on failure the reason and what to check. 1 if it passed. */
+/* What a step's answer says, whichever client gave it. */
+struct tc_outcome {
+	int passed;
+	uint64_t ms;
+	const char *reason, *setup;
+};
+
+struct tc_pa_wait {
+	int done;
+	struct pa_reply *p;
+};
+
+static void
+tc_pa_done(struct pa_reply *p, void *arg)
+{
+	struct tc_pa_wait *w = arg;
+	w->p = p;
+	w->done = 1;
+}
+
+/* Wait for the PA operation started with `w`; NULL if the loop failed. */
+static struct pa_reply *
+tc_pa_wait(struct tc_pa_wait *w)
+{
+	char *why = NULL;
+	if (http_run_until(&w->done, &why) == -1) {
+		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
+		free(why);
+		return NULL;
+	}
+	return w->p;
+}
+
+/* Print a step's line; on failure the reason and what to check. 1 if it passed.
+ * `o` NULL: the event loop failed. */
 static int
-tc_line(struct tc *t, const char *step, const struct chorus_reply *p, const char *detail)
+tc_print(struct tc *t, const char *step, const struct tc_outcome *o, const char *detail)
 {
 	t->steps++;
-	if (p == NULL) {
+	if (o == NULL) {
 		t->failed++;
 		printf("FAIL  %-12s %7s  the event loop failed\n", step, "");
 		return 0;
 	}
-	if (p->r.cls == CHORUS_OK) {
-		printf("ok    %-12s %5llums  %s\n", step, (unsigned long long)p->r.elapsed_ms,
+	if (o->passed) {
+		printf("ok    %-12s %5llums  %s\n", step, (unsigned long long)o->ms,
 		       detail ? detail : "");
 		return 1;
 	}
 	t->failed++;
-	printf("FAIL  %-12s %5llums  %s\n", step, (unsigned long long)p->r.elapsed_ms,
-	       p->r.reason ? p->r.reason : chorus_class_name(p->r.cls));
-	if (p->r.setup && t->last_setup && strcmp(p->r.setup, t->last_setup) == 0)
+	printf("FAIL  %-12s %5llums  %s\n", step, (unsigned long long)o->ms,
+	       o->reason ? o->reason : "failed");
+	if (o->setup && t->last_setup && strcmp(o->setup, t->last_setup) == 0)
 		printf("      -> the same as above\n");
-	else if (p->r.setup) {
-		printf("      -> %s\n", p->r.setup);
+	else if (o->setup) {
+		printf("      -> %s\n", o->setup);
 		free(t->last_setup);
-		t->last_setup = xstrdup(p->r.setup);
+		t->last_setup = xstrdup(o->setup);
 	}
 	return 0;
+}
+
+static int
+tc_line(struct tc *t, const char *step, const struct chorus_reply *p, const char *detail)
+{
+	struct tc_outcome o;
+	if (p == NULL)
+		return tc_print(t, step, NULL, detail);
+	o.passed = p->r.cls == CHORUS_OK;
+	o.ms = p->r.elapsed_ms;
+	o.reason = p->r.reason ? p->r.reason : chorus_class_name(p->r.cls);
+	o.setup = p->r.setup;
+	return tc_print(t, step, &o, detail);
+}
+
+static int
+tc_pa_line(struct tc *t, const char *step, const struct pa_reply *p, const char *detail)
+{
+	struct tc_outcome o;
+	if (p == NULL)
+		return tc_print(t, step, NULL, detail);
+	o.passed = p->r.cls == PA_OK;
+	o.ms = p->r.elapsed_ms;
+	o.reason = p->r.reason ? p->r.reason : pa_class_name(p->r.cls);
+	o.setup = p->r.setup;
+	return tc_print(t, step, &o, detail);
 }
 
 static void
@@ -313,6 +377,172 @@ step_accounts(struct tc *t)
 	}
 }
 
+/* ---- the Plateforme Agréée ---- */
+
+/* 7. The PA's token. 1 if it passed. */
+static int
+step_pa_token(struct tc *t)
+{
+	struct tc_pa_wait w;
+	struct pa_reply *p;
+	char *detail;
+	int ok;
+	memset(&w, 0, sizeof(w));
+	pa_token(t->pa, tc_pa_done, &w);
+	p = tc_pa_wait(&w);
+	detail = p ? xasprintf("client %s: token valid %llds", t->c->pa_client_id,
+	                       (long long)p->token_expires_in_s)
+	           : NULL;
+	ok = tc_pa_line(t, "PA token", p, detail);
+	free(detail);
+	pa_reply_free(p);
+	return ok;
+}
+
+/* 8, 9. The healthchecks of the Flow and Directory Services. */
+static void
+step_pa_health(struct tc *t, int directory)
+{
+	struct tc_pa_wait w;
+	struct pa_reply *p;
+	memset(&w, 0, sizeof(w));
+	pa_health(t->pa, directory, tc_pa_done, &w);
+	p = tc_pa_wait(&w);
+	tc_pa_line(t, directory ? "PA Directory" : "PA Flow", p,
+	           directory ? "GET /v1/healthcheck: the Directory Service answers"
+	                     : "GET /v1/healthcheck: the Flow Service answers");
+	pa_reply_free(p);
+}
+
+/* The SIREN to look up: the first [supplier.SIRET]'s, else [pa] organization_id. */
+static const char *
+own_siren(const struct conf *c, char buf[10])
+{
+	if (c->nsuppliers > 0) {
+		snprintf(buf, 10, "%.9s", c->suppliers[0].siret);
+		return buf;
+	}
+	if (c->pa_organization_id && str_digits(c->pa_organization_id, 9))
+		return c->pa_organization_id;
+	return NULL;
+}
+
+/* 10. A Directory look-up: one of our companies, and whether it receives. */
+static void
+step_pa_lookup(struct tc *t)
+{
+	struct tc_pa_wait w;
+	struct pa_reply *p, *l = NULL;
+	struct buf b;
+	char sb[10];
+	const char *siren = own_siren(t->c, sb);
+	size_t i;
+
+	if (siren == NULL) {
+		tc_skip(
+		    t, "PA look-up",
+		    "no SIREN to look up: add a [supplier.SIRET] section for your establishment");
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	pa_siren(t->pa, siren, 1, tc_pa_done, &w);
+	p = tc_pa_wait(&w);
+	if (p && p->r.cls == PA_OK) {
+		memset(&w, 0, sizeof(w));
+		pa_directory_lines(t->pa, siren, 1, tc_pa_done, &w);
+		l = tc_pa_wait(&w);
+	}
+	if (l == NULL || l->r.cls != PA_OK) {
+		tc_pa_line(t, "PA look-up", l ? l : p, NULL);
+		pa_reply_free(p);
+		pa_reply_free(l);
+		return;
+	}
+	buf_init(&b);
+	if (!p->company.found)
+		buf_printf(&b, "SIREN %s: not in the Directory", siren);
+	else
+		buf_printf(&b, "SIREN %s: %s (%s)", siren, p->company.name ? p->company.name : "?",
+		           p->company.entity_type ? p->company.entity_type : "?");
+	for (i = 0; i < l->lines.n; i++)
+		if (l->lines.v[i].status && strcmp(l->lines.v[i].status, "Enabled") == 0)
+			break;
+	if (i < l->lines.n)
+		buf_printf(&b, "; receives through %s (line %s)",
+		           l->lines.v[i].platform && strcmp(l->lines.v[i].platform, "DFH") == 0
+		               ? "the PPF"
+		               : "a PA",
+		           l->lines.v[i].address ? l->lines.v[i].address : "?");
+	else if (p->company.found)
+		buf_adds(&b, "; no active directory line: it cannot receive invoices yet");
+	tc_pa_line(t, "PA look-up", l, b.p);
+	buf_free(&b);
+	pa_reply_free(p);
+	pa_reply_free(l);
+}
+
+/* 11. A search: the flows updated in the last day, first page only. */
+static void
+step_pa_search(struct tc *t)
+{
+	struct pa_search_req q;
+	struct tc_pa_wait w;
+	struct pa_reply *p;
+	char since[40], *detail;
+	memset(&q, 0, sizeof(q));
+	fmt_time_utc(since, sizeof(since), time(NULL) - 86400);
+	q.updated_after = since;
+	q.max_pages = 1;
+	memset(&w, 0, sizeof(w));
+	pa_search(t->pa, &q, tc_pa_done, &w);
+	p = tc_pa_wait(&w);
+	detail = p ? xasprintf("POST /v1/flows/search: %zu flow(s) updated in the last day%s",
+	                       p->search.n, p->search.next_cursor ? " on the first page" : "")
+	           : NULL;
+	tc_pa_line(t, "PA search", p, detail);
+	free(detail);
+	pa_reply_free(p);
+}
+
+static void
+test_pa(struct tc *t)
+{
+	printf("Plateforme Agréée\n  token     %s\n  flows     %s\n  directory %s\n",
+	       t->c->pa_token_url, t->c->pa_url, t->c->pa_directory_url);
+	if (step_pa_token(t)) {
+		step_pa_health(t, 0);
+		step_pa_health(t, 1);
+		step_pa_lookup(t);
+		step_pa_search(t);
+	} else {
+		tc_skip(t, "PA Flow", "needs a PA token");
+		tc_skip(t, "PA Directory", "needs a PA token");
+		tc_skip(t, "PA look-up", "needs a PA token");
+		tc_skip(t, "PA search", "needs a PA token");
+	}
+}
+
+static void
+test_chorus(struct tc *t)
+{
+	t->login = chorus_account_login(t->ch, NULL);
+	tc_header(t->c);
+	if (step_token(t)) {
+		struct chorus_reply *own;
+		step_health(t);
+		step_factures(t);
+		own = step_transverses(t);
+		step_structures(t, own);
+		chorus_reply_free(own);
+		step_accounts(t);
+	} else {
+		tc_skip(t, "health-check", "needs a PISTE token");
+		tc_skip(t, "Factures", "needs a PISTE token");
+		tc_skip(t, "Transverses", "needs a PISTE token");
+		tc_skip(t, "Structures", "needs a PISTE token");
+	}
+}
+
 static int
 cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -322,38 +552,38 @@ cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 	int rc = cmd_takes_nothing(ctx, argc, argv);
 	if (rc >= 0)
 		return rc;
-	c = cmd_load_conf(ctx, CONF_NEED_CHORUS | CONF_OPTIONAL, 0);
+	/* Chorus Pro's credentials are needed unless the configuration is the PA's only */
+	c = cmd_load_conf(ctx, CONF_OPTIONAL, 0);
+	if (c && (!c->pa || c->client_id || c->tech_login)) {
+		conf_free(c);
+		c = cmd_load_conf(ctx, CONF_NEED_CHORUS | CONF_OPTIONAL, 0);
+	}
 	if (c == NULL)
 		return EXIT_CONFIG;
 	memset(&t, 0, sizeof(t));
 	t.c = c;
-	if (ev_init(&why) == -1 || (t.ch = chorus_new(c, NULL, &why)) == NULL) {
+	/* a PA-only set-up has no Chorus Pro account to test */
+	if (ev_init(&why) == -1 ||
+	    ((c->client_id || c->tech_login || !c->pa) &&
+	     (t.ch = chorus_new(c, NULL, &why)) == NULL) ||
+	    (c->pa && (t.pa = pa_new(c, NULL, &why)) == NULL)) {
 		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
 		free(why);
+		chorus_free(t.ch);
+		ev_fini();
 		conf_free(c);
 		return EXIT_RUNTIME;
 	}
-	t.login = chorus_account_login(t.ch, NULL);
-	tc_header(c);
-	if (step_token(&t)) {
-		struct chorus_reply *own;
-		step_health(&t);
-		step_factures(&t);
-		own = step_transverses(&t);
-		step_structures(&t, own);
-		chorus_reply_free(own);
-		step_accounts(&t);
-	} else {
-		tc_skip(&t, "health-check", "needs a PISTE token");
-		tc_skip(&t, "Factures", "needs a PISTE token");
-		tc_skip(&t, "Transverses", "needs a PISTE token");
-		tc_skip(&t, "Structures", "needs a PISTE token");
-	}
+	if (t.ch)
+		test_chorus(&t);
+	if (t.pa)
+		test_pa(&t);
 	if (t.failed == 0)
 		printf("all %d checks passed\n", t.steps);
 	else
 		printf("%d of %d checks failed; fix the first one first\n", t.failed, t.steps);
 	free(t.last_setup);
+	pa_free(t.pa);
 	chorus_free(t.ch);
 	ev_fini();
 	conf_free(c);
@@ -362,5 +592,5 @@ cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_test_connection_entry = {
     "test-connection", cmd_test_connection, "",
-    "check the PISTE token, each Chorus Pro API and the technical account",
+    "check the PISTE token, each Chorus Pro API and the technical account, and the PA",
     "Prints one line per step; on failure, the set-up step to check.\n"};

@@ -55,6 +55,7 @@ struct cmd_ctx {
 extern const struct cmd_entry cmd_run_entry, cmd_once_entry;           /* cmd-run.c */
 extern const struct cmd_entry cmd_reconcile_entry;                     /* cmd-run.c */
 extern const struct cmd_entry cmd_test_connection_entry;               /* cmd-test-connection.c */
+extern const struct cmd_entry cmd_lookup_entry;                        /* cmd-lookup.c */
 extern const struct cmd_entry cmd_check_config_entry;                  /* cmd-check-config.c */
 extern const struct cmd_entry cmd_transform_entry, cmd_validate_entry; /* cmd-file.c */
 extern const struct cmd_entry cmd_rules_entry;                         /* cmd-rules.c */

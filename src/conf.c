@@ -169,6 +169,42 @@ static const struct conf_key keys[] = {
     G("chorus", "structure_cache_ttl", CK_DURATION, structure_cache_ttl_ms, "1d", 0, 30 * DAY, NULL,
       0, "How long a Structures API answer is trusted."),
 
+    G("pa", "url", CK_URL, pa_url, NULL, 0, 0, NULL, 0,
+      "Base URL of the Plateforme Agréée's Flow Service (AFNOR XP Z12-013), the part before "
+      "/v1/flows, such as https://api.flow.example-pa.fr/flow-service."),
+    G("pa", "directory_url", CK_URL, pa_directory_url, NULL, 0, 0, NULL, 0,
+      "Base URL of the PA's Directory Service (annuaire), the part before /v1/siren, such as "
+      "https://api.directory.example-pa.fr/directory-service."),
+    G("pa", "token_url", CK_URL, pa_token_url, NULL, 0, 0, NULL, 0,
+      "The PA's OAuth2 token endpoint for your account (client credentials), such as "
+      "https://auth.example-pa.fr/auth-service/CUSTOMER/token."),
+    G("pa", "ca_file", CK_PATH, pa_ca_file, NULL, 0, 0, NULL, 0,
+      "CA certificates (PEM) used to verify the PA's servers; default: the system's store."),
+    G("pa", "client_id", CK_STR, pa_client_id, NULL, 0, 0, NULL, 0,
+      "OAuth2 client id the PA gave you."),
+    G("pa", "client_secret", CK_SECRET, pa_client_secret, NULL, 0, 0, NULL, CKF_SECRET,
+      "OAuth2 client secret the PA gave you. Prefer client_secret_file or the credential "
+      "pa_client_secret of systemd's LoadCredential=."),
+    G("pa", "client_secret_file", CK_SECRET_FILE, pa_client_secret_file, NULL, 0, 0, NULL, 0,
+      "File holding the PA client secret (mode 0600 or stricter)."),
+    G("pa", "scope", CK_STR, pa_scope, NULL, 0, 0, NULL, 0,
+      "OAuth2 scopes to ask for, space-separated. Unset: none asked, the PA grants the "
+      "client's own (the Directory's healthcheck needs health.read)."),
+    G("pa", "organization_id", CK_STR, pa_organization_id, NULL, 0, 0, NULL, 0,
+      "Sent as the Organization-Id header when your PA account serves several "
+      "organizations (multi-tenancy); ask the PA for its value. Unset: not sent."),
+    G("pa", "connect_timeout", CK_DURATION, pa_connect_timeout_ms, "10s", 100, 5 * MIN, NULL, 0,
+      "Longest wait for a TCP+TLS connection to the PA."),
+    G("pa", "timeout", CK_DURATION, pa_timeout_ms, "60s", SEC, HOUR, NULL, 0,
+      "Longest wait for a whole request to the PA. A flow sent without an answer has an "
+      "unknown outcome and is looked for by its trackingId before it is sent again."),
+    G("pa", "max_in_flight", CK_INT, pa_max_in_flight, "8", 1, 64, NULL, 0,
+      "Most requests to the PA in flight at once."),
+    G("pa", "directory_cache_ttl", CK_DURATION, pa_directory_cache_ttl_ms, "1d", 0, 30 * DAY, NULL,
+      0,
+      "How long a Directory answer about a buyer is trusted (an unknown SIREN or SIRET: at "
+      "most 1 hour)."),
+
     G("gateway", "report_poll", CK_DURATION, report_poll_ms, "1m", 100, HOUR, NULL, 0,
       "Interval between two reads of a deposit report (consulterCRDetaille) while "
       "Chorus Pro has not finished integrating a deposit."),
@@ -741,6 +777,52 @@ check_required(struct loader *L, unsigned flags)
 	}
 }
 
+/* Drop the trailing slashes of a base URL. */
+static void
+trim_slashes(char *url)
+{
+	char *p;
+	while (url && (p = strchr(url, '\0')) > url && p[-1] == '/')
+		p[-1] = '\0';
+}
+
+/* The [pa] section: when present, everything needed to reach the PA must be there. */
+static void
+finish_pa(struct loader *L)
+{
+	struct conf *c = L->c;
+	static const struct {
+		size_t off;
+		const char *key;
+	} need[] = {
+	    {offsetof(struct conf, pa_url), "url"},
+	    {offsetof(struct conf, pa_directory_url), "directory_url"},
+	    {offsetof(struct conf, pa_token_url), "token_url"},
+	    {offsetof(struct conf, pa_client_id), "client_id"},
+	};
+	size_t i;
+	int line = line_of(L, "pa", NULL);
+
+	c->pa = line > 0;
+	resolve_secret(L, "pa", "client_secret", &c->pa_client_secret, &c->pa_client_secret_file,
+	               "pa_client_secret", &c->pa_client_secret_origin);
+	trim_slashes(c->pa_url);
+	trim_slashes(c->pa_directory_url);
+	if (!c->pa)
+		return;
+	for (i = 0; i < nitems(need); i++)
+		if (*(char **)((char *)c + need[i].off) == NULL)
+			problem(L, "pa", need[i].key, line,
+			        "missing; talking to the PA needs it (see chorusgw.ini(5))");
+	if (c->pa_client_secret == NULL)
+		problem(L, "pa", "client_secret", line,
+		        "missing; set client_secret_file = /path/to/file (mode 0600), or "
+		        "client_secret, or give systemd credential pa_client_secret");
+	if (c->pa_ca_file && access(c->pa_ca_file, R_OK) == -1)
+		problem(L, "pa", "ca_file", line_of(L, "pa", "ca_file"), "cannot read %s: %s",
+		        c->pa_ca_file, strerror(errno));
+}
+
 static void
 finish(struct loader *L)
 {
@@ -754,8 +836,7 @@ finish(struct loader *L)
 	if (c->api_url == NULL)
 		c->api_url =
 		    xstrdup(c->mode == MODE_PRODUCTION ? PISTE_API_URL_PROD : PISTE_API_URL_QUALIF);
-	while ((p = strchr(c->api_url, '\0')) > c->api_url && p[-1] == '/')
-		p[-1] = '\0';
+	trim_slashes(c->api_url);
 	if (c->retry_max_ms < c->retry_min_ms)
 		problem(L, "gateway", "retry_max", line_of(L, "gateway", "retry_max"),
 		        "shorter than retry_min; make it at least as long");
@@ -768,6 +849,7 @@ finish(struct loader *L)
 
 	resolve_secret(L, "chorus", "client_secret", &c->client_secret, &c->client_secret_file,
 	               "client_secret", &c->client_secret_origin);
+	finish_pa(L);
 	resolve_secret(L, "chorus", "tech_password", &c->tech_password, &c->tech_password_file,
 	               "tech_password", &c->tech_password_origin);
 	for (i = 0; i < c->nsuppliers; i++) {
@@ -858,10 +940,9 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 			if (keys[i2].scope == CS_GLOBAL && strcmp(keys[i2].section, sec) == 0)
 				known = 1;
 		if (!known) {
-			problem(
-			    L, sec, NULL, line_of(L, sec, NULL),
-			    "unknown section; known: [spool], [chorus], [gateway], [transform], "
-			    "[log], [metrics], [supplier.SIRET], [map.NAME]");
+			problem(L, sec, NULL, line_of(L, sec, NULL),
+			        "unknown section; known: [spool], [chorus], [pa], [gateway], "
+			        "[transform], [log], [metrics], [supplier.SIRET], [map.NAME]");
 			return;
 		}
 	}
@@ -1146,6 +1227,8 @@ conf_print(const struct conf *c, FILE *f)
 		}
 		if (k->off == offsetof(struct conf, client_secret))
 			origin = c->client_secret_origin;
+		else if (k->off == offsetof(struct conf, pa_client_secret))
+			origin = c->pa_client_secret_origin;
 		else if (k->off == offsetof(struct conf, tech_password))
 			origin = c->tech_password_origin;
 		print_value(f, k, c, origin);

@@ -73,6 +73,23 @@ struct conf {
 	int check_structures;
 	int64_t structure_cache_ttl_ms;
 
+	/* [pa]: a Plateforme Agréée (AFNOR XP Z12-013 Flow and Directory Services) */
+	int pa;       /* 1 when the [pa] section is present */
+	char *pa_url; /* Flow Service base URL */
+	char *pa_directory_url;
+	char *pa_token_url;
+	char *pa_ca_file;
+	char *pa_client_id;
+	char *pa_client_secret;
+	char *pa_client_secret_file;
+	const char *pa_client_secret_origin;
+	char *pa_scope;
+	char *pa_organization_id;
+	int64_t pa_connect_timeout_ms;
+	int64_t pa_timeout_ms;
+	int64_t pa_max_in_flight;
+	int64_t pa_directory_cache_ttl_ms;
+
 	/* [gateway] */
 	int64_t report_poll_ms;
 	int64_t retry_min_ms;

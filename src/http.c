@@ -36,6 +36,7 @@
 struct http_req {
 	CURL *easy;
 	struct curl_slist *hdrs;
+	curl_mime *mime; /* multipart body, or NULL */
 	char *body;
 	size_t body_len;
 	char *method;
@@ -54,6 +55,7 @@ struct http_req {
 
 static struct {
 	int ready;
+	int users; /* http_init() calls not yet matched by http_fini() */
 	CURLM *multi;
 	struct ev_timer *timer;
 	char *ca_file;
@@ -94,6 +96,7 @@ req_free(struct http_req *r)
 	for (h = r->hdrs; h; h = h->next) /* copies of Authorization, cpro-account */
 		explicit_bzero(h->data, strlen(h->data));
 	curl_slist_free_all(r->hdrs);
+	curl_mime_free(r->mime);
 	if (r->body)
 		explicit_bzero(r->body, r->body_len);
 	free(r->body);
@@ -113,6 +116,7 @@ http_resp_free(struct http_resp *p)
 	free(p->content_type);
 	free(p->retry_after);
 	free(p->www_authenticate);
+	free(p->content_disposition);
 	free(p);
 }
 
@@ -227,7 +231,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		free(resp->content_type);
 		free(resp->retry_after);
 		free(resp->www_authenticate);
+		free(resp->content_disposition);
 		resp->content_type = resp->retry_after = resp->www_authenticate = NULL;
+		resp->content_disposition = NULL;
 		return len;
 	}
 	colon = memchr(p, ':', len);
@@ -245,6 +251,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		keep_header(&resp->retry_after, v, (size_t)(end - v), 0);
 	else if (klen == 16 && strncasecmp(p, "WWW-Authenticate", klen) == 0)
 		keep_header(&resp->www_authenticate, v, (size_t)(end - v), 1);
+	else if (klen == 19 && strncasecmp(p, "Content-Disposition", klen) == 0)
+		keep_header(&resp->content_disposition, v, (size_t)(end - v), 0);
 	return len;
 }
 
@@ -415,8 +423,12 @@ start(struct http_req *r)
 int
 http_init(const struct http_opts *o, char **why)
 {
-	if (H.ready)
+	if (H.ready) {
+		H.users++;
+		if (o->max_in_flight > 0)
+			H.max_in_flight += o->max_in_flight;
 		return 0;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return fail(why, "libcurl cannot start (curl_global_init failed)");
 	H.multi = curl_multi_init();
@@ -432,6 +444,7 @@ http_init(const struct http_opts *o, char **why)
 	H.max_in_flight = o->max_in_flight > 0 ? o->max_in_flight : 4;
 	H.max_answer = o->max_answer > 0 ? o->max_answer : 16u * 1024 * 1024;
 	H.ready = 1;
+	H.users = 1;
 	return 0;
 }
 
@@ -439,7 +452,7 @@ void
 http_fini(void)
 {
 	struct http_req *r;
-	if (!H.ready)
+	if (!H.ready || --H.users > 0)
 		return;
 	H.ready = 0;
 	if (H.timer) {
@@ -506,13 +519,14 @@ http_request(const struct http_reqspec *s, http_done_cb *cb, void *arg)
 	SETOPT(r, CURLOPT_HEADERDATA, r);
 	SETOPT(r, CURLOPT_HTTPHEADER, r->hdrs);
 	SETOPT(r, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	SETOPT(r, CURLOPT_CONNECTTIMEOUT_MS, (long)H.connect_timeout_ms);
+	SETOPT(r, CURLOPT_CONNECTTIMEOUT_MS,
+	       (long)(s->connect_timeout_ms > 0 ? s->connect_timeout_ms : H.connect_timeout_ms));
 	SETOPT(r, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
 	/* TLS verification always on */
 	SETOPT(r, CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(r, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (H.ca_file)
-		SETOPT(r, CURLOPT_CAINFO, H.ca_file);
+	if (s->ca_file || H.ca_file)
+		SETOPT(r, CURLOPT_CAINFO, s->ca_file ? s->ca_file : H.ca_file);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SETOPT(r, CURLOPT_PROTOCOLS_STR, "https,http");
 #else
@@ -522,7 +536,25 @@ http_request(const struct http_reqspec *s, http_done_cb *cb, void *arg)
 	/* HTTP/1.1 only: no HTTP/2 stream retries either */
 	SETOPT(r, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SETOPT(r, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (post) {
+	if (post && s->nparts > 0) {
+		size_t i;
+		r->mime = curl_mime_init(r->easy);
+		if (r->mime == NULL) {
+			fprintf(stderr, "chorusgw: out of memory (curl_mime_init)\n");
+			abort();
+		}
+		for (i = 0; i < s->nparts; i++) {
+			const struct http_part *pt = &s->parts[i];
+			curl_mimepart *mp = curl_mime_addpart(r->mime);
+			if (mp == NULL || curl_mime_name(mp, pt->name) != CURLE_OK ||
+			    curl_mime_data(mp, pt->data, pt->len) != CURLE_OK ||
+			    (pt->content_type &&
+			     curl_mime_type(mp, pt->content_type) != CURLE_OK) ||
+			    (pt->filename && curl_mime_filename(mp, pt->filename) != CURLE_OK))
+				setopt_fail(r, "a multipart part");
+		}
+		SETOPT(r, CURLOPT_MIMEPOST, r->mime);
+	} else if (post) {
 		r->body_len = s->body ? s->body_len : 0;
 		r->body = xmalloc(r->body_len + 1);
 		if (r->body_len)
@@ -623,8 +655,9 @@ http_fetch(const struct http_reqspec *s)
 	return st.resp;
 }
 
-char *
-http_form_escape(const char *s)
+/* Percent-encode all but RFC 3986's unreserved characters; `form`: a space is '+'. */
+static char *
+escape(const char *s, int form)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	struct buf b;
@@ -634,7 +667,7 @@ http_form_escape(const char *s)
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
 			buf_addc(&b, (char)*p);
-		else if (*p == ' ')
+		else if (*p == ' ' && form)
 			buf_addc(&b, '+');
 		else {
 			buf_addc(&b, '%');
@@ -645,6 +678,18 @@ http_form_escape(const char *s)
 	if (b.p == NULL)
 		return xstrdup("");
 	return buf_steal(&b);
+}
+
+char *
+http_form_escape(const char *s)
+{
+	return escape(s, 1);
+}
+
+char *
+http_path_escape(const char *s)
+{
+	return escape(s, 0);
 }
 
 int64_t
@@ -677,6 +722,37 @@ http_retry_after_ms(const char *v, time_t now)
 	if (secs > 7 * 86400)
 		secs = 7 * 86400;
 	return secs * 1000;
+}
+
+char *
+http_disposition_filename(const char *v)
+{
+	const char *p = v;
+	while (p && (p = strcasestr(p, "filename")) != NULL) {
+		const char *q = p + 8, *e;
+		if (p > v && p[-1] != ';' && p[-1] != ' ' && p[-1] != '\t') {
+			p = q;
+			continue;
+		}
+		while (*q == ' ')
+			q++;
+		if (*q != '=') {
+			p = q;
+			continue;
+		}
+		q++;
+		while (*q == ' ')
+			q++;
+		if (*q == '"') {
+			q++;
+			e = strchr(q, '"');
+		} else
+			e = q + strcspn(q, "; \t");
+		if (e == NULL || e == q)
+			return NULL;
+		return xstrndup(q, (size_t)(e - q));
+	}
+	return NULL;
 }
 
 const char *

@@ -1,7 +1,8 @@
 /*
  * http.h - HTTP(S) requests over libcurl's multi interface, driven by ev.c (no
  * threads, no busy loop). The only module that includes curl: callers see our own
- * types. One client per process: http_init() before the first request.
+ * types. One client per process, shared by the modules that talk HTTP (chorus.c, pa.c):
+ * each calls http_init() before its first request and http_fini() when done.
  *
  * A request is asynchronous: http_request() queues it (at most max_in_flight run at
  * once, the rest wait in order) and the completion callback receives the response.
@@ -41,15 +42,30 @@ enum http_fail {
 
 #define HTTP_FRESH 0x1 /* new connection, never reused: for non-idempotent POSTs */
 
+/* One part of a multipart/form-data body (RFC 7578). */
+struct http_part {
+	const char *name;         /* the form field */
+	const char *filename;     /* NULL: none */
+	const char *content_type; /* NULL: none (text/plain) */
+	const void *data;         /* copied */
+	size_t len;
+};
+
 struct http_reqspec {
 	const char *method; /* "GET" or "POST" */
 	const char *url;
 	const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
 	const void *body;           /* POST body (copied); may be NULL */
 	size_t body_len;
-	unsigned flags;     /* HTTP_FRESH */
-	int64_t timeout_ms; /* 0: the client's default */
-	const char *what;   /* short label for debug logs ("deposer/flux"); never a secret */
+	/* POST as multipart/form-data with these parts instead of `body`; the
+	 * Content-Type header (with its boundary) is set by http.c */
+	const struct http_part *parts;
+	size_t nparts;
+	unsigned flags;             /* HTTP_FRESH */
+	int64_t timeout_ms;         /* 0: the client's default */
+	int64_t connect_timeout_ms; /* 0: the client's default */
+	const char *ca_file;        /* PEM bundle for this request; NULL: the client's */
+	const char *what; /* short label for debug logs ("deposer/flux"); never a secret */
 };
 
 struct http_resp {
@@ -61,9 +77,10 @@ struct http_resp {
 	int maybe_sent;
 	char *error; /* one line when fail != NONE ("connection refused"), else NULL */
 	struct buf body;
-	char *content_type;     /* NULL when absent */
-	char *retry_after;      /* raw header value, NULL when absent */
-	char *www_authenticate; /* NULL when absent */
+	char *content_type;        /* NULL when absent */
+	char *retry_after;         /* raw header value, NULL when absent */
+	char *www_authenticate;    /* NULL when absent */
+	char *content_disposition; /* NULL when absent */
 	uint64_t elapsed_ms;
 	int reused; /* the answer came over a reused (keep-alive) connection */
 };
@@ -72,9 +89,12 @@ struct http_req;
 /* Receives the response; the callee owns it and frees it with http_resp_free(). */
 typedef void http_done_cb(struct http_resp *, void *arg);
 
-/* Set up the client (ev_init() must have been called). 0 / -1 with *why. */
+/* Set up the client (ev_init() must have been called), or join it when another module
+ * did: the first caller's options hold, and each later caller adds its max_in_flight
+ * (its own share of the requests at once). 0 / -1 with *why. */
 int http_init(const struct http_opts *, char **why);
-/* Abort everything (callbacks are not called) and release the client. */
+/* Leave the client; the last one out aborts everything (callbacks are not called) and
+ * releases it. */
 void http_fini(void);
 
 /* Queue a request; returns a handle valid until the callback runs or http_cancel(). */
@@ -94,9 +114,14 @@ struct http_resp *http_fetch(const struct http_reqspec *);
 
 /* Percent-encode for application/x-www-form-urlencoded. Caller frees. */
 char *http_form_escape(const char *);
+/* Percent-encode one path segment or query value (RFC 3986). Caller frees. */
+char *http_path_escape(const char *);
 /* Retry-After (delta-seconds or HTTP-date) in milliseconds from now; -1 if absent or
  * malformed. `now` is the wall clock in seconds. */
 int64_t http_retry_after_ms(const char *value, time_t now);
+/* The file name of a Content-Disposition value (`attachment; filename="a.xml"`), NULL
+ * when it names none. Caller frees; the name is as sent (check it before any use). */
+char *http_disposition_filename(const char *value);
 /* Short English name of a status ("Service Unavailable"), "" when unknown. */
 const char *http_status_text(long);
 

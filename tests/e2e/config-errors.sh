@@ -95,6 +95,45 @@ bad enum "[chorus] mode: \"prod\" is not one of: qualification, production"
 printf '[spool\ndir=/x\n' | write_private "$T/syntax.ini"
 bad syntax "$T/syntax.ini:1: section header without ']'"
 
+# ---- [pa] ----
+printf 'the-pa-secret-42\n' | write_private "$T/pa_secret"
+pa_good() {
+	good
+	cat <<EOC
+
+[pa]
+url = https://api.flow.pa.example/flow-service
+directory_url = https://api.directory.pa.example/directory-service
+token_url = https://auth.pa.example/auth-service/acme/token
+client_id = acme-pa
+client_secret_file = $T/pa_secret
+EOC
+}
+pa_good | write_private "$T/pa.ini"
+run_gw pa -c "$T/pa.ini" check-config
+is "[pa]: a good section, exit 0" "$rc" 0
+contains "[pa]: printed" "$T/pa.out" "url = https://api.flow.pa.example/flow-service"
+contains "[pa]: its secret masked with its origin" "$T/pa.out" "client_secret = ********  ; file"
+lacks "[pa]: secret not shown" "$T/pa.out" "the-pa-secret-42"
+pa_good | sed '/^directory_url/d' | write_private "$T/pamissing.ini"
+bad pamissing "[pa] directory_url: missing; talking to the PA needs it"
+pa_good | sed '/^client_secret_file/d' | write_private "$T/panosecret.ini"
+bad panosecret "[pa] client_secret: missing; set client_secret_file"
+pa_good | sed 's|^url = .*|url = http://api.flow.pa.example/flow-service|' | write_private "$T/pahttp.ini"
+bad pahttp "[pa] url: plain http:// to api.flow.pa.example would send the credentials in clear"
+chmod 644 "$T/pa_secret"
+cp "$T/pa.ini" "$T/pamode.ini"
+bad pamode "[pa] client_secret: secret file $T/pa_secret is readable by group or others"
+chmod 600 "$T/pa_secret"
+{ pa_good; printf 'flavour = vanilla\n'; } | write_private "$T/pakey.ini"
+bad pakey "[pa] flavour: unknown key"
+mkdir "$T/pacreds"
+printf 'cred-pa-secret-77' >"$T/pacreds/pa_client_secret"
+sed '/^client_secret_file = .*pa_secret/d' "$T/pa.ini" | write_private "$T/pacred.ini"
+CREDENTIALS_DIRECTORY="$T/pacreds" "$CHORUSGW" -c "$T/pacred.ini" check-config >"$T/pacred.out" 2>"$T/pacred.err"
+is "[pa]: the systemd credential pa_client_secret: accepted" "$?" 0
+lacks "[pa]: credential not shown" "$T/pacred.out" "cred-pa-secret-77"
+
 # systemd credentials replace the *_file keys
 mkdir "$T/creds"
 printf 'cred-secret-77' >"$T/creds/client_secret"

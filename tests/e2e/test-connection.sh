@@ -140,5 +140,55 @@ printf '[chorus]\nmode = staging\n' | write_private "$T/bad.ini"
 "$CHORUSGW" -c "$T/bad.ini" test-connection >"$T/bad.out" 2>&1
 is "configuration error: exit 3" "$?" 3
 
-no_secrets "no secret in any output, with -v" "$T/all"
+# ---- the Plateforme Agréée, beside Chorus Pro or alone ----
+start_pa_emulator
+emu_conf "$T/both.ini"
+with_supplier "$T/both.ini"
+pa_ini >>"$T/both.ini"
+tc both "$T/both.ini"
+is "Chorus Pro and a PA: exit 0" "$rc" 0
+for step in "PISTE token" Structures "PA token" "PA Flow" "PA Directory" "PA look-up" \
+	"PA search"; do
+	if grep -q "^ok    $step " "$T/both.out"; then ok "both: ok $step"; else
+		not_ok "both: ok $step"
+		diag "$(cat "$T/both.out")"
+	fi
+done
+contains "both: the look-up of our own company" "$T/both.out" \
+	"SIREN 432156784: ATELIERS DURAND SARL (PrivateVatRegistered); receives through a PA"
+contains "both: summary" "$T/both.out" "all 10 checks passed"
+pa_only() { # FILE [extra INI lines on stdin]
+	{
+		printf '[spool]\ndir = %s/spool\n' "$T"
+		printf '[supplier.%s]\niban = FR7630006000011234567890189\n' "$PA_SELLER_SIRET"
+		pa_ini
+		cat
+	} | write_private "$1"
+}
+pa_only "$T/pa.ini" </dev/null
+tc pa "$T/pa.ini"
+is "the PA only (no [chorus] section): exit 0" "$rc" 0
+lacks "PA only: no Chorus Pro step" "$T/pa.out" "PISTE"
+contains "PA only: summary" "$T/pa.out" "all 5 checks passed"
+pa_only "$T/pa2.ini" </dev/null
+sed -i "s/^client_secret = .*/client_secret = wrong-pa-secret/" "$T/pa2.ini"
+tc pa2 "$T/pa2.ini"
+is "wrong PA secret: exit 5" "$rc" 5
+contains "wrong PA secret: the token step fails" "$T/pa2.out" "FAIL  PA token"
+contains "wrong PA secret: what to check" "$T/pa2.out" \
+	"check [pa] client_id ($PA_CLIENT) and client_secret"
+contains "wrong PA secret: the rest is skipped" "$T/pa2.out" "skip  PA search"
+pa_only "$T/pa3.ini" <<EOC
+scope = no.such.scope
+EOC
+tc pa3 "$T/pa3.ini"
+contains "a scope the PA does not grant: said" "$T/pa3.out" "check [pa] scope"
+pa_emu POST /_emulator/faults '{"status": {"code": 503, "route": "/directory-service/"}}' >/dev/null
+tc pa4 "$T/pa.ini"
+is "the Directory down: exit 5" "$rc" 5
+contains "the Directory down: its step fails" "$T/pa4.out" "FAIL  PA Directory"
+contains "the Directory down: the Flow Service still ok" "$T/pa4.out" "ok    PA Flow"
+pa_emu POST /_emulator/faults '{}' >/dev/null
+
+NO_SECRETS_EXTRA=wrong-pa-secret no_secrets "no secret in any output, with -v" "$T/all"
 done_testing

@@ -58,7 +58,6 @@ main(void)
 {
 	struct chorus_result r;
 	struct http_resp *h;
-	struct chorus_token t;
 	char *s;
 
 	log_init("test", LOG_TARGET_STDERR, LOG_LVL_ERR, 0);
@@ -292,36 +291,6 @@ main(void)
 	free(s);
 	ok(chorus_error_advice("Quelque chose d'inattendu", NULL, NULL) == NULL,
 	   "unknown message: no advice");
-
-	/* ---- token cache ---- */
-	memset(&t, 0, sizeof(t));
-	ok(!chorus_token_usable(&t, 0), "no token: not usable");
-	chorus_token_store(&t, "tok-A-0123456789", 3600, 1000);
-	ok(chorus_token_usable(&t, 1000), "fresh token usable");
-	ok(chorus_token_usable(&t, 1000 + 3600000 - 240000 - 1),
-	   "usable until 4 min before expiry");
-	ok(!chorus_token_usable(&t, 1000 + 3600000 - 240000), "not in the last 4 minutes");
-	chorus_token_store(&t, "tok-B-0123456789", 60, 0);
-	ok(chorus_token_usable(&t, 44999) && !chorus_token_usable(&t, 45000),
-	   "short lifetime: a quarter kept as margin");
-	chorus_token_store(&t, "tok-C-0123456789", 0, 0);
-	ok(chorus_token_usable(&t, 44999) && !chorus_token_usable(&t, 45000),
-	   "no expires_in: treated as 60 s");
-	is_int(chorus_token_reject(&t, "tok-B-0123456789"), 0,
-	       "a 401 for an older token leaves the newer one");
-	ok(chorus_token_usable(&t, 1), "still usable");
-	is_int(chorus_token_reject(&t, "tok-C-0123456789"), 1,
-	       "a 401 for the current one drops it");
-	ok(!chorus_token_usable(&t, 1), "then no token");
-	chorus_token_store(&t, "tok-D-0123456789", 3600, 0);
-	s = log_redact("Bearer tok-D-0123456789");
-	is_str(s, "Bearer ********", "a stored token is redacted from every log line");
-	free(s);
-	chorus_token_clear(&t);
-	ok(t.value == NULL, "cleared");
-	s = log_redact("tok-D-0123456789");
-	is_str(s, "tok-D-0123456789", "a dropped token is forgotten by the redaction list");
-	free(s);
 
 	is_str(chorus_class_name(CHORUS_DOCUMENT), "document", "class names");
 	return done_testing();

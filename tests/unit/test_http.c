@@ -62,11 +62,35 @@ reply(struct conn *c, const char *head, const char *body, size_t blen)
 	free(h);
 }
 
+/* POST /echo: the request's Content-Type and body back, with a Content-Disposition. */
 static void
-handle(struct conn *c, const char *req)
+echo(struct conn *c, const char *req, const char *body, size_t blen)
+{
+	const char *ct = strcasestr(req, "\r\nContent-Type:");
+	struct buf b;
+	buf_init(&b);
+	if (ct) {
+		ct += 15;
+		while (*ct == ' ')
+			ct++;
+		buf_add(&b, ct, strcspn(ct, "\r"));
+	}
+	buf_addc(&b, '\n');
+	buf_add(&b, body, blen);
+	reply(c,
+	      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+	      "Content-Disposition: attachment;filename=\"CDV_F1_205.xml\"\r\n",
+	      b.p, b.len);
+	buf_free(&b);
+}
+
+static void
+handle(struct conn *c, const char *req, const char *body, size_t blen)
 {
 	nreq++;
-	if (strncmp(req, "GET /ok ", 8) == 0 || strncmp(req, "POST /ok ", 9) == 0)
+	if (strncmp(req, "POST /echo ", 11) == 0)
+		echo(c, req, body, blen);
+	else if (strncmp(req, "GET /ok ", 8) == 0 || strncmp(req, "POST /ok ", 9) == 0)
 		reply(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", "ok", 2);
 	else if (strncmp(req, "GET /hdr ", 9) == 0)
 		reply(c,
@@ -121,9 +145,9 @@ on_conn(int fd, unsigned ev, void *arg)
 		if (c->in.len < total)
 			return;
 		req = xstrndup(c->in.p, hlen);
+		handle(c, req, c->in.p + hlen, blen);
 		memmove(c->in.p, c->in.p + total, c->in.len - total + 1);
 		c->in.len -= total;
-		handle(c, req);
 		free(req);
 	}
 }
@@ -227,6 +251,9 @@ main(void)
 	e = http_form_escape("a b&c=d/é~");
 	is_str(e, "a+b%26c%3Dd%2F%C3%A9~", "form escape");
 	free(e);
+	e = http_path_escape("a b/c:d");
+	is_str(e, "a%20b%2Fc%3Ad", "path escape: a space and a slash are escaped");
+	free(e);
 	is_int(http_retry_after_ms("120", 0), 120000, "Retry-After seconds");
 	is_int(http_retry_after_ms(" 3 ", 0), 3000, "Retry-After with spaces");
 	is_int(http_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470), 10000,
@@ -288,6 +315,59 @@ main(void)
 	ok(r->body.len <= 10000, "body kept within the cap");
 	ok(contains(r->error, "larger than"), "too big: says so (%s)", r->error);
 	http_resp_free(r);
+
+	/* multipart/form-data: each part with its name, type and file name, bytes intact */
+	{
+		static const char bin[] = {'<', 'x', 0, '>', '\n'};
+		struct http_part parts[2];
+		struct http_reqspec s;
+		char *u = url("/echo"), *fn;
+		const char *b;
+		memset(parts, 0, sizeof(parts));
+		parts[0].name = "flowInfo";
+		parts[0].content_type = "application/json";
+		parts[0].data = "{\"name\":\"a.xml\"}";
+		parts[0].len = strlen(parts[0].data);
+		parts[1].name = "file";
+		parts[1].filename = "a.xml";
+		parts[1].content_type = "application/xml";
+		parts[1].data = bin;
+		parts[1].len = sizeof(bin);
+		memset(&s, 0, sizeof(s));
+		s.method = "POST";
+		s.url = u;
+		s.parts = parts;
+		s.nparts = 2;
+		s.flags = HTTP_FRESH;
+		r = http_fetch(&s);
+		free(u);
+		b = r->body.p ? r->body.p : "";
+		is_int(r->status, 200, "multipart POST answered");
+		ok(str_has_prefix(b, "multipart/form-data; boundary="),
+		   "multipart: Content-Type with its boundary");
+		ok(contains(b, "Content-Disposition: form-data; name=\"flowInfo\"\r\n"
+		               "Content-Type: application/json\r\n\r\n{\"name\":\"a.xml\"}\r\n"),
+		   "multipart: the flowInfo part, typed application/json");
+		ok(contains(b,
+		            "Content-Disposition: form-data; name=\"file\"; filename=\"a.xml\"\r\n"
+		            "Content-Type: application/xml\r\n\r\n<x"),
+		   "multipart: the file part, with its name and type");
+		ok(r->body.len > 5 && memmem(r->body.p, r->body.len, bin, sizeof(bin)) != NULL,
+		   "multipart: the file's bytes intact (a NUL byte included)");
+		is_str(r->content_disposition, "attachment;filename=\"CDV_F1_205.xml\"",
+		       "Content-Disposition captured");
+		fn = http_disposition_filename(r->content_disposition);
+		is_str(fn, "CDV_F1_205.xml", "its file name");
+		free(fn);
+		http_resp_free(r);
+		fn = http_disposition_filename("attachment; filename=plain.xml; size=3");
+		is_str(fn, "plain.xml", "an unquoted file name");
+		free(fn);
+		fn = http_disposition_filename("attachment; xfilename=\"no.xml\"");
+		ok(fn == NULL, "a parameter that only ends in filename is not it");
+		free(fn);
+		ok(http_disposition_filename(NULL) == NULL, "no header: no file name");
+	}
 
 	/* the silent re-send this module exists to prevent */
 	r = fetch("GET", "/ok", 0); /* a keep-alive connection is waiting */
@@ -368,6 +448,13 @@ main(void)
 	/* http_run_until returns at once when done is already set */
 	done = 1;
 	ok(http_run_until(&done, &why) == 0, "run_until with done set");
+
+	/* a second module joins the client (pa.c beside chorus.c) and leaves first */
+	ok(http_init(&o, &why) == 0, "a second module joins the client");
+	http_fini();
+	r = fetch("GET", "/ok", 0);
+	is_int(r->status, 200, "the client lives on until the last module leaves");
+	http_resp_free(r);
 	http_fini();
 	for (i = 0; i < (int)nitems(conns); i++)
 		if (conns[i])
