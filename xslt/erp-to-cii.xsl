@@ -13,13 +13,12 @@
   Self-contained on purpose: copy it to start your own mapping.
 
   Parameters, all strings; an empty string means the default:
-    siret_scheme           ISO 6523 ICD written as schemeID of the SIRET in
+    siret_scheme           ISO 6523 ICD written as schemeID of the SIRET, in
                            ram:GlobalID (seller BT-29, buyer BT-46, payee
-                           BT-60). Default 0009. Chorus Pro's native code "1"
-                           fails the EN 16931 code list rules BR-CL-10/11.
-    siren_scheme           schemeID of the SIREN (first 9 digits of the SIRET)
-                           in ram:SpecifiedLegalOrganization/ram:ID (BT-30,
-                           BT-47, BT-61). Default 0002.
+                           BT-60) and in ram:SpecifiedLegalOrganization/ram:ID
+                           (BT-30, BT-47, BT-61), where Chorus Pro reads it.
+                           Default 0009. Chorus Pro's native code "1" fails
+                           the EN 16931 code list rules BR-CL-10/11.
     supplier_iban          IBAN to be paid (BT-84) when the export has no iban
                            (neither supplier/iban nor payee/iban): the "RIB
                            transmis" configured per supplier establishment.
@@ -38,8 +37,8 @@
 
   Placement for Chorus Pro (HACKING.md): cadre in
   ExchangedDocumentContext/BusinessProcessSpecifiedDocumentContextParameter/
-  ram:ID, SIRET in ram:GlobalID[@schemeID], SIREN in SpecifiedLegalOrganization/
-  ram:ID[@schemeID], service code in ApplicableHeaderTradeAgreement/
+  ram:ID, SIRET in SpecifiedLegalOrganization/ram:ID[@schemeID] (and in
+  ram:GlobalID[@schemeID]), service code in ApplicableHeaderTradeAgreement/
   ram:BuyerReference, engagement in BuyerOrderReferencedDocument/
   ram:IssuerAssignedID, contract in ContractReferencedDocument/
   ram:IssuerAssignedID, IBAN in SpecifiedTradeSettlementPaymentMeans/
@@ -67,7 +66,6 @@
   <xsl:strip-space elements="*"/>
 
   <xsl:param name="siret_scheme" select="'0009'"/>
-  <xsl:param name="siren_scheme" select="'0002'"/>
   <xsl:param name="supplier_iban" select="''"/>
   <xsl:param name="supplier_bic" select="''"/>
   <xsl:param name="supplier_iban_name" select="''"/>
@@ -80,12 +78,6 @@
     <xsl:call-template name="or-default">
       <xsl:with-param name="value" select="$siret_scheme"/>
       <xsl:with-param name="default" select="'0009'"/>
-    </xsl:call-template>
-  </xsl:variable>
-  <xsl:variable name="p-siren-scheme">
-    <xsl:call-template name="or-default">
-      <xsl:with-param name="value" select="$siren_scheme"/>
-      <xsl:with-param name="default" select="'0002'"/>
     </xsl:call-template>
   </xsl:variable>
   <xsl:variable name="p-cadre">
@@ -429,7 +421,7 @@
       <ram:Description><xsl:value-of select="normalize-space(e:legal-form)"/></ram:Description>
     </xsl:if>
     <ram:SpecifiedLegalOrganization>
-      <ram:ID schemeID="{$p-siren-scheme}"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></ram:ID>
+      <ram:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:ID>
       <xsl:if test="e:trade-name">
         <ram:TradingBusinessName><xsl:value-of select="normalize-space(e:trade-name)"/></ram:TradingBusinessName>
       </xsl:if>
@@ -471,7 +463,7 @@
       <ram:Name><xsl:value-of select="normalize-space(e:name)"/></ram:Name>
       <xsl:if test="e:siret">
         <ram:SpecifiedLegalOrganization>
-          <ram:ID schemeID="{$p-siren-scheme}"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></ram:ID>
+          <ram:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:ID>
         </ram:SpecifiedLegalOrganization>
       </xsl:if>
     </ram:PayeeTradeParty>
