@@ -54,7 +54,8 @@
 struct account {
 	char *siret; /* NULL: the [chorus] account */
 	char *login;
-	char *header; /* "cpro-account: <base64>" */
+	char *header;  /* "cpro-account: <base64>" */
+	time_t expiry; /* of its password, once learnt (0: not known) */
 };
 
 struct chorus {
@@ -95,10 +96,6 @@ struct chorus_call {
 	int64_t id;
 	int step;
 	struct json *seen; /* search: identifiantFactureCPP already kept */
-	/* deposit */
-	int syntax;
-	char *file_name;
-	char *b64;
 };
 
 static void call_begin(struct chorus_call *);
@@ -147,6 +144,8 @@ chorus_op_name(enum chorus_op op)
 		return "structures";
 	case CHORUS_OP_OWN:
 		return "recuperer/structures/actives/fournisseur";
+	case CHORUS_OP_EXPIRY:
+		return "password expiry";
 	}
 	return "?";
 }
@@ -169,70 +168,9 @@ api_of(enum chorus_op op)
 	}
 }
 
-const char *
-chorus_code_words(int64_t code, const char *libelle)
-{
-	static const struct {
-		int64_t code;
-		const char *libelle;
-		const char *words;
-	} t[] = {
-	    {0, "TRA_MSG_00.000", "done"},
-	    {20000, "TRA_MSG_00.015", "the search found nothing"},
-	    {20001, "GDP_MSG_11.022",
-	     "the file is larger than Chorus Pro accepts (10 MB per file)"},
-	    {20003, NULL, "an attached file is larger than 10 MB"},
-	    {20007, "GFT_MSG_01.075", "the search found nothing"},
-	};
-	size_t i;
-	for (i = 0; i < nitems(t); i++)
-		if (libelle && t[i].libelle && strcmp(libelle, t[i].libelle) == 0)
-			return t[i].words;
-	for (i = 0; i < nitems(t); i++)
-		if (code == t[i].code)
-			return t[i].words;
-	return NULL;
-}
-
-static int
-is_no_result(int64_t code, const char *libelle)
-{
-	return code == 20000 || code == 20007 ||
-	       (libelle &&
-	        (strcmp(libelle, "TRA_MSG_00.015") == 0 || strcmp(libelle, "GFT_MSG_01.075") == 0));
-}
-
-const char *
-chorus_state_words(const char *s)
-{
-	static const struct {
-		const char *state;
-		const char *words;
-	} t[] = {
-	    {"IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP", "received, waiting to be processed"},
-	    {"IN_RECU", "received"},
-	    {"IN_EN_ATTENTE_TRAITEMENT_CPP", "waiting to be processed"},
-	    {"IN_EN_COURS_TRAITEMENT_CPP", "being processed"},
-	    {"IN_EN_ATTENTE_RETRAITEMENT_CPP", "waiting to be processed again"},
-	    {"IN_TRAITE_SE_CPP", "processed, being integrated"},
-	    {"IN_A_RELANCER", "to be processed again by Chorus Pro"},
-	    {"IN_ERREUR_INTERNE", "held by an internal error of Chorus Pro"},
-	    {"IN_INTEGRE", "integrated: Chorus Pro accepted the invoice"},
-	    {"IN_INTEGRE_PARTIEL", "partly integrated: some invoices of the deposit were rejected"},
-	    {"IN_REJETE", "rejected by Chorus Pro"},
-	    {"IN_INCIDENTE", "stopped by an incident in Chorus Pro (technical error in the file)"},
-	};
-	size_t i;
-	if (s == NULL)
-		return NULL;
-	for (i = 0; i < nitems(t); i++)
-		if (strcmp(s, t[i].state) == 0)
-			return t[i].words;
-	return NULL;
-}
-
 /* Lower-case ASCII copy with the French accented letters of UTF-8 folded to their
- * base letter, so messages match with or without accents. Caller frees. */
+ * base letter, so messages match with or without accents (Chorus Pro writes none).
+ * Caller frees. */
 static char *
 fold(const char *s)
 {
@@ -267,85 +205,390 @@ fold(const char *s)
 	return buf_steal(&b);
 }
 
-char *
-chorus_error_advice(const char *message, const char *supplier, const char *buyer)
+/* ---------------------------------------------------------------------------------
+ * the classification table
+ *
+ * Chorus Pro reuses codeRetour numbers across operations (20001 is "file too large"
+ * on deposer/flux and "flow not found" on consulterCRDetaille), and its rejection
+ * texts are unaccented, name the XML element, join several reasons with "|" and are
+ * cut at 255 characters. So a row matches on where the text was found, the
+ * operation, the HTTP status, the code and words of the text together; the first
+ * matching row wins. The source of each wording is in tests/emulator/README §7.
+ */
+
+#define OPS(x)   (1u << (x))
+#define ANY_OP   0u
+#define ANY_CODE INT64_MIN
+#define NO_CODE  (INT64_MIN + 1) /* the answer carried no codeRetour */
+
+enum where { W_ANSWER, W_REPORT };
+
+#define ADV_FLOW_NOT_FOUND                                                                      \
+	"Chorus Pro does not know this deposit (Flux introuvable): it may not be visible yet; " \
+	"if it lasts, look for the deposit in the Chorus Pro portal (Suivi des flux) with the " \
+	"technical account, and ask Chorus Pro's support with its numeroFluxDepot"
+#define ADV_TOO_LARGE                                                                       \
+	"the file is larger than Chorus Pro takes (10 MB per file, attachments included): " \
+	"make the attachments smaller or send fewer of them"
+#define ADV_PASSWORD_EXPIRED                                                          \
+	"the technical account's password has expired: change it in Chorus Pro (the " \
+	"account's page) and in chorusgw's configuration"
+#define ADV_XSD                                                                                \
+	"Chorus Pro's schema check (XSD) refused the file at the place named: fix the export " \
+	"or the stylesheet; `chorusgw validate` with [transform] schema_dir set finds the "    \
+	"same problems before a deposit"
+#define ADV_SUPPLIER_UNKNOWN                                                                \
+	"Chorus Pro does not find the supplier's identifier {supplier}: when the SIRET is " \
+	"right, Chorus Pro may want another SIRET scheme: run `chorusgw test-connection "   \
+	"--deposit`, which says which [transform] siret_scheme to set; else fix the "       \
+	"supplier's SIRET, or create the establishment in Chorus Pro"
+#define ADV_BUYER_UNKNOWN                                                                      \
+	"Chorus Pro does not find the buyer's identifier {buyer}: when the SIRET is right, "   \
+	"Chorus Pro may want another SIRET scheme: run `chorusgw test-connection --deposit`, " \
+	"which says which [transform] siret_scheme to set; else fix the buyer's SIRET in the " \
+	"invoice"
+#define ADV_SERVICE_OR_EJ                                                                \
+	"buyer {buyer} requires a service code or an engagement number: add one to the " \
+	"invoice"
+#define ADV_SYNTAX                                                                    \
+	"the file is not a valid UBL/CII invoice for the declared syntax: check the " \
+	"stylesheet output with `chorusgw validate`"
+
+static const struct chorus_rule {
+	enum where where;
+	unsigned ops;    /* bit per enum chorus_op; ANY_OP: every operation */
+	long http;       /* HTTP status, 0: any */
+	int64_t code;    /* codeRetour, ANY_CODE, NO_CODE */
+	const char *pat; /* words of the text, folded, "&"-separated: all must appear;
+	                  * NULL: any text */
+	enum chorus_class cls;
+	const char *kind;
+	/* what to do, in plain words; {supplier} and {buyer} are replaced */
+	const char *advice;
+} rules[] = {
+    /* answers of an operation: codeRetour and libelle */
+    {W_ANSWER, OPS(CHORUS_OP_REPORT), 0, 20001, NULL, CHORUS_RETRY, "flow-not-found",
+     ADV_FLOW_NOT_FOUND},
+    {W_ANSWER, OPS(CHORUS_OP_REPORT), 0, ANY_CODE, "flux introuvable", CHORUS_RETRY,
+     "flow-not-found", ADV_FLOW_NOT_FOUND},
+    {W_ANSWER, OPS(CHORUS_OP_SEARCH) | OPS(CHORUS_OP_STRUCTURE) | OPS(CHORUS_OP_OWN), 0, 20000,
+     NULL, CHORUS_OK, "no-result", NULL},
+    {W_ANSWER, OPS(CHORUS_OP_SEARCH) | OPS(CHORUS_OP_STRUCTURE) | OPS(CHORUS_OP_OWN), 0, 20007,
+     NULL, CHORUS_OK, "no-result", NULL},
+    {W_ANSWER, OPS(CHORUS_OP_DEPOSIT), 0, 20001, NULL, CHORUS_DOCUMENT, "too-large", ADV_TOO_LARGE},
+    {W_ANSWER, OPS(CHORUS_OP_DEPOSIT), 413, ANY_CODE, NULL, CHORUS_DOCUMENT, "too-large",
+     ADV_TOO_LARGE},
+    {W_ANSWER, ANY_OP, 0, 20003, NULL, CHORUS_DOCUMENT, "attachment-too-large",
+     "an attachment is larger than Chorus Pro takes (10 MB): make it smaller"},
+    {W_ANSWER, ANY_OP, 0, ANY_CODE, "mot de passe&expir", CHORUS_SETUP, "password-expired",
+     ADV_PASSWORD_EXPIRED},
+    {W_ANSWER, ANY_OP, 0, ANY_CODE, "password&expir", CHORUS_SETUP, "password-expired",
+     ADV_PASSWORD_EXPIRED},
+    {W_ANSWER, ANY_OP, 401, ANY_CODE, NULL, CHORUS_SETUP, "refused-credentials", NULL},
+    {W_ANSWER, ANY_OP, 403, ANY_CODE, NULL, CHORUS_SETUP, "not-subscribed", NULL},
+    /* a 400 without a codeRetour comes from the PISTE gateway, before Chorus Pro looked
+     * at the invoice: our request or the set-up is at fault, never the invoice */
+    {W_ANSWER, ANY_OP, 400, NO_CODE, NULL, CHORUS_SETUP, "gateway-refusal",
+     "PISTE refused chorusgw's request before Chorus Pro saw the invoice (HTTP 400 "
+     "without a Chorus Pro answer): the invoice is not at fault; check the set-up with "
+     "`chorusgw test-connection`, and report the answer (in the receipt) if it persists"},
+    {W_ANSWER, ANY_OP, 400, ANY_CODE, NULL, CHORUS_DOCUMENT, "refused", NULL},
+
+    /* errors of a deposit report (listeErreurDP, listeErreurTechnique): one reason */
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "err_xsd", CHORUS_DOCUMENT, "xsd", ADV_XSD},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "irrecevabilite: cvc-", CHORUS_DOCUMENT, "xsd", ADV_XSD},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "rej_seman", CHORUS_DOCUMENT, "semantic",
+     "Chorus Pro refused the invoice's content (REJ_SEMAN, semantic rules): fix what the "
+     "message names in the ERP and send the invoice again (a number rejected at deposit "
+     "may be used again)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "rej_adr", CHORUS_DOCUMENT, "address",
+     "Chorus Pro cannot route the invoice to its recipient (REJ_ADR): check the buyer's "
+     "SIRET {buyer} and service code in the invoice"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "doublon", CHORUS_DOCUMENT, "duplicate",
+     "this invoice number was already deposited for supplier {supplier} (DOUBLON): a new "
+     "invoice needs a new number (`chorusgw retry --force` only if the first deposit was "
+     "rejected)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "existe deja", CHORUS_DOCUMENT, "duplicate",
+     "this invoice number was already deposited for supplier {supplier}: a new invoice "
+     "needs a new number (`chorusgw retry --force` only if the first deposit was "
+     "rejected)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "rejetee par le destinataire", CHORUS_DOCUMENT,
+     "number-refused",
+     "the buyer rejected an invoice with this number: issue a new invoice with a new "
+     "number"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&rattache", CHORUS_DOCUMENT,
+     "supplier-not-attached",
+     "the technical account may not deposit for supplier {supplier}: attach the account "
+     "to this establishment in Chorus Pro, or set [supplier.{supplier}] tech_login"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&pas reference", CHORUS_DOCUMENT,
+     "supplier-unknown", ADV_SUPPLIER_UNKNOWN},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "destinataire&pas reference", CHORUS_DOCUMENT, "buyer-unknown",
+     ADV_BUYER_UNKNOWN},
+    /* the same two, cut by Chorus Pro before "n'est pas reference": their start says it */
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "identifiant fournisseur de la demande", CHORUS_DOCUMENT,
+     "supplier-unknown", ADV_SUPPLIER_UNKNOWN},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "identifiant destinataire de la demande", CHORUS_DOCUMENT,
+     "buyer-unknown", ADV_BUYER_UNKNOWN},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&aucun identifiant", CHORUS_DOCUMENT,
+     "supplier-unknown",
+     "the supplier's SIRET is missing from the invoice where Chorus Pro reads it: write it "
+     "in the supplier's identifier (see chorusgw-erp(5))"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "destinataire&aucun identifiant", CHORUS_DOCUMENT,
+     "buyer-unknown",
+     "the buyer's SIRET is missing from the invoice where Chorus Pro reads it: write it in "
+     "the buyer's identifier (see chorusgw-erp(5))"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "n'utilise pa", CHORUS_DOCUMENT, "structure-setting",
+     "Chorus Pro says the structure named does not use what this deposit needs (message "
+     "cut by Chorus Pro): check that structure's settings in the Chorus Pro portal"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "factures_publiques", CHORUS_DOCUMENT, "public-only-service",
+     "the service FACTURES_PUBLIQUES takes invoices between public structures only: ask "
+     "buyer {buyer} for the service code to invoice"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "exige un code service", CHORUS_DOCUMENT,
+     "service-or-engagement", ADV_SERVICE_OR_EJ},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "code service ou", CHORUS_DOCUMENT, "service-or-engagement",
+     ADV_SERVICE_OR_EJ},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "code service&obligatoire", CHORUS_DOCUMENT, "service-required",
+     "buyer {buyer} requires a service code: add the buyer's service code (code service "
+     "executant, BT-10) to the invoice"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "code service&inactif", CHORUS_DOCUMENT, "service-inactive",
+     "the service code is closed at buyer {buyer}: ask the buyer for its current service "
+     "code and fix it in the invoice"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "code service&n'existe pas", CHORUS_DOCUMENT, "service-unknown",
+     "the service code is unknown at buyer {buyer}: fix the buyer's service code (BT-10) "
+     "in the invoice"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "engagement&obligatoire", CHORUS_DOCUMENT,
+     "engagement-required",
+     "buyer {buyer} requires an engagement number (numero d'engagement juridique, the "
+     "buyer's order reference, BT-13): add it to the invoice"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "engagement&depasse", CHORUS_DOCUMENT, "engagement-too-long",
+     "the engagement number is too long for Chorus Pro (50 characters at most)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "destinataire&inactive", CHORUS_DOCUMENT, "buyer-inactive",
+     "buyer {buyer} is closed in Chorus Pro and receives no invoices: ask the buyer which "
+     "structure replaces it"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "pas une structure publique", CHORUS_DOCUMENT, "not-public",
+     "{buyer} is not a public structure: Chorus Pro only takes invoices to public buyers; "
+     "fix the buyer's SIRET"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&inactive", CHORUS_DOCUMENT, "supplier-inactive",
+     "the supplier's structure {supplier} is closed in Chorus Pro: reactivate it in the "
+     "Chorus Pro portal"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "cadre de facturation", CHORUS_DOCUMENT, "cadre",
+     "fix the billing framework (cadre de facturation, A1 for a plain supplier invoice)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "type de facture", CHORUS_DOCUMENT, "type",
+     "fix the document type (380 invoice, 381 credit note)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "numero de facture&depasse", CHORUS_DOCUMENT, "number-too-long",
+     "the invoice number is too long for Chorus Pro (20 characters at most)"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "irrecevab", CHORUS_DOCUMENT, "inadmissible",
+     "Chorus Pro found the file inadmissible: fix what the message names and send it again"},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "dtd", CHORUS_DOCUMENT, "syntax", ADV_SYNTAX},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "xml", CHORUS_DOCUMENT, "syntax", ADV_SYNTAX},
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "syntaxe", CHORUS_DOCUMENT, "syntax", ADV_SYNTAX},
+};
+
+/* 1 when every "&"-separated word of `pat` is in the folded text `t`. */
+static int
+words_in(const char *t, const char *pat)
 {
-	char *m, *r = NULL;
+	const char *p = pat;
+	char w[64];
+	while (*p) {
+		size_t n = strcspn(p, "&");
+		if (n >= sizeof(w))
+			n = sizeof(w) - 1;
+		memcpy(w, p, n);
+		w[n] = '\0';
+		if (strstr(t, w) == NULL)
+			return 0;
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return 1;
+}
+
+static const struct chorus_rule *
+rule_find(enum where where, enum chorus_op op, long http, int has_code, int64_t code,
+          const char *text)
+{
+	char *t = fold(text ? text : "");
+	const struct chorus_rule *found = NULL;
+	size_t i;
+	for (i = 0; i < nitems(rules) && found == NULL; i++) {
+		const struct chorus_rule *r = &rules[i];
+		if (r->where != where || (r->ops && !(r->ops & OPS(op))) ||
+		    (r->http && r->http != http))
+			continue;
+		if (r->code == NO_CODE ? has_code
+		                       : r->code != ANY_CODE && (!has_code || r->code != code))
+			continue;
+		if (r->pat && !words_in(t, r->pat))
+			continue;
+		found = r;
+	}
+	free(t);
+	return found;
+}
+
+/* The advice of a row with {supplier} and {buyer} filled in; caller frees. */
+static char *
+rule_advice(const struct chorus_rule *r, const char *supplier, const char *buyer)
+{
 	const char *sup = supplier && *supplier ? supplier : "of the invoice";
 	const char *buy = buyer && *buyer ? buyer : "of the invoice";
-	if (message == NULL)
+	struct buf b;
+	const char *p;
+	if (r == NULL || r->advice == NULL)
 		return NULL;
-	m = fold(message);
-	if (strstr(m, "existe deja"))
-		r = xasprintf("this invoice number was already deposited for supplier %s: a new "
-		              "invoice needs a new number (use `chorusgw retry --force` only if "
-		              "the first deposit was rejected)",
-		              sup);
-	else if (strstr(m, "rejetee par le destinataire") || strstr(m, "nouveau numero"))
-		r = xstrdup("the buyer rejected an invoice with this number: issue a new invoice "
-		            "with a new number");
-	else if (strstr(m, "fournisseur") &&
-	         (strstr(m, "pas reference") || strstr(m, "aucun identifiant")))
-		r = xasprintf(
-		    "the supplier SIRET %s is not known to Chorus Pro: fix the supplier's "
-		    "SIRET in the invoice, or create the establishment in Chorus Pro",
-		    sup);
-	else if (strstr(m, "fournisseur") && strstr(m, "rattache"))
-		r = xasprintf("the technical account may not deposit for supplier %s: attach the "
-		              "account to this establishment in Chorus Pro, or set "
-		              "[supplier.%s] tech_login",
-		              sup, supplier && *supplier ? supplier : "SIRET");
-	else if (strstr(m, "code service") && strstr(m, "obligatoire"))
-		r = xasprintf("buyer %s requires a service code: add the buyer's service code "
-		              "(code service executant, BT-10) to the invoice",
-		              buy);
-	else if (strstr(m, "code service") && strstr(m, "inactif"))
-		r = xasprintf(
-		    "the service code is closed at buyer %s: ask the buyer for its current "
-		    "service code and fix it in the invoice",
-		    buy);
-	else if (strstr(m, "code service") && strstr(m, "n'existe pas"))
-		r = xasprintf(
-		    "the service code is unknown at buyer %s: fix the buyer's service code "
-		    "(BT-10) in the invoice",
-		    buy);
-	else if (strstr(m, "engagement") && strstr(m, "obligatoire"))
-		r = xasprintf("buyer %s requires an engagement number (numero d'engagement "
-		              "juridique, the buyer's order reference): add it to the invoice",
-		              buy);
-	else if (strstr(m, "code service ou un numero d'engagement") ||
-	         strstr(m, "code service ou un numero"))
-		r = xasprintf("buyer %s requires a service code or an engagement number: add one "
-		              "to the invoice",
-		              buy);
-	else if (strstr(m, "destinataire") &&
-	         (strstr(m, "pas reference") || strstr(m, "aucun identifiant")))
-		r = xasprintf(
-		    "the buyer SIRET %s is not known to Chorus Pro: fix the buyer's SIRET "
-		    "in the invoice address",
-		    buy);
-	else if (strstr(m, "destinataire") && strstr(m, "inactive"))
-		r = xasprintf("buyer %s is closed in Chorus Pro and receives no invoices: ask the "
-		              "buyer which structure replaces it",
-		              buy);
-	else if (strstr(m, "pas une structure publique"))
-		r = xasprintf("%s is not a public structure: Chorus Pro only takes invoices to "
-		              "public buyers; fix the buyer's SIRET",
-		              buy);
-	else if (strstr(m, "cadre de facturation"))
-		r = xstrdup("fix the billing framework (cadre de facturation, A1 for a plain "
-		            "supplier invoice)");
-	else if (strstr(m, "type de facture"))
-		r = xstrdup("fix the document type (380 invoice, 381 credit note)");
-	else if (strstr(m, "numero de facture") && strstr(m, "depasse"))
-		r = xstrdup(
-		    "the invoice number is too long for Chorus Pro (20 characters at most)");
-	else if (strstr(m, "xml") || strstr(m, "dtd") || strstr(m, "syntaxe"))
-		r = xstrdup(
-		    "the file is not a valid UBL/CII invoice for the declared syntax: check "
-		    "the stylesheet output with `chorusgw validate`");
-	free(m);
-	return r;
+	buf_init(&b);
+	for (p = r->advice; *p;) {
+		if (strncmp(p, "{supplier}", 10) == 0) {
+			buf_adds(&b, sup);
+			p += 10;
+		} else if (strncmp(p, "{buyer}", 7) == 0) {
+			buf_adds(&b, buy);
+			p += 7;
+		} else
+			buf_addc(&b, *p++);
+	}
+	return buf_steal(&b);
+}
+
+char *
+chorus_error_advice(const char *code, const char *message, const char *supplier, const char *buyer,
+                    const char **kind)
+{
+	char *both = xasprintf("%s %s", code ? code : "", message ? message : "");
+	const struct chorus_rule *r = rule_find(W_REPORT, CHORUS_OP_REPORT, 0, 0, 0, both);
+	free(both);
+	if (kind)
+		*kind = r ? r->kind : NULL;
+	return rule_advice(r, supplier, buyer);
+}
+
+/* What each etatCourantDepotFlux means (reference/chorus-api.md §3.2; the words of the
+ * chorus-api Python package for those it describes), what it leads to, and what to do
+ * when it lasts. */
+static const struct report_state {
+	const char *state;
+	enum chorus_report_outcome outcome;
+	const char *words;
+} states[] = {
+    {"IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP", CHORUS_REPORT_PENDING,
+     "received, waiting to be processed"},
+    {"IN_RECU", CHORUS_REPORT_PENDING, "received by Chorus Pro"},
+    {"IN_TRAITE_SE_CPP", CHORUS_REPORT_PENDING, "arrived in Chorus Pro's exchange system"},
+    {"IN_EN_ATTENTE_TRAITEMENT_CPP", CHORUS_REPORT_PENDING, "in Chorus Pro's waiting list"},
+    {"IN_EN_COURS_TRAITEMENT_CPP", CHORUS_REPORT_PENDING, "being processed"},
+    {"QP_RECEVABLE", CHORUS_REPORT_PENDING, "admissible, being processed"},
+    {"QP_RECEVABLE_AVEC_ERREUR", CHORUS_REPORT_PENDING, "admissible with errors, being processed"},
+    {"IN_EN_ATTENTE_RETRAITEMENT_CPP", CHORUS_REPORT_BLOCKED,
+     "blocked: it waits for Chorus Pro's operators (AIFE) to reprocess it by hand"},
+    {"IN_A_RELANCER", CHORUS_REPORT_BLOCKED, "waiting to be relaunched by Chorus Pro"},
+    {"IN_ERREUR_INTERNE", CHORUS_REPORT_BLOCKED, "held by an internal error of Chorus Pro"},
+    {"IN_INTEGRE", CHORUS_REPORT_INTEGRATED, "integrated: Chorus Pro accepted the invoice"},
+    {"IN_INTEGRE_PARTIEL", CHORUS_REPORT_PARTIAL,
+     "partly integrated: the invoices listed in error were rejected, the others accepted"},
+    {"IN_REJETE", CHORUS_REPORT_REJECTED, "rejected by Chorus Pro"},
+    {"IN_INCIDENTE", CHORUS_REPORT_REJECTED,
+     "not processed by Chorus Pro's exchange system (incident): the whole deposit must be "
+     "sent again"},
+    {"QP_IRRECEVABLE", CHORUS_REPORT_REJECTED, "inadmissible: Chorus Pro refused the file"},
+};
+
+const char *
+chorus_state_words(const char *s)
+{
+	size_t i;
+	for (i = 0; s && i < nitems(states); i++)
+		if (strcmp(s, states[i].state) == 0)
+			return states[i].words;
+	return NULL;
+}
+
+enum chorus_report_outcome
+chorus_state_outcome(const char *s)
+{
+	size_t i;
+	for (i = 0; s && i < nitems(states); i++)
+		if (strcmp(s, states[i].state) == 0)
+			return states[i].outcome;
+	return CHORUS_REPORT_UNKNOWN;
+}
+
+char *
+chorus_report_action(const char *state, const char *flux)
+{
+	const char *w = chorus_state_words(state);
+	const char *f = flux ? flux : "?";
+	switch (chorus_state_outcome(state)) {
+	case CHORUS_REPORT_PENDING:
+		return xasprintf(
+		    "Chorus Pro has not finished processing deposit %s (state %s: %s): "
+		    "look it up in the Chorus Pro portal (Suivi des flux) and ask "
+		    "Chorus Pro's support with this number",
+		    f, state, w);
+	case CHORUS_REPORT_BLOCKED:
+		return xasprintf("Chorus Pro holds deposit %s (state %s: %s): ask Chorus Pro's "
+		                 "support (AIFE) to reprocess it, giving this number; chorusgw "
+		                 "follows it on its own afterwards",
+		                 f, state, w);
+	case CHORUS_REPORT_UNKNOWN:
+		return xasprintf(
+		    "Chorus Pro reports deposit %s in state %s, which chorusgw does "
+		    "not know: look the deposit up in the Chorus Pro portal (Suivi des "
+		    "flux), and report the state to chorusgw's maintainers",
+		    f, state ? state : "(none)");
+	default:
+		return NULL;
+	}
+}
+
+/* First reports come soon (Chorus Pro often integrates in seconds), then every
+ * report_poll: polls at 5 s, 20 s and 50 s after the deposit, never further apart than
+ * report_poll. */
+uint64_t
+chorus_report_delay_ms(int64_t since_deposit_ms, int64_t report_poll_ms)
+{
+	static const int64_t at[] = {5000, 20000, 50000};
+	size_t i;
+	if (since_deposit_ms < 0)
+		since_deposit_ms = 0;
+	for (i = 0; i < nitems(at); i++)
+		if (since_deposit_ms < at[i])
+			return (uint64_t)(at[i] - since_deposit_ms < report_poll_ms
+			                      ? at[i] - since_deposit_ms
+			                      : report_poll_ms);
+	return (uint64_t)report_poll_ms;
+}
+
+/* Copy `s` into out[n..cap) with every character outside [A-Za-z0-9._-] (a UTF-8
+ * sequence counts as one) made '_'. */
+static size_t
+name_part(char *out, size_t n, size_t cap, const char *s)
+{
+	for (; *s && n < cap; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			out[n++] = isalnum((unsigned char)*s) || *s == '.' || *s == '-' ? *s : '_';
+	return n;
+}
+
+void
+chorus_file_name(char *out, size_t size, const char *number, const char *unique)
+{
+	size_t n, room, keep;
+	if (size > CHORUS_FILE_NAME_MAX + 1)
+		size = CHORUS_FILE_NAME_MAX + 1;
+	room = size - 5; /* ".xml" and the NUL */
+	/* the number first (what an operator looks for in the portal); a long number is
+	 * cut, never more than half of `unique` */
+	keep = unique ? strlen(unique) + 1 : 0;
+	if (keep > room / 2)
+		keep = room / 2;
+	n = name_part(out, 0, room - keep, number && *number ? number : "facture");
+	if (unique) {
+		out[n++] = '_';
+		n = name_part(out, n, room, unique);
+	}
+	memcpy(out + n, ".xml", 5);
 }
 
 /* ---------------------------------------------------------------------------------
@@ -358,6 +601,7 @@ chorus_result_clear(struct chorus_result *r)
 	free(r->libelle);
 	free(r->reason);
 	free(r->setup);
+	free(r->advice);
 	free(r->raw);
 	memset(r, 0, sizeof(*r));
 	r->retry_after_ms = -1;
@@ -478,6 +722,7 @@ classify_401(enum chorus_op op, const struct http_resp *h, const struct chorus_e
 	    h->www_authenticate ? oauth_auth_param(h->www_authenticate, "error_description") : NULL;
 	char *errc = h->www_authenticate ? oauth_auth_param(h->www_authenticate, "error") : NULL;
 	out->cls = CHORUS_SETUP;
+	out->kind = "refused-token";
 	if (op == CHORUS_OP_TOKEN) {
 		set_reason(out, "PISTE refused the application's credentials (HTTP 401%s%s)",
 		           desc ? ": " : "", desc ? desc : "");
@@ -486,6 +731,35 @@ classify_401(enum chorus_op op, const struct http_resp *h, const struct chorus_e
 		          "credentials of your PISTE application in the %s environment",
 		          env_name(env));
 	} else if (blames_account(h->www_authenticate)) {
+		char *fd = fold(desc ? desc : "");
+		out->kind = "refused-credentials";
+		if ((env->password_expiry && env->password_expiry <= time(NULL)) ||
+		    strstr(fd, "expir")) {
+			/* PISTE words an expired password like a wrong one; what we learnt of
+			 * the account's expiry tells them apart */
+			char day[32] = "";
+			if (env->password_expiry)
+				fmt_time_utc(day, sizeof(day), env->password_expiry);
+			out->kind = "password-expired";
+			set_reason(
+			    out,
+			    "the password of technical account %s has expired%s%.10s (HTTP 401: "
+			    "%s)",
+			    env->login ? env->login : "", *day ? " on " : "", day,
+			    desc ? desc : "");
+			set_setup(
+			    out,
+			    "change the technical account's password in Chorus Pro (it "
+			    "expires every 14 months), then in chorusgw's configuration "
+			    "(tech_password of [chorus] or of the [supplier.SIRET] sections of "
+			    "%s)",
+			    env->login ? env->login : "this account");
+			free(fd);
+			free(desc);
+			free(errc);
+			return;
+		}
+		free(fd);
 		set_reason(out, "Chorus Pro refused the technical account %s (HTTP 401: %s)",
 		           env->login ? env->login : "", desc);
 		set_setup(
@@ -516,6 +790,32 @@ classify_401(enum chorus_op op, const struct http_resp *h, const struct chorus_e
 	}
 	free(desc);
 	free(errc);
+}
+
+/* An answer with a codeRetour other than 0, or a 400 / 413: the table decides. */
+static void
+classify_code(enum chorus_op op, long s, struct chorus_result *out)
+{
+	const struct chorus_rule *r =
+	    rule_find(W_ANSWER, op, s, out->has_code_retour, out->code_retour, out->libelle);
+	char code[48] = "";
+	if (out->has_code_retour)
+		snprintf(code, sizeof(code), "codeRetour %lld", (long long)out->code_retour);
+	out->cls = r ? r->cls : CHORUS_DOCUMENT;
+	out->kind = r ? r->kind : "refused";
+	out->advice = rule_advice(r, NULL, NULL);
+	if (out->cls == CHORUS_OK)
+		return;
+	if (out->cls == CHORUS_SETUP) {
+		set_reason(out, "%s refused chorusgw's request (HTTP %ld%s%s%s%s)",
+		           out->has_code_retour ? "Chorus Pro" : "PISTE", s, *code ? ", " : "",
+		           code, out->libelle ? ": " : "", out->libelle ? out->libelle : "");
+		set_setup(out, "%s", out->advice ? out->advice : "check the set-up");
+	} else
+		set_reason(out, "Chorus Pro %s (HTTP %ld%s%s%s%s)",
+		           out->cls == CHORUS_RETRY ? "cannot answer yet" : "refused the request",
+		           s, *code ? ", " : "", code, out->libelle ? ": " : "",
+		           out->libelle ? out->libelle : "");
 }
 
 struct json *
@@ -573,19 +873,9 @@ chorus_classify(enum chorus_op op, const struct http_resp *h, const struct choru
 			    op == CHORUS_OP_TOKEN ? "token_url" : "api_url");
 			if (op == CHORUS_OP_DEPOSIT)
 				out->unknown_outcome = 1;
-		} else if (out->has_code_retour && out->code_retour != 0 &&
-		           !((op == CHORUS_OP_SEARCH || op == CHORUS_OP_STRUCTURE ||
-		              op == CHORUS_OP_OWN) &&
-		             is_no_result(out->code_retour, out->libelle))) {
-			const char *w = chorus_code_words(out->code_retour, out->libelle);
-			out->cls = CHORUS_DOCUMENT;
-			set_reason(out, "Chorus Pro refused the request: %s (codeRetour %lld%s%s)",
-			           w              ? w
-			           : out->libelle ? out->libelle
-			                          : "no reason given",
-			           (long long)out->code_retour, out->libelle && w ? ", " : "",
-			           out->libelle && w ? out->libelle : "");
-		} else
+		} else if (out->has_code_retour && out->code_retour != 0)
+			classify_code(op, s, out);
+		else
 			out->cls = CHORUS_OK;
 		goto done;
 	}
@@ -596,6 +886,7 @@ chorus_classify(enum chorus_op op, const struct http_resp *h, const struct choru
 		const char *e = json_str(json_get(ans, "error"));
 		const char *d = json_str(json_get(ans, "error_description"));
 		out->cls = CHORUS_SETUP;
+		out->kind = "refused-token";
 		if (e && strcmp(e, "invalid_client") == 0) {
 			set_reason(out,
 			           "PISTE refused the application's credentials (HTTP 400 "
@@ -617,6 +908,7 @@ chorus_classify(enum chorus_op op, const struct http_resp *h, const struct choru
 	} else if (s == 403) {
 		const char *d = json_str(json_get(ans, "error_description"));
 		out->cls = CHORUS_SETUP;
+		out->kind = "not-subscribed";
 		if (op == CHORUS_OP_TOKEN) {
 			set_reason(out, "PISTE refused the token request (HTTP 403%s%s)",
 			           d ? ": " : "", d ? d : "");
@@ -638,14 +930,8 @@ chorus_classify(enum chorus_op op, const struct http_resp *h, const struct choru
 			                      "Chorus Pro API connection (raccordement)"
 			                    : "");
 		}
-	} else if (s == 400) {
-		out->cls = CHORUS_DOCUMENT;
-		set_reason(out, "Chorus Pro refused the request as malformed (HTTP 400%s%s)",
-		           out->libelle ? ": " : "", out->libelle ? out->libelle : "");
-	} else if (s == 413) {
-		out->cls = CHORUS_DOCUMENT;
-		set_reason(out, "the file is too large for Chorus Pro (HTTP 413%s%s)",
-		           out->libelle ? ": " : "", out->libelle ? out->libelle : "");
+	} else if (s == 400 || s == 413) {
+		classify_code(op, s, out);
 	} else if (s == 408 || s == 425 || s == 429) {
 		out->cls = CHORUS_RETRY;
 		out->retry_after_ms = http_retry_after_ms(h->retry_after, time(NULL));
@@ -835,6 +1121,8 @@ reply_free_fields(struct chorus_reply *p)
 		free(p->own.v[i].name);
 	}
 	free(p->own.v);
+	free(p->expiry.date);
+	free(p->expiry.login);
 }
 
 void
@@ -856,8 +1144,6 @@ call_free(struct chorus_call *k)
 	free(k->number);
 	free(k->flux);
 	free(k->siret);
-	free(k->file_name);
-	free(k->b64);
 	json_free(k->seen);
 	chorus_reply_free(k->reply);
 	free(k);
@@ -946,6 +1232,7 @@ env_for(const struct chorus_call *k, struct chorus_env *env)
 	env->login = k->acct ? k->acct->login : NULL;
 	env->client_id = k->ch->client_id;
 	env->timeout_ms = k->ch->timeout_ms;
+	env->password_expiry = k->acct ? k->acct->expiry : 0;
 }
 
 static struct chorus_call *
@@ -1015,6 +1302,8 @@ call_fail_with(struct chorus_call *k, const struct chorus_result *r, const char 
 	o->libelle = r->libelle ? xstrdup(r->libelle) : NULL;
 	o->reason = r->reason ? xasprintf("%s%s", prefix, r->reason) : NULL;
 	o->setup = r->setup ? xstrdup(r->setup) : NULL;
+	o->kind = r->kind;
+	o->advice = r->advice ? xstrdup(r->advice) : NULL;
 	o->retry_after_ms = r->retry_after_ms;
 	o->raw = r->raw ? xstrdup(r->raw) : NULL;
 	/* a deposit that never left (no token) has a known outcome: not deposited */
@@ -1246,9 +1535,11 @@ chorus_deposit(struct chorus *ch, const struct chorus_deposit_req *q, chorus_cb 
 	    call_new(ch, CHORUS_OP_DEPOSIT, q->supplier_siret, PATH_DEPOSIT, cb, arg);
 	struct json *b = json_new_object();
 	char *b64 = base64_encode(q->data, q->len);
+	char name[CHORUS_FILE_NAME_MAX + 1];
 	json_set(b, "fichierFlux", json_new_str(b64));
 	free(b64);
-	json_set_str(b, "nomFichier", q->file_name);
+	chorus_file_name(name, sizeof(name), q->number, q->unique);
+	json_set_str(b, "nomFichier", name);
 	json_set_str(b, "syntaxeFlux",
 	             q->syntax == SYNTAX_CII ? "IN_DP_E1_CII_16B" : "IN_DP_E1_UBL_INVOICE");
 	json_set_bool(b, "avecSignature", 0);
@@ -1261,8 +1552,9 @@ chorus_deposit(struct chorus *ch, const struct chorus_deposit_req *q, chorus_cb 
 
 /* ---- deposit report ---- */
 
+/* One reason of entry `e`, `message` taken as is (owned by the reply afterwards). */
 static void
-add_report_error(struct chorus_reply *p, const struct json *e, int technical)
+add_report_reason(struct chorus_reply *p, const struct json *e, int technical, char *message)
 {
 	struct chorus_report_error *x;
 	p->report.errors =
@@ -1270,17 +1562,36 @@ add_report_error(struct chorus_reply *p, const struct json *e, int technical)
 	x = &p->report.errors[p->report.nerrors++];
 	memset(x, 0, sizeof(*x));
 	x->technical = technical;
+	x->message = message;
 	if (technical) {
 		x->code = dup_str(e, "codeErreur");
 		x->nature = dup_str(e, "natureErreur");
-		x->message = dup_str(e, "libelleErreur");
 	} else {
 		x->invoice = dup_str(e, "numeroDP");
 		x->supplier = dup_str(e, "identifiantFournisseur");
 		x->buyer = dup_str(e, "identifiantDestinataire");
-		x->message = dup_str(e, "libelleErreurDP");
 	}
-	x->advice = chorus_error_advice(x->message, x->supplier, x->buyer);
+	x->advice = chorus_error_advice(x->code, x->message, x->supplier, x->buyer, &x->kind);
+}
+
+/* A listeErreurDP entry joins its reasons with "|": one error per reason, so that each
+ * gets its advice and none is lost (the last may be cut by Chorus Pro). */
+static void
+add_report_error(struct chorus_reply *p, const struct json *e, int technical)
+{
+	const char *m = json_str(json_get(e, technical ? "libelleErreur" : "libelleErreurDP"));
+	const char *bar;
+	if (m == NULL || technical) {
+		add_report_reason(p, e, technical, m ? xstrdup(m) : NULL);
+		return;
+	}
+	do {
+		bar = strchr(m, '|');
+		if (bar == NULL || bar > m)
+			add_report_reason(p, e, 0,
+			                  bar ? xstrndup(m, (size_t)(bar - m)) : xstrdup(m));
+		m = bar + 1;
+	} while (bar);
 }
 
 static int
@@ -1297,9 +1608,10 @@ parse_report(struct chorus_call *k, struct json *a)
 	}
 	s = p->report.state;
 	p->report.words = chorus_state_words(s);
-	p->report.integrated = strcmp(s, "IN_INTEGRE") == 0 || strcmp(s, "IN_INTEGRE_PARTIEL") == 0;
-	p->report.final =
-	    p->report.integrated || strcmp(s, "IN_REJETE") == 0 || strcmp(s, "IN_INCIDENTE") == 0;
+	p->report.outcome = chorus_state_outcome(s);
+	p->report.integrated = p->report.outcome == CHORUS_REPORT_INTEGRATED ||
+	                       p->report.outcome == CHORUS_REPORT_PARTIAL;
+	p->report.final = p->report.integrated || p->report.outcome == CHORUS_REPORT_REJECTED;
 	p->report.deposit_date = dup_str(a, "dateDepotFlux");
 	p->report.state_date = dup_str(a, "dateHeureEtatCourantFlux");
 	p->report.file_name = dup_str(a, "nomFichier");
@@ -1521,6 +1833,65 @@ chorus_own_structures(struct chorus *ch, const char *siret, chorus_cb *cb, void 
 {
 	struct chorus_call *k = call_new(ch, CHORUS_OP_OWN, siret, PATH_OWN, cb, arg);
 	k->body = xstrdup("{}");
+	call_begin(k);
+	return k;
+}
+
+/* ---- the technical account's password expiry ---- */
+
+/* First the account's structures (recuperer/structures/actives/fournisseur), then
+ * structures/v1/consulter of one of them, preferably the SIRET the account was asked
+ * for: Chorus Pro shows the account's password expiry with its own structures. */
+static int
+parse_expiry(struct chorus_call *k, struct json *a)
+{
+	struct chorus_reply *p = k->reply;
+	const struct json *l;
+	struct json *b;
+	int64_t id = 0;
+	size_t i;
+	if (k->step == 0) {
+		l = json_get(a, "listeStructures");
+		for (i = 0; i < json_len(l); i++) {
+			const struct json *st = json_at(l, i);
+			const char *siret = json_str(json_get(st, "identifiantStructure"));
+			int64_t v;
+			if (siret == NULL)
+				siret = json_str(json_get(st, "identifiant"));
+			if (json_int(json_get(st, "idStructureCPP"), &v) == -1)
+				continue;
+			if (id == 0 || (k->siret && siret && strcmp(siret, k->siret) == 0))
+				id = v;
+		}
+		if (id == 0) {
+			set_reason(&p->r,
+			           "the technical account acts for no active structure: Chorus Pro "
+			           "shows no password expiry");
+			return -1;
+		}
+		k->step = 1;
+		k->path = PATH_ST_GET;
+		b = json_new_object();
+		json_set_int(b, "idStructureCPP", id);
+		json_set_str(b, "codeLangue", "fr");
+		free(k->body);
+		k->body = dump_free(b);
+		return 1;
+	}
+	p->expiry.date =
+	    dup_str(json_get(a, "informationGenerales"), "dateExpirationMotPasseCompteTech");
+	if (p->expiry.date && parse_iso8601(p->expiry.date, &p->expiry.at) == 0)
+		((struct account *)k->acct)->expiry = p->expiry.at;
+	return 0;
+}
+
+struct chorus_call *
+chorus_password_expiry(struct chorus *ch, const char *siret, chorus_cb *cb, void *arg)
+{
+	struct chorus_call *k = call_new(ch, CHORUS_OP_EXPIRY, siret, PATH_OWN, cb, arg);
+	k->siret = siret ? xstrdup(siret) : NULL;
+	k->body = xstrdup("{}");
+	k->reply->expiry.login = xstrdup(k->acct->login);
 	call_begin(k);
 	return k;
 }
@@ -1830,6 +2201,8 @@ parse_answer(struct chorus_call *k, struct json *a)
 		return parse_structure(k, a);
 	case CHORUS_OP_OWN:
 		return parse_own(k, a);
+	case CHORUS_OP_EXPIRY:
+		return parse_expiry(k, a);
 	case CHORUS_OP_HEALTH:
 	case CHORUS_OP_TOKEN:
 		return 0;

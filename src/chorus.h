@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -38,6 +39,7 @@ enum chorus_op {
 	CHORUS_OP_HISTORY,   /* factures/v1/consulter/historique */
 	CHORUS_OP_STRUCTURE, /* structures/v1/rechercher + consulter + rechercher/services */
 	CHORUS_OP_OWN,       /* transverses/v1/recuperer/structures/actives/fournisseur */
+	CHORUS_OP_EXPIRY,    /* OWN, then structures/v1/consulter of one of them */
 };
 
 /* What every reply carries. Strings are owned by the reply. */
@@ -52,19 +54,36 @@ struct chorus_result {
 	char *libelle;          /* Chorus Pro's libelle, or NULL */
 	char *reason;           /* one line in plain words; NULL when cls == CHORUS_OK */
 	char *setup;            /* which set-up step to check (SETUP, some RETRY); or NULL */
+	const char *kind;       /* the classification table's name for it ("flow-not-found",
+	                         * "too-large"...; static), or NULL */
+	char *advice;           /* what to do about it, in plain words, or NULL */
 	int64_t retry_after_ms; /* from Retry-After; -1 when absent */
 	char *raw;              /* the answer body, secrets removed, at most CHORUS_RAW_MAX bytes */
 	uint64_t elapsed_ms;    /* whole operation, token and pages included */
 };
 #define CHORUS_RAW_MAX 2048
 
+/* One reason of a deposit report: a listeErreurTechnique entry, or one of the
+ * "|"-joined reasons of a listeErreurDP entry (the last one may be cut by Chorus Pro). */
 struct chorus_report_error {
 	int technical;          /* from listeErreurTechnique (else listeErreurDP) */
 	char *invoice;          /* numeroDP */
 	char *supplier, *buyer; /* identifiantFournisseur / identifiantDestinataire */
 	char *code, *nature;    /* codeErreur / natureErreur (technical errors) */
-	char *message;          /* libelleErreurDP / libelleErreur, as Chorus Pro wrote it */
+	char *message;          /* the reason, as Chorus Pro wrote it */
+	const char *kind;       /* the classification table's name for it, or NULL */
 	char *advice;           /* what to fix, in plain words; NULL when not recognised */
+};
+
+/* What a deposit report's state (etatCourantDepotFlux) leads to. */
+enum chorus_report_outcome {
+	CHORUS_REPORT_PENDING = 0, /* being processed: ask again soon */
+	CHORUS_REPORT_BLOCKED,     /* held by Chorus Pro (waits for AIFE's operators, internal
+	                            * error): ask again, someone may have to act */
+	CHORUS_REPORT_INTEGRATED,  /* IN_INTEGRE */
+	CHORUS_REPORT_PARTIAL,     /* IN_INTEGRE_PARTIEL: the invoices in error rejected */
+	CHORUS_REPORT_REJECTED,    /* IN_REJETE, IN_INCIDENTE, QP_IRRECEVABLE */
+	CHORUS_REPORT_UNKNOWN,     /* a state chorusgw does not know: ask again */
 };
 
 struct chorus_invoice {
@@ -111,9 +130,10 @@ struct chorus_reply {
 	/* CHORUS_OP_REPORT */
 	struct {
 		char *state;       /* etatCourantDepotFlux */
-		const char *words; /* the state in plain words (static) */
-		int final;         /* IN_INTEGRE, IN_INTEGRE_PARTIEL, IN_REJETE, IN_INCIDENTE */
-		int integrated;    /* IN_INTEGRE or IN_INTEGRE_PARTIEL */
+		const char *words; /* the state in plain words (static), NULL when unknown */
+		enum chorus_report_outcome outcome;
+		int final;      /* INTEGRATED, PARTIAL or REJECTED: the report will not change */
+		int integrated; /* INTEGRATED or PARTIAL */
 		char *deposit_date, *state_date, *file_name, *interface;
 		struct chorus_report_error *errors;
 		size_t nerrors;
@@ -149,6 +169,12 @@ struct chorus_reply {
 		struct chorus_own_structure *v;
 		size_t n;
 	} own;
+	/* CHORUS_OP_EXPIRY */
+	struct {
+		char *login; /* the technical account */
+		char *date;  /* dateExpirationMotPasseCompteTech, or NULL if not shown */
+		time_t at;   /* the same as a time; 0 when unknown */
+	} expiry;
 };
 
 struct chorus;
@@ -175,11 +201,13 @@ struct chorus_call *chorus_health(struct chorus *, const char *siret, chorus_cb 
 struct chorus_deposit_req {
 	const char *supplier_siret; /* chooses the technical account; NULL: [chorus] */
 	int syntax;                 /* SYNTAX_UBL or SYNTAX_CII (conf.h) */
-	const char *file_name;      /* nomFichier */
+	const char *number;         /* invoice number: nomFichier is made from it... */
+	const char *unique;         /* ...and from this, different for every deposit */
 	const void *data;           /* the Chorus XML */
 	size_t len;
 };
-/* deposer/flux on a new connection that is never reused. */
+/* deposer/flux on a new connection that is never reused; nomFichier is
+ * chorus_file_name(number, unique). */
 struct chorus_call *chorus_deposit(struct chorus *, const struct chorus_deposit_req *, chorus_cb *,
                                    void *);
 /* consulterCRDetaille of a deposit. */
@@ -205,6 +233,10 @@ struct chorus_call *chorus_structure(struct chorus *, const char *buyer_siret, i
                                      chorus_cb *, void *);
 /* The structures the technical account of `siret` may act for (Transverses). */
 struct chorus_call *chorus_own_structures(struct chorus *, const char *siret, chorus_cb *, void *);
+/* When the password of the technical account of `siret` (NULL: [chorus]) expires, as
+ * Chorus Pro shows it with the account's own structures (reply.expiry). The client
+ * remembers it: a later 401 of that account past the date says "expired". */
+struct chorus_call *chorus_password_expiry(struct chorus *, const char *siret, chorus_cb *, void *);
 
 /* Forget an operation: its callback is never called. */
 void chorus_cancel(struct chorus_call *);
@@ -227,6 +259,7 @@ struct chorus_env {
 	const char *login;     /* technical account used, or NULL */
 	const char *client_id; /* PISTE application */
 	int64_t timeout_ms;
+	time_t password_expiry; /* of that account, when known (0: unknown) */
 };
 /*
  * Classify one HTTP exchange of `op` into out (zeroed first; free its strings with
@@ -237,12 +270,26 @@ struct chorus_env {
 struct json *chorus_classify(enum chorus_op, const struct http_resp *, const struct chorus_env *,
                              struct chorus_result *out);
 void chorus_result_clear(struct chorus_result *);
-/* Plain words for a codeRetour / libelle pair; NULL when not known. */
-const char *chorus_code_words(int64_t code, const char *libelle);
 /* Plain words for a deposit state (etatCourantDepotFlux); NULL when not known. */
 const char *chorus_state_words(const char *state);
-/* What to fix for a deposit-report error message; caller frees; NULL if unknown. */
-char *chorus_error_advice(const char *message, const char *supplier, const char *buyer);
+enum chorus_report_outcome chorus_state_outcome(const char *state);
+/* For a report that is not final (pending, blocked, unknown state): what to do when it
+ * lasts, one sentence naming deposit `flux`; caller frees; NULL for a final state. */
+char *chorus_report_action(const char *state, const char *flux);
+/* What to fix for one reason of a deposit report (codeErreur, the text), found in the
+ * classification table; caller frees; NULL if not recognised. *kind (if kind is not
+ * NULL) gets the table's name for it, or NULL. */
+char *chorus_error_advice(const char *code, const char *message, const char *supplier,
+                          const char *buyer, const char **kind);
+/* How long to wait before reading a deposit report again, `since_deposit_ms` after the
+ * deposit: soon at first (5 s, 20 s, 50 s after it), then every `report_poll_ms`. */
+uint64_t chorus_report_delay_ms(int64_t since_deposit_ms, int64_t report_poll_ms);
+
+/* nomFichier: the invoice number, "_", `unique`, ".xml", every character outside
+ * [A-Za-z0-9._-] made "_", at most CHORUS_FILE_NAME_MAX characters (a long number is
+ * cut). `size` at least 32. */
+#define CHORUS_FILE_NAME_MAX 100
+void chorus_file_name(char *out, size_t size, const char *number, const char *unique);
 
 /* The structure part of a reply (CHORUS_OP_STRUCTURE) as members of the JSON object
  * `o`: found and, when found, id, name, status, the three requirements,

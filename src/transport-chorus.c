@@ -191,13 +191,16 @@ ch_send(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb 
 {
 	struct tp_call *c = tp_call_new(t, d, "deposit", cb, arg);
 	struct chorus_deposit_req req;
+	char *unique = xasprintf("%s-%d", d->qid, d->attempts); /* nomFichier: one per deposit */
 	memset(&req, 0, sizeof(req));
 	req.supplier_siret = d->supplier_siret;
 	req.syntax = d->syntax && strcmp(d->syntax, "cii") == 0 ? SYNTAX_CII : SYNTAX_UBL;
-	req.file_name = d->chorus_xml;
+	req.number = d->invoice_number;
+	req.unique = unique;
 	req.data = data;
 	req.len = len;
 	c->inner = chorus_deposit(CH(t), &req, on_deposit, c);
+	free(unique);
 	return c;
 }
 
@@ -408,6 +411,10 @@ on_probe(struct chorus_reply *rep, void *arg)
 	struct tp_call *c = arg;
 	c->inner = NULL;
 	take_result(c, rep);
+	/* an answer with a codeRetour came from Chorus Pro, past PISTE and the account:
+	 * the set-up works (the probe's flow is one Chorus Pro does not know) */
+	if (rep->r.has_code_retour && c->reply->r.cls == TP_RETRY)
+		c->reply->r.cls = TP_OK;
 	chorus_reply_free(rep);
 	tp_call_finish(c);
 }

@@ -203,8 +203,8 @@ else:
 EOP
 }
 
-# ubl_invoice FILE NUMBER [SUPPLIER [BUYER [SERVICE]]] : a small UBL 2.1 invoice
-# the emulator integrates.
+# ubl_invoice FILE NUMBER [SUPPLIER [BUYER [SERVICE]]] : a small UBL 2.1 invoice, valid
+# against the XSD, that the emulator integrates.
 ubl_invoice() {
 	cat >"$1" <<EOX
 <?xml version="1.0" encoding="UTF-8"?>
@@ -220,6 +220,7 @@ ${5:+<cbc:BuyerReference>$5</cbc:BuyerReference>}
 <cac:AccountingCustomerParty><cac:Party><cac:PartyIdentification><cbc:ID schemeID="0009">${4:-$EMU_BUYER}</cbc:ID></cac:PartyIdentification><cac:PartyLegalEntity><cbc:RegistrationName>Acheteur</cbc:RegistrationName></cac:PartyLegalEntity></cac:Party></cac:AccountingCustomerParty>
 <cac:TaxTotal><cbc:TaxAmount currencyID="EUR">20.00</cbc:TaxAmount></cac:TaxTotal>
 <cac:LegalMonetaryTotal><cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount><cbc:TaxExclusiveAmount currencyID="EUR">100.00</cbc:TaxExclusiveAmount><cbc:TaxInclusiveAmount currencyID="EUR">120.00</cbc:TaxInclusiveAmount><cbc:PayableAmount currencyID="EUR">120.00</cbc:PayableAmount></cac:LegalMonetaryTotal>
+<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount><cac:Item><cbc:Name>Prestation</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>20</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item><cac:Price><cbc:PriceAmount currencyID="EUR">100.00</cbc:PriceAmount></cac:Price></cac:InvoiceLine>
 </Invoice>
 EOX
 }

@@ -101,13 +101,14 @@ is "403 unsubscribed: set-up" "$(jget "$T/forbid.out" 1 class)" setup
 case $(jget "$T/forbid.out" 1 setup) in *"CGU"*) ok "403: subscribe (CGU) on PISTE" ;;
 *) not_ok "403: $(jget "$T/forbid.out" 1 setup)" ;; esac
 
-# 400: a request the emulator's Swagger check refuses (an empty nomFichier)
+# 400 with Chorus Pro's codeRetour: Chorus Pro refused the request
 invoice
-fault s400 '{}' deposit "$S" "$T/$num.xml" ubl name=
-is "400 Swagger violation: document" "$(jget "$T/s400.out" 1 class)" document
+fault s400 '{"status": {"code": 400, "body": "json", "count": 1, "route": "'$D'"}}' \
+	deposit "$S" "$T/$num.xml"
+is "400 with a codeRetour: document" "$(jget "$T/s400.out" 1 class)" document
 is "400: the status" "$(jget "$T/s400.out" 1 http_status)" 400
 is "400: no deposit, a known outcome" "$(jget "$T/s400.out" 1 unknown_outcome)" false
-case $(jget "$T/s400.out" 1 reason) in *"champ nomFichier"*) ok "400: Chorus's libelle" ;;
+case $(jget "$T/s400.out" 1 reason) in *"400 Bad Request"*) ok "400: Chorus's libelle" ;;
 *) not_ok "400: $(jget "$T/s400.out" 1 reason)" ;; esac
 
 # codeRetour != 0 with HTTP 200 (a file over 10 MB)
@@ -115,8 +116,8 @@ head -c 10600000 /dev/zero | tr '\0' ' ' >"$T/big.xml"
 fault big '{}' deposit "$S" "$T/big.xml"
 is "codeRetour 20001: document" "$(jget "$T/big.out" 1 class)" document
 is "codeRetour 20001: HTTP 200" "$(jget "$T/big.out" 1 http_status)" 200
-case $(jget "$T/big.out" 1 reason) in *"larger than Chorus Pro accepts"*) ok "20001 in words" ;;
-*) not_ok "20001: $(jget "$T/big.out" 1 reason)" ;; esac
+case $(jget "$T/big.out" 1 advice) in *"larger than Chorus Pro takes"*) ok "20001 in words" ;;
+*) not_ok "20001: $(jget "$T/big.out" 1 advice)" ;; esac
 
 # ---- no silent re-send (DESIGN §2.5) ----
 # The connection of the deposit closes after Chorus took it, without an answer. A

@@ -6,8 +6,9 @@
  *   chorusdrv -c CONF [-C CACHE_DIR] [-v] OP ARGS... [then OP ARGS...]...
  *
  * OP is one of
- *   token | health [SIRET] | own [SIRET]
- *   deposit SIRET FILE [ubl|cii] [name=NOM] (nomFichier: NOM, else the file's name)
+ *   token | health [SIRET] | own [SIRET] | expiry [SIRET]
+ *   deposit SIRET FILE [ubl|cii] [name=NOM] (nomFichier made from NOM, else from the
+ *                                         file's name, and a count of this run's deposits)
  *   report SIRET FLUX | history SIRET ID
  *   search SIRET [number=N] [flux=F] [per_page=N] [max=N]
  *   structure SIRET [refresh]
@@ -61,6 +62,8 @@ result_json(const struct chorus_reply *p)
 	json_set_str(o, "libelle", p->r.libelle);
 	json_set_str(o, "reason", p->r.reason);
 	json_set_str(o, "setup", p->r.setup);
+	json_set_str(o, "kind", p->r.kind);
+	json_set_str(o, "advice", p->r.advice);
 	json_set_int(o, "retry_after_ms", p->r.retry_after_ms);
 	json_set_str(o, "raw", p->r.raw);
 	json_set_int(o, "token_fetches", chorus_token_fetches(ch));
@@ -85,6 +88,7 @@ add_op_data(struct json *o, const struct chorus_reply *p)
 		json_set_str(o, "words", p->report.words);
 		json_set_bool(o, "final", p->report.final);
 		json_set_bool(o, "integrated", p->report.integrated);
+		json_set_int(o, "outcome", p->report.outcome);
 		a = json_new_array();
 		for (i = 0; i < p->report.nerrors; i++) {
 			struct json *e = json_new_object();
@@ -92,6 +96,7 @@ add_op_data(struct json *o, const struct chorus_reply *p)
 			json_set_str(e, "invoice", p->report.errors[i].invoice);
 			json_set_str(e, "code", p->report.errors[i].code);
 			json_set_str(e, "message", p->report.errors[i].message);
+			json_set_str(e, "kind", p->report.errors[i].kind);
 			json_set_str(e, "advice", p->report.errors[i].advice);
 			json_push(a, e);
 		}
@@ -130,6 +135,11 @@ add_op_data(struct json *o, const struct chorus_reply *p)
 		for (i = 0; i < p->own.n; i++)
 			json_push(a, json_new_str(p->own.v[i].siret ? p->own.v[i].siret : ""));
 		json_set(o, "sirets", a);
+		break;
+	case CHORUS_OP_EXPIRY:
+		json_set_str(o, "login", p->expiry.login);
+		json_set_str(o, "date", p->expiry.date);
+		json_set_int(o, "at", (int64_t)p->expiry.at);
 		break;
 	default:
 		break;
@@ -184,9 +194,12 @@ start_op(char **a, int n)
 		last = chorus_health(ch, siret, on_reply, NULL);
 	else if (strcmp(op, "own") == 0)
 		last = chorus_own_structures(ch, siret, on_reply, NULL);
+	else if (strcmp(op, "expiry") == 0)
+		last = chorus_password_expiry(ch, siret, on_reply, NULL);
 	else if (strcmp(op, "deposit") == 0 && n >= 3) {
 		struct chorus_deposit_req q;
-		char *why = NULL;
+		static int deposits;
+		char *why = NULL, unique[32];
 		const char *base = strrchr(a[2], '/');
 		buf_reset(&filedata);
 		if (read_file(a[2], 64u << 20, 0, &filedata, &why) == -1) {
@@ -196,9 +209,11 @@ start_op(char **a, int n)
 		memset(&q, 0, sizeof(q));
 		q.supplier_siret = siret;
 		q.syntax = n > 3 && strcmp(a[3], "cii") == 0 ? SYNTAX_CII : SYNTAX_UBL;
-		q.file_name = kv(a + 3, n - 3, "name");
-		if (q.file_name == NULL)
-			q.file_name = base ? base + 1 : a[2];
+		q.number = kv(a + 3, n - 3, "name");
+		if (q.number == NULL)
+			q.number = base ? base + 1 : a[2];
+		snprintf(unique, sizeof(unique), "drv%d-%d", (int)getpid(), ++deposits);
+		q.unique = unique;
 		q.data = filedata.p;
 		q.len = filedata.len;
 		last = chorus_deposit(ch, &q, on_reply, NULL);

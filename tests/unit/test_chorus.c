@@ -15,7 +15,7 @@
 #include "tap.h"
 #include "util.h"
 
-static struct chorus_env env = {0, "api.example:443", "TECH_1_x@cpro.fr", "app-id", 60000};
+static struct chorus_env env = {0, "api.example:443", "TECH_1_x@cpro.fr", "app-id", 60000, 0};
 
 /* An answer: status, body, and optional headers. */
 static struct http_resp *
@@ -79,8 +79,9 @@ main(void)
 	is_int(cls(CHORUS_OP_DEPOSIT,
 	           answer(200, "{\"codeRetour\":20001,\"libelle\":\"GDP_MSG_11.022\"}", JSON), &r),
 	       CHORUS_DOCUMENT, "200 with codeRetour != 0 on a deposit: document");
-	ok(contains(r.reason, "larger than Chorus Pro accepts"), "20001 in plain words: %s",
-	   r.reason);
+	is_str(r.kind, "too-large", "20001 on a deposit: the file is too large");
+	ok(contains(r.advice, "larger than Chorus Pro takes"), "20001 in plain words: %s",
+	   r.advice);
 	ok(contains(r.reason, "GDP_MSG_11.022"), "and its libelle");
 	ok(!r.unknown_outcome, "a refused deposit has a known outcome");
 	chorus_result_clear(&r);
@@ -98,6 +99,24 @@ main(void)
 	chorus_result_clear(&r);
 	is_int(cls(CHORUS_OP_REPORT, answer(200, "{\"codeRetour\":20000}", JSON), &r),
 	       CHORUS_DOCUMENT, "20000 is only 'no result' for searches");
+	chorus_result_clear(&r);
+	/* the same number on another operation: a flow Chorus Pro does not know, never
+	 * "file too large" */
+	is_int(cls(CHORUS_OP_REPORT,
+	           answer(200,
+	                  "{\"codeRetour\":20001,\"libelle\":\"POQ_MSG_01.003 - Flux "
+	                  "introuvable.\"}",
+	                  JSON),
+	           &r),
+	       CHORUS_RETRY, "consulterCRDetaille 20001 POQ_MSG_01.003: retry, not a refusal");
+	is_str(r.kind, "flow-not-found", "20001 on a report: flow not found");
+	ok(!contains(r.advice, "larger"), "never read as 'file too large': %s", r.advice);
+	ok(contains(r.reason, "Flux introuvable"), "the libelle in the reason: %s", r.reason);
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_SEARCH, answer(200, "{\"codeRetour\":20003,\"libelle\":\"x\"}", JSON),
+	           &r),
+	       CHORUS_DOCUMENT, "20003: an attachment too large");
+	is_str(r.kind, "attachment-too-large", "20003 kind");
 	chorus_result_clear(&r);
 
 	is_int(cls(CHORUS_OP_DEPOSIT,
@@ -124,12 +143,22 @@ main(void)
 	                  "syntaxeFlux\"}",
 	                  JSON),
 	           &r),
-	       CHORUS_DOCUMENT, "400: document");
-	ok(contains(r.reason, "malformed") && contains(r.reason, "champ syntaxeFlux"),
+	       CHORUS_DOCUMENT, "400 with a codeRetour: Chorus Pro refused it, document");
+	ok(contains(r.reason, "refused") && contains(r.reason, "champ syntaxeFlux"),
 	   "400: Chorus Pro's libelle in the reason: %s", r.reason);
 	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, answer(400, "<html>Bad Request</html>", "text/html"), &r),
+	       CHORUS_SETUP, "400 without a codeRetour (the PISTE gateway): set-up, not a refusal");
+	is_str(r.kind, "gateway-refusal", "400 from PISTE: its kind");
+	ok(contains(r.setup, "not at fault"), "400 from PISTE: the invoice is not at fault: %s",
+	   r.setup);
+	ok(!r.unknown_outcome, "400 from PISTE: refused before Chorus Pro, known outcome");
+	chorus_result_clear(&r);
+	is_int(cls(CHORUS_OP_DEPOSIT, answer(400, "", NULL), &r), CHORUS_SETUP,
+	       "400 with an empty body: set-up");
+	chorus_result_clear(&r);
 	is_int(cls(CHORUS_OP_DEPOSIT, answer(413, "", NULL), &r), CHORUS_DOCUMENT, "413: document");
-	ok(contains(r.reason, "too large"), "413 in words");
+	ok(contains(r.advice, "larger than Chorus Pro takes"), "413 in words: %s", r.advice);
 	chorus_result_clear(&r);
 
 	h = answer(401, "{\"error\":\"Unauthorized\"}", JSON);
@@ -141,7 +170,18 @@ main(void)
 	   "401 on the account: names it, with WWW-Authenticate's words: %s", r.reason);
 	ok(contains(r.setup, "14 months"), "401 on the account: the 14-month expiry");
 	ok(contains(r.setup, "mode = qualification"), "401 on the account: the mode");
+	is_str(r.kind, "refused-credentials", "401 on the account: its kind");
 	chorus_result_clear(&r);
+	/* the same 401 once the account's expiry date has passed: the password expired */
+	env.password_expiry = 1700000000; /* 2023-11-14 */
+	h = answer(401, "{\"error\":\"Unauthorized\"}", JSON);
+	h->www_authenticate = xstrdup("Bearer realm=\"PISTE\",error=\"Unauthorized\","
+	                              "error_description=\"login or password incorrects\"");
+	is_int(cls(CHORUS_OP_DEPOSIT, h, &r), CHORUS_SETUP, "401, expiry passed: set-up");
+	is_str(r.kind, "password-expired", "401, expiry passed: password expired");
+	ok(contains(r.reason, "has expired on 2023-11-14"), "the day it expired: %s", r.reason);
+	chorus_result_clear(&r);
+	env.password_expiry = 0;
 
 	h = answer(401, "", NULL);
 	h->www_authenticate =
@@ -251,46 +291,148 @@ main(void)
 	ok(!contains(r.raw, "\xc3]") && !contains(r.raw, "\xc3["), "cut on a character boundary");
 	chorus_result_clear(&r);
 
-	/* ---- words ---- */
-	is_str(chorus_code_words(20000, NULL), "the search found nothing", "20000 in words");
-	is_str(chorus_code_words(99, "GDP_MSG_11.022"),
-	       "the file is larger than Chorus Pro accepts (10 MB per file)",
-	       "libelle wins over code");
-	ok(chorus_code_words(12345, "XYZ") == NULL, "unknown code: NULL");
+	/* ---- deposit report states ---- */
 	ok(contains(chorus_state_words("IN_REJETE"), "rejected"), "IN_REJETE in words");
-	ok(chorus_state_words("IN_NOUVEAU") == NULL, "unknown state: NULL");
-	s = chorus_error_advice("L'identifiant fournisseur 73282932000074 (balise : "
-	                        "AccountingSupplierParty.Party.PartyIdentification.ID.value) n'est "
-	                        "pas reference dans notre systeme",
-	                        "73282932000074", "21750019800015");
-	ok(contains(s, "supplier SIRET 73282932000074") && contains(s, "fix"),
-	   "unknown supplier (Chorus's own wording): %s", s);
-	free(s);
-	s = chorus_error_advice(
-	    "Le destinataire 11111111111111 n'est pas référencé dans Chorus Pro", "43215678400014",
-	    "11111111111111");
-	ok(contains(s, "buyer SIRET 11111111111111") && contains(s, "invoice address"),
-	   "unknown buyer (accents): %s", s);
-	free(s);
-	s = chorus_error_advice("Le code service XYZ n'existe pas pour la structure destinataire "
-	                        "21750019800015.",
-	                        NULL, "21750019800015");
-	ok(contains(s, "service code is unknown at buyer 21750019800015"), "unknown service: %s",
+	ok(chorus_state_words("IN_NOUVEAU") == NULL, "unknown state: no words");
+	{
+		static const struct {
+			const char *state;
+			enum chorus_report_outcome want;
+		} st[] = {
+		    {"IN_DEPOT_PORTAIL_EN_ATTENTE_TRAITEMENT_SE_CPP", CHORUS_REPORT_PENDING},
+		    {"IN_RECU", CHORUS_REPORT_PENDING},
+		    {"IN_EN_ATTENTE_TRAITEMENT_CPP", CHORUS_REPORT_PENDING},
+		    {"IN_EN_COURS_TRAITEMENT_CPP", CHORUS_REPORT_PENDING},
+		    {"IN_EN_ATTENTE_RETRAITEMENT_CPP", CHORUS_REPORT_BLOCKED},
+		    {"IN_A_RELANCER", CHORUS_REPORT_BLOCKED},
+		    {"IN_ERREUR_INTERNE", CHORUS_REPORT_BLOCKED},
+		    {"IN_INTEGRE", CHORUS_REPORT_INTEGRATED},
+		    {"IN_INTEGRE_PARTIEL", CHORUS_REPORT_PARTIAL},
+		    {"IN_REJETE", CHORUS_REPORT_REJECTED},
+		    {"IN_INCIDENTE", CHORUS_REPORT_REJECTED},
+		    {"QP_IRRECEVABLE", CHORUS_REPORT_REJECTED},
+		    {"IN_NOUVEL_ETAT", CHORUS_REPORT_UNKNOWN},
+		};
+		size_t i;
+		for (i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+			is_int(chorus_state_outcome(st[i].state), st[i].want, "%s: its outcome",
+			       st[i].state);
+	}
+	s = chorus_report_action("IN_EN_ATTENTE_RETRAITEMENT_CPP", "CPP42");
+	ok(contains(s, "CPP42") && contains(s, "support"), "blocked: ask support about CPP42: %s",
 	   s);
 	free(s);
-	s = chorus_error_advice(
-	    "Le numéro d'engagement juridique est obligatoire pour la structure "
-	    "destinataire 19910055300015",
-	    NULL, "19910055300015");
-	ok(contains(s, "engagement number"), "engagement required: %s", s);
+	s = chorus_report_action("IN_NOUVEL_ETAT", "CPP42");
+	ok(contains(s, "IN_NOUVEL_ETAT") && contains(s, "does not know"), "unknown state said: %s",
+	   s);
 	free(s);
-	s = chorus_error_advice("Le numéro de facture F1 existe déjà pour le fournisseur "
-	                        "43215678400014 (flux CPP1).",
-	                        "43215678400014", NULL);
-	ok(contains(s, "already deposited"), "duplicate number: %s", s);
-	free(s);
-	ok(chorus_error_advice("Quelque chose d'inattendu", NULL, NULL) == NULL,
-	   "unknown message: no advice");
+	ok(chorus_report_action("IN_INTEGRE", "CPP42") == NULL, "final state: no action");
+
+	/* ---- first reports soon, then every report_poll ---- */
+	is_int((int64_t)chorus_report_delay_ms(0, 60000), 5000,
+	       "first report 5 s after the deposit");
+	is_int((int64_t)chorus_report_delay_ms(5100, 60000), 14900, "then 15 s later");
+	is_int((int64_t)chorus_report_delay_ms(20000, 60000), 30000, "then 30 s later");
+	is_int((int64_t)chorus_report_delay_ms(50000, 60000), 60000, "then every report_poll");
+	is_int((int64_t)chorus_report_delay_ms(0, 200), 200, "never longer than report_poll");
+
+	/* ---- nomFichier ---- */
+	{
+		char n[CHORUS_FILE_NAME_MAX + 1], longnum[300];
+		size_t i;
+		chorus_file_name(n, sizeof(n), "F2025/0001 é", "Q1A-2");
+		is_str(n, "F2025_0001___Q1A-2.xml",
+		       "nomFichier: [A-Za-z0-9._-] only, number first");
+		memset(longnum, 'N', sizeof(longnum) - 1);
+		longnum[sizeof(longnum) - 1] = '\0';
+		chorus_file_name(n, sizeof(n), longnum, "UNIQUE-7");
+		is_int((int64_t)strlen(n), CHORUS_FILE_NAME_MAX,
+		       "nomFichier: at most 100 characters");
+		ok(contains(n, "_UNIQUE-7.xml"), "a long number is cut, never the unique part: %s",
+		   n);
+		chorus_file_name(n, sizeof(n), NULL, "U1");
+		is_str(n, "facture_U1.xml", "no number: a plain word");
+		for (i = 0; n[i]; i++)
+			if (!(n[i] == '.' || n[i] == '_' || n[i] == '-' ||
+			      (n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'z') ||
+			      (n[i] >= 'A' && n[i] <= 'Z')))
+				break;
+		ok(n[i] == '\0', "nomFichier characters");
+	}
+
+	/* ---- the classification table: deposit-report reasons ---- */
+	{
+		static const struct {
+			const char *code, *msg, *kind, *advice_has;
+		} rs[] = {
+		    /* Chorus Pro's own wording (a real deposit report) */
+		    {NULL,
+		     "L'identifiant fournisseur de la demande de paiement (balise : "
+		     "AccountingSupplierParty.Party.PartyIdentification.ID.value) n'est pas "
+		     "reference "
+		     "dans notre systeme.",
+		     "supplier-unknown", "siret_scheme"},
+		    {NULL,
+		     "La structure (balise "
+		     "AccountingSupplierParty.Party.PartyIdentification.ID.value) "
+		     "n'utilise pa",
+		     "structure-setting", "settings"},
+		    {"ERR_XSD_001",
+		     "IRRECEVABILITE: cvc-complex-type.2.2: Element 'ram:Content' must have no "
+		     "element "
+		     "[children], and the value must be valid. - ligne: 14 - position: 207",
+		     "xsd", "chorusgw validate"},
+		    {NULL,
+		     "L'identifiant destinataire de la demande de paiement (balise : "
+		     "AccountingCustomerParty.Party.PartyIdentification.ID.value) n'est pas "
+		     "reference "
+		     "dans notre systeme.",
+		     "buyer-unknown", "test-connection --deposit"},
+		    {"REJ_SEMAN", "Donnees incoherentes", "semantic", "REJ_SEMAN"},
+		    {"REJ_ADR", "Adressage", "address", "21750019800015"},
+		    {"DOUBLON", "Facture en double", "duplicate", "new number"},
+		    {NULL,
+		     "Le numero de facture F1 (balise : ID) existe deja pour le fournisseur "
+		     "43215678400014 (flux CPP1).",
+		     "duplicate", "new number"},
+		    {NULL,
+		     "Le numéro de facture F1 existe déjà pour le fournisseur 43215678400014.",
+		     "duplicate", "already deposited"},
+		    {NULL,
+		     "Le code service XYZ (balise : BuyerReference) n'existe pas pour la structure "
+		     "destinataire 21750019800015.",
+		     "service-unknown", "unknown at buyer 21750019800015"},
+		    {NULL,
+		     "Le numero d'engagement juridique (balise : OrderReference.ID) est "
+		     "obligatoire "
+		     "pour la structure destinataire 21750019800015.",
+		     "engagement-required", "engagement number"},
+		    {NULL,
+		     "Le code service (balise : BuyerReference) est obligatoire pour la structure "
+		     "destinataire 21750019800015.",
+		     "service-required", "service code"},
+		    {NULL,
+		     "La structure destinataire 21750019800015 exige un code service (balise : X) "
+		     "ou "
+		     "un numero d'engagement juridique (balise : Y).",
+		     "service-or-engagement", "or an engagement"},
+		    {NULL,
+		     "Le service FACTURES_PUBLIQUES (balise : BuyerReference) est reserve aux "
+		     "factures entre structures publiques.",
+		     "public-only-service", "FACTURES_PUBLIQUES"},
+		};
+		size_t i;
+		for (i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
+			const char *kind = NULL;
+			s = chorus_error_advice(rs[i].code, rs[i].msg, "43215678400014",
+			                        "21750019800015", &kind);
+			is_str(kind, rs[i].kind, "reason %zu: %s", i, rs[i].kind);
+			ok(contains(s, rs[i].advice_has), "reason %zu: advice: %s", i, s);
+			free(s);
+		}
+		ok(chorus_error_advice(NULL, "Quelque chose d'inattendu", NULL, NULL, NULL) == NULL,
+		   "unknown message: no advice");
+	}
 
 	is_str(chorus_class_name(CHORUS_DOCUMENT), "document", "class names");
 	return done_testing();
