@@ -25,6 +25,7 @@
 #include "check.h"
 #include "conf.h"
 #include "invoice.h"
+#include "rules.h"
 #include "util.h"
 #include "xform.h"
 
@@ -66,16 +67,21 @@ problems_add(struct problems *ps, enum problem_sev sev, const char *rule, int ch
 		ps->nwarnings++;
 }
 
+static void
+problem_release(struct problem *p)
+{
+	free(p->rule);
+	free(p->path);
+	free(p->value);
+	free(p->text);
+}
+
 void
 problems_free(struct problems *ps)
 {
 	size_t i;
-	for (i = 0; i < ps->n; i++) {
-		free(ps->v[i].rule);
-		free(ps->v[i].path);
-		free(ps->v[i].value);
-		free(ps->v[i].text);
-	}
+	for (i = 0; i < ps->n; i++)
+		problem_release(&ps->v[i]);
 	free(ps->v);
 	memset(ps, 0, sizeof(*ps));
 }
@@ -1463,10 +1469,31 @@ preflight_free(struct preflight *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
-int
-check_document(const void *data, size_t len, const char *name, const struct conf *c, time_t now,
-               struct preflight *pf, char **why)
+/* Leave out the problems of Chorus Pro's own rules (the route does not apply them). */
+static void
+drop_chorus_rules(struct problems *ps)
 {
+	size_t i, kept = 0;
+	for (i = 0; i < ps->n; i++) {
+		struct problem *p = &ps->v[i];
+		if (!p->chorus) {
+			ps->v[kept++] = *p;
+			continue;
+		}
+		if (p->sev == SEV_ERROR)
+			ps->nerrors--;
+		else
+			ps->nwarnings--;
+		problem_release(p);
+	}
+	ps->n = kept;
+}
+
+int
+check_document(const void *data, size_t len, const char *name, const struct conf *c, unsigned route,
+               time_t now, struct preflight *pf, char **why)
+{
+	const struct route_preflight *rp = route_preflight(route);
 	struct xform_diags xsd;
 	char *xwhy = NULL;
 	int rc;
@@ -1474,7 +1501,9 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 
 	memset(pf, 0, sizeof(*pf));
 	pf->verdict = PF_REJECT;
-	if (xform_make(data, len, name, c, &pf->x, &xwhy) == -1) {
+	if (rp == NULL)
+		rp = route_preflight(ROUTE_CHORUS);
+	if (xform_make(data, len, name, c, rp->route, &pf->x, &xwhy) == -1) {
 		if (pf->x.setup) {
 			pf->verdict = PF_SETUP;
 			problems_add(&pf->problems, SEV_ERROR, "SETUP", 0, NULL, 0, NULL, xwhy,
@@ -1513,9 +1542,10 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 	for (i = 0; i < xsd.n; i++)
 		problems_add(&pf->problems, SEV_ERROR, "XSD", 0, xsd.v[i].path, xsd.v[i].line, NULL,
 		             xsd.v[i].msg,
-		             pf->x.syntax == SYNTAX_CII
-		                 ? "the document must follow the CII D16B schema"
-		                 : "the document must follow the UBL 2.1 schema");
+		             pf->x.syntax != SYNTAX_CII
+		                 ? "the document must follow the UBL 2.1 schema"
+		             : rp->cii_d22b ? "the document must follow the CII D22B schema"
+		                            : "the document must follow the CII D16B schema");
 	if (xsd.more)
 		problems_add(&pf->problems, SEV_ERROR, "XSD", 0, NULL, 0, NULL,
 		             "more errors against the schema", NULL);
@@ -1524,6 +1554,8 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 	pf->inv = xform_model(&pf->x);
 	if (pf->inv)
 		check_invoice(pf->inv, now, &pf->problems);
+	if (!rp->chorus_rules)
+		drop_chorus_rules(&pf->problems);
 
 	if (pf->problems.nerrors == 0) {
 		pf->verdict = PF_OK;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "invoice.h"
+#include "rules.h"
 #include "xform.h"
 
 struct conf;
@@ -68,13 +69,15 @@ struct preflight {
 
 /*
  * The whole pre-flight of one input file: `len` bytes of the file called `name`,
- * with the configuration `c` (NULL: defaults). Fills *pf (release with
+ * with the configuration `c` (NULL: defaults), for `route` (rules.h ROUTE_*: what is
+ * made and which rules apply is route_preflight()'s; ROUTE_PA adds BR-FR and leaves
+ * out Chorus Pro's own rules). Fills *pf (release with
  * preflight_free(), also after a failure). 0 when the document can be sent
  * (pf->verdict == PF_OK); -1 otherwise, with *why one line: the first error and how
  * many more (PF_REJECT), or what is wrong with the set-up (PF_SETUP).
  */
-int check_document(const void *data, size_t len, const char *name, const struct conf *c, time_t now,
-                   struct preflight *pf, char **why);
+int check_document(const void *data, size_t len, const char *name, const struct conf *c,
+                   unsigned route, time_t now, struct preflight *pf, char **why);
 void preflight_free(struct preflight *);
 
 /* The embedded code lists: 1 when the code is in ISO 3166-1 alpha-2 (plus EN 16931's

@@ -1,8 +1,8 @@
 /*
  * cmd-file.c - `chorusgw transform FILE` and `chorusgw validate FILE`: one file
  * outside the spool through the transform (xform.c) or the whole pre-flight
- * (check_document(), as the gateway runs it), printed for a person. Never uses the
- * network.
+ * (check_document(), as the gateway runs it), for the route --route names (Chorus
+ * Pro by default), printed for a person. Never uses the network.
  *
  * Errors: one line on stderr; the exit code says whether the document can be sent
  * (0), is refused (4), or the configuration (3) or the command line (2) is at fault.
@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "cmd.h"
 #include "conf.h"
 #include "fileio.h"
+#include "rules.h"
 #include "util.h"
 #include "xform.h"
 
@@ -51,23 +53,31 @@ read_document(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 	return EXIT_OK;
 }
 
-/* What transform or validate makes of FILE's bytes `b`, printed; returns the exit
- * code. With `refused` set, the file could not be taken (too large, not a regular
- * file): say so and return EXIT_REJECTED. */
+/* What transform or validate makes of FILE's bytes `b` for the route `rp`, printed;
+ * returns the exit code. With `refused` set, the file could not be taken (too large,
+ * not a regular file): say so and return EXIT_REJECTED. */
 typedef int file_fn(const struct cmd_ctx *, const char *path, const struct conf *,
-                    const struct buf *b, const char *refused);
+                    const struct route_preflight *rp, const struct buf *b, const char *refused);
 
-/* transform and validate: --help only, one FILE, read under [spool] max_size. */
+/* transform and validate: --help, --route NAME, one FILE, read under [spool] max_size. */
 static int
 file_command(const struct cmd_ctx *ctx, int argc, char **argv, file_fn *fn)
 {
+	static const struct option extra[] = {{"route", required_argument, NULL, 'r'}, {0}};
+	const struct route_preflight *rp = route_preflight(ROUTE_CHORUS);
 	char seen[4], *why = NULL;
 	struct conf *c;
 	struct buf b;
 	const char *path;
 	int rc;
 
-	CMD_OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
+	CMD_OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
+	if (strchr(seen, 'r') && (rp = route_preflight_named(cmd_opt_arg('r'))) == NULL) {
+		fprintf(stderr, "chorusgw: %s: unknown route %s (chorus or pa)\n", ctx->name,
+		        cmd_opt_arg('r'));
+		cmd_usage(stderr, ctx->entry);
+		return EXIT_USAGE;
+	}
 	if (one_file_operand(ctx, argc, first))
 		return EXIT_USAGE;
 	path = argv[first];
@@ -77,7 +87,7 @@ file_command(const struct cmd_ctx *ctx, int argc, char **argv, file_fn *fn)
 	buf_init(&b);
 	rc = read_document(ctx, path, c, &b, &why);
 	if (rc == EXIT_OK || why)
-		rc = fn(ctx, path, c, &b, why);
+		rc = fn(ctx, path, c, rp, &b, why);
 	free(why);
 	buf_free(&b);
 	xform_cleanup();
@@ -87,7 +97,7 @@ file_command(const struct cmd_ctx *ctx, int argc, char **argv, file_fn *fn)
 
 static int
 transform_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
-               const struct buf *b, const char *refused)
+               const struct route_preflight *rp, const struct buf *b, const char *refused)
 {
 	struct xform_result r;
 	char *why = NULL;
@@ -98,7 +108,7 @@ transform_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c
 		fprintf(stderr, "chorusgw: %s; the document is refused\n", refused);
 		return EXIT_REJECTED;
 	}
-	if (xform_make(b->p, b->len, path, c, &r, &why) == -1) {
+	if (xform_make(b->p, b->len, path, c, rp->route, &r, &why) == -1) {
 		fprintf(stderr, "chorusgw: %s: %s\n", path, why);
 		for (i = 1; i < r.input.n; i++)
 			fprintf(stderr, "chorusgw: %s: line %d: %s%s%s\n", path, r.input.v[i].line,
@@ -123,10 +133,12 @@ cmd_transform(const struct cmd_ctx *ctx, int argc, char **argv)
 
 /* "UBL 2.1 Invoice made from the ERP export by erp-to-ubl.xsl: invoice F1 (380)..." */
 static void
-describe(FILE *f, const struct preflight *pf)
+describe(FILE *f, const struct preflight *pf, const struct route_preflight *rp)
 {
 	const struct invoice *inv = pf->inv;
-	const char *syn = pf->x.syntax == SYNTAX_CII ? "CII D16B" : "UBL 2.1";
+	const char *syn = pf->x.syntax != SYNTAX_CII ? "UBL 2.1"
+	                  : rp->cii_d22b             ? "CII D22B"
+	                                             : "CII D16B";
 	if (pf->x.kind == XK_UBL || pf->x.kind == XK_CII)
 		fprintf(f, "%s, passed through", pf->x.what);
 	else {
@@ -152,7 +164,7 @@ describe(FILE *f, const struct preflight *pf)
 
 static int
 validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
-              const struct buf *b, const char *refused)
+              const struct route_preflight *rp, const struct buf *b, const char *refused)
 {
 	struct preflight pf;
 	int rc;
@@ -160,28 +172,28 @@ validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 
 	(void)ctx;
 	if (refused) {
-		printf("%s: cannot be sent to Chorus Pro: 1 error, 0 warnings\n"
+		printf("%s: cannot be sent to %s: 1 error, 0 warnings\n"
 		       "error: %s (rule INPUT)\n",
-		       path, refused);
+		       path, rp->what, refused);
 		return EXIT_REJECTED;
 	}
-	check_document(b->p, b->len, path, c, 0, &pf, NULL);
+	check_document(b->p, b->len, path, c, rp->route, 0, &pf, NULL);
 	if (pf.verdict == PF_SETUP) {
 		printf("%s: cannot be checked: the configuration is at fault\n", path);
 		rc = EXIT_CONFIG;
 	} else if (pf.verdict == PF_OK) {
-		printf("%s: can be sent to Chorus Pro (", path);
-		describe(stdout, &pf);
+		printf("%s: can be sent to %s (", path, rp->what);
+		describe(stdout, &pf, rp);
 		printf("); %zu warning%s\n", pf.problems.nwarnings,
 		       pf.problems.nwarnings == 1 ? "" : "s");
 		rc = EXIT_OK;
 	} else {
-		printf("%s: cannot be sent to Chorus Pro: %zu error%s, %zu warning%s", path,
+		printf("%s: cannot be sent to %s: %zu error%s, %zu warning%s", path, rp->what,
 		       pf.problems.nerrors, pf.problems.nerrors == 1 ? "" : "s",
 		       pf.problems.nwarnings, pf.problems.nwarnings == 1 ? "" : "s");
 		if (pf.x.doc) {
 			printf(" (");
-			describe(stdout, &pf);
+			describe(stdout, &pf, rp);
 			printf(")");
 		}
 		printf("\n");
@@ -205,9 +217,14 @@ cmd_validate(const struct cmd_ctx *ctx, int argc, char **argv)
 	return file_command(ctx, argc, argv, validate_file);
 }
 
-const struct cmd_entry cmd_transform_entry = {"transform", cmd_transform, "FILE",
-                                              "print the Chorus Pro XML made from FILE", ""};
+const struct cmd_entry cmd_transform_entry = {
+    "transform", cmd_transform, "[--route chorus|pa] FILE",
+    "print the XML made from FILE for the route (default Chorus Pro)",
+    "  --route R  chorus (Chorus Pro direct: UBL or CII D16B) or pa (a Plateforme\n"
+    "             Agréée: UBL or CII D22B, BT-23 the billing mode)\n"};
 
 const struct cmd_entry cmd_validate_entry = {
-    "validate", cmd_validate, "FILE",
-    "print the pre-flight verdict for FILE (exit 0 only if it can be sent)", ""};
+    "validate", cmd_validate, "[--route chorus|pa] FILE",
+    "print the pre-flight verdict for FILE (exit 0 only if it can be sent)",
+    "  --route R  chorus (Chorus Pro direct, its own rules and EN 16931) or pa (a\n"
+    "             Plateforme Agréée: EN 16931 and the French rules BR-FR)\n"};

@@ -62,6 +62,15 @@ cmd_usage(FILE *f, const struct cmd_entry *e)
 		fprintf(f, "\n%s", e->help);
 }
 
+/* The argument of each option letter met by the last cmd_parse_opts() (argv's). */
+static const char *opt_args[128];
+
+const char *
+cmd_opt_arg(int letter)
+{
+	return letter > 0 && letter < (int)nitems(opt_args) ? opt_args[letter] : NULL;
+}
+
 int
 cmd_parse_opts(const struct cmd_ctx *ctx, int argc, char **argv, const struct option *extra,
                const char *shortopts, char *seen, size_t seenlen)
@@ -70,6 +79,7 @@ cmd_parse_opts(const struct cmd_ctx *ctx, int argc, char **argv, const struct op
 	size_t n = 0, k = 0;
 	int ch;
 
+	memset(opt_args, 0, sizeof(opt_args));
 	memset(opts, 0, sizeof(opts));
 	opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	while (extra && extra[k].name && n < nitems(opts) - 1)
@@ -91,6 +101,8 @@ cmd_parse_opts(const struct cmd_ctx *ctx, int argc, char **argv, const struct op
 		}
 		if (seen && strlen(seen) + 1 < seenlen)
 			seen[strlen(seen)] = (char)ch;
+		if (ch > 0 && ch < (int)nitems(opt_args))
+			opt_args[ch] = optarg;
 	}
 	return optind;
 }

@@ -81,6 +81,9 @@ void cmd_usage(FILE *f, const struct cmd_entry *);
  * after printing the command's help. `seen` receives the option letters met. */
 int cmd_parse_opts(const struct cmd_ctx *, int argc, char **argv, const struct option *extra,
                    const char *shortopts, char *seen, size_t seenlen);
+/* The argument of option `letter` (one that takes one) in the last cmd_parse_opts(),
+ * or NULL when it was not given. Borrowed from argv. */
+const char *cmd_opt_arg(int letter);
 
 /* In a command function: parse the options into `seen` (a char array) and return
  * the exit code at once for --help or a usage error; declares `first`, the index of

@@ -657,7 +657,7 @@ step_process(struct gw *g, struct job *j)
 		finish_rejected(g, j, "local", "unreadable", NULL, 0);
 		return;
 	}
-	r = check_document(in.p, in.len, doc_name(d), g->conf, time(NULL), &pf, &why);
+	r = check_document(in.p, in.len, doc_name(d), g->conf, ROUTE_CHORUS, time(NULL), &pf, &why);
 	buf_free(&in);
 
 	if (r == -1 && pf.verdict == PF_SETUP) {

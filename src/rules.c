@@ -1596,6 +1596,33 @@ static const struct ruleset en16931_set = {
 
 const struct ruleset *const rulesets[] = {&en16931_set, NULL};
 
+/* Chorus Pro direct keeps CII D16B and its own rules; a Plateforme Agréée takes the
+ * reform's formats (XP Z12-012: CII D22B) and judges EN 16931 and BR-FR only. */
+static const struct route_preflight route_preflights[] = {
+    {ROUTE_CHORUS, "chorus", "Chorus Pro", 0, 1},
+    {ROUTE_PA, "pa", "the Plateforme Agréée", 1, 0},
+};
+
+const struct route_preflight *
+route_preflight(unsigned route)
+{
+	size_t i;
+	for (i = 0; i < sizeof(route_preflights) / sizeof(route_preflights[0]); i++)
+		if (route_preflights[i].route == route)
+			return &route_preflights[i];
+	return NULL;
+}
+
+const struct route_preflight *
+route_preflight_named(const char *name)
+{
+	size_t i;
+	for (i = 0; name && i < sizeof(route_preflights) / sizeof(route_preflights[0]); i++)
+		if (strcmp(route_preflights[i].name, name) == 0)
+			return &route_preflights[i];
+	return NULL;
+}
+
 const struct rule *
 rule_find(const struct ruleset *set, const char *id, int syntax)
 {

@@ -7,6 +7,10 @@
  *
  * A second rule set (BR-FR for the PA route) is one more `struct ruleset` in
  * rulesets[], with its own rows and the routes it applies to; nothing else changes.
+ *
+ * What the pre-flight makes and applies on each route is decided here, and only
+ * here: route_preflights[] (the syntax version the stylesheets write and the XSD
+ * checks, whether Chorus Pro's own rules apply) and each rule set's `routes`.
  */
 #ifndef CHORUSGW_RULES_H
 #define CHORUSGW_RULES_H
@@ -38,6 +42,20 @@ struct rule {
 };
 
 enum rule_route { ROUTE_CHORUS = 1, ROUTE_PA = 2 };
+
+/* The pre-flight of one route. */
+struct route_preflight {
+	unsigned route;   /* ROUTE_CHORUS or ROUTE_PA */
+	const char *name; /* "chorus", "pa": the stylesheets' `route` parameter, --route */
+	const char *what; /* "Chorus Pro", "the Plateforme Agréée": for messages */
+	int cii_d22b;     /* 1: CII is written and validated as D22B (the reform's); 0: D16B */
+	int chorus_rules; /* 1: Chorus Pro's own rules (SIRET, cadre, its limits) apply */
+};
+
+/* The pre-flight of `route` (ROUTE_*), or NULL when there is no such route. */
+const struct route_preflight *route_preflight(unsigned route);
+/* The same by name ("chorus", "pa"), or NULL. */
+const struct route_preflight *route_preflight_named(const char *name);
 
 struct ruleset {
 	const char *name;   /* "EN 16931" */

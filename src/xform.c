@@ -49,6 +49,7 @@
 
 #include "conf.h"
 #include "fileio.h"
+#include "rules.h"
 #include "util.h"
 #include "xform-int.h"
 #include "xform.h"
@@ -65,6 +66,7 @@
 #define UBL_INVOICE_XSD    "ubl-2.1/maindoc/UBL-Invoice-2.1.xsd"
 #define UBL_CREDITNOTE_XSD "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"
 #define CII_XSD            "cii-d16b/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
+#define CII_D22B_XSD       "cii-d22b/CrossIndustryInvoice_100pD22B.xsd"
 #define ERP_XSD            "erp-invoice.xsd"
 
 #define DEFAULT_MAX_SIZE  (10 * 1024 * 1024)
@@ -1339,14 +1341,15 @@ syntax_of_root(const char *root)
 }
 
 static const char *
-kind_what(const char *root)
+kind_what(const char *root, const struct route_preflight *rp)
 {
 	if (strcmp(root, ROOT_UBL_IN) == 0)
 		return "UBL 2.1 Invoice";
 	if (strcmp(root, ROOT_UBL_CN) == 0)
 		return "UBL 2.1 CreditNote";
 	if (strcmp(root, ROOT_CII) == 0)
-		return "CII D16B CrossIndustryInvoice";
+		return rp->cii_d22b ? "CII D22B CrossIndustryInvoice"
+		                    : "CII D16B CrossIndustryInvoice";
 	return "document";
 }
 
@@ -1367,9 +1370,11 @@ param(struct params *p, const char *name, const char *value)
 }
 
 static void
-supplier_params(struct params *p, const struct conf *c, const struct conf_supplier *s)
+supplier_params(struct params *p, const struct conf *c, const struct conf_supplier *s,
+                const struct route_preflight *rp)
 {
 	memset(p, 0, sizeof(*p));
+	param(p, "route", rp->name);
 	param(p, "siret_scheme", c ? c->siret_scheme : NULL);
 	if (s) {
 		param(p, "supplier_iban", s->iban);
@@ -1391,6 +1396,7 @@ xform_result_free(struct xform_result *r)
 	xform_doc_free(r->doc);
 	memset(r, 0, sizeof(*r));
 	r->syntax = -1;
+	r->route = ROUTE_CHORUS;
 }
 
 /* Parse what a stylesheet produced and check it is of `want` syntax. */
@@ -1410,7 +1416,7 @@ take_output(struct xform_result *r, size_t max_size, int max_depth, int want, ch
 	if (got == -1)
 		return fail(why,
 		            "the stylesheet %s produced %s, which is neither a UBL 2.1 Invoice or "
-		            "CreditNote nor a CII D16B CrossIndustryInvoice",
+		            "CreditNote nor a CII CrossIndustryInvoice",
 		            r->stylesheet, r->doc->root);
 	if (want != -1 && got != want)
 		return fail(why, "the stylesheet %s produced %s although %s was expected",
@@ -1421,9 +1427,10 @@ take_output(struct xform_result *r, size_t max_size, int max_depth, int want, ch
 }
 
 int
-xform_make(const void *data, size_t len, const char *name, const struct conf *c,
+xform_make(const void *data, size_t len, const char *name, const struct conf *c, unsigned route,
            struct xform_result *r, char **why)
 {
+	const struct route_preflight *rp = route_preflight(route);
 	size_t max_size = c && c->max_size > 0 ? (size_t)c->max_size : DEFAULT_MAX_SIZE;
 	int max_depth = c && c->max_depth > 0 ? (int)c->max_depth : DEFAULT_MAX_DEPTH;
 	struct xform_doc *in;
@@ -1437,6 +1444,9 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 
 	memset(r, 0, sizeof(*r));
 	r->syntax = -1;
+	if (rp == NULL)
+		rp = route_preflight(ROUTE_CHORUS);
+	r->route = rp->route;
 	in = xform_parse(data, len, max_size, max_depth, &pwhy);
 	if (in == NULL) {
 		fail(why, "%s", pwhy);
@@ -1501,7 +1511,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 	} else if (syntax_of_root(in->root) != -1) {
 		xmlDocPtr doc = in->doc;
 		r->kind = syntax_of_root(in->root) == SYNTAX_UBL ? XK_UBL : XK_CII;
-		r->what = xstrdup(kind_what(in->root));
+		r->what = xstrdup(kind_what(in->root, rp));
 		r->syntax = syntax_of_root(in->root);
 		if (doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0) {
 			/* deposit UTF-8 whatever the input's encoding */
@@ -1532,7 +1542,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		fail(why,
 		     "the root element %s is not an invoice chorusgw knows; it reads a chorusgw "
 		     "ERP export (%s, see chorusgw-erp(5)), a UBL 2.1 Invoice or CreditNote, a CII "
-		     "D16B CrossIndustryInvoice, or what a [map.NAME] section maps to a "
+		     "D16B or D22B CrossIndustryInvoice, or what a [map.NAME] section maps to a "
 		     "stylesheet (%s)",
 		     in->root, ROOT_ERP, b.len ? b.p : "none configured");
 		buf_free(&b);
@@ -1546,7 +1556,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		xform_doc_free(in);
 		return -1;
 	}
-	supplier_params(&p, c, sup);
+	supplier_params(&p, c, sup, rp);
 	memset(&post, 0, sizeof(post));
 	if (r->kind == XK_ERP && c && c->attachment_dir && *c->attachment_dir) {
 		post.fn = xform_embed_attachments;
@@ -1569,7 +1579,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		r->supplier_siret = xform_supplier_siret(r->doc->doc);
 		sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
 		if (sup && (sup->iban || sup->bic || sup->iban_name || sup->cadre)) {
-			supplier_params(&p, c, sup);
+			supplier_params(&p, c, sup, rp);
 			free(r->xml);
 			r->xml = NULL;
 			xform_doc_free(r->doc);
@@ -1603,7 +1613,8 @@ xform_validate(const struct xform_result *r, const struct conf *c, struct xform_
 	if (strcmp(r->doc->root, ROOT_UBL_IN) == 0 || strcmp(r->doc->root, ROOT_UBL_CN) == 0)
 		schema = ubl_schema_get(dir, why);
 	else if (strcmp(r->doc->root, ROOT_CII) == 0) {
-		path = xasprintf("%s/%s", dir, CII_XSD);
+		const struct route_preflight *rp = route_preflight(r->route);
+		path = xasprintf("%s/%s", dir, rp && rp->cii_d22b ? CII_D22B_XSD : CII_XSD);
 		schema = schema_get(path, why);
 		free(path);
 	} else

@@ -5,10 +5,12 @@
  *
  * The path of a document: xform_make() parses the input safely (no network, no DTD,
  * no entities, bounded size and depth, UTF-8 checked), recognises what it is (an ERP
- * export, UBL 2.1, CII D16B, or a [map.NAME] input), runs the stylesheet with the
- * documented parameters and parses what it produced; xform_validate() checks that
- * output against the UBL/CII XSD; xform_model() reads the invoice (invoice.h) from
- * it for check.c. check_document() (check.h) chains all of it for one document.
+ * export, UBL 2.1, CII, or a [map.NAME] input), runs the stylesheet with the
+ * documented parameters and parses what it produced, all for the document's route
+ * (rules.h: CII D16B for Chorus Pro, D22B for a Plateforme Agréée);
+ * xform_validate() checks that output against the UBL/CII XSD of the route;
+ * xform_model() reads the invoice (invoice.h) from it for check.c. check_document() (check.h)
+ * chains all of it for one document.
  *
  * Ownership: every pointer in a struct filled by these functions belongs to that
  * struct and is released by its *_free() function.
@@ -29,7 +31,7 @@ enum xform_kind {
 	XK_UNKNOWN = 0,
 	XK_ERP, /* chorusgw ERP export {urn:chorusgw:erp:1}invoice */
 	XK_UBL, /* UBL 2.1 Invoice or CreditNote: passed through */
-	XK_CII, /* CII D16B CrossIndustryInvoice: passed through */
+	XK_CII, /* CII CrossIndustryInvoice: passed through */
 	XK_MAP, /* matched a [map.NAME] section: the user's stylesheet */
 };
 
@@ -47,6 +49,7 @@ struct xform_diags {
 void xform_diags_free(struct xform_diags *);
 
 struct xform_result {
+	unsigned route; /* the route it was made for (rules.h ROUTE_*) */
 	enum xform_kind kind;
 	char *what;       /* "ERP export", "UBL 2.1 Invoice", "[map.acme] input", ... */
 	char *map;        /* name of the [map.NAME] section used, or NULL */
@@ -63,22 +66,23 @@ struct xform_result {
 
 /*
  * Turn `len` bytes (the content of the file called `name`; only its last component
- * is used, for [map.NAME] pattern) into the document Chorus Pro receives, with the
- * limits and settings of `c` ([spool] max_size, [transform] and the [supplier.SIRET]
- * sections; c may be NULL for the defaults). Fills *r (release with
+ * is used, for [map.NAME] pattern) into the document `route` (rules.h ROUTE_*)
+ * receives, with the limits and settings of `c` ([spool] max_size, [transform] and
+ * the [supplier.SIRET] sections; c may be NULL for the defaults); stylesheets get
+ * the route's name in their parameter `route`. Fills *r (release with
  * xform_result_free(), also after a failure). 0, or -1 with *why one line: the
  * input is refused (not XML, hostile, unknown, invalid ERP export: then r->input
  * lists each problem) or the stylesheet failed.
  */
-int xform_make(const void *data, size_t len, const char *name, const struct conf *c,
+int xform_make(const void *data, size_t len, const char *name, const struct conf *c, unsigned route,
                struct xform_result *r, char **why);
 void xform_result_free(struct xform_result *);
 
 /*
- * Validate r->doc against the UBL 2.1 Invoice/CreditNote or CII D16B schema under
- * [transform] schema_dir; every error goes to *out (caller frees with
- * xform_diags_free). 0 when validated (valid or not: see out->n), 1 when schema_dir
- * is empty (not validated), -1 with *why when the schemas cannot be loaded.
+ * Validate r->doc against the UBL 2.1 Invoice/CreditNote or CII schema (D16B or
+ * D22B as r->route says) under [transform] schema_dir; every error goes to *out
+ * (caller frees with xform_diags_free). 0 when validated (valid or not: see out->n), 1 when
+ * schema_dir is empty (not validated), -1 with *why when the schemas cannot be loaded.
  */
 int xform_validate(const struct xform_result *r, const struct conf *c, struct xform_diags *out,
                    char **why);

@@ -34,6 +34,11 @@
                            transfer). Never applied to credit notes.
     customization_id       Guideline context parameter (BT-24). Default
                            urn:cen.eu:en16931:2017.
+    route                  chorus (Chorus Pro direct: CII D16B) or pa (a
+                           Plateforme Agréée: CII D22B, XP Z12-012). On pa,
+                           BT-23 is the reform's billing mode instead of the
+                           cadre (see bt23 below), and several preceding
+                           invoices may be referenced. Default chorus.
 
   Placement for Chorus Pro (HACKING.md): cadre in
   ExchangedDocumentContext/BusinessProcessSpecifiedDocumentContextParameter/
@@ -72,6 +77,7 @@
   <xsl:param name="default_cadre" select="'A1'"/>
   <xsl:param name="default_payment_means" select="'30'"/>
   <xsl:param name="customization_id" select="'urn:cen.eu:en16931:2017'"/>
+  <xsl:param name="route" select="'chorus'"/>
 
   <!-- Effective parameter values: empty means default. -->
   <xsl:variable name="p-siret-scheme">
@@ -108,6 +114,29 @@
     </xsl:call-template>
   </xsl:variable>
   <xsl:variable name="is-cn" select="$doc-type = 'credit-note'"/>
+
+  <!-- BT-23. Chorus Pro direct: the cadre de facturation (A1...). A Plateforme
+       Agréée (route pa): the reform's billing mode (BR-FR-08): billing-mode when
+       the export gives it, else the letter of the operation (goods B, services S,
+       mixed M) and the number of the cadre's case (A1 or no cadre: 1, deposit of
+       an invoice; A2: 2, already paid); empty when it cannot be told, so that the
+       pre-flight says what to add rather than the platform. -->
+  <xsl:variable name="cadre">
+    <xsl:call-template name="or-default">
+      <xsl:with-param name="value" select="$inv/e:cadre"/>
+      <xsl:with-param name="default" select="$p-cadre"/>
+    </xsl:call-template>
+  </xsl:variable>
+  <xsl:variable name="bt23">
+    <xsl:variable name="operation" select="normalize-space($inv/e:operation)"/>
+    <xsl:choose>
+      <xsl:when test="$route != 'pa'"><xsl:value-of select="$cadre"/></xsl:when>
+      <xsl:when test="$inv/e:billing-mode"><xsl:value-of select="normalize-space($inv/e:billing-mode)"/></xsl:when>
+      <xsl:when test="$operation and ($cadre = 'A1' or $cadre = 'A2')">
+        <xsl:value-of select="concat(translate(substring($operation, 1, 1), 'gsm', 'BSM'), substring($cadre, 2))"/>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:variable>
   <xsl:variable name="currency">
     <xsl:call-template name="or-default">
       <xsl:with-param name="value" select="$inv/e:currency"/>
@@ -169,6 +198,9 @@
     <xsl:if test="not($doc-type = 'invoice' or $doc-type = 'credit-note' or $doc-type = 'corrective' or $doc-type = 'prepayment')">
       <xsl:message terminate="yes">erp-to-cii: unknown type "<xsl:value-of select="$doc-type"/>" (expected invoice, credit-note, corrective or prepayment)</xsl:message>
     </xsl:if>
+    <xsl:if test="$route != 'pa' and count(e:invoice/e:preceding-invoice) &gt; 1">
+      <xsl:message terminate="yes">erp-to-cii: CII D16B (Chorus Pro) carries one preceding invoice, this export has <xsl:value-of select="count(e:invoice/e:preceding-invoice)"/>; send it in UBL, or through a Plateforme Agréée (CII D22B)</xsl:message>
+    </xsl:if>
     <xsl:apply-templates select="e:invoice"/>
   </xsl:template>
 
@@ -179,14 +211,11 @@
         xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
         xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100">
       <rsm:ExchangedDocumentContext>
-        <ram:BusinessProcessSpecifiedDocumentContextParameter>
-          <ram:ID>
-            <xsl:call-template name="or-default">
-              <xsl:with-param name="value" select="e:cadre"/>
-              <xsl:with-param name="default" select="$p-cadre"/>
-            </xsl:call-template>
-          </ram:ID>
-        </ram:BusinessProcessSpecifiedDocumentContextParameter>
+        <xsl:if test="string($bt23) != ''">
+          <ram:BusinessProcessSpecifiedDocumentContextParameter>
+            <ram:ID><xsl:value-of select="$bt23"/></ram:ID>
+          </ram:BusinessProcessSpecifiedDocumentContextParameter>
+        </xsl:if>
         <ram:GuidelineSpecifiedDocumentContextParameter>
           <ram:ID><xsl:value-of select="$p-customization"/></ram:ID>
         </ram:GuidelineSpecifiedDocumentContextParameter>

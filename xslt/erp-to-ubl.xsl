@@ -36,6 +36,10 @@
                            code 1, "instrument not defined", to carry BT-9).
     customization_id       CustomizationID (BT-24). Default
                            urn:cen.eu:en16931:2017.
+    route                  chorus (Chorus Pro direct) or pa (a Plateforme
+                           Agréée, XP Z12-013). On pa, BT-23 (ProfileID) is the
+                           reform's billing mode instead of the cadre (see
+                           bt23 below). Default chorus.
 
   Placement for Chorus Pro (HACKING.md): cadre in cbc:ProfileID, SIRET in
   PartyIdentification/cbc:ID[@schemeID], SIREN in PartyLegalEntity/
@@ -69,6 +73,7 @@
   <xsl:param name="default_cadre" select="'A1'"/>
   <xsl:param name="default_payment_means" select="'30'"/>
   <xsl:param name="customization_id" select="'urn:cen.eu:en16931:2017'"/>
+  <xsl:param name="route" select="'chorus'"/>
 
   <!-- Effective parameter values: empty means default. -->
   <xsl:variable name="p-siret-scheme">
@@ -111,6 +116,29 @@
     </xsl:call-template>
   </xsl:variable>
   <xsl:variable name="is-cn" select="$doc-type = 'credit-note'"/>
+
+  <!-- BT-23. Chorus Pro direct: the cadre de facturation (A1...). A Plateforme
+       Agréée (route pa): the reform's billing mode (BR-FR-08): billing-mode when
+       the export gives it, else the letter of the operation (goods B, services S,
+       mixed M) and the number of the cadre's case (A1 or no cadre: 1, deposit of
+       an invoice; A2: 2, already paid); empty when it cannot be told, so that the
+       pre-flight says what to add rather than the platform. -->
+  <xsl:variable name="cadre">
+    <xsl:call-template name="or-default">
+      <xsl:with-param name="value" select="$inv/e:cadre"/>
+      <xsl:with-param name="default" select="$p-cadre"/>
+    </xsl:call-template>
+  </xsl:variable>
+  <xsl:variable name="bt23">
+    <xsl:variable name="operation" select="normalize-space($inv/e:operation)"/>
+    <xsl:choose>
+      <xsl:when test="$route != 'pa'"><xsl:value-of select="$cadre"/></xsl:when>
+      <xsl:when test="$inv/e:billing-mode"><xsl:value-of select="normalize-space($inv/e:billing-mode)"/></xsl:when>
+      <xsl:when test="$operation and ($cadre = 'A1' or $cadre = 'A2')">
+        <xsl:value-of select="concat(translate(substring($operation, 1, 1), 'gsm', 'BSM'), substring($cadre, 2))"/>
+      </xsl:when>
+    </xsl:choose>
+  </xsl:variable>
   <xsl:variable name="line-element">
     <xsl:choose>
       <xsl:when test="$is-cn">cac:CreditNoteLine</xsl:when>
@@ -203,12 +231,9 @@
   <!-- The body, in the order of the UBL 2.1 Invoice / CreditNote sequences. -->
   <xsl:template name="document">
     <cbc:CustomizationID><xsl:value-of select="$p-customization"/></cbc:CustomizationID>
-    <cbc:ProfileID>
-      <xsl:call-template name="or-default">
-        <xsl:with-param name="value" select="e:cadre"/>
-        <xsl:with-param name="default" select="$p-cadre"/>
-      </xsl:call-template>
-    </cbc:ProfileID>
+    <xsl:if test="string($bt23) != ''">
+      <cbc:ProfileID><xsl:value-of select="$bt23"/></cbc:ProfileID>
+    </xsl:if>
     <cbc:ID><xsl:value-of select="normalize-space(e:number)"/></cbc:ID>
     <cbc:IssueDate><xsl:value-of select="normalize-space(e:issue-date)"/></cbc:IssueDate>
     <xsl:choose>

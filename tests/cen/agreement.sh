@@ -93,7 +93,7 @@ done
 for s in ubl cii; do
 	for f in "$top_srcdir"/tests/samples/$s/*.xml; do copy "$f" "sample-$(safe "$f")" $s; done
 	for f in "$top_srcdir"/tests/xslt/golden/*.$s.xml; do copy "$f" "golden-$(safe "$f")" $s; done
-	for f in "$top_srcdir"/xslt/examples/*.xml "$top_srcdir"/tests/xslt/input/*.xml; do
+	for f in "$top_srcdir"/xslt/examples/*.xml "$top_srcdir"/xslt/examples/pa/*.xml "$top_srcdir"/tests/xslt/input/*.xml; do
 		n=erp-$(safe "$f")
 		if "$CHORUSGW" -c "$T/$s.ini" transform "$f" >"$in/$s/$n.xml" 2>"$T/t.err"; then
 			printf '%s/%s.xml\t%s\t%s\n' "$s" "$n" "$f" "$T/$s.ini" >>"$T/sources"

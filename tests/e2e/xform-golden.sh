@@ -21,7 +21,7 @@ mkdir "$T/att"
 printf '%%PDF-1.4\n%% attestation\n' >"$T/att/attestation-service-fait-2025-02.pdf"
 printf 'date;commande;montant\n2025-02-03;C-1;120.00\n' >"$T/att/releve-commandes-2025-02.csv"
 
-for input in "$top_srcdir"/xslt/examples/*.xml "$top_srcdir"/tests/xslt/input/*.xml; do
+for input in "$top_srcdir"/xslt/examples/*.xml "$top_srcdir"/xslt/examples/pa/*.xml "$top_srcdir"/tests/xslt/input/*.xml; do
 	name=$(basename "$input" .xml)
 	# a config per export: its .params become its supplier's [supplier.SIRET] section
 	supplier=""

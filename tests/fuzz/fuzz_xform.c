@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct preflight pf;
 	char *why = NULL;
 	/* a fixed "now" (2026-11-28) keeps runs reproducible */
-	check_document(data, size, "fuzz.xml", conf, (time_t)1795867200, &pf, &why);
+	check_document(data, size, "fuzz.xml", conf, ROUTE_CHORUS, (time_t)1795867200, &pf, &why);
 	if (pf.verdict == PF_SETUP)
 		abort(); /* the stylesheets and schemas must always load */
 	free(why);

@@ -28,7 +28,7 @@ model(const char *golden)
 	struct invoice *inv;
 	size_t len;
 	data = slurp(rel, &len);
-	if (xform_make(data, len, golden, conf, &r, &why) == -1) {
+	if (xform_make(data, len, golden, conf, ROUTE_CHORUS, &r, &why) == -1) {
 		printf("# %s: %s\n", golden, why);
 		abort();
 	}
@@ -494,7 +494,7 @@ test_document(void)
 	int rc;
 
 	data = slurp("xslt/examples/invoice-multirate-allowances.xml", &len);
-	rc = check_document(data, len, "m.xml", conf, now, &pf, &why);
+	rc = check_document(data, len, "m.xml", conf, ROUTE_CHORUS, now, &pf, &why);
 	ok(rc == 0 && pf.verdict == PF_OK, "check_document: the example can be sent");
 	ok(pf.xsd_checked, "XSD validation ran");
 	ok(pf.inv && pf.inv->supplier.siret.text &&
@@ -511,7 +511,7 @@ test_document(void)
 		p[13] = '6'; /* the buyer's SIRET, Luhn broken */
 		p = strstr(bad, "<payable>");
 		p[9] = '9';
-		rc = check_document(bad, len, "bad.xml", conf, now, &pf, &why);
+		rc = check_document(bad, len, "bad.xml", conf, ROUTE_CHORUS, now, &pf, &why);
 		ok(rc == -1 && pf.verdict == PF_REJECT, "check_document: rejected");
 		ok(pf.problems.nerrors == 2, "two errors (%zu)", pf.problems.nerrors);
 		ok(contains(why, "(rule SIRET)") && contains(why, "(and 1 more error)"),
@@ -522,7 +522,7 @@ test_document(void)
 		free(bad);
 	}
 
-	rc = check_document("<a", 2, "x.xml", conf, now, &pf, &why);
+	rc = check_document("<a", 2, "x.xml", conf, ROUTE_CHORUS, now, &pf, &why);
 	ok(rc == -1 && pf.verdict == PF_REJECT && pf.problems.nerrors == 1 &&
 	       strcmp(pf.problems.v[0].rule, "INPUT") == 0,
 	   "not XML: rejected with rule INPUT");
@@ -533,7 +533,7 @@ test_document(void)
 	{
 		char *saved = conf->stylesheet_dir;
 		conf->stylesheet_dir = xstrdup("/nonexistent");
-		rc = check_document(data, len, "x.xml", conf, now, &pf, &why);
+		rc = check_document(data, len, "x.xml", conf, ROUTE_CHORUS, now, &pf, &why);
 		ok(rc == -1 && pf.verdict == PF_SETUP, "missing stylesheet: a set-up failure (%s)",
 		   why);
 		free(why);

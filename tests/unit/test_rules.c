@@ -1,5 +1,6 @@
 /* Unit tests of rules.c: the rule table is well formed, lookups find the row of the
- * right syntax, and the listing and the page print every row. */
+ * right syntax, the listing and the page print every row, and each route has its
+ * pre-flight. */
 #include "config.h"
 
 #include <stdio.h>
@@ -89,5 +90,20 @@ main(void)
 	       strstr(out, "\n.Sh SEE ALSO\n"),
 	   "the page is mdoc with every row");
 	free(out);
+
+	/* The routes: one row each, found by value and by name. */
+	{
+		const struct route_preflight *c = route_preflight(ROUTE_CHORUS),
+		                             *p = route_preflight(ROUTE_PA);
+		ok(c && strcmp(c->name, "chorus") == 0 && !c->cii_d22b && c->chorus_rules,
+		   "Chorus Pro direct: CII D16B and its own rules");
+		ok(p && strcmp(p->name, "pa") == 0 && p->cii_d22b && !p->chorus_rules,
+		   "a Plateforme Agréée: CII D22B, no Chorus Pro rules");
+		ok(route_preflight_named("pa") == p && route_preflight_named("chorus") == c,
+		   "found by name");
+		ok(route_preflight(0) == NULL && route_preflight_named("ppf") == NULL &&
+		       route_preflight_named(NULL) == NULL,
+		   "no other route");
+	}
 	return done_testing();
 }

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "fileio.h"
+#include "rules.h"
 #include "srctree.h"
 #include "tap.h"
 #include "util.h"
@@ -55,7 +56,7 @@ through_sheet(const char *name, const char *xsl, struct xform_result *r, char **
 	int rc;
 	free(*why);
 	*why = NULL;
-	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, r, why);
+	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "x.acme", c, ROUTE_CHORUS, r, why);
 	conf_free(c);
 	free(extra);
 	free(sheet);
@@ -175,7 +176,7 @@ test_detect(void)
 
 	c = load_conf(NULL);
 	data = slurp("xslt/examples/invoice-simple.xml", &len);
-	rc = xform_make(data, len, "invoice-simple.xml", c, &r, &why);
+	rc = xform_make(data, len, "invoice-simple.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == 0, "ERP export transforms: %s", why ? why : "");
 	is_int(r.kind, XK_ERP, "kind ERP");
 	is_int(r.syntax, SYNTAX_UBL, "default syntax UBL");
@@ -187,7 +188,7 @@ test_detect(void)
 
 	c = load_conf("[chorus]\nsyntax = cii\n");
 	data = slurp("xslt/examples/invoice-simple.xml", &len);
-	rc = xform_make(data, len, "invoice-simple.xml", c, &r, &why);
+	rc = xform_make(data, len, "invoice-simple.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == 0 && r.syntax == SYNTAX_CII, "[chorus] syntax = cii gives CII");
 	ok(r.stylesheet && contains(r.stylesheet, "erp-to-cii.xsl"), "erp-to-cii.xsl ran");
 	xform_result_free(&r);
@@ -198,7 +199,7 @@ test_detect(void)
 	c = load_conf("[supplier.55210055400013]\niban = FR8120041010050512345K02629\n"
 	              "bic = PSSTFRPPPAR\ncadre = A2\nsyntax = cii\n");
 	data = slurp("tests/xslt/input/rib-config.xml", &len);
-	rc = xform_make(data, len, "rib-config.xml", c, &r, &why);
+	rc = xform_make(data, len, "rib-config.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == 0 && r.syntax == SYNTAX_CII, "[supplier.SIRET] syntax overrides: %s",
 	   why ? why : "");
 	ok(r.xml && contains(r.xml, "<ram:IBANID>FR8120041010050512345K02629</ram:IBANID>"),
@@ -211,14 +212,14 @@ test_detect(void)
 
 	c = load_conf(NULL);
 	data = slurp("tests/samples/ubl/cen_ubl-tc434-example1.xml", &len);
-	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	rc = xform_make(data, len, "x.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == 0 && r.kind == XK_UBL, "UBL passes through");
 	ok(r.len == len && memcmp(r.xml, data, len) == 0, "pass-through keeps the bytes");
 	ok(r.stylesheet == NULL, "no stylesheet for a pass-through");
 	xform_result_free(&r);
 	free(data);
 	data = slurp("tests/samples/cii/cen_CII_example1.xml", &len);
-	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	rc = xform_make(data, len, "x.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == 0 && r.kind == XK_CII && r.syntax == SYNTAX_CII, "CII passes through");
 	xform_result_free(&r);
 	free(data);
@@ -230,14 +231,14 @@ test_detect(void)
 		    "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\" "
 		    "xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:"
 		    "CommonBasicComponents-2\"><cbc:Note>caf\xe9</cbc:Note></Invoice>\n";
-		rc = xform_make(latin, strlen(latin), "l.xml", c, &r, &why);
+		rc = xform_make(latin, strlen(latin), "l.xml", c, ROUTE_CHORUS, &r, &why);
 		ok(rc == 0 && r.xml && contains(r.xml, "caf\xc3\xa9") &&
 		       contains(r.xml, "encoding=\"UTF-8\""),
 		   "Latin-1 pass-through re-encoded to UTF-8");
 		xform_result_free(&r);
 	}
 
-	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "ACME-1.xml", c, &r, &why);
+	rc = xform_make("<Facture xmlns='urn:acme'/>", 27, "ACME-1.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == -1 && contains(why, "{urn:acme}Facture is not an invoice chorusgw knows") &&
 	       contains(why, "UBL 2.1") && contains(why, "CII D16B") &&
 	       contains(why, "{urn:chorusgw:erp:1}invoice"),
@@ -271,7 +272,8 @@ test_detect(void)
 	                  "[supplier.73282932000074]\niban = FR7630006000011234567890189\n",
 	                  sheet);
 	c = load_conf(extra);
-	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "in/ACME-1.xml", c, &r, &why);
+	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "in/ACME-1.xml", c, ROUTE_CHORUS,
+	                &r, &why);
 	ok(rc == 0 && r.kind == XK_MAP, "map: root and pattern match: %s", why ? why : "");
 	is_str(r.map, "acme", "map name");
 	ok(r.xml && contains(r.xml, "<cbc:ID>A1</cbc:ID>"), "map stylesheet output");
@@ -279,7 +281,8 @@ test_detect(void)
 	   "map: [supplier.SIRET] iban passed once the supplier is known");
 	is_str(r.supplier_siret, "73282932000074", "map: supplier SIRET read from the output");
 	xform_result_free(&r);
-	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "OTHER.xml", c, &r, &why);
+	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "OTHER.xml", c, ROUTE_CHORUS, &r,
+	                &why);
 	ok(rc == -1 && r.kind == XK_UNKNOWN && contains(why, "[map.acme]"),
 	   "map: root alone does not match when pattern is set too");
 	free(why);
@@ -293,7 +296,8 @@ test_detect(void)
 	                  "CreditNote-2}CreditNote\nstylesheet = %s\n",
 	                  sheet, sheet);
 	c = load_conf(extra);
-	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
+	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, ROUTE_CHORUS, &r,
+	                &why);
 	ok(rc == 0 && r.kind == XK_MAP, "map by pattern only");
 	xform_result_free(&r);
 	{
@@ -301,10 +305,10 @@ test_detect(void)
 		                  "Invoice-2'/>";
 		const char *cn = "<CreditNote xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
 		                 "CreditNote-2'/>";
-		rc = xform_make(ubl, strlen(ubl), "x.acme", c, &r, &why);
+		rc = xform_make(ubl, strlen(ubl), "x.acme", c, ROUTE_CHORUS, &r, &why);
 		ok(rc == 0 && r.kind == XK_UBL, "a pattern-only map does not take a UBL document");
 		xform_result_free(&r);
-		rc = xform_make(cn, strlen(cn), "x.xml", c, &r, &why);
+		rc = xform_make(cn, strlen(cn), "x.xml", c, ROUTE_CHORUS, &r, &why);
 		ok(r.kind == XK_MAP && r.map && strcmp(r.map, "ubl") == 0,
 		   "a map naming the UBL root explicitly takes it");
 		free(why);
@@ -324,12 +328,14 @@ test_detect(void)
 	    " <xsl:template match='/'><CrossIndustryInvoice "
 	    "xmlns='urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100'/>"
 	    "</xsl:template>\n</xsl:stylesheet>\n");
-	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
+	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, ROUTE_CHORUS, &r,
+	                &why);
 	ok(rc == 0 && r.xml && contains(r.xml, "<cbc:ID>B2</cbc:ID>"),
 	   "cache: the compiled stylesheet is reused");
 	xform_result_free(&r);
 	xform_cache_drop();
-	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, &r, &why);
+	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, ROUTE_CHORUS, &r,
+	                &why);
 	ok(rc == -1 && contains(why, "produced CII although UBL was expected"),
 	   "after xform_cache_drop() the new stylesheet runs (%s)", why);
 	free(why);
@@ -375,7 +381,7 @@ test_detect(void)
 	/* an ERP export that does not follow its schema */
 	c = load_conf(NULL);
 	rc = xform_make("<invoice xmlns='urn:chorusgw:erp:1'><number>1</number><bogus/></invoice>",
-	                72, "e.xml", c, &r, &why);
+	                72, "e.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == -1 && !r.setup && r.input.n >= 1 &&
 	       contains(why, "not a valid chorusgw ERP export"),
 	   "invalid ERP export: refused with its schema errors (%s)", why);
@@ -400,7 +406,7 @@ test_validate_and_model(void)
 	int rc;
 
 	data = slurp("xslt/examples/invoice-multirate-allowances.xml", &len);
-	rc = xform_make(data, len, "m.xml", c, &r, &why);
+	rc = xform_make(data, len, "m.xml", c, ROUTE_CHORUS, &r, &why);
 	ok(rc == 0, "multirate transforms");
 	rc = xform_validate(&r, c, &d, &why);
 	ok(rc == 0 && d.n == 0, "generated UBL validates against UBL-Invoice-2.1.xsd");
@@ -448,7 +454,7 @@ test_validate_and_model(void)
 	conf_free(c);
 
 	c = load_conf("[chorus]\nsyntax = cii\n");
-	rc = xform_make(data, len, "m.xml", c, &r, &why);
+	rc = xform_make(data, len, "m.xml", c, ROUTE_CHORUS, &r, &why);
 	rc = rc == 0 ? xform_validate(&r, c, &d, &why) : -1;
 	ok(rc == 0 && d.n == 0,
 	   "generated CII validates against CrossIndustryInvoice_100pD16B.xsd");
@@ -478,7 +484,7 @@ test_validate_and_model(void)
 		buf_add(&b, bad, (size_t)(p - bad));
 		buf_adds(&b, "<cbc:Bogus/>");
 		buf_adds(&b, p);
-		rc = xform_make(b.p, b.len, "bad.xml", c, &r, &why);
+		rc = xform_make(b.p, b.len, "bad.xml", c, ROUTE_CHORUS, &r, &why);
 		rc = rc == 0 ? xform_validate(&r, c, &d, &why) : -1;
 		ok(rc == 0 && d.n == 1, "one XSD error");
 		if (d.n) {
@@ -498,11 +504,11 @@ test_validate_and_model(void)
 	c = load_conf(NULL);
 	free(c->schema_dir);
 	c->schema_dir = NULL;
-	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	rc = xform_make(data, len, "x.xml", c, ROUTE_CHORUS, &r, &why);
 	is_int(xform_validate(&r, c, &d, &why), 1, "schema_dir empty: not validated");
 	xform_result_free(&r);
 	c->schema_dir = xasprintf("%s/nowhere", dir);
-	rc = xform_make(data, len, "x.xml", c, &r, &why);
+	rc = xform_make(data, len, "x.xml", c, ROUTE_CHORUS, &r, &why);
 	rc = xform_validate(&r, c, &d, &why);
 	ok(rc == -1 && contains(why, "schema_dir") && contains(why, "cannot read the schema"),
 	   "missing schema: a set-up failure (%s)", why);
@@ -522,7 +528,7 @@ golden_model(const char *name, struct xform_result *r)
 	struct invoice *inv = NULL;
 
 	data = slurp(path, &len);
-	if (xform_make(data, len, name, c, r, &why) == 0)
+	if (xform_make(data, len, name, c, ROUTE_CHORUS, r, &why) == 0)
 		inv = xform_model(r);
 	free(why);
 	free(data);
