@@ -37,8 +37,10 @@
     route                  chorus (Chorus Pro direct: CII D16B) or pa (a
                            Plateforme Agréée: CII D22B, XP Z12-012). On pa,
                            BT-23 is the reform's billing mode instead of the
-                           cadre (see bt23 below), and several preceding
-                           invoices may be referenced. Default chorus.
+                           cadre (see bt23 below), BT-30, BT-47 and BT-61 the
+                           SIREN (scheme 0002) instead of the SIRET, and
+                           several preceding invoices may be referenced.
+                           Default chorus.
 
   Placement for Chorus Pro (HACKING.md): cadre in
   ExchangedDocumentContext/BusinessProcessSpecifiedDocumentContextParameter/
@@ -440,6 +442,20 @@
     </ram:BuyerTradeParty>
   </xsl:template>
 
+  <!-- A party's legal registration identifier (BT-30, BT-47, BT-61): the SIRET,
+       where Chorus Pro reads it; on a Plateforme Agréée's route the SIREN, scheme
+       0002, as the reform wants it (BR-FR-09, BR-FR-10, BR-FR-11). -->
+  <xsl:template name="legal-id">
+    <xsl:choose>
+      <xsl:when test="$route = 'pa'">
+        <ram:ID schemeID="0002"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></ram:ID>
+      </xsl:when>
+      <xsl:otherwise>
+        <ram:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:ID>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <!-- TradePartyType content, CII order: GlobalID, Name, Description,
        SpecifiedLegalOrganization, DefinedTradeContact, PostalTradeAddress,
        SpecifiedTaxRegistration. -->
@@ -450,7 +466,7 @@
       <ram:Description><xsl:value-of select="normalize-space(e:legal-form)"/></ram:Description>
     </xsl:if>
     <ram:SpecifiedLegalOrganization>
-      <ram:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:ID>
+      <xsl:call-template name="legal-id"/>
       <xsl:if test="e:trade-name">
         <ram:TradingBusinessName><xsl:value-of select="normalize-space(e:trade-name)"/></ram:TradingBusinessName>
       </xsl:if>
@@ -492,7 +508,7 @@
       <ram:Name><xsl:value-of select="normalize-space(e:name)"/></ram:Name>
       <xsl:if test="e:siret">
         <ram:SpecifiedLegalOrganization>
-          <ram:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:ID>
+          <xsl:call-template name="legal-id"/>
         </ram:SpecifiedLegalOrganization>
       </xsl:if>
     </ram:PayeeTradeParty>
