@@ -1223,6 +1223,45 @@ chorus_account_login(const struct chorus *ch, const char *siret)
 	return account_for(ch, siret)->login;
 }
 
+/* Is account i the first with its login? (several sections may name one account) */
+static int
+first_of_login(const struct chorus *ch, size_t i)
+{
+	size_t k;
+	for (k = 0; k < i; k++)
+		if (strcmp(ch->accounts[k].login, ch->accounts[i].login) == 0)
+			return 0;
+	return 1;
+}
+
+time_t
+chorus_account_expiry(const struct chorus *ch, const char *siret)
+{
+	return account_for(ch, siret)->expiry;
+}
+
+size_t
+chorus_naccounts(const struct chorus *ch)
+{
+	size_t i, n = 0;
+	for (i = 0; i < ch->naccounts; i++)
+		n += first_of_login(ch, i);
+	return n;
+}
+
+const char *
+chorus_account_at(const struct chorus *ch, size_t at, const char **siret)
+{
+	size_t i;
+	for (i = 0; i < ch->naccounts; i++)
+		if (first_of_login(ch, i) && at-- == 0) {
+			*siret = ch->accounts[i].siret;
+			return ch->accounts[i].login;
+		}
+	*siret = NULL;
+	return NULL;
+}
+
 static void
 env_for(const struct chorus_call *k, struct chorus_env *env)
 {

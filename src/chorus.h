@@ -246,6 +246,14 @@ void chorus_reply_free(struct chorus_reply *);
 int chorus_token_fetches(const struct chorus *);
 /* Login of the technical account used for `siret` (NULL: [chorus]). */
 const char *chorus_account_login(const struct chorus *, const char *siret);
+/* The distinct technical accounts ([chorus]'s first, then those of [supplier.SIRET]
+ * sections with their own login): how many, and account i's login, *siret getting the
+ * supplier whose section names it (NULL for [chorus]'s). */
+size_t chorus_naccounts(const struct chorus *);
+/* When the password of the account used for `siret` expires, as last learnt by
+ * chorus_password_expiry() (0: not known). */
+time_t chorus_account_expiry(const struct chorus *, const char *siret);
+const char *chorus_account_at(const struct chorus *, size_t i, const char **siret);
 
 const char *chorus_class_name(enum chorus_class); /* "ok", "retry", "setup", "document" */
 const char *chorus_op_name(enum chorus_op);       /* "deposer/flux"... */

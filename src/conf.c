@@ -207,15 +207,17 @@ static const struct conf_key keys[] = {
 
     G("gateway", "report_poll", CK_DURATION, report_poll_ms, "1m", 100, HOUR, NULL, 0,
       "Interval between two reads of a deposit report (consulterCRDetaille) while "
-      "Chorus Pro has not finished integrating a deposit."),
+      "Chorus Pro has not finished integrating a deposit. The first reads come sooner: "
+      "5 s, 20 s and 50 s after the deposit, never further apart than report_poll."),
     G("gateway", "retry_min", CK_DURATION, retry_min_ms, "30s", 100, DAY, NULL, 0,
       "First wait after a retryable failure (network, timeout, 5xx, 429); waits double "
       "up to retry_max, with random jitter."),
     G("gateway", "retry_max", CK_DURATION, retry_max_ms, "1h", 100, 7 * DAY, NULL, 0,
       "Longest wait between two attempts."),
     G("gateway", "give_up", CK_DURATION, give_up_ms, "5d", MIN / 60, 365 * DAY, NULL, 0,
-      "A document still not deposited after this long is marked action_required "
-      "(it stays in outbox/ and is still retried)."),
+      "A document not settled with Chorus Pro after this long (still not deposited, held "
+      "by Chorus Pro, in an unknown report state) is marked action_required with what to "
+      "do (it stays in outbox/ and is still retried)."),
     G("gateway", "unknown_wait", CK_DURATION, unknown_wait_ms, "15m", 100, DAY, NULL, 0,
       "A deposit whose outcome is unknown (timeout, connection lost, crash during the "
       "call) is searched for in Chorus Pro after this long, the time Chorus Pro needs to "

@@ -90,6 +90,26 @@ struct readyq {
 	struct job *head, *tail;
 };
 
+struct expiry {
+	char *account, *siret; /* siret: a supplier whose sends use the account, or NULL */
+	char day[16];          /* as the platform wrote it */
+	time_t at;
+	struct expiry *next;
+};
+
+struct pause {
+	struct gw *g;
+	char *account; /* the route's account at fault; NULL: every account */
+	char *reason, *setup;
+	char *siret; /* the probe asks with the account of this supplier */
+	int follow;  /* following failed: the API that follows sends is to probe */
+	time_t since;
+	struct ev_timer *timer;
+	struct tp_call *call;
+	int attempts;
+	struct pause *next;
+};
+
 struct gw {
 	const struct cmd_ctx *ctx;
 	struct conf *conf;
@@ -109,15 +129,14 @@ struct gw {
 	int calls_in_flight;
 	struct ev_timer *pump_timer;
 
-	int paused;
-	char *pause_reason;
-	char *pause_setup;
-	char *pause_siret;
-	int pause_follow; /* following failed: the API that follows sends is to probe */
-	time_t paused_since;
-	struct ev_timer *probe_timer;
-	struct tp_call *probe_call;
-	int probe_attempts;
+	/* sends paused by set-up errors: one for every account, or one per account (its
+	 * password...) while the others go on; each probed until it works again */
+	struct pause *pauses;
+	/* the daily check of the accounts' password expiry (run), and what it learnt */
+	struct tp_call *expiry_call;
+	struct ev_timer *expiry_timer;
+	size_t expiry_next;
+	struct expiry *expiries;
 
 	int draining;       /* SIGTERM, or once's deadline */
 	int reload_pending; /* SIGHUP: waits for calls in flight to end */
@@ -144,6 +163,7 @@ static void job_done(struct gw *, struct job *);
 static void pump(struct gw *);
 static void pump_soon(struct gw *);
 static void pause_deposits(struct gw *, const struct tp_result *, const char *siret, enum step);
+static const struct pause *pause_of(const struct gw *, const char *siret);
 static void refill(struct gw *);
 static void once_check(struct gw *);
 static void once_scan(void *);
@@ -543,15 +563,17 @@ finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note
 
 /* ---- pre-flight -------------------------------------------------------------------------- */
 
-/* Why a document waits while deposits are paused, and what to fix. */
+/* Why a document waits while its deposits are paused, and what to fix. */
 static void
-add_pause_reasons(const struct gw *g, struct doc *d)
+add_pause_reasons(const struct pause *p, struct doc *d)
 {
 	char since[32];
-	fmt_time_utc(since, sizeof(since), g->paused_since);
-	doc_add_reason(d, "waiting: deposits paused since %s: %s", since, g->pause_reason);
-	if (g->pause_setup)
-		doc_add_reason(d, "to fix: %s", g->pause_setup);
+	fmt_time_utc(since, sizeof(since), p->since);
+	doc_add_reason(d, "waiting: deposits paused%s%s since %s: %s",
+	               p->account ? " for account " : "", p->account ? p->account : "", since,
+	               p->reason);
+	if (p->setup)
+		doc_add_reason(d, "to fix: %s", p->setup);
 }
 
 /* After the pre-flight: the duplicate index, then outbox/. */
@@ -595,8 +617,8 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	d->force = 0;
 	d->next_attempt = 0;
 	doc_set_state(d, DOC_QUEUED, pf->x.what);
-	if (g->paused)
-		add_pause_reasons(g, d);
+	if (pause_of(g, d->supplier_siret))
+		add_pause_reasons(pause_of(g, d->supplier_siret), d);
 	if (move(g, j, SF_OUTBOX, pf->x.xml, pf->x.len) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
 		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
@@ -693,7 +715,7 @@ step_process(struct gw *g, struct job *j)
 		return;
 	}
 
-	if (!g->paused && g->tp) {
+	if (!pause_of(g, d->supplier_siret) && g->tp) {
 		/* the route's buyer check, if it has one now: decided in on_buyer */
 		struct preflight *kept = xmalloc(sizeof(*kept));
 		struct tp_call *c;
@@ -737,9 +759,11 @@ call_ended(struct gw *g, struct job *j, struct tp_reply *rep)
 	pump_soon(g); /* also ends the loop when draining and this was the last call */
 }
 
-/* Tell the operator when a document has waited longer than [gateway] give_up. */
+/* Tell the operator when a document has waited longer than [gateway] give_up: what
+ * to do is `todo` (what the platform's answer calls for), else r's advice, else check
+ * that the platform is reachable. */
 static void
-check_give_up(struct gw *g, struct job *j, const struct tp_result *r)
+check_give_up(struct gw *g, struct job *j, const struct tp_result *r, const char *todo)
 {
 	struct doc *d = j->doc;
 	time_t now = time(NULL);
@@ -750,10 +774,19 @@ check_give_up(struct gw *g, struct job *j, const struct tp_result *r)
 	fmt_duration(span, sizeof(span), g->conf->give_up_ms);
 	d->action_required = 1;
 	doc_set(&d->action, NULL);
-	d->action = xasprintf("not settled with %s after %s (last error: %s); chorusgw keeps "
-	                      "trying: check that %s is reachable (chorusgw test-connection)",
-	                      tp_label(g->tp), span, r && r->reason ? r->reason : "unknown",
-	                      tp_label(g->tp));
+	if (todo)
+		d->action =
+		    xasprintf("not settled with %s after %s: %s", tp_label(g->tp), span, todo);
+	else if (r && (r->advice || r->setup))
+		d->action = xasprintf("not settled with %s after %s (last error: %s): %s",
+		                      tp_label(g->tp), span, r->reason ? r->reason : "unknown",
+		                      r->advice ? r->advice : r->setup);
+	else
+		d->action = xasprintf("not settled with %s after %s (last error: %s); chorusgw "
+		                      "keeps trying: check that %s is reachable (chorusgw "
+		                      "test-connection)",
+		                      tp_label(g->tp), span, r && r->reason ? r->reason : "unknown",
+		                      tp_label(g->tp));
 	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
 }
 
@@ -770,7 +803,7 @@ retry_later(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "%s failed, retry in %llus: %s", step_names[s],
 	        (unsigned long long)(delay / 1000), r && r->reason ? r->reason : "?");
 	d->next_attempt = time(NULL) + (time_t)((delay + 999) / 1000);
-	check_give_up(g, j, r);
+	check_give_up(g, j, r, NULL);
 	if (save(g, j) == 0)
 		job_schedule(g, j, s, delay);
 }
@@ -780,6 +813,11 @@ static void
 setup_failed(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 {
 	j->step = s; /* resumed by the probe */
+	/* a set-up the probe finds working but this document's sends keep failing (a
+	 * refusal of the gateway): the pause ends and starts again; give_up says so */
+	check_give_up(g, j, r, NULL);
+	if (j->doc->action_required)
+		save(g, j);
 	pause_deposits(g, r, j->doc->supplier_siret, s);
 }
 
@@ -867,7 +905,7 @@ on_send(struct tp_reply *rep, void *arg)
 		metrics_add("chorusgw_deposits_total", "result=\"ok\"", 1);
 		if (save(g, j) == 0) {
 			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "deposited as %s", rep->id);
-			job_schedule(g, j, STEP_FOLLOW, (uint64_t)g->conf->report_poll_ms);
+			job_schedule(g, j, STEP_FOLLOW, (uint64_t)rep->poll_ms);
 		}
 		break;
 	case TP_DOCUMENT:
@@ -891,7 +929,7 @@ on_send(struct tp_reply *rep, void *arg)
 			         r->reason);
 			j->errors++;
 			d->next_attempt = time(NULL) + (time_t)(g->conf->unknown_wait_ms / 1000);
-			check_give_up(g, j, r);
+			check_give_up(g, j, r, NULL);
 			metrics_add("chorusgw_retries_total", "step=\"settle\"", 1);
 			if (save(g, j) == 0) {
 				uint64_t wait = backoff_ms(g, j->errors, r->retry_after_ms);
@@ -983,6 +1021,22 @@ on_follow(struct tp_reply *rep, void *arg)
 	j->errors = 0;
 	switch (rep->outcome) {
 	case TP_PENDING:
+		/* a state that lasts (held by the platform, unknown): say why it waits, and
+		 * once give_up has passed, what to do */
+		if (rep->nreasons) {
+			int same = d->nreasons == rep->nreasons &&
+			           strcmp(doc_last_reason(d), rep->reasons[rep->nreasons - 1]) == 0;
+			if (!same) {
+				doc_clear_reasons(d);
+				for (i = 0; i < rep->nreasons; i++)
+					doc_add_reason(d, "%s", rep->reasons[i]);
+				rep->changed = 1;
+			}
+		}
+		if (!d->action_required && rep->action) {
+			check_give_up(g, j, &rep->r, rep->action);
+			rep->changed |= d->action_required;
+		}
 		if (rep->changed && save(g, j) == -1)
 			break;
 		job_schedule(g, j, STEP_FOLLOW, (uint64_t)rep->poll_ms);
@@ -1056,12 +1110,22 @@ pump_soon(struct gw *g)
 		g->pump_timer = ev_timer_add(0, on_pump, g);
 }
 
+/* A job whose sends are paused: it waits, out of the queues, until its pause ends. */
+static int
+parked(struct gw *g, struct job *j)
+{
+	if (pause_of(g, j->doc->supplier_siret) == NULL)
+		return 0;
+	j->ready = 0;
+	return 1;
+}
+
 static void
 pump(struct gw *g)
 {
 	struct job *j;
 	int n = 0;
-	int can_call = !g->paused && !g->draining && !g->reload_pending && g->tp != NULL;
+	int can_call = !g->draining && !g->reload_pending && g->tp != NULL;
 
 	while (!g->draining && n < GW_PROCESS_BATCH && (j = readyq_pop(&g->process)) != NULL) {
 		run_step(g, j);
@@ -1069,7 +1133,8 @@ pump(struct gw *g)
 	}
 	while (can_call && g->calls_in_flight < g->conf->max_in_flight &&
 	       ((j = readyq_pop(&g->finish)) != NULL || (j = readyq_pop(&g->calls)) != NULL))
-		run_step(g, j);
+		if (!parked(g, j))
+			run_step(g, j);
 	if (g->process.head && !g->draining)
 		pump_soon(g); /* more transforms next turn, after I/O had its chance */
 	arm_resync(g);
@@ -1081,58 +1146,114 @@ pump(struct gw *g)
 
 /* ---- pause on set-up errors ----------------------------------------------------------- */
 
+/* The pause that holds the sends of supplier `siret`: the one of every account, or the
+ * one of its account; NULL when its sends may go. */
+static const struct pause *
+pause_of(const struct gw *g, const char *siret)
+{
+	const char *acct = g->tp ? tp_account(g->tp, siret) : NULL;
+	const struct pause *p;
+	for (p = g->pauses; p; p = p->next)
+		if (p->account == NULL || (acct && strcmp(p->account, acct) == 0))
+			return p;
+	return NULL;
+}
+
+static int
+probing(const struct gw *g)
+{
+	const struct pause *p;
+	for (p = g->pauses; p; p = p->next)
+		if (p->call)
+			return 1;
+	return 0;
+}
+
+static void
+pause_free(struct pause *p)
+{
+	if (p->timer)
+		ev_timer_del(p->timer);
+	if (p->call)
+		tp_cancel(p->call);
+	free(p->account);
+	free(p->reason);
+	free(p->setup);
+	free(p->siret);
+	free(p);
+}
+
 static void on_probe(struct tp_reply *, void *);
 
 static void
 probe(void *arg)
 {
-	struct gw *g = arg;
-	g->probe_timer = NULL;
-	if (g->tp == NULL)
+	struct pause *p = arg;
+	p->timer = NULL;
+	if (p->g->tp == NULL)
 		return; /* a failed reload: stopping */
-	g->probe_call = tp_probe(g->tp, g->pause_siret, g->pause_follow, on_probe, g);
+	p->call = tp_probe(p->g->tp, p->siret, p->follow, on_probe, p);
 }
 
+/* Say in the receipts of the documents pause `p` holds (NULL: that it ended for
+ * `account`, NULL: every account) why they wait. */
 static void
-mark_waiting(struct gw *g, int paused)
+mark_waiting(struct gw *g, const struct pause *p, const char *account)
 {
 	size_t i;
 	for (i = 0; i < g->njobs; i++) {
 		struct job *j = g->jobs[i];
 		struct doc *d = j->doc;
+		const char *acct = tp_account(g->tp, d->supplier_siret);
 		if (d->state != DOC_QUEUED && d->state != DOC_SUBMITTING &&
 		    d->state != DOC_DEPOSITED)
 			continue;
-		if (paused) {
-			doc_clear_reasons(d);
-			add_pause_reasons(g, d);
-		} else {
-			doc_clear_reasons(d);
+		if (p ? pause_of(g, d->supplier_siret) != p
+		      : (account && (acct == NULL || strcmp(acct, account) != 0)) ||
+		            pause_of(g, d->supplier_siret))
+			continue;
+		doc_clear_reasons(d);
+		if (p)
+			add_pause_reasons(p, d);
+		else
 			doc_note(d, "deposits resumed");
-		}
 		if (save(g, j) == -1)
 			i--; /* the job left the window */
 	}
 }
 
 static void
-resume_deposits(struct gw *g)
+gauge_paused(struct gw *g)
 {
+	double n = 0;
+	const struct pause *p;
+	for (p = g->pauses; p; p = p->next)
+		n++;
+	metrics_set("chorusgw_paused", NULL, n);
+}
+
+static void
+resume_deposits(struct gw *g, struct pause *p)
+{
+	struct pause **pp;
 	size_t i;
-	log_info("%s set-up works again: deposits resumed", tp_label(g->tp));
-	g->paused = 0;
-	free(g->pause_reason);
-	free(g->pause_setup);
-	free(g->pause_siret);
-	g->pause_reason = g->pause_setup = g->pause_siret = NULL;
-	g->probe_attempts = 0;
-	metrics_set("chorusgw_paused", NULL, 0);
-	notify_status("running: deposits resumed");
-	mark_waiting(g, 0);
+	for (pp = &g->pauses; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	if (p->account)
+		log_info("%s account %s works again: its deposits resumed", tp_label(g->tp),
+		         p->account);
+	else
+		log_info("%s set-up works again: deposits resumed", tp_label(g->tp));
+	mark_waiting(g, NULL, p->account);
+	pause_free(p);
+	gauge_paused(g);
+	if (g->pauses == NULL)
+		notify_status("running: deposits resumed");
 	for (i = 0; i < g->njobs; i++) {
 		struct job *j = g->jobs[i];
 		if (j->timer == NULL && !j->ready && !j->call && j->step != STEP_NONE &&
-		    j->step != STEP_PROCESS)
+		    j->step != STEP_PROCESS && !pause_of(g, j->doc->supplier_siret))
 			job_schedule(g, j, j->step, 0);
 	}
 	pump_soon(g);
@@ -1141,39 +1262,147 @@ resume_deposits(struct gw *g)
 static void
 on_probe(struct tp_reply *rep, void *arg)
 {
-	struct gw *g = arg;
-	g->probe_call = NULL;
+	struct pause *p = arg;
+	struct gw *g = p->g;
+	p->call = NULL;
 	if (rep->r.cls == TP_OK || rep->r.cls == TP_DOCUMENT)
-		resume_deposits(g); /* the gateway answered past authentication */
+		resume_deposits(g, p); /* the platform answered past authentication */
 	else {
-		uint64_t d = backoff_ms(g, ++g->probe_attempts, rep->r.retry_after_ms);
+		uint64_t d = backoff_ms(g, ++p->attempts, rep->r.retry_after_ms);
 		log_warn("%s set-up still failing (%s); next check in %llus", tp_label(g->tp),
 		         rep->r.reason ? rep->r.reason : "?", (unsigned long long)(d / 1000));
-		g->probe_timer = ev_timer_add(d, probe, g);
+		p->timer = ev_timer_add(d, probe, p);
 	}
 	tp_reply_free(rep);
 }
 
-/* Pause every deposit after a set-up error of step `s`; the probe asks the same API
- * (the one that follows sends, for a follow) until it answers past the set-up. */
+/* Pause the deposits of the account of supplier `siret` (every account unless the
+ * error is the account's own, r->account_only) after a set-up error of step `s`; the
+ * probe asks the same API (the one that follows sends, for a follow) with that account
+ * until it answers past the set-up. */
 static void
 pause_deposits(struct gw *g, const struct tp_result *r, const char *siret, enum step s)
 {
-	if (g->paused)
+	const char *acct = r->account_only ? tp_account(g->tp, siret) : NULL;
+	struct pause *p;
+	for (p = g->pauses; p; p = p->next)
+		if (p->account == NULL || (acct && strcmp(p->account, acct) == 0))
+			return; /* already paused: its probe goes on */
+	p = xcalloc(1, sizeof(*p));
+	p->g = g;
+	p->account = acct ? xstrdup(acct) : NULL;
+	p->since = time(NULL);
+	p->reason = xstrdup(r->reason ? r->reason : "set-up error");
+	p->setup = r->setup ? xstrdup(r->setup) : NULL;
+	p->siret = siret ? xstrdup(siret) : NULL;
+	p->follow = s == STEP_FOLLOW;
+	p->next = g->pauses;
+	g->pauses = p;
+	log_err("deposits paused%s%s: %s%s%s", acct ? " for account " : "", acct ? acct : "",
+	        p->reason, p->setup ? "; check: " : "", p->setup ? p->setup : "");
+	gauge_paused(g);
+	notify_status("paused: %s", p->reason);
+	mark_waiting(g, p, NULL);
+	p->timer = ev_timer_add(backoff_ms(g, ++p->attempts, r->retry_after_ms), probe, p);
+}
+
+/* ---- the daily check of the accounts' password expiry ------------------------------ */
+
+#define EXPIRY_CHECK_MS (24 * 3600 * 1000LL)
+#define EXPIRY_WARN_S   (30 * 86400)
+
+static void on_expiry(struct tp_reply *, void *);
+
+/* run, once a day: when each account's password expires. A gauge per account, a warning
+ * within 30 days; an expired one pauses that account's deposits, the others go on. */
+static void
+check_expiry(void *arg)
+{
+	struct gw *g = arg;
+	g->expiry_timer = NULL;
+	if (g->tp == NULL || g->draining || g->expiry_call)
 		return;
-	g->paused = 1;
-	g->paused_since = time(NULL);
-	g->pause_reason = xstrdup(r->reason ? r->reason : "set-up error");
-	g->pause_setup = r->setup ? xstrdup(r->setup) : NULL;
-	g->pause_siret = siret ? xstrdup(siret) : NULL;
-	g->pause_follow = s == STEP_FOLLOW;
-	log_err("deposits paused: %s%s%s", g->pause_reason, g->pause_setup ? "; check: " : "",
-	        g->pause_setup ? g->pause_setup : "");
-	metrics_set("chorusgw_paused", NULL, 1);
-	notify_status("paused: %s", g->pause_reason);
-	mark_waiting(g, 1);
-	g->probe_timer =
-	    ev_timer_add(backoff_ms(g, ++g->probe_attempts, r->retry_after_ms), probe, g);
+	if (g->expiry_next >= tp_naccounts(g->tp)) {
+		g->expiry_next = 0;
+		g->expiry_timer = ev_timer_add(EXPIRY_CHECK_MS, check_expiry, g);
+		return;
+	}
+	g->expiry_call = tp_account_expiry(g->tp, g->expiry_next, on_expiry, g);
+}
+
+/* Pause the sends of an account whose password expired (known from the daily check);
+ * the probe resumes them once it works again (the password changed). */
+static void
+pause_expired(struct gw *g, const struct expiry *e)
+{
+	struct tp_result r;
+	memset(&r, 0, sizeof(r));
+	r.cls = TP_SETUP;
+	r.account_only = 1;
+	r.retry_after_ms = -1;
+	r.reason = xasprintf("the password of %s account %s expired on %s", tp_label(g->tp),
+	                     e->account, e->day);
+	r.setup = xasprintf("change the password of %s in %s, then in chorusgw's configuration, "
+	                    "and reload (systemctl reload chorusgw)",
+	                    e->account, tp_label(g->tp));
+	pause_deposits(g, &r, e->siret, STEP_DEPOSIT);
+	free(r.reason);
+	free(r.setup);
+}
+
+/* Each metrics tick: the seconds left of each known password; an expired one pauses its
+ * account's sends. */
+static void
+expiry_gauges(struct gw *g)
+{
+	const struct expiry *e;
+	char label[300];
+	time_t now = time(NULL);
+	for (e = g->expiries; e; e = e->next) {
+		snprintf(label, sizeof(label), "account=\"%s\"", e->account);
+		metrics_set("chorusgw_tech_password_expiry_seconds", label, (double)(e->at - now));
+		if (e->at <= now && g->tp && !g->draining && !g->stopping)
+			pause_expired(g, e);
+	}
+}
+
+static void
+on_expiry(struct tp_reply *rep, void *arg)
+{
+	struct gw *g = arg;
+	const char *acct = tp_account_name(g->tp, g->expiry_next);
+	struct expiry *e;
+	g->expiry_call = NULL;
+	g->expiry_next++;
+	if (rep->r.cls != TP_OK)
+		log_warn("cannot read when the password of %s account %s expires: %s",
+		         tp_label(g->tp), acct, rep->r.reason ? rep->r.reason : "?");
+	if (rep->expires && acct) {
+		int64_t left = (int64_t)(rep->expires - time(NULL));
+		for (e = g->expiries; e && strcmp(e->account, acct) != 0; e = e->next)
+			;
+		if (e == NULL) {
+			e = xcalloc(1, sizeof(*e));
+			e->account = xstrdup(acct);
+			e->siret = rep->id ? xstrdup(rep->id) : NULL;
+			e->next = g->expiries;
+			g->expiries = e;
+		}
+		e->at = rep->expires;
+		if (rep->note)
+			snprintf(e->day, sizeof(e->day), "%s", rep->note);
+		else if (e->day[0] == '\0')
+			fmt_time_utc(e->day, sizeof(e->day), e->at);
+		if (left > 0 && left < EXPIRY_WARN_S)
+			log_warn(
+			    "the password of %s account %s expires on %s, in %lld days: change "
+			    "it in %s, then in chorusgw's configuration",
+			    tp_label(g->tp), acct, e->day, (long long)(left / 86400 + 1),
+			    tp_label(g->tp));
+		expiry_gauges(g);
+	}
+	tp_reply_free(rep);
+	g->expiry_timer = ev_timer_add(0, check_expiry, g);
 }
 
 /* ---- pick-up ------------------------------------------------------------------------- */
@@ -1327,7 +1556,8 @@ update_gauges(struct gw *g)
 		watch_get_stats(g->w, &ws);
 		metrics_set("chorusgw_inbox_waiting", NULL, (double)(ws.waiting + ws.ready));
 	}
-	metrics_set("chorusgw_paused", NULL, g->paused);
+	gauge_paused(g);
+	expiry_gauges(g);
 }
 
 static void
@@ -1341,7 +1571,7 @@ on_metrics(void *arg)
 		log_warn("metrics: %s", why);
 		free(why);
 	}
-	if (!g->paused && !g->once)
+	if (g->pauses == NULL && !g->once)
 		notify_status(
 		    "%zu documents in progress; since start %llu deposits, %llu accepted, "
 		    "%llu rejected",
@@ -1376,7 +1606,11 @@ declare_metrics(void)
 	metrics_declare("chorusgw_chorus_request_seconds", "histogram",
 	                "Latency of Chorus Pro operations (token and pages included).");
 	metrics_declare("chorusgw_paused", "gauge",
-	                "1 while deposits are paused by a set-up error (see the log and status).");
+	                "Deposit pauses for set-up errors: one of every account, or one per "
+	                "account at fault (see the log and status); 0 when none.");
+	metrics_declare("chorusgw_tech_password_expiry_seconds", "gauge",
+	                "Seconds until the password of each technical account expires (run: "
+	                "checked once a day); negative: expired.");
 	metrics_declare("chorusgw_oldest_waiting_seconds", "gauge",
 	                "Age of the oldest document not yet final.");
 	metrics_declare("chorusgw_inbox_waiting", "gauge",
@@ -1413,13 +1647,11 @@ once_check(struct gw *g)
 		/* something due before the deadline keeps us here */
 		if (j->ready || j->call ||
 		    (j->timer && now + ev_timer_remaining(j->timer) < g->deadline))
-			busy = 1;
-		if (j->step == STEP_NONE && g->paused)
-			continue;
+			busy = 1; /* a job held by a pause is neither: it waits for the probe */
 	}
-	if (busy && now < g->deadline && !g->paused)
+	if (busy && now < g->deadline)
 		return;
-	if (g->paused && g->probe_call)
+	if (probing(g))
 		return;
 	g->stopping = 1;
 	ev_break();
@@ -1485,7 +1717,7 @@ once_exit_code(struct gw *g)
 	for (i = 0; i < g->njobs; i++)
 		if (job_pending(g->jobs[i]))
 			pending = 1;
-	if (g->paused)
+	if (g->pauses)
 		return EXIT_SETUP;
 	if (g->rejected_this_run)
 		return EXIT_REJECTED;
@@ -1556,6 +1788,7 @@ static int
 reload(struct gw *g, char **why)
 {
 	struct conf *nc = cmd_load_conf(g->ctx, CONF_NEED_ALL, 1);
+	struct pause *p;
 	g->reload_pending = 0;
 	if (nc == NULL) {
 		log_err("reload: the new configuration has errors; keeping the running one");
@@ -1564,13 +1797,25 @@ reload(struct gw *g, char **why)
 	}
 	if (strcmp(nc->spool_dir, g->conf->spool_dir) != 0)
 		log_warn("reload: [spool] dir changed; restart chorusgw to use the new spool");
-	if (g->probe_call) {
-		/* the pause probe is not counted in calls_in_flight and dies with the old
-		 * client: ask again with the new one, or deposits stay paused for good */
-		tp_cancel(g->probe_call);
-		g->probe_call = NULL;
-		if (g->probe_timer == NULL)
-			g->probe_timer = ev_timer_add(0, probe, g);
+	for (p = g->pauses; p; p = p->next)
+		if (p->call) {
+			/* the pause probe is not counted in calls_in_flight and dies with the
+			 * old client: ask again with the new one, or deposits stay paused for
+			 * good */
+			tp_cancel(p->call);
+			p->call = NULL;
+			if (p->timer == NULL)
+				p->timer = ev_timer_add(0, probe, p);
+		}
+	/* passwords may have changed: read their expiry again, from the first account */
+	if (g->expiry_call || g->expiry_timer) { /* run only */
+		if (g->expiry_call)
+			tp_cancel(g->expiry_call);
+		if (g->expiry_timer)
+			ev_timer_del(g->expiry_timer);
+		g->expiry_call = NULL;
+		g->expiry_next = 0;
+		g->expiry_timer = ev_timer_add(0, check_expiry, g);
 	}
 	tp_free(g->tp);
 	g->tp = NULL;
@@ -1604,8 +1849,20 @@ gw_free(struct gw *g)
 	while (g->njobs)
 		job_done(g, g->jobs[g->njobs - 1]);
 	free(g->jobs);
-	if (g->probe_call)
-		tp_cancel(g->probe_call);
+	while (g->pauses) {
+		struct pause *p = g->pauses;
+		g->pauses = p->next;
+		pause_free(p);
+	}
+	if (g->expiry_call)
+		tp_cancel(g->expiry_call);
+	while (g->expiries) {
+		struct expiry *e = g->expiries;
+		g->expiries = e->next;
+		free(e->account);
+		free(e->siret);
+		free(e);
+	}
 	if (g->w)
 		watch_free(g->w);
 	tp_free(g->tp);
@@ -1613,9 +1870,6 @@ gw_free(struct gw *g)
 		spool_close(g->sp);
 	if (g->ctl_fd >= 0)
 		ev_fd_del(g->ctl_fd);
-	free(g->pause_reason);
-	free(g->pause_setup);
-	free(g->pause_siret);
 	conf_free(g->conf);
 	ev_fini();
 	xform_cleanup();
@@ -1671,6 +1925,8 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	if (start_watch(&g, &why) == -1)
 		goto fail_runtime;
 	ev_timer_add(0, on_metrics, &g);
+	if (!once)
+		g.expiry_timer = ev_timer_add(0, check_expiry, &g);
 	ev_timer_add((uint64_t)g.conf->rescan_ms, on_peers, &g);
 
 	if (once) {

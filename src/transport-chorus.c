@@ -56,8 +56,11 @@ take_result(struct tp_call *c, struct chorus_reply *rep)
 	o->http_status = r->http_status;
 	o->reason = r->reason;
 	o->setup = r->setup;
+	o->advice = r->advice;
+	o->account_only = r->kind && (strcmp(r->kind, "refused-credentials") == 0 ||
+	                              strcmp(r->kind, "password-expired") == 0);
 	o->retry_after_ms = r->retry_after_ms;
-	r->reason = r->setup = NULL;
+	r->reason = r->setup = r->advice = NULL;
 }
 
 /* ---- the buyer check ---- */
@@ -170,6 +173,9 @@ on_deposit(struct chorus_reply *rep, void *arg)
 		d->deposit_date = chorus_time(rep->deposit.date);
 		p->id = xstrdup(rep->deposit.flux);
 		p->note = xstrdup(rep->deposit.flux);
+		/* the first report soon: Chorus Pro often integrates in seconds */
+		p->poll_ms = (int64_t)chorus_report_delay_ms(
+		    0, ((const struct tp_chorus *)(void *)c->t)->conf->report_poll_ms);
 		break;
 	case CHORUS_DOCUMENT:
 		tp_reply_add_reason(p, "Chorus Pro refused the deposit: %s", p->r.reason);
@@ -366,8 +372,20 @@ on_report(struct chorus_reply *rep, void *arg)
 		if (error_is_ours(d, &rep->report.errors[i]))
 			ours++;
 	if (!rep->report.final) {
+		int64_t since =
+		    d->deposit_date ? ((int64_t)time(NULL) - d->deposit_date) * 1000 : 0;
 		p->outcome = TP_PENDING;
-		p->poll_ms = tc->conf->report_poll_ms;
+		/* being processed: soon, then every report_poll; held or unknown: report_poll */
+		p->poll_ms = rep->report.outcome == CHORUS_REPORT_PENDING
+		                 ? (int64_t)chorus_report_delay_ms(since, tc->conf->report_poll_ms)
+		                 : tc->conf->report_poll_ms;
+		p->action = chorus_report_action(rep->report.state, d->numero_flux_depot);
+		if (rep->report.outcome != CHORUS_REPORT_PENDING)
+			tp_reply_add_reason(
+			    p, "waiting: Chorus Pro reports deposit %s in state %s: %s",
+			    d->numero_flux_depot, rep->report.state,
+			    rep->report.words ? rep->report.words
+			                      : "a state chorusgw does not know");
 	} else if (rep->report.integrated && ours == 0) {
 		/* integrated: the Chorus invoice id, then accepted */
 		chorus_reply_free(rep);
@@ -378,9 +396,10 @@ on_report(struct chorus_reply *rep, void *arg)
 	} else {
 		/* rejected (or partially integrated without our invoice) */
 		p->outcome = TP_REJECTED;
-		tp_reply_add_reason(p, "Chorus Pro rejected deposit %s (deposit report state %s)",
-		                    d->numero_flux_depot,
-		                    rep->report.state ? rep->report.state : "?");
+		tp_reply_add_reason(
+		    p, "Chorus Pro rejected deposit %s (deposit report state %s: %s)",
+		    d->numero_flux_depot, rep->report.state ? rep->report.state : "?",
+		    rep->report.words ? rep->report.words : "?");
 		for (i = 0; i < rep->report.nerrors; i++) {
 			const struct chorus_report_error *e = &rep->report.errors[i];
 			if (!error_is_ours(d, e))
@@ -439,6 +458,53 @@ ch_probe(struct transport *t, const char *siret, int follow, tp_cb *cb, void *ar
 	return c;
 }
 
+/* ---- the technical accounts ---- */
+
+static const char *
+ch_account(struct transport *t, const char *siret)
+{
+	return chorus_account_login(CH(t), siret);
+}
+
+static size_t
+ch_naccounts(struct transport *t)
+{
+	return chorus_naccounts(CH(t));
+}
+
+static const char *
+ch_account_name(struct transport *t, size_t i)
+{
+	const char *siret;
+	return chorus_account_at(CH(t), i, &siret);
+}
+
+static void
+on_expiry(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	c->inner = NULL;
+	take_result(c, rep);
+	/* once expired, the account cannot read its date any more: what was learnt stands */
+	c->reply->expires =
+	    rep->expiry.at ? rep->expiry.at : chorus_account_expiry(CH(c->t), c->reply->id);
+	if (rep->expiry.date)
+		c->reply->note = xstrndup(rep->expiry.date, 10);
+	chorus_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+ch_account_expiry(struct transport *t, size_t i, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, NULL, "structure", cb, arg);
+	const char *siret;
+	chorus_account_at(CH(t), i, &siret);
+	c->reply->id = siret ? xstrdup(siret) : NULL;
+	c->inner = chorus_password_expiry(CH(t), siret, on_expiry, c);
+	return c;
+}
+
 /* ---- the transport ---- */
 
 static void
@@ -456,7 +522,8 @@ ch_free(struct transport *t)
 }
 
 static const struct tp_ops chorus_ops = {
-    ch_check_buyer, ch_send, ch_find, ch_follow, ch_probe, ch_cancel_inner, ch_free,
+    ch_check_buyer, ch_send,    ch_find,      ch_follow,       ch_probe,          ch_cancel_inner,
+    ch_free,        ch_account, ch_naccounts, ch_account_name, ch_account_expiry,
 };
 
 struct transport *

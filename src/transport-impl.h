@@ -24,6 +24,11 @@ struct tp_ops {
 	/* cancel the call's inner operation (call->inner); the call is freed after */
 	void (*cancel_inner)(struct tp_call *);
 	void (*free)(struct transport *);
+	/* the route's accounts; NULL: it has none to tell apart */
+	const char *(*account)(struct transport *, const char *siret);
+	size_t (*naccounts)(struct transport *);
+	const char *(*account_name)(struct transport *, size_t);
+	struct tp_call *(*account_expiry)(struct transport *, size_t, tp_cb *, void *);
 };
 
 /* The common part of every transport: implementations embed it first. */

@@ -51,6 +51,7 @@ tp_result_clear(struct tp_result *r)
 {
 	free(r->reason);
 	free(r->setup);
+	free(r->advice);
 	memset(r, 0, sizeof(*r));
 	r->retry_after_ms = -1;
 }
@@ -85,6 +86,7 @@ tp_reply_free(struct tp_reply *p)
 	free(p->id);
 	free(p->note);
 	free(p->detail);
+	free(p->action);
 	for (i = 0; i < p->nreasons; i++)
 		free(p->reasons[i]);
 	free(p->reasons);
@@ -221,4 +223,28 @@ struct tp_call *
 tp_probe(struct transport *t, const char *siret, int follow, tp_cb *cb, void *arg)
 {
 	return t->ops->probe(t, siret, follow, cb, arg);
+}
+
+const char *
+tp_account(struct transport *t, const char *siret)
+{
+	return t->ops->account ? t->ops->account(t, siret) : NULL;
+}
+
+size_t
+tp_naccounts(struct transport *t)
+{
+	return t->ops->naccounts ? t->ops->naccounts(t) : 0;
+}
+
+const char *
+tp_account_name(struct transport *t, size_t i)
+{
+	return t->ops->account_name ? t->ops->account_name(t, i) : NULL;
+}
+
+struct tp_call *
+tp_account_expiry(struct transport *t, size_t i, tp_cb *cb, void *arg)
+{
+	return t->ops->account_expiry(t, i, cb, arg);
 }

@@ -32,6 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct conf;
 struct doc;
@@ -46,6 +47,9 @@ struct tp_result {
 	long http_status;       /* 0: no HTTP answer */
 	char *reason;           /* one line in plain words; NULL when cls == TP_OK */
 	char *setup;            /* which set-up step to check (SETUP, some RETRY), or NULL */
+	char *advice;           /* what to do about it if it lasts, or NULL */
+	int account_only;       /* SETUP: only the account used is at fault (its password...):
+	                         * the platform's other accounts go on */
 	int64_t retry_after_ms; /* from Retry-After; -1 when absent */
 	uint64_t elapsed_ms;    /* the whole operation */
 };
@@ -67,9 +71,15 @@ struct tp_reply {
 	char *detail;    /* find: what was found or not, one sentence for the log */
 	int found;       /* find: an earlier send is on the platform; its ids are in the doc */
 	int changed;     /* follow: the doc's route fields changed (worth saving) */
-	int64_t poll_ms; /* follow TP_PENDING: when to ask again (0: at once) */
+	int64_t poll_ms; /* follow TP_PENDING: when to ask again (0: at once); send TP_OK:
+	                  * when to follow it first */
+	/* follow TP_PENDING: what to do should it stay so (the gateway says it once the
+	 * document has waited [gateway] give_up), or NULL */
+	char *action;
 	enum tp_outcome outcome; /* follow */
-	char **reasons;          /* plain-words lines for the receipt (see each op) */
+	time_t expires;          /* account_expiry */
+	char **reasons;          /* plain-words lines for the receipt (see each op; follow
+	                          * TP_PENDING: why it still waits, if worth saying) */
 	size_t nreasons;
 };
 
@@ -125,6 +135,21 @@ struct tp_call *tp_follow(struct transport *, struct doc *, tp_cb *, void *);
  * `siret` (NULL: the default one). TP_OK or TP_DOCUMENT: the set-up works again.
  */
 struct tp_call *tp_probe(struct transport *, const char *siret, int follow, tp_cb *, void *);
+
+/*
+ * The account the route sends supplier `siret`'s documents with (for Chorus Pro, the
+ * technical account's login), or NULL when the route has one for all: a set-up error of
+ * an account's own (r.account_only) pauses that account's sends only.
+ */
+const char *tp_account(struct transport *, const char *siret);
+/* The route's accounts whose passwords expire: how many, and account i's name. */
+size_t tp_naccounts(struct transport *);
+const char *tp_account_name(struct transport *, size_t i);
+/* When account i's password expires: reply->expires (0: not known; also on a failure,
+ * what was learnt before, since an expired account cannot ask), reply->note the day as
+ * the platform wrote it, reply->id the supplier SIRET whose sends use it (NULL: the
+ * default account). */
+struct tp_call *tp_account_expiry(struct transport *, size_t i, tp_cb *, void *);
 
 /* Forget an operation: its callback is never called. */
 void tp_cancel(struct tp_call *);
