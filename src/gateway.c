@@ -774,19 +774,19 @@ check_give_up(struct gw *g, struct job *j, const struct tp_result *r, const char
 	fmt_duration(span, sizeof(span), g->conf->give_up_ms);
 	d->action_required = 1;
 	doc_set(&d->action, NULL);
-	if (todo)
+	if (todo) {
 		d->action =
 		    xasprintf("not settled with %s after %s: %s", tp_label(g->tp), span, todo);
-	else if (r && (r->advice || r->setup))
-		d->action = xasprintf("not settled with %s after %s (last error: %s): %s",
-		                      tp_label(g->tp), span, r->reason ? r->reason : "unknown",
-		                      r->advice ? r->advice : r->setup);
-	else
-		d->action = xasprintf("not settled with %s after %s (last error: %s); chorusgw "
-		                      "keeps trying: check that %s is reachable (chorusgw "
-		                      "test-connection)",
-		                      tp_label(g->tp), span, r && r->reason ? r->reason : "unknown",
-		                      tp_label(g->tp));
+	} else {
+		char *reach = xasprintf("check that %s is reachable (chorusgw test-connection)",
+		                        tp_label(g->tp));
+		const char *what = r && r->advice ? r->advice : r && r->setup ? r->setup : reach;
+		d->action =
+		    xasprintf("not settled with %s after %s (last error: %s); chorusgw "
+		              "keeps trying: %s",
+		              tp_label(g->tp), span, r && r->reason ? r->reason : "unknown", what);
+		free(reach);
+	}
 	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
 }
 
