@@ -365,6 +365,19 @@ has(const struct inv_value *v)
 	return v->text != NULL && *v->text != '\0';
 }
 
+static int
+credit_note(const struct invoice *inv)
+{
+	return has(&inv->type_code) && strcmp(inv->type_code.text, "381") == 0;
+}
+
+/* An amount in cents, and whether it could be read (present when required,
+ * well-formed); a rule that needs an amount that is not `ok` is not applied. */
+struct amount {
+	i128 cents;
+	int ok;
+};
+
 /* Amount format (BR-DEC, Chorus Pro's 19 digits). Returns 0 if usable. */
 static int
 check_amount(struct ck *k, const struct inv_value *v, const char *what)
@@ -684,12 +697,12 @@ check_header(struct ck *k)
 /* ---- payment ----------------------------------------------------------------- */
 
 static void
-check_payment(struct ck *k, i128 payable, int payable_ok)
+check_payment(struct ck *k, const struct amount *payable)
 {
 	const struct invoice *inv = k->inv;
 	char due[48];
 	size_t i;
-	int credit = has(&inv->type_code) && strcmp(inv->type_code.text, "381") == 0;
+	int credit = credit_note(inv);
 
 	for (i = 0; i < inv->npayments; i++) {
 		const struct inv_payment *p = &inv->payments[i];
@@ -742,8 +755,8 @@ check_payment(struct ck *k, i128 payable, int payable_ok)
 		        "no payment means (BG-16): Chorus Pro rejects some invoices without one");
 	/* BR-CO-25 is in EN 16931 but not in the CEN validation artefacts 1.3.16 for UBL
 	 * and CII, so public invoices break it: a warning */
-	fmt_cents(due, sizeof(due), payable);
-	if (payable_ok && payable > 0 && !has(&inv->due_date) && !has(&inv->payment_terms))
+	fmt_cents(due, sizeof(due), payable->cents);
+	if (payable->ok && payable->cents > 0 && !has(&inv->due_date) && !has(&inv->payment_terms))
 		problem(k, WARN, "BR-CO-25", 0, &inv->due_date,
 		        "give the due date or the payment terms",
 		        "an amount is due (%s) but there is neither a due date nor payment terms",
@@ -973,325 +986,396 @@ total_eq(struct ck *k, const char *rule, const struct inv_value *v, const char *
 	problem(k, ERR, rule, 0, v, fix, "%s should be %s (%s)", what, e, how);
 }
 
+/* ---- amounts: lines, allowances and charges, VAT breakdown, totals ----------------- */
+
+/* What the lines, allowances, charges and VAT breakdown add up to, and the totals the
+ * document states: what check_amounts()'s steps share. */
+struct sums {
+	/* added up from the parts; not ok when a part could not be read */
+	struct amount lines;      /* line net amounts (BT-131) */
+	struct amount allowances; /* document level allowances (BT-92) */
+	struct amount charges;    /* document level charges (BT-99) */
+	struct amount vat;        /* VAT amounts of the breakdown (BT-117) */
+	struct vgroup *groups;    /* lines, allowances, charges per VAT category and rate */
+	size_t ngroups;
+	/* stated (BG-22); an optional total that is absent is ok and 0 */
+	struct amount line_total;      /* BT-106 */
+	struct amount allowance_total; /* BT-107, optional */
+	struct amount charge_total;    /* BT-108, optional */
+	struct amount tax_exclusive;   /* BT-109 */
+	struct amount tax_total;       /* BT-110, optional when there is no VAT */
+	struct amount tax_inclusive;   /* BT-112 */
+	struct amount prepaid;         /* BT-113, optional */
+	struct amount rounding;        /* BT-114, optional */
+	struct amount payable;         /* BT-115 */
+};
+
+/* A stated amount, its format checked (check_amount() reports what is wrong). Absent:
+ * ok and 0 when optional, not ok when mandatory (the caller's rule says it is
+ * missing). */
+static struct amount
+stated(struct ck *k, const struct inv_value *v, const char *what, int mandatory)
+{
+	struct amount a = {0, 0};
+	if (!has(v)) {
+		a.ok = !mandatory;
+		return a;
+	}
+	a.ok = check_amount(k, v, what) == 0 && cents(v, &a.cents) == 0;
+	return a;
+}
+
+/* One invoice line (BG-25): its fields, its allowances and charges, its net amount;
+ * the net amount is added to s->lines and to its VAT group. */
 static void
-check_amounts(struct ck *k)
+check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
+{
+	i128 net = 0, acsum = 0;
+	int net_ok, acs_ok = 1;
+	size_t j;
+
+	if (!has(&l->id))
+		problem(k, ERR, "BR-21", 0, &l->id, "number the line",
+		        "the line has no identifier");
+	if (!has(&l->quantity))
+		problem(k, ERR, "BR-22", 0, &l->quantity, "give the quantity",
+		        "the invoiced quantity is missing");
+	else if (check_number(k, &l->quantity, "the quantity", "write a decimal number") == 0) {
+		if (decimals_of(l->quantity.text) > 4)
+			problem(k, WARN, "QUANTITY", 1, &l->quantity, "round it to 4 decimals",
+			        "the quantity has more than the 4 decimals Chorus Pro keeps");
+		if (l->quantity.attr == NULL || *l->quantity.attr == '\0')
+			problem(k, ERR, "BR-23", 0, &l->quantity,
+			        "give the unit of measure (unitCode), C62 for one",
+			        "the quantity has no unit of measure");
+		if (credit && l->quantity.text[0] == '-')
+			problem(k, WARN, "SIGN", 1, &l->quantity,
+			        "write the credited quantity as a positive number",
+			        "a negative quantity on a credit note; "
+			        "Chorus Pro wants credit notes with positive amounts");
+	}
+	if (!has(&l->price))
+		problem(k, ERR, "BR-26", 0, &l->price, "give the net price",
+		        "the item net price (BT-146) is missing");
+	else if (check_number(k, &l->price, "the net price", "write a decimal number") == 0 &&
+	         l->price.text[0] == '-')
+		problem(k, ERR, "BR-27", 0, &l->price,
+		        "use a positive price (a negative quantity or a credit note for a refund)",
+		        "the item net price is negative");
+	if (has(&l->base_quantity) && check_number(k, &l->base_quantity, "the price base quantity",
+	                                           "write a decimal number") == 0) {
+		struct dec b;
+		dec_parse(l->base_quantity.text, &b);
+		if (b.m <= 0)
+			problem(k, ERR, "BASE-QUANTITY", 0, &l->base_quantity,
+			        "write the number of units the price is for, such as 1 or 100",
+			        "the price base quantity must be above 0");
+	}
+	if (!has(&l->vat_category))
+		problem(k, ERR, "BR-CO-04", 0, &l->vat_category,
+		        "give the VAT category of the line", "the line has no VAT category");
+	else
+		check_rate(k, &l->vat_category, &l->vat_rate, 0);
+	for (j = 0; j < l->nacs; j++) {
+		i128 a;
+		check_ac_fields(k, &l->acs[j], 0);
+		if (cents(&l->acs[j].amount, &a) == 0)
+			acsum += l->acs[j].charge ? a : -a;
+		else
+			acs_ok = 0;
+	}
+	if (!has(&l->net_amount)) {
+		problem(k, ERR, "BR-24", 0, &l->net_amount, "give the line net amount",
+		        "the line net amount (BT-131) is missing");
+		net_ok = 0;
+	} else
+		net_ok = check_amount(k, &l->net_amount, "the line net amount") == 0 &&
+		         cents(&l->net_amount, &net) == 0;
+	if (net_ok && acs_ok)
+		check_line_net(k, l, net, acsum);
+	if (net_ok && credit && net < 0)
+		problem(k, WARN, "SIGN", 1, &l->net_amount,
+		        "write credit note lines with positive amounts",
+		        "a negative line amount on a credit note");
+	if (!net_ok) {
+		s->lines.ok = 0;
+		return;
+	}
+	s->lines.cents += net;
+	if (has(&l->vat_category) && cat_rule(l->vat_category.text))
+		group_of(&s->groups, &s->ngroups, l->vat_category.text, &l->vat_rate)->lines += net;
+}
+
+/* The lines: at least one (BR-16), each checked and added up. */
+static void
+check_lines(struct ck *k, struct sums *s)
 {
 	const struct invoice *inv = k->inv;
-	struct vgroup *g = NULL;
-	size_t ng = 0, i, j;
-	i128 sum_lines = 0, sum_allow = 0, sum_charge = 0, sum_tax = 0;
-	int lines_ok = 1, allow_ok = 1, charge_ok = 1, tax_ok = 1;
-	int credit = has(&inv->type_code) && strcmp(inv->type_code.text, "381") == 0;
-	i128 lt = 0, at = 0, ct = 0, te = 0, tt = 0, ti = 0, pp = 0, ro = 0, pa = 0;
-	int lt_ok, at_ok, ct_ok, te_ok, tt_ok, ti_ok, pp_ok, ro_ok, pa_ok;
-	char a1[48], a2[48], a3[48], how[256];
-
-	/* lines */
+	int credit = credit_note(inv);
+	size_t i;
 	if (inv->nlines == 0)
 		problem(k, ERR, "BR-16", 0, NULL, "give at least one invoice line",
 		        "the invoice has no line (BG-25)");
-	for (i = 0; i < inv->nlines; i++) {
-		const struct inv_line *l = &inv->lines[i];
-		i128 net = 0, acsum = 0;
-		int net_ok, acs_ok = 1;
-		if (!has(&l->id))
-			problem(k, ERR, "BR-21", 0, &l->id, "number the line",
-			        "the line has no identifier");
-		if (!has(&l->quantity))
-			problem(k, ERR, "BR-22", 0, &l->quantity, "give the quantity",
-			        "the invoiced quantity is missing");
-		else if (check_number(k, &l->quantity, "the quantity", "write a decimal number") ==
-		         0) {
-			if (decimals_of(l->quantity.text) > 4)
-				problem(
-				    k, WARN, "QUANTITY", 1, &l->quantity, "round it to 4 decimals",
-				    "the quantity has more than the 4 decimals Chorus Pro keeps");
-			if (l->quantity.attr == NULL || *l->quantity.attr == '\0')
-				problem(k, ERR, "BR-23", 0, &l->quantity,
-				        "give the unit of measure (unitCode), C62 for one",
-				        "the quantity has no unit of measure");
-			if (credit && l->quantity.text[0] == '-')
-				problem(
-				    k, WARN, "SIGN", 1, &l->quantity,
-				    "write the credited quantity as a positive number",
-				    "a negative quantity on a credit note; Chorus Pro wants credit "
-				    "notes with positive amounts");
-		}
-		if (!has(&l->price))
-			problem(k, ERR, "BR-26", 0, &l->price, "give the net price",
-			        "the item net price (BT-146) is missing");
-		else if (check_number(k, &l->price, "the net price", "write a decimal number") ==
-		             0 &&
-		         l->price.text[0] == '-')
-			problem(k, ERR, "BR-27", 0, &l->price,
-			        "use a positive price (a negative quantity or a credit note for a "
-			        "refund)",
-			        "the item net price is negative");
-		if (has(&l->base_quantity) &&
-		    check_number(k, &l->base_quantity, "the price base quantity",
-		                 "write a decimal number") == 0) {
-			struct dec b;
-			dec_parse(l->base_quantity.text, &b);
-			if (b.m <= 0)
-				problem(
-				    k, ERR, "BASE-QUANTITY", 0, &l->base_quantity,
-				    "write the number of units the price is for, such as 1 or 100",
-				    "the price base quantity must be above 0");
-		}
-		if (!has(&l->vat_category))
-			problem(k, ERR, "BR-CO-04", 0, &l->vat_category,
-			        "give the VAT category of the line",
-			        "the line has no VAT category");
-		else
-			check_rate(k, &l->vat_category, &l->vat_rate, 0);
-		for (j = 0; j < l->nacs; j++) {
-			i128 a;
-			check_ac_fields(k, &l->acs[j], 0);
-			if (cents(&l->acs[j].amount, &a) == 0)
-				acsum += l->acs[j].charge ? a : -a;
-			else
-				acs_ok = 0;
-		}
-		if (!has(&l->net_amount)) {
-			problem(k, ERR, "BR-24", 0, &l->net_amount, "give the line net amount",
-			        "the line net amount (BT-131) is missing");
-			net_ok = 0;
-		} else
-			net_ok = check_amount(k, &l->net_amount, "the line net amount") == 0 &&
-			         cents(&l->net_amount, &net) == 0;
-		if (net_ok && acs_ok)
-			check_line_net(k, l, net, acsum);
-		if (net_ok && credit && net < 0)
-			problem(k, WARN, "SIGN", 1, &l->net_amount,
-			        "write credit note lines with positive amounts",
-			        "a negative line amount on a credit note");
-		if (net_ok)
-			sum_lines += net;
-		else
-			lines_ok = 0;
-		if (net_ok && has(&l->vat_category) && cat_rule(l->vat_category.text))
-			group_of(&g, &ng, l->vat_category.text, &l->vat_rate)->lines += net;
-	}
+	for (i = 0; i < inv->nlines; i++)
+		check_line(k, &inv->lines[i], credit, s);
+}
 
-	/* document allowances and charges */
+/* Document level allowances and charges (BG-20, BG-21): checked, added up into s and
+ * into their VAT groups. */
+static void
+check_document_acs(struct ck *k, struct sums *s)
+{
+	const struct invoice *inv = k->inv;
+	size_t i;
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_ac *a = &inv->acs[i];
+		struct amount *sum = a->charge ? &s->charges : &s->allowances;
 		i128 amt;
 		check_ac_fields(k, a, 1);
 		if (cents(&a->amount, &amt) == -1 || decimals_of(a->amount.text) > 2) {
-			if (a->charge)
-				charge_ok = 0;
-			else
-				allow_ok = 0;
+			sum->ok = 0;
 			continue;
 		}
-		if (a->charge)
-			sum_charge += amt;
-		else
-			sum_allow += amt;
+		sum->cents += amt;
 		if (has(&a->vat_category) && cat_rule(a->vat_category.text)) {
-			struct vgroup *x = group_of(&g, &ng, a->vat_category.text, &a->vat_rate);
+			struct vgroup *x =
+			    group_of(&s->groups, &s->ngroups, a->vat_category.text, &a->vat_rate);
 			if (a->charge)
 				x->charges += amt;
 			else
 				x->allowances += amt;
 		}
 	}
+}
 
-	/* VAT breakdown */
-	if (inv->nvats == 0)
+/* BG-23: an earlier breakdown (before index i) of the same category and rate. */
+static void
+check_vat_duplicate(struct ck *k, size_t i, const struct dec *rate)
+{
+	const struct inv_vat *v = &k->inv->vats[i];
+	const char *cat = v->category.text;
+	char desc[64];
+	size_t j;
+	for (j = 0; j < i; j++) {
+		const struct inv_vat *w = &k->inv->vats[j];
+		struct dec wr;
+		if (w->category.text == NULL || strcmp(w->category.text, cat) != 0)
+			continue;
+		if (strcmp(cat, "O") != 0 &&
+		    (w->rate.text == NULL || dec_parse(w->rate.text, &wr) == -1 ||
+		     !dec_eq(&wr, rate)))
+			continue;
+		desc_group(desc, sizeof(desc), cat, rate, strcmp(cat, "O") != 0);
+		problem(k, ERR, "BG-23", 0, &v->category, "merge them into one",
+		        "a second VAT breakdown for %s", desc);
+		return;
+	}
+}
+
+/* BR-x-10: an exemption reason is required for E, AE, K, G, O and forbidden for S, Z. */
+static void
+check_vat_exemption(struct ck *k, const struct inv_vat *v, const char *fam)
+{
+	const char *cat = v->category.text;
+	char rule[16];
+	snprintf(rule, sizeof(rule), "BR-%s-10", fam);
+	if (strchr("SZ", cat[0]) && cat[1] == '\0') {
+		if (has(&v->exemption_reason) || has(&v->exemption_code))
+			problem(k, ERR, rule, 0,
+			        has(&v->exemption_reason) ? &v->exemption_reason
+			                                  : &v->exemption_code,
+			        "remove the exemption reason",
+			        "an exemption reason in a VAT breakdown of category %s", cat);
+	} else if (strcmp(cat, "L") != 0 && strcmp(cat, "M") != 0 && strcmp(cat, "B") != 0 &&
+	           !has(&v->exemption_reason) && !has(&v->exemption_code))
+		problem(k, ERR, rule, 0, &v->exemption_reason,
+		        "give the exemption reason (mention d'exonération) or its VATEX code",
+		        "the VAT breakdown of category %s (%s) has no exemption reason", cat,
+		        cat_name(cat));
+}
+
+/* BR-x-08: the taxable amount is the lines plus charges minus allowances of the
+ * breakdown's category (and rate, for S); the groups it covers are marked. */
+static void
+check_vat_taxable(struct ck *k, const struct inv_vat *v, const char *fam, const struct dec *rate,
+                  const struct amount *taxable, struct sums *s)
+{
+	const char *cat = v->category.text;
+	i128 expect = 0;
+	int found = 0;
+	char rule[16], desc[64], e[48];
+	size_t j;
+
+	for (j = 0; j < s->ngroups; j++) {
+		struct vgroup *g = &s->groups[j];
+		int same = strcmp(g->cat, cat) == 0;
+		if (same && strcmp(cat, "S") == 0)
+			same = g->has_rate && dec_eq(&g->rate, rate);
+		if (!same)
+			continue;
+		found = 1;
+		g->matched = 1;
+		expect += g->lines + g->charges - g->allowances;
+	}
+	desc_group(desc, sizeof(desc), cat, rate, strcmp(cat, "O") != 0);
+	snprintf(rule, sizeof(rule), "BR-%s-08", fam);
+	if (strcmp(fam, "AF") == 0 || strcmp(fam, "AG") == 0 || strcmp(fam, "B") == 0)
+		return;
+	if (!found && strcmp(cat, "S") == 0) {
+		problem(k, ERR, rule, 0, &v->category,
+		        "remove this VAT breakdown or correct its rate",
+		        "no line, allowance or charge is in %s", desc);
+		return;
+	}
+	if (taxable->ok && s->lines.ok && s->charges.ok && s->allowances.ok) {
+		i128 d = taxable->cents - expect;
+		if (d < 0)
+			d = -d;
+		fmt_cents(e, sizeof(e), expect);
+		if (d != 0 && (strcmp(cat, "S") != 0 || d >= 100))
+			problem(k, ERR, rule, 0, &v->taxable,
+			        "correct the VAT breakdown or the lines",
+			        "the taxable amount of %s should be %s, the line net amounts "
+			        "plus charges minus allowances of that category",
+			        desc, e);
+		else if (d != 0)
+			problem(k, WARN, rule, 0, &v->taxable,
+			        "correct the VAT breakdown (the CEN rules tolerate up to 1.00)",
+			        "the taxable amount of %s should be %s", desc, e);
+	}
+}
+
+/* BR-x-09: the VAT amount is taxable amount x rate, rounded (S, and L, M under
+ * BR-CO-17), or 0. */
+static void
+check_vat_amount(struct ck *k, const struct inv_vat *v, const char *fam, const struct dec *rate,
+                 i128 taxable, i128 tax)
+{
+	const char *cat = v->category.text;
+	char rule[16], desc[64], e[48];
+
+	desc_group(desc, sizeof(desc), cat, rate, strcmp(cat, "O") != 0);
+	snprintf(rule, sizeof(rule), "BR-%s-09", fam);
+	if (strcmp(cat, "S") == 0 || strcmp(fam, "AF") == 0 || strcmp(fam, "AG") == 0) {
+		i128 abs_t = taxable < 0 ? -taxable : taxable;
+		i128 prod, expect, got, d;
+		const char *r = strcmp(cat, "S") == 0 ? rule : "BR-CO-17";
+		if (__builtin_mul_overflow(abs_t, (i128)rate->m, &prod))
+			return;
+		expect = div_round(prod, (i128)100 * pow10_tab[rate->scale]);
+		got = tax < 0 ? -tax : tax;
+		d = got - expect;
+		if (d < 0)
+			d = -d;
+		fmt_cents(e, sizeof(e), expect);
+		if (d >= 100)
+			problem(
+			    k, ERR, r, 0, &v->tax,
+			    "compute the VAT per rate on the taxable amount, rounded to the cent",
+			    "the VAT amount of %s should be %s (taxable amount %s x rate, rounded)",
+			    desc, e, v->taxable.text);
+		else if (d != 0)
+			problem(k, WARN, r, 0, &v->tax,
+			        "round taxable amount x rate to the cent "
+			        "(the CEN rules tolerate up to 1.00)",
+			        "the VAT amount of %s should be %s", desc, e);
+	} else if (tax != 0)
+		problem(k, ERR, rule, 0, &v->tax, "write 0.00",
+		        "the VAT amount of %s (%s) must be 0", desc, cat_name(cat));
+}
+
+/* One VAT breakdown (BG-23), the i-th: its amounts (added to s->vat), category and
+ * rate, then the rules of its category. */
+static void
+check_vat(struct ck *k, size_t i, struct sums *s)
+{
+	const struct inv_vat *v = &k->inv->vats[i];
+	const char *cat = v->category.text, *fam;
+	struct amount taxable = stated(k, &v->taxable, "the VAT taxable amount", 1);
+	struct amount tax = stated(k, &v->tax, "the VAT amount", 1);
+	struct dec rate = {0, 0};
+
+	if (!has(&v->taxable))
+		problem(k, ERR, "BR-45", 0, &v->taxable, "give the taxable amount",
+		        "the VAT breakdown has no taxable amount");
+	if (!has(&v->tax))
+		problem(k, ERR, "BR-46", 0, &v->tax, "give the VAT amount",
+		        "the VAT breakdown has no VAT amount");
+	if (tax.ok)
+		s->vat.cents += tax.cents;
+	else
+		s->vat.ok = 0;
+	if (!has(&v->category)) {
+		problem(k, ERR, "BR-47", 0, &v->category, "give the VAT category",
+		        "the VAT breakdown has no VAT category");
+		return;
+	}
+	fam = cat_rule(cat);
+	if (fam == NULL) {
+		problem(k, ERR, "BR-CL-18", 0, &v->category, "use S, Z, E, AE, K, G or O",
+		        "not a VAT category code");
+		return;
+	}
+	if (strcmp(cat, "O") != 0) {
+		if (!has(&v->rate)) {
+			problem(k, ERR, "BR-48", 0, &v->rate, "give the VAT rate",
+			        "the VAT breakdown of category %s has no rate", cat);
+			return;
+		}
+		if (check_number(k, &v->rate, "the VAT rate", "write the rate in percent"))
+			return;
+		dec_parse(v->rate.text, &rate);
+	}
+	check_vat_duplicate(k, i, &rate);
+	check_vat_exemption(k, v, fam);
+	check_vat_taxable(k, v, fam, &rate, &taxable, s);
+	if (taxable.ok && tax.ok)
+		check_vat_amount(k, v, fam, &rate, taxable.cents, tax.cents);
+}
+
+/* The VAT breakdown: at least one (BR-CO-18), each checked, and one for every VAT
+ * category and rate the lines, allowances and charges use (BG-23). */
+static void
+check_vat_breakdown(struct ck *k, struct sums *s)
+{
+	size_t i;
+	if (k->inv->nvats == 0)
 		problem(k, ERR, "BR-CO-18", 0, NULL,
 		        "give the VAT breakdown: one per VAT category and rate",
 		        "the invoice has no VAT breakdown (BG-23)");
-	for (i = 0; i < inv->nvats; i++) {
-		const struct inv_vat *v = &inv->vats[i];
-		const char *cat = v->category.text, *fam;
-		i128 taxable = 0, tax = 0, expect_taxable = 0;
-		int taxable_ok, tax_ok1, found = 0;
-		struct dec rate = {0, 0};
-		char rule[16], desc[64];
-
-		taxable_ok = has(&v->taxable) &&
-		             check_amount(k, &v->taxable, "the VAT taxable amount") == 0 &&
-		             cents(&v->taxable, &taxable) == 0;
-		tax_ok1 = has(&v->tax) && check_amount(k, &v->tax, "the VAT amount") == 0 &&
-		          cents(&v->tax, &tax) == 0;
-		if (!has(&v->taxable))
-			problem(k, ERR, "BR-45", 0, &v->taxable, "give the taxable amount",
-			        "the VAT breakdown has no taxable amount");
-		if (!has(&v->tax))
-			problem(k, ERR, "BR-46", 0, &v->tax, "give the VAT amount",
-			        "the VAT breakdown has no VAT amount");
-		if (tax_ok1)
-			sum_tax += tax;
-		else
-			tax_ok = 0;
-		if (!has(&v->category)) {
-			problem(k, ERR, "BR-47", 0, &v->category, "give the VAT category",
-			        "the VAT breakdown has no VAT category");
-			continue;
-		}
-		fam = cat_rule(cat);
-		if (fam == NULL) {
-			problem(k, ERR, "BR-CL-18", 0, &v->category, "use S, Z, E, AE, K, G or O",
-			        "not a VAT category code");
-			continue;
-		}
-		if (strcmp(cat, "O") != 0) {
-			if (!has(&v->rate)) {
-				problem(k, ERR, "BR-48", 0, &v->rate, "give the VAT rate",
-				        "the VAT breakdown of category %s has no rate", cat);
-				continue;
-			}
-			if (check_number(k, &v->rate, "the VAT rate", "write the rate in percent"))
-				continue;
-			dec_parse(v->rate.text, &rate);
-		}
-		for (j = 0; j < i; j++) {
-			const struct inv_vat *w = &inv->vats[j];
-			struct dec wr;
-			if (w->category.text == NULL || strcmp(w->category.text, cat) != 0)
-				continue;
-			if (strcmp(cat, "O") != 0 &&
-			    (w->rate.text == NULL || dec_parse(w->rate.text, &wr) == -1 ||
-			     !dec_eq(&wr, &rate)))
-				continue;
-			desc_group(desc, sizeof(desc), cat, &rate, strcmp(cat, "O") != 0);
-			problem(k, ERR, "BG-23", 0, &v->category, "merge them into one",
-			        "a second VAT breakdown for %s", desc);
-			break;
-		}
-
-		/* exemption reason: required for E, AE, K, G, O; forbidden for S, Z */
-		snprintf(rule, sizeof(rule), "BR-%s-10", fam);
-		if (strchr("SZ", cat[0]) && cat[1] == '\0') {
-			if (has(&v->exemption_reason) || has(&v->exemption_code))
-				problem(k, ERR, rule, 0,
-				        has(&v->exemption_reason) ? &v->exemption_reason
-				                                  : &v->exemption_code,
-				        "remove the exemption reason",
-				        "an exemption reason in a VAT breakdown of category %s",
-				        cat);
-		} else if (strcmp(cat, "L") != 0 && strcmp(cat, "M") != 0 &&
-		           strcmp(cat, "B") != 0 && !has(&v->exemption_reason) &&
-		           !has(&v->exemption_code))
-			problem(
-			    k, ERR, rule, 0, &v->exemption_reason,
-			    "give the exemption reason (mention d'exonération) or its VATEX code",
-			    "the VAT breakdown of category %s (%s) has no exemption reason", cat,
-			    cat_name(cat));
-
-		/* taxable amount = lines + charges - allowances of that category (and rate) */
-		for (j = 0; j < ng; j++) {
-			int same = strcmp(g[j].cat, cat) == 0;
-			if (same && strcmp(cat, "S") == 0)
-				same = g[j].has_rate && dec_eq(&g[j].rate, &rate);
-			if (!same)
-				continue;
-			found = 1;
-			g[j].matched = 1;
-			expect_taxable += g[j].lines + g[j].charges - g[j].allowances;
-		}
-		desc_group(desc, sizeof(desc), cat, &rate, strcmp(cat, "O") != 0);
-		snprintf(rule, sizeof(rule), "BR-%s-08", fam);
-		if (strcmp(fam, "AF") == 0 || strcmp(fam, "AG") == 0 || strcmp(fam, "B") == 0)
-			;
-		else if (!found && strcmp(cat, "S") == 0)
-			problem(k, ERR, rule, 0, &v->category,
-			        "remove this VAT breakdown or correct its rate",
-			        "no line, allowance or charge is in %s", desc);
-		else if (taxable_ok && lines_ok && charge_ok && allow_ok) {
-			i128 d = taxable - expect_taxable;
-			if (d < 0)
-				d = -d;
-			fmt_cents(a1, sizeof(a1), expect_taxable);
-			if (d != 0 && (strcmp(cat, "S") != 0 || d >= 100))
-				problem(k, ERR, rule, 0, &v->taxable,
-				        "correct the VAT breakdown or the lines",
-				        "the taxable amount of %s should be %s, the line net "
-				        "amounts plus "
-				        "charges minus allowances of that category",
-				        desc, a1);
-			else if (d != 0)
-				problem(
-				    k, WARN, rule, 0, &v->taxable,
-				    "correct the VAT breakdown (the CEN rules tolerate up to 1.00)",
-				    "the taxable amount of %s should be %s", desc, a1);
-		}
-
-		/* VAT amount = taxable x rate, or 0 */
-		snprintf(rule, sizeof(rule), "BR-%s-09", fam);
-		if (!taxable_ok || !tax_ok1)
-			continue;
-		if (strcmp(cat, "S") == 0 || strcmp(fam, "AF") == 0 || strcmp(fam, "AG") == 0) {
-			i128 abs_t = taxable < 0 ? -(i128)taxable : (i128)taxable;
-			i128 prod, expect;
-			if (__builtin_mul_overflow(abs_t, (i128)rate.m, &prod))
-				continue;
-			expect = div_round(prod, (i128)100 * pow10_tab[rate.scale]);
-			i128 got = tax < 0 ? -tax : tax, d = got - expect;
-			const char *r = strcmp(cat, "S") == 0 ? rule : "BR-CO-17";
-			if (d < 0)
-				d = -d;
-			fmt_cents(a1, sizeof(a1), expect);
-			if (d >= 100)
-				problem(
-				    k, ERR, r, 0, &v->tax,
-				    "compute the VAT per rate on the taxable amount, rounded to "
-				    "the "
-				    "cent",
-				    "the VAT amount of %s should be %s (taxable amount %s x rate, "
-				    "rounded)",
-				    desc, a1, v->taxable.text);
-			else if (d != 0)
-				problem(k, WARN, r, 0, &v->tax,
-				        "round taxable amount x rate to the cent (the CEN rules "
-				        "tolerate "
-				        "up to 1.00)",
-				        "the VAT amount of %s should be %s", desc, a1);
-		} else if (tax != 0)
-			problem(k, ERR, rule, 0, &v->tax, "write 0.00",
-			        "the VAT amount of %s (%s) must be 0", desc, cat_name(cat));
-	}
-	for (i = 0; i < ng; i++) {
+	for (i = 0; i < k->inv->nvats; i++)
+		check_vat(k, i, s);
+	for (i = 0; i < s->ngroups; i++) {
 		char desc[64];
-		if (g[i].matched)
+		if (s->groups[i].matched)
 			continue;
-		desc_group(desc, sizeof(desc), g[i].cat, &g[i].rate, g[i].has_rate);
+		desc_group(desc, sizeof(desc), s->groups[i].cat, &s->groups[i].rate,
+		           s->groups[i].has_rate);
 		problem(k, ERR, "BG-23", 0, NULL,
 		        "add a VAT breakdown for each VAT category and rate used",
 		        "lines or allowances/charges are in %s, but the VAT breakdown has none",
 		        desc);
 	}
-	free(g);
+}
 
-	/* totals */
-	lt_ok = has(&inv->line_total) &&
-	        check_amount(k, &inv->line_total, "the sum of line net amounts") == 0 &&
-	        cents(&inv->line_total, &lt) == 0;
-	at_ok = !has(&inv->allowance_total) ||
-	        (check_amount(k, &inv->allowance_total, "the sum of allowances") == 0 &&
-	         cents(&inv->allowance_total, &at) == 0);
-	ct_ok = !has(&inv->charge_total) ||
-	        (check_amount(k, &inv->charge_total, "the sum of charges") == 0 &&
-	         cents(&inv->charge_total, &ct) == 0);
-	te_ok = has(&inv->tax_exclusive) &&
-	        check_amount(k, &inv->tax_exclusive, "the total without VAT") == 0 &&
-	        cents(&inv->tax_exclusive, &te) == 0;
+/* The document totals (BG-22): present (BR-12 to BR-15, BR-CO-15), well-formed, and
+ * each what its parts add up to (BR-CO-10 to BR-CO-16). Fills s's stated totals. */
+static void
+check_totals(struct ck *k, struct sums *s)
+{
+	const struct invoice *inv = k->inv;
+	char a1[48], a2[48], a3[48], how[256];
+
+	s->line_total = stated(k, &inv->line_total, "the sum of line net amounts", 1);
+	s->allowance_total = stated(k, &inv->allowance_total, "the sum of allowances", 0);
+	s->charge_total = stated(k, &inv->charge_total, "the sum of charges", 0);
+	s->tax_exclusive = stated(k, &inv->tax_exclusive, "the total without VAT", 1);
 	/* an absent VAT total counts as 0 (CII's BR-CO-15 allows it when there is no VAT) */
-	tt_ok = !has(&inv->tax_total) || (check_amount(k, &inv->tax_total, "the VAT total") == 0 &&
-	                                  cents(&inv->tax_total, &tt) == 0);
-	ti_ok = has(&inv->tax_inclusive) &&
-	        check_amount(k, &inv->tax_inclusive, "the total with VAT") == 0 &&
-	        cents(&inv->tax_inclusive, &ti) == 0;
-	pp_ok = !has(&inv->prepaid) || (check_amount(k, &inv->prepaid, "the paid amount") == 0 &&
-	                                cents(&inv->prepaid, &pp) == 0);
-	ro_ok =
-	    !has(&inv->rounding) || (check_amount(k, &inv->rounding, "the rounding amount") == 0 &&
-	                             cents(&inv->rounding, &ro) == 0);
-	pa_ok = has(&inv->payable) &&
-	        check_amount(k, &inv->payable, "the amount due for payment") == 0 &&
-	        cents(&inv->payable, &pa) == 0;
+	s->tax_total = stated(k, &inv->tax_total, "the VAT total", 0);
+	s->tax_inclusive = stated(k, &inv->tax_inclusive, "the total with VAT", 1);
+	s->prepaid = stated(k, &inv->prepaid, "the paid amount", 0);
+	s->rounding = stated(k, &inv->rounding, "the rounding amount", 0);
+	s->payable = stated(k, &inv->payable, "the amount due for payment", 1);
 
 	if (!has(&inv->line_total))
 		problem(k, ERR, "BR-12", 0, &inv->line_total,
@@ -1306,60 +1390,73 @@ check_amounts(struct ck *k)
 	if (!has(&inv->payable))
 		problem(k, ERR, "BR-15", 0, &inv->payable, "give the amount due for payment",
 		        "the amount due for payment (BT-115) is missing");
-	if (!has(&inv->tax_total) && tax_ok && sum_tax != 0) {
+	if (!has(&inv->tax_total) && s->vat.ok && s->vat.cents != 0) {
 		problem(k, ERR, "BR-CO-15", 0, &inv->tax_total,
 		        "give the VAT total in the invoice currency",
 		        "the invoice total VAT amount (BT-110) is missing");
-		tt_ok = 0;
+		s->tax_total.ok = 0;
 	}
 
-	if (lines_ok)
-		total_eq(k, "BR-CO-10", &inv->line_total, "the sum of line net amounts", sum_lines,
-		         "the sum of the lines", "correct the total or the line net amounts");
-	if (allow_ok && has(&inv->allowance_total))
-		total_eq(k, "BR-CO-11", &inv->allowance_total, "the sum of allowances", sum_allow,
-		         "the sum of the document level allowances", "correct the allowance total");
-	else if (allow_ok && sum_allow != 0)
+	if (s->lines.ok)
+		total_eq(k, "BR-CO-10", &inv->line_total, "the sum of line net amounts",
+		         s->lines.cents, "the sum of the lines",
+		         "correct the total or the line net amounts");
+	if (s->allowances.ok && has(&inv->allowance_total))
+		total_eq(k, "BR-CO-11", &inv->allowance_total, "the sum of allowances",
+		         s->allowances.cents, "the sum of the document level allowances",
+		         "correct the allowance total");
+	else if (s->allowances.ok && s->allowances.cents != 0)
 		problem(k, ERR, "BR-CO-11", 0, &inv->allowance_total,
 		        "give the sum of document level allowances",
 		        "document level allowances without their total (BT-107)");
-	if (charge_ok && has(&inv->charge_total))
-		total_eq(k, "BR-CO-12", &inv->charge_total, "the sum of charges", sum_charge,
+	if (s->charges.ok && has(&inv->charge_total))
+		total_eq(k, "BR-CO-12", &inv->charge_total, "the sum of charges", s->charges.cents,
 		         "the sum of the document level charges", "correct the charge total");
-	else if (charge_ok && sum_charge != 0)
+	else if (s->charges.ok && s->charges.cents != 0)
 		problem(k, ERR, "BR-CO-12", 0, &inv->charge_total,
 		        "give the sum of document level charges",
 		        "document level charges without their total (BT-108)");
-	if (lt_ok && at_ok && ct_ok && te_ok) {
-		fmt_cents(a1, sizeof(a1), lt);
-		fmt_cents(a2, sizeof(a2), at);
-		fmt_cents(a3, sizeof(a3), ct);
+	if (s->line_total.ok && s->allowance_total.ok && s->charge_total.ok &&
+	    s->tax_exclusive.ok) {
+		fmt_cents(a1, sizeof(a1), s->line_total.cents);
+		fmt_cents(a2, sizeof(a2), s->allowance_total.cents);
+		fmt_cents(a3, sizeof(a3), s->charge_total.cents);
 		snprintf(how, sizeof(how), "line total %s - allowances %s + charges %s", a1, a2,
 		         a3);
-		total_eq(k, "BR-CO-13", &inv->tax_exclusive, "the total without VAT", lt - at + ct,
+		total_eq(k, "BR-CO-13", &inv->tax_exclusive, "the total without VAT",
+		         s->line_total.cents - s->allowance_total.cents + s->charge_total.cents,
 		         how, "correct the total without VAT");
 	}
-	if (tax_ok && inv->nvats && has(&inv->tax_total) && tt_ok)
-		total_eq(k, "BR-CO-14", &inv->tax_total, "the VAT total", sum_tax,
+	if (s->vat.ok && inv->nvats && has(&inv->tax_total) && s->tax_total.ok)
+		total_eq(k, "BR-CO-14", &inv->tax_total, "the VAT total", s->vat.cents,
 		         "the sum of the VAT breakdown", "correct the VAT total or the breakdown");
-	if (te_ok && tt_ok && ti_ok) {
-		fmt_cents(a1, sizeof(a1), te);
-		fmt_cents(a2, sizeof(a2), tt);
+	if (s->tax_exclusive.ok && s->tax_total.ok && s->tax_inclusive.ok) {
+		fmt_cents(a1, sizeof(a1), s->tax_exclusive.cents);
+		fmt_cents(a2, sizeof(a2), s->tax_total.cents);
 		snprintf(how, sizeof(how), "total without VAT %s + VAT %s", a1, a2);
-		total_eq(k, "BR-CO-15", &inv->tax_inclusive, "the total with VAT", te + tt, how,
+		total_eq(k, "BR-CO-15", &inv->tax_inclusive, "the total with VAT",
+		         s->tax_exclusive.cents + s->tax_total.cents, how,
 		         "correct the total with VAT");
 	}
-	if (ti_ok && pp_ok && ro_ok && pa_ok) {
-		fmt_cents(a1, sizeof(a1), ti);
-		fmt_cents(a2, sizeof(a2), pp);
-		fmt_cents(a3, sizeof(a3), ro);
+	if (s->tax_inclusive.ok && s->prepaid.ok && s->rounding.ok && s->payable.ok) {
+		fmt_cents(a1, sizeof(a1), s->tax_inclusive.cents);
+		fmt_cents(a2, sizeof(a2), s->prepaid.cents);
+		fmt_cents(a3, sizeof(a3), s->rounding.cents);
 		snprintf(how, sizeof(how), "total with VAT %s - paid %s + rounding %s", a1, a2, a3);
-		total_eq(k, "BR-CO-16", &inv->payable, "the amount due for payment", ti - pp + ro,
-		         how, "correct the amount due");
+		total_eq(k, "BR-CO-16", &inv->payable, "the amount due for payment",
+		         s->tax_inclusive.cents - s->prepaid.cents + s->rounding.cents, how,
+		         "correct the amount due");
 	}
+}
 
-	/* signs */
-	if (credit) {
+/* Chorus Pro's signs: a credit note's totals are not negative; a negative invoice
+ * total is a warning (a refund is a credit note). */
+static void
+check_signs(struct ck *k, const struct sums *s)
+{
+	const struct invoice *inv = k->inv;
+	size_t i;
+	if (credit_note(inv)) {
 		const struct inv_value *tot[] = {&inv->tax_exclusive, &inv->tax_inclusive,
 		                                 &inv->payable};
 		for (i = 0; i < nitems(tot); i++) {
@@ -1367,24 +1464,45 @@ check_amounts(struct ck *k)
 			if (cents(tot[i], &v) == 0 && v < 0)
 				problem(k, ERR, "SIGN", 1, tot[i],
 				        "write the credit note (381) with positive amounts",
-				        "a negative total on a credit note; Chorus Pro wants the "
-				        "amounts "
-				        "of a credit note positive");
+				        "a negative total on a credit note; "
+				        "Chorus Pro wants the amounts of a credit note positive");
 		}
-	} else if (ti_ok && ti < 0)
+	} else if (s->tax_inclusive.ok && s->tax_inclusive.cents < 0)
 		problem(k, WARN, "SIGN", 1, &inv->tax_inclusive,
 		        "for a refund, send a credit note (381) with positive amounts",
 		        "a negative invoice total");
+}
 
-	/* cadre A2: already paid */
-	if (has(&inv->cadre) && strcmp(inv->cadre.text, "A2") == 0 && pa_ok && ti_ok && pp_ok &&
-	    (pa != 0 || pp != ti))
+/* Cadre A2 (invoice already paid): the paid amount is the total, nothing is due. */
+static void
+check_prepaid(struct ck *k, const struct sums *s)
+{
+	const struct invoice *inv = k->inv;
+	if (has(&inv->cadre) && strcmp(inv->cadre.text, "A2") == 0 && s->payable.ok &&
+	    s->tax_inclusive.ok && s->prepaid.ok &&
+	    (s->payable.cents != 0 || s->prepaid.cents != s->tax_inclusive.cents))
 		problem(k, ERR, "CADRE", 1, &inv->payable,
-		        "with cadre A2 the paid amount equals the total and nothing is due; use A1 "
-		        "otherwise",
+		        "with cadre A2 the paid amount equals the total and nothing is due; "
+		        "use A1 otherwise",
 		        "cadre A2 (invoice already paid) but an amount is still due");
+}
 
-	check_payment(k, pa, pa_ok);
+/* Every rule on amounts, in document order: lines, document allowances and charges,
+ * VAT breakdown, totals, then signs, cadre A2 and the payment. */
+static void
+check_amounts(struct ck *k)
+{
+	struct sums s;
+	memset(&s, 0, sizeof(s));
+	s.lines.ok = s.allowances.ok = s.charges.ok = s.vat.ok = 1;
+	check_lines(k, &s);
+	check_document_acs(k, &s);
+	check_vat_breakdown(k, &s);
+	check_totals(k, &s);
+	check_signs(k, &s);
+	check_prepaid(k, &s);
+	check_payment(k, &s.payable);
+	free(s.groups);
 }
 
 /* Supporting documents (BG-24): Chorus Pro wants their content. */
@@ -1455,6 +1573,129 @@ check_invoice(const struct invoice *inv, time_t now, struct problems *out)
 		        "the delivery country is not an ISO 3166 code");
 	check_amounts(&k);
 	check_attachments(&k);
+	return k.errors;
+}
+
+/* ---- the buyer's requirements (Structures API) --------------------------------- */
+
+/* The buyer's active services other than `except`, "A, B, C"; NULL when none. Caller
+ * frees. */
+static char *
+active_services(const struct buyer_req *req, const struct buyer_service *except)
+{
+	struct buf b;
+	size_t i;
+	buf_init(&b);
+	for (i = 0; i < req->nservices; i++) {
+		const struct buyer_service *sv = &req->services[i];
+		if (sv != except && sv->code && sv->active)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", sv->code);
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* The service code the invoice carries, against the buyer's services. */
+static void
+check_buyer_service(struct ck *k, const struct buyer_req *req, const char *who)
+{
+	const struct inv_value *svc = &k->inv->service_code;
+	const char *siret = k->inv->buyer.siret.text;
+	const struct buyer_service *found = NULL;
+	char *known, *fix;
+	size_t i;
+
+	for (i = 0; i < req->nservices; i++)
+		if (req->services[i].code && strcmp(req->services[i].code, svc->text) == 0)
+			found = &req->services[i];
+	if (found && found->active)
+		return;
+	known = active_services(req, found);
+	fix = known ? xasprintf("write one of its active services: %s", known)
+	            : xstrdup("ask the buyer for its service code");
+	if (found == NULL)
+		problem(k, ERR, "BUYER-SERVICE", 1, svc, fix,
+		        "the service code %s does not exist at the buyer %s (%s)", svc->text, siret,
+		        who);
+	else
+		problem(k, ERR, "BUYER-SERVICE", 1, svc, fix,
+		        "the service code %s is inactive at the buyer %s (%s)", svc->text, siret,
+		        who);
+	free(fix);
+	free(known);
+}
+
+static void
+check_buyer(struct ck *k, const struct buyer_req *req)
+{
+	const struct invoice *inv = k->inv;
+	const char *siret = inv->buyer.siret.text ? inv->buyer.siret.text : "?";
+	const char *who = req->name ? req->name : "?";
+	int svc = inv->service_code.text != NULL, ej = inv->engagement.text != NULL;
+
+	if (!req->found) {
+		problem(k, ERR, "BUYER", 1, &inv->buyer.siret,
+		        "check the buyer's SIRET in the invoice",
+		        "the buyer SIRET %s is not a structure of Chorus Pro: "
+		        "the Structures API does not know it",
+		        siret);
+		return;
+	}
+	if (req->status && strcmp(req->status, "ACTIVE") != 0) {
+		problem(k, ERR, "BUYER", 1, &inv->buyer.siret,
+		        "ask the buyer which structure to invoice",
+		        "the buyer %s (%s) is %s in Chorus Pro", siret, who, req->status);
+		return;
+	}
+	if (req->service_required && !svc)
+		problem(k, ERR, "BUYER-SERVICE", 1, &inv->service_code,
+		        "add the buyer's service code to the invoice",
+		        "the buyer %s (%s) requires a service code (code service exécutant, BT-10)",
+		        siret, who);
+	if (req->engagement_required && !ej)
+		problem(k, ERR, "BUYER-ENGAGEMENT", 1, &inv->engagement,
+		        "add the buyer's order number to the invoice",
+		        "the buyer %s (%s) requires an engagement number "
+		        "(numéro d'engagement juridique, BT-13)",
+		        siret, who);
+	if (req->service_or_engagement && !svc && !ej)
+		problem(k, ERR, "BUYER-SERVICE-OR-ENGAGEMENT", 1, &inv->service_code,
+		        "add one of them to the invoice",
+		        "the buyer %s (%s) requires a service code or an engagement number", siret,
+		        who);
+	if (svc)
+		check_buyer_service(k, req, who);
+}
+
+void
+buyer_req_free(struct buyer_req *req)
+{
+	size_t i;
+	if (req == NULL)
+		return;
+	free(req->name);
+	free(req->status);
+	for (i = 0; i < req->nservices; i++)
+		free(req->services[i].code);
+	free(req->services);
+	free(req);
+}
+
+size_t
+preflight_buyer(struct preflight *pf, const struct buyer_req *req)
+{
+	struct ck k;
+	memset(&k, 0, sizeof(k));
+	k.inv = pf->inv;
+	k.out = &pf->problems;
+	if (pf->inv == NULL)
+		return 0;
+	check_buyer(&k, req);
+	if (k.errors)
+		pf->verdict = PF_REJECT;
 	return k.errors;
 }
 

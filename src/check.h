@@ -4,8 +4,14 @@
  * check_document(), the whole path of one document (xform_make, XSD, model, rules,
  * verdict) that the gateway and `chorusgw validate` call.
  *
- * Not here (the gateway adds them): the local duplicate index and the buyer
- * structure's mandatory service code / engagement number (Structures API).
+ * The buyer's requirements (Chorus Pro's Structures API: does the structure exist, is
+ * it active, does it require a service code or an engagement number) are judged here
+ * too, by preflight_buyer(), from what the route's transport asked the platform:
+ * every verdict is built in this module. Not here: the local duplicate index (the
+ * gateway's).
+ *
+ * Ownership: a struct problems / struct preflight owns its strings and is released by
+ * problems_free() / preflight_free(). Errors: check_document() returns 0/-1 with *why.
  */
 #ifndef CHORUSGW_CHECK_H
 #define CHORUSGW_CHECK_H
@@ -79,6 +85,42 @@ struct preflight {
 int check_document(const void *data, size_t len, const char *name, const struct conf *c,
                    unsigned route, time_t now, struct preflight *pf, char **why);
 void preflight_free(struct preflight *);
+
+/* ---- the buyer's requirements ---------------------------------------------------- */
+
+/* One service of the buyer's structure. */
+struct buyer_service {
+	char *code; /* code service exécutant */
+	int active;
+};
+
+/*
+ * What the buyer's structure requires, as the platform says (for Chorus Pro, [chorus]
+ * check_structures: the Structures API). The transport of the document's route fills
+ * it from the platform's answer (transport-chorus.c), so that this module needs no
+ * platform type. It owns its strings and services: buyer_req_free().
+ */
+struct buyer_req {
+	int found;                 /* the buyer SIRET is a structure of the platform */
+	char *name;                /* the structure's name, or NULL */
+	char *status;              /* "ACTIVE", "INACTIVE"...; NULL when not given */
+	int service_required;      /* a service code (BT-10) is mandatory */
+	int engagement_required;   /* an engagement number (BT-13) is mandatory */
+	int service_or_engagement; /* one of the two is mandatory */
+	struct buyer_service *services;
+	size_t nservices;
+};
+/* Release a buyer_req allocated with malloc and everything it holds (NULL is fine). */
+void buyer_req_free(struct buyer_req *);
+
+/*
+ * The buyer check of a document the pre-flight accepted (pf->inv set): what pf->inv
+ * carries against what the buyer requires. Each problem (rules BUYER,
+ * BUYER-SERVICE, BUYER-ENGAGEMENT, BUYER-SERVICE-OR-ENGAGEMENT) is appended to
+ * pf->problems, and pf->verdict becomes PF_REJECT when there is one. Returns the
+ * number of errors added.
+ */
+size_t preflight_buyer(struct preflight *pf, const struct buyer_req *req);
 
 /* The embedded code lists: 1 when the code is in ISO 3166-1 alpha-2 (plus EN 16931's
  * 1A and XI) / in ISO 4217. */

@@ -641,14 +641,19 @@ on_buyer(struct tp_reply *rep, void *arg)
 	struct doc *d = j->doc;
 	struct preflight *pf = j->pf;
 	size_t i;
+	int buyer_refused = 0;
 
 	j->pf = NULL;
 	call_ended(g, j, rep);
-	if (rep->r.cls == TP_OK && rep->nreasons > 0) {
-		for (i = 0; i < rep->nreasons; i++)
-			doc_add_reason(d, "%s", rep->reasons[i]);
+	if (rep->r.cls == TP_OK && rep->buyer) {
+		size_t before = pf->problems.n;
+		buyer_refused = preflight_buyer(pf, rep->buyer) > 0;
+		for (i = before; i < pf->problems.n; i++)
+			doc_add_reason(d, "%s", pf->problems.v[i].text);
+	}
+	if (buyer_refused)
 		finish_rejected(g, j, "local", "refused by the buyer check", pf->x.xml, pf->x.len);
-	} else {
+	else {
 		if (rep->r.cls != TP_OK)
 			log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
 			        "buyer check skipped (%s); %s will check the buyer itself",

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "chorus.h"
 #include "conf.h"
-#include "invoice.h"
 #include "receipt.h"
 #include "transport-impl.h"
 #include "util.h"
@@ -65,71 +65,28 @@ take_result(struct tp_call *c, struct chorus_reply *rep)
 
 /* ---- the buyer check ---- */
 
-/* What the Structures API says the buyer requires, against what the invoice carries: a
- * reason per problem. */
-static void
-buyer_problems(struct tp_reply *p, const struct doc *d, const struct invoice *inv,
-               const struct chorus_reply *rep)
+/* What the Structures API says the buyer requires, in check.c's words (check.c judges
+ * the invoice against it). Caller frees (buyer_req_free). */
+static struct buyer_req *
+buyer_req_of(const struct chorus_reply *rep)
 {
-	const char *svc = inv ? inv->service_code.text : NULL;
-	const char *ej = inv ? inv->engagement.text : NULL;
-	const char *who = rep->structure.name ? rep->structure.name : "?";
+	struct buyer_req *b = xcalloc(1, sizeof(*b));
 	size_t i;
-
-	if (!rep->structure.found) {
-		tp_reply_add_reason(
-		    p,
-		    "the buyer SIRET %s is not a structure of Chorus Pro (Structures "
-		    "API): check the buyer's SIRET in the invoice",
-		    d->buyer_siret);
-		return;
+	b->found = rep->structure.found;
+	b->name = rep->structure.name ? xstrdup(rep->structure.name) : NULL;
+	b->status = rep->structure.status ? xstrdup(rep->structure.status) : NULL;
+	b->service_required = rep->structure.service_required;
+	b->engagement_required = rep->structure.engagement_required;
+	b->service_or_engagement = rep->structure.service_or_engagement;
+	b->services =
+	    xcalloc(rep->structure.nservices ? rep->structure.nservices : 1, sizeof(*b->services));
+	for (i = 0; i < rep->structure.nservices; i++) {
+		const struct chorus_service *sv = &rep->structure.services[i];
+		b->services[i].code = sv->code ? xstrdup(sv->code) : NULL;
+		b->services[i].active = sv->active;
 	}
-	if (rep->structure.status && strcmp(rep->structure.status, "ACTIVE") != 0) {
-		tp_reply_add_reason(p,
-		                    "the buyer %s (%s) is %s in Chorus Pro: ask the buyer which "
-		                    "structure to invoice",
-		                    d->buyer_siret, who, rep->structure.status);
-		return;
-	}
-	if (rep->structure.service_required && svc == NULL)
-		tp_reply_add_reason(
-		    p,
-		    "the buyer %s (%s) requires a service code (code service "
-		    "exécutant, BT-10): add the buyer's service code to the invoice",
-		    d->buyer_siret, who);
-	if (rep->structure.engagement_required && ej == NULL)
-		tp_reply_add_reason(p,
-		                    "the buyer %s (%s) requires an engagement number (numéro "
-		                    "d'engagement juridique, BT-13): add the buyer's order number",
-		                    d->buyer_siret, who);
-	if (rep->structure.service_or_engagement && svc == NULL && ej == NULL)
-		tp_reply_add_reason(p,
-		                    "the buyer %s (%s) requires a service code or an engagement "
-		                    "number: add one of them to the invoice",
-		                    d->buyer_siret, who);
-	if (svc) {
-		const struct chorus_service *found = NULL;
-		struct buf known;
-		buf_init(&known);
-		for (i = 0; i < rep->structure.nservices; i++) {
-			const struct chorus_service *sv = &rep->structure.services[i];
-			if (sv->code && strcmp(sv->code, svc) == 0)
-				found = sv;
-			else if (sv->code && sv->active)
-				buf_printf(&known, "%s%s", known.len ? ", " : "", sv->code);
-		}
-		if (found == NULL)
-			tp_reply_add_reason(
-			    p, "the service code %s does not exist at the buyer %s (%s)%s%s", svc,
-			    d->buyer_siret, who, known.len ? "; its services are: " : "",
-			    known.len ? known.p : "");
-		else if (!found->active)
-			tp_reply_add_reason(
-			    p, "the service code %s is inactive at the buyer %s (%s)%s%s", svc,
-			    d->buyer_siret, who, known.len ? "; its active services are: " : "",
-			    known.len ? known.p : "");
-		buf_free(&known);
-	}
+	b->nservices = rep->structure.nservices;
+	return b;
 }
 
 static void
@@ -139,7 +96,7 @@ on_structure(struct chorus_reply *rep, void *arg)
 	c->inner = NULL;
 	take_result(c, rep);
 	if (rep->r.cls == CHORUS_OK)
-		buyer_problems(c->reply, c->doc, c->inv, rep);
+		c->reply->buyer = buyer_req_of(rep);
 	chorus_reply_free(rep);
 	tp_call_finish(c);
 }
@@ -151,8 +108,8 @@ ch_check_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp
 	struct tp_call *c;
 	if (!tc->conf->check_structures || d->buyer_siret == NULL)
 		return NULL;
+	(void)inv; /* the Structures API is asked by SIRET; check.c reads the invoice */
 	c = tp_call_new(t, d, "structure", cb, arg);
-	c->inv = inv;
 	c->inner = chorus_structure(CH(t), d->buyer_siret, 0, on_structure, c);
 	return c;
 }

@@ -44,11 +44,10 @@ struct tp_call {
 	struct tp_reply *reply;
 	tp_cb *cb;
 	void *arg;
-	void *inner;               /* the implementation's operation in flight, or NULL */
-	int step;                  /* the implementation's step within a chained operation */
-	int flags;                 /* the implementation's */
-	void *data;                /* the implementation's, freed with free() with the call */
-	const struct invoice *inv; /* check_buyer: the caller's, valid until the reply */
+	void *inner; /* the implementation's operation in flight, or NULL */
+	int step;    /* the implementation's step within a chained operation */
+	int flags;   /* the implementation's */
+	void *data;  /* the implementation's, freed with free() with the call */
 	uint64_t t0;
 	struct ev_timer *defer;
 	struct tp_call *prev, *next;

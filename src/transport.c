@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "ev.h"
 #include "log.h"
 #include "transport-impl.h"
@@ -90,6 +91,7 @@ tp_reply_free(struct tp_reply *p)
 	for (i = 0; i < p->nreasons; i++)
 		free(p->reasons[i]);
 	free(p->reasons);
+	buyer_req_free(p->buyer);
 	free(p);
 }
 

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct buyer_req;
 struct conf;
 struct doc;
 struct invoice;
@@ -81,6 +82,7 @@ struct tp_reply {
 	char **reasons;          /* plain-words lines for the receipt (see each op; follow
 	                          * TP_PENDING: why it still waits, if worth saying) */
 	size_t nreasons;
+	struct buyer_req *buyer; /* check_buyer TP_OK: what the buyer requires (check.h) */
 };
 
 typedef void tp_cb(struct tp_reply *, void *arg);
@@ -104,8 +106,9 @@ const char *tp_metric(const struct transport *);
 /*
  * The buyer check before a document is admitted (for Chorus Pro, [chorus]
  * check_structures: the Structures API). NULL when this route checks nothing now.
- * TP_OK: each reason is a problem that refuses the document (none: admit it); any
- * other class: the check could not be made (the platform checks the buyer itself).
+ * TP_OK: reply->buyer says what the buyer requires, for check.c's preflight_buyer()
+ * to judge the invoice against; any other class: the check could not be made (the
+ * platform checks the buyer itself).
  */
 struct tp_call *tp_check_buyer(struct transport *, struct doc *, const struct invoice *, tp_cb *,
                                void *);

@@ -1426,6 +1426,105 @@ take_output(struct xform_result *r, size_t max_size, int max_depth, int want, ch
 	return 0;
 }
 
+/* An ERP export: checked against erp-invoice.xsd first (its messages point at the
+ * ERP's elements; r->input lists them), then its supplier SIRET chooses the
+ * [supplier.SIRET] section (*sup, may be NULL), the syntax (*want) and the stylesheet.
+ * 0, or -1 with *why (r->setup when the schema is at fault). */
+static int
+erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf *c,
+          const struct conf_supplier **sup, int *want, char **why)
+{
+	char *xsd = path_in(stylesheet_dir(c), ERP_XSD);
+	xmlNodePtr siret = NULL;
+	struct stat st;
+	int rc = 0;
+
+	r->kind = XK_ERP;
+	r->what = xstrdup("ERP export");
+	if (stat(xsd, &st) == 0) {
+		xmlSchemaPtr schema = schema_get(xsd, why);
+		r->setup = schema == NULL;
+		if (schema == NULL || schema_validate(schema, in->doc, &r->input, why) == -1)
+			rc = -1;
+		else if (r->input.n)
+			rc = fail(why,
+			          "not a valid chorusgw ERP export (%zu problem%s against %s; "
+			          "see chorusgw-erp(5)): line %d: %s",
+			          r->input.n + r->input.more,
+			          r->input.n + r->input.more > 1 ? "s" : "", ERP_XSD,
+			          r->input.v[0].line, r->input.v[0].msg);
+	}
+	free(xsd);
+	if (rc == -1)
+		return -1;
+	for (xmlNodePtr x = xmlDocGetRootElement(in->doc)->children; x && !siret; x = x->next)
+		if (node_is(x, NS_ERP, "supplier"))
+			for (xmlNodePtr y = x->children; y && !siret; y = y->next)
+				if (node_is(y, NS_ERP, "siret"))
+					siret = y;
+	if (siret)
+		r->supplier_siret = node_text(siret);
+	*sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
+	*want = *sup && (*sup)->syntax != SYNTAX_INHERIT ? (*sup)->syntax
+	        : c                                      ? c->syntax
+	                                                 : SYNTAX_UBL;
+	r->stylesheet =
+	    path_in(stylesheet_dir(c), *want == SYNTAX_CII ? "erp-to-cii.xsl" : "erp-to-ubl.xsl");
+	return 0;
+}
+
+/* A UBL or CII document, the `len` bytes `data` parsed as *inp: passed through as it
+ * is (*inp moves to r->doc and becomes NULL), or converted to UTF-8 when it is in
+ * another encoding. 0, or -1 with *why. */
+static int
+pass_through(struct xform_result *r, struct xform_doc **inp, const void *data, size_t len,
+             const struct route_preflight *rp, size_t max_size, int max_depth, char **why)
+{
+	struct xform_doc *in = *inp;
+	xmlDocPtr doc = in->doc;
+	xmlChar *mem = NULL;
+	int memlen = 0;
+
+	r->syntax = syntax_of_root(in->root);
+	r->kind = r->syntax == SYNTAX_UBL ? XK_UBL : XK_CII;
+	r->what = xstrdup(kind_what(in->root, rp));
+	if (doc->encoding == NULL || strcasecmp((const char *)doc->encoding, "UTF-8") == 0) {
+		r->xml = xstrndup(data, len);
+		r->len = len;
+		r->doc = in;
+		*inp = NULL;
+		r->supplier_siret = xform_supplier_siret(in->doc);
+		return 0;
+	}
+	/* deposit UTF-8 whatever the input's encoding */
+	xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
+	if (mem == NULL)
+		return fail(why, "cannot convert the document to UTF-8");
+	r->xml = xstrndup((const char *)mem, (size_t)memlen);
+	r->len = (size_t)memlen;
+	xmlFree(mem);
+	return take_output(r, max_size * 2, max_depth, r->syntax, why);
+}
+
+/* Refuse a document of an unknown root, naming what chorusgw reads. -1 with *why. */
+static int
+unknown_input(const struct xform_doc *in, const struct conf *c, char **why)
+{
+	struct buf b;
+	size_t i;
+	buf_init(&b);
+	for (i = 0; c && i < c->nmaps; i++)
+		buf_printf(&b, "%s[map.%s]", i ? ", " : "", c->maps[i].name);
+	fail(why,
+	     "the root element %s is not an invoice chorusgw knows; it reads a chorusgw "
+	     "ERP export (%s, see chorusgw-erp(5)), a UBL 2.1 Invoice or CreditNote, a CII "
+	     "D16B or D22B CrossIndustryInvoice, or what a [map.NAME] section maps to a "
+	     "stylesheet (%s)",
+	     in->root, ROOT_ERP, b.len ? b.p : "none configured");
+	buf_free(&b);
+	return -1;
+}
+
 int
 xform_make(const void *data, size_t len, const char *name, const struct conf *c, unsigned route,
            struct xform_result *r, char **why)
@@ -1440,7 +1539,7 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 	xsltStylesheetPtr style;
 	struct post post;
 	char *pwhy = NULL;
-	int want, rc;
+	int want, rc = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->syntax = -1;
@@ -1462,99 +1561,20 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		r->stylesheet = path_in(stylesheet_dir(c), map->stylesheet);
 		want = map->syntax;
 	} else if (strcmp(in->root, ROOT_ERP) == 0) {
-		xmlNodePtr siret;
-		r->kind = XK_ERP;
-		r->what = xstrdup("ERP export");
-		/* the export's own schema first: its messages point at the ERP's elements */
-		{
-			char *xsd = path_in(stylesheet_dir(c), ERP_XSD);
-			struct stat st;
-			if (stat(xsd, &st) == 0) {
-				xmlSchemaPtr schema = schema_get(xsd, why);
-				r->setup = schema == NULL;
-				if (schema == NULL ||
-				    schema_validate(schema, in->doc, &r->input, why) == -1) {
-					free(xsd);
-					xform_doc_free(in);
-					return -1;
-				}
-				if (r->input.n) {
-					fail(why,
-					     "not a valid chorusgw ERP export (%zu problem%s "
-					     "against "
-					     "%s; see chorusgw-erp(5)): line %d: %s",
-					     r->input.n + r->input.more,
-					     r->input.n + r->input.more > 1 ? "s" : "", ERP_XSD,
-					     r->input.v[0].line, r->input.v[0].msg);
-					free(xsd);
-					xform_doc_free(in);
-					return -1;
-				}
-			}
-			free(xsd);
-		}
-		siret = NULL;
-		for (xmlNodePtr x = xmlDocGetRootElement(in->doc)->children; x && !siret;
-		     x = x->next)
-			if (node_is(x, NS_ERP, "supplier"))
-				for (xmlNodePtr y = x->children; y && !siret; y = y->next)
-					if (node_is(y, NS_ERP, "siret"))
-						siret = y;
-		if (siret)
-			r->supplier_siret = node_text(siret);
-		sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
-		want = sup && sup->syntax != SYNTAX_INHERIT ? sup->syntax
-		       : c                                  ? c->syntax
-		                                            : SYNTAX_UBL;
-		r->stylesheet = path_in(stylesheet_dir(c),
-		                        want == SYNTAX_CII ? "erp-to-cii.xsl" : "erp-to-ubl.xsl");
+		if (erp_input(r, in, c, &sup, &want, why) == -1)
+			goto out;
 	} else if (syntax_of_root(in->root) != -1) {
-		xmlDocPtr doc = in->doc;
-		r->kind = syntax_of_root(in->root) == SYNTAX_UBL ? XK_UBL : XK_CII;
-		r->what = xstrdup(kind_what(in->root, rp));
-		r->syntax = syntax_of_root(in->root);
-		if (doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") != 0) {
-			/* deposit UTF-8 whatever the input's encoding */
-			xmlChar *mem = NULL;
-			int memlen = 0;
-			xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
-			if (mem == NULL) {
-				xform_doc_free(in);
-				return fail(why, "cannot convert the document to UTF-8");
-			}
-			r->xml = xstrndup((const char *)mem, (size_t)memlen);
-			r->len = (size_t)memlen;
-			xmlFree(mem);
-			xform_doc_free(in);
-			return take_output(r, max_size * 2, max_depth, r->syntax, why);
-		}
-		r->xml = xstrndup(data, len);
-		r->len = len;
-		r->doc = in;
-		r->supplier_siret = xform_supplier_siret(in->doc);
-		return 0;
+		rc = pass_through(r, &in, data, len, rp, max_size, max_depth, why);
+		goto out;
 	} else {
-		struct buf b;
-		size_t i;
-		buf_init(&b);
-		for (i = 0; c && i < c->nmaps; i++)
-			buf_printf(&b, "%s[map.%s]", i ? ", " : "", c->maps[i].name);
-		fail(why,
-		     "the root element %s is not an invoice chorusgw knows; it reads a chorusgw "
-		     "ERP export (%s, see chorusgw-erp(5)), a UBL 2.1 Invoice or CreditNote, a CII "
-		     "D16B or D22B CrossIndustryInvoice, or what a [map.NAME] section maps to a "
-		     "stylesheet (%s)",
-		     in->root, ROOT_ERP, b.len ? b.p : "none configured");
-		buf_free(&b);
-		xform_doc_free(in);
-		return -1;
+		unknown_input(in, c, why);
+		goto out;
 	}
 
 	style = style_get(r->stylesheet, why);
 	if (style == NULL) {
 		r->setup = 1;
-		xform_doc_free(in);
-		return -1;
+		goto out;
 	}
 	supplier_params(&p, c, sup, rp);
 	memset(&post, 0, sizeof(post));
@@ -1567,14 +1587,11 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 	               &r->len, why);
 	if (rc < 0) {
 		r->setup = rc == -2;
-		xform_doc_free(in);
-		return -1;
+		rc = -1;
+		goto out;
 	}
-	if (take_output(r, max_size * 8 + post.embedded, max_depth, want, why) == -1) {
-		xform_doc_free(in);
-		return -1;
-	}
-	if (r->kind == XK_MAP) {
+	rc = take_output(r, max_size * 8 + post.embedded, max_depth, want, why);
+	if (rc == 0 && r->kind == XK_MAP) {
 		/* the supplier is known only now: run again with its [supplier.SIRET] values */
 		r->supplier_siret = xform_supplier_siret(r->doc->doc);
 		sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
@@ -1586,14 +1603,13 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 			r->doc = NULL;
 			if (run_style(style, r->stylesheet, in->doc, len, p.v, NULL, &r->xml,
 			              &r->len, why) < 0 ||
-			    take_output(r, max_size * 8, max_depth, want, why) == -1) {
-				xform_doc_free(in);
-				return -1;
-			}
+			    take_output(r, max_size * 8, max_depth, want, why) == -1)
+				rc = -1;
 		}
 	}
+out:
 	xform_doc_free(in);
-	return 0;
+	return rc;
 }
 
 int

@@ -545,6 +545,122 @@ test_document(void)
 	free(data);
 }
 
+/* preflight_buyer(): the invoice against what the buyer's structure requires. */
+static size_t
+buyer(struct invoice *inv, const struct buyer_req *req, struct preflight *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->inv = inv;
+	return preflight_buyer(pf, req);
+}
+
+/* The rule and text of the only problem of the last buyer check, or fails. */
+static void
+one_buyer_problem(const struct preflight *pf, size_t n, const char *rule, const char *text,
+                  const char *what)
+{
+	is_int(n, 1, "%s: one error", what);
+	is_int(pf->verdict, PF_REJECT, "%s: the verdict is a rejection", what);
+	if (pf->problems.n != 1)
+		return;
+	is_str(pf->problems.v[0].rule, rule, "%s: rule %s", what, rule);
+	ok(contains(pf->problems.v[0].text, text), "%s: says \"%s\"", what, text);
+	ok(pf->problems.v[0].chorus, "%s: a Chorus Pro rule", what);
+}
+
+/* What a buyer requires, as a transport fills it: the service code and engagement
+ * number mandatory, three services (SERV-OLD inactive). Free with buyer_req_free(). */
+static struct buyer_req *
+new_req(void)
+{
+	static const char *const codes[] = {"SERV-FIN-01", "SERV-OLD", "SERV-RH-02"};
+	struct buyer_req *req = xcalloc(1, sizeof(*req));
+	size_t i;
+	req->found = 1;
+	req->name = xstrdup("AGENCE");
+	req->status = xstrdup("ACTIVE");
+	req->service_required = req->engagement_required = 1;
+	req->services = xcalloc(nitems(codes), sizeof(*req->services));
+	for (i = 0; i < nitems(codes); i++) {
+		req->services[i].code = xstrdup(codes[i]);
+		req->services[i].active = strcmp(codes[i], "SERV-OLD") != 0;
+	}
+	req->nservices = nitems(codes);
+	return req;
+}
+
+static void
+test_buyer(void)
+{
+	struct invoice *inv = model("invoice-engagement.ubl.xml");
+	struct buyer_req *req = new_req();
+	struct preflight pf;
+	size_t n;
+
+	n = buyer(inv, req, &pf);
+	is_int(n, 0, "buyer: what the structure requires is there: no error");
+	is_int(pf.verdict, PF_OK, "buyer: the verdict stays OK");
+	is_int(pf.problems.n, 0, "buyer: no problem at all");
+	problems_free(&pf.problems);
+
+	req->found = 0;
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER", "is not a structure of Chorus Pro", "unknown buyer");
+	ok(contains(pf.problems.n ? pf.problems.v[0].text : NULL, "cac:AccountingCustomerParty"),
+	   "unknown buyer: names the buyer SIRET's element");
+	problems_free(&pf.problems);
+	req->found = 1;
+
+	free(req->status);
+	req->status = xstrdup("INACTIVE");
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER", "(AGENCE) is INACTIVE in Chorus Pro", "inactive buyer");
+	problems_free(&pf.problems);
+	free(req->status);
+	req->status = xstrdup("ACTIVE");
+
+	inv_value_set(&inv->service_code, "SERV-INCONNU");
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER-SERVICE", "SERV-INCONNU does not exist at the buyer",
+	                  "unknown service");
+	ok(contains(pf.problems.n ? pf.problems.v[0].text : NULL, "SERV-FIN-01, SERV-RH-02"),
+	   "unknown service: the active services listed, not the inactive one");
+	problems_free(&pf.problems);
+
+	inv_value_set(&inv->service_code, "SERV-OLD");
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER-SERVICE", "SERV-OLD is inactive at the buyer",
+	                  "inactive service");
+	problems_free(&pf.problems);
+
+	inv_value_set(&inv->service_code, NULL);
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER-SERVICE", "requires a service code", "missing service");
+	problems_free(&pf.problems);
+
+	inv_value_set(&inv->service_code, "SERV-FIN-01");
+	inv_value_set(&inv->engagement, NULL);
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER-ENGAGEMENT", "requires an engagement number",
+	                  "missing engagement");
+	problems_free(&pf.problems);
+
+	req->service_required = req->engagement_required = 0;
+	req->service_or_engagement = 1;
+	n = buyer(inv, req, &pf);
+	is_int(n, 0, "service or engagement: the service code is enough");
+	problems_free(&pf.problems);
+	inv_value_set(&inv->service_code, NULL);
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER-SERVICE-OR-ENGAGEMENT",
+	                  "requires a service code or an engagement number",
+	                  "neither service nor engagement");
+	problems_free(&pf.problems);
+
+	buyer_req_free(req);
+	invoice_free(inv);
+}
+
 int
 main(void)
 {
@@ -584,6 +700,7 @@ main(void)
 	test_arithmetic();
 	test_attachments();
 	test_document();
+	test_buyer();
 
 	problems_free(&ps);
 	conf_free(conf);
