@@ -278,6 +278,62 @@ utf8_chars(const char *s)
 }
 
 int
+str_word_in(const char *list, const char *word)
+{
+	size_t n;
+	const char *p;
+	if (word == NULL || *word == '\0' || strchr(word, ' '))
+		return 0;
+	n = strlen(word);
+	for (p = strstr(list, word); p; p = strstr(p + 1, word))
+		if (p > list && p[-1] == ' ' && p[n] == ' ')
+			return 1;
+	return 0;
+}
+
+size_t
+utf8_seq_len(const unsigned char *p, size_t avail)
+{
+	unsigned c = p[0], cp;
+	size_t n, i;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, beyond U+10FFFF, surrogates */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t
+utf8_bad_offset(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+	while (i < len) {
+		if ((n = utf8_seq_len(p + i, len - i)) == 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+int
 name_char_odd(int c)
 {
 	return (unsigned char)c < 0x20 || c == 0x7f || c == '\\';

@@ -66,6 +66,14 @@ int str_has_ctrl(const char *);
 /* Characters (Unicode code points) of a UTF-8 string: the bytes that do not continue
  * a sequence. The limits of EN 16931 and Chorus Pro count characters, not bytes. */
 size_t utf8_chars(const char *);
+/* 1 if `word` (no blank in it) is one of the words of `list`, written with a blank
+ * before and after each word: " A B C ". */
+int str_word_in(const char *list, const char *word);
+/* Length of the well-formed UTF-8 sequence at p (1..4; at most `avail` bytes), or 0
+ * when it is not one (overlong forms, surrogates, beyond U+10FFFF refused). */
+size_t utf8_seq_len(const unsigned char *p, size_t avail);
+/* Offset of the first byte of `s` that is not well-formed UTF-8, or `len`. */
+size_t utf8_bad_offset(const char *s, size_t len);
 /* A character a spool file name may not hold: a control character, or a backslash
  * (a path separator for the Windows clients of an SMB share). */
 int name_char_odd(int c);

@@ -197,6 +197,18 @@ test_names(void)
 	ok(!name_is_odd("F2025-0001 été.xml"), "an ordinary name, with spaces and UTF-8");
 	ok(name_is_odd("a\tb.xml") && name_is_odd("a\x7f.xml"), "control characters are odd");
 	ok(name_is_odd("C:\\users\\a.xml"), "a backslash (Windows path separator) is odd");
+	ok(str_word_in(" AB CD EF ", "CD") && str_word_in(" AB CD EF ", "AB") &&
+	       str_word_in(" AB CD EF ", "EF"),
+	   "str_word_in: first, middle, last word");
+	ok(!str_word_in(" AB CD EF ", "C") && !str_word_in(" AB CD EF ", "B CD") &&
+	       !str_word_in(" AB CD EF ", "") && !str_word_in(" AB CD EF ", NULL) &&
+	       !str_word_in(" ABCD ", "CD"),
+	   "str_word_in: part of a word, blanks, empty, NULL");
+	is_int(utf8_bad_offset("caf\xc3\xa9", 5), 5, "UTF-8: \"café\" is well formed");
+	is_int(utf8_bad_offset("caf\xe9!", 5), 3, "UTF-8: Latin-1 é at offset 3");
+	is_int(utf8_bad_offset("a\xc0\xaf", 3), 1, "UTF-8: an overlong '/' refused");
+	is_int(utf8_bad_offset("a\xed\xa0\x80", 4), 1, "UTF-8: a surrogate refused");
+	is_int(utf8_bad_offset("a\xe2\x82", 3), 1, "UTF-8: a sequence cut short refused");
 	ok(str_has_ctrl("a\nb") && !str_has_ctrl("C:\\a"), "str_has_ctrl: control characters only");
 	is_int(utf8_chars(""), 0, "utf8_chars: empty");
 	is_int(utf8_chars("Lumi\xc3\xa8re"), 7, "utf8_chars: an accented letter is one character");
