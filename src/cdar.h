@@ -146,5 +146,11 @@ size_t cdar_check(const struct cdar *c, struct problems *out);
 
 /* The CDAR D22B document for `c`, UTF-8, NUL-terminated, *len bytes. Caller frees. */
 char *cdar_xml(const struct cdar *c, size_t *len);
+/* Read a CDAR document (untrusted bytes, parsed as xform_parse() does, within
+ * `max_size` bytes and `max_depth` levels) into *out (caller frees with cdar_free()).
+ * Values are trimmed of blanks; an element that is absent stays NULL. 0, or -1 with
+ * *why: not XML, hostile, or not a CDAR. */
+int cdar_read(const void *data, size_t len, size_t max_size, int max_depth, struct cdar **out,
+              char **why);
 
 #endif

@@ -1,11 +1,13 @@
 /*
- * xform-cdar.c - the CDAR lifecycle message (cdar.h) written as XML: the
+ * xform-cdar.c - the CDAR lifecycle message (cdar.h) as XML: cdar_xml() writes the
  * CrossDomainAcknowledgementAndResponse D22B document, elements in the order of its
- * XSD (schemas/cdar-d22b). Part of the xform family, which alone uses libxml2.
+ * XSD (schemas/cdar-d22b); cdar_read() reads one (a platform's, a partner's) into the
+ * model, through xform_parse() (untrusted bytes: no DTD, no entities, bounded). Part of
+ * the xform family, which alone uses libxml2.
  *
- * Values are the model's strings, escaped by libxml2; the caller gives UTF-8 without
- * control characters (status.c checks what an ERP wrote). Nothing fails but
- * allocation, which aborts.
+ * Writing: values are the model's strings, escaped by libxml2; the caller gives UTF-8
+ * without control characters (status.c checks what an ERP wrote); nothing fails but
+ * allocation, which aborts. Reading: 0 / -1 with *why.
  */
 #include "config.h"
 
@@ -175,4 +177,144 @@ cdar_xml(const struct cdar *c, size_t *len)
 	xmlFree(mem);
 	*len = (size_t)memlen;
 	return out;
+}
+
+/* ---- reading --------------------------------------------------------------------- */
+
+/* The text of parent's first child `qname`, or NULL when there is none. Caller frees. */
+static char *
+kid_text(xmlNodePtr parent, const char *qname)
+{
+	xmlNodePtr n = parent ? node_kid(parent, qname) : NULL;
+	return n ? node_text(n) : NULL;
+}
+
+static void
+read_party(xmlNodePtr n, struct cdar_party *p)
+{
+	xmlNodePtr u = node_find(n, "ram:URIUniversalCommunication/ram:URIID");
+	each_kid(g, n, "ram:GlobalID")
+	{
+		char *id = node_text(g), *scheme = node_attr(g, "schemeID");
+		cdar_add_id(p, id, scheme);
+		free(id);
+		free(scheme);
+	}
+	p->name = kid_text(n, "ram:Name");
+	p->role = kid_text(n, "ram:RoleCode");
+	if (u) {
+		p->uri.id = node_text(u);
+		p->uri.scheme = node_attr(u, "schemeID");
+	}
+}
+
+static struct cdar_party *
+read_one_party(xmlNodePtr parent, const char *qname)
+{
+	xmlNodePtr n = node_kid(parent, qname);
+	struct cdar_party *p;
+	if (n == NULL)
+		return NULL;
+	p = cdar_party_new();
+	read_party(n, p);
+	return p;
+}
+
+static void
+read_ref(xmlNodePtr n, struct cdar_ref *r)
+{
+	xmlNodePtr d = node_kid(n, "ram:FormattedIssueDateTime");
+	r->number = kid_text(n, "ram:IssuerAssignedID");
+	r->status_code = kid_text(n, "ram:StatusCode");
+	r->type_code = kid_text(n, "ram:TypeCode");
+	if (d)
+		r->issue_date = kid_text(d, "qdt:DateTimeString");
+	r->status = kid_text(n, "ram:ProcessConditionCode");
+	r->status_label = kid_text(n, "ram:ProcessCondition");
+	r->issuer = read_one_party(n, "ram:IssuerTradeParty");
+	each_kid(p, n, "ram:RecipientTradeParty")
+	    read_party(p, cdar_add_party(&r->recipients, &r->nrecipients));
+	each_kid(sd, n, "ram:SpecifiedDocumentStatus")
+	{
+		struct cdar_detail *det = cdar_add_detail(r);
+		det->reason_code = kid_text(sd, "ram:ReasonCode");
+		det->reason = kid_text(sd, "ram:Reason");
+		det->status = kid_text(sd, "ram:ProcessConditionCode");
+		det->action = kid_text(sd, "ram:RequestedActionCode");
+		det->seq = kid_text(sd, "ram:SequenceNumeric");
+		each_kid(ch, sd, "ram:SpecifiedDocumentCharacteristic")
+		{
+			struct cdar_char *c = cdar_add_char(det);
+			c->type = kid_text(ch, "ram:TypeCode");
+			c->amount = kid_text(ch, "ram:ValueAmount");
+			c->percent = kid_text(ch, "ram:ValuePercent");
+		}
+	}
+}
+
+/* The root's child {NS_CDAR}local after `prev` (NULL: the first), or NULL. Not through
+ * node_kid(): the canonical prefix "rsm" is CII's namespace. */
+static xmlNodePtr
+rsm_kid(xmlNodePtr root, xmlNodePtr prev, const char *local)
+{
+	xmlNodePtr c;
+	for (c = prev ? prev->next : root->children; c; c = c->next)
+		if (node_is(c, NS_CDAR, local))
+			return c;
+	return NULL;
+}
+
+int
+cdar_read(const void *data, size_t len, size_t max_size, int max_depth, struct cdar **out,
+          char **why)
+{
+	struct xform_doc *xd;
+	xmlNodePtr root, n;
+	struct cdar *c;
+
+	*out = NULL;
+	xd = xform_parse(data, len, max_size, max_depth, why);
+	if (xd == NULL)
+		return -1;
+	root = xmlDocGetRootElement(xd->doc);
+	if (!node_is(root, NS_CDAR, "CrossDomainAcknowledgementAndResponse")) {
+		fail(why,
+		     "the root element is %s, not a CDAR CrossDomainAcknowledgementAndResponse",
+		     xd->root);
+		xform_doc_free(xd);
+		return -1;
+	}
+	c = cdar_new();
+	if ((n = rsm_kid(root, NULL, "ExchangedDocumentContext")) != NULL) {
+		xmlNodePtr bp = node_kid(n, "ram:BusinessProcessSpecifiedDocumentContextParameter");
+		xmlNodePtr gl = node_kid(n, "ram:GuidelineSpecifiedDocumentContextParameter");
+		c->business_process = kid_text(bp, "ram:ID");
+		c->guideline = kid_text(gl, "ram:ID");
+	}
+	if ((n = rsm_kid(root, NULL, "ExchangedDocument")) != NULL) {
+		xmlNodePtr t = node_kid(n, "ram:IssueDateTime");
+		c->id = kid_text(n, "ram:ID");
+		c->name = kid_text(n, "ram:Name");
+		c->issue_time = kid_text(t, "udt:DateTimeString");
+		c->sender = read_one_party(n, "ram:SenderTradeParty");
+		c->issuer = read_one_party(n, "ram:IssuerTradeParty");
+		each_kid(p, n, "ram:RecipientTradeParty")
+		    read_party(p, cdar_add_party(&c->recipients, &c->nrecipients));
+	}
+	for (xmlNodePtr ad = rsm_kid(root, NULL, "AcknowledgementDocument"); ad;
+	     ad = rsm_kid(root, ad, "AcknowledgementDocument")) {
+		struct cdar_ack *a = cdar_add_ack(c);
+		xmlNodePtr t = node_kid(ad, "ram:IssueDateTime");
+		char *ind =
+		    kid_text(node_kid(ad, "ram:MultipleReferencesIndicator"), "udt:Indicator");
+		if (ind)
+			a->multiple_refs = strcmp(ind, "true") == 0 || strcmp(ind, "1") == 0;
+		free(ind);
+		a->type_code = kid_text(ad, "ram:TypeCode");
+		a->issue_time = kid_text(t, "udt:DateTimeString");
+		each_kid(r, ad, "ram:ReferenceReferencedDocument") read_ref(r, cdar_add_ref(a));
+	}
+	xform_doc_free(xd);
+	*out = c;
+	return 0;
 }

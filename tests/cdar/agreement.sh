@@ -1,13 +1,16 @@
 #!/bin/sh
 # The C BR-FR-CDV rules (src/cdar.c) agree with the BR-FR-CDV schematron (TAP).
 #
-# Two sets of lifecycle messages go through both cdar_check() and the schematron
+# Three sets of lifecycle messages go through both cdar_check() and the schematron
 # BR-FR-CDV-Schematron-CDAR.sch V1.4.0 (compiled to XSLT 2.0 with the ISO Schematron
 # skeleton, run by Saxon-HE over a folder in one run):
 #   - every case of tests/unit/cdar-cases.h: a clean message and one mutation per
-#     rule, written by cdardrv (the C verdict is computed again, not the expected one);
+#     rule, written by cdardrv (the C verdict is computed again, not the expected one),
+#     then read back by cdar_read(), which must find the same;
 #   - the messages chorusgw makes of status files (cdardrv status), good and bad,
-#     from the buyer and from the seller.
+#     from the buyer and from the seller;
+#   - the messages the PA emulator sends (its build_cdar(), tests/cdar/emulator-cdars.py:
+#     platform, buyer, Chorus Pro and seller statuses), read by cdar_read().
 # For each message the set of (flag, rule id) must be the same: fatal = error,
 # warning = warning; the status files' own rules (STATUS) are not the schematron's.
 # Every message must also be valid against the CDAR D22B XSD (schemas/cdar-d22b,
@@ -99,6 +102,18 @@ status 212-rate seller 'status = 212\namount = 100.00\nvat_rate = 5.5\n'
 status 212-no-amount seller 'status = 212\n'
 status 299 buyer 'status = 299\n'
 
+# the emulator's messages, judged in C through cdar_read()
+if /usr/bin/python3 "$top_srcdir/tests/cdar/emulator-cdars.py" "$top_srcdir/tests/emulator/pa-emulator" \
+	"$T/xml" 2>"$T/emu.err"; then
+	for f in "$T"/xml/emulator-*.xml; do
+		n=$(basename "$f" .xml)
+		"$CDARDRV" read "$f" >"$T/c/$n.c" || not_ok "cdardrv read $n: $(cat "$T/c/$n.c")"
+	done
+else
+	not_ok "the PA emulator's messages"
+	diag "$(tail -n 5 "$T/emu.err")"
+fi
+
 saxon -s:"$T/xml" -xsl:"$T/cdv.xsl" -o:"$T/svrl" >"$T/saxon.log" 2>&1 ||
 	diag "Saxon said:" "$(head -n 20 "$T/saxon.log")"
 
@@ -127,6 +142,11 @@ for f in "$T"/xml/*.xml; do
 	c=$(cut -d' ' -f1,2 "$T/c/$n.c" | sort -u)
 	[ -n "$s" ] && nfired=$((nfired + $(echo "$s" | wc -l)))
 	is "$n: the C rules and the schematron agree ($(echo $s | tr '\n' ' '))" "$c" "$s"
+	case $n in case-*)
+		"$CDARDRV" read "$f" | cut -d' ' -f1,2 | sort -u >"$T/back"
+		is "$n: read back, the same verdict" "$(cat "$T/back")" "$c"
+		;;
+	esac
 	if xmllint --noout --nonet --schema "$xsd" "$f" >/dev/null 2>"$T/xsd.err"; then
 		ok "$n: valid against the CDAR D22B XSD"
 	else
@@ -134,5 +154,5 @@ for f in "$T"/xml/*.xml; do
 		diag "$(head -n 5 "$T/xsd.err")"
 	fi
 done
-diag "$ncases cases and $(ls "$T"/*.status | wc -l) status files; $nfired failed assertions in all"
+diag "$ncases cases, $(ls "$T"/*.status | wc -l) status files, $(ls "$T"/xml/emulator-*.xml | wc -l) emulator messages; $nfired failed assertions in all"
 done_testing

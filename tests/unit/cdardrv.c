@@ -12,6 +12,9 @@
  *   cdardrv cases DIR
  *       writes each message of tests/unit/cdar-cases.h as DIR/case-NN.xml, and what
  *       cdar_check() says of it as DIR/case-NN.c (the same lines).
+ *   cdardrv read FILE
+ *       reads the CDAR FILE (cdar_read()) and prints what cdar_check() says of it;
+ *       exit 1 when it cannot be read ("read TEXT").
  *
  * Exit 0; 2 on a usage error.
  */
@@ -78,6 +81,33 @@ cases(const char *dir)
 	return 0;
 }
 
+static int
+read_one(const char *path)
+{
+	struct problems probs;
+	struct cdar *c;
+	struct buf b;
+	char *why = NULL;
+	size_t i;
+	buf_init(&b);
+	if (read_file(path, 1024 * 1024, 1, &b, &why) == -1 ||
+	    cdar_read(b.p, b.len, 1024 * 1024, 64, &c, &why) == -1) {
+		printf("read %s\n", why);
+		free(why);
+		buf_free(&b);
+		return 1;
+	}
+	buf_free(&b);
+	memset(&probs, 0, sizeof(probs));
+	cdar_check(c, &probs);
+	for (i = 0; i < probs.n; i++)
+		printf("%s %s %s\n", probs.v[i].sev == SEV_ERROR ? "error" : "warning",
+		       probs.v[i].rule, probs.v[i].text);
+	problems_free(&probs);
+	cdar_free(c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -102,10 +132,13 @@ main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "cases") == 0)
 		return cases(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "read") == 0)
+		return read_one(argv[2]);
 	if (argc < 5 || strcmp(argv[1], "status") != 0 ||
 	    (strcmp(argv[2], "buyer") != 0 && strcmp(argv[2], "seller") != 0)) {
-		fprintf(stderr, "usage: cdardrv status buyer|seller STATUSFILE CDAR-OUT "
-		                "[KEY=VALUE...]\n       cdardrv cases DIR\n");
+		fprintf(stderr,
+		        "usage: cdardrv status buyer|seller STATUSFILE CDAR-OUT "
+		        "[KEY=VALUE...]\n       cdardrv cases DIR\n       cdardrv read FILE\n");
 		return 2;
 	}
 	memset(&inv, 0, sizeof(inv));

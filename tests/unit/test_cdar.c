@@ -77,6 +77,32 @@ main(void)
 	   "the invoice's date, format 102");
 	ok(contains(xml, "<ram:GlobalID schemeID=\"0002\">552081317</ram:GlobalID>"),
 	   "a GlobalID with its scheme");
+	/* read back: the same model */
+	{
+		struct cdar *back = NULL;
+		char *why = NULL;
+		ok(cdar_read(xml, len, 1 << 20, 64, &back, &why) == 0, "read back");
+		ok(back && back->nacks == 1 && back->acks[0].nrefs == 1 &&
+		       strcmp(back->acks[0].refs[0].details[0].reason, "TVA <5,5 %> & \"autre\"") ==
+		           0 &&
+		       strcmp(back->acks[0].refs[0].issuer->ids[0].scheme, "0002") == 0 &&
+		       strcmp(back->recipients[0].uri.id, "732829320") == 0 &&
+		       back->acks[0].multiple_refs == -1 && back->sender->nids == 0,
+		   "values, schemes, addresses and absences as written");
+		cdar_free(back);
+		free(why);
+		why = NULL;
+		ok(cdar_read("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>",
+		             63, 1 << 20, 64, &back, &why) == -1 &&
+		       back == NULL && why != NULL,
+		   "a DOCTYPE is refused: %s", why ? why : "");
+		free(why);
+		why = NULL;
+		ok(cdar_read("<Invoice/>", 10, 1 << 20, 64, &back, &why) == -1 &&
+		       contains(why, "not a CDAR"),
+		   "another document is refused: %s", why ? why : "");
+		free(why);
+	}
 	free(xml);
 	cdar_free(doc);
 	return done_testing();
