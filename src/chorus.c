@@ -44,6 +44,9 @@
 #define PATH_ST_GET    "/cpro/structures/v1/consulter"
 #define PATH_ST_SVC    "/cpro/structures/v1/rechercher/services"
 #define PATH_OWN       "/cpro/transverses/v1/recuperer/structures/actives/fournisseur"
+#define PATH_ATTACH    "/cpro/transverses/v1/ajouter/fichier"
+#define PATH_COMPLETE  "/cpro/factures/v1/completer"
+#define PATH_RECYCLE   "/cpro/factures/v1/recycler"
 
 #define MAX_PAGES         1000 /* a search never reads more pages than this */
 #define SERVICES_PER_PAGE 100
@@ -146,6 +149,12 @@ chorus_op_name(enum chorus_op op)
 		return "recuperer/structures/actives/fournisseur";
 	case CHORUS_OP_EXPIRY:
 		return "password expiry";
+	case CHORUS_OP_ATTACH:
+		return "ajouter/fichier";
+	case CHORUS_OP_COMPLETE:
+		return "completer";
+	case CHORUS_OP_RECYCLE:
+		return "recycler";
 	}
 	return "?";
 }
@@ -158,6 +167,8 @@ api_of(enum chorus_op op)
 	case CHORUS_OP_DEPOSIT:
 	case CHORUS_OP_SEARCH:
 	case CHORUS_OP_HISTORY:
+	case CHORUS_OP_COMPLETE:
+	case CHORUS_OP_RECYCLE:
 		return "Factures";
 	case CHORUS_OP_STRUCTURE:
 		return "Structures";
@@ -1123,6 +1134,7 @@ reply_free_fields(struct chorus_reply *p)
 	free(p->own.v);
 	free(p->expiry.date);
 	free(p->expiry.login);
+	free(p->new_status);
 }
 
 void
@@ -1935,6 +1947,77 @@ chorus_password_expiry(struct chorus *ch, const char *siret, chorus_cb *cb, void
 	return k;
 }
 
+/* ---- completing and recycling an invoice ---- */
+
+static struct chorus_call *
+call_with_body(struct chorus *ch, enum chorus_op op, const char *siret, const char *path,
+               struct json *b, chorus_cb *cb, void *arg)
+{
+	struct chorus_call *k = call_new(ch, op, siret, path, cb, arg);
+	k->body = dump_free(b);
+	call_begin(k);
+	return k;
+}
+
+struct chorus_call *
+chorus_attach(struct chorus *ch, const char *siret, const char *name, const void *data, size_t len,
+              chorus_cb *cb, void *arg)
+{
+	struct json *b = json_new_object();
+	const char *dot = strrchr(name, '.');
+	char *b64 = base64_encode(data, len), ext[16];
+	size_t i;
+	/* the extension in capitals, as the portal lists them (PDF, XML, PNG...) */
+	snprintf(ext, sizeof(ext), "%s", dot && dot[1] ? dot + 1 : "BIN");
+	for (i = 0; ext[i]; i++)
+		ext[i] = (char)toupper((unsigned char)ext[i]);
+	json_set(b, "pieceJointeFichier", json_new_str(b64));
+	free(b64);
+	json_set_str(b, "pieceJointeNom", name);
+	json_set_str(b, "pieceJointeTypeMime",
+	             strcmp(ext, "PDF") == 0   ? "application/pdf"
+	             : strcmp(ext, "XML") == 0 ? "application/xml"
+	             : strcmp(ext, "PNG") == 0 ? "image/png"
+	             : strcmp(ext, "JPG") == 0 || strcmp(ext, "JPEG") == 0
+	                 ? "image/jpeg"
+	                 : "application/octet-stream");
+	json_set_str(b, "pieceJointeExtension", ext);
+	return call_with_body(ch, CHORUS_OP_ATTACH, siret, PATH_ATTACH, b, cb, arg);
+}
+
+struct chorus_call *
+chorus_complete(struct chorus *ch, const char *siret, int64_t invoice_id, const char *comment,
+                const int64_t *ids, const char *const *names, size_t n, chorus_cb *cb, void *arg)
+{
+	struct json *b = json_new_object(), *l = json_new_array();
+	size_t i;
+	json_set_int(b, "identifiantFactureCPP", invoice_id);
+	if (comment)
+		json_set_str(b, "commentaire", comment);
+	for (i = 0; i < n; i++) {
+		struct json *pj = json_new_object();
+		json_set_int(pj, "pieceJointeComplementaireId", ids[i]);
+		json_set_str(pj, "pieceJointeComplementaireDesignation", names[i]);
+		json_push(l, pj);
+	}
+	json_set(b, "pieceJointeComplementaire", l);
+	return call_with_body(ch, CHORUS_OP_COMPLETE, siret, PATH_COMPLETE, b, cb, arg);
+}
+
+struct chorus_call *
+chorus_recycle(struct chorus *ch, const char *siret, int64_t invoice_id, const char *buyer,
+               const char *service, chorus_cb *cb, void *arg)
+{
+	struct json *b = json_new_object(), *d = json_new_object();
+	json_set_int(b, "identifiantFactureCPP", invoice_id);
+	if (buyer)
+		json_set_str(d, "codeDestinataire", buyer);
+	if (service)
+		json_set_str(d, "codeServiceExecutant", service);
+	json_set(b, "destinataire", d);
+	return call_with_body(ch, CHORUS_OP_RECYCLE, siret, PATH_RECYCLE, b, cb, arg);
+}
+
 struct chorus_call *
 chorus_token(struct chorus *ch, chorus_cb *cb, void *arg)
 {
@@ -2242,6 +2325,14 @@ parse_answer(struct chorus_call *k, struct json *a)
 		return parse_own(k, a);
 	case CHORUS_OP_EXPIRY:
 		return parse_expiry(k, a);
+	case CHORUS_OP_ATTACH:
+		json_int(json_get(a, "pieceJointeId"), &k->reply->attachment_id);
+		return 0;
+	case CHORUS_OP_RECYCLE:
+		k->reply->new_status = dup_str(a, "statutFacture");
+		return 0;
+	case CHORUS_OP_COMPLETE:
+		return 0;
 	case CHORUS_OP_HEALTH:
 	case CHORUS_OP_TOKEN:
 		return 0;

@@ -40,6 +40,9 @@ enum chorus_op {
 	CHORUS_OP_STRUCTURE, /* structures/v1/rechercher + consulter + rechercher/services */
 	CHORUS_OP_OWN,       /* transverses/v1/recuperer/structures/actives/fournisseur */
 	CHORUS_OP_EXPIRY,    /* OWN, then structures/v1/consulter of one of them */
+	CHORUS_OP_ATTACH,    /* transverses/v1/ajouter/fichier */
+	CHORUS_OP_COMPLETE,  /* factures/v1/completer */
+	CHORUS_OP_RECYCLE,   /* factures/v1/recycler */
 };
 
 /* What every reply carries. Strings are owned by the reply. */
@@ -169,6 +172,9 @@ struct chorus_reply {
 		struct chorus_own_structure *v;
 		size_t n;
 	} own;
+	/* CHORUS_OP_ATTACH: pieceJointeId; CHORUS_OP_RECYCLE: statutFacture */
+	int64_t attachment_id;
+	char *new_status;
 	/* CHORUS_OP_EXPIRY */
 	struct {
 		char *login; /* the technical account */
@@ -238,6 +244,20 @@ struct chorus_call *chorus_own_structures(struct chorus *, const char *siret, ch
  * remembers it: a later 401 of that account past the date says "expired". */
 struct chorus_call *chorus_password_expiry(struct chorus *, const char *siret, chorus_cb *, void *);
 
+/* ajouterFichierDansSysteme: upload a file (`name`, its bytes) for completer;
+ * reply.attachment_id. An attachment over 10 MB is refused (20003). */
+struct chorus_call *chorus_attach(struct chorus *, const char *siret, const char *name,
+                                  const void *data, size_t len, chorus_cb *, void *);
+/* completerFacture: invoice `invoice_id` (SUSPENDUE or A_COMPLETER) with `comment`
+ * (may be NULL) and the attachments uploaded by chorus_attach(): ids[] and names[]. */
+struct chorus_call *chorus_complete(struct chorus *, const char *siret, int64_t invoice_id,
+                                    const char *comment, const int64_t *ids,
+                                    const char *const *names, size_t n, chorus_cb *, void *);
+/* recyclerFacture: invoice `invoice_id` (A_RECYCLER) to buyer `buyer` (SIRET) and
+ * service `service` (either may be NULL: unchanged / none); reply.new_status. */
+struct chorus_call *chorus_recycle(struct chorus *, const char *siret, int64_t invoice_id,
+                                   const char *buyer, const char *service, chorus_cb *, void *);
+
 /* Forget an operation: its callback is never called. */
 void chorus_cancel(struct chorus_call *);
 void chorus_reply_free(struct chorus_reply *);
@@ -297,6 +317,9 @@ uint64_t chorus_report_delay_ms(int64_t since_deposit_ms, int64_t report_poll_ms
  * [A-Za-z0-9._-] made "_", at most CHORUS_FILE_NAME_MAX characters (a long number is
  * cut). `size` at least 32. */
 #define CHORUS_FILE_NAME_MAX 100
+/* The largest file deposer/flux takes, embedded attachments included (API annex V5.00:
+ * 10 MB per file; beyond: codeRetour 20001 GDP_MSG_11.022). */
+#define CHORUS_MAX_FILE (10u * 1024 * 1024)
 void chorus_file_name(char *out, size_t size, const char *number, const char *unique);
 
 /* The structure part of a reply (CHORUS_OP_STRUCTURE) as members of the JSON object

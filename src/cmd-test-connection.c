@@ -6,11 +6,17 @@
  * step to check, as chorus.c's and pa.c's classifications word it (the daemon says the
  * same).
  *
+ * With --deposit (qualification only), an end-to-end step too: a small invoice of the
+ * configured supplier to a buyer the user names, made by the shipped stylesheet with
+ * the configured siret_scheme, deposited and followed to its final report; when Chorus
+ * Pro does not find a SIRET, once again with the other scheme, to say which to set.
+ *
  * Errors: every step prints its own line; the command exits 0 when every step passed,
  * 5 when one failed, 3 for the configuration, 1 when the event loop fails.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +28,9 @@
 #include "ev.h"
 #include "http.h"
 #include "pa.h"
+#include "rules.h"
 #include "util.h"
+#include "xform.h"
 
 struct tc {
 	const struct conf *c;
@@ -377,6 +385,235 @@ step_accounts(struct tc *t)
 	}
 }
 
+/* ---- --deposit: the whole chain, end to end ---- */
+
+/* A small ERP export of supplier `sup` to buyer `buy` (service `svc` or NULL). */
+static char *
+test_invoice(const char *number, const char *sup, const char *buy, const char *svc)
+{
+	char day[32];
+	fmt_time_utc(day, sizeof(day), time(NULL));
+	day[10] = '\0';
+	return xasprintf(
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<invoice xmlns=\"urn:chorusgw:erp:1\">\n"
+	    "  <number>%s</number>\n  <issue-date>%s</issue-date>\n"
+	    "  <currency>EUR</currency>\n"
+	    "  <note>chorusgw test-connection --deposit: a test invoice</note>\n"
+	    "  <supplier><siret>%s</siret><name>chorusgw test</name>\n"
+	    "    <address><country>FR</country></address></supplier>\n"
+	    "  <buyer><siret>%s</siret>%s%s%s<name>chorusgw test</name>\n"
+	    "    <address><country>FR</country></address></buyer>\n"
+	    "  <line><id>1</id><name>test</name><quantity>1</quantity><unit>C62</unit>\n"
+	    "    <price>1.00</price><vat-category>S</vat-category><vat-rate>20</vat-rate>\n"
+	    "    <net-amount>1.00</net-amount></line>\n"
+	    "  <totals><line-total>1.00</line-total><total-without-vat>1.00</total-without-vat>\n"
+	    "    <vat-total>0.20</vat-total><total-with-vat>1.20</total-with-vat>\n"
+	    "    <payable>1.20</payable></totals>\n"
+	    "</invoice>\n",
+	    number, day, sup, buy, svc ? "<service-code>" : "", svc ? svc : "",
+	    svc ? "</service-code>" : "");
+}
+
+static void
+on_wake(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+/* Deposit `xml` and read its report until final or 5 minutes: the last report, or
+ * NULL after printing why (a line of the step). `flux` gets the deposit's number. */
+static struct chorus_reply *
+deposit_and_follow(struct tc *t, const char *step, const char *sup, const char *number,
+                   const struct xform_result *x, char **flux)
+{
+	struct chorus_deposit_req q;
+	struct tc_wait w;
+	struct chorus_reply *p;
+	uint64_t t0 = now_ms(), until = t0 + 5 * 60 * 1000;
+	char unique[32];
+
+	memset(&q, 0, sizeof(q));
+	q.supplier_siret = sup;
+	q.syntax = x->syntax;
+	q.number = number;
+	snprintf(unique, sizeof(unique), "test-%lld", (long long)time(NULL));
+	q.unique = unique;
+	q.data = x->xml;
+	q.len = x->len;
+	memset(&w, 0, sizeof(w));
+	chorus_deposit(t->ch, &q, tc_done, &w);
+	p = tc_wait(&w);
+	if (p == NULL || p->r.cls != CHORUS_OK) {
+		tc_line(t, step, p, NULL);
+		chorus_reply_free(p);
+		return NULL;
+	}
+	*flux = xstrdup(p->deposit.flux);
+	chorus_reply_free(p);
+	for (;;) {
+		int woke = 0;
+		char *why = NULL;
+		/* as the daemon does: soon at first, then every 30 s */
+		ev_timer_add(chorus_report_delay_ms((int64_t)(now_ms() - t0), 30000), on_wake,
+		             &woke);
+		if (http_run_until(&woke, &why) == -1) {
+			fprintf(stderr, "chorusgw: test-connection: %s\n", why);
+			free(why);
+			return NULL;
+		}
+		memset(&w, 0, sizeof(w));
+		chorus_report(t->ch, sup, *flux, tc_done, &w);
+		p = tc_wait(&w);
+		if (p == NULL || p->r.cls != CHORUS_OK) {
+			tc_line(t, step, p, NULL);
+			chorus_reply_free(p);
+			return NULL;
+		}
+		if (p->report.final || now_ms() >= until)
+			return p;
+		chorus_reply_free(p);
+	}
+}
+
+/* Did Chorus Pro fail to find the supplier's or the buyer's identifier? */
+static int
+identifier_unknown(const struct chorus_reply *p)
+{
+	size_t i;
+	for (i = 0; i < p->report.nerrors; i++)
+		if (p->report.errors[i].kind &&
+		    (strcmp(p->report.errors[i].kind, "supplier-unknown") == 0 ||
+		     strcmp(p->report.errors[i].kind, "buyer-unknown") == 0))
+			return 1;
+	return 0;
+}
+
+/* The report's end in a line: integrated, or the state and Chorus Pro's reasons. */
+static void
+describe_report(struct buf *b, const char *flux, const struct chorus_reply *p)
+{
+	size_t i;
+	buf_printf(b, "deposit %s: %s (%s)", flux, p->report.state ? p->report.state : "?",
+	           p->report.words ? p->report.words : "a state chorusgw does not know");
+	for (i = 0; i < p->report.nerrors; i++)
+		buf_printf(b, "; %s",
+		           p->report.errors[i].message ? p->report.errors[i].message : "?");
+}
+
+/* One deposit of the test invoice with siret_scheme `scheme`; the last report or NULL
+ * (a line printed). */
+static struct chorus_reply *
+deposit_with_scheme(struct tc *t, const char *step, const char *sup, const char *buy,
+                    const char *svc, const char *scheme, char **flux)
+{
+	struct conf *c = (struct conf *)t->c; /* this command's own, put back after */
+	char *saved = c->siret_scheme, *why = NULL, *doc, number[24];
+	struct xform_result x;
+	struct chorus_reply *p = NULL;
+
+	snprintf(number, sizeof(number), "CGWT%lld", (long long)(time(NULL) % 100000000000LL));
+	doc = test_invoice(number, sup, buy, svc);
+	c->siret_scheme = (char *)scheme;
+	memset(&x, 0, sizeof(x));
+	if (xform_make(doc, strlen(doc), "test-connection.xml", c, ROUTE_CHORUS, &x, &why) == -1) {
+		struct tc_outcome o = {0, 0, why, "check [transform] stylesheet_dir"};
+		tc_print(t, step, &o, NULL);
+		free(why);
+	} else
+		p = deposit_and_follow(t, step, sup, number, &x, flux);
+	c->siret_scheme = saved;
+	xform_result_free(&x);
+	free(doc);
+	return p;
+}
+
+/* The supplier of the test invoice: the first [supplier.SIRET] the [chorus] account
+ * acts for, else the first structure of that account (`own`, may be NULL). */
+static const char *
+test_supplier(const struct conf *c, const struct chorus_reply *own)
+{
+	size_t i;
+	for (i = 0; i < c->nsuppliers; i++)
+		if (c->suppliers[i].tech_login == NULL)
+			return c->suppliers[i].siret;
+	if (own && own->own.n > 0)
+		return own->own.v[0].siret;
+	return NULL;
+}
+
+/* 7. The whole chain: deposit, report, and the SIRET scheme Chorus Pro takes. */
+static void
+step_deposit(struct tc *t, const struct chorus_reply *own, const char *buy, const char *svc)
+{
+	const char *sup = test_supplier(t->c, own);
+	const char *scheme = t->c->siret_scheme ? t->c->siret_scheme : "0009";
+	const char *other = strcmp(scheme, "1") == 0 ? "0009" : "1";
+	struct chorus_reply *p, *q;
+	char *flux = NULL, *flux2 = NULL;
+	struct buf b;
+
+	if (sup == NULL) {
+		tc_skip(t, "deposit", "no supplier: add a [supplier.SIRET] section");
+		return;
+	}
+	p = deposit_with_scheme(t, "deposit", sup, buy, svc, scheme, &flux);
+	if (p == NULL) {
+		free(flux);
+		return;
+	}
+	buf_init(&b);
+	if (p->report.final && p->report.integrated) {
+		buf_printf(&b,
+		           "deposit %s of a test invoice of %s to %s: integrated; the chain "
+		           "works end to end with siret_scheme %s",
+		           flux, sup, buy, scheme);
+		tc_line(t, "deposit", p, b.p);
+	} else if (p->report.final && identifier_unknown(p)) {
+		/* the SIRETs were refused: is it the scheme? */
+		q = deposit_with_scheme(t, "deposit", sup, buy, svc, other, &flux2);
+		if (q && q->report.final && q->report.integrated) {
+			struct tc_outcome o = {0, p->r.elapsed_ms, NULL, NULL};
+			char *why =
+			    xasprintf("Chorus Pro did not find the SIRETs written with scheme %s "
+			              "(deposit %s) but took them with scheme %s (deposit %s)",
+			              scheme, flux, other, flux2);
+			char *fix = xasprintf("set [transform] siret_scheme = %s", other);
+			o.reason = why;
+			o.setup = fix;
+			tc_print(t, "deposit", &o, NULL);
+			free(why);
+			free(fix);
+		} else if (q) {
+			struct tc_outcome o = {0, p->r.elapsed_ms, NULL, NULL};
+			describe_report(&b, flux, p);
+			o.reason = b.p;
+			o.setup = p->report.nerrors && p->report.errors[0].advice
+			              ? p->report.errors[0].advice
+			              : "check the supplier's and the buyer's SIRETs";
+			tc_print(t, "deposit", &o, NULL);
+			printf("      (with siret_scheme %s too: deposit %s, %s)\n", other,
+			       flux2 ? flux2 : "?", q->report.state ? q->report.state : "?");
+		}
+		chorus_reply_free(q);
+	} else {
+		struct tc_outcome o = {0, p->r.elapsed_ms, NULL, NULL};
+		char *todo = p->report.final ? NULL : chorus_report_action(p->report.state, flux);
+		describe_report(&b, flux, p);
+		o.reason = b.p;
+		o.setup = todo ? todo
+		          : p->report.nerrors && p->report.errors[0].advice
+		              ? p->report.errors[0].advice
+		              : NULL;
+		tc_print(t, "deposit", &o, NULL);
+		free(todo);
+	}
+	buf_free(&b);
+	chorus_reply_free(p);
+	free(flux);
+	free(flux2);
+}
+
 /* ---- the Plateforme Agréée ---- */
 
 /* 7. The PA's token. 1 if it passed. */
@@ -522,8 +759,9 @@ test_pa(struct tc *t)
 	}
 }
 
+/* `buyer` (and `service`): --deposit's, else NULL. */
 static void
-test_chorus(struct tc *t)
+test_chorus(struct tc *t, const char *buyer, const char *service)
 {
 	t->login = chorus_account_login(t->ch, NULL);
 	tc_header(t->c);
@@ -533,25 +771,42 @@ test_chorus(struct tc *t)
 		step_factures(t);
 		own = step_transverses(t);
 		step_structures(t, own);
-		chorus_reply_free(own);
 		step_accounts(t);
+		if (buyer)
+			step_deposit(t, own, buyer, service);
+		chorus_reply_free(own);
 	} else {
 		tc_skip(t, "health-check", "needs a PISTE token");
 		tc_skip(t, "Factures", "needs a PISTE token");
 		tc_skip(t, "Transverses", "needs a PISTE token");
 		tc_skip(t, "Structures", "needs a PISTE token");
+		if (buyer)
+			tc_skip(t, "deposit", "needs a PISTE token");
 	}
 }
 
 static int
 cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	char *why = NULL;
+	static const struct option extra[] = {{"deposit", no_argument, NULL, 'd'}, {0}};
+	char *why = NULL, seen[4];
+	const char *buyer = NULL, *service = NULL;
 	struct conf *c;
 	struct tc t;
-	int rc = cmd_takes_nothing(ctx, argc, argv);
-	if (rc >= 0)
-		return rc;
+	CMD_OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
+	if (strchr(seen, 'd')) {
+		if (argc - first < 1 || argc - first > 2 || !str_digits(argv[first], 14)) {
+			fprintf(stderr,
+			        "chorusgw: test-connection: --deposit needs the SIRET of a "
+			        "public buyer of the qualification platform (and its service "
+			        "code if it requires one)\n");
+			cmd_usage(stderr, ctx->entry);
+			return EXIT_USAGE;
+		}
+		buyer = argv[first];
+		service = argc - first > 1 ? argv[first + 1] : NULL;
+	} else if (cmd_no_operands(ctx, argc, first))
+		return EXIT_USAGE;
 	/* Chorus Pro's credentials are needed unless the configuration is the PA's only */
 	c = cmd_load_conf(ctx, CONF_OPTIONAL, 0);
 	if (c && (!c->pa || c->client_id || c->tech_login)) {
@@ -560,6 +815,14 @@ cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (c == NULL)
 		return EXIT_CONFIG;
+	if (buyer && c->mode == MODE_PRODUCTION) {
+		/* a real invoice to a real buyer: never from a test */
+		fprintf(stderr, "chorusgw: test-connection: --deposit is for qualification only: "
+		                "in production it would send a real invoice ([chorus] mode = "
+		                "production)\n");
+		conf_free(c);
+		return EXIT_USAGE;
+	}
 	memset(&t, 0, sizeof(t));
 	t.c = c;
 	/* a PA-only set-up has no Chorus Pro account to test */
@@ -575,7 +838,7 @@ cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	if (t.ch)
-		test_chorus(&t);
+		test_chorus(&t, buyer, service);
 	if (t.pa)
 		test_pa(&t);
 	if (t.failed == 0)
@@ -591,6 +854,9 @@ cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_test_connection_entry = {
-    "test-connection", cmd_test_connection, "",
+    "test-connection", cmd_test_connection, "[--deposit BUYER_SIRET [SERVICE]]",
     "check the PISTE token, each Chorus Pro API and the technical account, and the PA",
-    "Prints one line per step; on failure, the set-up step to check.\n"};
+    "Prints one line per step; on failure, the set-up step to check.\n"
+    "  --deposit BUYER_SIRET [SERVICE]  qualification only: also deposit a test invoice\n"
+    "                 to that buyer, follow it to its end, and say which siret_scheme\n"
+    "                 Chorus Pro takes\n"};

@@ -62,6 +62,7 @@ extern const struct cmd_entry cmd_rules_entry;                         /* cmd-ru
 extern const struct cmd_entry cmd_queue_entry, cmd_retry_entry;        /* cmd-queue.c */
 extern const struct cmd_entry cmd_hold_entry, cmd_release_entry;       /* cmd-queue.c */
 extern const struct cmd_entry cmd_reload_entry;                        /* cmd-reload.c */
+extern const struct cmd_entry cmd_complete_entry, cmd_recycle_entry;   /* cmd-lifecycle.c */
 
 /* Load the config for a command; prints every problem on stderr and returns NULL
  * when it is unusable. Also (re)starts logging as configured (`daemon`: the log

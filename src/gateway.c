@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,9 @@
 #define GW_PROCESS_BATCH 8    /* documents transformed per loop turn: keeps I/O flowing */
 #define GW_CTL_POLL_MS   2000 /* operator requests, when inotify is not available */
 #define GW_ONCE_CHECK_MS 250
+/* The most of a generated document read for a send: a bound on memory only (each
+ * platform's own limit, tp_fits(), is lower) */
+#define GW_MAX_XML (64u * 1024 * 1024)
 
 enum step {
 	STEP_NONE = 0, /* waits for an outside event (release, resume) */
@@ -713,6 +717,13 @@ step_process(struct gw *g, struct job *j)
 		const struct problem *p = &pf.problems.v[i];
 		doc_add_reason(d, "%s%s", p->sev == SEV_ERROR ? "" : "warning: ", p->text);
 	}
+	if (pf.verdict == PF_OK && g->tp && tp_fits(g->tp, pf.x.len, pf.inv, &why) == -1) {
+		/* over the platform's size: never deposited, whatever it costs to find out */
+		doc_add_reason(d, "%s", why);
+		free(why);
+		why = NULL;
+		pf.verdict = PF_REJECT;
+	}
 	if (pf.verdict != PF_OK) {
 		finish_rejected(g, j, "local", "refused by the pre-flight checks", pf.x.xml,
 		                pf.x.len);
@@ -849,6 +860,7 @@ step_deposit(struct gw *g, struct job *j)
 	struct buf xml;
 	char hex[65], *why = NULL, *path;
 	struct tp_call *c;
+	struct stat st;
 
 	if (d->held) {
 		j->step = STEP_NONE;
@@ -856,17 +868,32 @@ step_deposit(struct gw *g, struct job *j)
 	}
 	path = spool_xml_path(g->sp, d);
 	buf_init(&xml);
-	if (path == NULL || read_file(path, (size_t)g->conf->max_size * 2, 1, &xml, &why) == -1) {
-		/* the spool's fault (a move not finished, a disk error), never the
-		 * document's: try again from its record */
-		char *msg =
-		    xasprintf("cannot read the Chorus XML: %s", why ? why : "none recorded");
+	if (path && stat(path, &st) == 0 && tp_fits(g->tp, (size_t)st.st_size, NULL, &why) == -1) {
+		/* queued before chorusgw checked sizes, or changed since: never sent */
+		doc_clear_reasons(d);
+		doc_add_reason(d, "%s", why);
+		free(why);
+		free(path);
+		finish_rejected(g, j, "local", "too large to deposit", NULL, 0);
+		return;
+	}
+	if (path == NULL || read_file(path, GW_MAX_XML, 1, &xml, &why) == -1) {
+		/* the spool's fault (a file gone, a disk error), never the document's: tried
+		 * again later (not at once from its record: that would loop), and after
+		 * give_up the receipt asks for a person */
+		struct tp_result r;
+		memset(&r, 0, sizeof(r));
+		r.retry_after_ms = -1;
+		r.reason = xasprintf("cannot read the document to deposit: %s",
+		                     why ? why : "no generated XML recorded");
+		r.advice = xstrdup("check the spool's disk and that the XML beside the document "
+		                   "in outbox/ is still there; `chorusgw retry` after fixing it");
 		free(why);
 		free(path);
 		buf_free(&xml);
-		resync_later(g, j, msg);
-		free(msg);
-		arm_resync(g);
+		retry_later(g, j, STEP_DEPOSIT, &r);
+		free(r.reason);
+		free(r.advice);
 		return;
 	}
 	free(path);

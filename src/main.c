@@ -29,10 +29,12 @@ static const struct cmd_entry cmd_help_entry = {"help", cmd_help, "[COMMAND]",
 
 /* Every command, in the order `chorusgw --help` lists them. */
 static const struct cmd_entry *const commands[] = {
-    &cmd_run_entry,     &cmd_once_entry,         &cmd_reconcile_entry, &cmd_test_connection_entry,
-    &cmd_lookup_entry,  &cmd_check_config_entry, &cmd_transform_entry, &cmd_validate_entry,
-    &cmd_rules_entry,   &cmd_queue_entry,        &cmd_retry_entry,     &cmd_hold_entry,
-    &cmd_release_entry, &cmd_reload_entry,       &cmd_help_entry,
+    &cmd_run_entry,      &cmd_once_entry,         &cmd_reconcile_entry,
+    &cmd_complete_entry, &cmd_recycle_entry,      &cmd_test_connection_entry,
+    &cmd_lookup_entry,   &cmd_check_config_entry, &cmd_transform_entry,
+    &cmd_validate_entry, &cmd_rules_entry,        &cmd_queue_entry,
+    &cmd_retry_entry,    &cmd_hold_entry,         &cmd_release_entry,
+    &cmd_reload_entry,   &cmd_help_entry,
 };
 
 static const struct cmd_entry *

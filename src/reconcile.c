@@ -77,26 +77,36 @@ static const struct {
 	const char *status, *lead, *fix;
 } actions[] = {
     {"SUSPENDUE", "the buyer suspended the invoice",
-     "complete it in Chorus Pro with the missing documents (\"compléter\"); it then goes on as "
-     "COMPLETEE"},
-    {"A_COMPLETER", "the buyer asks for the invoice to be completed", "complete it in Chorus Pro"},
+     "send the missing documents: chorusgw complete {ID} --attach FILE --comment TEXT (or "
+     "\"compléter\" in Chorus Pro); it then goes on as COMPLETEE"},
+    {"A_COMPLETER", "the buyer asks for the invoice to be completed",
+     "chorusgw complete {ID} --attach FILE --comment TEXT (or in Chorus Pro)"},
     {"A_RECYCLER", "the buyer says it was sent to the wrong recipient",
-     "in Chorus Pro, \"recycler\" the invoice with the right buyer SIRET, service code or "
-     "engagement number (same invoice number)"},
+     "send it to the right one: chorusgw recycle {ID} --buyer SIRET or --service CODE (or "
+     "\"recycler\" it in Chorus Pro; same invoice number)"},
     {"REJETEE", "the buyer rejected the invoice",
      "issue a new invoice with a new number; Chorus Pro refuses this number from now on"},
 };
 
-/* What the supplier must do for a status, or NULL when nothing. Caller frees. */
+/* What the supplier must do about document `qid` for a status, or NULL when nothing.
+ * Caller frees. */
 static char *
-action_for(const char *status, const char *comment)
+action_for(const char *status, const char *comment, const char *qid)
 {
 	size_t i;
 	for (i = 0; i < nitems(actions); i++)
-		if (strcmp(status, actions[i].status) == 0)
-			return xasprintf("%s (%s): %s", actions[i].lead,
-			                 comment && *comment ? comment : "no comment given",
-			                 actions[i].fix);
+		if (strcmp(status, actions[i].status) == 0) {
+			/* the fix names the document where it has a command to run */
+			const char *at = strstr(actions[i].fix, "{ID}");
+			char *fix = at ? xasprintf("%.*s%s%s", (int)(at - actions[i].fix),
+			                           actions[i].fix, qid, at + 4)
+			               : xstrdup(actions[i].fix);
+			char *r =
+			    xasprintf("%s (%s): %s", actions[i].lead,
+			              comment && *comment ? comment : "no comment given", fix);
+			free(fix);
+			return r;
+		}
 	return NULL;
 }
 
@@ -160,7 +170,7 @@ apply_status(struct item *it, const char *status, const char *date, const char *
 	doc_set(&d->chorus_status_comment, comment);
 	doc_note(d, "Chorus Pro status %s%s%s", status, comment && *comment ? ": " : "",
 	         comment && *comment ? comment : "");
-	act = action_for(status, comment);
+	act = action_for(status, comment, d->qid);
 	d->action_required = act != NULL;
 	doc_set(&d->action, act);
 	free(act);

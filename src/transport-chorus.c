@@ -415,6 +415,68 @@ ch_probe(struct transport *t, const char *siret, int follow, tp_cb *cb, void *ar
 	return c;
 }
 
+/* ---- the size Chorus Pro takes ---- */
+
+static char *
+megabytes(size_t n)
+{
+	return xasprintf("%.1f MB", (double)n / (1024.0 * 1024.0));
+}
+
+/* The index of the largest embedded attachment not in taken[0..n), or -1. */
+static long
+largest(const struct invoice *inv, const long *taken, size_t n)
+{
+	long best = -1;
+	size_t i, k;
+	for (i = 0; i < inv->nattachments; i++) {
+		for (k = 0; k < n && taken[k] != (long)i; k++)
+			;
+		if (k == n && inv->attachments[i].content_len > 0 &&
+		    (best < 0 ||
+		     inv->attachments[i].content_len > inv->attachments[best].content_len))
+			best = (long)i;
+	}
+	return best;
+}
+
+/* Over CHORUS_MAX_FILE: say which attachments weigh most (the base64 of an embedded
+ * file is a third larger than the file), the three largest. */
+static int
+ch_fits(struct transport *t, size_t len, const struct invoice *inv, char **why)
+{
+	struct buf b;
+	char *total, *limit;
+	long taken[3];
+	size_t n = 0;
+	(void)t;
+	if (len <= CHORUS_MAX_FILE)
+		return 0;
+	total = megabytes(len);
+	limit = megabytes(CHORUS_MAX_FILE);
+	buf_init(&b);
+	buf_printf(&b,
+	           "the document to deposit is %s, more than the %s Chorus Pro takes per file "
+	           "(embedded attachments count, their base64 a third larger than the file)",
+	           total, limit);
+	while (inv && n < nitems(taken) && (taken[n] = largest(inv, taken, n)) >= 0) {
+		const struct inv_attachment *a = &inv->attachments[taken[n]];
+		const char *name = a->filename.text ? a->filename.text : a->id.text;
+		char *m = megabytes(a->content_len);
+		buf_printf(&b, "%s\"%s\" (%s in the document)",
+		           n ? ", " : ": make smaller, or send apart, attachment ",
+		           name ? name : "?", m);
+		free(m);
+		n++;
+	}
+	if (n == 0)
+		buf_adds(&b, ": make the invoice smaller");
+	free(total);
+	free(limit);
+	*why = buf_steal(&b);
+	return -1;
+}
+
 /* ---- the technical accounts ---- */
 
 static const char *
@@ -480,7 +542,7 @@ ch_free(struct transport *t)
 
 static const struct tp_ops chorus_ops = {
     ch_check_buyer, ch_send,    ch_find,      ch_follow,       ch_probe,          ch_cancel_inner,
-    ch_free,        ch_account, ch_naccounts, ch_account_name, ch_account_expiry,
+    ch_free,        ch_account, ch_naccounts, ch_account_name, ch_account_expiry, ch_fits,
 };
 
 struct transport *

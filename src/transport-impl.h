@@ -29,6 +29,7 @@ struct tp_ops {
 	size_t (*naccounts)(struct transport *);
 	const char *(*account_name)(struct transport *, size_t);
 	struct tp_call *(*account_expiry)(struct transport *, size_t, tp_cb *, void *);
+	int (*fits)(struct transport *, size_t, const struct invoice *, char **);
 };
 
 /* The common part of every transport: implementations embed it first. */

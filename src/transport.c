@@ -227,6 +227,12 @@ tp_probe(struct transport *t, const char *siret, int follow, tp_cb *cb, void *ar
 	return t->ops->probe(t, siret, follow, cb, arg);
 }
 
+int
+tp_fits(struct transport *t, size_t len, const struct invoice *inv, char **why)
+{
+	return t->ops->fits ? t->ops->fits(t, len, inv, why) : 0;
+}
+
 const char *
 tp_account(struct transport *t, const char *siret)
 {

@@ -113,6 +113,11 @@ const char *tp_metric(const struct transport *);
 struct tp_call *tp_check_buyer(struct transport *, struct doc *, const struct invoice *, tp_cb *,
                                void *);
 /*
+ * Can the platform take a document of `len` bytes whose model is `inv` (may be NULL)?
+ * 0, or -1 with *why (caller frees): one sentence saying what to make smaller.
+ */
+int tp_fits(struct transport *, size_t len, const struct invoice *inv, char **why);
+/*
  * Send the document `data` (its generated XML). The caller made the intent durable.
  * TP_OK: the ids are in the doc, reply->id names the send. TP_DOCUMENT: the reasons say
  * why, in the platform's words too.

@@ -38,7 +38,7 @@ r=$S/accepted/r2.xml.receipt
 is "suspended: stays accepted" "$(rkey "$r" state)" accepted
 is "suspended: status" "$(rkey "$r" chorus_status)" SUSPENDUE
 is "suspended: action required" "$(rkey "$r" action_required)" yes
-contains "suspended: what to do" "$r" "complete it in Chorus Pro"
+contains "suspended: what to do: the command, with the document" "$r" "chorusgw complete $(rkey "$r" queue_id) --attach FILE"
 is "suspended: one history line for the new status" \
 	"$(grep -c '^history\.[0-9]* = .* Chorus Pro status SUSPENDUE' "$r")" 1
 r=$S/accepted/r3.xml.receipt
