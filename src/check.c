@@ -1588,7 +1588,7 @@ active_services(const struct buyer_req *req, const struct buyer_service *except)
 	buf_init(&b);
 	for (i = 0; i < req->nservices; i++) {
 		const struct buyer_service *sv = &req->services[i];
-		if (sv != except && sv->code && sv->active)
+		if (sv != except && sv->code && sv->active && !sv->public_only)
 			buf_printf(&b, "%s%s", b.len ? ", " : "", sv->code);
 	}
 	if (b.len == 0) {
@@ -1611,8 +1611,19 @@ check_buyer_service(struct ck *k, const struct buyer_req *req, const char *who)
 	for (i = 0; i < req->nservices; i++)
 		if (req->services[i].code && strcmp(req->services[i].code, svc->text) == 0)
 			found = &req->services[i];
-	if (found && found->active)
+	if (found && found->active) {
+		/* the service's own requirement, where its structure has none (said above) */
+		if (found->engagement_required && !req->engagement_required &&
+		    k->inv->engagement.text == NULL)
+			problem(
+			    k, ERR, "BUYER-ENGAGEMENT", 1, &k->inv->engagement,
+			    "add the buyer's order number to the invoice",
+			    "the service %s of the buyer %s (%s) requires an engagement number "
+			    "(numéro d'engagement juridique, BT-13), though the buyer's structure "
+			    "does not",
+			    svc->text, siret, who);
 		return;
+	}
 	known = active_services(req, found);
 	fix = known ? xasprintf("write one of its active services: %s", known)
 	            : xstrdup("ask the buyer for its service code");

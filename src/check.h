@@ -92,6 +92,12 @@ void preflight_free(struct preflight *);
 struct buyer_service {
 	char *code; /* code service exécutant */
 	int active;
+	/* the service's own requirement of an engagement number (BT-13), which its
+	 * structure may not have; only read when it matters (an invoice without one) */
+	int engagement_required;
+	/* for invoices between public structures only (Chorus Pro's pseudo-service
+	 * FACTURES_PUBLIQUES): never offered to a supplier in an advice */
+	int public_only;
 };
 
 /*

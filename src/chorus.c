@@ -43,6 +43,7 @@
 #define PATH_ST_SEARCH "/cpro/structures/v1/rechercher"
 #define PATH_ST_GET    "/cpro/structures/v1/consulter"
 #define PATH_ST_SVC    "/cpro/structures/v1/rechercher/services"
+#define PATH_ST_SVC1   "/cpro/structures/v1/consulter/service"
 #define PATH_OWN       "/cpro/transverses/v1/recuperer/structures/actives/fournisseur"
 #define PATH_ATTACH    "/cpro/transverses/v1/ajouter/fichier"
 #define PATH_COMPLETE  "/cpro/factures/v1/completer"
@@ -155,6 +156,8 @@ chorus_op_name(enum chorus_op op)
 		return "completer";
 	case CHORUS_OP_RECYCLE:
 		return "recycler";
+	case CHORUS_OP_SERVICE:
+		return "consulter/service";
 	}
 	return "?";
 }
@@ -171,6 +174,7 @@ api_of(enum chorus_op op)
 	case CHORUS_OP_RECYCLE:
 		return "Factures";
 	case CHORUS_OP_STRUCTURE:
+	case CHORUS_OP_SERVICE:
 		return "Structures";
 	case CHORUS_OP_TOKEN:
 		return "OAuth";
@@ -2019,6 +2023,17 @@ chorus_recycle(struct chorus *ch, const char *siret, int64_t invoice_id, const c
 }
 
 struct chorus_call *
+chorus_service(struct chorus *ch, int64_t structure_id, int64_t service_id, chorus_cb *cb,
+               void *arg)
+{
+	struct json *b = json_new_object();
+	json_set_int(b, "idStructure", structure_id);
+	json_set_int(b, "idService", service_id);
+	json_set_str(b, "codeLangue", "fr");
+	return call_with_body(ch, CHORUS_OP_SERVICE, NULL, PATH_ST_SVC1, b, cb, arg);
+}
+
+struct chorus_call *
 chorus_token(struct chorus *ch, chorus_cb *cb, void *arg)
 {
 	struct chorus_call *k = call_new(ch, CHORUS_OP_TOKEN, NULL, NULL, cb, arg);
@@ -2332,6 +2347,10 @@ parse_answer(struct chorus_call *k, struct json *a)
 		k->reply->new_status = dup_str(a, "statutFacture");
 		return 0;
 	case CHORUS_OP_COMPLETE:
+		return 0;
+	case CHORUS_OP_SERVICE:
+		k->reply->service_engagement_required =
+		    get_bool(json_get(a, "parametres"), "numeroEngagement");
 		return 0;
 	case CHORUS_OP_HEALTH:
 	case CHORUS_OP_TOKEN:

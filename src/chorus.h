@@ -43,6 +43,7 @@ enum chorus_op {
 	CHORUS_OP_ATTACH,    /* transverses/v1/ajouter/fichier */
 	CHORUS_OP_COMPLETE,  /* factures/v1/completer */
 	CHORUS_OP_RECYCLE,   /* factures/v1/recycler */
+	CHORUS_OP_SERVICE,   /* structures/v1/consulter/service */
 };
 
 /* What every reply carries. Strings are owned by the reply. */
@@ -175,6 +176,8 @@ struct chorus_reply {
 	/* CHORUS_OP_ATTACH: pieceJointeId; CHORUS_OP_RECYCLE: statutFacture */
 	int64_t attachment_id;
 	char *new_status;
+	/* CHORUS_OP_SERVICE: the service requires an engagement number (numeroEngagement) */
+	int service_engagement_required;
 	/* CHORUS_OP_EXPIRY */
 	struct {
 		char *login; /* the technical account */
@@ -257,6 +260,13 @@ struct chorus_call *chorus_complete(struct chorus *, const char *siret, int64_t 
  * service `service` (either may be NULL: unchanged / none); reply.new_status. */
 struct chorus_call *chorus_recycle(struct chorus *, const char *siret, int64_t invoice_id,
                                    const char *buyer, const char *service, chorus_cb *, void *);
+
+/* consulterServiceStructure: what service `service_id` of structure `structure_id`
+ * (their Chorus Pro ids, from chorus_structure()) requires of an invoice:
+ * reply.service_engagement_required. A service may require an engagement number
+ * when its structure does not. */
+struct chorus_call *chorus_service(struct chorus *, int64_t structure_id, int64_t service_id,
+                                   chorus_cb *, void *);
 
 /* Forget an operation: its callback is never called. */
 void chorus_cancel(struct chorus_call *);

@@ -65,6 +65,9 @@ take_result(struct tp_call *c, struct chorus_reply *rep)
 
 /* ---- the buyer check ---- */
 
+/* Chorus Pro's pseudo-service for invoices between public structures. */
+#define PUBLIC_ONLY_SERVICE "FACTURES_PUBLIQUES"
+
 /* What the Structures API says the buyer requires, in check.c's words (check.c judges
  * the invoice against it). Caller frees (buyer_req_free). */
 static struct buyer_req *
@@ -84,19 +87,51 @@ buyer_req_of(const struct chorus_reply *rep)
 		const struct chorus_service *sv = &rep->structure.services[i];
 		b->services[i].code = sv->code ? xstrdup(sv->code) : NULL;
 		b->services[i].active = sv->active;
+		b->services[i].public_only = sv->code && strcmp(sv->code, PUBLIC_ONLY_SERVICE) == 0;
 	}
 	b->nservices = rep->structure.nservices;
 	return b;
+}
+
+/* consulter/service answered: the service's own engagement requirement. Not answered:
+ * the structure's answer stands, Chorus Pro checks it at the deposit. */
+static void
+on_service(struct chorus_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	c->inner = NULL;
+	if (rep->r.cls == CHORUS_OK)
+		c->reply->buyer->services[c->step].engagement_required =
+		    rep->service_engagement_required;
+	chorus_reply_free(rep);
+	tp_call_finish(c);
 }
 
 static void
 on_structure(struct chorus_reply *rep, void *arg)
 {
 	struct tp_call *c = arg;
+	const char *svc = c->data; /* a service named by an invoice without engagement */
+	size_t i;
 	c->inner = NULL;
 	take_result(c, rep);
-	if (rep->r.cls == CHORUS_OK)
-		c->reply->buyer = buyer_req_of(rep);
+	if (rep->r.cls == CHORUS_OK) {
+		struct buyer_req *b = buyer_req_of(rep);
+		c->reply->buyer = b;
+		/* a service may require an engagement number its structure does not: ask
+		 * that service (consulter/service) when it is the one that matters */
+		for (i = 0; svc && !b->engagement_required && i < b->nservices; i++) {
+			const struct chorus_service *sv = &rep->structure.services[i];
+			if (sv->code == NULL || strcmp(sv->code, svc) != 0 || !sv->active ||
+			    b->services[i].public_only)
+				continue;
+			c->step = (int)i;
+			c->inner =
+			    chorus_service(CH(c->t), rep->structure.id, sv->id, on_service, c);
+			chorus_reply_free(rep);
+			return;
+		}
+	}
 	chorus_reply_free(rep);
 	tp_call_finish(c);
 }
@@ -108,8 +143,11 @@ ch_check_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp
 	struct tp_call *c;
 	if (!tc->conf->check_structures || d->buyer_siret == NULL)
 		return NULL;
-	(void)inv; /* the Structures API is asked by SIRET; check.c reads the invoice */
 	c = tp_call_new(t, d, "structure", cb, arg);
+	/* the Structures API is asked by SIRET (check.c judges the invoice), and the
+	 * invoice's service too when it has no engagement number */
+	if (inv && inv->service_code.text && inv->engagement.text == NULL)
+		c->data = xstrdup(inv->service_code.text);
 	c->inner = chorus_structure(CH(t), d->buyer_siret, 0, on_structure, c);
 	return c;
 }

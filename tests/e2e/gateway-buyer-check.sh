@@ -32,6 +32,31 @@ for n in F2025-000171 FB-2025-0062 F2025-000175; do
 done
 is "the good one deposited once" "$(deposits_of F2025-000142)" 1
 
+# a service's own requirement (consulter/service) where the structure has none: the
+# State's SFACT-PARIS takes no invoice without an engagement number, SFACT-REGIONS does
+to_service() { # FILE NUMBER BUYER SERVICE
+	sed -e "s|<number>F2025-000142</number>|<number>$2</number>|" \
+		-e "s|<siret>26330059200015</siret>|<siret>$3</siret><service-code>$4</service-code>|" \
+		"$top_srcdir/xslt/examples/invoice-simple.xml" >"$1"
+}
+to_service "$T/paris.xml" SVC-EJ-1 11000012200025 SFACT-PARIS
+to_service "$T/regions.xml" SVC-EJ-2 11000012200025 SFACT-REGIONS
+to_service "$T/fp.xml" SVC-FP-1 21750019800015 ECOLES
+for f in paris regions fp; do drop "$T/$f.xml" "$S/inbox"; done
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/out" 2>>"$T/log"
+contains "a service that requires an engagement: refused locally, by name" \
+	"$S/rejected/paris.xml.receipt" \
+	"the service SFACT-PARIS of the buyer 11000012200025 (MINISTERE DE L'EXEMPLE - SERVICE FACTURIER) requires an engagement number"
+is "... never deposited" "$(deposits_of SVC-EJ-1)" 0
+is "the same buyer's other service takes it" "$(count "$S/accepted" 'regions.xml.receipt')" 1
+contains "an unknown service: the buyer's services listed" "$S/rejected/fp.xml.receipt" \
+	"write one of its active services: FINANCES, TECHNIQUE"
+lacks "... without the FACTURES_PUBLIQUES pseudo-service" "$S/rejected/fp.xml.receipt" \
+	"FACTURES_PUBLIQUES"
+calls() { emu GET /_emulator/stats | "$EMU_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["requests"].get(sys.argv[1], 0))' "$1"; }
+is "consulter/service asked for the two invoices without an engagement only" \
+	"$(calls 'POST /cpro/structures/v1/consulter/service')" 2
+
 # the Structures API refuses us (not subscribed): the check is skipped, Chorus Pro decides
 emu POST /_emulator/faults '{"forbid": {"api": "structures"}}' >/dev/null
 gw_conf "$T/c2.ini" "$S" <<EOC

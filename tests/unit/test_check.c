@@ -657,6 +657,30 @@ test_buyer(void)
 	                  "neither service nor engagement");
 	problems_free(&pf.problems);
 
+	/* a service's own requirement where its structure has none */
+	req->service_or_engagement = 0;
+	req->services[2].engagement_required = 1;
+	inv_value_set(&inv->service_code, "SERV-RH-02");
+	n = buyer(inv, req, &pf);
+	one_buyer_problem(&pf, n, "BUYER-ENGAGEMENT",
+	                  "the service SERV-RH-02 of the buyer 11000201100044 (AGENCE) requires an "
+	                  "engagement number",
+	                  "a service that requires an engagement");
+	problems_free(&pf.problems);
+	inv_value_set(&inv->engagement, "EJ-1");
+	n = buyer(inv, req, &pf);
+	is_int(n, 0, "that service, with an engagement number: no error");
+	problems_free(&pf.problems);
+
+	/* FACTURES_PUBLIQUES is no service to offer a supplier */
+	req->services[0].public_only = 1;
+	inv_value_set(&inv->service_code, "SERV-INCONNU");
+	n = buyer(inv, req, &pf);
+	ok(pf.problems.n == 1 && contains(pf.problems.v[0].text, "services: SERV-RH-02") &&
+	       !contains(pf.problems.v[0].text, "SERV-FIN-01"),
+	   "a public-only service is not offered: %s", pf.problems.n ? pf.problems.v[0].text : "");
+	problems_free(&pf.problems);
+
 	buyer_req_free(req);
 	invoice_free(inv);
 }
