@@ -724,13 +724,13 @@ check_payment(struct ck *k, const struct amount *payable)
 			    !isdigit((unsigned char)compact[3]))
 				problem(
 				    k, ERR, "IBAN", 1, &p->iban,
-				    "give the IBAN of the account (RIB), or [supplier.SIRET] iban",
+				    "give the IBAN of the account (RIB), or [supplier.SIRET] or [supplier] iban",
 				    "not an IBAN; Chorus Pro accepts only IBANs as the account to "
 				    "pay");
 			else if (!iban_ok(compact))
 				problem(
 				    k, ERR, "IBAN", 1, &p->iban,
-				    "copy the IBAN again from the RIB (or [supplier.SIRET] iban)",
+				    "copy the IBAN again from the RIB (or [supplier.SIRET] or [supplier] iban)",
 				    "the IBAN's check digits fail (mod 97)");
 			free(compact);
 		}
@@ -738,12 +738,13 @@ check_payment(struct ck *k, const struct amount *payable)
 			problem(k, ERR, "BIC", 1, &p->bic,
 			        "write 8 or 11 capital letters and digits", "not a BIC");
 		if (code && (strcmp(code, "30") == 0 || strcmp(code, "58") == 0) && !has(&p->iban))
-			problem(k, ERR, "BR-61", 0, &p->iban,
-			        "give the IBAN in the export or as [supplier.SIRET] iban (RIB "
-			        "transmis)",
-			        "payment by credit transfer (%s) without the account to pay (IBAN, "
-			        "BT-84)",
-			        code);
+			problem(
+			    k, ERR, "BR-61", 0, &p->iban,
+			    "give the IBAN in the export or as [supplier.SIRET] or [supplier] iban "
+			    "(RIB transmis)",
+			    "payment by credit transfer (%s) without the account to pay (IBAN, "
+			    "BT-84)",
+			    code);
 		if (code && strcmp(code, "58") == 0)
 			problem(k, WARN, "PAYMENT", 1, &p->code,
 			        "use 30 for a credit transfer to Chorus Pro",

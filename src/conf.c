@@ -255,6 +255,13 @@ static const struct conf_key keys[] = {
     G("metrics", "interval", CK_DURATION, metrics_interval_ms, "15s", SEC, HOUR, NULL, 0,
       "How often the metrics file is rewritten."),
 
+    G("supplier", "iban", CK_IBAN, default_iban, NULL, 0, 0, NULL, 0,
+      "The company's IBAN (default \"RIB transmis\"), used when neither the ERP file nor "
+      "the establishment's [supplier.SIRET] section gives one."),
+    G("supplier", "bic", CK_BIC, default_bic, NULL, 0, 0, NULL, 0, "BIC of that account."),
+    G("supplier", "iban_name", CK_STR, default_iban_name, NULL, 0, 0, NULL, 0,
+      "Account holder name of that account."),
+
     S("iban", CK_IBAN, iban, NULL, NULL, 0,
       "IBAN paid into (\"RIB transmis\"), used when the ERP file carries none."),
     S("bic", CK_BIC, bic, NULL, NULL, 0, "BIC of that account."),
@@ -944,7 +951,8 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 		if (!known) {
 			problem(L, sec, NULL, line_of(L, sec, NULL),
 			        "unknown section; known: [spool], [chorus], [pa], [gateway], "
-			        "[transform], [log], [metrics], [supplier.SIRET], [map.NAME]");
+			        "[transform], [log], [metrics], [supplier], [supplier.SIRET], "
+			        "[map.NAME]");
 			return;
 		}
 	}

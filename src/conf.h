@@ -43,6 +43,11 @@ struct conf_map {
 struct conf {
 	char *path; /* the file read */
 
+	/* [supplier]: every establishment's defaults (the company's RIB) */
+	char *default_iban;
+	char *default_bic;
+	char *default_iban_name;
+
 	/* [spool] */
 	char *spool_dir;
 	int64_t settle_ms;

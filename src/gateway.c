@@ -709,6 +709,10 @@ step_process(struct gw *g, struct job *j)
 		doc_set(&d->invoice_number, pf.inv->number.text);
 		doc_set(&d->supplier_siret, pf.inv->supplier.siret.text);
 		doc_set(&d->buyer_siret, pf.inv->buyer.siret.text);
+		/* the receipt says whose account is to be paid: the export's, or a default */
+		doc_set(&d->iban_source, pf.inv->npayments && pf.inv->payments[0].iban.text
+		                             ? pf.x.iban_source ? pf.x.iban_source : "document"
+		                             : NULL);
 	}
 	if (pf.x.syntax >= 0)
 		doc_set(&d->syntax, conf_syntax_name(pf.x.syntax));

@@ -99,6 +99,7 @@ static const struct rkey receipt_keys[] = {
     K("buyer_siret", K_STR, buyer_siret),
     K("invoice_number", K_STR, invoice_number),
     K("syntax", K_STR, syntax),
+    K("iban_source", K_STR, iban_source),
     K("numero_flux_depot", K_STR, numero_flux_depot),
     K("deposit_date", K_TIME, deposit_date),
     K("deposit_report_state", K_STR, deposit_report_state),

@@ -52,6 +52,9 @@ struct doc {
 	char *buyer_siret;
 	char *invoice_number;
 	char *syntax; /* "ubl" or "cii" */
+	/* where the account to pay (BT-84..86) came from: "export", "document",
+	 * "[supplier.SIRET]" or "[supplier]"; NULL: no account */
+	char *iban_source;
 
 	char *numero_flux_depot;
 	time_t deposit_date;        /* 0: not deposited */

@@ -1369,19 +1369,69 @@ param(struct params *p, const char *name, const char *value)
 	p->v[p->n] = NULL;
 }
 
+/* The configured account to pay (IBAN, BIC, holder: always together): the
+ * establishment's [supplier.SIRET], else the company's [supplier], else none (NULL). */
+static const char *
+configured_account(const struct conf *c, const struct conf_supplier *s, const char **iban,
+                   const char **bic, const char **name)
+{
+	*iban = *bic = *name = NULL;
+	if (s && s->iban) {
+		*iban = s->iban;
+		*bic = s->bic;
+		*name = s->iban_name;
+		return "[supplier.SIRET]";
+	}
+	if (c && c->default_iban) {
+		*iban = c->default_iban;
+		*bic = c->default_bic;
+		*name = c->default_iban_name;
+		return "[supplier]";
+	}
+	return NULL;
+}
+
 static void
 supplier_params(struct params *p, const struct conf *c, const struct conf_supplier *s,
                 const struct route_preflight *rp)
 {
+	const char *iban, *bic, *name;
 	memset(p, 0, sizeof(*p));
 	param(p, "route", rp->name);
 	param(p, "siret_scheme", c ? c->siret_scheme : NULL);
-	if (s) {
-		param(p, "supplier_iban", s->iban);
-		param(p, "supplier_bic", s->bic);
-		param(p, "supplier_iban_name", s->iban_name);
+	configured_account(c, s, &iban, &bic, &name);
+	param(p, "supplier_iban", iban);
+	param(p, "supplier_bic", bic);
+	param(p, "supplier_iban_name", name);
+	if (s)
 		param(p, "default_cadre", s->cadre);
-	}
+}
+
+/* Where the account to pay of an ERP export's result comes from: the export's own
+ * (supplier/iban or payee/iban: the stylesheets take it first), else the
+ * configuration's. Sets r->iban_source. */
+static void
+erp_account_source(struct xform_result *r, xmlDocPtr in, const struct conf *c,
+                   const struct conf_supplier *s)
+{
+	const char *iban, *bic, *name, *from;
+	for (xmlNodePtr x = xmlDocGetRootElement(in)->children; x; x = x->next)
+		if (node_is(x, NS_ERP, "supplier") || node_is(x, NS_ERP, "payee"))
+			for (xmlNodePtr y = x->children; y; y = y->next)
+				if (node_is(y, NS_ERP, "iban")) {
+					char *t = node_text(y);
+					int given = t && *t;
+					free(t);
+					if (given) {
+						r->iban_source = xstrdup("export");
+						return;
+					}
+				}
+	from = configured_account(c, s, &iban, &bic, &name);
+	if (from && strcmp(from, "[supplier.SIRET]") == 0)
+		r->iban_source = xasprintf("[supplier.%s]", s->siret);
+	else if (from)
+		r->iban_source = xstrdup(from);
 }
 
 void
@@ -1392,6 +1442,7 @@ xform_result_free(struct xform_result *r)
 	free(r->stylesheet);
 	free(r->xml);
 	free(r->supplier_siret);
+	free(r->iban_source);
 	xform_diags_free(&r->input);
 	xform_doc_free(r->doc);
 	memset(r, 0, sizeof(*r));
@@ -1591,11 +1642,13 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		goto out;
 	}
 	rc = take_output(r, max_size * 8 + post.embedded, max_depth, want, why);
+	if (rc == 0 && r->kind == XK_ERP)
+		erp_account_source(r, in->doc, c, sup);
 	if (rc == 0 && r->kind == XK_MAP) {
 		/* the supplier is known only now: run again with its [supplier.SIRET] values */
 		r->supplier_siret = xform_supplier_siret(r->doc->doc);
 		sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
-		if (sup && (sup->iban || sup->bic || sup->iban_name || sup->cadre)) {
+		if (sup && (sup->iban || sup->cadre)) {
 			supplier_params(&p, c, sup, rp);
 			free(r->xml);
 			r->xml = NULL;

@@ -58,6 +58,8 @@ struct xform_result {
 	char *xml;        /* the document to deposit, UTF-8, NUL-terminated; NULL if none */
 	size_t len;
 	char *supplier_siret;     /* SIRET read from the input to choose [supplier.SIRET] */
+	char *iban_source;        /* an ERP export's account to pay: "export", "[supplier.SIRET]"
+	                             (the SIRET written), "[supplier]"; NULL: none or not known */
 	struct xform_diags input; /* the input's problems (ERP export vs erp-invoice.xsd) */
 	int setup; /* after a failure: 1 when the configuration is at fault (a stylesheet or
 	              schema cannot be read or compiled), not the document */
