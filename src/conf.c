@@ -205,6 +205,31 @@ static const struct conf_key keys[] = {
       "How long a Directory answer about a buyer is trusted (an unknown SIREN or SIRET: at "
       "most 1 hour)."),
 
+    G("pa", "search_window", CK_DURATION, pa_search_window_ms, "15m", 0, DAY, NULL, 0,
+      "Safety window of the searches of new flows: each asks for the flows updated after the "
+      "newest one read minus this, as XP Z12-013 advises a client without a web server (a "
+      "flow can show up in a search a little after its update), and drops the flows it "
+      "already has by their id."),
+
+    G("incoming", "enabled", CK_BOOL, incoming_enabled, "no", 0, 0, NULL, 0,
+      "Receive the invoices the PA holds for your companies (those of the PA account, or "
+      "of [pa] organization_id) into incoming/, each with a receipt "
+      "(chorusgw-incoming(5)). Needs [pa]."),
+    G("incoming", "poll", CK_DURATION, incoming_poll_ms, "1m", 100, DAY, NULL, 0,
+      "How often `run` asks the PA for new incoming flows (POST /v1/flows/search)."),
+    G("incoming", "readable", CK_BOOL, incoming_readable, "no", 0, 0, NULL, 0,
+      "Also fetch each invoice's readable view (a PDF; docType ReadableView) beside it."),
+    G("incoming", "converted", CK_BOOL, incoming_converted, "no", 0, 0, NULL, 0,
+      "Also fetch each invoice in the other syntax the PA converts it to (docType "
+      "Converted: UBL for CII and Factur-X, CII for UBL) beside it."),
+    G("incoming", "max_size", CK_SIZE, incoming_max_size, "100M", 1024, 1024LL * 1024 * 1024, NULL,
+      0,
+      "Largest incoming file accepted (the Flow Service allows 100 MB); a larger one is "
+      "quarantined with the reason."),
+    G("incoming", "resync_window", CK_DURATION, incoming_resync_ms, "7d", MIN, 365 * DAY, NULL, 0,
+      "How far back `reconcile` searches the PA's incoming flows again, to fetch any the "
+      "polls missed and to report the gaps."),
+
     G("gateway", "report_poll", CK_DURATION, report_poll_ms, "1m", 100, HOUR, NULL, 0,
       "Interval between two reads of a deposit report (consulterCRDetaille) while "
       "Chorus Pro has not finished integrating a deposit. The first reads come sooner: "
@@ -817,8 +842,13 @@ finish_pa(struct loader *L)
 	               "pa_client_secret", &c->pa_client_secret_origin);
 	trim_slashes(c->pa_url);
 	trim_slashes(c->pa_directory_url);
-	if (!c->pa)
+	if (!c->pa) {
+		if (c->incoming_enabled)
+			problem(L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
+			        "yes, but there is no [pa] section; invoices are received through "
+			        "a PA: configure [pa], or write enabled = no");
 		return;
+	}
 	for (i = 0; i < nitems(need); i++)
 		if (*(char **)((char *)c + need[i].off) == NULL)
 			problem(L, "pa", need[i].key, line,
@@ -950,7 +980,7 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 				known = 1;
 		if (!known) {
 			problem(L, sec, NULL, line_of(L, sec, NULL),
-			        "unknown section; known: [spool], [chorus], [pa], [gateway], "
+			        "unknown section; known: [spool], [chorus], [pa], [incoming], [gateway], "
 			        "[transform], [log], [metrics], [supplier], [supplier.SIRET], "
 			        "[map.NAME]");
 			return;

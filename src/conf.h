@@ -94,6 +94,15 @@ struct conf {
 	int64_t pa_timeout_ms;
 	int64_t pa_max_in_flight;
 	int64_t pa_directory_cache_ttl_ms;
+	int64_t pa_search_window_ms;
+
+	/* [incoming]: invoices received through the PA */
+	int incoming_enabled;
+	int64_t incoming_poll_ms;
+	int incoming_readable;
+	int incoming_converted;
+	int64_t incoming_max_size;
+	int64_t incoming_resync_ms;
 
 	/* [gateway] */
 	int64_t report_poll_ms;

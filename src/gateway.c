@@ -47,6 +47,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "receipt.h"
+#include "receive.h"
 #include "sha256.h"
 #include "spool.h"
 #include "transport.h"
@@ -120,6 +121,7 @@ struct gw {
 	struct spool *sp;
 	struct watch *w;
 	struct transport *tp; /* the Chorus Pro route */
+	struct receive *rx;   /* invoices received through the PA ([incoming]), or NULL */
 	int once;
 
 	struct job **jobs;
@@ -1676,6 +1678,8 @@ once_check(struct gw *g)
 		return;
 	if (!g->scan_done || g->more_on_disk || g->process.head || g->calls_in_flight)
 		return;
+	if (g->rx && !receive_done(g->rx, NULL) && now < g->deadline)
+		return;
 	for (i = 0; i < g->njobs; i++) {
 		const struct job *j = g->jobs[i];
 		if (!job_pending(j))
@@ -1749,10 +1753,12 @@ static int
 once_exit_code(struct gw *g)
 {
 	size_t i;
-	int pending = g->more_on_disk;
+	int pending = g->more_on_disk, rx_failed = 0;
 	for (i = 0; i < g->njobs; i++)
 		if (job_pending(g->jobs[i]))
 			pending = 1;
+	if (g->rx && (!receive_done(g->rx, &rx_failed) || rx_failed))
+		pending = 1; /* the incoming flows not read to the end wait for the next run */
 	if (g->pauses)
 		return EXIT_SETUP;
 	if (g->rejected_this_run)
@@ -1814,6 +1820,15 @@ start_transports(struct gw *g, char **why)
 	}
 	g->tp = tp_new_chorus(g->conf, cache, why);
 	free(cache);
+	if (g->tp && g->conf->incoming_enabled) {
+		struct receive_opts o;
+		memset(&o, 0, sizeof(o));
+		o.once = g->once;
+		g->rx =
+		    receive_new(g->conf, spool_root(g->sp), (mode_t)g->conf->file_mode, &o, why);
+		if (g->rx == NULL)
+			return -1;
+	}
 	return g->tp ? 0 : -1;
 }
 
@@ -1855,6 +1870,8 @@ reload(struct gw *g, char **why)
 	}
 	tp_free(g->tp);
 	g->tp = NULL;
+	receive_free(g->rx);
+	g->rx = NULL;
 	if (g->w) {
 		watch_free(g->w);
 		g->w = NULL;
@@ -1901,6 +1918,7 @@ gw_free(struct gw *g)
 	}
 	if (g->w)
 		watch_free(g->w);
+	receive_free(g->rx);
 	tp_free(g->tp);
 	if (g->sp)
 		spool_close(g->sp);

@@ -449,7 +449,7 @@ void
 receipt_format(const struct doc *d, unsigned flags, struct buf *out)
 {
 	size_t start = out->len, i;
-	char key[32], hex[65];
+	char key[32];
 	buf_adds(out, flags & RCPT_RECORD
 	                  ? "; chorusgw record (private; the receipt beside the document is "
 	                    "the public copy)\n"
@@ -472,6 +472,13 @@ receipt_format(const struct doc *d, unsigned flags, struct buf *out)
 		buf_adds(out, "[spool]\n");
 		put_keys(out, d, record_keys, nitems(record_keys));
 	}
+	receipt_seal(out, start);
+}
+
+void
+receipt_seal(struct buf *out, size_t start)
+{
+	char hex[65];
 	sha256_hex(out->p + start, out->len - start, hex);
 	buf_printf(out, CHECKSUM_PREFIX "%s\n", hex);
 }
@@ -573,9 +580,8 @@ numbered(const char *key, const char *prefix, size_t next)
 	       parse_int64(key + n + 1, &idx) == 0 && idx == (int64_t)next;
 }
 
-/* Verify the checksum line; *body_len receives the length it covers. */
-static int
-check_sum(const char *text, size_t len, size_t *body_len, char **why)
+int
+receipt_unseal(const char *text, size_t len, size_t *body_len, char **why)
 {
 	size_t end = len, start;
 	char hex[65];
@@ -605,7 +611,7 @@ receipt_parse(const char *text, size_t len, struct doc **out, char **why)
 
 	if (memchr(text, '\0', len) != NULL)
 		return fail(why, "contains a NUL byte: not a receipt");
-	if (check_sum(text, len, &body, why) == -1)
+	if (receipt_unseal(text, len, &body, why) == -1)
 		return -1;
 	d = doc_new();
 	buf_init(&val);

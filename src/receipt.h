@@ -125,6 +125,12 @@ void receipt_format(const struct doc *, unsigned flags, struct buf *out);
 /* Parse receipt_format()'s output. A missing or wrong checksum (torn or edited file),
  * a malformed line or a missing queue_id/state fail with *why. Caller frees *out. */
 int receipt_parse(const char *text, size_t len, struct doc **out, char **why);
+/* Append the last line of a receipt, "checksum = sha256:HEX" over out's bytes from
+ * `start` (other receipts of the spool, chorusgw-incoming(5), use it too). */
+void receipt_seal(struct buf *out, size_t start);
+/* Check that line at the end of `text`: *body_len receives the length it covers. A torn
+ * or edited text fails with *why. 0 / -1. */
+int receipt_unseal(const char *text, size_t len, size_t *body_len, char **why);
 /* The JSON receipt (one object, pretty-printed, trailing newline). Caller frees. */
 char *receipt_json(const struct doc *);
 

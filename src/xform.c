@@ -1340,6 +1340,12 @@ syntax_of_root(const char *root)
 	return -1;
 }
 
+int
+xform_doc_syntax(const struct xform_doc *d)
+{
+	return syntax_of_root(d->root);
+}
+
 static const char *
 kind_what(const char *root, const struct route_preflight *rp)
 {

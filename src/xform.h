@@ -102,6 +102,8 @@ struct xform_doc *xform_parse(const void *data, size_t len, size_t max_size, int
                               char **why);
 /* The root element as "{namespace}localname" (borrowed). */
 const char *xform_doc_root(const struct xform_doc *);
+/* SYNTAX_UBL (an Invoice or CreditNote of UBL 2.1), SYNTAX_CII, or -1 (neither). */
+int xform_doc_syntax(const struct xform_doc *);
 void xform_doc_free(struct xform_doc *);
 
 /* Forget every compiled stylesheet and schema (after SIGHUP: files may have changed);

@@ -9,7 +9,7 @@ if ! command -v mandoc >/dev/null 2>&1; then
 fi
 for page in "$top_builddir/man/chorusgw.8" "$top_builddir/man/chorusgw.ini.5" \
 	"$top_builddir/man/chorusgw-receipt.5" "$top_srcdir/man/chorusgw-erp.5" \
-	"$top_srcdir/man/chorusgw-status.5" \
+	"$top_srcdir/man/chorusgw-status.5" "$top_srcdir/man/chorusgw-incoming.5" \
 	"$top_builddir/man/chorusgw-rules.7"; do
 	mandoc -Tlint -Wwarning "$page" >"$T/lint" 2>&1
 	rc=$?
