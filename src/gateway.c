@@ -48,6 +48,7 @@
 #include "notify.h"
 #include "receipt.h"
 #include "receive.h"
+#include "respond.h"
 #include "sha256.h"
 #include "spool.h"
 #include "transport.h"
@@ -122,6 +123,7 @@ struct gw {
 	struct watch *w;
 	struct transport *tp; /* the Chorus Pro route */
 	struct receive *rx;   /* invoices received through the PA ([incoming]), or NULL */
+	struct respond *rs;   /* the ERP's statuses on them, sent back ([incoming]), or NULL */
 	int once;
 
 	struct job **jobs;
@@ -1678,7 +1680,8 @@ once_check(struct gw *g)
 		return;
 	if (!g->scan_done || g->more_on_disk || g->process.head || g->calls_in_flight)
 		return;
-	if (g->rx && !receive_done(g->rx, NULL) && now < g->deadline)
+	if (((g->rx && !receive_done(g->rx, NULL)) || (g->rs && !respond_done(g->rs, NULL))) &&
+	    now < g->deadline)
 		return;
 	for (i = 0; i < g->njobs; i++) {
 		const struct job *j = g->jobs[i];
@@ -1759,6 +1762,8 @@ once_exit_code(struct gw *g)
 			pending = 1;
 	if (g->rx && (!receive_done(g->rx, &rx_failed) || rx_failed))
 		pending = 1; /* the incoming flows not read to the end wait for the next run */
+	if (g->rs && (!respond_done(g->rs, &rx_failed) || rx_failed))
+		pending = 1; /* statuses not acknowledged yet */
 	if (g->pauses)
 		return EXIT_SETUP;
 	if (g->rejected_this_run)
@@ -1828,6 +1833,10 @@ start_transports(struct gw *g, char **why)
 		    receive_new(g->conf, spool_root(g->sp), (mode_t)g->conf->file_mode, &o, why);
 		if (g->rx == NULL)
 			return -1;
+		g->rs = respond_new(g->conf, spool_root(g->sp), (mode_t)g->conf->file_mode, g->once,
+		                    why);
+		if (g->rs == NULL)
+			return -1;
 	}
 	return g->tp ? 0 : -1;
 }
@@ -1872,6 +1881,8 @@ reload(struct gw *g, char **why)
 	g->tp = NULL;
 	receive_free(g->rx);
 	g->rx = NULL;
+	respond_free(g->rs);
+	g->rs = NULL;
 	if (g->w) {
 		watch_free(g->w);
 		g->w = NULL;
@@ -1919,6 +1930,7 @@ gw_free(struct gw *g)
 	if (g->w)
 		watch_free(g->w);
 	receive_free(g->rx);
+	respond_free(g->rs);
 	tp_free(g->tp);
 	if (g->sp)
 		spool_close(g->sp);

@@ -67,6 +67,7 @@
 #define UBL_CREDITNOTE_XSD "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"
 #define CII_XSD            "cii-d16b/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd"
 #define CII_D22B_XSD       "cii-d22b/CrossIndustryInvoice_100pD22B.xsd"
+#define CDAR_XSD           "cdar-d22b/CrossDomainAcknowledgementAndResponse_100pD22B.xsd"
 #define ERP_XSD            "erp-invoice.xsd"
 
 #define DEFAULT_MAX_SIZE  (10 * 1024 * 1024)
@@ -1699,5 +1700,32 @@ xform_validate(const struct xform_result *r, const struct conf *c, struct xform_
 		return -1;
 	}
 	rc = schema_validate(schema, r->doc->doc, out, why);
+	return rc;
+}
+
+int
+xform_validate_cdar(const char *xml, size_t len, const struct conf *c, struct xform_diags *out,
+                    char **why)
+{
+	const char *dir = c ? c->schema_dir : PKGDATADIR "/schemas";
+	struct xform_doc *d;
+	xmlSchemaPtr schema;
+	char *path;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (dir == NULL || *dir == '\0')
+		return 1;
+	path = xasprintf("%s/%s", dir, CDAR_XSD);
+	schema = schema_get(path, why);
+	free(path);
+	if (schema == NULL) {
+		why_prefix(why, "[transform] schema_dir");
+		return -1;
+	}
+	d = xform_parse(xml, len, len + 1, DEFAULT_MAX_DEPTH, why);
+	if (d == NULL)
+		return -1;
+	rc = schema_validate(schema, d->doc, out, why);
+	xform_doc_free(d);
 	return rc;
 }

@@ -89,6 +89,12 @@ void xform_result_free(struct xform_result *);
 int xform_validate(const struct xform_result *r, const struct conf *c, struct xform_diags *out,
                    char **why);
 
+/* Validate a CDAR D22B lifecycle message (cdar_xml()'s output) against its XSD under
+ * [transform] schema_dir: as xform_validate() (0 validated, see out->n; 1 no schema_dir;
+ * -1 with *why). */
+int xform_validate_cdar(const char *xml, size_t len, const struct conf *c, struct xform_diags *out,
+                        char **why);
+
 /* ---- the invoice model (invoice.h) --------------------------------------------- */
 
 /* Read the invoice from r->doc (UBL or CII). Never NULL when r->doc is set; what is

@@ -10,7 +10,7 @@ N=${INCOMING_CRASH_FLOWS:-150}
 fast_dir
 S=$FAST/spool
 start_emulator
-start_pa_emulator
+start_pa_emulator --latency-ms 15 # slow enough for the kills to land mid-way
 {
 	pa_ini
 	cat <<EOC

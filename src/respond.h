@@ -1,0 +1,38 @@
+/*
+ * respond.h - the ERP's answers to the invoices it received: a status file
+ * (chorusgw-status(5)) dropped next to an invoice's receipt in incoming/ becomes a CDAR
+ * lifecycle message (status.c), checked (the file's own rules, BR-FR-CDV in C, the CDAR
+ * D22B XSD) and sent to the PA (POST /v1/flows, flowSyntax CDAR), once: the intent is
+ * durable before the send (its trackingId is made of the invoice's flow id and the
+ * file's bytes), an unknown outcome is settled by a search on that trackingId, and the
+ * PA's acknowledgement ends in the invoice's receipt. A status file refused goes to
+ * incoming/rejected/ with the reasons in words beside it; one already sent is not sent
+ * again.
+ *
+ *   incoming/FLOW.status                   dropped by the ERP (renamed in)
+ *   incoming/sent/FLOW.CODE.status         taken and sent (see the receipt)
+ *   incoming/rejected/FLOW.status          refused, FLOW.status.reason says why
+ *   .chorusgw/incoming/out/TRACK.job, .xml a status being sent; done/ once answered
+ *
+ * One event loop (ev.c). Errors: a failure of the PA is retried; a failure of the disk
+ * is logged and retried at the next scan; respond_new() returns NULL with *why.
+ */
+#ifndef CHORUSGW_RESPOND_H
+#define CHORUSGW_RESPOND_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct conf;
+struct respond;
+
+/* The responder for `c` (which must outlive it) on the spool at `root`; scans every
+ * [spool] rescan (once: until nothing waits). NULL with *why. */
+struct respond *respond_new(const struct conf *c, const char *root, mode_t mode, int once,
+                            char **why);
+void respond_free(struct respond *);
+/* once: 1 when nothing is left to do (every status sent and answered, or waiting for a
+ * PA that fails: *failed). */
+int respond_done(const struct respond *, int *failed);
+
+#endif
