@@ -386,6 +386,10 @@ deliver(struct receive *rx, const struct pa_flow *f)
 		         reason);
 	} else {
 		rx->st.fetched++;
+		if (rx->o.resync_ms)
+			log_warn("incoming: gap: flow %s (%s) had not been fetched by the polls; "
+			         "fetched now",
+			         f->id, f->name ? f->name : "?");
 		log_info("incoming: flow %s received: invoice %s from %s (%s)", f->id,
 		         inr_get(&r, "invoice_number") ? inr_get(&r, "invoice_number") : "?",
 		         inr_get(&r, "supplier_name")    ? inr_get(&r, "supplier_name")

@@ -27,6 +27,8 @@
 #include "log.h"
 #include "reconcile.h"
 #include "receipt.h"
+#include "receive.h"
+#include "respond.h"
 #include "spool.h"
 #include "util.h"
 
@@ -334,6 +336,78 @@ collect(struct rec *R, char **why)
 	return r == -1 ? -1 : 0;
 }
 
+/* ---- incoming: resynchronise over [incoming] resync_window ---- */
+
+struct resync {
+	struct receive *rx;
+	struct respond *rs;
+	uint64_t deadline;
+};
+
+static void
+resync_tick(void *arg)
+{
+	struct resync *r = arg;
+	if ((receive_done(r->rx, NULL) && respond_done(r->rs, NULL)) || now_ms() >= r->deadline) {
+		ev_break();
+		return;
+	}
+	ev_timer_add(100, resync_tick, r);
+}
+
+/*
+ * Search the PA's incoming flows again over the window: a flow the polls missed is
+ * fetched now and reported as a gap; the statuses waiting for an answer are followed
+ * once more, those still not acknowledged are reported. 0, or -1 when the PA could not
+ * be read to the end (*failed) or the disk failed (*why).
+ */
+static int
+resync_incoming(struct rec *R, int *failed, char **why)
+{
+	struct resync r;
+	struct receive_opts o;
+	struct receive_stats st;
+	struct buf waiting;
+	size_t nwait;
+	int rx_failed = 0, rs_failed = 0;
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	o.once = 1;
+	o.resync_ms = R->conf->incoming_resync_ms;
+	r.rx = receive_new(R->conf, spool_root(R->sp), (mode_t)R->conf->file_mode, &o, why);
+	if (r.rx == NULL)
+		return -1;
+	r.rs = respond_new(R->conf, spool_root(R->sp), (mode_t)R->conf->file_mode, 1, why);
+	if (r.rs == NULL) {
+		receive_free(r.rx);
+		return -1;
+	}
+	r.deadline = now_ms() + (uint64_t)R->conf->once_wait_ms;
+	ev_timer_add(0, resync_tick, &r);
+	if (ev_run(why) == -1) {
+		receive_free(r.rx);
+		respond_free(r.rs);
+		return -1;
+	}
+	receive_done(r.rx, &rx_failed);
+	respond_done(r.rs, &rs_failed);
+	receive_get_stats(r.rx, &st);
+	receive_free(r.rx);
+	respond_free(r.rs);
+	buf_init(&waiting);
+	nwait = respond_waiting(spool_root(R->sp), &waiting);
+	printf("reconcile: incoming: %llu flow(s) at the PA over the window, %llu already fetched, "
+	       "%llu gap(s) fetched now, %llu quarantined now, %zu status(es) not acknowledged%s\n",
+	       (unsigned long long)st.seen, (unsigned long long)st.known,
+	       (unsigned long long)st.fetched, (unsigned long long)st.quarantined, nwait,
+	       rx_failed ? "; the PA could not be read to the end (see the log)" : "");
+	if (waiting.len)
+		fputs(waiting.p, stdout);
+	buf_free(&waiting);
+	*failed = rx_failed || rs_failed;
+	return 0;
+}
+
 int
 reconcile_main(const struct cmd_ctx *ctx)
 {
@@ -384,6 +458,15 @@ reconcile_main(const struct cmd_ctx *ctx)
 	printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the buyer, "
 	       "%d need an action, %d not refreshed\n",
 	       R.followed, R.changed, R.unchanged, R.buyer_rejected, R.action, R.errors);
+	if (R.conf->incoming_enabled) {
+		int failed = 0;
+		if (resync_incoming(&R, &failed, &why) == -1) {
+			code = EXIT_RUNTIME;
+			goto out;
+		}
+		if (failed)
+			R.errors++;
+	}
 	if (R.setup_error) {
 		fprintf(stderr, "chorusgw: reconcile stopped: %s; run chorusgw test-connection\n",
 		        R.setup_reason);

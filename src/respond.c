@@ -735,3 +735,38 @@ respond_done(const struct respond *rp, int *failed)
 		*failed = rp->failed;
 	return rp->finished;
 }
+
+size_t
+respond_waiting(const char *root, struct buf *report)
+{
+	char *out = xasprintf("%s/.chorusgw/incoming/out", root);
+	DIR *d = opendir(out);
+	struct dirent *e;
+	size_t n = 0;
+	while (d && (e = readdir(d)) != NULL) {
+		struct buf b;
+		struct json *job;
+		char *p;
+		if (!str_has_suffix(e->d_name, ".job") || e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", out, e->d_name);
+		buf_init(&b);
+		if (read_file(p, JOB_MAX, 1, &b, NULL) == 0 &&
+		    (job = json_parse(b.p, b.len, NULL)) != NULL) {
+			buf_printf(report,
+			           "status %s on %s: %s, not acknowledged (trackingId %s)\n",
+			           jstr(job, "code") ? jstr(job, "code") : "?",
+			           jstr(job, "receipt") ? jstr(job, "receipt") : "?",
+			           jstr(job, "state") ? jstr(job, "state") : "?",
+			           jstr(job, "tracking") ? jstr(job, "tracking") : "?");
+			json_free(job);
+			n++;
+		}
+		buf_free(&b);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(out);
+	return n;
+}

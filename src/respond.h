@@ -20,8 +20,11 @@
 #ifndef CHORUSGW_RESPOND_H
 #define CHORUSGW_RESPOND_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "util.h"
 
 struct conf;
 struct respond;
@@ -34,5 +37,8 @@ void respond_free(struct respond *);
 /* once: 1 when nothing is left to do (every status sent and answered, or waiting for a
  * PA that fails: *failed). */
 int respond_done(const struct respond *, int *failed);
+/* The statuses of the spool at `root` sent and not acknowledged yet: one line each
+ * appended to `report`; their number. */
+size_t respond_waiting(const char *root, struct buf *report);
 
 #endif
