@@ -269,34 +269,6 @@ doc_last_reason(const struct doc *d)
 
 /* ---- escaping -------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *p)
-{
-	unsigned c = p[0];
-	size_t n, i;
-	unsigned cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 char *
 receipt_escape(const char *s)
 {
@@ -317,7 +289,7 @@ receipt_escape(const char *s)
 			buf_adds(&b, "\\t");
 		else if (c < 0x20 || c == 0x7f || (c == ' ' && (i == 0 || i == len - 1)))
 			buf_printf(&b, "\\x%02x", c);
-		else if ((n = utf8_len(p + i)) == 0)
+		else if ((n = utf8_seq_len(p + i, len - i)) == 0)
 			buf_printf(&b, "\\x%02x", c);
 		else {
 			buf_add(&b, p + i, n);
@@ -690,14 +662,7 @@ malformed:
 static int
 utf8_valid(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-	while (*p) {
-		if ((n = utf8_len(p)) == 0)
-			return 0;
-		p += n;
-	}
-	return 1;
+	return utf8_bad_offset(s, strlen(s)) == strlen(s);
 }
 
 /* JSON strings must be UTF-8: text that is not keeps the INI escapes (\xNN). */

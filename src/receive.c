@@ -441,6 +441,16 @@ fetch_next(struct receive *rx)
 	}
 }
 
+/* A readable view or converted form: its bytes, or why it is missing. */
+static void
+keep_doc(const struct pa_reply *rep, struct buf *to, char **note, const char *missing)
+{
+	if (rep->r.cls == PA_OK)
+		buf_add(to, rep->file.data.p ? rep->file.data.p : "", rep->file.data.len);
+	else
+		*note = xasprintf("%s: %s", missing, rep->r.reason ? rep->r.reason : "refused");
+}
+
 static void
 on_doc(struct pa_reply *rep, void *arg)
 {
@@ -466,21 +476,11 @@ on_doc(struct pa_reply *rep, void *arg)
 		rx->stage = ST_READABLE;
 		break;
 	case ST_READABLE:
-		if (rep->r.cls == PA_OK)
-			buf_add(&rx->readable, rep->file.data.p ? rep->file.data.p : "",
-			        rep->file.data.len);
-		else
-			rx->readable_note = xasprintf("no readable view: %s",
-			                              rep->r.reason ? rep->r.reason : "refused");
+		keep_doc(rep, &rx->readable, &rx->readable_note, "no readable view");
 		rx->stage = ST_CONVERTED;
 		break;
 	default:
-		if (rep->r.cls == PA_OK)
-			buf_add(&rx->converted, rep->file.data.p ? rep->file.data.p : "",
-			        rep->file.data.len);
-		else
-			rx->converted_note = xasprintf("no converted form: %s",
-			                               rep->r.reason ? rep->r.reason : "refused");
+		keep_doc(rep, &rx->converted, &rx->converted_note, "no converted form");
 		rx->stage = ST_DONE;
 		break;
 	}
