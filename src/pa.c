@@ -67,6 +67,7 @@ struct pa_call {
 	struct http_part parts[2];
 	size_t nparts;
 	char *flow_info; /* send: the flowInfo part */
+	char *filename;  /* send: the file part's name (a copy: the token may be awaited) */
 	void *data;      /* send: a copy of the file */
 	size_t len;
 	int refreshed;
@@ -854,6 +855,7 @@ call_free(struct pa_call *k)
 	free(k->url);
 	free(k->body);
 	free(k->flow_info);
+	free(k->filename);
 	free(k->data);
 	free(k->token_used);
 	free(k->cache_key);
@@ -1531,7 +1533,8 @@ pa_send(struct pa *pa, const struct pa_send_req *q, pa_cb *cb, void *arg)
 	k->parts[0].data = k->flow_info;
 	k->parts[0].len = strlen(k->flow_info);
 	k->parts[1].name = "file";
-	k->parts[1].filename = q->name;
+	k->filename = q->name ? xstrdup(q->name) : NULL;
+	k->parts[1].filename = k->filename;
 	k->parts[1].content_type = pdf ? "application/pdf" : "application/xml";
 	k->parts[1].data = k->data;
 	k->parts[1].len = k->len;

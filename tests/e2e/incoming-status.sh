@@ -43,6 +43,7 @@ status_file "$R3" 'status = 210\nreason = pas le bon montant\n'
 status_file "$R4" 'status = 204\n'
 run_gw s1 -c "$T/c.ini" once
 is "once: exit 0" "$rc" 0
+[ "$rc" = 0 ] || diag "$(cat "$T/s1.err")"
 N1=$(rkey "$R1" invoice_number) N2=$(rkey "$R2" invoice_number)
 N3=$(rkey "$R3" invoice_number) N4=$(rkey "$R4" invoice_number)
 check "205 Approuvée: acknowledged, in the receipt" sh -c "grep -q '^status.1 = 205 acknowledged CDV-' '$R1'"
