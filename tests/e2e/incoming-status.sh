@@ -70,7 +70,7 @@ contains "... saying it was already taken" "$S/incoming/rejected/$(basename "${R
 is "... the PA has it once" "$(statuses "$N1" 205)" 1
 
 # a stop after the intent, before the PA's answer: settled by its trackingId, not resent
-status_file "$R4" 'status = 211\namount = 120.00\n'
+status_file "$R4" "status = 211\namount = $(rkey "$R4" total_with_vat)\n"
 if [ "${TEST_HOOKS:-yes}" = yes ]; then
 	CHORUSGW_CRASH_AT=respond-answer "$CHORUSGW" -c "$T/c.ini" once >"$T/s3.out" 2>"$T/s3.err"
 	is "211: killed after the send, before its answer is recorded" "$?" 137
