@@ -980,9 +980,9 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 				known = 1;
 		if (!known) {
 			problem(L, sec, NULL, line_of(L, sec, NULL),
-			        "unknown section; known: [spool], [chorus], [pa], [incoming], [gateway], "
-			        "[transform], [log], [metrics], [supplier], [supplier.SIRET], "
-			        "[map.NAME]");
+			        "unknown section; known: [spool], [chorus], [pa], [incoming], "
+			        "[gateway], [transform], [log], [metrics], [supplier], "
+			        "[supplier.SIRET], [map.NAME]");
 			return;
 		}
 	}
