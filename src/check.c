@@ -27,6 +27,8 @@
 #include "invoice.h"
 #include "rules.h"
 #include "util.h"
+#include "vatcat.h"
+#include "xform-syntax.h"
 #include "xform.h"
 
 __extension__ typedef __int128 i128;
@@ -1573,6 +1575,7 @@ check_invoice(const struct invoice *inv, time_t now, struct problems *out)
 		        "write an ISO 3166-1 alpha-2 code such as FR",
 		        "the delivery country is not an ISO 3166 code");
 	check_amounts(&k);
+	vatcat_check(inv, out);
 	check_attachments(&k);
 	return k.errors;
 }
@@ -1722,6 +1725,15 @@ preflight_free(struct preflight *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
+/* An element or attribute EN 16931 forbids (xform_syntax_check()'s callback). */
+static void
+syntax_problem(void *arg, const struct rule *r, const char *path, int line)
+{
+	problems_add(arg, r->flag == RULE_FATAL ? SEV_ERROR : SEV_WARNING, r->id, 0, path, line,
+	             NULL, "an element EN 16931 does not use",
+	             "remove it: the stylesheets never write it, the ERP export cannot say it");
+}
+
 /* Leave out the problems of Chorus Pro's own rules (the route does not apply them). */
 static void
 drop_chorus_rules(struct problems *ps)
@@ -1807,6 +1819,7 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 	pf->inv = xform_model(&pf->x);
 	if (pf->inv)
 		check_invoice(pf->inv, now, &pf->problems);
+	xform_syntax_check(pf->x.doc, pf->x.syntax, syntax_problem, &pf->problems);
 	if (!rp->chorus_rules)
 		drop_chorus_rules(&pf->problems);
 

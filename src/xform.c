@@ -52,6 +52,7 @@
 #include "rules.h"
 #include "util.h"
 #include "xform-int.h"
+#include "xform-syntax.h"
 #include "xform.h"
 
 #ifndef PKGDATADIR
@@ -929,6 +930,7 @@ void
 xform_cleanup(void)
 {
 	xform_cache_drop();
+	xform_syntax_cleanup();
 	if (!inited)
 		return;
 	xsltFreeSecurityPrefs(secprefs);

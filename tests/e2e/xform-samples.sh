@@ -40,7 +40,7 @@ while IFS='|' read -r sample want_rc want_err want_warn; do
 done <<'TABLE'
 cii/akretion_factur-x-basic.xml|4|CADRE SIREN SIRET|
 cii/akretion_factur-x-en16931.xml|4|BIC CADRE SIREN SIRET|
-cii/akretion_factur-x-extended.xml|4|BIC CADRE SIREN SIRET|
+cii/akretion_factur-x-extended.xml|4|BIC CADRE SIREN SIRET|CII-SR-041
 cii/cen_CII_business_example_01.xml|4|SIREN SIRET|CADRE CURRENCY LINE-NET
 cii/cen_CII_business_example_02.xml|4|IBAN SIREN SIRET|CADRE DATE
 cii/cen_CII_business_example_Z.xml|4|SIRET|CADRE LINE-NET
@@ -59,7 +59,7 @@ cii/zugferd_EN16931_Gutschrift.cii.xml|4|SIRET|CADRE PAYMENT
 cii/zugferd_EN16931_Rechnungskorrektur.cii.xml|4|SIRET|CADRE PAYMENT SIGN
 cii/zugferd_mustang_ZF2PushCreditNote.cii.xml|4|SIRET|CADRE PRECEDING
 ubl/akretion_ubl-21-en16931.xml|4|CADRE|
-ubl/akretion_ubl-21-extended-ctc-fr.xml|4|CADRE|
+ubl/akretion_ubl-21-extended-ctc-fr.xml|4|CADRE|UBL-CR-026 UBL-CR-194 UBL-CR-195 UBL-CR-258 UBL-CR-259 UBL-CR-439 UBL-CR-528 UBL-CR-529 UBL-CR-531 UBL-CR-550
 ubl/cen_BIS_Billing_30-Kreditering_med_kreditnota.xml|4|CADRE IBAN SIRET|CURRENCY SIGN
 ubl/cen_CreditNote-Max_content.xml|4|ATTACHMENT BIC CADRE IBAN SIRET|CURRENCY
 ubl/cen_CreditNote-Min_content_with_VAT.xml|4|CADRE SIRET|BR-CO-25 CURRENCY PRECEDING

@@ -1,0 +1,198 @@
+/* Unit tests of vatcat.c: the VAT category rules on invoice models read from the
+ * golden UBL/CII files and then altered; each rule with a passing and a failing case,
+ * among them the four cases issue #13 found called sendable (BR-S-02, BR-O-11..14,
+ * BR-IC-02/11/12, BR-E-02). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "conf.h"
+#include "fileio.h"
+#include "srctree.h"
+#include "tap.h"
+#include "util.h"
+#include "vatcat.h"
+#include "xform.h"
+
+static struct conf *conf;
+
+/* The model of a golden file (passed through). */
+static struct invoice *
+model(const char *golden)
+{
+	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *why = NULL;
+	struct xform_result r;
+	struct invoice *inv;
+	size_t len;
+	data = slurp(rel, &len);
+	if (xform_make(data, len, golden, conf, ROUTE_CHORUS, &r, &why) == -1) {
+		printf("# %s: %s\n", golden, why);
+		abort();
+	}
+	inv = xform_model(&r);
+	xform_result_free(&r);
+	free(data);
+	free(rel);
+	return inv;
+}
+
+/* The rule ids vatcat_check() reports, space-separated and sorted as found. */
+static char *
+rules(const struct invoice *inv)
+{
+	struct problems ps = {0};
+	struct buf b;
+	size_t i;
+	vatcat_check(inv, &ps);
+	buf_init(&b);
+	for (i = 0; i < ps.n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", ps.v[i].rule);
+	problems_free(&ps);
+	return buf_steal(&b);
+}
+
+#define is_rules(inv, want, ...)                 \
+	do {                                     \
+		char *got_ = rules(inv);         \
+		is_str(got_, want, __VA_ARGS__); \
+		free(got_);                      \
+	} while (0)
+
+static void
+test_syntax(const char *syn)
+{
+	char name[96];
+	struct invoice *inv;
+	size_t i;
+
+#define GOLDEN(n) (snprintf(name, sizeof(name), "%s.%s.xml", n, syn), model(name))
+
+	/* the golden files break none of these rules */
+	static const char *const good[] = {"invoice-simple",    "invoice-exempt",
+	                                   "not-subject",       "reverse-charge",
+	                                   "invoice-franchise", "invoice-tax-representative"};
+	for (i = 0; i < nitems(good); i++) {
+		inv = GOLDEN(good[i]);
+		is_rules(inv, "", "%s: no VAT category rule broken", name);
+		invoice_free(inv);
+	}
+
+	/* BR-S-02: standard-rated lines from a seller without any tax identifier */
+	inv = GOLDEN("invoice-simple");
+	inv_value_set(&inv->supplier.vat_id, NULL);
+	is_rules(inv, "BR-S-02", "%s: S lines, no seller VAT id: BR-S-02", name);
+	inv_value_set(&inv->supplier.tax_reg_id, "732829320");
+	is_rules(inv, "", "%s: a tax registration id (BT-32) will do", name);
+	inv_value_set(&inv->supplier.tax_reg_id, NULL);
+	inv_value_set(&inv->tax_rep_vat_id, "FR61412345678");
+	is_rules(inv, "", "%s: so will a tax representative's VAT id (BT-63)", name);
+	invoice_free(inv);
+
+	/* BR-S-01: S used, no S breakdown */
+	inv = GOLDEN("invoice-simple");
+	inv_value_set(&inv->vats[0].category, "Z");
+	is_rules(inv, "BR-S-01", "%s: S lines, no S breakdown: BR-S-01", name);
+	invoice_free(inv);
+
+	/* BR-E-02: exempt lines from a seller without a tax identifier; the
+	 * micro-entrepreneur's SIREN as BT-32 is enough */
+	inv = GOLDEN("invoice-franchise");
+	is_rules(inv, "", "%s: franchise en base with BT-32: fine", name);
+	inv_value_set(&inv->supplier.tax_reg_id, NULL);
+	is_rules(inv, "BR-E-02", "%s: exempt line, no seller tax id: BR-E-02", name);
+	invoice_free(inv);
+
+	/* BR-O-11..14: O beside S */
+	inv = GOLDEN("invoice-simple");
+	inv_value_set(&inv->lines[0].vat_category, "O");
+	inv_value_set(&inv->lines[0].vat_rate, NULL);
+	is_rules(inv, "BR-O-01 BR-O-02", "%s: an O line beside S, seller VAT id: BR-O-01, -02",
+	         name);
+	inv_value_set(&inv->vats[0].category, "O");
+	is_rules(inv, "BR-S-01 BR-O-02 BR-O-12",
+	         "%s: O breakdown, an S line left: BR-S-01, BR-O-02, BR-O-12", name);
+	invoice_free(inv);
+
+	inv = GOLDEN("not-subject");
+	is_rules(inv, "", "%s: outside the scope of VAT alone: fine", name);
+	if (inv->nvats == 1 && inv->nlines >= 1) {
+		struct inv_vat *v;
+		inv->vats = xreallocarray(inv->vats, 2, sizeof(*inv->vats));
+		v = &inv->vats[1];
+		memset(v, 0, sizeof(*v));
+		inv_value_set(&v->category, "S");
+		inv->nvats = 2;
+		inv_value_set(&inv->lines[0].vat_category, "S");
+		is_rules(inv, "BR-S-02 BR-O-11 BR-O-12",
+		         "%s: an S breakdown and line beside O: BR-O-11, -12, and BR-S-02", name);
+	}
+	invoice_free(inv);
+
+	/* BR-IC-02, -11, -12: an intra-community supply, from the reverse-charge file */
+	inv = GOLDEN("reverse-charge");
+	for (i = 0; i < inv->nlines; i++)
+		inv_value_set(&inv->lines[i].vat_category, "K");
+	for (i = 0; i < inv->nvats; i++)
+		inv_value_set(&inv->vats[i].category, "K");
+	inv_value_set(&inv->buyer.vat_id, NULL);
+	inv_value_set(&inv->delivery_date, NULL);
+	inv_value_set(&inv->period_start, NULL);
+	inv_value_set(&inv->period_end, NULL);
+	inv_value_set(&inv->delivery_country, NULL);
+	is_rules(inv, "BR-IC-02 BR-IC-11 BR-IC-12",
+	         "%s: K without buyer VAT id, date, country: BR-IC-02, -11, -12", name);
+	inv_value_set(&inv->buyer.vat_id, "DE123456789");
+	inv_value_set(&inv->delivery_date, "2025-03-01");
+	inv_value_set(&inv->delivery_country, "DE");
+	is_rules(inv, "", "%s: with them: fine", name);
+	inv_value_set(&inv->delivery_date, NULL);
+	inv_value_set(&inv->period_end, "2025-03-31");
+	is_rules(inv, "", "%s: an invoicing period instead of the date: fine", name);
+	invoice_free(inv);
+
+	/* BR-AE-02: reverse charge needs the buyer's VAT id or legal id */
+	inv = GOLDEN("reverse-charge");
+	is_rules(inv, "", "%s: reverse charge: fine", name);
+	inv_value_set(&inv->buyer.vat_id, NULL);
+	inv_value_set(&inv->buyer.legal_id, NULL);
+	is_rules(inv, "BR-AE-02", "%s: no buyer VAT or legal id: BR-AE-02", name);
+	invoice_free(inv);
+
+	/* BR-B-01, -02: split payment */
+	inv = GOLDEN("invoice-simple");
+	inv_value_set(&inv->lines[1].vat_category, "B");
+	is_rules(inv, "BR-B-01 BR-B-02", "%s: split payment in France beside S: BR-B-01, -02",
+	         name);
+	invoice_free(inv);
+#undef GOLDEN
+}
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/chorusgw-vatcat-XXXXXX", *p, *why = NULL;
+	static const char text[] = "[transform]\nschema_dir =\n";
+
+	srctree_init();
+	if (mkdtemp(tmpl) == NULL)
+		return 1;
+	p = xasprintf("%s/c.ini", tmpl);
+	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == -1)
+		return 1;
+	conf = conf_load(p, 0, &why);
+	unlink(p);
+	rmdir(tmpl);
+	free(p);
+	if (conf == NULL) {
+		printf("# %s\n", why);
+		return 1;
+	}
+	test_syntax("ubl");
+	test_syntax("cii");
+	conf_free(conf);
+	xform_cleanup();
+	return done_testing();
+}
