@@ -540,7 +540,7 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 		problem(k, ERR, buyer ? "BR-07" : "BR-06", 0, &p->name,
 		        buyer ? "give the public structure's name" : "give the company name",
 		        "%s name is missing", who);
-	else if (strlen(p->name.text) > 99)
+	else if (utf8_chars(p->name.text) > 99)
 		problem(k, WARN, "NAME", 1, &p->name, "shorten it to 99 characters",
 		        "%s name is longer than the 99 characters Chorus Pro keeps", who);
 
@@ -587,7 +587,7 @@ check_header(struct ck *k)
 		problem(k, ERR, "BR-02", 0, &inv->number, "give the invoice number",
 		        "the invoice number (BT-1) is missing");
 	else {
-		size_t n = strlen(inv->number.text);
+		size_t n = utf8_chars(inv->number.text);
 		const char *s;
 		if (n > 20)
 			problem(
@@ -684,7 +684,7 @@ check_header(struct ck *k)
 			    "not a cadre de facturation");
 	}
 
-	if (has(&inv->service_code) && strlen(inv->service_code.text) > 100)
+	if (has(&inv->service_code) && utf8_chars(inv->service_code.text) > 100)
 		problem(k, ERR, "SERVICE", 1, &inv->service_code,
 		        "copy the service code from the Chorus Pro directory",
 		        "the code service exécutant is longer than 100 characters");
@@ -1547,7 +1547,7 @@ check_attachments(struct ck *k)
 		if (!has(&a->filename))
 			problem(k, ERR, "BR-CL-25", 0, &a->filename, "give the file name",
 			        "an embedded document without its file name (BT-125-2)");
-		else if (strlen(a->filename.text) > 50)
+		else if (utf8_chars(a->filename.text) > 50)
 			problem(k, ERR, "ATTACHMENT", 1, &a->filename,
 			        "rename the file (at most 50 characters with its extension)",
 			        "the file name is longer than Chorus Pro's 50 characters");

@@ -145,7 +145,7 @@ xform_embed_attachments(xmlDocPtr res, const struct post *post, char **why)
 			continue;
 		file = node_text(fnode);
 		mime = mnode ? node_text(mnode) : NULL;
-		if (*file == '\0' || *file == '.' || strchr(file, '/') || strlen(file) > 50 ||
+		if (*file == '\0' || *file == '.' || strchr(file, '/') || utf8_chars(file) > 50 ||
 		    name_is_odd(file)) {
 			fail(why,
 			     "attachment \"%s\": not a plain file name of at most 50 characters "

@@ -99,6 +99,29 @@ for syntax in ubl cii; do
 	fi
 done
 
+# issue #13: lengths count characters, not bytes. An attachment named with 49 accented
+# characters (94 bytes) and a supplier name of 99 (198 bytes) pass the schema and the
+# pre-flight without a warning; one character more is refused (attachment) or warned
+# (name).
+e99=$(printf '\303\251%.0s' $(seq 99))
+e45=$(printf '\303\251%.0s' $(seq 45))
+cp "$T/att/attestation-service-fait-2025-02.pdf" "$T/att/$e45.pdf"
+cp "$T/att/attestation-service-fait-2025-02.pdf" "$T/att/${e45}ab.pdf"
+sed -e "s|<file>attestation-service-fait-2025-02.pdf|<file>$e45.pdf|" \
+	-e "s|<name>Maison Berthier Traiteur SARL|<name>$e99|" \
+	"$top_srcdir/xslt/examples/invoice-engagement.xml" >"$T/long.xml"
+for syntax in ubl cii; do
+	run_gw "long-$syntax" -c "$T/invoice-engagement.$syntax.ini.att" validate "$T/long.xml"
+	is "49 accented characters in a file name, 99 in a name ($syntax): can be sent" "$rc" 0
+	lacks "no warning about the 99 characters ($syntax)" "$T/long-$syntax.out" "warning:"
+done
+sed "s|<file>$e45.pdf|<file>${e45}ab.pdf|" "$T/long.xml" >"$T/longer.xml"
+run_gw longer -c "$T/invoice-engagement.ubl.ini.att" validate "$T/longer.xml"
+is "51 characters in a file name: refused" "$rc" 4
+sed "s|<name>$e99|<name>${e99}x|" "$T/long.xml" >"$T/longer-name.xml"
+run_gw longer-name -c "$T/invoice-engagement.ubl.ini.att" validate "$T/longer-name.xml"
+is "100 characters in a name: refused by the schema (99 is its limit)" "$rc" 4
+
 # without the attachments at hand, the pre-flight refuses the references
 run_gw noatt -c "$T/invoice-engagement.ubl.ini" validate "$top_srcdir/xslt/examples/invoice-engagement.xml"
 is "attachments without content: cannot be sent" "$rc" 4
