@@ -573,6 +573,45 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 
 /* ---- header ------------------------------------------------------------------- */
 
+/* BT-6 and BT-111: the VAT total in the VAT accounting currency, as each syntax's
+ * artefact reads the rules. BR-53: UBL wants an amount in BT-6; CII also wants BT-6
+ * to differ from BT-5. BR-DEC-15: CII wants an amount in BT-6 whose value has at
+ * most 2 decimals (1.500 is 1.5); in UBL its test never matches, the decimals
+ * written are UBL-DT-01's, as for every amount. */
+static void
+check_vat_accounting(struct ck *k, const struct invoice *inv)
+{
+	const char *fix = "give the VAT total in the accounting currency, <vat-total-accounting "
+	                  "currency=\"EUR\">, in another currency than the invoice's";
+	const struct inv_value *v = &inv->tax_total_acc;
+	int cii = inv->syntax == SYNTAX_CII;
+	const char *dot;
+	size_t decimals;
+
+	if (!has(&inv->tax_currency))
+		return;
+	if (!has(v))
+		problem(k, ERR, "BR-53", 0, &inv->tax_currency, fix,
+		        "a VAT accounting currency (BT-6) without the VAT total in it (BT-111)");
+	else if (cii && has(&inv->currency) &&
+	         strcmp(inv->tax_currency.text, inv->currency.text) == 0)
+		problem(k, ERR, "BR-53", 0, &inv->tax_currency, fix,
+		        "the VAT accounting currency (BT-6) is the invoice currency");
+	dot = has(v) ? strchr(v->text, '.') : NULL;
+	decimals = dot ? strlen(dot + 1) : 0;
+	if (cii)
+		while (decimals > 0 && dot[decimals] == '0')
+			decimals--;
+	if (cii && (!has(v) || decimals > 2))
+		problem(k, ERR, "BR-DEC-15", 0, has(v) ? v : &inv->tax_currency,
+		        "give it rounded to the cent (2 decimals)",
+		        "no VAT total in the accounting currency (BT-111) with at most 2 decimals");
+	else if (!cii && decimals > 2)
+		problem(
+		    k, ERR, "UBL-DT-01", 0, v, "round it to the cent (2 decimals)",
+		    "the VAT total in the accounting currency (BT-111) has more than 2 decimals");
+}
+
 static void
 check_header(struct ck *k)
 {
@@ -654,14 +693,18 @@ check_header(struct ck *k)
 	else if (!iso4217_ok(inv->currency.text))
 		problem(k, ERR, "BR-CL-04", 0, &inv->currency, "write an ISO 4217 code such as EUR",
 		        "the invoice currency is not an ISO 4217 code");
-	else if (strcmp(inv->currency.text, "EUR") != 0)
+	else if (strcmp(inv->currency.text, "EUR") != 0 &&
+	         !(has(&inv->tax_currency) && strcmp(inv->tax_currency.text, "EUR") == 0 &&
+	           has(&inv->tax_total_acc)))
 		problem(k, WARN, "CURRENCY", 1, &inv->currency,
-		        "invoice in EUR, or give the VAT in EUR (BT-6 = EUR)",
-		        "Chorus Pro expects invoices in EUR");
+		        "invoice in EUR, or give the VAT in EUR: <vat-total-accounting "
+		        "currency=\"EUR\"> (BT-6, BT-111)",
+		        "Chorus Pro expects invoices in EUR, or at least the VAT in EUR");
 	if (has(&inv->tax_currency) && !iso4217_ok(inv->tax_currency.text))
 		problem(k, ERR, "BR-CL-05", 0, &inv->tax_currency,
 		        "write an ISO 4217 code such as EUR",
 		        "the VAT accounting currency is not an ISO 4217 code");
+	check_vat_accounting(k, inv);
 
 	if (!has(&inv->cadre))
 		problem(

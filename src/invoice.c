@@ -65,6 +65,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->due_date);
 	inv_value_free(&inv->currency);
 	inv_value_free(&inv->tax_currency);
+	inv_value_free(&inv->tax_total_acc);
 	inv_value_free(&inv->cadre);
 	inv_value_free(&inv->customization);
 	inv_value_free(&inv->service_code);

@@ -127,6 +127,7 @@ struct invoice {
 	struct inv_value charge_total;    /* BT-108 */
 	struct inv_value tax_exclusive;   /* BT-109 */
 	struct inv_value tax_total;       /* BT-110 (in the invoice currency) */
+	struct inv_value tax_total_acc;   /* BT-111 (in BT-6), the first amount in BT-6 */
 	struct inv_value tax_inclusive;   /* BT-112 */
 	struct inv_value prepaid;         /* BT-113 */
 	struct inv_value rounding;        /* BT-114 */

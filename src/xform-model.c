@@ -496,13 +496,17 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		free(t);
 	}
 
-	/* the TaxTotal in the document currency (a second one may be in BT-6) */
+	/* the TaxTotal in the document currency; BT-111 is the TaxAmount in BT-6 (a second
+	 * TaxTotal, or the same one when BT-6 is BT-5: BR-53 is satisfied in UBL) */
 	each_kid(tt, root, "cac:TaxTotal")
 	{
 		xmlNodePtr amt = node_kid(tt, "cbc:TaxAmount");
 		char *cur = amt ? node_attr(amt, "currencyID") : NULL;
 		int hit = inv->currency.text == NULL || cur == NULL ||
 		          strcmp(cur, inv->currency.text) == 0;
+		if (cur && inv->tax_currency.text && strcmp(cur, inv->tax_currency.text) == 0 &&
+		    inv->tax_total_acc.text == NULL)
+			set_from(&inv->tax_total_acc, amt, NULL, NULL, NULL, NULL);
 		free(cur);
 		if (hit && tax_total == NULL)
 			tax_total = tt;
@@ -668,11 +672,12 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		char *cur = node_attr(t, "currencyID");
 		int hit = cur == NULL || inv->currency.text == NULL ||
 		          strcmp(cur, inv->currency.text) == 0;
+		if (cur && inv->tax_currency.text && strcmp(cur, inv->tax_currency.text) == 0 &&
+		    inv->tax_total_acc.text == NULL)
+			set_from(&inv->tax_total_acc, t, sum, mp, "ram:TaxTotalAmount", NULL);
 		free(cur);
-		if (hit) {
+		if (hit && tax_total == NULL)
 			tax_total = t;
-			break;
-		}
 	}
 	set_from(&inv->tax_total, tax_total, sum, mp, "ram:TaxTotalAmount", "currencyID");
 	get(&inv->rounding, sum, mp, "ram:RoundingAmount", NULL);

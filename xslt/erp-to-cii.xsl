@@ -358,6 +358,9 @@
       <xsl:if test="string($means-code) != '' and e:payment-reference">
         <ram:PaymentReference><xsl:value-of select="normalize-space(e:payment-reference)"/></ram:PaymentReference>
       </xsl:if>
+      <xsl:if test="e:totals/e:vat-total-accounting">
+        <ram:TaxCurrencyCode><xsl:value-of select="normalize-space(e:totals/e:vat-total-accounting/@currency)"/></ram:TaxCurrencyCode>
+      </xsl:if>
       <ram:InvoiceCurrencyCode><xsl:value-of select="$currency"/></ram:InvoiceCurrencyCode>
       <xsl:apply-templates select="e:payee"/>
       <xsl:if test="string($means-code) != ''">
@@ -738,6 +741,11 @@
       <ram:TaxTotalAmount currencyID="{$currency}">
         <xsl:call-template name="amount"><xsl:with-param name="v" select="e:vat-total"/></xsl:call-template>
       </ram:TaxTotalAmount>
+      <xsl:for-each select="e:vat-total-accounting">
+        <ram:TaxTotalAmount currencyID="{normalize-space(@currency)}">
+          <xsl:call-template name="amount"><xsl:with-param name="v" select="."/></xsl:call-template>
+        </ram:TaxTotalAmount>
+      </xsl:for-each>
       <xsl:if test="e:rounding">
         <ram:RoundingAmount>
           <xsl:call-template name="amount"><xsl:with-param name="v" select="e:rounding"/></xsl:call-template>

@@ -268,6 +268,9 @@
       <cbc:TaxPointDate><xsl:value-of select="normalize-space(e:vat-point-date)"/></cbc:TaxPointDate>
     </xsl:if>
     <cbc:DocumentCurrencyCode><xsl:value-of select="$currency"/></cbc:DocumentCurrencyCode>
+    <xsl:if test="e:totals/e:vat-total-accounting">
+      <cbc:TaxCurrencyCode><xsl:value-of select="normalize-space(e:totals/e:vat-total-accounting/@currency)"/></cbc:TaxCurrencyCode>
+    </xsl:if>
     <xsl:if test="e:accounting-reference">
       <cbc:AccountingCost><xsl:value-of select="normalize-space(e:accounting-reference)"/></cbc:AccountingCost>
     </xsl:if>
@@ -398,6 +401,14 @@
       </cbc:TaxAmount>
       <xsl:call-template name="vat-breakdown"/>
     </cac:TaxTotal>
+    <!-- BT-111: a second TaxTotal, in BT-6, without breakdown -->
+    <xsl:for-each select="e:totals/e:vat-total-accounting">
+      <cac:TaxTotal>
+        <cbc:TaxAmount currencyID="{normalize-space(@currency)}">
+          <xsl:call-template name="amount"><xsl:with-param name="v" select="."/></xsl:call-template>
+        </cbc:TaxAmount>
+      </cac:TaxTotal>
+    </xsl:for-each>
     <xsl:apply-templates select="e:totals"/>
     <xsl:apply-templates select="e:line"/>
   </xsl:template>

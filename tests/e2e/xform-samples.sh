@@ -48,7 +48,7 @@ cii/cen_CII_example1.xml|4|SIRET|CADRE LINE-NET
 cii/cen_CII_example2.xml|4|SIREN SIRET|CADRE CURRENCY LINE-NET
 cii/cen_CII_example3.xml|4|IBAN SIRET|CADRE CURRENCY
 cii/cen_CII_example4.xml|4|IBAN SIRET|CADRE CURRENCY
-cii/cen_CII_example5.xml|4|IBAN SIRET|CADRE CURRENCY PAYMENT
+cii/cen_CII_example5.xml|4|IBAN SIRET|CADRE PAYMENT
 cii/cen_CII_example6.xml|4|SIRET|CADRE CURRENCY PAYMENT
 cii/cen_CII_example7.xml|4|IBAN SIRET|CADRE CURRENCY
 cii/cen_CII_example8.xml|4|SIRET|CADRE LINE-NET
@@ -61,10 +61,10 @@ cii/zugferd_mustang_ZF2PushCreditNote.cii.xml|4|SIRET|CADRE PRECEDING
 ubl/akretion_ubl-21-en16931.xml|4|CADRE|
 ubl/akretion_ubl-21-extended-ctc-fr.xml|4|CADRE|UBL-CR-026 UBL-CR-194 UBL-CR-195 UBL-CR-258 UBL-CR-259 UBL-CR-439 UBL-CR-528 UBL-CR-529 UBL-CR-531 UBL-CR-550
 ubl/cen_BIS_Billing_30-Kreditering_med_kreditnota.xml|4|CADRE IBAN SIRET|CURRENCY SIGN
-ubl/cen_CreditNote-Max_content.xml|4|ATTACHMENT BIC CADRE IBAN SIRET|CURRENCY
+ubl/cen_CreditNote-Max_content.xml|4|ATTACHMENT BIC CADRE IBAN SIRET|
 ubl/cen_CreditNote-Min_content_with_VAT.xml|4|CADRE SIRET|BR-CO-25 CURRENCY PRECEDING
 ubl/cen_CreditNote-Min_content_without_VAT.xml|4|CADRE SIRET|BR-CO-25 CURRENCY PRECEDING
-ubl/cen_Invoice-Max_content.xml|4|ATTACHMENT BIC CADRE IBAN SIRET|CURRENCY
+ubl/cen_Invoice-Max_content.xml|4|ATTACHMENT BIC CADRE IBAN SIRET|
 ubl/cen_Invoice-Min_content_with_VAT.xml|4|CADRE SIRET|CURRENCY PAYMENT
 ubl/cen_ubl-tc434-creditnote1.xml|4|CADRE SIRET|BR-CO-25 NUMBER PRECEDING
 ubl/cen_ubl-tc434-example1.xml|4|SIRET|CADRE LINE-NET
@@ -72,7 +72,7 @@ ubl/cen_ubl-tc434-example10.xml|4|SIRET|CADRE LINE-NET
 ubl/cen_ubl-tc434-example2.xml|4|CADRE SIREN SIRET|CURRENCY LINE-NET
 ubl/cen_ubl-tc434-example3.xml|4|IBAN SIREN SIRET|CADRE CURRENCY LINE-NET
 ubl/cen_ubl-tc434-example4.xml|4|IBAN SIRET|CADRE CURRENCY
-ubl/cen_ubl-tc434-example5.xml|4|ATTACHMENT CADRE SIRET|CURRENCY
+ubl/cen_ubl-tc434-example5.xml|4|ATTACHMENT CADRE SIRET|
 ubl/cen_ubl-tc434-example6.xml|4|SIRET|CADRE CURRENCY PAYMENT
 ubl/cen_ubl-tc434-example7.xml|4|IBAN SIRET|CADRE CURRENCY
 ubl/cen_ubl-tc434-example8.xml|4|ATTACHMENT SIRET|CADRE

@@ -561,6 +561,54 @@ test_lengths(void)
 	invoice_free(inv);
 }
 
+/* BT-6 and BT-111 (issue #13): the VAT total in the accounting currency, read from the
+ * second amount, and BR-53 / BR-DEC-15 as each syntax's artefact reads them. */
+static void
+test_vat_accounting(void)
+{
+	static const char *const syn[] = {"ubl", "cii"};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char name[64];
+		struct invoice *inv;
+		int cii = i == 1;
+
+		snprintf(name, sizeof(name), "invoice-foreign-currency.%s.xml", syn[i]);
+		inv = model(name);
+		is_str(inv->tax_currency.text, "EUR", "%s: BT-6", name);
+		is_str(inv->tax_total_acc.text, "2311.25", "%s: BT-111, the amount in BT-6", name);
+		is_str(inv->tax_total.text, "2500.00", "%s: BT-110 stays the one in USD", name);
+		is_int(ERROR(inv, "BR-53") + ERROR(inv, "BR-DEC-15"), 0, "%s: passes", name);
+		is_int(WARNING(inv, "CURRENCY"), 0, "%s: USD with the VAT in EUR: no warning",
+		       name);
+
+		inv_value_set(&inv->tax_total_acc, "2311.250");
+		is_int(ERROR(inv, "BR-DEC-15") + ERROR(inv, "UBL-DT-01"), !cii,
+		       "%s: 2311.250 is 2 decimals in CII, 3 written in UBL (UBL-DT-01)", name);
+		inv_value_set(&inv->tax_total_acc, "2311.251");
+		is_int(ERROR(inv, cii ? "BR-DEC-15" : "UBL-DT-01"), 1, "%s: 3 decimals", name);
+
+		inv_value_set(&inv->tax_total_acc, NULL);
+		is_int(ERROR(inv, "BR-53"), 1, "%s: BR-53: BT-6 without BT-111", name);
+		ok(contains(text("BR-53"), "without the VAT total in it (BT-111)") &&
+		       contains(text("BR-53"), "<vat-total-accounting currency=\"EUR\">"),
+		   "%s: says what and where: %s", name, text("BR-53"));
+		is_int(ERROR(inv, "BR-DEC-15"), cii, "%s: CII's BR-DEC-15 fires too", name);
+		is_int(WARNING(inv, "CURRENCY"), 1, "%s: USD without the VAT in EUR: warning",
+		       name);
+
+		inv_value_set(&inv->tax_total_acc, "2500.00");
+		inv_value_set(&inv->tax_currency, "USD");
+		is_int(ERROR(inv, "BR-53"), cii, "%s: BT-6 = BT-5: only CII's BR-53 refuses it",
+		       name);
+		inv_value_set(&inv->tax_currency, NULL);
+		is_int(ERROR(inv, "BR-53") + ERROR(inv, "BR-DEC-15"), 0, "%s: no BT-6, no rule",
+		       name);
+		invoice_free(inv);
+	}
+}
+
 static void
 test_document(void)
 {
@@ -800,6 +848,7 @@ main(void)
 	test_arithmetic();
 	test_attachments();
 	test_lengths();
+	test_vat_accounting();
 	test_document();
 	test_buyer();
 
