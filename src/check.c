@@ -245,6 +245,26 @@ decimals_of(const char *s)
 	return dot ? (int)strlen(dot + 1) : 0;
 }
 
+/* The characters of XPath's normalize-space(s): runs of blanks count as one, none at
+ * either end. */
+static size_t
+norm_chars(const char *s)
+{
+	size_t n = 0;
+	int blank = 0;
+	for (; *s; s++) {
+		if (strchr(" \t\r\n", *s)) {
+			blank = n > 0;
+			continue;
+		}
+		if (((unsigned char)*s & 0xc0) == 0x80)
+			continue;
+		n += 1 + blank;
+		blank = 0;
+	}
+	return n;
+}
+
 static int
 int_digits_of(const char *s)
 {
@@ -782,6 +802,12 @@ check_payment(struct ck *k, const struct amount *payable)
 		if (has(&p->bic) && !bic_ok(p->bic.text))
 			problem(k, ERR, "BIC", 1, &p->bic,
 			        "write 8 or 11 capital letters and digits", "not a BIC");
+		/* BR-51: a warning in the UBL artefact, fatal in the CII one */
+		if (has(&p->pan) && norm_chars(p->pan.text) > 10)
+			problem(k, inv->syntax == SYNTAX_CII ? ERR : WARN, "BR-51", 0, &p->pan,
+			        "give at most the first 6 and the last 4 digits of the card",
+			        "the card number (BT-87) has more than 10 characters: PCI DSS "
+			        "forbids the full number on an invoice");
 		if (code && (strcmp(code, "30") == 0 || strcmp(code, "58") == 0) && !has(&p->iban))
 			problem(
 			    k, ERR, "BR-61", 0, &p->iban,
@@ -794,6 +820,10 @@ check_payment(struct ck *k, const struct amount *payable)
 			problem(k, WARN, "PAYMENT", 1, &p->code,
 			        "use 30 for a credit transfer to Chorus Pro",
 			        "Chorus Pro wants payment means 30, not 58 (SEPA credit transfer)");
+		if (code && strcmp(code, "59") == 0)
+			problem(k, WARN, "PAYMENT", 1, &p->code,
+			        "use 49 for a direct debit to Chorus Pro",
+			        "Chorus Pro wants payment means 49, not 59 (SEPA direct debit)");
 	}
 	if (inv->npayments == 0 && !credit)
 		problem(k, WARN, "PAYMENT", 1, NULL,

@@ -85,6 +85,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&inv->payments[i].code);
 		inv_value_free(&inv->payments[i].iban);
 		inv_value_free(&inv->payments[i].bic);
+		inv_value_free(&inv->payments[i].pan);
 	}
 	free(inv->payments);
 	for (i = 0; i < inv->nlines; i++) {

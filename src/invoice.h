@@ -83,6 +83,7 @@ struct inv_payment {
 	struct inv_value code; /* BT-81 */
 	struct inv_value iban; /* BT-84 */
 	struct inv_value bic;  /* BT-86 */
+	struct inv_value pan;  /* BT-87, the card number's digits shown */
 };
 
 struct invoice {

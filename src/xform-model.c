@@ -482,6 +482,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		get(&p->iban, pm, pp, "cac:PayeeFinancialAccount/cbc:ID", NULL);
 		get(&p->bic, pm, pp,
 		    "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", NULL);
+		get(&p->pan, pm, pp, "cac:CardAccount/cbc:PrimaryAccountNumberID", NULL);
 		free(pp);
 	}
 	add_acs(&inv->acs, &inv->nacs, root, "", "cac:AllowanceCharge", 0);
@@ -649,6 +650,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&p->iban, pm, pp, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID", NULL);
 		get(&p->bic, pm, pp, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID",
 		    NULL);
+		get(&p->pan, pm, pp, "ram:ApplicableTradeSettlementFinancialCard/ram:ID", NULL);
 		free(pp);
 	}
 	each_kid(tt, set, "ram:ApplicableTradeTax")

@@ -172,6 +172,8 @@
   <xsl:variable name="means-code">
     <xsl:choose>
       <xsl:when test="$inv/e:payment-means"><xsl:value-of select="normalize-space($inv/e:payment-means)"/></xsl:when>
+      <xsl:when test="$inv/e:direct-debit">49</xsl:when>
+      <xsl:when test="$inv/e:card">48</xsl:when>
       <xsl:when test="not($is-cn)"><xsl:value-of select="$p-payment-means"/></xsl:when>
     </xsl:choose>
   </xsl:variable>
@@ -355,6 +357,9 @@
 
   <xsl:template name="header-settlement">
     <ram:ApplicableHeaderTradeSettlement>
+      <xsl:for-each select="e:direct-debit/e:creditor-id">
+        <ram:CreditorReferenceID><xsl:value-of select="normalize-space(.)"/></ram:CreditorReferenceID>
+      </xsl:for-each>
       <xsl:if test="string($means-code) != '' and e:payment-reference">
         <ram:PaymentReference><xsl:value-of select="normalize-space(e:payment-reference)"/></ram:PaymentReference>
       </xsl:if>
@@ -366,6 +371,19 @@
       <xsl:if test="string($means-code) != ''">
         <ram:SpecifiedTradeSettlementPaymentMeans>
           <ram:TypeCode><xsl:value-of select="$means-code"/></ram:TypeCode>
+          <xsl:for-each select="e:card">
+            <ram:ApplicableTradeSettlementFinancialCard>
+              <ram:ID><xsl:value-of select="normalize-space(e:pan)"/></ram:ID>
+              <xsl:if test="e:holder">
+                <ram:CardholderName><xsl:value-of select="normalize-space(e:holder)"/></ram:CardholderName>
+              </xsl:if>
+            </ram:ApplicableTradeSettlementFinancialCard>
+          </xsl:for-each>
+          <xsl:for-each select="e:direct-debit/e:debited-account">
+            <ram:PayerPartyDebtorFinancialAccount>
+              <ram:IBANID><xsl:value-of select="normalize-space(.)"/></ram:IBANID>
+            </ram:PayerPartyDebtorFinancialAccount>
+          </xsl:for-each>
           <xsl:if test="string($acct-iban) != '' and contains(' 30 31 42 58 ', concat(' ', $means-code, ' '))">
             <ram:PayeePartyCreditorFinancialAccount>
               <ram:IBANID><xsl:value-of select="$acct-iban"/></ram:IBANID>
@@ -398,7 +416,7 @@
           </ram:CategoryTradeTax>
         </ram:SpecifiedTradeAllowanceCharge>
       </xsl:for-each>
-      <xsl:if test="e:payment-terms or e:due-date">
+      <xsl:if test="e:payment-terms or e:due-date or e:direct-debit">
         <ram:SpecifiedTradePaymentTerms>
           <xsl:if test="e:payment-terms">
             <ram:Description><xsl:value-of select="e:payment-terms"/></ram:Description>
@@ -408,6 +426,9 @@
               <xsl:call-template name="udt-date"><xsl:with-param name="d" select="e:due-date"/></xsl:call-template>
             </ram:DueDateDateTime>
           </xsl:if>
+          <xsl:for-each select="e:direct-debit/e:mandate">
+            <ram:DirectDebitMandateID><xsl:value-of select="normalize-space(.)"/></ram:DirectDebitMandateID>
+          </xsl:for-each>
         </ram:SpecifiedTradePaymentTerms>
       </xsl:if>
       <xsl:apply-templates select="e:totals"/>

@@ -184,6 +184,8 @@
   <xsl:variable name="means-code">
     <xsl:choose>
       <xsl:when test="$inv/e:payment-means"><xsl:value-of select="normalize-space($inv/e:payment-means)"/></xsl:when>
+      <xsl:when test="$inv/e:direct-debit">49</xsl:when>
+      <xsl:when test="$inv/e:card">48</xsl:when>
       <xsl:when test="not($is-cn)"><xsl:value-of select="$p-payment-means"/></xsl:when>
       <!-- a UBL CreditNote carries its due date (BT-9) only in the payment
            means: keep it with code 1, "instrument not defined" -->
@@ -483,6 +485,9 @@
     <cac:PartyIdentification>
       <cbc:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></cbc:ID>
     </cac:PartyIdentification>
+    <xsl:if test="self::e:supplier and not($inv/e:payee)">
+      <xsl:call-template name="sepa-creditor"/>
+    </xsl:if>
     <xsl:if test="e:trade-name">
       <cac:PartyName>
         <cbc:Name><xsl:value-of select="normalize-space(e:trade-name)"/></cbc:Name>
@@ -500,6 +505,7 @@
           <cbc:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></cbc:ID>
         </cac:PartyIdentification>
       </xsl:if>
+      <xsl:call-template name="sepa-creditor"/>
       <cac:PartyName>
         <cbc:Name><xsl:value-of select="normalize-space(e:name)"/></cbc:Name>
       </cac:PartyName>
@@ -509,6 +515,16 @@
         </cac:PartyLegalEntity>
       </xsl:if>
     </cac:PayeeParty>
+  </xsl:template>
+
+  <!-- BT-90, the SEPA creditor identifier: the payee's identifier, the seller's
+       when there is no payee -->
+  <xsl:template name="sepa-creditor">
+    <xsl:for-each select="$inv/e:direct-debit/e:creditor-id">
+      <cac:PartyIdentification>
+        <cbc:ID schemeID="SEPA"><xsl:value-of select="normalize-space(.)"/></cbc:ID>
+      </cac:PartyIdentification>
+    </xsl:for-each>
   </xsl:template>
 
   <xsl:template match="e:tax-representative">
@@ -603,6 +619,16 @@
         <xsl:if test="e:payment-reference">
           <cbc:PaymentID><xsl:value-of select="normalize-space(e:payment-reference)"/></cbc:PaymentID>
         </xsl:if>
+        <xsl:for-each select="e:card">
+          <cac:CardAccount>
+            <cbc:PrimaryAccountNumberID><xsl:value-of select="normalize-space(e:pan)"/></cbc:PrimaryAccountNumberID>
+            <!-- required by UBL, no EN 16931 term: not applicable -->
+            <cbc:NetworkID>NA</cbc:NetworkID>
+            <xsl:if test="e:holder">
+              <cbc:HolderName><xsl:value-of select="normalize-space(e:holder)"/></cbc:HolderName>
+            </xsl:if>
+          </cac:CardAccount>
+        </xsl:for-each>
         <xsl:if test="string($acct-iban) != '' and contains(' 30 31 42 58 ', concat(' ', $means-code, ' '))">
           <cac:PayeeFinancialAccount>
             <cbc:ID><xsl:value-of select="$acct-iban"/></cbc:ID>
@@ -616,6 +642,16 @@
             </xsl:if>
           </cac:PayeeFinancialAccount>
         </xsl:if>
+        <xsl:for-each select="e:direct-debit">
+          <cac:PaymentMandate>
+            <cbc:ID><xsl:value-of select="normalize-space(e:mandate)"/></cbc:ID>
+            <xsl:if test="e:debited-account">
+              <cac:PayerFinancialAccount>
+                <cbc:ID><xsl:value-of select="normalize-space(e:debited-account)"/></cbc:ID>
+              </cac:PayerFinancialAccount>
+            </xsl:if>
+          </cac:PaymentMandate>
+        </xsl:for-each>
       </cac:PaymentMeans>
     </xsl:if>
   </xsl:template>

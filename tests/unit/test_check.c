@@ -163,6 +163,11 @@ test_identifiers(void)
 
 	inv_value_set(&inv->payments[0].code, "58");
 	is_int(WARNING(inv, "PAYMENT"), 1, "PAYMENT: 58 instead of 30: warning");
+	inv_value_set(&inv->payments[0].code, "59");
+	is_int(WARNING(inv, "PAYMENT"), 1, "PAYMENT: 59 instead of 49: warning");
+	ok(contains(text("PAYMENT"), "not 59 (SEPA direct debit)"), "%s", text("PAYMENT"));
+	inv_value_set(&inv->payments[0].code, "49");
+	is_int(WARNING(inv, "PAYMENT"), 0, "PAYMENT: 49, a direct debit, passes");
 	inv_value_set(&inv->payments[0].code, "30");
 
 	is_int(ERROR(inv, "BR-CL-14"), 0, "country: FR passes");
@@ -609,6 +614,39 @@ test_vat_accounting(void)
 	}
 }
 
+/* BG-18 (issue #13): BR-51 on the card number's digits, a warning in UBL, fatal in CII,
+ * counted as XPath's normalize-space() leaves them. */
+static void
+test_card(void)
+{
+	static const char *const syn[] = {"ubl", "cii"};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char name[64];
+		struct invoice *inv;
+		size_t err = i == 1, warn = i == 0;
+
+		snprintf(name, sizeof(name), "invoice-card.%s.xml", syn[i]);
+		inv = model(name);
+		is_int(inv->npayments, 1, "%s: one payment means", name);
+		is_str(inv->payments[0].code.text, "48", "%s: 48, bank card", name);
+		is_str(inv->payments[0].pan.text, "4821", "%s: BT-87", name);
+		is_int(ERROR(inv, "BR-51") + WARNING(inv, "BR-51"), 0, "%s: 4 digits pass", name);
+		inv_value_set(&inv->payments[0].pan, "  4242424821 ");
+		is_int(ERROR(inv, "BR-51") + WARNING(inv, "BR-51"), 0,
+		       "%s: the first 6 and the last 4, blanks around, pass", name);
+		inv_value_set(&inv->payments[0].pan, "424242   4821");
+		is_int(ERROR(inv, "BR-51") + WARNING(inv, "BR-51"), 1,
+		       "%s: a blank between counts as one character: 11", name);
+		inv_value_set(&inv->payments[0].pan, "4242424242424821");
+		is_int(ERROR(inv, "BR-51"), err, "%s: the whole number: error in CII", name);
+		is_int(WARNING(inv, "BR-51"), warn, "%s: a warning in UBL", name);
+		ok(contains(text("BR-51"), "more than 10 characters"), "%s", text("BR-51"));
+		invoice_free(inv);
+	}
+}
+
 static void
 test_document(void)
 {
@@ -849,6 +887,7 @@ main(void)
 	test_attachments();
 	test_lengths();
 	test_vat_accounting();
+	test_card();
 	test_document();
 	test_buyer();
 
