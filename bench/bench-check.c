@@ -153,7 +153,7 @@ one(struct run *r, const char *path)
 	switch (r->mode) {
 	case M_CHECK: {
 		struct preflight pf;
-		ok = check_document(b.p, b.len, path, r->c, 0, &pf, &why) == 0;
+		ok = check_document(b.p, b.len, path, r->c, ROUTE_CHORUS, 0, &pf, &why) == 0;
 		if (!ok)
 			fprintf(stderr, "bench-check: %s: %s\n", path, why ? why : "?");
 		preflight_free(&pf);
@@ -161,7 +161,7 @@ one(struct run *r, const char *path)
 	}
 	case M_XFORM: {
 		struct xform_result x;
-		ok = xform_make(b.p, b.len, path, r->c, &x, &why) == 0;
+		ok = xform_make(b.p, b.len, path, r->c, ROUTE_CHORUS, &x, &why) == 0;
 		if (!ok)
 			fprintf(stderr, "bench-check: %s: %s\n", path, why ? why : "?");
 		xform_result_free(&x);
@@ -175,7 +175,7 @@ one(struct run *r, const char *path)
 		struct problems ps;
 		double t0 = now_s(), t1, t2, t3, t4;
 		memset(&ps, 0, sizeof(ps));
-		if (xform_make(b.p, b.len, path, r->c, &x, &why) == -1) {
+		if (xform_make(b.p, b.len, path, r->c, ROUTE_CHORUS, &x, &why) == -1) {
 			fprintf(stderr, "bench-check: %s: %s\n", path, why ? why : "?");
 			xform_result_free(&x);
 			break;
@@ -333,7 +333,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "bench-check: %s: %s\n", files[i], why);
 				return 1;
 			}
-			check_document(b.p, b.len, files[i], r.c, 0, &pf, NULL);
+			check_document(b.p, b.len, files[i], r.c, ROUTE_CHORUS, 0, &pf, NULL);
 			printf("file=%s verdict=%d rss_kb=%ld heap_kb=%zu\n", files[i],
 			       (int)pf.verdict, rss_kb(), heap_kb());
 			preflight_free(&pf);
