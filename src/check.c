@@ -504,6 +504,26 @@ check_date(struct ck *k, const struct inv_value *v, const char *what)
 
 /* ---- identifiers ----------------------------------------------------------- */
 
+/* BR-CO-09: a VAT identifier starts with its country's code, ISO 3166 or EL (Greece);
+ * the CII artefact's list has AN instead of SS. */
+static int
+vat_prefix_ok(const char *v, int cii)
+{
+	char c[3] = {v[0], v[0] ? v[1] : '\0', '\0'};
+	if (strcmp(c, "EL") == 0 || (cii && strcmp(c, "AN") == 0))
+		return 1;
+	return !(cii && strcmp(c, "SS") == 0) && iso3166_ok(c);
+}
+
+static void
+check_vat_prefix(struct ck *k, const struct inv_value *v, const char *whose)
+{
+	if (has(v) && !vat_prefix_ok(v->text, k->inv->syntax == SYNTAX_CII))
+		problem(k, ERR, "BR-CO-09", 0, v,
+		        "write the VAT identifier with its country prefix, FR for France",
+		        "%s VAT identifier does not start with a country code", whose);
+}
+
 static void
 check_party(struct ck *k, const struct inv_party *p, int buyer)
 {
@@ -556,6 +576,13 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 			        who);
 	}
 
+	/* BR-CO-26 asks for the elements, empty or not */
+	if (!buyer && p->present && !p->any_id && p->legal_id.text == NULL &&
+	    p->vat_id.text == NULL)
+		problem(k, ERR, "BR-CO-26", 0, &p->siret, fix_siret,
+		        "the seller has no identifier, legal registration identifier nor VAT "
+		        "identifier");
+
 	if (!has(&p->name))
 		problem(k, ERR, buyer ? "BR-07" : "BR-06", 0, &p->name,
 		        buyer ? "give the public structure's name" : "give the company name",
@@ -564,11 +591,20 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 		problem(k, WARN, "NAME", 1, &p->name, "shorten it to 99 characters",
 		        "%s name is longer than the 99 characters Chorus Pro keeps", who);
 
-	if (!has(&p->country))
-		problem(k, ERR, buyer ? "BR-11" : "BR-09", 0, &p->country,
-		        "give the ISO 3166 country code of the address, FR for France",
-		        "%s country code is missing", who);
-	else if (!iso3166_ok(p->country.text))
+	check_vat_prefix(k, &p->vat_id, who);
+
+	/* BR-08 / BR-10; the country, BR-09 / BR-11, is looked for in an address only by
+	 * the UBL artefact, in any case by the CII one */
+	if (!p->address)
+		problem(k, ERR, buyer ? "BR-10" : "BR-08", 0, &p->country,
+		        "give the postal address, at least its country code",
+		        "%s postal address is missing", who);
+	if (!has(&p->country)) {
+		if (p->address || k->inv->syntax == SYNTAX_CII)
+			problem(k, ERR, buyer ? "BR-11" : "BR-09", 0, &p->country,
+			        "give the ISO 3166 country code of the address, FR for France",
+			        "%s country code is missing", who);
+	} else if (!iso3166_ok(p->country.text))
 		problem(k, ERR, "BR-CL-14", 0, &p->country,
 		        "write an ISO 3166-1 alpha-2 code such as FR",
 		        "%s country is not an ISO 3166 code", who);
@@ -642,6 +678,10 @@ check_header(struct ck *k)
 	struct tm tm;
 	long today;
 
+	if (!has(&inv->customization))
+		problem(k, ERR, "BR-01", 0, &inv->customization,
+		        "write the specification identifier, urn:cen.eu:en16931:2017",
+		        "the specification identifier (BT-24) is missing");
 	if (!has(&inv->number))
 		problem(k, ERR, "BR-02", 0, &inv->number, "give the invoice number",
 		        "the invoice number (BT-1) is missing");
@@ -1022,6 +1062,9 @@ check_ac_fields(struct ck *k, const struct inv_ac *a, int doc_level)
 	    doc_level ? (a->charge ? "BR-36" : "BR-31") : (a->charge ? "BR-43" : "BR-41");
 	const char *rule_reason =
 	    doc_level ? (a->charge ? "BR-38" : "BR-33") : (a->charge ? "BR-44" : "BR-42");
+	/* EN 16931 states the reason rule twice; the artefacts report both ids */
+	const char *rule_reason_co = doc_level ? (a->charge ? "BR-CO-22" : "BR-CO-21")
+	                                       : (a->charge ? "BR-CO-24" : "BR-CO-23");
 	const char *what = a->charge ? "charge" : "allowance";
 	if (!has(&a->indicator) ||
 	    (strcmp(a->indicator.text, "true") != 0 && strcmp(a->indicator.text, "false") != 0 &&
@@ -1029,6 +1072,13 @@ check_ac_fields(struct ck *k, const struct inv_ac *a, int doc_level)
 		problem(k, ERR, "INDICATOR", 0, &a->indicator,
 		        "write true for a charge, false for an allowance",
 		        "the charge indicator must be true or false");
+	/* the artefacts select allowances and charges by their indicator (CII: the words
+	 * only); without one their rules do not apply, the INDICATOR error stands */
+	if (!has(&a->indicator) ||
+	    (strcmp(a->indicator.text, "true") != 0 && strcmp(a->indicator.text, "false") != 0 &&
+	     (k->inv->syntax == SYNTAX_CII ||
+	      (strcmp(a->indicator.text, "1") != 0 && strcmp(a->indicator.text, "0") != 0))))
+		return;
 	if (!has(&a->amount))
 		problem(k, ERR, rule_amount, 0, &a->amount, "give the amount",
 		        "the %s amount is missing", what);
@@ -1036,9 +1086,13 @@ check_ac_fields(struct ck *k, const struct inv_ac *a, int doc_level)
 		check_amount(k, &a->amount,
 		             a->charge ? "the charge amount" : "the allowance amount");
 	check_amount(k, &a->base_amount, "the base amount");
-	if (!has(&a->reason) && !has(&a->reason_code))
+	if (!has(&a->reason) && !has(&a->reason_code)) {
 		problem(k, ERR, rule_reason, 0, &a->reason, "give a reason text or a reason code",
 		        "the %s has neither a reason nor a reason code", what);
+		problem(k, ERR, rule_reason_co, 0, &a->reason,
+		        "give a reason text or a reason code",
+		        "the %s has neither a reason nor a reason code", what);
+	}
 	if (doc_level) {
 		if (!has(&a->vat_category))
 			problem(k, ERR, a->charge ? "BR-37" : "BR-32", 0, &a->vat_category,
@@ -1113,28 +1167,36 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 	if (!has(&l->id))
 		problem(k, ERR, "BR-21", 0, &l->id, "number the line",
 		        "the line has no identifier");
-	if (!has(&l->quantity))
+	if (!has(&l->name))
+		problem(k, ERR, "BR-25", 0, &l->name, "name the item", "the item name is missing");
+	/* as the artefacts test them: the elements and the unit attribute exist (BR-22,
+	 * BR-23, BR-26), and a missing price is no price of 0 or more (BR-27) */
+	if (l->quantity.text == NULL)
 		problem(k, ERR, "BR-22", 0, &l->quantity, "give the quantity",
 		        "the invoiced quantity is missing");
-	else if (check_number(k, &l->quantity, "the quantity", "write a decimal number") == 0) {
+	if (l->quantity.attr == NULL || *l->quantity.attr == '\0')
+		problem(k, ERR, "BR-23", 0, &l->quantity,
+		        "give the unit of measure (unitCode), C62 for one",
+		        "the quantity has no unit of measure");
+	if (has(&l->quantity) &&
+	    check_number(k, &l->quantity, "the quantity", "write a decimal number") == 0) {
 		if (decimals_of(l->quantity.text) > 4)
 			problem(k, WARN, "QUANTITY", 1, &l->quantity, "round it to 4 decimals",
 			        "the quantity has more than the 4 decimals Chorus Pro keeps");
-		if (l->quantity.attr == NULL || *l->quantity.attr == '\0')
-			problem(k, ERR, "BR-23", 0, &l->quantity,
-			        "give the unit of measure (unitCode), C62 for one",
-			        "the quantity has no unit of measure");
 		if (credit && l->quantity.text[0] == '-')
 			problem(k, WARN, "SIGN", 1, &l->quantity,
 			        "write the credited quantity as a positive number",
 			        "a negative quantity on a credit note; "
 			        "Chorus Pro wants credit notes with positive amounts");
 	}
-	if (!has(&l->price))
+	if (l->price.text == NULL) {
 		problem(k, ERR, "BR-26", 0, &l->price, "give the net price",
 		        "the item net price (BT-146) is missing");
-	else if (check_number(k, &l->price, "the net price", "write a decimal number") == 0 &&
-	         l->price.text[0] == '-')
+		problem(k, ERR, "BR-27", 0, &l->price, "give the net price, 0 or more",
+		        "the item net price is not 0 or more");
+	} else if (has(&l->price) &&
+	           check_number(k, &l->price, "the net price", "write a decimal number") == 0 &&
+	           l->price.text[0] == '-')
 		problem(k, ERR, "BR-27", 0, &l->price,
 		        "use a positive price (a negative quantity or a credit note for a refund)",
 		        "the item net price is negative");
@@ -1415,7 +1477,8 @@ static void
 check_vat_breakdown(struct ck *k, struct sums *s)
 {
 	size_t i;
-	if (k->inv->nvats == 0)
+	/* the CII artefact asks for it from an invoice line */
+	if (k->inv->nvats == 0 && (k->inv->syntax != SYNTAX_CII || k->inv->nlines > 0))
 		problem(k, ERR, "BR-CO-18", 0, NULL,
 		        "give the VAT breakdown: one per VAT category and rate",
 		        "the invoice has no VAT breakdown (BG-23)");
@@ -1453,19 +1516,25 @@ check_totals(struct ck *k, struct sums *s)
 	s->rounding = stated(k, &inv->rounding, "the rounding amount", 0);
 	s->payable = stated(k, &inv->payable, "the amount due for payment", 1);
 
-	if (!has(&inv->line_total))
-		problem(k, ERR, "BR-12", 0, &inv->line_total,
-		        "give the sum of the line net amounts",
-		        "the sum of line net amounts (BT-106) is missing");
-	if (!has(&inv->tax_exclusive))
-		problem(k, ERR, "BR-13", 0, &inv->tax_exclusive, "give the total without VAT",
-		        "the invoice total without VAT (BT-109) is missing");
-	if (!has(&inv->tax_inclusive))
-		problem(k, ERR, "BR-14", 0, &inv->tax_inclusive, "give the total with VAT",
-		        "the invoice total with VAT (BT-112) is missing");
-	if (!has(&inv->payable))
-		problem(k, ERR, "BR-15", 0, &inv->payable, "give the amount due for payment",
-		        "the amount due for payment (BT-115) is missing");
+	/* BR-12..15: the artefacts look for them in the totals' element only (the schema
+	 * requires that element) */
+	if (inv->totals) {
+		if (!has(&inv->line_total))
+			problem(k, ERR, "BR-12", 0, &inv->line_total,
+			        "give the sum of the line net amounts",
+			        "the sum of line net amounts (BT-106) is missing");
+		if (!has(&inv->tax_exclusive))
+			problem(k, ERR, "BR-13", 0, &inv->tax_exclusive,
+			        "give the total without VAT",
+			        "the invoice total without VAT (BT-109) is missing");
+		if (!has(&inv->tax_inclusive))
+			problem(k, ERR, "BR-14", 0, &inv->tax_inclusive, "give the total with VAT",
+			        "the invoice total with VAT (BT-112) is missing");
+		if (!has(&inv->payable))
+			problem(k, ERR, "BR-15", 0, &inv->payable,
+			        "give the amount due for payment",
+			        "the amount due for payment (BT-115) is missing");
+	}
 	if (!has(&inv->tax_total) && s->vat.ok && s->vat.cents != 0) {
 		problem(k, ERR, "BR-CO-15", 0, &inv->tax_total,
 		        "give the VAT total in the invoice currency",
@@ -1632,6 +1701,25 @@ check_attachments(struct ck *k)
 	}
 }
 
+/* The seller's tax representative (BG-11), when there is one. */
+static void
+check_tax_rep(struct ck *k)
+{
+	const struct invoice *inv = k->inv;
+	if (!inv->tax_rep)
+		return;
+	if (!has(&inv->tax_rep_name))
+		problem(k, ERR, "BR-18", 0, &inv->tax_rep_name, "give tax-representative/name",
+		        "the seller's tax representative has no name (BT-62)");
+	if (!inv->tax_rep_address)
+		problem(k, ERR, "BR-19", 0, &inv->tax_rep_name, "give tax-representative/address",
+		        "the seller's tax representative has no postal address (BG-12)");
+	if (!has(&inv->tax_rep_vat_id))
+		problem(k, ERR, "BR-56", 0, &inv->tax_rep_vat_id, "give tax-representative/vat-id",
+		        "the seller's tax representative has no VAT identifier (BT-63)");
+	check_vat_prefix(k, &inv->tax_rep_vat_id, "the tax representative's");
+}
+
 size_t
 check_invoice(const struct invoice *inv, time_t now, struct problems *out)
 {
@@ -1643,6 +1731,7 @@ check_invoice(const struct invoice *inv, time_t now, struct problems *out)
 	check_header(&k);
 	check_party(&k, &inv->supplier, 0);
 	check_party(&k, &inv->buyer, 1);
+	check_tax_rep(&k);
 	if (has(&inv->delivery_country) && !iso3166_ok(inv->delivery_country.text))
 		problem(&k, ERR, "BR-CL-14", 0, &inv->delivery_country,
 		        "write an ISO 3166-1 alpha-2 code such as FR",

@@ -66,6 +66,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->currency);
 	inv_value_free(&inv->tax_currency);
 	inv_value_free(&inv->tax_total_acc);
+	inv_value_free(&inv->tax_rep_name);
 	inv_value_free(&inv->cadre);
 	inv_value_free(&inv->customization);
 	inv_value_free(&inv->service_code);
@@ -95,6 +96,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&l->quantity);
 		inv_value_free(&l->net_amount);
 		inv_value_free(&l->price);
+		inv_value_free(&l->name);
 		inv_value_free(&l->base_quantity);
 		inv_value_free(&l->vat_category);
 		inv_value_free(&l->vat_rate);

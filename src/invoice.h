@@ -28,6 +28,9 @@ struct inv_party {
 	struct inv_value tax_reg_id; /* BT-32 (seller): a tax id other than VAT */
 	struct inv_value name;       /* BT-27 / BT-44 */
 	struct inv_value country;    /* BT-40 / BT-55 */
+	int present;                 /* the party's element is there */
+	int any_id;                  /* an identifier (BT-29 / BT-46) of any scheme but SEPA */
+	int address;                 /* its postal address (BG-5 / BG-8) is there */
 };
 
 /* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
@@ -48,6 +51,7 @@ struct inv_line {
 	struct inv_value id;            /* BT-126 */
 	struct inv_value quantity;      /* BT-129, attr = unit BT-130 */
 	struct inv_value net_amount;    /* BT-131 */
+	struct inv_value name;          /* BT-153 */
 	struct inv_value price;         /* BT-146 */
 	struct inv_value base_quantity; /* BT-149 */
 	struct inv_value vat_category;  /* BT-151 */
@@ -109,6 +113,8 @@ struct invoice {
 	struct inv_value delivery_date;                    /* BT-72 */
 	struct inv_value period_start, period_end;         /* BT-73, BT-74 */
 	struct inv_value tax_rep_vat_id;                   /* BT-63 */
+	struct inv_value tax_rep_name;                     /* BT-62 */
+	int tax_rep, tax_rep_address; /* the tax representative (BG-11), its address (BG-12) */
 
 	struct inv_party supplier, buyer;
 
@@ -123,6 +129,7 @@ struct invoice {
 	struct inv_attachment *attachments;
 	size_t nattachments;
 
+	int totals;                       /* the document totals' element (BG-22) is there */
 	struct inv_value line_total;      /* BT-106 */
 	struct inv_value allowance_total; /* BT-107 */
 	struct inv_value charge_total;    /* BT-108 */

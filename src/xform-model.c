@@ -253,6 +253,19 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 	read_party_ids(party, pp, cii, &p->siret, &p->legal_id);
 	read_tax_id(&p->vat_id, party, pp, cii, 1);
 	read_tax_id(&p->tax_reg_id, party, pp, cii, 0);
+	p->present = party != NULL;
+	if (cii)
+		p->any_id = node_kid(party, "ram:ID") || node_kid(party, "ram:GlobalID");
+	else
+		each_kid(pi, party, "cac:PartyIdentification")
+		{
+			xmlNodePtr id = node_kid(pi, "cbc:ID");
+			char *scheme = id ? node_attr(id, "schemeID") : NULL;
+			p->any_id |= id && !(scheme && strcasecmp(scheme, "SEPA") == 0);
+			free(scheme);
+		}
+	p->address =
+	    party && node_find(party, cii ? "ram:PostalTradeAddress" : "cac:PostalAddress") != NULL;
 	if (cii) {
 		get(&p->name, party, pp, "ram:Name", NULL);
 		get(&p->country, party, pp, "ram:PostalTradeAddress/ram:CountryID", NULL);
@@ -317,6 +330,7 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	get(&l->id, n, np, "cbc:ID", NULL);
 	get(&l->quantity, n, np, cn ? "cbc:CreditedQuantity" : "cbc:InvoicedQuantity", "unitCode");
 	get(&l->net_amount, n, np, "cbc:LineExtensionAmount", "currencyID");
+	get(&l->name, n, np, "cac:Item/cbc:Name", NULL);
 	get(&l->price, price, pp, "cbc:PriceAmount", "currencyID");
 	get(&l->base_quantity, price, pp, "cbc:BaseQuantity", "unitCode");
 	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
@@ -334,6 +348,7 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	l->line = (int)xmlGetLineNo(n);
 	get(&l->id, n, np, "ram:AssociatedDocumentLineDocument/ram:LineID", NULL);
 	get(&l->quantity, n, np, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", "unitCode");
+	get(&l->name, n, np, "ram:SpecifiedTradeProduct/ram:Name", NULL);
 	get(&l->price, n, np,
 	    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount", NULL);
 	get(&l->base_quantity, n, np,
@@ -468,6 +483,10 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	{
 		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		read_tax_id(&inv->tax_rep_vat_id, rep, "cac:TaxRepresentativeParty", 0, 1);
+		inv->tax_rep = rep != NULL;
+		inv->tax_rep_address = node_kid(rep, "cac:PostalAddress") != NULL;
+		get(&inv->tax_rep_name, rep, "cac:TaxRepresentativeParty", "cac:PartyName/cbc:Name",
+		    NULL);
 	}
 	read_party(&inv->supplier, node_find(root, "cac:AccountingSupplierParty/cac:Party"),
 	           "cac:AccountingSupplierParty/cac:Party", 0);
@@ -532,6 +551,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	}
 
 	lmt = node_kid(root, "cac:LegalMonetaryTotal");
+	inv->totals = lmt != NULL;
 	lp = path_below(lmt, root, "", "cac:LegalMonetaryTotal");
 	get(&inv->line_total, lmt, lp, "cbc:LineExtensionAmount", "currencyID");
 	get(&inv->allowance_total, lmt, lp, "cbc:AllowanceTotalAmount", "currencyID");
@@ -612,8 +632,11 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	    "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString", "format");
 	{
 		char *rp = xasprintf("%s/ram:SellerTaxRepresentativeTradeParty", ap);
-		read_tax_id(&inv->tax_rep_vat_id,
-		            node_kid(agr, "ram:SellerTaxRepresentativeTradeParty"), rp, 1, 1);
+		xmlNodePtr rep = node_kid(agr, "ram:SellerTaxRepresentativeTradeParty");
+		read_tax_id(&inv->tax_rep_vat_id, rep, rp, 1, 1);
+		inv->tax_rep = rep != NULL;
+		inv->tax_rep_address = node_kid(rep, "ram:PostalTradeAddress") != NULL;
+		get(&inv->tax_rep_name, rep, rp, "ram:Name", NULL);
 		free(rp);
 	}
 	get(&inv->currency, set, sp, "ram:InvoiceCurrencyCode", NULL);
@@ -665,6 +688,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	}
 	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 
+	inv->totals = sum != NULL;
 	get(&inv->line_total, sum, mp, "ram:LineTotalAmount", NULL);
 	get(&inv->charge_total, sum, mp, "ram:ChargeTotalAmount", NULL);
 	get(&inv->allowance_total, sum, mp, "ram:AllowanceTotalAmount", NULL);

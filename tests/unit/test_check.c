@@ -372,6 +372,11 @@ test_arithmetic(void)
 	inv_value_set(&inv->acs[1].reason, NULL);
 	inv_value_set(&inv->acs[1].reason_code, NULL);
 	is_int(ERROR(inv, "BR-38"), 1, "BR-38: document charge without reason nor code");
+	is_int(ERROR(inv, "BR-CO-22"), 1, "BR-CO-22: EN 16931's same rule, reported too");
+	inv_value_set(&inv->acs[1].indicator, NULL);
+	is_int(ERROR(inv, "BR-38") + ERROR(inv, "INDICATOR"), 1,
+	       "no indicator: INDICATOR, not the rules the artefacts select by it");
+	inv_value_set(&inv->acs[1].indicator, "true");
 	inv_value_set(&inv->acs[1].reason_code, "DL");
 
 	/* line 1: 120 x 18.50 - 111.00 = 2109.00; line 5: 300 x 12.00 / 100 = 36.00 */
@@ -647,6 +652,81 @@ test_card(void)
 	}
 }
 
+/* The CEN artefacts' contexts (issue #13): a rule fires where the artefact of the
+ * syntax looks for it, so that the verdict and the ids agree with it. */
+static void
+test_contexts(void)
+{
+	static const char *const syn[] = {"ubl", "cii"};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char name[64];
+		struct invoice *inv;
+		int cii = i == 1;
+
+		snprintf(name, sizeof(name), "invoice-simple.%s.xml", syn[i]);
+		inv = model(name);
+		is_int(ERROR(inv, "BR-01") + ERROR(inv, "BR-08") + ERROR(inv, "BR-10") +
+		           ERROR(inv, "BR-CO-26"),
+		       0, "%s: passes", name);
+		inv_value_set(&inv->customization, NULL);
+		is_int(ERROR(inv, "BR-01"), 1, "%s: BR-01, no specification identifier", name);
+
+		inv->buyer.address = 0;
+		inv_value_set(&inv->buyer.country, NULL);
+		is_int(ERROR(inv, "BR-10"), 1, "%s: BR-10, no buyer address", name);
+		is_int(ERROR(inv, "BR-11"), cii, "%s: BR-11 without an address: CII only", name);
+		inv->buyer.address = 1;
+		is_int(ERROR(inv, "BR-10") + ERROR(inv, "BR-11"), 1,
+		       "%s: an address without country: BR-11 only", name);
+		inv->supplier.address = 0;
+		is_int(ERROR(inv, "BR-08"), 1, "%s: BR-08, no seller address", name);
+
+		inv->totals = 0;
+		inv_value_set(&inv->payable, NULL);
+		is_int(ERROR(inv, "BR-15"), 0, "%s: no totals element: no BR-15", name);
+		inv->totals = 1;
+		is_int(ERROR(inv, "BR-15"), 1, "%s: totals without BT-115: BR-15", name);
+
+		inv->supplier.any_id = 0;
+		inv_value_set(&inv->supplier.legal_id, NULL);
+		is_int(ERROR(inv, "BR-CO-26"), 0, "%s: the VAT id alone identifies the seller",
+		       name);
+		inv_value_set(&inv->supplier.vat_id, NULL);
+		is_int(ERROR(inv, "BR-CO-26"), 1, "%s: BR-CO-26, no seller identifier", name);
+		inv->supplier.present = 0;
+		is_int(ERROR(inv, "BR-CO-26"), 0, "%s: no seller at all: not BR-CO-26", name);
+
+		inv_value_set(&inv->buyer.vat_id, "GR123456789");
+		is_int(ERROR(inv, "BR-CO-09"), 0, "%s: GR is ISO 3166", name);
+		inv_value_set(&inv->buyer.vat_id, "EL123456789");
+		is_int(ERROR(inv, "BR-CO-09"), 0, "%s: EL, Greece's VAT prefix, passes", name);
+		inv_value_set(&inv->buyer.vat_id, "123456789");
+		is_int(ERROR(inv, "BR-CO-09"), 1, "%s: BR-CO-09, no country prefix", name);
+		inv_value_set(&inv->buyer.vat_id, "SS123");
+		is_int(ERROR(inv, "BR-CO-09"), cii, "%s: SS: only the CII list lacks it", name);
+		inv_value_set(&inv->buyer.vat_id, NULL);
+
+		inv_value_set(&inv->lines[0].name, NULL);
+		is_int(ERROR(inv, "BR-25"), 1, "%s: BR-25, a line without item name", name);
+		inv_value_free(&inv->lines[0].quantity); /* the element, unit and all */
+		is_int(ERROR(inv, "BR-22") + ERROR(inv, "BR-23"), 2,
+		       "%s: no quantity: BR-22 and BR-23 (no unit either)", name);
+		inv_value_set(&inv->lines[0].price, NULL);
+		is_int(ERROR(inv, "BR-26") + ERROR(inv, "BR-27"), 2,
+		       "%s: no price: BR-26 and BR-27 (no price at least 0)", name);
+
+		inv->tax_rep = 1;
+		is_int(ERROR(inv, "BR-18") + ERROR(inv, "BR-19") + ERROR(inv, "BR-56"), 3,
+		       "%s: an empty tax representative: BR-18, BR-19, BR-56", name);
+		inv_value_set(&inv->tax_rep_vat_id, "XX1");
+		is_int(ERROR(inv, "BR-56") + ERROR(inv, "BR-CO-09"), 1,
+		       "%s: its VAT id is checked for its prefix too", name);
+		invoice_free(inv);
+	}
+}
+
 static void
 test_document(void)
 {
@@ -888,6 +968,7 @@ main(void)
 	test_lengths();
 	test_vat_accounting();
 	test_card();
+	test_contexts();
 	test_document();
 	test_buyer();
 
