@@ -11,33 +11,12 @@
 #include "check.h"
 #include "conf.h"
 #include "fileio.h"
+#include "golden.h"
 #include "srctree.h"
 #include "tap.h"
 #include "util.h"
 #include "vatcat.h"
 #include "xform.h"
-
-static struct conf *conf;
-
-/* The model of a golden file (passed through). */
-static struct invoice *
-model(const char *golden)
-{
-	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *why = NULL;
-	struct xform_result r;
-	struct invoice *inv;
-	size_t len;
-	data = slurp(rel, &len);
-	if (xform_make(data, len, golden, conf, ROUTE_CHORUS, &r, &why) == -1) {
-		printf("# %s: %s\n", golden, why);
-		abort();
-	}
-	inv = xform_model(&r);
-	xform_result_free(&r);
-	free(data);
-	free(rel);
-	return inv;
-}
 
 /* The rule ids vatcat_check() reports, space-separated and sorted as found. */
 static char *
