@@ -45,8 +45,12 @@ $reload_cmd 2>"$T/reload.err"
 is "ExecReload: exit 0" "$?" 0
 reloaded() { grep -q 'configuration reloaded' "$T/log"; }
 check "SIGHUP: configuration reloaded" wait_until 10 reloaded
-contains "RELOADING=1 with MONOTONIC_USEC" "$T/notify" "RELOADING=1|MONOTONIC_USEC="
-is "READY=1 again after the reload" "$(grep -c '^READY=1$' "$T/notify")" 2
+# the listener writes what it gets a moment later (a loaded machine): wait for it
+notified() { grep -q "$1" "$T/notify"; }
+check "RELOADING=1 with MONOTONIC_USEC" wait_until 10 notified "RELOADING=1|MONOTONIC_USEC="
+ready_twice() { [ "$(grep -c '^READY=1$' "$T/notify")" -ge 2 ]; }
+check "READY=1 again after the reload" wait_until 10 ready_twice
+is "READY=1 once after the reload" "$(grep -c '^READY=1$' "$T/notify")" 2
 erp_invoice "$T/b.xml" SIG-0002
 drop "$T/b.xml" "$S/inbox"
 check "after the reload: a document goes through" wait_until 20 acc b
@@ -92,7 +96,7 @@ wait $pid
 is "SIGTERM: exit 0" "$?" 0
 is "SIGTERM: the deposit in flight was awaited and recorded" \
 	"$(rkey "$S/outbox/c.xml.receipt" state)" deposited
-contains "STOPPING=1 sent" "$T/notify" "STOPPING=1"
+check "STOPPING=1 sent" wait_until 10 notified "STOPPING=1"
 grep -q '^STATUS=' "$T/notify" && ok "STATUS= lines sent" || not_ok "STATUS= lines sent"
 is "SIG-0003 deposited once" "$(deposits_of SIG-0003)" 1
 
