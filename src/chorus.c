@@ -2057,9 +2057,9 @@ siret_shape(const char *s)
 }
 
 static char *
-cache_path(const struct chorus *ch, const char *siret)
+cache_path(const char *cache_dir, const char *siret)
 {
-	return xasprintf("%s/structure-%s.json", ch->cache_dir, siret);
+	return xasprintf("%s/structure-%s.json", cache_dir, siret);
 }
 
 void
@@ -2108,7 +2108,7 @@ cache_write(struct chorus_call *k)
 	chorus_structure_json(p, 0, o);
 	text = json_dump(o, 1);
 	json_free(o);
-	path = cache_path(ch, k->siret);
+	path = cache_path(ch->cache_dir, k->siret);
 	if (mkdir_p(ch->cache_dir, 0750, &why) == -1 ||
 	    write_file_atomic(NULL, path, text, strlen(text), 0640, 0, &why) == -1) {
 		log_warn("chorus: cannot cache the structure %s: %s", k->siret, why);
@@ -2118,55 +2118,56 @@ cache_write(struct chorus_call *k)
 	free(text);
 }
 
-/* 1 when a fresh cached answer was loaded into the reply. */
-static int
-cache_read(struct chorus_call *k)
+int
+chorus_structure_fresh(const struct chorus_reply *p, int64_t ttl_ms, int64_t now_ms)
 {
-	struct chorus *ch = k->ch;
-	struct chorus_reply *p = k->reply;
+	int64_t age = now_ms - p->structure.fetched_ms;
+	if (!p->structure.found && ttl_ms > NEGATIVE_CACHE_MS)
+		ttl_ms = NEGATIVE_CACHE_MS;
+	return age >= 0 && age < ttl_ms;
+}
+
+int
+chorus_structure_cached(const char *cache_dir, const char *siret, struct chorus_reply *p,
+                        char **why)
+{
 	struct buf b;
 	struct json *o;
 	const struct json *l;
-	char *path, *why = NULL;
-	int64_t fetched = 0, ver = 0, ttl = ch->cache_ttl_ms, age;
+	char *path, *err = NULL;
+	int64_t fetched = 0, ver = 0;
 	int found = 0;
 	size_t i;
 
-	if (ch->cache_dir == NULL || ttl <= 0)
+	if (!siret_shape(siret))
 		return 0;
-	path = cache_path(ch, k->siret);
+	path = cache_path(cache_dir, siret);
 	buf_init(&b);
-	if (read_file(path, CACHE_MAX_BYTES, 1, &b, &why) == -1) {
-		if (errno != ENOENT)
-			log_warn("chorus: ignoring the structure cache %s: %s", path, why);
-		free(why);
+	if (read_file(path, CACHE_MAX_BYTES, 1, &b, &err) == -1) {
+		int rc = errno == ENOENT ? 0 : -1;
+		if (rc == -1)
+			*why = xasprintf("%s: %s", path, err);
+		free(err);
 		free(path);
 		buf_free(&b);
-		return 0;
+		return rc;
 	}
 	o = json_parse(b.p, b.len, NULL);
 	buf_free(&b);
 	if (o == NULL || json_int(json_get(o, "version"), &ver) == -1 || ver != 1 ||
 	    json_int(json_get(o, "fetched"), &fetched) == -1 ||
 	    json_bool(json_get(o, "found"), &found) == -1 ||
-	    strcmp(json_path_str(o, "siret", ""), k->siret) != 0) {
-		log_warn("chorus: ignoring the damaged structure cache %s", path);
+	    strcmp(json_path_str(o, "siret", ""), siret) != 0) {
+		*why = xasprintf("%s is damaged", path);
 		json_free(o);
 		free(path);
-		return 0;
+		return -1;
 	}
 	free(path);
-	if (!found && ttl > NEGATIVE_CACHE_MS)
-		ttl = NEGATIVE_CACHE_MS;
-	age = wall_ms() - fetched;
-	if (age < 0 || age >= ttl) {
-		json_free(o);
-		return 0;
-	}
 	p->structure.found = found;
 	p->structure.from_cache = 1;
 	p->structure.fetched_ms = fetched;
-	p->structure.siret = xstrdup(k->siret);
+	p->structure.siret = xstrdup(siret);
 	if (found) {
 		json_int(json_get(o, "id"), &p->structure.id);
 		p->structure.name = dup_str(o, "name");
@@ -2189,6 +2190,33 @@ cache_read(struct chorus_call *k)
 	}
 	json_free(o);
 	return 1;
+}
+
+/* 1 when a fresh cached answer was loaded into the reply k->reply (otherwise it is
+ * left untouched). */
+static int
+cache_read(struct chorus_call *k)
+{
+	struct chorus *ch = k->ch;
+	struct chorus_reply *p;
+	char *why = NULL;
+	int rc;
+
+	if (ch->cache_dir == NULL || ch->cache_ttl_ms <= 0)
+		return 0;
+	p = xcalloc(1, sizeof(*p));
+	rc = chorus_structure_cached(ch->cache_dir, k->siret, p, &why);
+	if (rc == -1) {
+		log_warn("chorus: ignoring the structure cache: %s", why);
+		free(why);
+	}
+	if (rc == 1 && chorus_structure_fresh(p, ch->cache_ttl_ms, wall_ms())) {
+		k->reply->structure = p->structure;
+		memset(&p->structure, 0, sizeof(p->structure));
+	} else
+		rc = 0;
+	chorus_reply_free(p);
+	return rc == 1;
 }
 
 enum { ST_SEARCH = 0, ST_GET, ST_SERVICES };

@@ -240,6 +240,18 @@ struct chorus_call *chorus_history(struct chorus *, const char *siret, int64_t i
  * engagement), rechercher/services. From the cache when fresh unless `refresh`. */
 struct chorus_call *chorus_structure(struct chorus *, const char *buyer_siret, int refresh,
                                      chorus_cb *, void *);
+/*
+ * The Structures cache entry of `buyer_siret` in `cache_dir` as chorus_structure()
+ * stored it, whatever its age, into p->structure (from_cache and fetched_ms set; p is
+ * zeroed by the caller and released with chorus_reply_free()). No network. 1 loaded;
+ * 0 no entry (or not a SIRET); -1 unreadable or damaged, *why says which file (caller
+ * frees).
+ */
+int chorus_structure_cached(const char *cache_dir, const char *buyer_siret, struct chorus_reply *p,
+                            char **why);
+/* 1 when the structure answer `p` is younger than `ttl_ms` at `now_ms` (wall clock,
+ * ms); "no such SIRET" is trusted at most an hour whatever the TTL. */
+int chorus_structure_fresh(const struct chorus_reply *p, int64_t ttl_ms, int64_t now_ms);
 /* The structures the technical account of `siret` may act for (Transverses). */
 struct chorus_call *chorus_own_structures(struct chorus *, const char *siret, chorus_cb *, void *);
 /* When the password of the technical account of `siret` (NULL: [chorus]) expires, as

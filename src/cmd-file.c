@@ -2,7 +2,8 @@
  * cmd-file.c - `chorusgw transform FILE` and `chorusgw validate FILE`: one file
  * outside the spool through the transform (xform.c) or the whole pre-flight
  * (check_document(), as the gateway runs it), for the route --route names (Chorus
- * Pro by default), printed for a person. Never uses the network.
+ * Pro by default), printed for a person; validate adds the buyer rules from the
+ * gateway's Structures cache when it has the buyer. Never uses the network.
  *
  * Errors: one line on stderr; the exit code says whether the document can be sent
  * (0), is refused (4), or the configuration (3) or the command line (2) is at fault.
@@ -15,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "check.h"
 #include "cmd.h"
 #include "conf.h"
 #include "fileio.h"
 #include "rules.h"
+#include "transport.h"
 #include "util.h"
 #include "xform.h"
 
@@ -162,11 +165,62 @@ describe(FILE *f, const struct preflight *pf, const struct route_preflight *rp)
 		fprintf(f, ", engagement %s", inv->engagement.text);
 }
 
+/*
+ * The buyer rules (BUYER, BUYER-SERVICE, BUYER-ENGAGEMENT,
+ * BUYER-SERVICE-OR-ENGAGEMENT) where the gateway would apply them (Chorus Pro route,
+ * [chorus] check_structures), from the Structures cache the gateway keeps in the
+ * spool, expired or not (validate never asks the network). Appends to pf and returns
+ * a malloc'ed note saying where the rules came from, or why they were not checked.
+ */
+static char *
+validate_buyer(const struct conf *c, const struct route_preflight *rp, struct preflight *pf)
+{
+	const char *siret = pf->inv ? pf->inv->buyer.siret.text : NULL;
+	struct buyer_req *req = NULL;
+	char *cache, *why = NULL, *note, when[32];
+	int64_t fetched = 0;
+	int fresh = 0, rc;
+	time_t t;
+	struct tm tm;
+
+	if (rp->route != ROUTE_CHORUS || pf->verdict == PF_SETUP || siret == NULL)
+		return NULL;
+	if (!c->check_structures)
+		return xstrdup("buyer rules not checked ([chorus] check_structures is off)");
+	if (c->spool_dir == NULL)
+		return xstrdup("buyer rules not checked (no [spool] dir, so no Structures cache)");
+	cache = xasprintf("%s/.chorusgw/cache", c->spool_dir);
+	rc = tp_chorus_cached_buyer(c, cache, siret, &req, &fetched, &fresh, &why);
+	if (rc == 0)
+		note = xasprintf("buyer rules not checked: no Structures cache entry for %s in %s "
+		                 "(the gateway reads the Structures API before the deposit)",
+		                 siret, cache);
+	else if (rc == -1)
+		note = xasprintf("buyer rules not checked: %s", why);
+	else {
+		t = (time_t)(fetched / 1000);
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(when, sizeof(when), "?");
+		preflight_buyer(pf, req);
+		note = xasprintf("buyer rules checked against the Structures cache entry "
+		                 "%s/structure-%s.json of %s (%s)",
+		                 cache, siret, when,
+		                 fresh ? "within [chorus] structure_cache_ttl"
+		                       : "expired: the gateway would ask the Structures API again");
+		buyer_req_free(req);
+	}
+	free(why);
+	free(cache);
+	return note;
+}
+
 static int
 validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
               const struct route_preflight *rp, const struct buf *b, const char *refused)
 {
 	struct preflight pf;
+	char *buyer_note;
 	int rc;
 	size_t i;
 
@@ -178,6 +232,7 @@ validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 		return EXIT_REJECTED;
 	}
 	check_document(b->p, b->len, path, c, rp->route, 0, &pf, NULL);
+	buyer_note = validate_buyer(c, rp, &pf);
 	if (pf.verdict == PF_SETUP) {
 		printf("%s: cannot be checked: the configuration is at fault\n", path);
 		rc = EXIT_CONFIG;
@@ -205,6 +260,9 @@ validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 	if (!pf.xsd_checked && pf.verdict != PF_SETUP && pf.x.doc)
 		printf("note: not validated against the UBL/CII schemas ([transform] schema_dir is "
 		       "empty)\n");
+	if (buyer_note)
+		printf("note: %s\n", buyer_note);
+	free(buyer_note);
 	if (fflush(stdout) != 0)
 		rc = EXIT_RUNTIME;
 	preflight_free(&pf);

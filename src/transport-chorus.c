@@ -93,6 +93,22 @@ buyer_req_of(const struct chorus_reply *rep)
 	return b;
 }
 
+int
+tp_chorus_cached_buyer(const struct conf *c, const char *cache_dir, const char *siret,
+                       struct buyer_req **out, int64_t *fetched_ms, int *fresh, char **why)
+{
+	struct chorus_reply *rep = xcalloc(1, sizeof(*rep));
+	int rc = chorus_structure_cached(cache_dir, siret, rep, why);
+	if (rc == 1) {
+		*out = buyer_req_of(rep);
+		*fetched_ms = rep->structure.fetched_ms;
+		*fresh = c->structure_cache_ttl_ms > 0 &&
+		         chorus_structure_fresh(rep, c->structure_cache_ttl_ms, wall_ms());
+	}
+	chorus_reply_free(rep);
+	return rc;
+}
+
 /* consulter/service answered: the service's own engagement requirement. Not answered:
  * the structure's answer stands, Chorus Pro checks it at the deposit. */
 static void

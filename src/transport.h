@@ -113,6 +113,16 @@ const char *tp_metric(const struct transport *);
 struct tp_call *tp_check_buyer(struct transport *, struct doc *, const struct invoice *, tp_cb *,
                                void *);
 /*
+ * What the buyer `siret` requires as the Chorus Pro buyer check last saw it: the
+ * Structures cache entry in `cache_dir`, whatever its age, read with no network (for
+ * `chorusgw validate`). 1 with *out (caller frees: buyer_req_free()), *fetched_ms
+ * (wall clock of the answer) and *fresh (1 when the gateway would still use it under
+ * [chorus] structure_cache_ttl of `c`); 0 when there is no entry; -1 with *why (caller
+ * frees) when it is unreadable or damaged.
+ */
+int tp_chorus_cached_buyer(const struct conf *c, const char *cache_dir, const char *siret,
+                           struct buyer_req **out, int64_t *fetched_ms, int *fresh, char **why);
+/*
  * Can the platform take a document of `len` bytes whose model is `inv` (may be NULL)?
  * 0, or -1 with *why (caller frees): one sentence saying what to make smaller.
  */
