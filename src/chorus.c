@@ -97,7 +97,8 @@ struct chorus_call {
 	/* operation state */
 	int64_t page, per_page, max_results;
 	char *number, *flux, *siret;
-	int64_t id;
+	int64_t id;     /* an invoice, or consulter/service's structure */
+	int64_t svc_id; /* consulter/service's service */
 	int step;
 	struct json *seen; /* search: identifiantFactureCPP already kept */
 };
@@ -2026,11 +2027,16 @@ struct chorus_call *
 chorus_service(struct chorus *ch, int64_t structure_id, int64_t service_id, chorus_cb *cb,
                void *arg)
 {
+	struct chorus_call *k = call_new(ch, CHORUS_OP_SERVICE, NULL, PATH_ST_SVC1, cb, arg);
 	struct json *b = json_new_object();
 	json_set_int(b, "idStructure", structure_id);
 	json_set_int(b, "idService", service_id);
 	json_set_str(b, "codeLangue", "fr");
-	return call_with_body(ch, CHORUS_OP_SERVICE, NULL, PATH_ST_SVC1, b, cb, arg);
+	k->id = structure_id; /* for the cache entry of the answer */
+	k->svc_id = service_id;
+	k->body = dump_free(b);
+	call_begin(k);
+	return k;
 }
 
 struct chorus_call *
@@ -2092,13 +2098,28 @@ chorus_structure_json(const struct chorus_reply *p, int brief, struct json *o)
 	json_set(o, "services", svcs);
 }
 
+/* Store the cache entry `o` (released) at `path` (released); a failure is only logged:
+ * the answer is still used, the next call asks again. */
+static void
+cache_store(struct chorus *ch, char *path, struct json *o)
+{
+	char *text = json_dump(o, 1), *why = NULL;
+	json_free(o);
+	if (mkdir_p(ch->cache_dir, 0750, &why) == -1 ||
+	    write_file_atomic(NULL, path, text, strlen(text), 0640, 0, &why) == -1) {
+		log_warn("chorus: cannot write the cache entry %s: %s", path, why);
+		free(why);
+	}
+	free(path);
+	free(text);
+}
+
 static void
 cache_write(struct chorus_call *k)
 {
 	struct chorus *ch = k->ch;
 	struct chorus_reply *p = k->reply;
 	struct json *o;
-	char *text, *path, *why = NULL;
 	if (ch->cache_dir == NULL || ch->cache_ttl_ms <= 0)
 		return;
 	o = json_new_object();
@@ -2106,16 +2127,7 @@ cache_write(struct chorus_call *k)
 	json_set_int(o, "fetched", p->structure.fetched_ms);
 	json_set_str(o, "siret", k->siret);
 	chorus_structure_json(p, 0, o);
-	text = json_dump(o, 1);
-	json_free(o);
-	path = cache_path(ch->cache_dir, k->siret);
-	if (mkdir_p(ch->cache_dir, 0750, &why) == -1 ||
-	    write_file_atomic(NULL, path, text, strlen(text), 0640, 0, &why) == -1) {
-		log_warn("chorus: cannot cache the structure %s: %s", k->siret, why);
-		free(why);
-	}
-	free(path);
-	free(text);
+	cache_store(ch, cache_path(ch->cache_dir, k->siret), o);
 }
 
 int
@@ -2217,6 +2229,55 @@ cache_read(struct chorus_call *k)
 		rc = 0;
 	chorus_reply_free(p);
 	return rc == 1;
+}
+
+static char *
+service_cache_path(const char *cache_dir, int64_t structure_id, int64_t service_id)
+{
+	return xasprintf("%s/service-%lld-%lld.json", cache_dir, (long long)structure_id,
+	                 (long long)service_id);
+}
+
+/* consulter/service's answer, kept for `chorusgw validate` (the buyer check itself
+ * asks again: it is only asked for an invoice without an engagement number). */
+static void
+service_cache_write(struct chorus_call *k)
+{
+	struct chorus *ch = k->ch;
+	struct json *o;
+	if (ch->cache_dir == NULL || ch->cache_ttl_ms <= 0)
+		return;
+	o = json_new_object();
+	json_set_int(o, "version", 1);
+	json_set_int(o, "fetched", wall_ms());
+	json_set_int(o, "structure", k->id);
+	json_set_int(o, "service", k->svc_id);
+	json_set_bool(o, "engagement_required", k->reply->service_engagement_required);
+	cache_store(ch, service_cache_path(ch->cache_dir, k->id, k->svc_id), o);
+}
+
+int
+chorus_service_cached(const char *cache_dir, int64_t structure_id, int64_t service_id,
+                      int *engagement_required)
+{
+	struct buf b;
+	struct json *o;
+	char *path = service_cache_path(cache_dir, structure_id, service_id), *why = NULL;
+	int64_t ver = 0, st = 0, sv = 0;
+	int rc = 0;
+	buf_init(&b);
+	if (read_file(path, CACHE_MAX_BYTES, 1, &b, &why) == 0) {
+		o = json_parse(b.p, b.len, NULL);
+		rc = o && json_int(json_get(o, "version"), &ver) == 0 && ver == 1 &&
+		     json_int(json_get(o, "structure"), &st) == 0 && st == structure_id &&
+		     json_int(json_get(o, "service"), &sv) == 0 && sv == service_id &&
+		     json_bool(json_get(o, "engagement_required"), engagement_required) == 0;
+		json_free(o);
+	}
+	free(why);
+	free(path);
+	buf_free(&b);
+	return rc;
 }
 
 enum { ST_SEARCH = 0, ST_GET, ST_SERVICES };
@@ -2379,6 +2440,7 @@ parse_answer(struct chorus_call *k, struct json *a)
 	case CHORUS_OP_SERVICE:
 		k->reply->service_engagement_required =
 		    get_bool(json_get(a, "parametres"), "numeroEngagement");
+		service_cache_write(k);
 		return 0;
 	case CHORUS_OP_HEALTH:
 	case CHORUS_OP_TOKEN:

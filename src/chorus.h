@@ -249,6 +249,11 @@ struct chorus_call *chorus_structure(struct chorus *, const char *buyer_siret, i
  */
 int chorus_structure_cached(const char *cache_dir, const char *buyer_siret, struct chorus_reply *p,
                             char **why);
+/* consulter/service's last answer for service `service_id` of structure
+ * `structure_id`, as chorus_service() stored it in `cache_dir`, whatever its age: 1
+ * with *engagement_required; 0 when there is none (or it is unreadable). */
+int chorus_service_cached(const char *cache_dir, int64_t structure_id, int64_t service_id,
+                          int *engagement_required);
 /* 1 when the structure answer `p` is younger than `ttl_ms` at `now_ms` (wall clock,
  * ms); "no such SIRET" is trusted at most an hour whatever the TTL. */
 int chorus_structure_fresh(const struct chorus_reply *p, int64_t ttl_ms, int64_t now_ms);
@@ -276,7 +281,8 @@ struct chorus_call *chorus_recycle(struct chorus *, const char *siret, int64_t i
 /* consulterServiceStructure: what service `service_id` of structure `structure_id`
  * (their Chorus Pro ids, from chorus_structure()) requires of an invoice:
  * reply.service_engagement_required. A service may require an engagement number
- * when its structure does not. */
+ * when its structure does not. The answer is kept in the cache directory for
+ * chorus_service_cached() (never read back by the client). */
 struct chorus_call *chorus_service(struct chorus *, int64_t structure_id, int64_t service_id,
                                    chorus_cb *, void *);
 

@@ -99,8 +99,14 @@ tp_chorus_cached_buyer(const struct conf *c, const char *cache_dir, const char *
 {
 	struct chorus_reply *rep = xcalloc(1, sizeof(*rep));
 	int rc = chorus_structure_cached(cache_dir, siret, rep, why);
+	size_t i;
 	if (rc == 1) {
 		*out = buyer_req_of(rep);
+		/* the services' own requirement, where the buyer check asked it */
+		for (i = 0; i < rep->structure.nservices; i++)
+			chorus_service_cached(cache_dir, rep->structure.id,
+			                      rep->structure.services[i].id,
+			                      &(*out)->services[i].engagement_required);
 		*fetched_ms = rep->structure.fetched_ms;
 		*fresh = c->structure_cache_ttl_ms > 0 &&
 		         chorus_structure_fresh(rep, c->structure_cache_ttl_ms, wall_ms());

@@ -49,6 +49,28 @@ run_gw ej -c "$T/c.ini" validate "$EX/reject-missing-engagement.xml"
 is "with the cache: the missing engagement refused (exit 4)" "$rc" 4
 contains "... by rule id BUYER-ENGAGEMENT" "$T/ej.out" "(rule BUYER-ENGAGEMENT)"
 
+# a service's own engagement requirement (consulter/service), where its structure has
+# none: kept in the cache when the gateway asked it, and shown by validate
+to_service() { # FILE NUMBER BUYER SERVICE
+	sed -e "s|<number>F2025-000142</number>|<number>$2</number>|" \
+		-e "s|<siret>26330059200015</siret>|<siret>$3</siret><service-code>$4</service-code>|" \
+		"$EX/invoice-simple.xml" >"$1"
+}
+to_service "$T/paris.xml" SVC-EJ-1 11000012200025 SFACT-PARIS
+to_service "$T/regions.xml" SVC-EJ-2 11000012200025 SFACT-REGIONS
+run_gw paris0 -c "$T/c.ini" validate "$T/paris.xml"
+lacks "nothing cached for this buyer yet: no BUYER-ENGAGEMENT" "$T/paris0.out" "BUYER-ENGAGEMENT"
+drop "$T/paris.xml" "$S/inbox"
+"$CHORUSGW" -c "$T/c.ini" once >>"$T/once.out" 2>>"$T/once.log"
+contains "the gateway refuses it by the service's requirement" "$S/rejected/paris.xml.receipt" \
+	"(rule BUYER-ENGAGEMENT)"
+run_gw paris -c "$T/c.ini" validate "$T/paris.xml"
+is "with the service's cached answer: refused (exit 4)" "$rc" 4
+contains "... by rule id BUYER-ENGAGEMENT, naming the service" "$T/paris.out" \
+	"the service SFACT-PARIS of the buyer 11000012200025 (MINISTERE DE L'EXEMPLE - SERVICE FACTURIER) requires an engagement number"
+run_gw regions -c "$T/c.ini" validate "$T/regions.xml"
+is "the same buyer's other service takes it" "$rc" 0
+
 # an expired entry is still used (validate never asks the network), and said expired
 "$EMU_PYTHON" - "$CACHE/structure-11000201100044.json" <<'EOP'
 import json, sys
