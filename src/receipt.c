@@ -33,7 +33,6 @@
 
 static const char *const state_names[DOC_NSTATES] = {"received",  "queued",   "submitting",
                                                      "deposited", "accepted", "rejected"};
-static const char *const folder_names[] = {"work", "outbox", "accepted", "rejected", "none"};
 
 const char *
 doc_state_name(enum doc_state s)
@@ -48,24 +47,6 @@ doc_state_parse(const char *s, enum doc_state *out)
 	for (i = 0; i < DOC_NSTATES; i++)
 		if (strcmp(s, state_names[i]) == 0) {
 			*out = (enum doc_state)i;
-			return 0;
-		}
-	return -1;
-}
-
-const char *
-spool_folder_name(enum spool_folder f)
-{
-	return (unsigned)f <= SF_NONE ? folder_names[f] : "none";
-}
-
-int
-spool_folder_parse(const char *s, enum spool_folder *out)
-{
-	int i;
-	for (i = 0; i <= SF_NONE; i++)
-		if (strcmp(s, folder_names[i]) == 0) {
-			*out = (enum spool_folder)i;
 			return 0;
 		}
 	return -1;

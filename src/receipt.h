@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "spool.h"
 #include "util.h"
 
 /* A document's life (DESIGN §1, §2). Order matters: doc_state_final() is >= ACCEPTED. */
@@ -28,17 +29,12 @@ enum doc_state {
 };
 #define DOC_NSTATES 6
 
-/* Where a document's files are. WORK is the spool's private work area. */
-enum spool_folder { SF_WORK = 0, SF_OUTBOX, SF_ACCEPTED, SF_REJECTED, SF_NONE };
-
 /* One line of the dated history: "history.N = DATE STATE[ NOTE]". */
 struct doc_event {
 	time_t when;
 	enum doc_state state;
 	char *note; /* may be NULL */
 };
-
-#define QID_MAX 32 /* queue ids are shorter; see spool.h */
 
 struct doc {
 	char qid[QID_MAX];
@@ -114,8 +110,6 @@ doc_state_final(enum doc_state s)
 {
 	return s >= DOC_ACCEPTED;
 }
-const char *spool_folder_name(enum spool_folder);
-int spool_folder_parse(const char *, enum spool_folder *);
 
 /* receipt_format() flags */
 #define RCPT_RECORD 0x1 /* add the private [spool] section (the spool's record) */

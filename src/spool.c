@@ -62,6 +62,27 @@ static const struct {
     {PRIV "/lock", 0700, 1},
 };
 
+/* enum spool_folder's names, as a record's [spool] section writes them */
+static const char *const folder_names[] = {"work", "outbox", "accepted", "rejected", "none"};
+
+const char *
+spool_folder_name(enum spool_folder f)
+{
+	return (unsigned)f <= SF_NONE ? folder_names[f] : "none";
+}
+
+int
+spool_folder_parse(const char *s, enum spool_folder *out)
+{
+	int i;
+	for (i = 0; i <= SF_NONE; i++)
+		if (strcmp(s, folder_names[i]) == 0) {
+			*out = (enum spool_folder)i;
+			return 0;
+		}
+	return -1;
+}
+
 static char *
 pjoin(const char *a, const char *b)
 {

@@ -59,8 +59,18 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "receipt.h"
 #include "util.h"
+
+struct doc; /* receipt.h */
+
+#define QID_MAX 32 /* queue ids (and process ids) are shorter: see above */
+
+/* Where a document's files are (struct doc's folder). WORK is the private work area. */
+enum spool_folder { SF_WORK = 0, SF_OUTBOX, SF_ACCEPTED, SF_REJECTED, SF_NONE };
+/* Its name in a record's [spool] section ("work", "outbox", ..., "none"). */
+const char *spool_folder_name(enum spool_folder);
+/* The folder of that name: 0, or -1 when no folder has it. */
+int spool_folder_parse(const char *, enum spool_folder *);
 
 struct spool_cfg {
 	mode_t file_mode;  /* receipts and Chorus XML in the visible folders ([spool] file_mode) */
