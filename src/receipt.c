@@ -770,3 +770,27 @@ receipt_read(const char *path, struct doc **out, char **why)
 		errno = EINVAL;
 	return r;
 }
+
+char *
+receipt_read_qid(const char *path, int json)
+{
+	struct doc *d = NULL;
+	struct json *j;
+	struct buf b;
+	char *qid = NULL;
+	if (!json) {
+		if (receipt_read(path, &d, NULL) == 0)
+			qid = xstrdup(d->qid);
+		doc_free(d);
+		return qid;
+	}
+	buf_init(&b);
+	if (read_file(path, RECEIPT_MAX, 1, &b, NULL) == 0) {
+		j = json_parse(b.p, b.len, NULL);
+		if (j)
+			qid = xstrdup(json_path_str(j, "queue_id", ""));
+		json_free(j);
+	}
+	buf_free(&b);
+	return qid;
+}

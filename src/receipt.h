@@ -138,6 +138,10 @@ int receipt_write_json(const char *tmpdir, const char *path, const struct doc *,
 /* Read and check a receipt or record (symlinks refused, 1 MiB bound). Caller frees *out.
  * errno is ENOENT when the file does not exist. 0 / -1. */
 int receipt_read(const char *path, struct doc **out, char **why);
+/* The queue id the receipt at `path` names: its INI form (checked as receipt_read()
+ * does) or, with `json`, its JSON form. NULL when the file cannot be read or is not a
+ * receipt. Caller frees. */
+char *receipt_read_qid(const char *path, int json);
 
 /* Value escaping used in the INI form (exposed for tests and the man page example):
  * the caller frees the result. receipt_unescape returns -1 on a malformed escape. */

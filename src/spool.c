@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "json.h"
 #include "log.h"
 #include "receipt.h"
 #include "sha256.h"
@@ -671,24 +670,13 @@ unlink_record(struct spool *sp, const char *qid, int final)
 static int
 receipt_owner_is(const char *path, const char *qid, int json)
 {
-	struct doc *d = NULL;
-	struct buf b;
+	char *owner;
 	int r;
 	if (!lexists(path))
 		return -1;
-	if (!json) {
-		r = receipt_read(path, &d, NULL) == 0 && strcmp(d->qid, qid) == 0;
-		doc_free(d);
-		return r;
-	}
-	buf_init(&b);
-	r = 0;
-	if (read_file(path, 1024 * 1024, 1, &b, NULL) == 0) {
-		struct json *j = json_parse(b.p, b.len, NULL);
-		r = j && strcmp(json_path_str(j, "queue_id", ""), qid) == 0;
-		json_free(j);
-	}
-	buf_free(&b);
+	owner = receipt_read_qid(path, json);
+	r = owner && strcmp(owner, qid) == 0;
+	free(owner);
 	return r;
 }
 

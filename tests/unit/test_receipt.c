@@ -219,7 +219,23 @@ main(void)
 	{
 		char *missing = xasprintf("%s/none", dir);
 		ok(receipt_read(missing, &back, &why) == -1 && errno == ENOENT, "missing: ENOENT");
+		ok(receipt_read_qid(missing, 0) == NULL, "missing: no queue id");
 		free(missing);
+	}
+	{
+		/* whose receipt is it (spool.c never removes another document's) */
+		char *jpath = xasprintf("%s.json", path), *q;
+		q = receipt_read_qid(path, 0);
+		is_str(q, d->qid, "the INI receipt's queue id");
+		free(q);
+		ok(receipt_write_json(tmp, jpath, d, 0640, &why) == 0, "JSON receipt written");
+		q = receipt_read_qid(jpath, 1);
+		is_str(q, d->qid, "the JSON receipt's queue id");
+		free(q);
+		ok(receipt_read_qid(jpath, 0) == NULL, "a JSON receipt is no INI receipt");
+		ok(receipt_read_qid(path, 1) == NULL, "an INI receipt is no JSON receipt");
+		unlink(jpath);
+		free(jpath);
 	}
 	unlink(path);
 	rmdir(tmp);
