@@ -333,8 +333,9 @@ struct loader {
 	mode_t file_mode;
 };
 
+/* Add one error to the load's list: "PATH:LINE: [SECTION] KEY: what" (line 0: no line). */
 static void PRINTFLIKE(5, 6)
-    problem(struct loader *L, const char *sec, const char *key, int line, const char *fmt, ...)
+    load_error(struct loader *L, const char *sec, const char *key, int line, const char *fmt, ...)
 {
 	va_list ap;
 	if (L->errs.len)
@@ -388,8 +389,8 @@ scan_lines(struct loader *L, const char *text)
 		if (*s == '[') {
 			char *e = strchr(s, ']');
 			if (e == NULL) {
-				problem(L, NULL, NULL, no,
-				        "section header without ']'; write [name]");
+				load_error(L, NULL, NULL, no,
+				           "section header without ']'; write [name]");
 				free(copy);
 				continue;
 			}
@@ -404,7 +405,7 @@ scan_lines(struct loader *L, const char *text)
 		}
 		eq = strchr(s, '=');
 		if (eq == NULL) {
-			problem(L, NULL, NULL, no, "line is neither [section] nor key = value");
+			load_error(L, NULL, NULL, no, "line is neither [section] nor key = value");
 			free(copy);
 			continue;
 		}
@@ -412,17 +413,17 @@ scan_lines(struct loader *L, const char *text)
 		s = str_trim(s);
 		str_lower(s);
 		if (section[0] == '\0')
-			problem(L, NULL, s, no,
-			        "key outside any section; put it under [spool], "
-			        "[chorus], ... (see chorusgw.ini(5))");
+			load_error(L, NULL, s, no,
+			           "key outside any section; put it under [spool], "
+			           "[chorus], ... (see chorusgw.ini(5))");
 		else {
 			char *name = xasprintf("%s:%s", section, s);
 			size_t i;
 			for (i = 0; i < L->nlines; i++)
 				if (strcmp(L->lines[i].name, name) == 0)
-					problem(L, section, s, no,
-					        "set twice (first on line %d); keep one",
-					        L->lines[i].line);
+					load_error(L, section, s, no,
+					           "set twice (first on line %d); keep one",
+					           L->lines[i].line);
 			L->lines = xreallocarray(L->lines, L->nlines + 1, sizeof(*L->lines));
 			L->lines[L->nlines].name = name;
 			L->lines[L->nlines++].line = no;
@@ -539,11 +540,11 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 	case CK_SECRET:
 	case CK_LIST:
 		if (str_has_ctrl(v)) {
-			problem(L, sec, k->key, line, "value holds control characters");
+			load_error(L, sec, k->key, line, "value holds control characters");
 			return;
 		}
 		if (k->type != CK_LIST && *v == '\0' && k->def == NULL) {
-			problem(L, sec, k->key, line, "empty value; set it or remove the line");
+			load_error(L, sec, k->key, line, "empty value; set it or remove the line");
 			return;
 		}
 		free(*sp);
@@ -552,7 +553,7 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 	case CK_PATH:
 	case CK_SECRET_FILE:
 		if (str_has_ctrl(v)) {
-			problem(L, sec, k->key, line, "value holds control characters");
+			load_error(L, sec, k->key, line, "value holds control characters");
 			return;
 		}
 		free(*sp);
@@ -560,7 +561,7 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 		return;
 	case CK_URL:
 		if ((why = url_problem(v)) != NULL) {
-			problem(L, sec, k->key, line, "%s", why);
+			load_error(L, sec, k->key, line, "%s", why);
 			free(why);
 			return;
 		}
@@ -569,10 +570,10 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 		return;
 	case CK_SIRET_SCHEME:
 		if (strcmp(v, "0009") != 0 && strcmp(v, "1") != 0) {
-			problem(L, sec, k->key, line,
-			        "\"%s\" is not a SIRET scheme; write 0009 "
-			        "(ISO 6523) or 1 (Chorus Pro native)",
-			        v);
+			load_error(L, sec, k->key, line,
+			           "\"%s\" is not a SIRET scheme; write 0009 "
+			           "(ISO 6523) or 1 (Chorus Pro native)",
+			           v);
 			return;
 		}
 		free(*sp);
@@ -580,8 +581,8 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 		return;
 	case CK_CADRE:
 		if (!cadre_ok(v)) {
-			problem(L, sec, k->key, line,
-			        "\"%s\" is not a cadre de facturation; write A1 to A25", v);
+			load_error(L, sec, k->key, line,
+			           "\"%s\" is not a cadre de facturation; write A1 to A25", v);
 			return;
 		}
 		free(*sp);
@@ -595,10 +596,10 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 				*o++ = (char)toupper((unsigned char)*p);
 		*o = '\0';
 		if (!iban_ok(compact)) {
-			problem(L, sec, k->key, line,
-			        "\"%s\" is not a valid IBAN (check digits "
-			        "fail); copy it again from the RIB",
-			        v);
+			load_error(L, sec, k->key, line,
+			           "\"%s\" is not a valid IBAN (check digits "
+			           "fail); copy it again from the RIB",
+			           v);
 			free(compact);
 			return;
 		}
@@ -608,8 +609,8 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 	}
 	case CK_BIC:
 		if (!bic_ok(v)) {
-			problem(L, sec, k->key, line,
-			        "\"%s\" is not a BIC; write 8 or 11 capital letters/digits", v);
+			load_error(L, sec, k->key, line,
+			           "\"%s\" is not a BIC; write 8 or 11 capital letters/digits", v);
 			return;
 		}
 		free(*sp);
@@ -617,7 +618,8 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 		return;
 	case CK_BOOL:
 		if (parse_bool(v, ip) == -1)
-			problem(L, sec, k->key, line, "\"%s\" is not yes/no; %s", v, type_hint(k));
+			load_error(L, sec, k->key, line, "\"%s\" is not yes/no; %s", v,
+			           type_hint(k));
 		return;
 	case CK_ENUM:
 		for (i = 0; k->choices[i]; i++)
@@ -630,7 +632,7 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 			buf_init(&b);
 			for (i = 0; k->choices[i]; i++)
 				buf_printf(&b, "%s%s", i ? ", " : "", k->choices[i]);
-			problem(L, sec, k->key, line, "\"%s\" is not one of: %s", v, b.p);
+			load_error(L, sec, k->key, line, "\"%s\" is not one of: %s", v, b.p);
 			buf_free(&b);
 		}
 		return;
@@ -652,7 +654,8 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 			bad = (*v == '\0' || *end != '\0' || errno) ? -1 : 0;
 		}
 		if (bad == -1) {
-			problem(L, sec, k->key, line, "\"%s\" is not valid; %s", v, type_hint(k));
+			load_error(L, sec, k->key, line, "\"%s\" is not valid; %s", v,
+			           type_hint(k));
 			return;
 		}
 		if (n < k->min || n > k->max) {
@@ -666,8 +669,8 @@ set_value(struct loader *L, const struct conf_key *k, void *base, const char *se
 				snprintf(num, sizeof(num), "%lld", (long long)k->min);
 				snprintf(num2, sizeof(num2), "%lld", (long long)k->max);
 			}
-			problem(L, sec, k->key, line, "%s is out of range; use %s to %s", v, num,
-			        num2);
+			load_error(L, sec, k->key, line, "%s is out of range; use %s to %s", v, num,
+			           num2);
 			return;
 		}
 		*lp = n;
@@ -718,17 +721,17 @@ resolve_secret(struct loader *L, const char *sec, const char *key, char **inline
 	struct stat st;
 
 	if (*inline_v && *file_v) {
-		problem(L, sec, key, line_of(L, sec, key),
-		        "set both inline and as %s_file; keep only %s_file", key, key);
+		load_error(L, sec, key, line_of(L, sec, key),
+		           "set both inline and as %s_file; keep only %s_file", key, key);
 		return;
 	}
 	if (*inline_v) {
 		*origin = "inline";
 		if (!L->file_is_private)
-			problem(L, sec, key, line_of(L, sec, key),
-			        "the file holds this secret but is readable by group or others "
-			        "(mode %04o); run chmod 600 %s, or move the secret to %s_file",
-			        (unsigned)(L->file_mode & 07777), L->path, key);
+			load_error(L, sec, key, line_of(L, sec, key),
+			           "the file holds this secret but is readable by group or others "
+			           "(mode %04o); run chmod 600 %s, or move the secret to %s_file",
+			           (unsigned)(L->file_mode & 07777), L->path, key);
 		log_secret(*inline_v);
 		return;
 	}
@@ -747,12 +750,12 @@ resolve_secret(struct loader *L, const char *sec, const char *key, char **inline
 	if (stat(path, &st) == -1) {
 		char fkey[64];
 		snprintf(fkey, sizeof(fkey), "%s_file", key);
-		problem(L, sec, from_creds ? key : fkey, line_of(L, sec, fkey),
-		        "cannot read secret file %s: %s", path, strerror(errno));
+		load_error(L, sec, from_creds ? key : fkey, line_of(L, sec, fkey),
+		           "cannot read secret file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!from_creds && (st.st_mode & 077)) {
-		problem(
+		load_error(
 		    L, sec, key, line_of(L, sec, key),
 		    "secret file %s is readable by group or others (mode %04o); run chmod 600 %s",
 		    path, (unsigned)(st.st_mode & 07777), path);
@@ -760,7 +763,7 @@ resolve_secret(struct loader *L, const char *sec, const char *key, char **inline
 	}
 	buf_init(&b);
 	if (read_file(path, 4096, 0, &b, &why) == -1) {
-		problem(L, sec, key, line_of(L, sec, key), "cannot read secret file: %s", why);
+		load_error(L, sec, key, line_of(L, sec, key), "cannot read secret file: %s", why);
 		free(why);
 		buf_free(&b);
 		goto out;
@@ -768,8 +771,8 @@ resolve_secret(struct loader *L, const char *sec, const char *key, char **inline
 	while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'))
 		b.p[--b.len] = '\0';
 	if (b.len == 0 || strchr(b.p, '\n') || str_has_ctrl(b.p)) {
-		problem(L, sec, key, line_of(L, sec, key),
-		        "secret file %s must hold the secret on one line", path);
+		load_error(L, sec, key, line_of(L, sec, key),
+		           "secret file %s must hold the secret on one line", path);
 		buf_free(&b);
 		goto out;
 	}
@@ -802,12 +805,14 @@ check_required(struct loader *L, unsigned flags)
 		if (*sp != NULL)
 			continue;
 		if (k->type == CK_SECRET)
-			problem(L, k->section, k->key, 0,
-			        "missing; set %s_file = /path/to/file (mode 0600), or %s, or give "
-			        "systemd credential %s",
-			        k->key, k->key, k->key);
+			load_error(
+			    L, k->section, k->key, 0,
+			    "missing; set %s_file = /path/to/file (mode 0600), or %s, or give "
+			    "systemd credential %s",
+			    k->key, k->key, k->key);
 		else
-			problem(L, k->section, k->key, 0, "missing; add it under [%s]", k->section);
+			load_error(L, k->section, k->key, 0, "missing; add it under [%s]",
+			           k->section);
 	}
 }
 
@@ -844,22 +849,23 @@ finish_pa(struct loader *L)
 	trim_slashes(c->pa_directory_url);
 	if (!c->pa) {
 		if (c->incoming_enabled)
-			problem(L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
-			        "yes, but there is no [pa] section; invoices are received through "
-			        "a PA: configure [pa], or write enabled = no");
+			load_error(
+			    L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
+			    "yes, but there is no [pa] section; invoices are received through "
+			    "a PA: configure [pa], or write enabled = no");
 		return;
 	}
 	for (i = 0; i < nitems(need); i++)
 		if (*(char **)((char *)c + need[i].off) == NULL)
-			problem(L, "pa", need[i].key, line,
-			        "missing; talking to the PA needs it (see chorusgw.ini(5))");
+			load_error(L, "pa", need[i].key, line,
+			           "missing; talking to the PA needs it (see chorusgw.ini(5))");
 	if (c->pa_client_secret == NULL)
-		problem(L, "pa", "client_secret", line,
-		        "missing; set client_secret_file = /path/to/file (mode 0600), or "
-		        "client_secret, or give systemd credential pa_client_secret");
+		load_error(L, "pa", "client_secret", line,
+		           "missing; set client_secret_file = /path/to/file (mode 0600), or "
+		           "client_secret, or give systemd credential pa_client_secret");
 	if (c->pa_ca_file && access(c->pa_ca_file, R_OK) == -1)
-		problem(L, "pa", "ca_file", line_of(L, "pa", "ca_file"), "cannot read %s: %s",
-		        c->pa_ca_file, strerror(errno));
+		load_error(L, "pa", "ca_file", line_of(L, "pa", "ca_file"), "cannot read %s: %s",
+		           c->pa_ca_file, strerror(errno));
 }
 
 static void
@@ -877,14 +883,14 @@ finish(struct loader *L)
 		    xstrdup(c->mode == MODE_PRODUCTION ? PISTE_API_URL_PROD : PISTE_API_URL_QUALIF);
 	trim_slashes(c->api_url);
 	if (c->retry_max_ms < c->retry_min_ms)
-		problem(L, "gateway", "retry_max", line_of(L, "gateway", "retry_max"),
-		        "shorter than retry_min; make it at least as long");
+		load_error(L, "gateway", "retry_max", line_of(L, "gateway", "retry_max"),
+		           "shorter than retry_min; make it at least as long");
 	if (c->spool_dir && c->spool_dir[0] != '/')
-		problem(L, "spool", "dir", line_of(L, "spool", "dir"),
-		        "\"%s\" is relative; write an absolute path", c->spool_dir);
+		load_error(L, "spool", "dir", line_of(L, "spool", "dir"),
+		           "\"%s\" is relative; write an absolute path", c->spool_dir);
 	if (c->ca_file && access(c->ca_file, R_OK) == -1)
-		problem(L, "chorus", "ca_file", line_of(L, "chorus", "ca_file"),
-		        "cannot read %s: %s", c->ca_file, strerror(errno));
+		load_error(L, "chorus", "ca_file", line_of(L, "chorus", "ca_file"),
+		           "cannot read %s: %s", c->ca_file, strerror(errno));
 
 	resolve_secret(L, "chorus", "client_secret", &c->client_secret, &c->client_secret_file,
 	               "client_secret", &c->client_secret_origin);
@@ -898,10 +904,10 @@ finish(struct loader *L)
 		resolve_secret(L, sec, "tech_password", &s->tech_password, &s->tech_password_file,
 		               cred, &s->tech_password_origin);
 		if ((s->tech_password != NULL) != (s->tech_login != NULL))
-			problem(L, sec, s->tech_login ? "tech_password" : "tech_login",
-			        line_of(L, sec, NULL),
-			        "a supplier's own technical account needs both tech_login and "
-			        "tech_password");
+			load_error(L, sec, s->tech_login ? "tech_password" : "tech_login",
+			           line_of(L, sec, NULL),
+			           "a supplier's own technical account needs both tech_login and "
+			           "tech_password");
 		free(sec);
 		free(cred);
 	}
@@ -909,12 +915,13 @@ finish(struct loader *L)
 		struct conf_map *m = &c->maps[i];
 		char *sec = xasprintf("map.%s", m->name);
 		if (m->stylesheet == NULL)
-			problem(L, sec, "stylesheet", line_of(L, sec, NULL),
-			        "missing; a [map.NAME] section needs the stylesheet to run");
+			load_error(L, sec, "stylesheet", line_of(L, sec, NULL),
+			           "missing; a [map.NAME] section needs the stylesheet to run");
 		if (m->root == NULL && m->pattern == NULL)
-			problem(L, sec, "root", line_of(L, sec, NULL),
-			        "missing; set root = {namespace}localname and/or pattern = GLOB so "
-			        "chorusgw knows which files use this stylesheet");
+			load_error(
+			    L, sec, "root", line_of(L, sec, NULL),
+			    "missing; set root = {namespace}localname and/or pattern = GLOB so "
+			    "chorusgw knows which files use this stylesheet");
 		free(sec);
 	}
 
@@ -945,10 +952,10 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 		struct conf_supplier *s;
 		name = sec + strlen("supplier.");
 		if (!siret_ok(name)) {
-			problem(L, sec, NULL, line_of(L, sec, NULL),
-			        "\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
-			        "section [supplier.<SIRET of the establishment>]",
-			        name);
+			load_error(L, sec, NULL, line_of(L, sec, NULL),
+			           "\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
+			           "section [supplier.<SIRET of the establishment>]",
+			           name);
 			return;
 		}
 		L->c->suppliers = xreallocarray(L->c->suppliers, L->c->nsuppliers + 1, sizeof(*s));
@@ -962,7 +969,8 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 		struct conf_map *m;
 		name = sec + strlen("map.");
 		if (*name == '\0') {
-			problem(L, sec, NULL, line_of(L, sec, NULL), "name the section [map.NAME]");
+			load_error(L, sec, NULL, line_of(L, sec, NULL),
+			           "name the section [map.NAME]");
 			return;
 		}
 		L->c->maps = xreallocarray(L->c->maps, L->c->nmaps + 1, sizeof(*m));
@@ -979,10 +987,10 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 			if (keys[i2].scope == CS_GLOBAL && strcmp(keys[i2].section, sec) == 0)
 				known = 1;
 		if (!known) {
-			problem(L, sec, NULL, line_of(L, sec, NULL),
-			        "unknown section; known: [spool], [chorus], [pa], [incoming], "
-			        "[gateway], [transform], [log], [metrics], [supplier], "
-			        "[supplier.SIRET], [map.NAME]");
+			load_error(L, sec, NULL, line_of(L, sec, NULL),
+			           "unknown section; known: [spool], [chorus], [pa], [incoming], "
+			           "[gateway], [transform], [log], [metrics], [supplier], "
+			           "[supplier.SIRET], [map.NAME]");
 			return;
 		}
 	}
@@ -997,7 +1005,7 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 		const struct conf_key *k = find_key(scope, sec, key);
 		int line = line_of(L, sec, key);
 		if (k == NULL) {
-			problem(
+			load_error(
 			    L, sec, key, line,
 			    "unknown key; see chorusgw.ini(5) or `chorusgw check-config --keys`");
 			continue;
@@ -1044,19 +1052,20 @@ conf_load(const char *path, unsigned flags, char **why)
 	if (stat(path, &st) == -1) {
 		if (errno == ENOENT && (flags & CONF_OPTIONAL))
 			goto done;
-		problem(&L, NULL, NULL, 0, "cannot read the configuration: %s%s", strerror(errno),
-		        errno == ENOENT ? "; give one with -c FILE (see chorusgw.ini(5))" : "");
+		load_error(&L, NULL, NULL, 0, "cannot read the configuration: %s%s",
+		           strerror(errno),
+		           errno == ENOENT ? "; give one with -c FILE (see chorusgw.ini(5))" : "");
 		goto done;
 	}
 	L.file_mode = st.st_mode;
 	L.file_is_private = (st.st_mode & 077) == 0;
 	if (read_file(path, 1024 * 1024, 0, &text, &rwhy) == -1) {
-		problem(&L, NULL, NULL, 0, "%s", rwhy);
+		load_error(&L, NULL, NULL, 0, "%s", rwhy);
 		free(rwhy);
 		goto done;
 	}
 	if (memchr(text.p, '\0', text.len) != NULL) {
-		problem(&L, NULL, NULL, 0, "holds NUL bytes; it is not a text file");
+		load_error(&L, NULL, NULL, 0, "holds NUL bytes; it is not a text file");
 		goto done;
 	}
 	scan_lines(&L, text.p);
@@ -1065,8 +1074,8 @@ conf_load(const char *path, unsigned flags, char **why)
 	iniparser_set_error_callback(ini_errback);
 	d = iniparser_load(path);
 	if (d == NULL) {
-		problem(&L, NULL, NULL, 0, "cannot parse: %s",
-		        ini_error ? str_trim(ini_error) : "syntax error");
+		load_error(&L, NULL, NULL, 0, "cannot parse: %s",
+		           ini_error ? str_trim(ini_error) : "syntax error");
 		goto done;
 	}
 	nsec = iniparser_getnsec(d);
