@@ -37,7 +37,8 @@ struct followed {
 	struct followed *next;
 };
 
-struct rec {
+/* One reconcile run: its clients, the documents left to refresh, the counts it prints. */
+struct run {
 	struct conf *conf;
 	struct spool *sp;
 	struct chorus *ch;
@@ -50,7 +51,7 @@ struct rec {
 };
 
 struct item {
-	struct rec *R;
+	struct run *run;
 	struct doc *doc;
 	char *prev_status;
 	int64_t id;
@@ -58,7 +59,7 @@ struct item {
 	char *status, *status_date, *comment;
 };
 
-static void next(struct rec *);
+static void next(struct run *);
 
 /* A status after which nothing more happens to the invoice on the supplier's side. */
 static int
@@ -115,21 +116,21 @@ action_for(const char *status, const char *comment, const char *qid)
 static void
 item_end(struct item *it)
 {
-	struct rec *R = it->R;
+	struct run *run = it->run;
 	doc_free(it->doc);
 	free(it->prev_status);
 	free(it->status);
 	free(it->status_date);
 	free(it->comment);
 	free(it);
-	R->in_flight--;
-	next(R);
+	run->in_flight--;
+	next(run);
 }
 
 static void
 store(struct item *it)
 {
-	struct rec *R = it->R;
+	struct run *run = it->run;
 	struct doc *d = it->doc;
 	char *why = NULL;
 	int moved = 0;
@@ -140,19 +141,19 @@ store(struct item *it)
 		               d->chorus_status_comment ? d->chorus_status_comment
 		                                        : "no comment given");
 		doc_set_state(d, DOC_REJECTED, "rejected by the buyer");
-		if (spool_move(R->sp, d, SF_REJECTED, NULL, 0, &why) == -1) {
+		if (spool_move(run->sp, d, SF_REJECTED, NULL, 0, &why) == -1) {
 			log_doc(LOG_LVL_ERR, d->qid, d->original_name, "move to rejected/: %s",
 			        why);
 			free(why);
-			R->errors++;
+			run->errors++;
 			return;
 		}
 		moved = 1;
-		R->buyer_rejected++;
-	} else if (spool_save(R->sp, d, &why) == -1) {
+		run->buyer_rejected++;
+	} else if (spool_save(run->sp, d, &why) == -1) {
 		log_doc(LOG_LVL_ERR, d->qid, d->original_name, "save: %s", why);
 		free(why);
-		R->errors++;
+		run->errors++;
 		return;
 	}
 	log_doc(moved ? LOG_LVL_WARN : LOG_LVL_INFO, d->qid, d->original_name,
@@ -177,14 +178,14 @@ apply_status(struct item *it, const char *status, const char *date, const char *
 	doc_set(&d->action, act);
 	free(act);
 	if (d->action_required)
-		it->R->action++;
+		it->run->action++;
 }
 
 static void
 on_history(struct chorus_reply *rep, void *arg)
 {
 	struct item *it = arg;
-	struct rec *R = it->R;
+	struct run *run = it->run;
 	size_t n = rep->history.n;
 
 	if (rep->r.cls == CHORUS_OK && n > 0) {
@@ -199,15 +200,15 @@ on_history(struct chorus_reply *rep, void *arg)
 		             e->comment);
 	} else {
 		if (rep->r.cls == CHORUS_SETUP) {
-			R->setup_error = 1;
-			free(R->setup_reason);
-			R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+			run->setup_error = 1;
+			free(run->setup_reason);
+			run->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
 		}
 		/* without history, the search's status stands */
 		apply_status(it, it->status, it->status_date, it->comment);
 	}
 	store(it);
-	R->changed++;
+	run->changed++;
 	chorus_reply_free(rep);
 	item_end(it);
 }
@@ -216,20 +217,20 @@ static void
 on_search(struct chorus_reply *rep, void *arg)
 {
 	struct item *it = arg;
-	struct rec *R = it->R;
+	struct run *run = it->run;
 	struct doc *d = it->doc;
 	const struct chorus_invoice *inv = NULL;
 	size_t i;
 
 	if (rep->r.cls != CHORUS_OK) {
 		if (rep->r.cls == CHORUS_SETUP) {
-			R->setup_error = 1;
-			free(R->setup_reason);
-			R->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
+			run->setup_error = 1;
+			free(run->setup_reason);
+			run->setup_reason = xstrdup(rep->r.reason ? rep->r.reason : "set-up error");
 		}
 		log_doc(LOG_LVL_WARN, d->qid, d->original_name, "status not refreshed: %s",
 		        rep->r.reason ? rep->r.reason : "?");
-		R->errors++;
+		run->errors++;
 		chorus_reply_free(rep);
 		item_end(it);
 		return;
@@ -246,7 +247,7 @@ on_search(struct chorus_reply *rep, void *arg)
 		log_doc(LOG_LVL_WARN, d->qid, d->original_name,
 		        "invoice %s not found in Chorus Pro; status not refreshed",
 		        d->invoice_number);
-		R->errors++;
+		run->errors++;
 		chorus_reply_free(rep);
 		item_end(it);
 		return;
@@ -258,7 +259,7 @@ on_search(struct chorus_reply *rep, void *arg)
 		doc_set(&d->chorus_invoice_id, id);
 	}
 	if (d->chorus_status && inv->status && strcmp(d->chorus_status, inv->status) == 0) {
-		R->unchanged++;
+		run->unchanged++;
 		chorus_reply_free(rep);
 		item_end(it);
 		return;
@@ -268,27 +269,27 @@ on_search(struct chorus_reply *rep, void *arg)
 	it->comment = inv->comment ? xstrdup(inv->comment) : NULL;
 	chorus_reply_free(rep);
 	/* the history gives the date and the buyer's comment of the change */
-	chorus_history(R->ch, d->supplier_siret, it->id, on_history, it);
+	chorus_history(run->ch, d->supplier_siret, it->id, on_history, it);
 }
 
 static void
-next(struct rec *R)
+next(struct run *run)
 {
-	while (!R->setup_error && R->todo && R->in_flight < R->conf->max_in_flight) {
-		struct followed *f = R->todo;
+	while (!run->setup_error && run->todo && run->in_flight < run->conf->max_in_flight) {
+		struct followed *f = run->todo;
 		struct item *it;
 		struct chorus_search_req req;
 		char *why = NULL;
 
-		R->todo = f->next;
+		run->todo = f->next;
 		it = xcalloc(1, sizeof(*it));
-		it->R = R;
-		if (spool_load(R->sp, f->qid, &it->doc, &why) == -1) {
+		it->run = run;
+		if (spool_load(run->sp, f->qid, &it->doc, &why) == -1) {
 			log_warn("reconcile %s: %s", f->qid, why);
 			free(why);
 			free(it);
 			free(f);
-			R->errors++;
+			run->errors++;
 			continue;
 		}
 		free(f);
@@ -301,19 +302,19 @@ next(struct rec *R)
 		memset(&req, 0, sizeof(req));
 		req.supplier_siret = it->doc->supplier_siret;
 		req.number = it->doc->invoice_number;
-		R->in_flight++;
-		chorus_search(R->ch, &req, on_search, it);
+		run->in_flight++;
+		chorus_search(run->ch, &req, on_search, it);
 	}
-	if (R->in_flight == 0 && (R->todo == NULL || R->setup_error))
+	if (run->in_flight == 0 && (run->todo == NULL || run->setup_error))
 		ev_break();
 }
 
 /* Collect the accepted documents to follow (only their ids stay in memory). */
 static int
-collect(struct rec *R, char **why)
+collect(struct run *run, char **why)
 {
-	struct spool_iter *iter = spool_iter_open(R->sp, SPOOL_ITER_FINAL, why);
-	struct followed **tail = &R->todo;
+	struct spool_iter *iter = spool_iter_open(run->sp, SPOOL_ITER_FINAL, why);
+	struct followed **tail = &run->todo;
 	struct doc *d;
 	time_t now = time(NULL);
 	int r;
@@ -323,12 +324,12 @@ collect(struct rec *R, char **why)
 		time_t since = d->deposit_date ? d->deposit_date : d->received;
 		if (d->state == DOC_ACCEPTED && !status_final(d->chorus_status) &&
 		    d->invoice_number &&
-		    (int64_t)(now - since) * 1000 < R->conf->follow_max_age_ms) {
+		    (int64_t)(now - since) * 1000 < run->conf->follow_max_age_ms) {
 			struct followed *f = xcalloc(1, sizeof(*f));
 			snprintf(f->qid, sizeof(f->qid), "%s", d->qid);
 			*tail = f;
 			tail = &f->next;
-			R->followed++;
+			run->followed++;
 		}
 		doc_free(d);
 	}
@@ -362,7 +363,7 @@ resync_tick(void *arg)
  * be read to the end (*failed) or the disk failed (*why).
  */
 static int
-resync_incoming(struct rec *R, int *failed, char **why)
+resync_incoming(struct run *run, int *failed, char **why)
 {
 	struct resync r;
 	struct receive_opts o;
@@ -373,16 +374,16 @@ resync_incoming(struct rec *R, int *failed, char **why)
 	memset(&o, 0, sizeof(o));
 	memset(&r, 0, sizeof(r));
 	o.once = 1;
-	o.resync_ms = R->conf->incoming_resync_ms;
-	r.rx = receive_new(R->conf, spool_root(R->sp), (mode_t)R->conf->file_mode, &o, why);
+	o.resync_ms = run->conf->incoming_resync_ms;
+	r.rx = receive_new(run->conf, spool_root(run->sp), (mode_t)run->conf->file_mode, &o, why);
 	if (r.rx == NULL)
 		return -1;
-	r.rs = respond_new(R->conf, spool_root(R->sp), (mode_t)R->conf->file_mode, 1, why);
+	r.rs = respond_new(run->conf, spool_root(run->sp), (mode_t)run->conf->file_mode, 1, why);
 	if (r.rs == NULL) {
 		receive_free(r.rx);
 		return -1;
 	}
-	r.deadline = now_ms() + (uint64_t)R->conf->once_wait_ms;
+	r.deadline = now_ms() + (uint64_t)run->conf->once_wait_ms;
 	ev_timer_add(0, resync_tick, &r);
 	if (ev_run(why) == -1) {
 		receive_free(r.rx);
@@ -395,7 +396,7 @@ resync_incoming(struct rec *R, int *failed, char **why)
 	receive_free(r.rx);
 	respond_free(r.rs);
 	buf_init(&waiting);
-	nwait = respond_waiting(spool_root(R->sp), &waiting);
+	nwait = respond_waiting(spool_root(run->sp), &waiting);
 	printf("reconcile: incoming: %llu flow(s) at the PA over the window, %llu already fetched, "
 	       "%llu gap(s) fetched now, %llu quarantined now, %zu status(es) not acknowledged%s\n",
 	       (unsigned long long)st.seen, (unsigned long long)st.known,
@@ -411,45 +412,45 @@ resync_incoming(struct rec *R, int *failed, char **why)
 int
 reconcile_main(const struct cmd_ctx *ctx)
 {
-	struct rec R;
+	struct run run;
 	char *why = NULL, *cache;
 	int code = EXIT_OK, lk = -1;
 
-	memset(&R, 0, sizeof(R));
-	R.conf = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
-	if (R.conf == NULL)
+	memset(&run, 0, sizeof(run));
+	run.conf = cmd_load_conf(ctx, CONF_NEED_ALL, 0);
+	if (run.conf == NULL)
 		return EXIT_CONFIG;
 	if (ev_init(&why) == -1) {
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	R.sp = cmd_open_spool(R.conf, SPOOL_ADMIN, &why);
-	if (R.sp == NULL) {
+	run.sp = cmd_open_spool(run.conf, SPOOL_ADMIN, &why);
+	if (run.sp == NULL) {
 		code = EXIT_CONFIG;
 		goto out;
 	}
 	/* two runs (the timer and an operator) would refresh and rewrite the same receipts */
-	lk = spool_lock_command(R.sp, "reconcile", &why);
+	lk = spool_lock_command(run.sp, "reconcile", &why);
 	if (lk == -1) {
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	if (collect(&R, &why) == -1) {
+	if (collect(&run, &why) == -1) {
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	cache = xasprintf("%s/.chorusgw/cache", spool_root(R.sp));
+	cache = xasprintf("%s/.chorusgw/cache", spool_root(run.sp));
 	if (mkdir_p(cache, 0700, &why) == 0)
-		R.ch = chorus_new(R.conf, cache, &why);
+		run.ch = chorus_new(run.conf, cache, &why);
 	free(cache);
-	if (R.ch == NULL) {
+	if (run.ch == NULL) {
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	next(&R);
+	next(&run);
 	/* next() may start nothing (every document moved meanwhile): its ev_break() would
 	 * come before the loop runs, and the loop would wait forever */
-	if (R.in_flight > 0) {
+	if (run.in_flight > 0) {
 		if (ev_run(&why) == -1) {
 			code = EXIT_RUNTIME;
 			goto out;
@@ -457,38 +458,39 @@ reconcile_main(const struct cmd_ctx *ctx)
 	}
 	printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the buyer, "
 	       "%d need an action, %d not refreshed\n",
-	       R.followed, R.changed, R.unchanged, R.buyer_rejected, R.action, R.errors);
-	if (R.conf->incoming_enabled) {
+	       run.followed, run.changed, run.unchanged, run.buyer_rejected, run.action,
+	       run.errors);
+	if (run.conf->incoming_enabled) {
 		int failed = 0;
-		if (resync_incoming(&R, &failed, &why) == -1) {
+		if (resync_incoming(&run, &failed, &why) == -1) {
 			code = EXIT_RUNTIME;
 			goto out;
 		}
 		if (failed)
-			R.errors++;
+			run.errors++;
 	}
-	if (R.setup_error) {
+	if (run.setup_error) {
 		fprintf(stderr, "chorusgw: reconcile stopped: %s; run chorusgw test-connection\n",
-		        R.setup_reason);
+		        run.setup_reason);
 		code = EXIT_SETUP;
-	} else if (R.errors)
+	} else if (run.errors)
 		code = EXIT_RUNTIME;
 out:
 	if (why) {
 		fprintf(stderr, "chorusgw: reconcile: %s\n", why);
 		free(why);
 	}
-	while (R.todo) {
-		struct followed *f = R.todo;
-		R.todo = f->next;
+	while (run.todo) {
+		struct followed *f = run.todo;
+		run.todo = f->next;
 		free(f);
 	}
-	free(R.setup_reason);
-	chorus_free(R.ch);
+	free(run.setup_reason);
+	chorus_free(run.ch);
 	spool_unlock_command(lk);
-	if (R.sp)
-		spool_close(R.sp);
+	if (run.sp)
+		spool_close(run.sp);
 	ev_fini();
-	conf_free(R.conf);
+	conf_free(run.conf);
 	return code;
 }
