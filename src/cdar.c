@@ -414,8 +414,8 @@ check_context(const struct cdar *c, struct problems *out)
 			      "rsm:ExchangedDocumentContext/"
 			      "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID",
 			      c->business_process,
-			      "the business process (MDT-2) of a message to the PPF has at most 3 "
-			      "characters",
+			      "the business process (MDT-2) of a message "
+			      "to the PPF has at most 3 characters",
 			      NULL);
 	} else if (!eq(c->business_process, "REGULATED"))
 		fatal(out, "BR-FR-CDV-CL-01_MDT-2",

@@ -531,8 +531,8 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 	const char *who = buyer ? "the buyer's" : "the supplier's";
 	const char *fix_siret =
 	    buyer ? "check the SIRET of the public structure in the Chorus Pro directory"
-	          : "check the SIRET of the issuing establishment (INSEE, or the structure in "
-	            "Chorus Pro)";
+	          : "check the SIRET of the issuing establishment "
+	            "(INSEE, or the structure in Chorus Pro)";
 	const char *where =
 	    inv->syntax == SYNTAX_CII
 	        ? (buyer
@@ -580,8 +580,8 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 	if (!buyer && p->present && !p->any_id && p->legal_id.text == NULL &&
 	    p->vat_id.text == NULL)
 		problem(k, ERR, "BR-CO-26", 0, &p->siret, fix_siret,
-		        "the seller has no identifier, legal registration identifier nor VAT "
-		        "identifier");
+		        "the seller has no identifier, legal "
+		        "registration identifier nor VAT identifier");
 
 	if (!has(&p->name))
 		problem(k, ERR, buyer ? "BR-07" : "BR-06", 0, &p->name,
@@ -767,12 +767,11 @@ check_header(struct ck *k)
 	check_vat_accounting(k, inv);
 
 	if (!has(&inv->cadre))
-		problem(
-		    k, WARN, "CADRE", 1, &inv->cadre,
-		    "set it (A1 for a supplier's invoice) in the export or with [supplier.SIRET] "
-		    "cadre",
-		    "no cadre de facturation (BT-23): Chorus Pro will take A1, a supplier's "
-		    "invoice");
+		problem(k, WARN, "CADRE", 1, &inv->cadre,
+		        "set it (A1 for a supplier's invoice) in "
+		        "the export or with [supplier.SIRET] cadre",
+		        "no cadre de facturation (BT-23): "
+		        "Chorus Pro will take A1, a supplier's invoice");
 	else {
 		const char *c = inv->cadre.text;
 		int n = 0;
@@ -780,11 +779,10 @@ check_header(struct ck *k)
 		    (c[2] == '\0' || (isdigit((unsigned char)c[2]) && c[3] == '\0')))
 			n = atoi(c + 1);
 		if (n < 1 || n > 25)
-			problem(
-			    k, ERR, "CADRE", 1, &inv->cadre,
-			    "write the Chorus Pro cadre de facturation, A1 to A25 (A1: supplier's "
-			    "invoice)",
-			    "not a cadre de facturation");
+			problem(k, ERR, "CADRE", 1, &inv->cadre,
+			        "write the Chorus Pro cadre de facturation, "
+			        "A1 to A25 (A1: supplier's invoice)",
+			        "not a cadre de facturation");
 	}
 
 	if (has(&inv->service_code) && utf8_chars(inv->service_code.text) > 100)
@@ -830,8 +828,8 @@ check_payment(struct ck *k, const struct amount *payable)
 				problem(
 				    k, ERR, "IBAN", 1, &p->iban,
 				    "give the IBAN of the account (RIB), or [supplier.SIRET] or [supplier] iban",
-				    "not an IBAN; Chorus Pro accepts only IBANs as the account to "
-				    "pay");
+				    "not an IBAN; Chorus Pro accepts "
+				    "only IBANs as the account to pay");
 			else if (!iban_ok(compact))
 				problem(
 				    k, ERR, "IBAN", 1, &p->iban,
@@ -853,8 +851,8 @@ check_payment(struct ck *k, const struct amount *payable)
 			    k, ERR, "BR-61", 0, &p->iban,
 			    "give the IBAN in the export or as [supplier.SIRET] or [supplier] iban "
 			    "(RIB transmis)",
-			    "payment by credit transfer (%s) without the account to pay (IBAN, "
-			    "BT-84)",
+			    "payment by credit transfer (%s) "
+			    "without the account to pay (IBAN, BT-84)",
 			    code);
 		if (code && strcmp(code, "58") == 0)
 			problem(k, WARN, "PAYMENT", 1, &p->code,
@@ -1049,8 +1047,8 @@ check_line_net(struct ck *k, const struct inv_line *l, i128 net, i128 acsum)
 	problem(k, k->inv->generated ? ERR : WARN, "LINE-NET", 0, &l->net_amount,
 	        "correct the line: net amount = quantity x net price / base quantity - "
 	        "allowances + charges",
-	        "the line net amount should be %s (quantity %s x price %s%s%s, allowances and "
-	        "charges %s)",
+	        "the line net amount should be %s "
+	        "(quantity %s x price %s%s%s, allowances and charges %s)",
 	        e, l->quantity.text, l->price.text, has(&l->base_quantity) ? " / " : "",
 	        has(&l->base_quantity) ? l->base_quantity.text : "", s);
 }
@@ -1781,13 +1779,12 @@ check_buyer_service(struct ck *k, const struct buyer_req *req, const char *who)
 		/* the service's own requirement, where its structure has none (said above) */
 		if (found->engagement_required && !req->engagement_required &&
 		    k->inv->engagement.text == NULL)
-			problem(
-			    k, ERR, "BUYER-ENGAGEMENT", 1, &k->inv->engagement,
-			    "add the buyer's order number to the invoice",
-			    "the service %s of the buyer %s (%s) requires an engagement number "
-			    "(numéro d'engagement juridique, BT-13), though the buyer's structure "
-			    "does not",
-			    svc->text, siret, who);
+			problem(k, ERR, "BUYER-ENGAGEMENT", 1, &k->inv->engagement,
+			        "add the buyer's order number to the invoice",
+			        "the service %s of the buyer %s (%s) requires an "
+			        "engagement number (numéro d'engagement juridique, "
+			        "BT-13), though the buyer's structure does not",
+			        svc->text, siret, who);
 		return;
 	}
 	known = active_services(req, found);

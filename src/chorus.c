@@ -321,17 +321,14 @@ static const struct chorus_rule {
      "Chorus Pro cannot route the invoice to its recipient (REJ_ADR): check the buyer's "
      "SIRET {buyer} and service code in the invoice"},
     {W_REPORT, ANY_OP, 0, ANY_CODE, "doublon", CHORUS_DOCUMENT, "duplicate",
-     "this invoice number was already deposited for supplier {supplier} (DOUBLON): a new "
-     "invoice needs a new number (`chorusgw retry --force` only if the first deposit was "
-     "rejected)"},
+     "this invoice number was already deposited for supplier {supplier} (DOUBLON): a new invoice "
+     "needs a new number (`chorusgw retry --force` only if the first deposit was rejected)"},
     {W_REPORT, ANY_OP, 0, ANY_CODE, "existe deja", CHORUS_DOCUMENT, "duplicate",
      "this invoice number was already deposited for supplier {supplier}: a new invoice "
-     "needs a new number (`chorusgw retry --force` only if the first deposit was "
-     "rejected)"},
+     "needs a new number (`chorusgw retry --force` only if the first deposit was rejected)"},
     {W_REPORT, ANY_OP, 0, ANY_CODE, "rejetee par le destinataire", CHORUS_DOCUMENT,
      "number-refused",
-     "the buyer rejected an invoice with this number: issue a new invoice with a new "
-     "number"},
+     "the buyer rejected an invoice with this number: issue a new invoice with a new number"},
     {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&rattache", CHORUS_DOCUMENT,
      "supplier-not-attached",
      "the technical account may not deposit for supplier {supplier}: attach the account "
@@ -505,8 +502,8 @@ static const struct report_state {
      "partly integrated: the invoices listed in error were rejected, the others accepted"},
     {"IN_REJETE", CHORUS_REPORT_REJECTED, "rejected by Chorus Pro"},
     {"IN_INCIDENTE", CHORUS_REPORT_REJECTED,
-     "not processed by Chorus Pro's exchange system (incident): the whole deposit must be "
-     "sent again"},
+     "not processed by Chorus Pro's exchange system "
+     "(incident): the whole deposit must be sent again"},
     {"QP_IRRECEVABLE", CHORUS_REPORT_REJECTED, "inadmissible: Chorus Pro refused the file"},
 };
 
@@ -672,19 +669,18 @@ classify_transport(enum chorus_op op, const struct http_resp *h, const struct ch
 	case HTTP_FAIL_CONNECT:
 		set_reason(out, "cannot connect to %s (%s)", host, err);
 		set_setup(out,
-		          "check that this machine may open HTTPS connections to %s (firewall, "
-		          "outgoing proxy: https_proxy), and the address in [chorus] token_url / "
-		          "api_url",
+		          "check that this machine may open HTTPS connections "
+		          "to %s (firewall, outgoing proxy: https_proxy), "
+		          "and the address in [chorus] token_url / api_url",
 		          host);
 		break;
 	case HTTP_FAIL_TLS_VERIFY:
 		out->cls = CHORUS_SETUP;
 		set_reason(out, "the TLS certificate of %s is not trusted (%s)", host, err);
-		set_setup(out,
-		          "check [chorus] ca_file (or the system's CA store, package "
-		          "ca-certificates); behind a TLS-inspecting proxy, put the proxy's CA in "
-		          "ca_file; the host name in token_url / api_url must match the "
-		          "certificate");
+		set_setup(out, "check [chorus] ca_file (or the system's CA store, "
+		               "package ca-certificates); behind a TLS-inspecting "
+		               "proxy, put the proxy's CA in ca_file; the host name "
+		               "in token_url / api_url must match the certificate");
 		break;
 	case HTTP_FAIL_TLS:
 		set_reason(out, "the TLS handshake with %s failed (%s)", host, err);
@@ -757,18 +753,16 @@ classify_401(enum chorus_op op, const struct http_resp *h, const struct chorus_e
 			if (env->password_expiry)
 				fmt_time_utc(day, sizeof(day), env->password_expiry);
 			out->kind = "password-expired";
-			set_reason(
-			    out,
-			    "the password of technical account %s has expired%s%.10s (HTTP 401: "
-			    "%s)",
-			    env->login ? env->login : "", *day ? " on " : "", day,
-			    desc ? desc : "");
+			set_reason(out,
+			           "the password of technical account "
+			           "%s has expired%s%.10s (HTTP 401: %s)",
+			           env->login ? env->login : "", *day ? " on " : "", day,
+			           desc ? desc : "");
 			set_setup(
 			    out,
 			    "change the technical account's password in Chorus Pro (it "
 			    "expires every 14 months), then in chorusgw's configuration "
-			    "(tech_password of [chorus] or of the [supplier.SIRET] sections of "
-			    "%s)",
+			    "(tech_password of [chorus] or of the [supplier.SIRET] sections of %s)",
 			    env->login ? env->login : "this account");
 			free(fd);
 			free(desc);
@@ -786,9 +780,8 @@ classify_401(enum chorus_op op, const struct http_resp *h, const struct chorus_e
 		    "and production have separate technical accounts (mode = %s)%s",
 		    env->production ? "production" : "qualification",
 		    env->production
-		        ? "; in production, the PISTE application's name must also be "
-		          "declared in the structure's API connection (raccordement) in "
-		          "Chorus Pro"
+		        ? "; in production, the PISTE application's name must also be declared "
+		          "in the structure's API connection (raccordement) in Chorus Pro"
 		        : "");
 	} else {
 		set_reason(
@@ -936,11 +929,10 @@ chorus_classify(enum chorus_op op, const struct http_resp *h, const struct choru
 			           api, d ? ": " : "", d ? d : "");
 			set_setup(
 			    out,
-			    "subscribe your PISTE application to the %s API: in PISTE, accept the "
-			    "CGU of the Chorus Pro APIs (Factures, Transverses, Structures) for "
-			    "the "
-			    "application in the %s environment%s; a 403 also answers a route that "
-			    "does not exist: check [chorus] api_url",
+			    "subscribe your PISTE application to the %s API: in PISTE, accept "
+			    "the CGU of the Chorus Pro APIs (Factures, Transverses, "
+			    "Structures) for the application in the %s environment%s; a 403 "
+			    "also answers a route that does not exist: check [chorus] api_url",
 			    api, env_name(env),
 			    env->production ? ", and declare the application's name in the "
 			                      "Chorus Pro API connection (raccordement)"

@@ -245,8 +245,7 @@ record(struct lc *l, const char *status, const char *note)
 	doc_note(l->d, "%s", note);
 	if (spool_save(l->sp, l->d, &why) == -1) {
 		fprintf(stderr,
-		        "chorusgw: %s: Chorus Pro took it, but the receipt cannot be "
-		        "written: %s\n",
+		        "chorusgw: %s: Chorus Pro took it, but the receipt cannot be written: %s\n",
 		        l->ctx->name, why);
 		free(why);
 		return EXIT_RUNTIME;

@@ -178,8 +178,8 @@ cmd_lookup(const struct cmd_ctx *ctx, int argc, char **argv)
 	if ((co = lk_wait(&w)) == NULL)
 		goto out;
 	if (!co->company.found) {
-		printf("SIREN %s: not in the Directory: it receives no electronic invoice (check "
-		       "the SIREN)\n",
+		printf("SIREN %s: not in the Directory: it receives "
+		       "no electronic invoice (check the SIREN)\n",
 		       siren);
 		code = EXIT_REJECTED;
 		goto out;

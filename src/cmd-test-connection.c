@@ -817,9 +817,9 @@ cmd_test_connection(const struct cmd_ctx *ctx, int argc, char **argv)
 		return EXIT_CONFIG;
 	if (buyer && c->mode == MODE_PRODUCTION) {
 		/* a real invoice to a real buyer: never from a test */
-		fprintf(stderr, "chorusgw: test-connection: --deposit is for qualification only: "
-		                "in production it would send a real invoice ([chorus] mode = "
-		                "production)\n");
+		fprintf(stderr, "chorusgw: test-connection: --deposit is for "
+		                "qualification only: in production it would send "
+		                "a real invoice ([chorus] mode = production)\n");
 		conf_free(c);
 		return EXIT_USAGE;
 	}

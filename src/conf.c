@@ -202,8 +202,8 @@ static const struct conf_key keys[] = {
       "Most requests to the PA in flight at once."),
     G("pa", "directory_cache_ttl", CK_DURATION, pa_directory_cache_ttl_ms, "1d", 0, 30 * DAY, NULL,
       0,
-      "How long a Directory answer about a buyer is trusted (an unknown SIREN or SIRET: at "
-      "most 1 hour)."),
+      "How long a Directory answer about a buyer is "
+      "trusted (an unknown SIREN or SIRET: at most 1 hour)."),
 
     G("pa", "search_window", CK_DURATION, pa_search_window_ms, "15m", 0, DAY, NULL, 0,
       "Safety window of the searches of new flows: each asks for the flows updated after the "
@@ -906,8 +906,8 @@ finish(struct loader *L)
 		if ((s->tech_password != NULL) != (s->tech_login != NULL))
 			load_error(L, sec, s->tech_login ? "tech_password" : "tech_login",
 			           line_of(L, sec, NULL),
-			           "a supplier's own technical account needs both tech_login and "
-			           "tech_password");
+			           "a supplier's own technical account "
+			           "needs both tech_login and tech_password");
 		free(sec);
 		free(cred);
 	}

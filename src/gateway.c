@@ -1612,11 +1612,10 @@ on_metrics(void *arg)
 		free(why);
 	}
 	if (g->pauses == NULL && !g->once)
-		notify_status(
-		    "%zu documents in progress; since start %llu deposits, %llu accepted, "
-		    "%llu rejected",
-		    g->njobs, (unsigned long long)g->n_deposits, (unsigned long long)g->n_accepted,
-		    (unsigned long long)g->n_rejected);
+		notify_status("%zu documents in progress; since start "
+		              "%llu deposits, %llu accepted, %llu rejected",
+		              g->njobs, (unsigned long long)g->n_deposits,
+		              (unsigned long long)g->n_accepted, (unsigned long long)g->n_rejected);
 }
 
 static void

@@ -333,8 +333,7 @@ write_once(const struct incoming *in, const char *path, const void *data, size_t
 	free(*why);
 	*why = NULL;
 	return fail(why,
-	            "%s exists with other content; move it away so that the flow can be "
-	            "delivered",
+	            "%s exists with other content; move it away so that the flow can be delivered",
 	            path);
 }
 

@@ -194,10 +194,10 @@ pa_reason_words(const char *code)
 	    {"REJ_SEMAN", "the invoice breaks a French rule (BR-FR) or EN 16931 rule"},
 	    {"REJ_UNI",
 	     "an invoice with this number was already deposited by the seller this year"},
-	    {"REJ_COH", "the invoice contradicts itself (e.g. a B2B processing rule for a public "
-	                "buyer)"},
-	    {"REJ_ADR", "the buyer's electronic address (BT-49) is not a receiving address of the "
-	                "Directory"},
+	    {"REJ_COH", "the invoice contradicts itself (e.g. a "
+	                "B2B processing rule for a public buyer)"},
+	    {"REJ_ADR", "the buyer's electronic address (BT-49) is "
+	                "not a receiving address of the Directory"},
 	    {"REJ_CONT_B2G", "a public buyer's requirement is not met (engagement number, service "
 	                     "code, public entity)"},
 	    {"REJ_REF_PJ", "an attachment's reference is wrong"},

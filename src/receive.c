@@ -294,8 +294,7 @@ judge(struct receive *rx, const struct pa_flow *f, struct in_receipt *r)
 		                 rx->orig.len, (long long)rx->c->incoming_max_size);
 	if (syn == -1)
 		return xasprintf(
-		    "flow syntax %s is not an invoice syntax chorusgw reads (UBL, CII, "
-		    "Factur-X)",
+		    "flow syntax %s is not an invoice syntax chorusgw reads (UBL, CII, Factur-X)",
 		    f->syntax ? f->syntax : "(none)");
 	inr_set(r, "format", format_name(syn));
 	if (syn == SYN_FACTURX) {
@@ -387,8 +386,8 @@ deliver(struct receive *rx, const struct pa_flow *f)
 	} else {
 		rx->st.fetched++;
 		if (rx->o.resync_ms)
-			log_warn("incoming: gap: flow %s (%s) had not been fetched by the polls; "
-			         "fetched now",
+			log_warn("incoming: gap: flow %s (%s) had not "
+			         "been fetched by the polls; fetched now",
 			         f->id, f->name ? f->name : "?");
 		log_info("incoming: flow %s received: invoice %s from %s (%s)", f->id,
 		         inr_get(&r, "invoice_number") ? inr_get(&r, "invoice_number") : "?",
@@ -539,8 +538,8 @@ on_page(struct pa_reply *rep, void *arg)
 	struct receive *rx = arg;
 	rx->call = NULL;
 	if (rep->r.cls == PA_DOCUMENT && rep->r.error_code && strstr(rep->r.error_code, "CURSOR")) {
-		log_warn("incoming: the PA refused the search cursor (%s); searching again from "
-		         "the window",
+		log_warn("incoming: the PA refused the search cursor "
+		         "(%s); searching again from the window",
 		         rep->r.reason ? rep->r.reason : "?");
 		feed_drop_cursor(rx->feed);
 		pa_reply_free(rep);

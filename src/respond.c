@@ -243,8 +243,8 @@ take(struct respond *rp, const char *file, char **why)
 	}
 	have_r = 1;
 	if (strcmp(inr_get(&r, "state") ? inr_get(&r, "state") : "", "received") != 0) {
-		buf_adds(&reasons, "the invoice was not received (quarantined): there is nothing "
-		                   "to answer\n");
+		buf_adds(&reasons, "the invoice was not received "
+		                   "(quarantined): there is nothing to answer\n");
 		goto refused;
 	}
 	if (status_parse(b.p, b.len, &sf, &pwhy) == -1) {

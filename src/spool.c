@@ -156,8 +156,8 @@ check_dir(const char *root, const char *rel, int priv, dev_t dev, char **why)
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT)
 			fail(why,
-			     "spool folder %s is missing; create the spool with `chorusgw "
-			     "check-config --init`",
+			     "spool folder %s is missing; create the "
+			     "spool with `chorusgw check-config --init`",
 			     path);
 		else
 			fail(why, "spool folder %s: %s", path, strerror(errno));
@@ -166,13 +166,13 @@ check_dir(const char *root, const char *rel, int priv, dev_t dev, char **why)
 		     path, root);
 	else if (!S_ISDIR(st.st_mode))
 		fail(why,
-		     "spool folder %s is not a folder; move it away and run `chorusgw "
-		     "check-config --init`",
+		     "spool folder %s is not a folder; move it "
+		     "away and run `chorusgw check-config --init`",
 		     path);
 	else if (st.st_uid != geteuid())
 		fail(why,
-		     "spool folder %s is owned by uid %ld, not by uid %ld that runs chorusgw; "
-		     "chown it",
+		     "spool folder %s is owned by uid %ld, not "
+		     "by uid %ld that runs chorusgw; chown it",
 		     path, (long)st.st_uid, (long)geteuid());
 	else if (st.st_dev != dev)
 		fail(why,
@@ -216,8 +216,8 @@ spool_check(const char *dir, char **why)
 		return fail(why, "spool %s is not a folder", dir);
 	if (st.st_uid != geteuid())
 		return fail(why,
-		            "spool %s is owned by uid %ld, not by uid %ld that runs chorusgw; "
-		            "chown it",
+		            "spool %s is owned by uid %ld, not by "
+		            "uid %ld that runs chorusgw; chown it",
 		            dir, (long)st.st_uid, (long)geteuid());
 	if (st.st_mode & 022)
 		return fail(why,
@@ -230,8 +230,8 @@ spool_check(const char *dir, char **why)
 	buf_init(&b);
 	if (read_file(mark, 4096, 1, &b, NULL) == -1 || strcmp(b.p, LAYOUT_MARK) != 0) {
 		fail(why,
-		     "%s is missing or unknown: not a chorusgw spool; run `chorusgw check-config "
-		     "--init`",
+		     "%s is missing or unknown: not a chorusgw "
+		     "spool; run `chorusgw check-config --init`",
 		     mark);
 		free(mark);
 		buf_free(&b);
@@ -992,8 +992,8 @@ hostile_reason(const struct spool *sp, const char *name, const struct stat *st, 
 		return "the file name contains control characters or a backslash (a path "
 		       "separator on Windows); rename the file without them and drop it again";
 	if (S_ISLNK(st->st_mode))
-		return "a symbolic link, not a file: links are never followed; drop the file "
-		       "itself";
+		return "a symbolic link, not a file: links are "
+		       "never followed; drop the file itself";
 	if (S_ISFIFO(st->st_mode))
 		return "a named pipe (FIFO), not a file: it was not opened";
 	if (S_ISSOCK(st->st_mode))

@@ -197,8 +197,8 @@ check_file(const struct status_file *sf, const struct lc_invoice *inv, enum stat
 		                              : "the seller of an invoice issued sends");
 		status_problem(out, "status", sf->status, what,
 		               side == STATUS_BUYER
-		                   ? "write 204, 205, 206, 207, 208, 210 or 211 next to an invoice "
-		                     "in incoming/"
+		                   ? "write 204, 205, 206, 207, 208, 210 "
+		                     "or 211 next to an invoice in incoming/"
 		                   : "write 212 (or 209) next to an invoice in accepted/");
 	}
 	if (sf->invoice_number && inv->number && strcmp(sf->invoice_number, inv->number) != 0)

@@ -132,15 +132,13 @@ needs_text(enum needs needs)
 		       "(BT-32) or tax representative's VAT identifier (BT-63)";
 	case SELLER_TAX_ID_BUYER_ID:
 		return "the seller's VAT identifier (BT-31), tax registration identifier "
-		       "(BT-32) or tax representative's VAT identifier (BT-63), and the "
-		       "buyer's VAT identifier (BT-48) or legal registration identifier "
-		       "(BT-47)";
+		       "(BT-32) or tax representative's VAT identifier (BT-63), and the buyer's "
+		       "VAT identifier (BT-48) or legal registration identifier (BT-47)";
 	case SELLER_VAT_BUYER_VAT:
 		return "the seller's (BT-31) or its tax representative's (BT-63) VAT "
 		       "identifier, and the buyer's VAT identifier (BT-48)";
 	case SELLER_VAT:
-		return "the seller's (BT-31) or its tax representative's (BT-63) VAT "
-		       "identifier";
+		return "the seller's (BT-31) or its tax representative's (BT-63) VAT identifier";
 	case NO_VAT_ID:
 		return "no VAT identifier of the seller (BT-31), its tax representative "
 		       "(BT-63) or the buyer (BT-48)";
@@ -204,8 +202,8 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 		const struct inv_value *first = used[0] ? used[0] : used[1] ? used[1] : used[2];
 		if (u.nvats == 0 || (c->one_breakdown && u.nvats > 1)) {
 			snprintf(what, sizeof(what),
-			         "category %s (%s) is used, and the VAT breakdown (BG-23) has %s "
-			         "for it",
+			         "category %s (%s) is used, and the "
+			         "VAT breakdown (BG-23) has %s for it",
 			         c->code, c->name,
 			         u.nvats == 0 ? "no group" : "more than one group");
 			add(out, c->family, 1, u.nvats ? u.vat : first, what,
@@ -259,8 +257,8 @@ check_outside_scope(const struct invoice *inv, struct problems *out)
 		    "other categories separately");
 	if (line)
 		add(out, "O", 12, line,
-		    "an invoice line of another category in an invoice outside the scope of VAT "
-		    "(breakdown O)",
+		    "an invoice line of another category in an "
+		    "invoice outside the scope of VAT (breakdown O)",
 		    "put every line in category O, or invoice them separately");
 	if (allowance)
 		add(out, "O", 13, allowance,

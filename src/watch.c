@@ -380,8 +380,8 @@ on_inotify(int fd, unsigned events, void *arg)
 				continue;
 			}
 			if (e->mask & IN_IGNORED) {
-				log_err("%s: the inotify watch is gone (folder moved or removed); "
-				        "rescans go on",
+				log_err("%s: the inotify watch is gone (folder "
+				        "moved or removed); rescans go on",
 				        w->dir);
 				continue;
 			}

@@ -367,26 +367,22 @@ main(void)
 		} rs[] = {
 		    /* Chorus Pro's own wording (a real deposit report) */
 		    {NULL,
-		     "L'identifiant fournisseur de la demande de paiement (balise : "
-		     "AccountingSupplierParty.Party.PartyIdentification.ID.value) n'est pas "
-		     "reference "
-		     "dans notre systeme.",
+		     "L'identifiant fournisseur de la demande de paiement "
+		     "(balise : AccountingSupplierParty.Party.PartyIdentification.ID.value) "
+		     "n'est pas reference dans notre systeme.",
 		     "supplier-unknown", "siret_scheme"},
 		    {NULL,
 		     "La structure (balise "
-		     "AccountingSupplierParty.Party.PartyIdentification.ID.value) "
-		     "n'utilise pa",
+		     "AccountingSupplierParty.Party.PartyIdentification.ID.value) n'utilise pa",
 		     "structure-setting", "settings"},
 		    {"ERR_XSD_001",
 		     "IRRECEVABILITE: cvc-complex-type.2.2: Element 'ram:Content' must have no "
-		     "element "
-		     "[children], and the value must be valid. - ligne: 14 - position: 207",
+		     "element [children], and the value must be valid. - ligne: 14 - position: 207",
 		     "xsd", "chorusgw validate"},
 		    {NULL,
-		     "L'identifiant destinataire de la demande de paiement (balise : "
-		     "AccountingCustomerParty.Party.PartyIdentification.ID.value) n'est pas "
-		     "reference "
-		     "dans notre systeme.",
+		     "L'identifiant destinataire de la demande de paiement "
+		     "(balise : AccountingCustomerParty.Party.PartyIdentification.ID.value) "
+		     "n'est pas reference dans notre systeme.",
 		     "buyer-unknown", "test-connection --deposit"},
 		    {"REJ_SEMAN", "Donnees incoherentes", "semantic", "REJ_SEMAN"},
 		    {"REJ_ADR", "Adressage", "address", "21750019800015"},
@@ -403,18 +399,16 @@ main(void)
 		     "destinataire 21750019800015.",
 		     "service-unknown", "unknown at buyer 21750019800015"},
 		    {NULL,
-		     "Le numero d'engagement juridique (balise : OrderReference.ID) est "
-		     "obligatoire "
-		     "pour la structure destinataire 21750019800015.",
+		     "Le numero d'engagement juridique (balise : OrderReference.ID) "
+		     "est obligatoire pour la structure destinataire 21750019800015.",
 		     "engagement-required", "engagement number"},
 		    {NULL,
 		     "Le code service (balise : BuyerReference) est obligatoire pour la structure "
 		     "destinataire 21750019800015.",
 		     "service-required", "service code"},
 		    {NULL,
-		     "La structure destinataire 21750019800015 exige un code service (balise : X) "
-		     "ou "
-		     "un numero d'engagement juridique (balise : Y).",
+		     "La structure destinataire 21750019800015 exige un code service "
+		     "(balise : X) ou un numero d'engagement juridique (balise : Y).",
 		     "service-or-engagement", "or an engagement"},
 		    {NULL,
 		     "Le service FACTURES_PUBLIQUES (balise : BuyerReference) est reserve aux "

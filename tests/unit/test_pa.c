@@ -86,8 +86,8 @@ main(void)
 	/* ---- the send ---- */
 	is_int(cls(PA_OP_SEND,
 	           answer(400,
-	                  "{\"errorCode\":\"MISSING_REQUIRED_FIELD\",\"errorMessage\":\"flowInfo."
-	                  "name is missing\"}",
+	                  "{\"errorCode\":\"MISSING_REQUIRED_FIELD\","
+	                  "\"errorMessage\":\"flowInfo.name is missing\"}",
 	                  JSON),
 	           &r),
 	       PA_DOCUMENT, "send 400: the flow is refused");

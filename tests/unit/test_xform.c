@@ -17,6 +17,9 @@
 #include "util.h"
 #include "xform.h"
 
+/* the UBL 2.1 namespaces' common part (a literal is never cut inside a name) */
+#define UBL "urn:oasis:names:specification:ubl:schema:xsd:"
+
 static char dir[] = "/tmp/chorusgw-xform-XXXXXX";
 
 static char *
@@ -226,11 +229,10 @@ test_detect(void)
 
 	/* a Latin-1 UBL document is deposited as UTF-8 */
 	{
-		const char *latin =
-		    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
-		    "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\" "
-		    "xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:"
-		    "CommonBasicComponents-2\"><cbc:Note>caf\xe9</cbc:Note></Invoice>\n";
+		const char *latin = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+		                    "<Invoice xmlns=\"" UBL "Invoice-2\" xmlns:cbc=\"" UBL
+		                    "CommonBasicComponents-2\">"
+		                    "<cbc:Note>caf\xe9</cbc:Note></Invoice>\n";
 		rc = xform_make(latin, strlen(latin), "l.xml", c, ROUTE_CHORUS, &r, &why);
 		ok(rc == 0 && r.xml && contains(r.xml, "caf\xc3\xa9") &&
 		       contains(r.xml, "encoding=\"UTF-8\""),
@@ -253,10 +255,9 @@ test_detect(void)
 	    "acme.xsl",
 	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'\n"
 	    " xmlns:a='urn:acme'\n"
-	    " xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'\n"
-	    " xmlns:cac='urn:oasis:names:specification:ubl:schema:xsd:"
-	    "CommonAggregateComponents-2'\n"
-	    " xmlns:cbc='urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2'>\n"
+	    " xmlns='" UBL "Invoice-2'\n"
+	    " xmlns:cac='" UBL "CommonAggregateComponents-2'\n"
+	    " xmlns:cbc='" UBL "CommonBasicComponents-2'>\n"
 	    " <xsl:output method='xml' encoding='UTF-8'/>\n"
 	    " <xsl:param name='supplier_iban'/>\n"
 	    " <xsl:template match='/a:Facture'><Invoice><cbc:ID><xsl:value-of select='@n'/>"
@@ -292,8 +293,7 @@ test_detect(void)
 	free(extra);
 
 	extra = xasprintf("[map.bypattern]\npattern = *.acme\nstylesheet = %s\n"
-	                  "[map.ubl]\nroot = {urn:oasis:names:specification:ubl:schema:xsd:"
-	                  "CreditNote-2}CreditNote\nstylesheet = %s\n",
+	                  "[map.ubl]\nroot = {" UBL "CreditNote-2}CreditNote\nstylesheet = %s\n",
 	                  sheet, sheet);
 	c = load_conf(extra);
 	rc = xform_make("<Facture xmlns='urn:acme' n='B2'/>", 34, "x.acme", c, ROUTE_CHORUS, &r,
@@ -301,10 +301,8 @@ test_detect(void)
 	ok(rc == 0 && r.kind == XK_MAP, "map by pattern only");
 	xform_result_free(&r);
 	{
-		const char *ubl = "<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
-		                  "Invoice-2'/>";
-		const char *cn = "<CreditNote xmlns='urn:oasis:names:specification:ubl:schema:xsd:"
-		                 "CreditNote-2'/>";
+		const char *ubl = "<Invoice xmlns='" UBL "Invoice-2'/>";
+		const char *cn = "<CreditNote xmlns='" UBL "CreditNote-2'/>";
 		rc = xform_make(ubl, strlen(ubl), "x.acme", c, ROUTE_CHORUS, &r, &why);
 		ok(rc == 0 && r.kind == XK_UBL, "a pattern-only map does not take a UBL document");
 		xform_result_free(&r);
