@@ -126,7 +126,7 @@ chorus_class_name(enum chorus_class c)
 	case CHORUS_DOCUMENT:
 		return "document";
 	}
-	return "?";
+	fatalx("chorus_class_name: no Chorus Pro outcome class %d", (int)c);
 }
 
 const char *
@@ -160,7 +160,7 @@ chorus_op_name(enum chorus_op op)
 	case CHORUS_OP_SERVICE:
 		return "consulter/service";
 	}
-	return "?";
+	fatalx("chorus_op_name: no Chorus Pro operation %d", (int)op);
 }
 
 /* The PISTE API an operation belongs to, as PISTE's catalogue names it. */

@@ -1334,7 +1334,7 @@ type_name(enum ck_type t)
 	case CK_BIC:
 		return "BIC";
 	}
-	return "?";
+	fatalx("type_name: no key type %d", (int)t);
 }
 
 void

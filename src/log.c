@@ -139,6 +139,20 @@ log_msg(enum log_level level, const char *fmt, ...)
 }
 
 void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *line;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	line = xasprintf("internal error: %s", msg);
+	emit(LOG_LVL_ERR, line);
+	fflush(stderr);
+	abort();
+}
+
+void
 log_doc(enum log_level level, const char *qid, const char *name, const char *fmt, ...)
 {
 	va_list ap;

@@ -30,6 +30,11 @@ void log_vmsg(enum log_level, const char *, va_list) PRINTFLIKE(2, 0);
 /* A line about one document: "QUEUEID: FILE: message". qid or name may be NULL. */
 void log_doc(enum log_level, const char *qid, const char *name, const char *, ...) PRINTFLIKE(4, 5);
 
+/* A broken invariant (a value the code cannot produce, such as an enum out of its
+ * range): log "internal error: ..." at error level, then abort() for a core file.
+ * Never returns; never for bad input, which is an error to report. */
+void fatalx(const char *, ...) NORETURN PRINTFLIKE(1, 2);
+
 #define log_err(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "log.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -45,8 +46,7 @@ family(const char *name)
 	for (i = 0; i < nfams; i++)
 		if (strcmp(fams[i].name, name) == 0)
 			return &fams[i];
-	fprintf(stderr, "chorusgw: internal error: metric %s not declared\n", name);
-	abort();
+	fatalx("metric %s not declared", name);
 }
 
 void

@@ -110,7 +110,7 @@ pa_class_name(enum pa_class c)
 	case PA_DOCUMENT:
 		return "document";
 	}
-	return "?";
+	fatalx("pa_class_name: no PA outcome class %d", (int)c);
 }
 
 const char *
@@ -140,7 +140,7 @@ pa_op_name(enum pa_op op)
 	case PA_OP_LINES:
 		return "POST /v1/directory-line/search";
 	}
-	return "?";
+	fatalx("pa_op_name: no PA operation %d", (int)op);
 }
 
 struct words {

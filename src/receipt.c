@@ -23,6 +23,7 @@
 
 #include "fileio.h"
 #include "json.h"
+#include "log.h"
 #include "receipt.h"
 #include "sha256.h"
 #include "util.h"
@@ -37,7 +38,9 @@ static const char *const state_names[DOC_NSTATES] = {"received",  "queued",   "s
 const char *
 doc_state_name(enum doc_state s)
 {
-	return (unsigned)s < DOC_NSTATES ? state_names[s] : "unknown";
+	if ((unsigned)s >= DOC_NSTATES)
+		fatalx("doc_state_name: no document state %d", (int)s);
+	return state_names[s];
 }
 
 int

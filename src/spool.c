@@ -67,7 +67,9 @@ static const char *const folder_names[] = {"work", "outbox", "accepted", "reject
 const char *
 spool_folder_name(enum spool_folder f)
 {
-	return (unsigned)f <= SF_NONE ? folder_names[f] : "none";
+	if ((unsigned)f > SF_NONE)
+		fatalx("spool_folder_name: no spool folder %d", (int)f);
+	return folder_names[f];
 }
 
 int
@@ -1719,7 +1721,9 @@ static const char *const req_names[] = {"hold", "release", "retry", "retry-force
 const char *
 spool_req_name(enum spool_req r)
 {
-	return (unsigned)r < nitems(req_names) ? req_names[r] : "unknown";
+	if ((unsigned)r >= nitems(req_names))
+		fatalx("spool_req_name: no operator request %d", (int)r);
+	return req_names[r];
 }
 
 static int

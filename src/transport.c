@@ -30,7 +30,7 @@ tp_class_name(enum tp_class c)
 	case TP_DOCUMENT:
 		return "document";
 	}
-	return "?";
+	fatalx("tp_class_name: no transport outcome class %d", (int)c);
 }
 
 const char *

@@ -6,8 +6,12 @@
 #ifndef CHORUSGW_TAP_H
 #define CHORUSGW_TAP_H
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -57,6 +61,41 @@ static inline int
 contains(const char *hay, const char *needle)
 {
 	return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
+}
+
+/* Run fn(arg) in a child process whose stderr goes to a pipe: 1 when it aborted
+ * (SIGABRT, no core file) after writing `needle` to stderr, as fatalx() does. What it
+ * wrote is in `out` (`outsz` bytes, NUL-terminated, without its last newline). */
+static inline int
+dies_with(void (*fn)(int), int arg, const char *needle, char *out, size_t outsz)
+{
+	int p[2], status = 0;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+	out[0] = '\0';
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		return 0;
+	if (pid == 0) {
+		struct rlimit no = {0, 0};
+		setrlimit(RLIMIT_CORE, &no);
+		close(p[0]);
+		dup2(p[1], 2);
+		fn(arg);
+		_exit(0);
+	}
+	close(p[1]);
+	while (n + 1 < outsz && (r = read(p[0], out + n, outsz - n - 1)) > 0)
+		n += (size_t)r;
+	while (n > 0 && out[n - 1] == '\n')
+		n--; /* one TAP line */
+	out[n] = '\0';
+	close(p[0]);
+	if (waitpid(pid, &status, 0) == -1)
+		return 0;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT && strstr(out, needle) != NULL;
 }
 
 /* Print the plan. The exit status stays 0: each failure is counted once, by its

@@ -12,6 +12,12 @@
 
 static char path[] = "/tmp/chorusgw-log-XXXXXX";
 
+static void
+broken(int n)
+{
+	fatalx("the impossible value %d", n);
+}
+
 static char *
 captured(void)
 {
@@ -74,6 +80,12 @@ main(void)
 		ok(log_level_parse("loud", &l) == -1, "bad level refused");
 		ok(log_target_parse("syslog", &t) == 0 && t == LOG_TARGET_SYSLOG, "target parse");
 		ok(log_facility_parse("local3", &f) == 0 && f == LOG_LOCAL3, "facility parse");
+	}
+	{
+		char err[512];
+		ok(dies_with(broken, 7, "chorusgw: error: internal error: the impossible value 7",
+		             err, sizeof(err)),
+		   "fatalx: logs the broken invariant and aborts (%s)", err);
 	}
 	unlink(path);
 	return done_testing();

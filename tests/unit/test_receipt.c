@@ -72,6 +72,12 @@ count_dir(const char *path)
 	return n;
 }
 
+static void
+state_name(int s)
+{
+	doc_state_name((enum doc_state)s);
+}
+
 int
 main(void)
 {
@@ -87,6 +93,13 @@ main(void)
 		ok(doc_state_parse(doc_state_name((enum doc_state)i), &st) == 0 && (int)st == i,
 		   "state %s round-trips", doc_state_name((enum doc_state)i));
 	ok(doc_state_parse("bogus", &st) == -1, "unknown state refused");
+	{
+		char err[512];
+		ok(dies_with(state_name, DOC_NSTATES,
+		             "internal error: doc_state_name: no document state 6", err,
+		             sizeof(err)),
+		   "an impossible state is an internal error, not \"unknown\" (%s)", err);
+	}
 	ok(doc_state_final(DOC_ACCEPTED) && doc_state_final(DOC_REJECTED) &&
 	       !doc_state_final(DOC_DEPOSITED),
 	   "final states");

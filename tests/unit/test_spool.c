@@ -130,6 +130,18 @@ iter_count(struct spool *sp, unsigned flags)
 	return n;
 }
 
+static void
+folder_name(int f)
+{
+	spool_folder_name((enum spool_folder)f);
+}
+
+static void
+req_name(int r)
+{
+	spool_req_name((enum spool_req)r);
+}
+
 int
 main(void)
 {
@@ -142,6 +154,25 @@ main(void)
 
 	log_init("test", LOG_TARGET_STDERR, LOG_LVL_ERR, 0);
 	ok(mkdtemp(root) != NULL, "temp spool %s", root);
+
+	/* names */
+	for (i = 0; i <= SF_NONE; i++) {
+		enum spool_folder f;
+		ok(spool_folder_parse(spool_folder_name((enum spool_folder)i), &f) == 0 &&
+		       (int)f == i,
+		   "folder %s round-trips", spool_folder_name((enum spool_folder)i));
+	}
+	{
+		char err[512];
+		ok(dies_with(folder_name, SF_NONE + 1,
+		             "internal error: spool_folder_name: no spool folder 5", err,
+		             sizeof(err)),
+		   "an impossible folder is an internal error, not a name (%s)", err);
+		ok(dies_with(req_name, REQ_RETRY_FORCE + 1,
+		             "internal error: spool_req_name: no operator request 4", err,
+		             sizeof(err)),
+		   "an impossible operator request is an internal error (%s)", err);
+	}
 
 	/* layout */
 	ok(spool_check(root, &why) == -1 && contains(why, "--init"), "empty dir: %s", why);
