@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "check-brfr.h"
 #include "conf.h"
 #include "invoice.h"
 #include "rules.h"
@@ -1979,6 +1980,8 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 	if (pf->inv)
 		check_invoice(pf->inv, now, &pf->problems);
 	xform_syntax_check(pf->x.doc, pf->x.syntax, syntax_problem, &pf->problems);
+	if (pf->inv && (ruleset_named("BR-FR")->routes & rp->route))
+		check_brfr(pf->inv, &pf->problems);
 	if (!rp->chorus_rules)
 		drop_chorus_rules(&pf->problems);
 

@@ -50,6 +50,8 @@ party_free(struct inv_party *p)
 	inv_value_free(&p->tax_reg_id);
 	inv_value_free(&p->name);
 	inv_value_free(&p->country);
+	inv_value_free(&p->siren);
+	inv_value_free(&p->endpoint);
 }
 
 void
@@ -128,6 +130,11 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&a->filename);
 	}
 	free(inv->attachments);
+	for (i = 0; i < inv->nnotes; i++) {
+		inv_value_free(&inv->notes[i].subject);
+		inv_value_free(&inv->notes[i].content);
+	}
+	free(inv->notes);
 	inv_value_free(&inv->line_total);
 	inv_value_free(&inv->allowance_total);
 	inv_value_free(&inv->charge_total);

@@ -1,7 +1,7 @@
 /*
  * invoice.h - the invoice model: what the pre-flight (check.c) judges and the gateway
  * reads (numbers, SIRETs), in plain C. xform-model.c fills it from a UBL 2.1 or CII
- * D16B document (xform_model(), xform.h); nothing here needs the XML library.
+ * D16B / D22B document (xform_model(), xform.h); nothing here needs the XML library.
  *
  * Every value keeps where it came from (element path, line), so that a problem names
  * the element to fix. Ownership: a struct invoice owns every string and array it
@@ -31,6 +31,8 @@ struct inv_party {
 	int present;                 /* the party's element is there */
 	int any_id;                  /* an identifier (BT-29 / BT-46) of any scheme but SEPA */
 	int address;                 /* its postal address (BG-5 / BG-8) is there */
+	struct inv_value siren;      /* BT-30 / BT-47 under scheme 0002 only (BR-FR) */
+	struct inv_value endpoint;   /* BT-34 / BT-49 electronic address, attr = scheme */
 };
 
 /* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
@@ -83,6 +85,13 @@ struct inv_attachment {
 	size_t content_len;        /* characters of embedded (base64) content; 0 when none */
 };
 
+/* An invoice note (BG-1). UBL has no subject element: the reform writes the
+ * subject code inside the text, "#PMT#..." (XP Z12-012). */
+struct inv_note {
+	struct inv_value subject; /* BT-21; UBL: the code between the leading '#'s */
+	struct inv_value content; /* BT-22; UBL: cbc:Note as written, subject included */
+};
+
 struct inv_payment {
 	struct inv_value code; /* BT-81 */
 	struct inv_value iban; /* BT-84 */
@@ -128,6 +137,8 @@ struct invoice {
 	size_t nvats;
 	struct inv_attachment *attachments;
 	size_t nattachments;
+	struct inv_note *notes;
+	size_t nnotes;
 
 	int totals;                       /* the document totals' element (BG-22) is there */
 	struct inv_value line_total;      /* BT-106 */

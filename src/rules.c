@@ -9,6 +9,8 @@
  * The UBL-CR, CII-SR and CII-DT rows that only forbid an element or an attribute
  * carry its path (RULE_FORBID); the stylesheets never write those elements, so
  * they concern UBL and CII files passed through.
+ *
+ * BR-FR: see brfr[] below.
  */
 #include "config.h"
 
@@ -1594,7 +1596,96 @@ static const struct ruleset en16931_set = {
     sizeof(en16931) / sizeof(en16931[0]),
 };
 
-const struct ruleset *const rulesets[] = {&en16931_set, NULL};
+/* BR-FR: one row per rule id of the FNFE-MPE schematrons (FATAL, v1.4.0, UBL and
+ * CII): the id of the assert's pattern (BR-FR-05 for BR-FR-05_BT-22_PMT), or, in
+ * CII's pattern BR-FR-01_BR-FR-02, the start of the assert's id. Both syntaxes have
+ * the same ids. */
+#define MULTI_PARTY                                                                 \
+	"billing-mode B8, S8, M8 (several sellers) or B9, S9, M9 (bidirectional): " \
+	"the sub-invoice lines (GROUP) these rules judge are not in the ERP format"
+/* clang-format off */
+static const struct rule brfr[] = {
+	{"BR-FR-01", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "number, preceding-invoice/number (at most 35 characters; UBL: also their format); line references to earlier invoices: not checked yet"},
+	{"BR-FR-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "number, preceding-invoice/number (letters, digits, + - _ / only); line references: not checked yet"},
+	{"BR-FR-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "issue-date, due-date, preceding-invoice/issue-date, delivery/date, period/start, period/end (years 2000 to 2099); VAT point date and line dates: not checked yet"},
+	{"BR-FR-04", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type; the preceding invoice's type code: not checked yet"},
+	{"BR-FR-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject PMT, PMD, AAB"},
+	{"BR-FR-06", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject PMT, PMD, AAB, TXD (once each)"},
+	{"BR-FR-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode, operation"},
+	{"BR-FR-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret, buyer/siret (agents, payee, invoicee, delivery parties: not checked yet)"},
+	{"BR-FR-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret (the stylesheet writes the SIREN)"},
+	{"BR-FR-11", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/siret, note subject BAR"},
+	{"BR-FR-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address"},
+	{"BR-FR-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address"},
+	{"BR-FR-15", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-category of lines, allowances, charges"},
+	{"BR-FR-16", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-rate of lines, allowances, charges"},
+	{"BR-FR-17", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "attachment"},
+	{"BR-FR-18", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "attachment"},
+	{"BR-FR-20", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "note subject BAR"},
+	{"BR-FR-21", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address, buyer/siret, note subject BAR"},
+	{"BR-FR-22", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address, supplier/siret, note subject BAR"},
+	{"BR-FR-23", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "supplier/electronic-address, buyer/electronic-address"},
+	{"BR-FR-24", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"BR-FR-25", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "supplier/electronic-address, buyer/electronic-address"},
+	{"BR-FR-26", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"BR-FR-27", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"BR-FR-28", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"BR-FR-29", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "invoiced-object"},
+	{"BR-FR-30", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "line/invoiced-object"},
+	{"BR-FR-31", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "note subject BAR"},
+	{"BR-FR-32", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret, buyer/siret (other parties' identifiers: not checked yet)"},
+	{"BR-FR-CO-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "type, contract, period"},
+	{"BR-FR-CO-04", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "preceding-invoice"},
+	{"BR-FR-CO-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "preceding-invoice"},
+	{"BR-FR-CO-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "due-date"},
+	{"BR-FR-CO-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "billing-mode, type"},
+	{"BR-FR-CO-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "billing-mode, totals/prepaid, totals/payable, due-date"},
+	{"BR-FR-CO-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"BR-FR-CO-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "currency, vat-total"},
+	{"BR-FR-CO-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "note subject TXD"},
+	{"BR-FR-CO-15", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "tax-representative"},
+	{"BR-FR-DEC-01", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "amounts (EN 16931's BR-DEC rules check their decimals)"},
+	{"BR-FR-DEC-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "line/quantity, line/price-base-quantity"},
+	{"BR-FR-DEC-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "line/price, line/gross-price"},
+	{"BR-FR-DEC-04", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "vat-rate"},
+	{"BR-FR-BD-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-BD-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-BD-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-01", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-06", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-11", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-MV-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+};
+/* clang-format on */
+
+static const struct ruleset brfr_set = {
+    "BR-FR",
+    "FNFE-MPE BR-FR-Flux2 schematrons, FATAL version 1.4.0 (UBL, CII)",
+    ROUTE_PA,
+    brfr,
+    sizeof(brfr) / sizeof(brfr[0]),
+};
+
+const struct ruleset *const rulesets[] = {&en16931_set, &brfr_set, NULL};
+
+const struct ruleset *
+ruleset_named(const char *name)
+{
+	const struct ruleset *const *set;
+	for (set = rulesets; *set; set++)
+		if (strcmp((*set)->name, name) == 0)
+			return *set;
+	return NULL;
+}
 
 /* Chorus Pro direct keeps CII D16B and its own rules; a Plateforme Agréée takes the
  * reform's formats (XP Z12-012: CII D22B) and judges EN 16931 and BR-FR only. */
@@ -1696,12 +1787,15 @@ print_mdoc(FILE *f)
 			na += r->how == RULE_NA;
 			checked += r->checked;
 		}
-		fprintf(f,
-		        ".Sh %s\nSource: %s.\n%zu rows: %zu on the invoice model, %zu forbidding "
-		        "an element, %zu not applicable; %zu checked, %zu not checked yet.\n"
-		        ".Bl -tag -width Ds\n",
-		        (*set)->name, (*set)->source, (*set)->n, model, forbid, na, checked,
-		        (*set)->n - na - checked);
+		fprintf(
+		    f,
+		    ".Sh %s\nSource: %s.\nApplied on the %s.\n%zu rows: %zu on the invoice model, "
+		    "%zu forbidding an element, %zu not applicable; %zu checked, %zu not checked "
+		    "yet.\n.Bl -tag -width Ds\n",
+		    (*set)->name, (*set)->source,
+		    (*set)->routes == ROUTE_PA ? "Plateforme Agréée route only (--route pa)"
+		                               : "Chorus Pro and Plateforme Agréée routes",
+		    (*set)->n, model, forbid, na, checked, (*set)->n - na - checked);
 		for (i = 0; i < (*set)->n; i++) {
 			const struct rule *r = &(*set)->v[i];
 			fprintf(f, ".It %s\n%s, %s, %s", r->id, syntax_name(r->syntax),

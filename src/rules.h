@@ -1,12 +1,13 @@
 /*
  * rules.h - the rule inventory: every rule of each rule set the pre-flight answers
- * for (EN 16931 today: the ids of the CEN validation artefacts, UBL and CII), with
+ * for (EN 16931: the ids of the CEN validation artefacts; BR-FR: those of the French
+ * schematrons; UBL and CII), with
  * how chorusgw checks it and where a fix goes. `chorusgw rules` and the page
- * chorusgw-rules(7) print it; tests/cen/agreement.sh fails when a CEN id is
- * missing from it.
+ * chorusgw-rules(7) print it; tests/cen/agreement.sh and tests/brfr/agreement.sh
+ * fail when an id of the artefacts is missing from it.
  *
- * A second rule set (BR-FR for the PA route) is one more `struct ruleset` in
- * rulesets[], with its own rows and the routes it applies to; nothing else changes.
+ * BR-FR, the reform's French rules (check-brfr.c), is the second `struct ruleset`
+ * in rulesets[], with its own rows; it applies to the PA route only.
  *
  * What the pre-flight makes and applies on each route is decided here, and only
  * here: route_preflights[] (the syntax version the stylesheets write and the XSD
@@ -67,6 +68,8 @@ struct ruleset {
 
 /* Every rule set, NULL-terminated. */
 extern const struct ruleset *const rulesets[];
+/* The rule set called `name` ("EN 16931", "BR-FR"), or NULL. */
+const struct ruleset *ruleset_named(const char *name);
 
 /* The row of `id` for `syntax` (RULE_UBL or RULE_CII) in `set`, or NULL. */
 const struct rule *rule_find(const struct ruleset *set, const char *id, int syntax);

@@ -246,11 +246,27 @@ read_tax_id(struct inv_value *v, xmlNodePtr party, const char *pp, int cii, int 
 	set_from(v, found, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 }
 
+/* The legal identifier under scheme 0002, the SIREN the reform's rules read (BR-FR-09,
+ * 10, 11): where the syntax puts BT-30 / BT-47, and only with that scheme. */
+static void
+read_siren(struct inv_value *v, xmlNodePtr party, const char *pp, int cii)
+{
+	const char *rel =
+	    cii ? "ram:SpecifiedLegalOrganization/ram:ID" : "cac:PartyLegalEntity/cbc:CompanyID";
+	xmlNodePtr n = party ? node_find(party, rel) : NULL;
+	char *scheme = n ? node_attr(n, "schemeID") : NULL;
+	set_from(v, scheme && strcmp(scheme, "0002") == 0 ? n : NULL, party, pp, rel, "schemeID");
+	free(scheme);
+}
+
 static void
 read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int cii)
 {
 	char *pp = party ? node_path(party) : xstrdup(party_path);
 	read_party_ids(party, pp, cii, &p->siret, &p->legal_id);
+	read_siren(&p->siren, party, pp, cii);
+	get(&p->endpoint, party, pp,
+	    cii ? "ram:URIUniversalCommunication/ram:URIID" : "cbc:EndpointID", "schemeID");
 	read_tax_id(&p->vat_id, party, pp, cii, 1);
 	read_tax_id(&p->tax_reg_id, party, pp, cii, 0);
 	p->present = party != NULL;
@@ -437,6 +453,37 @@ read_attachment(struct invoice *inv, xmlNodePtr n, int cii)
 	}
 }
 
+/* Every note of `parent` (UBL: cbc:Note of the root, the subject taken from a
+ * leading "#CODE#"; CII: ram:IncludedNote of rsm:ExchangedDocument). */
+static void
+read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int cii)
+{
+	const char *qname = cii ? "ram:IncludedNote" : "cbc:Note";
+	size_t total = count_kids(parent, qname), i = 0;
+	each_kid(n, parent, qname)
+	{
+		struct inv_note *note;
+		char *np = indexed_path(parent_path, qname, ++i, total);
+		inv->notes = xreallocarray(inv->notes, inv->nnotes + 1, sizeof(*inv->notes));
+		note = &inv->notes[inv->nnotes++];
+		memset(note, 0, sizeof(*note));
+		if (cii) {
+			get(&note->subject, n, np, "ram:SubjectCode", NULL);
+			get(&note->content, n, np, "ram:Content", NULL);
+		} else {
+			const char *t, *end;
+			set_from(&note->content, n, NULL, NULL, NULL, NULL);
+			note->subject.path = xstrdup(note->content.path);
+			note->subject.line = note->content.line;
+			t = note->content.text;
+			end = t && t[0] == '#' ? strchr(t + 1, '#') : NULL;
+			if (end)
+				note->subject.text = xstrndup(t + 1, (size_t)(end - t - 1));
+		}
+		free(np);
+	}
+}
+
 static struct inv_payment *
 new_payment(struct invoice *inv)
 {
@@ -492,6 +539,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	           "cac:AccountingSupplierParty/cac:Party", 0);
 	read_party(&inv->buyer, node_find(root, "cac:AccountingCustomerParty/cac:Party"),
 	           "cac:AccountingCustomerParty/cac:Party", 0);
+	read_notes(inv, root, "", 0);
 
 	each_kid(pm, root, "cac:PaymentMeans")
 	{
@@ -599,6 +647,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	get(&inv->number, doc, dp, "ram:ID", NULL);
 	get(&inv->type_code, doc, dp, "ram:TypeCode", NULL);
 	get(&inv->issue_date, doc, dp, "ram:IssueDateTime/udt:DateTimeString", "format");
+	read_notes(inv, doc, dp, 1);
 	get(&inv->service_code, agr, ap, "ram:BuyerReference", NULL);
 	get(&inv->engagement, agr, ap, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",
 	    NULL);

@@ -14,8 +14,8 @@ them; --update rewrites it from this run. Prints TAP lines numbered from N+1 and
 a summary as diagnostics; the exit status is 0 unless the input is unreadable.
 
 --inventory: RULES is the output of `chorusgw rules`; every rule id of the CEN
-artefacts (compiled XSLT under CEN_DIR) must have a row there for its syntax with
-the same flag, and every row must be a CEN id.
+artefacts (compiled XSLT under CEN_DIR) must have a row in its EN 16931 set for
+its syntax with the same flag, and every row of that set must be a CEN id.
 """
 import collections
 import re
@@ -65,9 +65,12 @@ def inventory(rules_path, cen_dir, start):
             for i, flag in assert_re.findall(f.read()):
                 cen.add((i, syntax, flag))
     table = set()
+    section = None
     with open(rules_path, encoding="utf-8") as f:
         for line in f:
-            if line.startswith("#"):
+            if line.startswith("# "):
+                section = line[2:].split(":", 1)[0]
+            if line.startswith("#") or section != "EN 16931":
                 continue
             i, syntaxes, flag = line.split("\t")[:3]
             for syntax in syntaxes.split():

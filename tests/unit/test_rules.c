@@ -1,6 +1,5 @@
-/* Unit tests of rules.c: the rule table is well formed, lookups find the row of the
- * right syntax, the listing and the page print every row, and each route has its
- * pre-flight. */
+/* Unit tests of rules.c: the rule tables (EN 16931, BR-FR) are well formed, lookups find the row of
+ * the right syntax, the listing and the page print every row, and each route has its pre-flight. */
 #include "config.h"
 
 #include <stdio.h>
@@ -32,12 +31,13 @@ main(void)
 {
 	const struct ruleset *const *set;
 	const struct rule *r;
-	size_t i, j, bad_shape = 0, dup = 0, nforbid = 0, nrows = 0;
+	size_t i, j, bad_shape = 0, dup = 0, nforbid = 0, nrows = 0, nsets = 0;
 	char *out = NULL;
 	size_t outlen = 0;
 	FILE *f;
 
 	for (set = rulesets; *set; set++) {
+		nsets++;
 		ok((*set)->n > 0 && (*set)->name && (*set)->source && (*set)->routes,
 		   "%s: a named, non-empty rule set", (*set)->name);
 		for (i = 0; i < (*set)->n; i++) {
@@ -72,6 +72,12 @@ main(void)
 	ok(rule_find(rulesets[0], "UBL-CR-001", RULE_CII) == NULL, "UBL-CR-001 is not a CII rule");
 	ok(rule_find(rulesets[0], "BR-S-02", RULE_UBL | RULE_CII) != NULL, "BR-S-02 is listed");
 	ok(rule_find(rulesets[0], "BR-XX-99", RULE_UBL) == NULL, "an unknown id is not found");
+	ok(ruleset_named("EN 16931") == rulesets[0] && ruleset_named("XX") == NULL,
+	   "a rule set found by name");
+	ok(ruleset_named("BR-FR") && ruleset_named("BR-FR")->routes == ROUTE_PA &&
+	       rule_find(ruleset_named("BR-FR"), "BR-FR-05", RULE_UBL | RULE_CII) &&
+	       rule_find(ruleset_named("BR-FR"), "BR-FR-05", RULE_UBL)->checked,
+	   "BR-FR applies to the PA route only; BR-FR-05 is checked");
 
 	/* The listing: one line a row, after one header line a set. */
 	f = open_memstream(&out, &outlen);
@@ -79,7 +85,7 @@ main(void)
 	fclose(f);
 	for (i = 0, j = 0; i < outlen; i++)
 		j += out[i] == '\n';
-	is_int(j, nrows + 1, "one line a row, plus the header");
+	is_int(j, nrows + nsets, "one line a row, plus a header a set");
 	ok(strstr(out, "\nBR-CO-10\tUBL CII\tfatal\tchecked\t") != NULL, "a checked row");
 	free(out);
 
@@ -87,6 +93,7 @@ main(void)
 	is_int(rules_print(f, 1), 0, "rules_print --mdoc");
 	fclose(f);
 	ok(strncmp(out, ".Dd ", 4) == 0 && strstr(out, "\n.It UBL-CR-001\n") &&
+	       strstr(out, "\n.Sh BR-FR\n") && strstr(out, "\n.It BR-FR-MV-14\n") &&
 	       strstr(out, "\n.Sh SEE ALSO\n"),
 	   "the page is mdoc with every row");
 	free(out);
