@@ -21,13 +21,21 @@ unreadable.
 
 --inventory: RULES is the output of `chorusgw rules`; its BR-FR set must hold
 every rule id of the schematrons (BR-FR-Flux2-Schematron-{UBL,CII}.sch under
-BRFR_DIR) for the syntaxes that have it, and nothing else.
+BRFR_DIR) for the syntaxes that have it, with the asserts' flag, and nothing else.
 """
+import importlib.util
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
 
-SVRL = "{http://purl.oclc.org/dsdl/svrl}"  # every BR-FR assert is flagged fatal
+# tests/cen/compare.py: reading `chorusgw rules` and a known-disagreements file
+_spec = importlib.util.spec_from_file_location(
+    "cen_compare", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cen", "compare.py"))
+cen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cen)
+
+SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 SCH = "{http://purl.oclc.org/dsdl/schematron}"
 GW_LINE = re.compile(r"^error: .*\(rule (BR-FR-[A-Za-z0-9-]+)\)")
 RULE_ID = re.compile(r"^BR-FR-(?:[A-Z]+-)?\d+")
@@ -66,21 +74,15 @@ def gw_ids(path):
 
 
 def inventory(rules_path, brfr_dir, start):
-    sch = {(r, syntax) for syntax, m in rule_ids(brfr_dir).items() for r in m.values()}
-    table = set()
-    section = None
-    with open(rules_path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("# "):
-                section = line[2:].split(":", 1)[0]
-            if line.startswith("#") or section != "BR-FR":
-                continue
-            i, syntaxes, flag = line.split("\t")[:3]
-            for syntax in syntaxes.split():
-                table.add((i, syntax))
+    sch = set()
+    for syntax in ("UBL", "CII"):
+        root = ET.parse(f"{brfr_dir}/BR-FR-Flux2-Schematron-{syntax}.sch").getroot()
+        rules = rule_ids(brfr_dir)[syntax]
+        sch |= {(rules[a.get("id")], syntax, a.get("flag")) for a in root.iter(SCH + "assert")}
+    table = cen.rule_table(rules_path, "BR-FR")
     n = start + 1
-    missing = sorted(f"{i} {s}" for i, s in sch - table)
-    extra = sorted(f"{i} {s}" for i, s in table - sch)
+    missing = sorted(f"{i} {s} ({flag})" for i, s, flag in sch - table)
+    extra = sorted(f"{i} {s} ({flag})" for i, s, flag in table - sch)
     if missing or extra:
         print(f"not ok {n} - the BR-FR rule table is the schematrons' ids: missing {missing},"
               f" not in the schematrons {extra}")
@@ -96,15 +98,7 @@ def main():
         return inventory(args[1], args[2], start)
     pairs_path, known_path, brfr_dir = [a for a in args if not a.startswith("--") and not a.isdigit()][:3]
     rules = rule_ids(brfr_dir)
-    known = {}
-    try:
-        with open(known_path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip() and not line.startswith("#"):
-                    name, _, rest = line.rstrip("\n").partition(" | ")
-                    known[name] = rest
-    except FileNotFoundError:
-        pass
+    known = cen.read_known(known_path)
     n = start
     files = disagree = 0
     new_known = []

@@ -54,6 +54,37 @@ def words(ids):
     return " ".join(i + ("" if flag == "fatal" else "(w)") for i, flag in sorted(ids))
 
 
+def rule_table(rules_path, set_name):
+    """{(id, syntax, flag)}: the rows of the rule set `set_name` in the output of
+    `chorusgw rules` (also tests/brfr/compare.py's)."""
+    table = set()
+    section = None
+    with open(rules_path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("# "):
+                section = line[2:].split(":", 1)[0]
+            if line.startswith("#") or section != set_name:
+                continue
+            i, syntaxes, flag = line.split("\t")[:3]
+            for syntax in syntaxes.split():
+                table.add((i, syntax, flag))
+    return table
+
+
+def read_known(known_path):
+    """{file name: disagreement} from a known-disagreements file (none if absent)."""
+    known = {}
+    try:
+        with open(known_path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip() and not line.startswith("#"):
+                    name, _, rest = line.rstrip("\n").partition(" | ")
+                    known[name] = rest
+    except FileNotFoundError:
+        pass
+    return known
+
+
 def inventory(rules_path, cen_dir, start):
     """TAP lines: the rule table against the ids and flags of the CEN artefacts."""
     assert_re = re.compile(r'<xsl:attribute name="id">([^<]*)</xsl:attribute>\s*'
@@ -64,17 +95,7 @@ def inventory(rules_path, cen_dir, start):
         with open(path, encoding="utf-8") as f:
             for i, flag in assert_re.findall(f.read()):
                 cen.add((i, syntax, flag))
-    table = set()
-    section = None
-    with open(rules_path, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("# "):
-                section = line[2:].split(":", 1)[0]
-            if line.startswith("#") or section != "EN 16931":
-                continue
-            i, syntaxes, flag = line.split("\t")[:3]
-            for syntax in syntaxes.split():
-                table.add((i, syntax, flag))
+    table = rule_table(rules_path, "EN 16931")
     n = start
     for syntax in ("UBL", "CII"):
         n += 1
@@ -104,15 +125,7 @@ def main():
     if "--start" in args:
         start = int(args[args.index("--start") + 1])
     pairs_path, known_path = [a for a in args if not a.startswith("--") and not a.isdigit()][:2]
-    known = {}
-    try:
-        with open(known_path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip() and not line.startswith("#"):
-                    name, _, rest = line.rstrip("\n").partition(" | ")
-                    known[name] = rest
-    except FileNotFoundError:
-        pass
+    known = read_known(known_path)
 
     n = start
     files = disagree = verdicts = 0
