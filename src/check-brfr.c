@@ -2,9 +2,9 @@
  * check-brfr.c - the French rules BR-FR (FATAL version, v1.4.0, FNFE-MPE's
  * schematrons for UBL and CII) on the invoice model, for the routes rules.c applies
  * them to (a Plateforme Agréée). Each check follows the schematron of the
- * document's syntax, test for test, and reports under the rule id the schematron's
- * assert ids start with (BR-FR-05 for BR-FR-05_BT-22_PMT); the rules not checked
- * here are listed in rules.c with why.
+ * document's syntax, test for test, and reports under the schematron's rule id (the
+ * assert's pattern: BR-FR-05 for BR-FR-05_BT-22_PMT); the rules not checked here are
+ * rows of rules.c that say so.
  *
  * Errors: none; what is wrong is appended to a struct problems (check.h).
  */
@@ -294,7 +294,7 @@ check_notes(struct bk *k, const char *all)
 	}
 }
 
-/* ---- parties (BR-FR-09, 10, 11, 12, 13) ----------------------------------------- */
+/* ---- parties (BR-FR-09, 10, 11, 12, 13, 21, 22, 32) --------------------------- */
 
 static void
 check_siret(struct bk *k, const struct inv_party *p, const char *who, const char *fix)

@@ -463,16 +463,18 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 	each_kid(n, parent, qname)
 	{
 		struct inv_note *note;
-		char *np = indexed_path(parent_path, qname, ++i, total);
 		inv->notes = xreallocarray(inv->notes, inv->nnotes + 1, sizeof(*inv->notes));
 		note = &inv->notes[inv->nnotes++];
 		memset(note, 0, sizeof(*note));
+		i++;
 		if (cii) {
+			char *np = indexed_path(parent_path, qname, i, total);
 			get(&note->subject, n, np, "ram:SubjectCode", NULL);
 			get(&note->content, n, np, "ram:Content", NULL);
+			free(np);
 		} else {
 			const char *t, *end;
-			set_from(&note->content, n, NULL, NULL, NULL, NULL);
+			set_from(&note->content, n, parent, parent_path, qname, NULL);
 			note->subject.path = xstrdup(note->content.path);
 			note->subject.line = note->content.line;
 			t = note->content.text;
@@ -480,7 +482,6 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 			if (end)
 				note->subject.text = xstrndup(t + 1, (size_t)(end - t - 1));
 		}
-		free(np);
 	}
 }
 
