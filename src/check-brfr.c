@@ -188,7 +188,7 @@ check_dates(struct bk *k)
 		    "change <due-date>");
 }
 
-/* ---- notes (BR-FR-05, BR-FR-06) ------------------------------------------------- */
+/* ---- notes (BR-FR-05, 06, 20) ------------------------------------------------- */
 
 /* UBL: the notes joined, as the schematron's string-join(cbc:Note, ''). Caller frees. */
 static char *
@@ -229,21 +229,26 @@ notes_with(const struct bk *k, const char *all, const char *code)
 /* The processing rule of note BAR (BT-22 of subject BAR), as each schematron reads
  * it: CII, 1 when a BAR note's text is `want`; UBL, the text after the first "#BAR#"
  * of the joined notes, up to the next '#' (`want` NULL: 1 when it is not empty). */
+/* UBL: the processing rule in the joined notes, a copy (NULL without "#BAR#"). */
+static char *
+ubl_bar(const char *all)
+{
+	const char *p = strstr(all, "#BAR#");
+	if (p == NULL)
+		return NULL;
+	p += 5;
+	return xstrndup(p, strcspn(p, "#"));
+}
+
 static int
 bar_is(const struct bk *k, const char *all, const char *want)
 {
 	size_t i;
 	if (k->ubl) {
-		const char *p = strstr(all, "#BAR#"), *end;
-		if (p == NULL)
-			return 0;
-		p += 5;
-		end = strchr(p, '#');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (want == NULL)
-			return end > p;
-		return (size_t)(end - p) == strlen(want) && strncmp(p, want, strlen(want)) == 0;
+		char *t = ubl_bar(all);
+		int r = t && (want ? strcmp(t, want) == 0 : *t != '\0');
+		free(t);
+		return r;
 	}
 	for (i = 0; i < k->inv->nnotes; i++)
 		if (k->inv->notes[i].subject.text &&
@@ -263,6 +268,32 @@ static const struct {
     {"AAB", "the early payment discount, or that there is none (AAB)", 1},
     {"TXD", "the tax mention (TXD)", 0},
 };
+
+/* BR-FR-20: the processing rule of note BAR is one of the list (UBL's list has no
+ * B2CINT, which the function CII's rule uses has). */
+static void
+check_bar(struct bk *k, const char *all, const struct inv_value *where)
+{
+	static const char what[] = "the processing rule of note BAR (BT-22) is not one of B2B, "
+	                           "B2BINT, B2C, B2CINT, OUTOFSCOPE, ARCHIVEONLY";
+	static const char fix[] = "change <note subject=\"BAR\">";
+	size_t i;
+	if (k->ubl) {
+		char *t = ubl_bar(all);
+		if (t && *t && !str_word_in(" B2B B2BINT B2C OUTOFSCOPE ARCHIVEONLY ", t))
+			report(k, "BR-FR-20", where, what, fix);
+		free(t);
+		return;
+	}
+	for (i = 0; i < k->inv->nnotes; i++) {
+		const struct inv_note *n = &k->inv->notes[i];
+		if (n->subject.text && strcmp(n->subject.text, "BAR") == 0 &&
+		    !(n->content.text &&
+		      str_word_in(" B2B B2BINT B2C B2CINT OUTOFSCOPE ARCHIVEONLY ",
+		                  n->content.text)))
+			report(k, "BR-FR-20", &n->content, what, fix);
+	}
+}
 
 static void
 check_notes(struct bk *k, const char *all)
@@ -292,9 +323,10 @@ check_notes(struct bk *k, const char *all)
 		}
 		free(fix);
 	}
+	check_bar(k, all, &where);
 }
 
-/* ---- parties (BR-FR-09, 10, 11, 12, 13, 21, 22, 32) --------------------------- */
+/* ---- parties (BR-FR-09, 10, 11, 12, 13, 21, 22, 32) ------------------------------ */
 
 static void
 check_siret(struct bk *k, const struct inv_party *p, const char *who, const char *fix)

@@ -1621,7 +1621,7 @@ static const struct rule brfr[] = {
 	{"BR-FR-16", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-rate of lines, allowances, charges"},
 	{"BR-FR-17", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "attachment"},
 	{"BR-FR-18", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "attachment"},
-	{"BR-FR-20", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "note subject BAR"},
+	{"BR-FR-20", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject BAR"},
 	{"BR-FR-21", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address, buyer/siret, note subject BAR"},
 	{"BR-FR-22", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address, supplier/siret, note subject BAR"},
 	{"BR-FR-23", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, "supplier/electronic-address, buyer/electronic-address"},

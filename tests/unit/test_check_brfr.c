@@ -198,6 +198,14 @@ test_notes(void)
 	is_int(count(u, "BR-FR-11"), 0, "UBL BR-FR-11: B2C needs no buyer SIREN");
 	inv_value_set(&u->notes[3].content, "#BAR#B2B");
 	is_int(count(u, "BR-FR-11"), 1, "UBL BR-FR-11: B2B does");
+	inv_value_set(&u->notes[3].content, "#BAR#B2G");
+	is_int(count(u, "BR-FR-20"), 1, "UBL BR-FR-20: B2G is no processing rule");
+	inv_value_set(&u->notes[3].content, "#BAR#B2CINT");
+	is_int(count(u, "BR-FR-20"), 1, "UBL BR-FR-20: nor B2CINT, in UBL's list");
+	inv_value_set(&c->notes[3].content, "B2CINT");
+	is_int(count(c, "BR-FR-20"), 0, "CII BR-FR-20: B2CINT is in CII's");
+	inv_value_set(&c->notes[3].content, "B2G");
+	is_int(count(c, "BR-FR-20"), 1, "CII BR-FR-20: B2G is not");
 	invoice_free(u);
 	invoice_free(c);
 }
