@@ -508,6 +508,34 @@ static const struct report_state {
 };
 
 const char *
+chorus_status_label(const char *s)
+{
+	static const struct {
+		const char *status, *label;
+	} t[] = {
+	    {"DEPOSEE", "Déposée"},
+	    {"EN_COURS_ACHEMINEMENT", "En cours d'acheminement"},
+	    {"MISE_A_DISPOSITION", "Mise à disposition"},
+	    {"MISE_A_DISPOSITION_COMPTABLE", "Mise à disposition du comptable"},
+	    {"A_RECYCLER", "À recycler"},
+	    {"A_COMPLETER", "À compléter"},
+	    {"COMPLETEE", "Complétée"},
+	    {"SUSPENDUE", "Suspendue"},
+	    {"SERVICE_FAIT", "Service fait"},
+	    {"MANDATEE", "Mandatée"},
+	    {"MISE_EN_PAIEMENT", "Mise en paiement"},
+	    {"COMPTABILISEE", "Comptabilisée"},
+	    {"REJETEE", "Rejetée"},
+	    {"TRANSMISE_MOA", "Transmise à la MOA"},
+	};
+	size_t i;
+	for (i = 0; s && i < nitems(t); i++)
+		if (strcmp(s, t[i].status) == 0)
+			return t[i].label;
+	return NULL;
+}
+
+const char *
 chorus_state_words(const char *s)
 {
 	size_t i;

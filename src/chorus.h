@@ -326,6 +326,9 @@ struct chorus_env {
 struct json *chorus_classify(enum chorus_op, const struct http_resp *, const struct chorus_env *,
                              struct chorus_result *out);
 void chorus_result_clear(struct chorus_result *);
+/* The French label of an invoice status (statut: MISE_A_DISPOSITION -> "Mise à
+ * disposition"); NULL when not known. */
+const char *chorus_status_label(const char *status);
 /* Plain words for a deposit state (etatCourantDepotFlux); NULL when not known. */
 const char *chorus_state_words(const char *state);
 enum chorus_report_outcome chorus_state_outcome(const char *state);

@@ -74,6 +74,10 @@ static const char *const mode_choices[] = {"qualification", "production", NULL};
 static const char *const syntax_choices[] = {"ubl", "cii", NULL};
 static const char *const target_choices[] = {"auto", "stderr", "syslog", NULL};
 static const char *const level_choices[] = {"error", "warning", "info", "debug", NULL};
+static const char *const route_choices[] = {"chorus", "pa", NULL};
+/* the statuses (XP Z12-012) a sent invoice may be called done at: Déposée, Approuvée,
+ * Paiement transmis, Encaissée */
+static const char *const final_choices[] = {"200", "205", "211", "212", NULL};
 static const char *const facility_choices[] = {"daemon", "user",   "local0", "local1",
                                                "local2", "local3", "local4", "local5",
                                                "local6", "local7", NULL};
@@ -210,6 +214,14 @@ static const struct conf_key keys[] = {
       "newest one read minus this, as XP Z12-013 advises a client without a web server (a "
       "flow can show up in a search a little after its update), and drops the flows it "
       "already has by their id."),
+    G("pa", "poll_interval", CK_DURATION, pa_poll_ms, "1m", 100, HOUR, NULL, 0,
+      "How often the PA is asked for the acknowledgement of a sent flow and for new "
+      "lifecycle statuses."),
+    G("pa", "final_status", CK_ENUM, pa_final_status, "212", 0, 0, final_choices, 0,
+      "The lifecycle status at which an invoice sent through the PA is done and moves to "
+      "accepted/: 212 (Encaissée, paid), 211 (Paiement transmis), 205 (Approuvée) or 200 "
+      "(Déposée, taken by the platform). Until then it stays in outbox/ and its receipt "
+      "follows each status."),
 
     G("incoming", "enabled", CK_BOOL, incoming_enabled, "no", 0, 0, NULL, 0,
       "Receive the invoices the PA holds for your companies (those of the PA account, or "
@@ -229,6 +241,12 @@ static const struct conf_key keys[] = {
     G("incoming", "resync_window", CK_DURATION, incoming_resync_ms, "7d", MIN, 365 * DAY, NULL, 0,
       "How far back `reconcile` searches the PA's incoming flows again, to fetch any the "
       "polls missed and to report the gaps."),
+
+    G("route", "public", CK_ENUM, route_public, "chorus", 0, 0, route_choices, 0,
+      "Where invoices to public buyers (the Directory's entityType Public) go when the "
+      "export names no route: chorus (deposited on Chorus Pro directly) or pa (sent "
+      "through the PA, which hands them to Chorus Pro). Invoices to private buyers go to "
+      "the PA; works invoices (cadres of the travaux family) always go to Chorus Pro."),
 
     G("gateway", "report_poll", CK_DURATION, report_poll_ms, "1m", 100, HOUR, NULL, 0,
       "Interval between two reads of a deposit report (consulterCRDetaille) while "
@@ -793,6 +811,10 @@ check_required(struct loader *L, unsigned flags)
 {
 	struct conf *c = L->c;
 	size_t i;
+	/* a PA-only set-up (public buyers through the PA too, no [chorus] section) needs no
+	 * Chorus Pro credentials: works invoices are then refused, saying why */
+	if (c->pa && c->route_public == CONF_ROUTE_PUBLIC_PA && line_of(L, "chorus", NULL) == 0)
+		flags &= ~(unsigned)CONF_NEED_CHORUS;
 	for (i = 0; i < nitems(keys); i++) {
 		const struct conf_key *k = &keys[i];
 		char **sp;
@@ -849,10 +871,13 @@ finish_pa(struct loader *L)
 	trim_slashes(c->pa_directory_url);
 	if (!c->pa) {
 		if (c->incoming_enabled)
-			load_error(
-			    L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
-			    "yes, but there is no [pa] section; invoices are received through "
-			    "a PA: configure [pa], or write enabled = no");
+			load_error(L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
+			        "yes, but there is no [pa] section; invoices are received through "
+			        "a PA: configure [pa], or write enabled = no");
+		if (c->route_public == CONF_ROUTE_PUBLIC_PA)
+			load_error(L, "route", "public", line_of(L, "route", "public"),
+			        "pa, but there is no [pa] section; configure the PA or write "
+			        "public = chorus");
 		return;
 	}
 	for (i = 0; i < nitems(need); i++)
@@ -987,10 +1012,11 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 			if (keys[i2].scope == CS_GLOBAL && strcmp(keys[i2].section, sec) == 0)
 				known = 1;
 		if (!known) {
-			load_error(L, sec, NULL, line_of(L, sec, NULL),
-			           "unknown section; known: [spool], [chorus], [pa], [incoming], "
-			           "[gateway], [transform], [log], [metrics], [supplier], "
-			           "[supplier.SIRET], [map.NAME]");
+			load_error(
+			    L, sec, NULL, line_of(L, sec, NULL),
+			    "unknown section; known: [spool], [chorus], [pa], [incoming], [route], "
+			    "[gateway], [transform], [log], [metrics], [supplier], "
+			    "[supplier.SIRET], [map.NAME]");
 			return;
 		}
 	}
@@ -1175,6 +1201,12 @@ const char *
 conf_syntax_name(int s)
 {
 	return s == SYNTAX_CII ? "cii" : "ubl";
+}
+
+const char *
+conf_final_status(const struct conf *c)
+{
+	return final_choices[c->pa_final_status];
 }
 
 /* ---- printing ---------------------------------------------------------------- */

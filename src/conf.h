@@ -95,6 +95,13 @@ struct conf {
 	int64_t pa_max_in_flight;
 	int64_t pa_directory_cache_ttl_ms;
 	int64_t pa_search_window_ms;
+	int64_t pa_poll_ms;
+	int pa_final_status; /* index in conf.c's choices; conf_final_status() */
+
+	/* [route] */
+#define CONF_ROUTE_PUBLIC_PA 1
+	int route_public; /* where invoices to public buyers go: 0 Chorus Pro, CONF_ROUTE_PUBLIC_PA
+	                   */
 
 	/* [incoming]: invoices received through the PA */
 	int incoming_enabled;
@@ -159,5 +166,7 @@ void conf_print_keys(FILE *);
 /* The [supplier.SIRET] section for `siret`, or NULL. */
 const struct conf_supplier *conf_supplier(const struct conf *, const char *siret);
 const char *conf_syntax_name(int);
+/* The lifecycle status code ("212") of [pa] final_status. */
+const char *conf_final_status(const struct conf *);
 
 #endif

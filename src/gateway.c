@@ -42,13 +42,16 @@
 #include "conf.h"
 #include "ev.h"
 #include "fileio.h"
+#include "follow.h"
 #include "gateway.h"
+#include "invoice.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
 #include "receipt.h"
 #include "receive.h"
 #include "respond.h"
+#include "route.h"
 #include "sha256.h"
 #include "spool.h"
 #include "transport.h"
@@ -76,20 +79,24 @@ enum step {
 static const char *const step_names[] = {"wait", "process", "deposit", "settle", "follow"};
 
 struct gw;
+struct lane;
 
 struct job {
 	struct gw *g;
 	struct doc *doc;
+	struct lane *lane;      /* its route's, once decided (before: NULL) */
 	size_t idx;             /* in g->jobs */
 	enum step step;         /* what to do when due */
 	struct ev_timer *timer; /* when the step is due later */
 	struct tp_call *call;
+	struct lane *call_lane; /* the route `call` went to */
 	uint64_t call_started;
 	int ready; /* on a ready list */
 	struct job *rnext;
 	int errors;           /* consecutive retryable failures of this step */
 	int after_reject;     /* STEP_SETTLE checks a rejected re-deposit */
-	struct preflight *pf; /* kept while the optional buyer check runs */
+	int awaiting;         /* once: taken by the platform, waiting for its first status */
+	struct preflight *pf; /* kept while the route and the buyer check are decided */
 };
 
 struct readyq {
@@ -103,8 +110,10 @@ struct expiry {
 	struct expiry *next;
 };
 
+struct lane;
+
 struct pause {
-	struct gw *g;
+	struct lane *lane;
 	char *account; /* the route's account at fault; NULL: every account */
 	char *reason, *setup;
 	char *siret; /* the probe asks with the account of this supplier */
@@ -116,35 +125,54 @@ struct pause {
 	struct pause *next;
 };
 
+/* A route as the gateway drives it: its transport, its share of the requests, the steps
+ * waiting for a call, and its pauses after set-up errors (one route's set-up error does
+ * not stop the other's sends). */
+struct lane {
+	struct gw *g;
+	unsigned route;       /* ROUTE_* (rules.h) */
+	struct transport *tp; /* NULL when the route is not configured */
+	int max_in_flight;
+	int in_flight;
+	/* finishing what was sent (follow, settle) goes before new sends, so documents
+	 * reach a final folder instead of piling up half done */
+	struct readyq finish, calls;
+	/* sends paused by set-up errors: one of every account, or one per account (its
+	 * password...) while the others go on; each probed until it works again */
+	struct pause *pauses;
+};
+
 struct gw {
 	const struct cmd_ctx *ctx;
 	struct conf *conf;
 	struct spool *sp;
 	struct watch *w;
-	struct transport *tp; /* the Chorus Pro route */
-	struct receive *rx;   /* invoices received through the PA ([incoming]), or NULL */
-	struct respond *rs;   /* the ERP's statuses on them, sent back ([incoming]), or NULL */
+	struct lane lanes[ROUTE_N];
+	struct receive *rx; /* invoices received through the PA ([incoming]), or NULL */
+	struct respond *rs; /* the ERP's statuses on them, sent back ([incoming]), or NULL */
 	int once;
 
 	struct job **jobs;
 	size_t njobs, capjobs;
 	int more_on_disk;  /* pending records not loaded because the window was full */
 	int watch_blocked; /* watch was told there is no room */
-	/* steps waiting for a platform call: finishing what was sent (follow, settle)
-	 * goes before new sends, so documents reach a final folder instead of piling up
-	 * half done */
-	struct readyq process, finish, calls;
-	int calls_in_flight;
+	struct readyq process;
+	int calls_in_flight; /* every route's */
 	struct ev_timer *pump_timer;
 
-	/* sends paused by set-up errors: one for every account, or one per account (its
-	 * password...) while the others go on; each probed until it works again */
-	struct pause *pauses;
-	/* the daily check of the accounts' password expiry (run), and what it learnt */
+	/* the daily check of the Chorus Pro accounts' password expiry (run), and what it
+	 * learnt */
 	struct tp_call *expiry_call;
 	struct ev_timer *expiry_timer;
 	size_t expiry_next;
 	struct expiry *expiries;
+
+	/* the status feed of a route that has one (the PA's lifecycle flows): read by one
+	 * process per spool, the one holding lock/pa-feed; events stored in the spool and
+	 * applied by whoever may change their document */
+	struct ev_timer *feed_timer;
+	struct tp_call *feed_call;
+	int feed_lock; /* -1 until this process holds it */
 
 	int draining;       /* SIGTERM, or once's deadline */
 	int reload_pending; /* SIGHUP: waits for calls in flight to end */
@@ -170,9 +198,10 @@ static void job_schedule(struct gw *, struct job *, enum step, uint64_t delay_ms
 static void job_done(struct gw *, struct job *);
 static void pump(struct gw *);
 static void pump_soon(struct gw *);
-static void pause_deposits(struct gw *, const struct tp_result *, const char *siret, enum step);
-static const struct pause *pause_of(const struct gw *, const char *siret);
+static void pause_deposits(struct lane *, const struct tp_result *, const char *siret, enum step);
+static const struct pause *pause_of(const struct lane *, const char *siret);
 static void refill(struct gw *);
+static void feed_soon(struct gw *);
 static void once_check(struct gw *);
 static void once_scan(void *);
 
@@ -182,6 +211,25 @@ static const char *
 doc_name(const struct doc *d)
 {
 	return d->original_name ? d->original_name : d->file;
+}
+
+/* The lane of a document's route (Chorus Pro while none is recorded, as before routes
+ * existed). */
+static struct lane *
+lane_of(struct gw *g, const struct doc *d)
+{
+	unsigned r = d->route ? route_named(d->route) : 0;
+	return &g->lanes[route_index(r ? r : ROUTE_CHORUS)];
+}
+
+static int
+any_paused(const struct gw *g)
+{
+	int i;
+	for (i = 0; i < ROUTE_N; i++)
+		if (g->lanes[i].pauses)
+			return 1;
+	return 0;
 }
 
 static uint64_t
@@ -288,9 +336,12 @@ job_unschedule(struct gw *g, struct job *j)
 		j->timer = NULL;
 	}
 	if (j->ready) {
+		int i;
 		readyq_remove(&g->process, j);
-		readyq_remove(&g->finish, j);
-		readyq_remove(&g->calls, j);
+		for (i = 0; i < ROUTE_N; i++) {
+			readyq_remove(&g->lanes[i].finish, j);
+			readyq_remove(&g->lanes[i].calls, j);
+		}
 	}
 }
 
@@ -304,6 +355,7 @@ job_done(struct gw *g, struct job *j)
 	if (j->call) {
 		tp_cancel(j->call);
 		g->calls_in_flight--;
+		j->call_lane->in_flight--;
 	}
 	g->jobs[i] = g->jobs[--g->njobs];
 	g->jobs[i]->idx = i;
@@ -326,11 +378,11 @@ job_done(struct gw *g, struct job *j)
 }
 
 static struct readyq *
-step_queue(struct gw *g, enum step s)
+step_queue(struct gw *g, struct job *j, enum step s)
 {
-	if (s == STEP_PROCESS)
+	if (s == STEP_PROCESS || j->lane == NULL)
 		return &g->process;
-	return s == STEP_DEPOSIT ? &g->calls : &g->finish;
+	return s == STEP_DEPOSIT ? &j->lane->calls : &j->lane->finish;
 }
 
 static void
@@ -339,7 +391,7 @@ on_job_timer(void *arg)
 	struct job *j = arg;
 	struct gw *g = j->g;
 	j->timer = NULL;
-	readyq_push(step_queue(g, j->step), j);
+	readyq_push(step_queue(g, j, j->step), j);
 	pump_soon(g);
 }
 
@@ -351,7 +403,7 @@ job_schedule(struct gw *g, struct job *j, enum step s, uint64_t delay_ms)
 	if (s == STEP_NONE)
 		return;
 	if (delay_ms == 0) {
-		readyq_push(step_queue(g, s), j);
+		readyq_push(step_queue(g, j, s), j);
 		pump_soon(g);
 	} else
 		j->timer = ev_timer_add(delay_ms, on_job_timer, j);
@@ -364,6 +416,8 @@ job_resume(struct gw *g, struct job *j)
 	struct doc *d = j->doc;
 	time_t now = time(NULL);
 	uint64_t delay = d->next_attempt > now ? (uint64_t)(d->next_attempt - now) * 1000 : 0;
+	if (d->state != DOC_RECEIVED)
+		j->lane = lane_of(g, d); /* decided before the document was queued */
 	switch (d->state) {
 	case DOC_RECEIVED:
 		job_schedule(g, j, STEP_PROCESS, 0);
@@ -451,11 +505,15 @@ on_peers(void *arg)
 }
 
 /* Does a document on disk need work from us? A hold stops deposit attempts only: a
- * held document already sent is still followed. */
+ * held document already sent is still followed. One the platform took, whose statuses
+ * come as events, needs none: the events are applied to its record. */
 static int
-needs_work(const struct doc *d)
+needs_work(struct gw *g, const struct doc *d)
 {
-	return !doc_state_final(d->state) && (!d->held || d->state == DOC_DEPOSITED);
+	const struct lane *l = lane_of(g, d);
+	if (doc_state_final(d->state) || (d->held && d->state != DOC_DEPOSITED))
+		return 0;
+	return l->tp == NULL || !tp_taken(l->tp, d);
 }
 
 /* Load documents this process owns that need work, up to the window. */
@@ -478,7 +536,7 @@ refill(struct gw *g)
 		return;
 	}
 	while ((r = spool_iter_next(it, &d, &why)) == 1) {
-		if (!needs_work(d) || job_find(g, d->qid)) {
+		if (!needs_work(g, d) || job_find(g, d->qid)) {
 			doc_free(d);
 			continue;
 		}
@@ -539,6 +597,46 @@ save(struct gw *g, struct job *j)
 	return 0;
 }
 
+/* A document whose state just became final (accepted or rejected, reasons and history
+ * set): to its folder, counted, forgotten. `cause` labels a rejection in the metrics:
+ * "local", "duplicate", or the platform's name (tp_metric); with `reusable` the platform
+ * refused it before it was deposited, so its invoice number may be sent again. */
+static void
+settle_final(struct gw *g, struct job *j, const char *cause, int reusable, const char *xml,
+             size_t len)
+{
+	struct doc *d = j->doc;
+	char *why = NULL;
+	char label[64];
+
+	d->next_attempt = 0;
+	if (d->state == DOC_ACCEPTED) {
+		if (move(g, j, SF_ACCEPTED, xml, len) == -1)
+			return;
+		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "accepted by %s%s%s",
+		        j->lane ? tp_label(j->lane->tp) : "the platform",
+		        d->status_code ? ": status " : "", d->status_code ? d->status_code : "");
+		metrics_add("chorusgw_documents_accepted_total", NULL, 1);
+		g->n_accepted++;
+		job_done(g, j);
+		return;
+	}
+	if (reusable && d->invoice_number &&
+	    spool_dup_release(g->sp, doc_supplier_key(d), d->invoice_number, d->qid, &why) == -1) {
+		log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "duplicate index: %s", why);
+		free(why);
+	}
+	if (move(g, j, SF_REJECTED, xml, len) == -1)
+		return;
+	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "rejected: %s",
+	        doc_last_reason(d) ? doc_last_reason(d) : "?");
+	snprintf(label, sizeof(label), "cause=\"%s\"", cause);
+	metrics_add("chorusgw_documents_rejected_total", label, 1);
+	g->n_rejected++;
+	g->rejected_this_run = 1;
+	job_done(g, j);
+}
+
 /* Final: rejected/ with the reasons already in the document. `cause` labels metrics:
  * "local", "duplicate", or the platform's name (tp_metric) when it refused the
  * document: then the invoice number may be sent again. */
@@ -546,27 +644,9 @@ static void
 finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note, const char *xml,
                 size_t len)
 {
-	struct doc *d = j->doc;
-	char *why = NULL;
-	char label[64];
-	int by_platform = strcmp(cause, "local") != 0 && strcmp(cause, "duplicate") != 0;
-
-	doc_set_state(d, DOC_REJECTED, note);
-	d->next_attempt = 0;
-	if (by_platform && d->supplier_siret && d->invoice_number &&
-	    spool_dup_release(g->sp, d->supplier_siret, d->invoice_number, d->qid, &why) == -1) {
-		log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "duplicate index: %s", why);
-		free(why);
-	}
-	if (move(g, j, SF_REJECTED, xml, len) == -1)
-		return;
-	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "rejected: %s",
-	        doc_last_reason(d) ? doc_last_reason(d) : note);
-	snprintf(label, sizeof(label), "cause=\"%s\"", cause);
-	metrics_add("chorusgw_documents_rejected_total", label, 1);
-	g->n_rejected++;
-	g->rejected_this_run = 1;
-	job_done(g, j);
+	doc_set_state(j->doc, DOC_REJECTED, note);
+	settle_final(g, j, cause, strcmp(cause, "local") != 0 && strcmp(cause, "duplicate") != 0,
+	             xml, len);
 }
 
 /* ---- pre-flight -------------------------------------------------------------------------- */
@@ -590,11 +670,12 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 {
 	struct doc *d = j->doc;
 	char *why = NULL, *dup_of = NULL;
+	const char *key, *number;
 	int r;
 
 	/* DESIGN §2.4: one document per (supplier SIRET, invoice number) unless forced */
-	r = spool_dup_claim(g->sp, d->supplier_siret, d->invoice_number, d->qid, d->force, &dup_of,
-	                    &why);
+	r = spool_dup_claim(g->sp, doc_supplier_key(d), d->invoice_number ? d->invoice_number : "",
+	                    d->qid, d->force, &dup_of, &why);
 	if (r == -1) {
 		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "duplicate index: %s", why);
 		free(why);
@@ -614,44 +695,73 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 		    d,
 		    "invoice %s of supplier %s was already sent as document %s (%s); it is "
 		    "not sent twice. If it must be sent again anyway: chorusgw retry --force %s",
-		    d->invoice_number, d->supplier_siret, dup_of, st, d->qid);
+		    d->invoice_number, d->supplier_siret ? d->supplier_siret : d->supplier_siren,
+		    dup_of, st, d->qid);
 		doc_free(first);
 		free(dup_of);
 		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", pf->x.xml,
 		                pf->x.len);
 		return;
 	}
+	/* what the platform's status events will name it by, before anything is sent */
+	if (tp_ref(j->lane->tp, d, &key, &number) &&
+	    spool_ref_set(g->sp, key, number, d->qid, &why) == -1) {
+		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "reference index: %s", why);
+		free(why);
+		job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
+		return;
+	}
 
 	d->force = 0;
 	d->next_attempt = 0;
 	doc_set_state(d, DOC_QUEUED, pf->x.what);
-	if (pause_of(g, d->supplier_siret))
-		add_pause_reasons(pause_of(g, d->supplier_siret), d);
+	if (pause_of(j->lane, d->supplier_siret))
+		add_pause_reasons(pause_of(j->lane, d->supplier_siret), d);
 	if (move(g, j, SF_OUTBOX, pf->x.xml, pf->x.len) == 0) {
-		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "invoice %s of %s to %s: queued as %s",
-		        d->invoice_number, d->supplier_siret, d->buyer_siret, d->chorus_xml);
+		log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
+		        "invoice %s of %s to %s: queued as %s for %s", d->invoice_number,
+		        d->supplier_siret ? d->supplier_siret : d->supplier_siren,
+		        d->buyer_siret ? d->buyer_siret : d->buyer_siren, d->chorus_xml,
+		        tp_label(j->lane->tp));
 		count_state("event=\"queued\"");
 		j->errors = 0;
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
 	}
 }
 
-static void call_started(struct gw *, struct job *, struct tp_call *);
+static void call_started(struct gw *, struct job *, struct lane *, struct tp_call *);
 static void call_ended(struct gw *, struct job *, struct tp_reply *);
+
+/* The pre-flight kept while the route and the buyer are looked up; NULL when gone. */
+static struct preflight *
+take_pf(struct job *j)
+{
+	struct preflight *pf = j->pf;
+	j->pf = NULL;
+	return pf;
+}
+
+static void
+drop_pf(struct preflight *pf)
+{
+	if (pf) {
+		preflight_free(pf);
+		free(pf);
+	}
+}
 
 /* The route's buyer check answered: refuse the document with the problems found, or
  * admit it (also when the check could not be made: the platform checks it itself). */
 static void
-on_buyer(struct tp_reply *rep, void *arg)
+on_buyer_check(struct tp_reply *rep, void *arg)
 {
 	struct job *j = arg;
 	struct gw *g = j->g;
 	struct doc *d = j->doc;
-	struct preflight *pf = j->pf;
+	struct preflight *pf = take_pf(j);
 	size_t i;
 	int buyer_refused = 0;
 
-	j->pf = NULL;
 	call_ended(g, j, rep);
 	if (rep->r.cls == TP_OK && rep->buyer) {
 		size_t before = pf->problems.n;
@@ -659,17 +769,195 @@ on_buyer(struct tp_reply *rep, void *arg)
 		for (i = before; i < pf->problems.n; i++)
 			doc_add_reason(d, "%s", pf->problems.v[i].text);
 	}
+	/* a route whose check answers in words (the PA's Directory) */
+	if ((rep->r.cls == TP_OK || rep->r.cls == TP_DOCUMENT) && rep->nreasons > 0) {
+		for (i = 0; i < rep->nreasons; i++)
+			doc_add_reason(d, "%s", rep->reasons[i]);
+		buyer_refused = 1;
+	}
 	if (buyer_refused)
 		finish_rejected(g, j, "local", "refused by the buyer check", pf->x.xml, pf->x.len);
 	else {
 		if (rep->r.cls != TP_OK)
 			log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
 			        "buyer check skipped (%s); %s will check the buyer itself",
-			        rep->r.reason ? rep->r.reason : "?", tp_label(g->tp));
+			        rep->r.reason ? rep->r.reason : "?", tp_label(j->lane->tp));
 		admit(g, j, pf);
 	}
-	preflight_free(pf);
-	free(pf);
+	drop_pf(pf);
+	tp_reply_free(rep);
+}
+
+/* Refuse the document at the pre-flight, with the reasons already added. */
+static void
+refuse(struct gw *g, struct job *j, const char *note)
+{
+	struct preflight *pf = take_pf(j);
+	finish_rejected(g, j, "local", note, pf ? pf->x.xml : NULL, pf ? pf->x.len : 0);
+	drop_pf(pf);
+}
+
+/* The pre-flight could not run for a fault of chorusgw's own set-up (a stylesheet or
+ * schema missing or broken): not the document's fault; it waits. Frees `pf`. */
+static void
+setup_wait(struct gw *g, struct job *j, struct preflight *pf, const char *why)
+{
+	struct doc *d = j->doc;
+	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "set-up error, document kept: %s", why);
+	doc_clear_reasons(d);
+	doc_add_reason(d, "waiting: chorusgw's set-up cannot process it: %s", why);
+	drop_pf(pf);
+	if (save(g, j) == 0)
+		job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
+}
+
+/* The pre-flight of the document for `route` (check_document()) into *pf: 0, or -1 when
+ * the original cannot be read (*why, caller frees); pf->verdict says the rest. */
+static int
+preflight(struct gw *g, struct job *j, unsigned route, struct preflight *pf, char **why)
+{
+	struct buf in;
+	char *cwhy = NULL;
+	buf_init(&in);
+	if (spool_read_original(g->sp, j->doc, (size_t)g->conf->max_size, &in, why) == -1) {
+		buf_free(&in);
+		return -1;
+	}
+	if (check_document(in.p, in.len, doc_name(j->doc), g->conf, route, time(NULL), pf, &cwhy) ==
+	        -1 &&
+	    pf->verdict == PF_SETUP)
+		*why = cwhy;
+	else
+		free(cwhy);
+	buf_free(&in);
+	return 0;
+}
+
+/* The route is known: record it, judge the document as the route wants it (rules.c's
+ * route_preflight(): made again when the pre-flight ran for the other route), then the
+ * route's buyer check. */
+static void
+routed(struct gw *g, struct job *j, unsigned r, const char *because)
+{
+	struct doc *d = j->doc;
+	struct preflight *pf = j->pf;
+	char *why = NULL;
+	size_t i;
+
+	if (g->lanes[route_index(r)].tp == NULL) {
+		doc_add_reason(d,
+		               "the invoice goes to %s (%s) but the configuration has no [%s] "
+		               "section: configure it, or name the other route in the export "
+		               "(<route>, chorusgw-erp(5))",
+		               r == ROUTE_PA ? "the PA" : "Chorus Pro directly", because,
+		               r == ROUTE_PA ? "pa" : "chorus");
+		refuse(g, j, "no such route configured");
+		return;
+	}
+	j->lane = &g->lanes[route_index(r)];
+	if (d->route == NULL || strcmp(d->route, route_name(r)) != 0) {
+		doc_set(&d->route, route_name(r));
+		doc_note(d, "route %s: %s", route_name(r), because);
+	}
+	if (pf->x.route != r) {
+		preflight_free(pf);
+		if (preflight(g, j, r, pf, &why) == -1) {
+			doc_add_reason(d, "the file could not be read: %s", why);
+			free(why);
+			refuse(g, j, "unreadable");
+			return;
+		}
+		if (pf->verdict == PF_SETUP) {
+			setup_wait(g, j, take_pf(j), why);
+			free(why);
+			return;
+		}
+		if (pf->x.syntax >= 0)
+			doc_set(&d->syntax, conf_syntax_name(pf->x.syntax));
+	}
+
+	/* the receipt says whose account is to be paid: the export's, or a default */
+	doc_set(&d->iban_source, pf->inv && pf->inv->npayments && pf->inv->payments[0].iban.text
+	                             ? pf->x.iban_source ? pf->x.iban_source : "document"
+	                             : NULL);
+	doc_clear_reasons(d);
+	for (i = 0; i < pf->problems.n; i++) {
+		const struct problem *p = &pf->problems.v[i];
+		doc_add_reason(d, "%s%s", p->sev == SEV_ERROR ? "" : "warning: ", p->text);
+	}
+	if (pf->verdict == PF_OK && tp_fits(j->lane->tp, pf->x.len, pf->inv, &why) == -1) {
+		/* over the platform's size: never sent, whatever it costs to find out */
+		doc_add_reason(d, "%s", why);
+		free(why);
+		why = NULL;
+		pf->verdict = PF_REJECT;
+	}
+	if (pf->verdict != PF_OK) {
+		refuse(g, j, "refused by the pre-flight checks");
+		return;
+	}
+	if (!pause_of(j->lane, d->supplier_siret)) {
+		/* the route's buyer check, if it has one now: decided in on_buyer_check */
+		struct tp_call *c = tp_check_buyer(j->lane->tp, d, pf->inv, on_buyer_check, j);
+		if (c) {
+			call_started(g, j, j->lane, c);
+			return;
+		}
+	}
+	pf = take_pf(j);
+	admit(g, j, pf);
+	drop_pf(pf);
+}
+
+/* Who the buyer is, from the PA's Directory: decides the route (or, for one already
+ * decided, whether the buyer is public). */
+static void
+on_route_buyer(struct tp_reply *rep, void *arg)
+{
+	struct job *j = arg;
+	struct gw *g = j->g;
+	struct doc *d = j->doc;
+	struct route_choice rc;
+	size_t i;
+
+	call_ended(g, j, rep);
+	if (rep->r.cls == TP_DOCUMENT || (rep->r.cls == TP_OK && !rep->found_buyer)) {
+		if (rep->nreasons == 0)
+			doc_add_reason(
+			    d,
+			    "the buyer SIREN %s is not in the Directory (annuaire) of the "
+			    "PA: no platform receives invoices for it; check the buyer's "
+			    "SIREN (BT-47), or name the route in the export (<route>)",
+			    d->buyer_siren ? d->buyer_siren : "?");
+		for (i = 0; i < rep->nreasons; i++)
+			doc_add_reason(d, "%s", rep->reasons[i]);
+		refuse(g, j, "the buyer is unknown to the Directory");
+	} else if (rep->r.cls != TP_OK) {
+		/* the route cannot be decided without the Directory: wait for it */
+		uint64_t delay = backoff_ms(g, ++j->errors, rep->r.retry_after_ms);
+		log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
+		        "route not decided yet, the PA's Directory did not answer (%s); again in "
+		        "%llus",
+		        rep->r.reason ? rep->r.reason : "?", (unsigned long long)(delay / 1000));
+		drop_pf(take_pf(j));
+		doc_clear_reasons(d);
+		doc_add_reason(d,
+		               "waiting: its route depends on the PA's Directory, which did not "
+		               "answer: %s",
+		               rep->r.reason ? rep->r.reason : "?");
+		if (rep->r.setup)
+			doc_add_reason(d, "to fix: %s", rep->r.setup);
+		if (save(g, j) == 0)
+			job_schedule(g, j, STEP_PROCESS, delay);
+	} else {
+		if (d->route) {
+			unsigned r = route_named(d->route);
+			routed(g, j, r ? r : ROUTE_PA, "kept");
+		} else {
+			route_by_buyer(g->conf, rep->entity, &rc);
+			routed(g, j, rc.route, rc.because);
+		}
+	}
 	tp_reply_free(rep);
 }
 
@@ -677,109 +965,113 @@ static void
 step_process(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
-	struct buf in;
-	struct preflight pf;
-	char *why = NULL;
-	size_t i;
-	int r;
+	struct preflight *pf;
+	struct route_choice rc;
+	char *why = NULL, siren[10];
 
-	buf_init(&in);
-	memset(&pf, 0, sizeof(pf));
-	if (spool_read_original(g->sp, d, (size_t)g->conf->max_size, &in, &why) == -1) {
+	pf = xcalloc(1, sizeof(*pf));
+	/* pre-flight for the route recorded, else the likeliest one; routed() makes it
+	 * again if the route decided is another */
+	if (preflight(g, j,
+	              d->route      ? route_named(d->route)
+	              : g->conf->pa ? ROUTE_PA
+	                            : ROUTE_CHORUS,
+	              pf, &why) == -1) {
 		doc_add_reason(d, "the file could not be read: %s", why);
 		free(why);
-		buf_free(&in);
+		drop_pf(pf);
 		finish_rejected(g, j, "local", "unreadable", NULL, 0);
 		return;
 	}
-	r = check_document(in.p, in.len, doc_name(d), g->conf, ROUTE_CHORUS, time(NULL), &pf, &why);
-	buf_free(&in);
-
-	if (r == -1 && pf.verdict == PF_SETUP) {
-		/* our stylesheet or schema is missing or broken: not the document's fault */
-		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "set-up error, document kept: %s", why);
-		doc_clear_reasons(d);
-		doc_add_reason(d, "waiting: chorusgw's set-up cannot process it: %s", why);
+	if (pf->verdict == PF_SETUP) {
+		setup_wait(g, j, pf, why);
 		free(why);
-		preflight_free(&pf);
-		if (save(g, j) == 0)
-			job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
 		return;
 	}
 	free(why);
+	j->pf = pf;
 
 	doc_clear_reasons(d);
-	if (pf.inv) {
-		doc_set(&d->invoice_number, pf.inv->number.text);
-		doc_set(&d->supplier_siret, pf.inv->supplier.siret.text);
-		doc_set(&d->buyer_siret, pf.inv->buyer.siret.text);
-		/* the receipt says whose account is to be paid: the export's, or a default */
-		doc_set(&d->iban_source, pf.inv->npayments && pf.inv->payments[0].iban.text
-		                             ? pf.x.iban_source ? pf.x.iban_source : "document"
-		                             : NULL);
+	if (pf->inv) {
+		doc_set(&d->invoice_number, pf->inv->number.text);
+		doc_set(&d->supplier_siret, pf->inv->supplier.siret.text);
+		doc_set(&d->buyer_siret, pf->inv->buyer.siret.text);
+		doc_set(&d->supplier_siren, invoice_party_siren(&pf->inv->supplier, siren));
+		doc_set(&d->buyer_siren, invoice_party_siren(&pf->inv->buyer, siren));
 	}
-	if (pf.x.syntax >= 0)
-		doc_set(&d->syntax, conf_syntax_name(pf.x.syntax));
-
-	for (i = 0; i < pf.problems.n; i++) {
-		const struct problem *p = &pf.problems.v[i];
-		doc_add_reason(d, "%s%s", p->sev == SEV_ERROR ? "" : "warning: ", p->text);
-	}
-	if (pf.verdict == PF_OK && g->tp && tp_fits(g->tp, pf.x.len, pf.inv, &why) == -1) {
-		/* over the platform's size: never deposited, whatever it costs to find out */
-		doc_add_reason(d, "%s", why);
-		free(why);
-		why = NULL;
-		pf.verdict = PF_REJECT;
-	}
-	if (pf.verdict != PF_OK) {
-		finish_rejected(g, j, "local", "refused by the pre-flight checks", pf.x.xml,
-		                pf.x.len);
-		preflight_free(&pf);
+	if (pf->x.syntax >= 0)
+		doc_set(&d->syntax, conf_syntax_name(pf->x.syntax));
+	if (pf->inv == NULL) {
+		/* not even an invoice: no route to decide */
+		size_t i;
+		for (i = 0; i < pf->problems.n; i++)
+			doc_add_reason(d, "%s", pf->problems.v[i].text);
+		refuse(g, j, "refused by the pre-flight checks");
 		return;
 	}
 
-	if (!pause_of(g, d->supplier_siret) && g->tp) {
-		/* the route's buyer check, if it has one now: decided in on_buyer */
-		struct preflight *kept = xmalloc(sizeof(*kept));
-		struct tp_call *c;
-		*kept = pf;
-		c = tp_check_buyer(g->tp, d, kept->inv, on_buyer, j);
-		if (c) {
-			j->pf = kept;
-			call_started(g, j, c);
-			return;
-		}
-		free(kept);
+	/* the route (route.h): kept once decided, else the export's, works invoices, the
+	 * configuration, then the buyer as the PA's Directory knows it */
+	if (d->route) {
+		memset(&rc, 0, sizeof(rc));
+		rc.decided = (rc.route = route_named(d->route)) != 0;
+		rc.because = "kept";
+	} else
+		route_decide(g->conf, pf->x.export_route,
+		             pf->x.export_cadre ? pf->x.export_cadre : pf->inv->cadre.text, &rc);
+	if (rc.decided && rc.route == ROUTE_CHORUS) {
+		routed(g, j, rc.route, rc.because);
+		return;
 	}
-	admit(g, j, &pf);
-	preflight_free(&pf);
+	if (g->lanes[route_index(ROUTE_PA)].tp == NULL) {
+		routed(g, j, ROUTE_PA, rc.because); /* refused: no [pa] */
+		return;
+	}
+	/* the PA's processing rule, and an undecided route, need the buyer's kind */
+	if (rc.decided && d->route == NULL) {
+		doc_set(&d->route, route_name(rc.route));
+		doc_note(d, "route %s: %s", route_name(rc.route), rc.because);
+	}
+	call_started(g, j, &g->lanes[route_index(ROUTE_PA)],
+	             tp_buyer(g->lanes[route_index(ROUTE_PA)].tp, d, pf->inv, on_route_buyer, j));
 }
 
 /* ---- platform calls ------------------------------------------------------------------ */
 
 static void
-call_started(struct gw *g, struct job *j, struct tp_call *c)
+call_started(struct gw *g, struct job *j, struct lane *l, struct tp_call *c)
 {
 	j->call = c;
+	j->call_lane = l;
 	j->call_started = now_ms();
 	g->calls_in_flight++;
+	l->in_flight++;
+}
+
+/* The metrics of one answer of route `l`. */
+static void
+count_call(const struct lane *l, const struct tp_reply *rep)
+{
+	char name[64], label[64];
+	snprintf(name, sizeof(name), "chorusgw_%s_request_seconds", tp_metric(l->tp));
+	snprintf(label, sizeof(label), "op=\"%s\"", rep->op);
+	metrics_observe(name, label, (double)rep->r.elapsed_ms / 1000.0);
+	snprintf(name, sizeof(name), "chorusgw_%s_requests_total", tp_metric(l->tp));
+	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", rep->op,
+	         tp_class_name(rep->r.cls));
+	metrics_add(name, label, 1);
 }
 
 /* Bookkeeping common to every answer. */
 static void
 call_ended(struct gw *g, struct job *j, struct tp_reply *rep)
 {
-	char name[64], label[64];
+	struct lane *l = j->call_lane;
 	j->call = NULL;
+	j->call_lane = NULL;
 	g->calls_in_flight--;
-	snprintf(name, sizeof(name), "chorusgw_%s_request_seconds", tp_metric(g->tp));
-	snprintf(label, sizeof(label), "op=\"%s\"", rep->op);
-	metrics_observe(name, label, (double)rep->r.elapsed_ms / 1000.0);
-	snprintf(name, sizeof(name), "chorusgw_%s_requests_total", tp_metric(g->tp));
-	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", rep->op,
-	         tp_class_name(rep->r.cls));
-	metrics_add(name, label, 1);
+	l->in_flight--;
+	count_call(l, rep);
 	pump_soon(g); /* also ends the loop when draining and this was the last call */
 }
 
@@ -799,16 +1091,16 @@ check_give_up(struct gw *g, struct job *j, const struct tp_result *r, const char
 	d->action_required = 1;
 	doc_set(&d->action, NULL);
 	if (todo) {
-		d->action =
-		    xasprintf("not settled with %s after %s: %s", tp_label(g->tp), span, todo);
+		d->action = xasprintf("not settled with %s after %s: %s", tp_label(j->lane->tp),
+		                      span, todo);
 	} else {
 		char *reach = xasprintf("check that %s is reachable (chorusgw test-connection)",
-		                        tp_label(g->tp));
+		                        tp_label(j->lane->tp));
 		const char *what = r && r->advice ? r->advice : r && r->setup ? r->setup : reach;
-		d->action =
-		    xasprintf("not settled with %s after %s (last error: %s); chorusgw "
-		              "keeps trying: %s",
-		              tp_label(g->tp), span, r && r->reason ? r->reason : "unknown", what);
+		d->action = xasprintf("not settled with %s after %s (last error: %s); chorusgw "
+		                      "keeps trying: %s",
+		                      tp_label(j->lane->tp), span,
+		                      r && r->reason ? r->reason : "unknown", what);
 		free(reach);
 	}
 	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "action required: %s", d->action);
@@ -836,13 +1128,14 @@ retry_later(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 static void
 setup_failed(struct gw *g, struct job *j, enum step s, const struct tp_result *r)
 {
+	(void)g;
 	j->step = s; /* resumed by the probe */
 	/* a set-up the probe finds working but this document's sends keep failing (a
 	 * refusal of the gateway): the pause ends and starts again; give_up says so */
 	check_give_up(g, j, r, NULL);
 	if (j->doc->action_required)
 		save(g, j);
-	pause_deposits(g, r, j->doc->supplier_siret, s);
+	pause_deposits(j->lane, r, j->doc->supplier_siret, s);
 }
 
 /* A search or a follow that did not answer: a set-up error pauses sends; anything
@@ -876,7 +1169,8 @@ step_deposit(struct gw *g, struct job *j)
 	}
 	path = spool_xml_path(g->sp, d);
 	buf_init(&xml);
-	if (path && stat(path, &st) == 0 && tp_fits(g->tp, (size_t)st.st_size, NULL, &why) == -1) {
+	if (path && stat(path, &st) == 0 &&
+	    tp_fits(j->lane->tp, (size_t)st.st_size, NULL, &why) == -1) {
 		/* queued before chorusgw checked sizes, or changed since: never sent */
 		doc_clear_reasons(d);
 		doc_add_reason(d, "%s", why);
@@ -919,9 +1213,9 @@ step_deposit(struct gw *g, struct job *j)
 	}
 	crashpoint("gw-deposit-intent");
 
-	c = tp_send(g->tp, d, xml.p, xml.len, on_send, j);
+	c = tp_send(j->lane->tp, d, xml.p, xml.len, on_send, j);
 	buf_free(&xml);
-	call_started(g, j, c);
+	call_started(g, j, j->lane, c);
 	g->n_deposits++;
 	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "depositing invoice %s (attempt %d)",
 	        d->invoice_number, d->attempts);
@@ -952,7 +1246,7 @@ on_send(struct tp_reply *rep, void *arg)
 		metrics_add("chorusgw_deposits_total", "result=\"refused\"", 1);
 		for (i = 0; i < rep->nreasons; i++)
 			doc_add_reason(d, "%s", rep->reasons[i]);
-		finish_rejected(g, j, tp_metric(g->tp), "deposit refused", NULL, 0);
+		finish_rejected(g, j, tp_metric(j->lane->tp), "deposit refused", NULL, 0);
 		break;
 	case TP_SETUP:
 		metrics_add("chorusgw_deposits_total", "result=\"setup\"", 1);
@@ -979,7 +1273,7 @@ on_send(struct tp_reply *rep, void *arg)
 				    LOG_LVL_WARN, d->qid, doc_name(d),
 				    "deposit outcome unknown (%s): will search %s for invoice %s "
 				    "in %llus before any new deposit",
-				    r->reason, tp_label(g->tp), d->invoice_number,
+				    r->reason, tp_label(j->lane->tp), d->invoice_number,
 				    (unsigned long long)(wait / 1000));
 				job_schedule(g, j, STEP_SETTLE, wait);
 			}
@@ -995,7 +1289,7 @@ on_send(struct tp_reply *rep, void *arg)
 static void
 step_settle(struct gw *g, struct job *j)
 {
-	call_started(g, j, tp_find(g->tp, j->doc, j->after_reject, on_settle, j));
+	call_started(g, j, j->lane, tp_find(j->lane->tp, j->doc, j->after_reject, on_settle, j));
 }
 
 static void
@@ -1021,8 +1315,8 @@ on_settle(struct tp_reply *rep, void *arg)
 		} else if (j->after_reject) {
 			/* the rejection stands: nothing else of ours is on the platform */
 			j->after_reject = 0;
-			finish_rejected(g, j, tp_metric(g->tp), "rejected by the deposit report",
-			                NULL, 0);
+			finish_rejected(g, j, tp_metric(j->lane->tp),
+			                "rejected by the deposit report", NULL, 0);
 		} else {
 			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "%s", rep->detail);
 			doc_set_state(d, DOC_QUEUED, rep->note);
@@ -1041,7 +1335,7 @@ on_settle(struct tp_reply *rep, void *arg)
 static void
 step_follow(struct gw *g, struct job *j)
 {
-	call_started(g, j, tp_follow(g->tp, j->doc, on_follow, j));
+	call_started(g, j, j->lane, tp_follow(j->lane->tp, j->doc, on_follow, j));
 }
 
 static void
@@ -1073,6 +1367,10 @@ on_follow(struct tp_reply *rep, void *arg)
 				rep->changed = 1;
 			}
 		}
+		if (rep->note) {
+			doc_note(d, "%s", rep->note);
+			rep->changed = 1;
+		}
 		if (!d->action_required && rep->action) {
 			check_give_up(g, j, &rep->r, rep->action);
 			rep->changed |= d->action_required;
@@ -1081,18 +1379,30 @@ on_follow(struct tp_reply *rep, void *arg)
 			break;
 		job_schedule(g, j, STEP_FOLLOW, (uint64_t)rep->poll_ms);
 		break;
+	case TP_TAKEN:
+		/* the platform took it: its statuses come through the feed, applied to its
+		 * record wherever it is (it leaves the window; `once` waits for the first) */
+		doc_clear_reasons(d);
+		if (rep->note)
+			doc_note(d, "%s", rep->note);
+		if (save(g, j) == -1)
+			break;
+		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "taken by %s%s%s; its statuses follow",
+		        tp_label(j->lane->tp), rep->note ? ": " : "", rep->note ? rep->note : "");
+		count_state("event=\"taken\"");
+		feed_soon(g);
+		if (g->once && !j->awaiting) {
+			j->awaiting = 1;
+			job_schedule(g, j, STEP_NONE, 0);
+		} else if (!g->once)
+			job_done(g, j);
+		break;
 	case TP_ACCEPTED:
 		doc_clear_reasons(d);
 		for (i = 0; i < rep->nreasons; i++)
 			doc_add_reason(d, "%s", rep->reasons[i]);
 		doc_set_state(d, DOC_ACCEPTED, rep->note);
-		if (move(g, j, SF_ACCEPTED, NULL, 0) == -1)
-			break;
-		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "accepted by %s%s%s", tp_label(g->tp),
-		        rep->id ? ": " : "", rep->id ? rep->id : "");
-		metrics_add("chorusgw_documents_accepted_total", NULL, 1);
-		g->n_accepted++;
-		job_done(g, j);
+		settle_final(g, j, tp_metric(j->lane->tp), 0, NULL, 0);
 		break;
 	case TP_REJECTED:
 		doc_clear_reasons(d);
@@ -1106,7 +1416,8 @@ on_follow(struct tp_reply *rep, void *arg)
 				job_schedule(g, j, STEP_SETTLE, 0);
 			break;
 		}
-		finish_rejected(g, j, tp_metric(g->tp), "rejected by the deposit report", NULL, 0);
+		finish_rejected(g, j, tp_metric(j->lane->tp), "rejected by the deposit report",
+		                NULL, 0);
 		break;
 	}
 	tp_reply_free(rep);
@@ -1152,9 +1463,9 @@ pump_soon(struct gw *g)
 
 /* A job whose sends are paused: it waits, out of the queues, until its pause ends. */
 static int
-parked(struct gw *g, struct job *j)
+parked(struct job *j)
 {
-	if (pause_of(g, j->doc->supplier_siret) == NULL)
+	if (pause_of(j->lane, j->doc->supplier_siret) == NULL)
 		return 0;
 	j->ready = 0;
 	return 1;
@@ -1164,21 +1475,28 @@ static void
 pump(struct gw *g)
 {
 	struct job *j;
-	int n = 0;
-	int can_call = !g->draining && !g->reload_pending && g->tp != NULL;
+	int n = 0, i;
+	int can_call = !g->draining && !g->reload_pending;
 
 	while (!g->draining && n < GW_PROCESS_BATCH && (j = readyq_pop(&g->process)) != NULL) {
 		run_step(g, j);
 		n++;
 	}
-	while (can_call && g->calls_in_flight < g->conf->max_in_flight &&
-	       ((j = readyq_pop(&g->finish)) != NULL || (j = readyq_pop(&g->calls)) != NULL))
-		if (!parked(g, j))
-			run_step(g, j);
+	/* each route within its own share; a paused account's steps wait (resumed by its
+	 * probe) */
+	for (i = 0; i < ROUTE_N; i++) {
+		struct lane *l = &g->lanes[i];
+		if (!can_call || l->tp == NULL)
+			continue;
+		while (l->in_flight < l->max_in_flight && ((j = readyq_pop(&l->finish)) != NULL ||
+		                                           (j = readyq_pop(&l->calls)) != NULL))
+			if (!parked(j))
+				run_step(g, j);
+	}
 	if (g->process.head && !g->draining)
 		pump_soon(g); /* more transforms next turn, after I/O had its chance */
 	arm_resync(g);
-	if ((g->draining || g->reload_pending) && g->calls_in_flight == 0)
+	if ((g->draining || g->reload_pending) && g->calls_in_flight == 0 && g->feed_call == NULL)
 		ev_break();
 	if (g->once)
 		once_check(g);
@@ -1189,11 +1507,11 @@ pump(struct gw *g)
 /* The pause that holds the sends of supplier `siret`: the one of every account, or the
  * one of its account; NULL when its sends may go. */
 static const struct pause *
-pause_of(const struct gw *g, const char *siret)
+pause_of(const struct lane *l, const char *siret)
 {
-	const char *acct = g->tp ? tp_account(g->tp, siret) : NULL;
+	const char *acct = l && l->tp ? tp_account(l->tp, siret) : NULL;
 	const struct pause *p;
-	for (p = g->pauses; p; p = p->next)
+	for (p = l ? l->pauses : NULL; p; p = p->next)
 		if (p->account == NULL || (acct && strcmp(p->account, acct) == 0))
 			return p;
 	return NULL;
@@ -1203,9 +1521,11 @@ static int
 probing(const struct gw *g)
 {
 	const struct pause *p;
-	for (p = g->pauses; p; p = p->next)
-		if (p->call)
-			return 1;
+	int i;
+	for (i = 0; i < ROUTE_N; i++)
+		for (p = g->lanes[i].pauses; p; p = p->next)
+			if (p->call)
+				return 1;
 	return 0;
 }
 
@@ -1230,27 +1550,28 @@ probe(void *arg)
 {
 	struct pause *p = arg;
 	p->timer = NULL;
-	if (p->g->tp == NULL)
+	if (p->lane->tp == NULL)
 		return; /* a failed reload: stopping */
-	p->call = tp_probe(p->g->tp, p->siret, p->follow, on_probe, p);
+	p->call = tp_probe(p->lane->tp, p->siret, p->follow, on_probe, p);
 }
 
-/* Say in the receipts of the documents pause `p` holds (NULL: that it ended for
- * `account`, NULL: every account) why they wait. */
+/* Say in the receipts of route `l`'s documents that pause `p` holds (NULL: that it ended
+ * for `account`, NULL: every account) why they wait. */
 static void
-mark_waiting(struct gw *g, const struct pause *p, const char *account)
+mark_waiting(struct lane *l, const struct pause *p, const char *account)
 {
+	struct gw *g = l->g;
 	size_t i;
 	for (i = 0; i < g->njobs; i++) {
 		struct job *j = g->jobs[i];
 		struct doc *d = j->doc;
-		const char *acct = tp_account(g->tp, d->supplier_siret);
-		if (d->state != DOC_QUEUED && d->state != DOC_SUBMITTING &&
-		    d->state != DOC_DEPOSITED)
+		const char *acct = tp_account(l->tp, d->supplier_siret);
+		if (j->lane != l || (d->state != DOC_QUEUED && d->state != DOC_SUBMITTING &&
+		                     d->state != DOC_DEPOSITED))
 			continue;
-		if (p ? pause_of(g, d->supplier_siret) != p
+		if (p ? pause_of(l, d->supplier_siret) != p
 		      : (account && (acct == NULL || strcmp(acct, account) != 0)) ||
-		            pause_of(g, d->supplier_siret))
+		            pause_of(l, d->supplier_siret))
 			continue;
 		doc_clear_reasons(d);
 		if (p)
@@ -1267,33 +1588,38 @@ gauge_paused(struct gw *g)
 {
 	double n = 0;
 	const struct pause *p;
-	for (p = g->pauses; p; p = p->next)
-		n++;
+	int i;
+	for (i = 0; i < ROUTE_N; i++)
+		for (p = g->lanes[i].pauses; p; p = p->next)
+			n++;
 	metrics_set("chorusgw_paused", NULL, n);
 }
 
 static void
-resume_deposits(struct gw *g, struct pause *p)
+resume_deposits(struct pause *p)
 {
+	struct lane *l = p->lane;
+	struct gw *g = l->g;
 	struct pause **pp;
 	size_t i;
-	for (pp = &g->pauses; *pp != p; pp = &(*pp)->next)
+	for (pp = &l->pauses; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
 	if (p->account)
-		log_info("%s account %s works again: its deposits resumed", tp_label(g->tp),
+		log_info("%s account %s works again: its deposits resumed", tp_label(l->tp),
 		         p->account);
 	else
-		log_info("%s set-up works again: deposits resumed", tp_label(g->tp));
-	mark_waiting(g, NULL, p->account);
+		log_info("%s set-up works again: deposits resumed", tp_label(l->tp));
+	mark_waiting(l, NULL, p->account);
 	pause_free(p);
 	gauge_paused(g);
-	if (g->pauses == NULL)
+	if (!any_paused(g))
 		notify_status("running: deposits resumed");
 	for (i = 0; i < g->njobs; i++) {
 		struct job *j = g->jobs[i];
-		if (j->timer == NULL && !j->ready && !j->call && j->step != STEP_NONE &&
-		    j->step != STEP_PROCESS && !pause_of(g, j->doc->supplier_siret))
+		if (j->lane == l && j->timer == NULL && !j->ready && !j->call &&
+		    j->step != STEP_NONE && j->step != STEP_PROCESS &&
+		    !pause_of(l, j->doc->supplier_siret))
 			job_schedule(g, j, j->step, 0);
 	}
 	pump_soon(g);
@@ -1303,13 +1629,13 @@ static void
 on_probe(struct tp_reply *rep, void *arg)
 {
 	struct pause *p = arg;
-	struct gw *g = p->g;
+	struct gw *g = p->lane->g;
 	p->call = NULL;
 	if (rep->r.cls == TP_OK || rep->r.cls == TP_DOCUMENT)
-		resume_deposits(g, p); /* the platform answered past authentication */
+		resume_deposits(p); /* the platform answered past authentication */
 	else {
 		uint64_t d = backoff_ms(g, ++p->attempts, rep->r.retry_after_ms);
-		log_warn("%s set-up still failing (%s); next check in %llus", tp_label(g->tp),
+		log_warn("%s set-up still failing (%s); next check in %llus", tp_label(p->lane->tp),
 		         rep->r.reason ? rep->r.reason : "?", (unsigned long long)(d / 1000));
 		p->timer = ev_timer_add(d, probe, p);
 	}
@@ -1321,28 +1647,29 @@ on_probe(struct tp_reply *rep, void *arg)
  * probe asks the same API (the one that follows sends, for a follow) with that account
  * until it answers past the set-up. */
 static void
-pause_deposits(struct gw *g, const struct tp_result *r, const char *siret, enum step s)
+pause_deposits(struct lane *l, const struct tp_result *r, const char *siret, enum step s)
 {
-	const char *acct = r->account_only ? tp_account(g->tp, siret) : NULL;
+	struct gw *g = l->g;
+	const char *acct = r->account_only ? tp_account(l->tp, siret) : NULL;
 	struct pause *p;
-	for (p = g->pauses; p; p = p->next)
+	for (p = l->pauses; p; p = p->next)
 		if (p->account == NULL || (acct && strcmp(p->account, acct) == 0))
 			return; /* already paused: its probe goes on */
 	p = xcalloc(1, sizeof(*p));
-	p->g = g;
+	p->lane = l;
 	p->account = acct ? xstrdup(acct) : NULL;
 	p->since = time(NULL);
 	p->reason = xstrdup(r->reason ? r->reason : "set-up error");
 	p->setup = r->setup ? xstrdup(r->setup) : NULL;
 	p->siret = siret ? xstrdup(siret) : NULL;
 	p->follow = s == STEP_FOLLOW;
-	p->next = g->pauses;
-	g->pauses = p;
-	log_err("deposits paused%s%s: %s%s%s", acct ? " for account " : "", acct ? acct : "",
-	        p->reason, p->setup ? "; check: " : "", p->setup ? p->setup : "");
+	p->next = l->pauses;
+	l->pauses = p;
+	log_err("%s deposits paused%s%s: %s%s%s", tp_label(l->tp), acct ? " for account " : "",
+	        acct ? acct : "", p->reason, p->setup ? "; check: " : "", p->setup ? p->setup : "");
 	gauge_paused(g);
 	notify_status("paused: %s", p->reason);
-	mark_waiting(g, p, NULL);
+	mark_waiting(l, p, NULL);
 	p->timer = ev_timer_add(backoff_ms(g, ++p->attempts, r->retry_after_ms), probe, p);
 }
 
@@ -1350,6 +1677,13 @@ pause_deposits(struct gw *g, const struct tp_result *r, const char *siret, enum 
 
 #define EXPIRY_CHECK_MS (24 * 3600 * 1000LL)
 #define EXPIRY_WARN_S   (30 * 86400)
+
+/* The accounts whose passwords expire are Chorus Pro's technical accounts. */
+static struct lane *
+chorus_lane(struct gw *g)
+{
+	return &g->lanes[route_index(ROUTE_CHORUS)];
+}
 
 static void on_expiry(struct tp_reply *, void *);
 
@@ -1360,14 +1694,14 @@ check_expiry(void *arg)
 {
 	struct gw *g = arg;
 	g->expiry_timer = NULL;
-	if (g->tp == NULL || g->draining || g->expiry_call)
+	if (chorus_lane(g)->tp == NULL || g->draining || g->expiry_call)
 		return;
-	if (g->expiry_next >= tp_naccounts(g->tp)) {
+	if (g->expiry_next >= tp_naccounts(chorus_lane(g)->tp)) {
 		g->expiry_next = 0;
 		g->expiry_timer = ev_timer_add(EXPIRY_CHECK_MS, check_expiry, g);
 		return;
 	}
-	g->expiry_call = tp_account_expiry(g->tp, g->expiry_next, on_expiry, g);
+	g->expiry_call = tp_account_expiry(chorus_lane(g)->tp, g->expiry_next, on_expiry, g);
 }
 
 /* Pause the sends of an account whose password expired (known from the daily check);
@@ -1380,12 +1714,12 @@ pause_expired(struct gw *g, const struct expiry *e)
 	r.cls = TP_SETUP;
 	r.account_only = 1;
 	r.retry_after_ms = -1;
-	r.reason = xasprintf("the password of %s account %s expired on %s", tp_label(g->tp),
-	                     e->account, e->day);
+	r.reason = xasprintf("the password of %s account %s expired on %s",
+	                     tp_label(chorus_lane(g)->tp), e->account, e->day);
 	r.setup = xasprintf("change the password of %s in %s, then in chorusgw's configuration, "
 	                    "and reload (systemctl reload chorusgw)",
-	                    e->account, tp_label(g->tp));
-	pause_deposits(g, &r, e->siret, STEP_DEPOSIT);
+	                    e->account, tp_label(chorus_lane(g)->tp));
+	pause_deposits(chorus_lane(g), &r, e->siret, STEP_DEPOSIT);
 	free(r.reason);
 	free(r.setup);
 }
@@ -1401,7 +1735,7 @@ expiry_gauges(struct gw *g)
 	for (e = g->expiries; e; e = e->next) {
 		snprintf(label, sizeof(label), "account=\"%s\"", e->account);
 		metrics_set("chorusgw_tech_password_expiry_seconds", label, (double)(e->at - now));
-		if (e->at <= now && g->tp && !g->draining && !g->stopping)
+		if (e->at <= now && chorus_lane(g)->tp && !g->draining && !g->stopping)
 			pause_expired(g, e);
 	}
 }
@@ -1410,13 +1744,13 @@ static void
 on_expiry(struct tp_reply *rep, void *arg)
 {
 	struct gw *g = arg;
-	const char *acct = tp_account_name(g->tp, g->expiry_next);
+	const char *acct = tp_account_name(chorus_lane(g)->tp, g->expiry_next);
 	struct expiry *e;
 	g->expiry_call = NULL;
 	g->expiry_next++;
 	if (rep->r.cls != TP_OK)
 		log_warn("cannot read when the password of %s account %s expires: %s",
-		         tp_label(g->tp), acct, rep->r.reason ? rep->r.reason : "?");
+		         tp_label(chorus_lane(g)->tp), acct, rep->r.reason ? rep->r.reason : "?");
 	if (rep->expires && acct) {
 		int64_t left = (int64_t)(rep->expires - time(NULL));
 		for (e = g->expiries; e && strcmp(e->account, acct) != 0; e = e->next)
@@ -1437,12 +1771,149 @@ on_expiry(struct tp_reply *rep, void *arg)
 			log_warn(
 			    "the password of %s account %s expires on %s, in %lld days: change "
 			    "it in %s, then in chorusgw's configuration",
-			    tp_label(g->tp), acct, e->day, (long long)(left / 86400 + 1),
-			    tp_label(g->tp));
+			    tp_label(chorus_lane(g)->tp), acct, e->day,
+			    (long long)(left / 86400 + 1), tp_label(chorus_lane(g)->tp));
 		expiry_gauges(g);
 	}
 	tp_reply_free(rep);
 	g->expiry_timer = ev_timer_add(0, check_expiry, g);
+}
+
+/* ---- statuses that come as events (the PA's lifecycle) -------------------------------- */
+
+/* What a stored event does to a document in memory (follow_sweep's in_memory): 1
+ * applied (or applied before), 0 keep it for later (a call about it is in flight), -1
+ * not in memory. */
+static int
+apply_to_job(void *arg, const char *qid, const struct tp_event *e)
+{
+	struct gw *g = arg;
+	struct job *j = job_find(g, qid);
+	struct doc *d;
+	if (j == NULL)
+		return -1;
+	d = j->doc;
+	if (j->call)
+		return 0;
+	if (follow_apply(d, e) == 0)
+		return 1;
+	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "status %s %s%s%s", e->code, e->label,
+	        e->reason ? ": " : "", e->reason ? e->reason : "");
+	if (doc_state_final(d->state)) {
+		settle_final(g, j,
+		             tp_metric(j->lane ? j->lane->tp : g->lanes[route_index(ROUTE_PA)].tp),
+		             e->reusable, NULL, 0);
+		return 1;
+	}
+	if (save(g, j) == 0 && j->awaiting) {
+		j->awaiting = 0; /* `once` had its first status */
+		job_done(g, j);
+	}
+	return 1;
+}
+
+/* Apply the stored events this process may apply (its own documents, and those no live
+ * process owns). */
+static void
+sweep_events(struct gw *g)
+{
+	struct follow_counts n;
+	char *why = NULL;
+	memset(&n, 0, sizeof(n));
+	if (follow_sweep(g->sp, apply_to_job, g, &n, &why) == -1) {
+		log_err("status events: %s", why);
+		free(why);
+	}
+	/* documents moved from disk (those in memory are counted by settle_final) */
+	if (n.accepted)
+		metrics_add("chorusgw_documents_accepted_total", NULL, n.accepted);
+	if (n.rejected)
+		metrics_add("chorusgw_documents_rejected_total", "cause=\"pa\"", n.rejected);
+	g->n_accepted += (uint64_t)n.accepted;
+	g->n_rejected += (uint64_t)n.rejected;
+}
+
+static void feed_poll(void *);
+
+static void
+feed_at(struct gw *g, uint64_t delay)
+{
+	if (g->feed_timer == NULL && g->feed_call == NULL && !g->stopping)
+		g->feed_timer = ev_timer_add(delay, feed_poll, g);
+}
+
+/* Read the feed again soon (a document was just taken). */
+static void
+feed_soon(struct gw *g)
+{
+	if (g->feed_timer && ev_timer_remaining(g->feed_timer) > 200) {
+		ev_timer_del(g->feed_timer);
+		g->feed_timer = NULL;
+	}
+	feed_at(g, 200);
+}
+
+static void
+on_events(struct tp_reply *rep, void *arg)
+{
+	struct gw *g = arg;
+	struct lane *l = &g->lanes[route_index(ROUTE_PA)];
+	char *why = NULL, label[64];
+	size_t i;
+	int stored = 1;
+
+	g->feed_call = NULL;
+	count_call(l, rep);
+	if (rep->r.cls != TP_OK) {
+		log_warn("%s's statuses not read: %s", tp_label(l->tp),
+		         rep->r.reason ? rep->r.reason : "?");
+		feed_at(g, rep->r.retry_after_ms > 0 ? (uint64_t)rep->r.retry_after_ms
+		                                     : (uint64_t)g->conf->pa_poll_ms);
+		tp_reply_free(rep);
+		sweep_events(g);
+		pump_soon(g);
+		return;
+	}
+	if (follow_store(g->sp, rep, &why) == -1) {
+		log_err("status events: %s; read again later", why);
+		free(why);
+		why = NULL;
+		stored = 0;
+	}
+	for (i = 0; i < rep->nevents && stored; i++) {
+		snprintf(label, sizeof(label), "status=\"%s\"", rep->events[i].code);
+		metrics_add("chorusgw_pa_statuses_total", label, 1);
+	}
+	/* the position moves only once every event of the page is durable */
+	if (stored && tp_events_done(l->tp, &why) == -1) {
+		log_err("status feed position: %s", why);
+		free(why);
+	}
+	feed_at(g, stored && rep->more ? 0 : (uint64_t)g->conf->pa_poll_ms);
+	tp_reply_free(rep);
+	sweep_events(g);
+	pump_soon(g);
+}
+
+/* Read one page of the PA's status feed when this process holds lock/pa-feed (one
+ * reader per spool); then, either way, apply the events stored for our documents. */
+static void
+feed_poll(void *arg)
+{
+	struct gw *g = arg;
+	struct lane *l = &g->lanes[route_index(ROUTE_PA)];
+	g->feed_timer = NULL;
+	if (l->tp == NULL || g->draining || g->stopping)
+		return;
+	if (g->feed_lock < 0)
+		g->feed_lock = spool_lock_command(g->sp, "pa-feed", NULL);
+	if (g->feed_lock < 0) {
+		/* another process reads the feed: apply what it stored for us */
+		sweep_events(g);
+		feed_at(g, (uint64_t)g->conf->pa_poll_ms);
+		return;
+	}
+	g->feed_call = tp_events(l->tp, on_events, g);
 }
 
 /* ---- pick-up ------------------------------------------------------------------------- */
@@ -1611,11 +2082,12 @@ on_metrics(void *arg)
 		log_warn("metrics: %s", why);
 		free(why);
 	}
-	if (g->pauses == NULL && !g->once)
-		notify_status("%zu documents in progress; since start "
-		              "%llu deposits, %llu accepted, %llu rejected",
-		              g->njobs, (unsigned long long)g->n_deposits,
-		              (unsigned long long)g->n_accepted, (unsigned long long)g->n_rejected);
+	if (!any_paused(g) && !g->once)
+		notify_status(
+		    "%zu documents in progress; since start %llu deposits, %llu accepted, "
+		    "%llu rejected",
+		    g->njobs, (unsigned long long)g->n_deposits, (unsigned long long)g->n_accepted,
+		    (unsigned long long)g->n_rejected);
 }
 
 static void
@@ -1633,10 +2105,10 @@ declare_metrics(void)
 	    "chorusgw_documents", "gauge",
 	    "Documents this process holds, by state (received, queued, submitting, deposited).");
 	metrics_declare("chorusgw_documents_accepted_total", "counter",
-	                "Documents integrated by Chorus Pro (moved to accepted/).");
+	                "Documents the platform accepted (moved to accepted/).");
 	metrics_declare(
 	    "chorusgw_documents_rejected_total", "counter",
-	    "Documents moved to rejected/, by cause (local, duplicate, hostile, chorus).");
+	    "Documents moved to rejected/, by cause (local, duplicate, hostile, chorus, pa).");
 	metrics_declare("chorusgw_deposits_total", "counter",
 	                "Deposit calls by result (ok, refused, failed, setup).");
 	metrics_declare("chorusgw_retries_total", "counter", "Retries scheduled, by step.");
@@ -1644,6 +2116,12 @@ declare_metrics(void)
 	                "Chorus Pro operations by op and classification.");
 	metrics_declare("chorusgw_chorus_request_seconds", "histogram",
 	                "Latency of Chorus Pro operations (token and pages included).");
+	metrics_declare("chorusgw_pa_requests_total", "counter",
+	                "Plateforme Agréée operations by op and classification.");
+	metrics_declare("chorusgw_pa_request_seconds", "histogram",
+	                "Latency of Plateforme Agréée operations (token and pages included).");
+	metrics_declare("chorusgw_pa_statuses_total", "counter",
+	                "Lifecycle statuses the PA gave documents sent through it, by status.");
 	metrics_declare("chorusgw_paused", "gauge",
 	                "Deposit pauses for set-up errors: one of every account, or one per "
 	                "account at fault (see the log and status); 0 when none.");
@@ -1655,7 +2133,7 @@ declare_metrics(void)
 	metrics_declare("chorusgw_inbox_waiting", "gauge",
 	                "Files in inbox/ not yet claimed at the last scan.");
 	metrics_declare("chorusgw_events_total", "counter",
-	                "Document events (claimed, queued, adopted).");
+	                "Document events (claimed, queued, adopted, taken).");
 	metrics_declare("chorusgw_spool_errors_total", "counter",
 	                "Spool writes that failed (disk full...); documents resynchronised from "
 	                "their records.");
@@ -1677,7 +2155,8 @@ once_check(struct gw *g)
 	int busy = 0;
 	if (g->stopping)
 		return;
-	if (!g->scan_done || g->more_on_disk || g->process.head || g->calls_in_flight)
+	if (!g->scan_done || g->more_on_disk || g->process.head || g->calls_in_flight ||
+	    g->feed_call)
 		return;
 	if (((g->rx && !receive_done(g->rx, NULL)) || (g->rs && !respond_done(g->rs, NULL))) &&
 	    now < g->deadline)
@@ -1686,8 +2165,9 @@ once_check(struct gw *g)
 		const struct job *j = g->jobs[i];
 		if (!job_pending(j))
 			continue;
-		/* something due before the deadline keeps us here */
-		if (j->ready || j->call ||
+		/* something due before the deadline keeps us here, and a document the platform
+		 * took until its first status */
+		if (j->ready || j->call || j->awaiting ||
 		    (j->timer && now + ev_timer_remaining(j->timer) < g->deadline))
 			busy = 1; /* a job held by a pause is neither: it waits for the probe */
 	}
@@ -1763,7 +2243,7 @@ once_exit_code(struct gw *g)
 		pending = 1; /* the incoming flows not read to the end wait for the next run */
 	if (g->rs && (!respond_done(g->rs, &rx_failed) || rx_failed))
 		pending = 1; /* statuses not acknowledged yet */
-	if (g->pauses)
+	if (any_paused(g))
 		return EXIT_SETUP;
 	if (g->rejected_this_run)
 		return EXIT_REJECTED;
@@ -1814,17 +2294,42 @@ start_watch(struct gw *g, char **why)
 	return g->w ? 0 : -1;
 }
 
+/* The transports of the configured routes (a lane without one stays NULL). */
 static int
 start_transports(struct gw *g, char **why)
 {
-	char *cache = xasprintf("%s/.chorusgw/cache", spool_root(g->sp));
+	char *cache = xasprintf("%s/.chorusgw/cache", spool_root(g->sp)), *state;
+	int i;
+	for (i = 0; i < ROUTE_N; i++) {
+		g->lanes[i].g = g;
+		g->lanes[i].route = i + 1; /* route_index() */
+	}
+	g->lanes[route_index(ROUTE_CHORUS)].max_in_flight = (int)g->conf->max_in_flight;
+	g->lanes[route_index(ROUTE_PA)].max_in_flight = (int)g->conf->pa_max_in_flight;
 	if (mkdir_p(cache, 0700, why) == -1) {
 		free(cache);
 		return -1;
 	}
-	g->tp = tp_new_chorus(g->conf, cache, why);
+	/* a PA-only set-up has no Chorus Pro credentials: no Chorus Pro route */
+	if ((g->conf->client_id || !g->conf->pa) &&
+	    (g->lanes[route_index(ROUTE_CHORUS)].tp = tp_new_chorus(g->conf, cache, why)) == NULL) {
+		free(cache);
+		return -1;
+	}
+	if (g->conf->pa) {
+		state = spool_state_path(g->sp, "pa-feed.json", why);
+		if (state)
+			g->lanes[route_index(ROUTE_PA)].tp =
+			    tp_new_pa(g->conf, cache, state, spool_tmp(g->sp), why);
+		free(state);
+		if (g->lanes[route_index(ROUTE_PA)].tp == NULL) {
+			free(cache);
+			return -1;
+		}
+		feed_soon(g);
+	}
 	free(cache);
-	if (g->tp && g->conf->incoming_enabled) {
+	if (g->conf->pa && g->conf->incoming_enabled) {
 		struct receive_opts o;
 		memset(&o, 0, sizeof(o));
 		o.once = g->once;
@@ -1837,7 +2342,43 @@ start_transports(struct gw *g, char **why)
 		if (g->rs == NULL)
 			return -1;
 	}
-	return g->tp ? 0 : -1;
+	return 0;
+}
+
+/* Cancel the routes' probes and feed and free their transports (reload, exit). The
+ * pause state stays: a reload asks again with the new transports. */
+static void
+stop_transports(struct gw *g)
+{
+	int i;
+	if (g->feed_call) {
+		tp_cancel(g->feed_call);
+		g->feed_call = NULL;
+	}
+	if (g->feed_timer) {
+		ev_timer_del(g->feed_timer);
+		g->feed_timer = NULL;
+	}
+	receive_free(g->rx);
+	g->rx = NULL;
+	respond_free(g->rs);
+	g->rs = NULL;
+	for (i = 0; i < ROUTE_N; i++) {
+		struct lane *l = &g->lanes[i];
+		struct pause *p;
+		for (p = l->pauses; p; p = p->next)
+			if (p->call) {
+				/* the pause probe is not counted in calls_in_flight and dies
+				 * with the old client: ask again with the new one, or deposits
+				 * stay paused for good */
+				tp_cancel(p->call);
+				p->call = NULL;
+				if (p->timer == NULL)
+					p->timer = ev_timer_add(0, probe, p);
+			}
+		tp_free(l->tp);
+		l->tp = NULL;
+	}
 }
 
 /* SIGHUP, with no call in flight: new configuration for new work. A configuration
@@ -1847,7 +2388,6 @@ static int
 reload(struct gw *g, char **why)
 {
 	struct conf *nc = cmd_load_conf(g->ctx, CONF_NEED_ALL, 1);
-	struct pause *p;
 	g->reload_pending = 0;
 	if (nc == NULL) {
 		log_err("reload: the new configuration has errors; keeping the running one");
@@ -1856,16 +2396,6 @@ reload(struct gw *g, char **why)
 	}
 	if (strcmp(nc->spool_dir, g->conf->spool_dir) != 0)
 		log_warn("reload: [spool] dir changed; restart chorusgw to use the new spool");
-	for (p = g->pauses; p; p = p->next)
-		if (p->call) {
-			/* the pause probe is not counted in calls_in_flight and dies with the
-			 * old client: ask again with the new one, or deposits stay paused for
-			 * good */
-			tp_cancel(p->call);
-			p->call = NULL;
-			if (p->timer == NULL)
-				p->timer = ev_timer_add(0, probe, p);
-		}
 	/* passwords may have changed: read their expiry again, from the first account */
 	if (g->expiry_call || g->expiry_timer) { /* run only */
 		if (g->expiry_call)
@@ -1876,12 +2406,7 @@ reload(struct gw *g, char **why)
 		g->expiry_next = 0;
 		g->expiry_timer = ev_timer_add(0, check_expiry, g);
 	}
-	tp_free(g->tp);
-	g->tp = NULL;
-	receive_free(g->rx);
-	g->rx = NULL;
-	respond_free(g->rs);
-	g->rs = NULL;
+	stop_transports(g);
 	if (g->w) {
 		watch_free(g->w);
 		g->w = NULL;
@@ -1905,6 +2430,7 @@ reload(struct gw *g, char **why)
 static void
 gw_free(struct gw *g)
 {
+	int i;
 	/* forget the jobs without letting job_done() load more from disk (it would refill
 	 * the window as fast as it empties, for ever) or scan inbox/ again */
 	g->more_on_disk = g->watch_blocked = 0;
@@ -1912,13 +2438,15 @@ gw_free(struct gw *g)
 	while (g->njobs)
 		job_done(g, g->jobs[g->njobs - 1]);
 	free(g->jobs);
-	while (g->pauses) {
-		struct pause *p = g->pauses;
-		g->pauses = p->next;
-		pause_free(p);
-	}
+	for (i = 0; i < ROUTE_N; i++)
+		while (g->lanes[i].pauses) {
+			struct pause *p = g->lanes[i].pauses;
+			g->lanes[i].pauses = p->next;
+			pause_free(p);
+		}
 	if (g->expiry_call)
 		tp_cancel(g->expiry_call);
+	stop_transports(g);
 	while (g->expiries) {
 		struct expiry *e = g->expiries;
 		g->expiries = e->next;
@@ -1928,13 +2456,12 @@ gw_free(struct gw *g)
 	}
 	if (g->w)
 		watch_free(g->w);
-	receive_free(g->rx);
-	respond_free(g->rs);
-	tp_free(g->tp);
 	if (g->sp)
 		spool_close(g->sp);
 	if (g->ctl_fd >= 0)
 		ev_fd_del(g->ctl_fd);
+	if (g->feed_lock >= 0)
+		spool_unlock_command(g->feed_lock);
 	conf_free(g->conf);
 	ev_fini();
 	xform_cleanup();
@@ -1952,6 +2479,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 	g.ctx = ctx;
 	g.once = once;
 	g.ctl_fd = -1;
+	g.feed_lock = -1;
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	g.conf = cmd_load_conf(ctx, CONF_NEED_ALL, !once);
 	if (g.conf == NULL)

@@ -41,6 +41,25 @@ ac_free(struct inv_ac *a)
 	inv_value_free(&a->vat_rate);
 }
 
+const char *
+invoice_party_siren(const struct inv_party *p, char buf[10])
+{
+	const char *e = p->endpoint.text, *l = p->legal_id.text, *s = p->siret.text;
+	const char *from = NULL;
+	if (e && p->endpoint.attr && strcmp(p->endpoint.attr, "0225") == 0 &&
+	    strspn(e, "0123456789") == 9 && (e[9] == '\0' || e[9] == '_'))
+		from = e;
+	else if (str_digits(l, 9) || str_digits(l, 14))
+		from = l;
+	else if (str_digits(s, 14))
+		from = s;
+	if (from == NULL)
+		return NULL;
+	memcpy(buf, from, 9);
+	buf[9] = '\0';
+	return buf;
+}
+
 static void
 party_free(struct inv_party *p)
 {

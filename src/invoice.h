@@ -35,6 +35,11 @@ struct inv_party {
 	struct inv_value endpoint;   /* BT-34 / BT-49 electronic address, attr = scheme */
 };
 
+/* The SIREN of a party: its electronic address under scheme 0225 (SIREN[_...]), else
+ * its legal registration id (BT-30 / BT-47, a SIREN, or a SIRET's first 9 digits),
+ * else its SIRET's first 9 digits; NULL when none. Written in `buf`. */
+const char *invoice_party_siren(const struct inv_party *, char buf[10]);
+
 /* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
 struct inv_ac {
 	int charge;                              /* 1 charge, 0 allowance (from indicator) */

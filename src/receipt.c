@@ -80,10 +80,13 @@ static const struct rkey receipt_keys[] = {
     K("chorus_xml", K_STR, chorus_xml),
     K("size", K_I64, size),
     K("supplier_siret", K_STR, supplier_siret),
+    K("supplier_siren", K_STR, supplier_siren),
     K("buyer_siret", K_STR, buyer_siret),
+    K("buyer_siren", K_STR, buyer_siren),
     K("invoice_number", K_STR, invoice_number),
     K("syntax", K_STR, syntax),
     K("iban_source", K_STR, iban_source),
+    K("route", K_STR, route),
     K("numero_flux_depot", K_STR, numero_flux_depot),
     K("deposit_date", K_TIME, deposit_date),
     K("deposit_report_state", K_STR, deposit_report_state),
@@ -91,6 +94,14 @@ static const struct rkey receipt_keys[] = {
     K("chorus_status", K_STR, chorus_status),
     K("chorus_status_date", K_TIME, chorus_status_date),
     K("chorus_status_comment", K_STR, chorus_status_comment),
+    K("pa_flow_id", K_STR, pa_flow_id),
+    K("pa_tracking_id", K_STR, pa_tracking_id),
+    K("pa_ack", K_STR, pa_ack),
+    K("pa_processing_rule", K_STR, pa_processing_rule),
+    K("status_code", K_STR, status_code),
+    K("status_label", K_STR, status_label),
+    K("status_date", K_TIME, status_date),
+    K("status_reason", K_STR, status_reason),
     K("action_required", K_BOOL, action_required),
     K("action", K_STR, action),
     K("held", K_BOOL, held),
@@ -243,6 +254,12 @@ doc_add_reason(struct doc *d, const char *fmt, ...)
 	d->reasons = xreallocarray(d->reasons, d->nreasons + 1, sizeof(char *));
 	d->reasons[d->nreasons++] = xvasprintf(fmt, ap);
 	va_end(ap);
+}
+
+const char *
+doc_supplier_key(const struct doc *d)
+{
+	return d->supplier_siret ? d->supplier_siret : d->supplier_siren ? d->supplier_siren : "";
 }
 
 const char *

@@ -45,12 +45,15 @@ struct doc {
 	int64_t size;        /* bytes of the original when claimed */
 
 	char *supplier_siret;
+	char *supplier_siren;
 	char *buyer_siret;
+	char *buyer_siren;
 	char *invoice_number;
 	char *syntax; /* "ubl" or "cii" */
 	/* where the account to pay (BT-84..86) came from: "export", "document",
 	 * "[supplier.SIRET]" or "[supplier]"; NULL: no account */
 	char *iban_source;
+	char *route; /* "chorus" or "pa" (route.h), decided before the first send; or NULL */
 
 	char *numero_flux_depot;
 	time_t deposit_date;        /* 0: not deposited */
@@ -59,6 +62,18 @@ struct doc {
 	char *chorus_status;        /* statut courant, e.g. MISE_A_DISPOSITION */
 	time_t chorus_status_date;
 	char *chorus_status_comment;
+
+	/* the platform's status of the invoice, in one vocabulary for every route */
+	char *status_code;  /* Chorus Pro: MISE_A_DISPOSITION...; PA: 205... */
+	char *status_label; /* in French: "Mise à disposition", "Approuvée" */
+	time_t status_date;
+	char *status_reason; /* the reason given with it, in plain words, or NULL */
+
+	/* the PA route's own ids (XP Z12-013) */
+	char *pa_flow_id;         /* flowId of the invoice flow */
+	char *pa_tracking_id;     /* trackingId sent with it (the queue id) */
+	char *pa_ack;             /* its acknowledgement: Pending, Ok, Error */
+	char *pa_processing_rule; /* B2B, B2G */
 
 	int action_required;
 	char *action;       /* what to do, in words */
@@ -102,6 +117,8 @@ void doc_add_reason(struct doc *, const char *fmt, ...) PRINTFLIKE(2, 3);
 void doc_clear_reasons(struct doc *);
 /* The last reason, or NULL. */
 const char *doc_last_reason(const struct doc *);
+/* The supplier's key in the duplicate index: its SIRET, else its SIREN, else "". */
+const char *doc_supplier_key(const struct doc *);
 
 const char *doc_state_name(enum doc_state);
 int doc_state_parse(const char *, enum doc_state *);

@@ -4,6 +4,11 @@
  * rejected / suspended by the buyer), update its receipt, move what the buyer rejected
  * to rejected/, and mark what needs an action. Run nightly by chorusgw-reconcile.timer.
  *
+ * With a [pa] section it also follows the documents sent through the Plateforme
+ * Agréée: it reads the PA's status feed to its end (unless a running daemon holds
+ * lock/pa-feed: then that daemon reads it) and applies every stored status to the
+ * documents no live process owns (follow.c), as the daemon does.
+ *
  * For each document: rechercher/fournisseur by invoice number (every page) gives the
  * Chorus invoice id and current status; when the status changed, consulter/historique
  * gives the dated history and the buyer's comment. A document stops being followed at
@@ -21,6 +26,8 @@
 
 #include "chorus.h"
 #include "cmd.h"
+#include "follow.h"
+#include "http.h"
 #include "conf.h"
 #include "ev.h"
 #include "fileio.h"
@@ -30,6 +37,7 @@
 #include "receive.h"
 #include "respond.h"
 #include "spool.h"
+#include "transport.h"
 #include "util.h"
 
 struct followed {
@@ -171,6 +179,10 @@ apply_status(struct item *it, const char *status, const char *date, const char *
 	doc_set(&d->chorus_status, status);
 	d->chorus_status_date = when(date);
 	doc_set(&d->chorus_status_comment, comment);
+	doc_set(&d->status_code, status);
+	doc_set(&d->status_label, chorus_status_label(status));
+	d->status_date = d->chorus_status_date;
+	doc_set(&d->status_reason, comment && *comment ? comment : NULL);
 	doc_note(d, "Chorus Pro status %s%s%s", status, comment && *comment ? ": " : "",
 	         comment && *comment ? comment : "");
 	act = action_for(status, comment, d->qid);
@@ -409,6 +421,79 @@ resync_incoming(struct run *run, int *failed, char **why)
 	return 0;
 }
 
+struct feed_wait {
+	int done;
+	struct tp_reply *rep;
+};
+
+static void
+feed_done(struct tp_reply *rep, void *arg)
+{
+	struct feed_wait *w = arg;
+	w->rep = rep;
+	w->done = 1;
+}
+
+/* The PA: read its status feed to the end (when no daemon holds it), store the
+ * statuses, apply them. EXIT_OK, EXIT_SETUP or EXIT_RUNTIME; says what it did. */
+static int
+reconcile_pa(struct run *run, const char *cache, char **why)
+{
+	char *state = spool_state_path(run->sp, "pa-feed.json", why);
+	struct transport *tp;
+	struct follow_counts n;
+	int lk, pages = 0, code = EXIT_OK;
+	size_t read = 0;
+
+	if (state == NULL)
+		return EXIT_RUNTIME;
+	tp = tp_new_pa(run->conf, cache, state, spool_tmp(run->sp), why);
+	free(state);
+	if (tp == NULL)
+		return EXIT_RUNTIME;
+	lk = spool_lock_command(run->sp, "pa-feed", NULL);
+	if (lk == -1)
+		printf("reconcile: the PA's statuses are read by a running chorusgw\n");
+	while (lk != -1) {
+		struct feed_wait w;
+		memset(&w, 0, sizeof(w));
+		tp_events(tp, feed_done, &w);
+		if (http_run_until(&w.done, why) == -1) {
+			code = EXIT_RUNTIME;
+			break;
+		}
+		if (w.rep->r.cls != TP_OK) {
+			fprintf(stderr, "chorusgw: reconcile: the PA's statuses not read: %s%s%s\n",
+			        w.rep->r.reason ? w.rep->r.reason : "?", w.rep->r.setup ? "; " : "",
+			        w.rep->r.setup ? w.rep->r.setup : "");
+			code = w.rep->r.cls == TP_SETUP ? EXIT_SETUP : EXIT_RUNTIME;
+			tp_reply_free(w.rep);
+			break;
+		}
+		pages++;
+		read += w.rep->nevents;
+		if (follow_store(run->sp, w.rep, why) == -1 || tp_events_done(tp, why) == -1) {
+			tp_reply_free(w.rep);
+			code = EXIT_RUNTIME;
+			break;
+		}
+		if (!w.rep->more) {
+			tp_reply_free(w.rep);
+			break;
+		}
+		tp_reply_free(w.rep);
+	}
+	spool_unlock_command(lk);
+	tp_free(tp);
+	memset(&n, 0, sizeof(n));
+	if (code != EXIT_RUNTIME && follow_sweep(run->sp, NULL, NULL, &n, why) == -1)
+		code = EXIT_RUNTIME;
+	printf("reconcile: PA: %zu status(es) read in %d page(s), %d applied, %d accepted, %d "
+	       "rejected, %d left for the process that owns them\n",
+	       read, pages, n.applied, n.accepted, n.rejected, n.kept);
+	return code;
+}
+
 int
 reconcile_main(const struct cmd_ctx *ctx)
 {
@@ -435,31 +520,45 @@ reconcile_main(const struct cmd_ctx *ctx)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	if (collect(&run, &why) == -1) {
-		code = EXIT_RUNTIME;
-		goto out;
-	}
 	cache = xasprintf("%s/.chorusgw/cache", spool_root(run.sp));
-	if (mkdir_p(cache, 0700, &why) == 0)
-		run.ch = chorus_new(run.conf, cache, &why);
-	free(cache);
-	if (run.ch == NULL) {
+	if (mkdir_p(cache, 0700, &why) == -1) {
+		free(cache);
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	next(&run);
-	/* next() may start nothing (every document moved meanwhile): its ev_break() would
-	 * come before the loop runs, and the loop would wait forever */
-	if (run.in_flight > 0) {
-		if (ev_run(&why) == -1) {
-			code = EXIT_RUNTIME;
+	if (run.conf->pa) {
+		code = reconcile_pa(&run, cache, &why);
+		if (code == EXIT_RUNTIME) {
+			free(cache);
 			goto out;
 		}
 	}
-	printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the buyer, "
-	       "%d need an action, %d not refreshed\n",
-	       run.followed, run.changed, run.unchanged, run.buyer_rejected, run.action,
-	       run.errors);
+	/* a PA-only set-up has no Chorus Pro account to ask */
+	if (run.conf->client_id) {
+		if (collect(&run, &why) == -1) {
+			free(cache);
+			code = EXIT_RUNTIME;
+			goto out;
+		}
+		run.ch = chorus_new(run.conf, cache, &why);
+		if (run.ch == NULL) {
+			free(cache);
+			code = EXIT_RUNTIME;
+			goto out;
+		}
+		next(&run);
+		/* next() may start nothing (every document moved meanwhile): its ev_break()
+		 * would come before the loop runs, and the loop would wait forever */
+		if (run.in_flight > 0 && ev_run(&why) == -1) {
+			free(cache);
+			code = EXIT_RUNTIME;
+			goto out;
+		}
+		printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the "
+		       "buyer, %d need an action, %d not refreshed\n",
+		       run.followed, run.changed, run.unchanged, run.buyer_rejected, run.action, run.errors);
+	}
+	free(cache);
 	if (run.conf->incoming_enabled) {
 		int failed = 0;
 		if (resync_incoming(&run, &failed, &why) == -1) {
@@ -475,6 +574,8 @@ reconcile_main(const struct cmd_ctx *ctx)
 		code = EXIT_SETUP;
 	} else if (run.errors)
 		code = EXIT_RUNTIME;
+	else if (code == EXIT_SETUP)
+		fprintf(stderr, "chorusgw: reconcile: run chorusgw test-connection\n");
 out:
 	if (why) {
 		fprintf(stderr, "chorusgw: reconcile: %s\n", why);

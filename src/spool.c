@@ -41,6 +41,7 @@ struct spool {
 	char *root;
 	char *dirs[SF_NONE]; /* [SF_WORK] is the work area's parent: .chorusgw/work */
 	char *inbox, *priv, *tmp, *active, *final, *dup, *proc, *ctl, *lock;
+	char *refs, *events, *state; /* made when first used (spools older than them) */
 	struct spool_cfg cfg;
 	char procid[QID_MAX];
 	int proc_fd;
@@ -407,6 +408,9 @@ spool_open(const char *dir, const struct spool_cfg *cfg, unsigned flags, char **
 	sp->proc = pjoin(sp->priv, "proc");
 	sp->ctl = pjoin(sp->priv, "ctl");
 	sp->lock = pjoin(sp->priv, "lock");
+	sp->refs = pjoin(sp->priv, "refs");
+	sp->events = pjoin(sp->priv, "events");
+	sp->state = pjoin(sp->priv, "state");
 	if (cfg)
 		sp->cfg = *cfg;
 	if (sp->cfg.file_mode == 0)
@@ -448,6 +452,9 @@ spool_close(struct spool *sp)
 	free(sp->proc);
 	free(sp->ctl);
 	free(sp->lock);
+	free(sp->refs);
+	free(sp->events);
+	free(sp->state);
 	free(sp);
 }
 
@@ -1560,23 +1567,31 @@ spool_recover(struct spool *sp, int *adopted, char **why)
 
 /* ---- duplicate index ------------------------------------------------------------- */
 
+/* DIR/KEY.HASH: the entry of (key, number) in an index folder, KEY kept when it is a
+ * SIRET or SIREN (digits), "x" otherwise. Caller frees. */
 static char *
-dup_path(struct spool *sp, const char *siret, const char *number)
+index_path(const char *dir, const char *key, const char *number)
 {
 	struct buf b;
 	char hex[65], *p;
 	const char *s;
-	int digits = *siret != '\0' && strlen(siret) <= 14;
-	for (s = siret; *s; s++)
+	int digits = *key != '\0' && strlen(key) <= 14;
+	for (s = key; *s; s++)
 		if (*s < '0' || *s > '9')
 			digits = 0;
 	buf_init(&b);
-	buf_printf(&b, "%s\n%s", siret, number);
+	buf_printf(&b, "%s\n%s", key, number);
 	sha256_hex(b.p, b.len, hex);
 	buf_free(&b);
 	hex[40] = '\0';
-	p = xasprintf("%s/%s.%s", sp->dup, digits ? siret : "x", hex);
+	p = xasprintf("%s/%s.%s", dir, digits ? key : "x", hex);
 	return p;
+}
+
+static char *
+dup_path(struct spool *sp, const char *siret, const char *number)
+{
+	return index_path(sp->dup, siret, number);
 }
 
 /* The qid in an entry, or NULL (errno ENOENT when there is none). Caller frees. */
@@ -1698,6 +1713,145 @@ spool_dup_release(struct spool *sp, const char *siret, const char *number, const
 out:
 	free(path);
 	return r;
+}
+
+/* ---- references named by the platforms' status flows ------------------------------ */
+
+int
+spool_ref_set(struct spool *sp, const char *key, const char *number, const char *qid, char **why)
+{
+	char *path, *e, *content;
+	int r;
+	if (mkdir_p(sp->refs, 0700, why) == -1)
+		return -1;
+	path = index_path(sp->refs, key, number);
+	e = receipt_escape(number);
+	content = xasprintf("%s\n%s\n%s\n", qid, key, e);
+	r = write_file_atomic(sp->tmp, path, content, strlen(content), 0600, 0, why);
+	free(e);
+	free(content);
+	free(path);
+	return r;
+}
+
+int
+spool_ref_get(struct spool *sp, const char *key, const char *number, char **qid, char **why)
+{
+	char *path = index_path(sp->refs, key, number);
+	*qid = dup_read(path);
+	if (*qid == NULL && errno != ENOENT) {
+		fail(why, "reference index %s is unreadable", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return *qid ? 0 : 1;
+}
+
+/* ---- status events waiting for their document ------------------------------------- */
+
+int
+spool_event_put(struct spool *sp, const char *qid, const char *text, char **why)
+{
+	static unsigned seq;
+	char stamp[64], *path;
+	int r;
+	if (!qid_ok(qid))
+		return fail(why, "\"%s\" is not a queue id", qid);
+	if (mkdir_p(sp->events, 0700, why) == -1)
+		return -1;
+	/* QID.TIME.PID.SEQ: one name per event, in the order they were stored */
+	snprintf(stamp, sizeof(stamp), "%016lld.%d.%06u", (long long)wall_ms(), (int)getpid(),
+	         ++seq);
+	path = xasprintf("%s/%s.%s", sp->events, qid, stamp);
+	r = write_file_atomic(sp->tmp, path, text, strlen(text), 0600, FIO_NOREPLACE, why);
+	free(path);
+	return r;
+}
+
+static int
+cmp_event_names(const void *a, const void *b)
+{
+	/* by the time they were stored, then by queue id */
+	const char *x = strchr(*(char *const *)a, '.'), *y = strchr(*(char *const *)b, '.');
+	int c = strcmp(x ? x : "", y ? y : "");
+	return c ? c : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+spool_event_each(struct spool *sp, spool_event_cb *cb, void *arg, char **why)
+{
+	DIR *dir = opendir(sp->events);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	if (dir == NULL)
+		return errno == ENOENT ? 0 : fail(why, "open %s: %s", sp->events, strerror(errno));
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' || strchr(de->d_name, '.') == NULL)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(char *));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dir);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), cmp_event_names);
+	for (i = 0; i < n; i++) {
+		char *path = pjoin(sp->events, names[i]), *dot = strchr(names[i], '.');
+		struct buf text;
+		buf_init(&text);
+		*dot = '\0';
+		if (!qid_ok(names[i]) || read_file(path, 65536, 1, &text, NULL) == -1) {
+			log_warn("status event %s is unreadable; removed", path);
+			unlink(path);
+		} else if (cb(arg, names[i], text.p) == 1 && unlink(path) == 0)
+			fsync_dir(sp->events, NULL);
+		buf_free(&text);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+int
+spool_with_doc(struct spool *sp, const char *qid, spool_doc_cb *cb, void *arg, char **why)
+{
+	struct doc *d = NULL;
+	int lk, r, was_admin = sp->admin;
+	lk = admin_lock(sp, why);
+	if (lk == -1)
+		return -1;
+	if (spool_load(sp, qid, &d, why) == -1) {
+		unlock_fd(lk);
+		return -1;
+	}
+	if (owner_alive(sp, d->owner) && strcmp(d->owner, sp->procid) != 0) {
+		doc_free(d);
+		unlock_fd(lk);
+		return 1; /* its live owner changes it */
+	}
+	sp->admin = 1; /* under lock/admin, ours or with no live owner: ours to change */
+	r = cb(arg, sp, d, why);
+	sp->admin = was_admin;
+	doc_free(d);
+	unlock_fd(lk);
+	return r;
+}
+
+/* The file of a spool-wide state (`name`, such as "pa-feed.json"). Caller frees. */
+char *
+spool_state_path(struct spool *sp, const char *name, char **why)
+{
+	if (mkdir_p(sp->state, 0700, why) == -1)
+		return NULL;
+	return pjoin(sp->state, name);
+}
+
+const char *
+spool_tmp(const struct spool *sp)
+{
+	return sp->tmp;
 }
 
 int

@@ -19,6 +19,12 @@
  *       proc/PROCID     one lock file per process (flock held while it lives; left
  *                       unlocked when it ends, removed by whoever adopts its documents)
  *       ctl/QID.REQ     operator requests waiting for the owning process
+ *       refs/KEY.HASH   (key, number) -> qid: what a platform's status flows name
+ *                       (for the PA: the seller's SIREN and the invoice number)
+ *       events/QID.T    status events of a sent document, waiting to be applied by
+ *                       whoever may change it (its owner, or anyone if it has none)
+ *       state/NAME      spool-wide state of a route (the PA's search position)
+ *       (refs/, events/ and state/ are made when first used)
  *       lock/           admin (adoption, direct operator changes), dup (index updates),
  *                       reconcile (one run at a time)
  *
@@ -195,6 +201,36 @@ int spool_dup_release(struct spool *, const char *siret, const char *number, con
                       char **why);
 /* 0 and *qid (caller frees) when an entry exists, 1 when none, -1 on error. */
 int spool_dup_lookup(struct spool *, const char *siret, const char *number, char **qid, char **why);
+
+/* ---- references named by the platforms' status flows ---- */
+
+/* Record that (key, number) names document `qid` now (an earlier entry is replaced).
+ * 0 / -1. */
+int spool_ref_set(struct spool *, const char *key, const char *number, const char *qid, char **why);
+/* 0 and *qid (caller frees) when an entry exists, 1 when none, -1 on error. */
+int spool_ref_get(struct spool *, const char *key, const char *number, char **qid, char **why);
+
+/* ---- status events waiting for their document (follow.c writes and reads them) ---- */
+
+/* Durably store `text`, an event for document `qid`. 0 / -1. */
+int spool_event_put(struct spool *, const char *qid, const char *text, char **why);
+/* For each stored event, in the order they were stored: cb(arg, qid, text) returns 1
+ * when the event was applied (it is removed), 0 to keep it. An unreadable event is
+ * logged and removed. 0 / -1. */
+typedef int spool_event_cb(void *arg, const char *qid, const char *text);
+int spool_event_each(struct spool *, spool_event_cb *, void *arg, char **why);
+
+/* Under lock/admin, load `qid` and call cb(arg, sp, d, why) with the right to change it
+ * (spool_save, spool_move) when this process owns it or no live process does; cb's
+ * return value is returned. 1 without calling cb when a live process owns it (the
+ * change is its owner's to make); -1 with *why when it cannot be loaded. */
+typedef int spool_doc_cb(void *arg, struct spool *, struct doc *, char **why);
+int spool_with_doc(struct spool *, const char *qid, spool_doc_cb *, void *arg, char **why);
+
+/* The path of a spool-wide state file `name` (its folder made if needed), or NULL with
+ * *why. Caller frees. Write it with write_file_atomic(spool_tmp(sp), ...). */
+char *spool_state_path(struct spool *, const char *name, char **why);
+const char *spool_tmp(const struct spool *);
 
 /* ---- operator requests (chorusgw retry/hold/release) ---- */
 

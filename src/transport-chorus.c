@@ -355,6 +355,10 @@ on_resolve(struct chorus_reply *rep, void *arg)
 			doc_set(&d->chorus_status, inv->status);
 			d->chorus_status_date = chorus_time(inv->status_date);
 			doc_set(&d->chorus_status_comment, inv->comment);
+			doc_set(&d->status_code, inv->status);
+			doc_set(&d->status_label, chorus_status_label(inv->status));
+			d->status_date = d->chorus_status_date;
+			doc_set(&d->status_reason, inv->comment);
 			p->id = xasprintf("invoice id %s", id);
 			p->note = xstrdup(id);
 		} else
@@ -601,8 +605,18 @@ ch_free(struct transport *t)
 }
 
 static const struct tp_ops chorus_ops = {
-    ch_check_buyer, ch_send,    ch_find,      ch_follow,       ch_probe,          ch_cancel_inner,
-    ch_free,        ch_account, ch_naccounts, ch_account_name, ch_account_expiry, ch_fits,
+    .check_buyer = ch_check_buyer,
+    .send = ch_send,
+    .find = ch_find,
+    .follow = ch_follow,
+    .probe = ch_probe,
+    .cancel_inner = ch_cancel_inner,
+    .free = ch_free,
+    .account = ch_account,
+    .naccounts = ch_naccounts,
+    .account_name = ch_account_name,
+    .account_expiry = ch_account_expiry,
+    .fits = ch_fits,
 };
 
 struct transport *

@@ -21,6 +21,13 @@ struct tp_ops {
 	struct tp_call *(*find)(struct transport *, struct doc *, int, tp_cb *, void *);
 	struct tp_call *(*follow)(struct transport *, struct doc *, tp_cb *, void *);
 	struct tp_call *(*probe)(struct transport *, const char *, int, tp_cb *, void *);
+	/* NULL when the route has none (transport.h says what each returns then) */
+	struct tp_call *(*buyer)(struct transport *, struct doc *, const struct invoice *, tp_cb *,
+	                         void *);
+	struct tp_call *(*events)(struct transport *, tp_cb *, void *);
+	int (*events_done)(struct transport *, char **);
+	int (*ref)(const struct transport *, const struct doc *, const char **, const char **);
+	int (*taken)(const struct transport *, const struct doc *);
 	/* cancel the call's inner operation (call->inner); the call is freed after */
 	void (*cancel_inner)(struct tp_call *);
 	void (*free)(struct transport *);
@@ -45,10 +52,12 @@ struct tp_call {
 	struct tp_reply *reply;
 	tp_cb *cb;
 	void *arg;
-	void *inner; /* the implementation's operation in flight, or NULL */
-	int step;    /* the implementation's step within a chained operation */
-	int flags;   /* the implementation's */
-	void *data;  /* the implementation's, freed with free() with the call */
+	void *inner;               /* the implementation's operation in flight, or NULL */
+	int step;                  /* the implementation's step within a chained operation */
+	int flags;                 /* the implementation's */
+	void *data;                /* the implementation's, freed with the call: */
+	void (*free_data)(void *); /* NULL: free() */
+	const struct invoice *inv; /* check_buyer: the caller's, valid until the reply */
 	uint64_t t0;
 	struct ev_timer *defer;
 	struct tp_call *prev, *next;

@@ -78,6 +78,20 @@ tp_reply_add_reason(struct tp_reply *p, const char *fmt, ...)
 }
 
 void
+tp_event_clear(struct tp_event *e)
+{
+	free(e->ref_key);
+	free(e->ref_number);
+	free(e->id);
+	free(e->code);
+	free(e->label);
+	free(e->by);
+	free(e->reason);
+	free(e->action);
+	memset(e, 0, sizeof(*e));
+}
+
+void
 tp_reply_free(struct tp_reply *p)
 {
 	size_t i;
@@ -92,6 +106,10 @@ tp_reply_free(struct tp_reply *p)
 		free(p->reasons[i]);
 	free(p->reasons);
 	buyer_req_free(p->buyer);
+	free(p->entity);
+	for (i = 0; i < p->nevents; i++)
+		tp_event_clear(&p->events[i]);
+	free(p->events);
 	free(p);
 }
 
@@ -134,7 +152,10 @@ call_free(struct tp_call *c)
 	if (c->defer)
 		ev_timer_del(c->defer);
 	tp_reply_free(c->reply);
-	free(c->data);
+	if (c->free_data)
+		c->free_data(c->data);
+	else
+		free(c->data);
 	free(c);
 }
 
@@ -255,4 +276,34 @@ struct tp_call *
 tp_account_expiry(struct transport *t, size_t i, tp_cb *cb, void *arg)
 {
 	return t->ops->account_expiry(t, i, cb, arg);
+}
+
+struct tp_call *
+tp_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp_cb *cb, void *arg)
+{
+	return t->ops->buyer ? t->ops->buyer(t, d, inv, cb, arg) : NULL;
+}
+
+struct tp_call *
+tp_events(struct transport *t, tp_cb *cb, void *arg)
+{
+	return t->ops->events ? t->ops->events(t, cb, arg) : NULL;
+}
+
+int
+tp_events_done(struct transport *t, char **why)
+{
+	return t->ops->events_done ? t->ops->events_done(t, why) : 0;
+}
+
+int
+tp_taken(const struct transport *t, const struct doc *d)
+{
+	return t->ops->taken ? t->ops->taken(t, d) : 0;
+}
+
+int
+tp_ref(const struct transport *t, const struct doc *d, const char **key, const char **number)
+{
+	return t->ops->ref ? t->ops->ref(t, d, key, number) : 0;
 }

@@ -55,12 +55,30 @@ struct tp_result {
 	uint64_t elapsed_ms;    /* the whole operation */
 };
 
-/* What following a sent document found. */
+/* What following a sent document found, or what a status event does to it. */
 enum tp_outcome {
-	TP_PENDING = 0, /* not settled yet: follow again after poll_ms */
+	TP_PENDING = 0, /* not settled yet: follow again after poll_ms (an event: it goes on) */
+	TP_TAKEN,       /* the platform took it; its statuses come as events (tp_events) */
 	TP_ACCEPTED,    /* the platform accepted it: accepted/ */
 	TP_REJECTED,    /* the platform refused it: rejected/ with the reasons */
 };
+
+/* A status the platform gave a sent document, in words common to every route. */
+struct tp_event {
+	char *ref_key, *ref_number; /* what the platform names the document by (the PA: the
+	                               seller's SIREN and the invoice number; tp_ref()) */
+	char *id;                   /* the event's own id on the platform (the PA: the CDAR
+	                               flow), so that it is applied once */
+	char *code, *label;         /* "205", "Approuvée" */
+	char *by;                   /* who gave it, in words ("the buyer"), or NULL */
+	time_t when;
+	char *reason;            /* the reason given, in plain words with its code; or NULL */
+	enum tp_outcome outcome; /* TP_PENDING (it goes on), TP_ACCEPTED, TP_REJECTED */
+	int reusable;            /* TP_REJECTED before the invoice was deposited: its number
+	                            may be sent again */
+	char *action;            /* what the supplier must do about it, or NULL */
+};
+void tp_event_clear(struct tp_event *);
 
 struct tp_reply {
 	struct tp_result r;
@@ -82,7 +100,12 @@ struct tp_reply {
 	char **reasons;          /* plain-words lines for the receipt (see each op; follow
 	                          * TP_PENDING: why it still waits, if worth saying) */
 	size_t nreasons;
-	struct buyer_req *buyer; /* check_buyer TP_OK: what the buyer requires (check.h) */
+	struct buyer_req *buyer;       /* check_buyer TP_OK: what the buyer requires (check.h) */
+	int found_buyer, public_buyer; /* buyer: the platform knows it; it is public */
+	char *entity;                  /* buyer: its kind as the platform says it */
+	struct tp_event *events;       /* events */
+	size_t nevents;
+	int more; /* events: another page is waiting */
 };
 
 typedef void tp_cb(struct tp_reply *, void *arg);
@@ -91,11 +114,18 @@ struct transport;
 struct tp_call;
 
 /*
- * The Chorus Pro transport for `c` (which must outlive it): one per process, since
- * chorus.c sets up http.c (call ev_init() first). Structure answers are cached in
- * `cache_dir` (NULL: none). NULL with *why.
+ * The Chorus Pro transport for `c` (which must outlive it); it joins http.c (call
+ * ev_init() first). Structure answers are cached in `cache_dir` (NULL: none). NULL
+ * with *why.
  */
 struct transport *tp_new_chorus(const struct conf *c, const char *cache_dir, char **why);
+/*
+ * The transport of the Plateforme Agréée of [pa]: Directory answers cached in
+ * `cache_dir`; the position of its status feed kept in the file `state` (NULL: in
+ * memory only), written through `tmp_dir`. NULL with *why.
+ */
+struct transport *tp_new_pa(const struct conf *c, const char *cache_dir, const char *state,
+                            const char *tmp_dir, char **why);
 /* Cancel every pending operation (no callback) and release the transport. */
 void tp_free(struct transport *);
 
@@ -168,6 +198,30 @@ const char *tp_account_name(struct transport *, size_t i);
  * the platform wrote it, reply->id the supplier SIRET whose sends use it (NULL: the
  * default account). */
 struct tp_call *tp_account_expiry(struct transport *, size_t i, tp_cb *, void *);
+
+/*
+ * Who the buyer of `inv` is for the platform: NULL when this route cannot tell (Chorus
+ * Pro). TP_OK: reply->found_buyer, reply->public_buyer and reply->entity (the PA: the
+ * Directory's entityType of the buyer's SIREN); any other class: it could not be
+ * asked.
+ */
+struct tp_call *tp_buyer(struct transport *, struct doc *, const struct invoice *, tp_cb *, void *);
+/*
+ * The next status events of sent documents: one page of the platform's feed (the PA:
+ * its lifecycle flows, each downloaded and read). NULL when the route has no feed
+ * (Chorus Pro: each document is followed by itself). TP_OK: reply->events, and
+ * reply->more when another page waits.
+ */
+struct tp_call *tp_events(struct transport *, tp_cb *, void *);
+/* The events of the last tp_events() reply are durable: move the feed's position past
+ * them (the PA: written in its state file). 0 / -1 with *why. */
+int tp_events_done(struct transport *, char **why);
+/* 1 when the platform took `d` and its statuses come as events: nothing is left to do
+ * for it but to apply them (a document on disk in that state is not loaded). */
+int tp_taken(const struct transport *, const struct doc *);
+/* The reference the platform's events name `d` by (tp_event's ref_key, ref_number), or
+ * 0 when this route has no events. */
+int tp_ref(const struct transport *, const struct doc *, const char **key, const char **number);
 
 /* Forget an operation: its callback is never called. */
 void tp_cancel(struct tp_call *);

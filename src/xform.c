@@ -1452,6 +1452,8 @@ xform_result_free(struct xform_result *r)
 	free(r->xml);
 	free(r->supplier_siret);
 	free(r->iban_source);
+	free(r->export_route);
+	free(r->export_cadre);
 	xform_diags_free(&r->input);
 	xform_doc_free(r->doc);
 	memset(r, 0, sizeof(*r));
@@ -1517,11 +1519,16 @@ erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf 
 	free(xsd);
 	if (rc == -1)
 		return -1;
-	for (xmlNodePtr x = xmlDocGetRootElement(in->doc)->children; x && !siret; x = x->next)
+	for (xmlNodePtr x = xmlDocGetRootElement(in->doc)->children; x; x = x->next) {
+		if (node_is(x, NS_ERP, "route") && r->export_route == NULL)
+			r->export_route = node_text(x);
+		if (node_is(x, NS_ERP, "cadre") && r->export_cadre == NULL)
+			r->export_cadre = node_text(x);
 		if (node_is(x, NS_ERP, "supplier"))
 			for (xmlNodePtr y = x->children; y && !siret; y = y->next)
 				if (node_is(y, NS_ERP, "siret"))
 					siret = y;
+	}
 	if (siret)
 		r->supplier_siret = node_text(siret);
 	*sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;

@@ -303,6 +303,17 @@ cmd_sample(const char *out)
 	doc_set(&d->chorus_status, "MISE_A_DISPOSITION");
 	d->chorus_status_date = 1795000100;
 	doc_set(&d->chorus_status_comment, "[not a section] key = value");
+	doc_set(&d->supplier_siren, "732829320");
+	doc_set(&d->buyer_siren, "110002011");
+	doc_set(&d->route, "pa");
+	doc_set(&d->pa_flow_id, "PAE-20261204-0a1b2c3d4e5f");
+	doc_set(&d->pa_tracking_id, d->qid);
+	doc_set(&d->pa_ack, "Ok");
+	doc_set(&d->pa_processing_rule, "B2G");
+	doc_set(&d->status_code, "207");
+	doc_set(&d->status_label, "En litige");
+	d->status_date = 1795000150;
+	doc_set(&d->status_reason, "QTE_ERR: wrong quantity (\"livré 3, facturé 4\")");
 	d->action_required = 1;
 	doc_set(&d->action, "corriger le SIRET de l'acheteur");
 	d->held = 1;
@@ -332,6 +343,8 @@ cmd_sample(const char *out)
 	expect(f, "file", d->file);
 	expect(f, "invoice_number", d->invoice_number);
 	expect(f, "chorus_status_comment", d->chorus_status_comment);
+	expect(f, "status_reason", d->status_reason);
+	expect(f, "route", d->route);
 	expect(f, "action", d->action);
 	expect(f, "reason.1", d->reasons[0]);
 	expect(f, "reason.2", d->reasons[1]);

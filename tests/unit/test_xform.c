@@ -472,6 +472,35 @@ test_validate_and_model(void)
 	free(data);
 	conf_free(c);
 
+	/* the electronic addresses BT-34 / BT-49, in UBL and in CII */
+	data = slurp("xslt/examples/invoice-identifiers.xml", &len);
+	c = load_conf("");
+	rc = xform_make(data, len, "i.xml", c, ROUTE_CHORUS, &r, &why);
+	inv = rc == 0 ? xform_model(&r) : NULL;
+	ok(inv != NULL, "identifiers example read");
+	if (inv) {
+		is_str(inv->supplier.endpoint.text, "732829320",
+		       "UBL: seller's electronic address");
+		is_str(inv->supplier.endpoint.attr, "0225", "... its scheme");
+		is_str(inv->buyer.endpoint.text, "263300592", "UBL: buyer's electronic address");
+		is_str(inv->buyer.endpoint.path,
+		       "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", "... its path");
+	}
+	invoice_free(inv);
+	xform_result_free(&r);
+	conf_free(c);
+	c = load_conf("[chorus]\nsyntax = cii\n");
+	rc = xform_make(data, len, "i.xml", c, ROUTE_CHORUS, &r, &why);
+	inv = rc == 0 ? xform_model(&r) : NULL;
+	if (inv) {
+		is_str(inv->buyer.endpoint.text, "263300592", "CII: buyer's electronic address");
+		is_str(inv->buyer.endpoint.attr, "0225", "... its scheme");
+	}
+	invoice_free(inv);
+	xform_result_free(&r);
+	conf_free(c);
+	free(data);
+
 	/* an invalid document: each XSD error with line, path and a short message */
 	c = load_conf(NULL);
 	data = slurp("tests/xslt/golden/invoice-simple.ubl.xml", &len);

@@ -1,0 +1,1082 @@
+/*
+ * transport-pa.c - the Plateforme Agréée route behind transport.h, over pa.c (AFNOR
+ * XP Z12-013):
+ *   buyer        the Directory's entityType of the buyer's SIREN (public or private);
+ *   check_buyer  the Directory addresses the buyer: the company exists and is active,
+ *                a directory line that receives (its electronic address BT-49, else the
+ *                line of its SIRET / routing code / SIREN), the routing code exists, a
+ *                public buyer's engagement number and service code; also fixes the
+ *                processing rule (B2G for a public buyer, else B2B);
+ *   send         POST /v1/flows with trackingId = the queue id, sha256, syntax, the
+ *                CIUS profile (EN 16931) and the processing rule;
+ *   find         POST /v1/flows/search by trackingId: a flow of ours not in Error;
+ *   follow       the same search, until the flow's acknowledgement: Ok is TP_TAKEN (its
+ *                statuses come through the feed), Error is TP_REJECTED with each reason,
+ *                except AlreadyExistingFlow: the earlier flow with our trackingId is
+ *                adopted, never sent again;
+ *   events       the feed: POST /v1/flows/search for the lifecycle flows (CDAR, In,
+ *                CustomerInvoiceLC) updated after the last one read minus [pa]
+ *                search_window, with the cursor when a paging was cut, each flow id read
+ *                once; each CDAR downloaded (docType Original), read by cdar_read()
+ *                and turned into events (French label, reason in words, what to do,
+ *                rejected for 210 / 213 / 501, accepted at [pa] final_status). The
+ *                position is written to the state file only once the caller made the
+ *                events durable (tp_events_done()).
+ *
+ * Errors: pa.c's classification carried into the reply; a lifecycle flow that cannot be
+ * read is logged and skipped (never an event).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cdar.h"
+#include "conf.h"
+#include "fileio.h"
+#include "invoice.h"
+#include "json.h"
+#include "log.h"
+#include "pa.h"
+#include "receipt.h"
+#include "transport-impl.h"
+#include "util.h"
+
+#define STATE_MAX (4 * 1024 * 1024)
+
+/* The position of the lifecycle feed. */
+struct feed_pos {
+	char *hwm;         /* newest updatedAt read (RFC 3339), NULL before the first read */
+	char *after;       /* the updatedAfter the cursor belongs to */
+	char *cursor;      /* the next page of a paging that was cut, or NULL */
+	struct json *seen; /* flowId -> updatedAt, the flows read within the window */
+};
+
+struct tp_pa {
+	struct transport base; /* first */
+	const struct conf *conf;
+	struct pa *pa;
+	char *state, *tmp_dir;
+	int loaded;
+	struct feed_pos pos;  /* committed */
+	struct feed_pos next; /* after the page last returned, not yet committed */
+	int has_next;
+};
+
+#define TPA(t) ((struct tp_pa *)(void *)(t))
+#define PA(t)  (TPA(t)->pa)
+
+/* The state of a chained operation (check_buyer, events). */
+struct chain {
+	char siren[10];
+	char *siret, *routing, *address;
+	int public_buyer;
+	/* events */
+	struct pa_reply *page;
+	size_t at;
+	struct tp_event *ev;
+	size_t nev;
+};
+
+/* ---- results ---- */
+
+static void
+take_result(struct tp_call *c, struct pa_reply *rep)
+{
+	struct tp_result *o = &c->reply->r;
+	struct pa_result *r = &rep->r;
+	tp_result_clear(o);
+	o->cls = (enum tp_class)r->cls;
+	o->unknown_outcome = r->unknown_outcome;
+	o->http_status = r->http_status;
+	o->reason = r->reason;
+	o->setup = r->setup;
+	o->retry_after_ms = r->retry_after_ms;
+	r->reason = r->setup = NULL;
+}
+
+static void
+chain_free(void *arg)
+{
+	struct chain *ch = arg;
+	size_t i;
+	free(ch->siret);
+	free(ch->routing);
+	free(ch->address);
+	pa_reply_free(ch->page);
+	for (i = 0; i < ch->nev; i++)
+		tp_event_clear(&ch->ev[i]);
+	free(ch->ev);
+	free(ch);
+}
+
+static struct chain *
+chain_of(struct tp_call *c)
+{
+	if (c->data == NULL) {
+		c->data = xcalloc(1, sizeof(struct chain));
+		c->free_data = chain_free;
+	}
+	return c->data;
+}
+
+/* ---- who the buyer is ---- */
+
+/* The buyer's SIRET, routing code and electronic address (scheme 0225) from the
+ * invoice: BT-49 as SIREN[_SIRET[_ROUTING]] first, BT-46 for the SIRET, and a public
+ * buyer's service code (BT-10) as its routing code. */
+static void
+buyer_ids(struct chain *ch, const struct invoice *inv)
+{
+	const struct inv_value *ep = &inv->buyer.endpoint;
+	if (ep->text && ep->attr && strcmp(ep->attr, "0225") == 0) {
+		const char *a = strchr(ep->text, '_'), *b = a ? strchr(a + 1, '_') : NULL;
+		ch->address = xstrdup(ep->text);
+		if (a && (b ? (size_t)(b - a - 1) : strlen(a + 1)) == 14)
+			ch->siret = xstrndup(a + 1, 14);
+		if (b && b[1])
+			ch->routing = xstrdup(b + 1);
+	}
+	if (ch->siret == NULL && inv->buyer.siret.text && str_digits(inv->buyer.siret.text, 14) &&
+	    strlen(inv->buyer.siret.text) == 14)
+		ch->siret = xstrdup(inv->buyer.siret.text);
+}
+
+static int
+is_public(const struct pa_company *co)
+{
+	return co->entity_type && strcmp(co->entity_type, "Public") == 0;
+}
+
+static void
+on_buyer(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls == PA_OK) {
+		p->found_buyer = rep->company.found;
+		p->public_buyer = is_public(&rep->company);
+		p->entity = rep->company.entity_type ? xstrdup(rep->company.entity_type) : NULL;
+	}
+	pa_reply_free(rep);
+	tp_call_finish(c);
+}
+
+/* A call that ends at once with a document error: the invoice names no buyer SIREN. */
+static struct tp_call *
+no_siren(struct transport *t, struct doc *d, const char *op, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, op, cb, arg);
+	c->reply->r.cls = TP_DOCUMENT;
+	tp_set_reason(&c->reply->r,
+	              "the invoice names no buyer SIREN (BT-47), SIRET (BT-46) nor electronic "
+	              "address (BT-49, scheme 0225): the PA's Directory cannot find the buyer");
+	tp_reply_add_reason(c->reply, "%s", c->reply->r.reason);
+	tp_call_finish_later(c);
+	return c;
+}
+
+static struct tp_call *
+pa_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp_cb *cb, void *arg)
+{
+	char siren[10];
+	struct tp_call *c;
+	if (invoice_party_siren(&inv->buyer, siren) == NULL)
+		return no_siren(t, d, "directory", cb, arg);
+	c = tp_call_new(t, d, "directory", cb, arg);
+	c->inner = pa_siren(PA(t), siren, 0, on_buyer, c);
+	return c;
+}
+
+/* ---- the Directory addresses the buyer ---- */
+
+enum { CB_COMPANY = 0, CB_LINES, CB_ROUTING, CB_FACILITY };
+
+static void on_check(struct pa_reply *, void *);
+
+static void
+check_next(struct tp_call *c)
+{
+	struct chain *ch = c->data;
+	struct transport *t = c->t;
+	const struct invoice *inv = c->inv;
+	switch (c->step) {
+	case CB_LINES:
+		if (ch->address)
+			c->inner = pa_directory_line(PA(t), ch->address, 0, on_check, c);
+		else
+			c->inner = pa_directory_lines(PA(t), ch->siren, 0, on_check, c);
+		return;
+	case CB_ROUTING:
+		if (ch->routing && ch->siret) {
+			c->inner = pa_routing_code(PA(t), ch->siret, ch->routing, 0, on_check, c);
+			return;
+		}
+		c->step = CB_FACILITY;
+		/* fall through */
+	case CB_FACILITY:
+		if (ch->public_buyer && ch->siret) {
+			c->inner = pa_siret(PA(t), ch->siret, 0, on_check, c);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	(void)inv;
+	tp_call_finish(c);
+}
+
+static const char *
+who(const struct chain *ch, const struct doc *d)
+{
+	return ch->siret ? ch->siret : d->buyer_siren ? d->buyer_siren : ch->siren;
+}
+
+static void
+on_check(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct chain *ch = c->data;
+	struct doc *d = c->doc;
+	const struct invoice *inv = c->inv;
+	const struct pa_line *l;
+	int stop = 0;
+
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls != PA_OK) {
+		pa_reply_free(rep);
+		tp_call_finish(c);
+		return;
+	}
+	switch (c->step) {
+	case CB_COMPANY:
+		if (!rep->company.found) {
+			tp_reply_add_reason(
+			    p,
+			    "the buyer SIREN %s is not in the Directory (annuaire) of "
+			    "the PA: no platform receives invoices for it; check the "
+			    "buyer's SIREN (BT-47) in the invoice",
+			    ch->siren);
+			stop = 1;
+			break;
+		}
+		if (rep->company.status && strcmp(rep->company.status, "C") == 0) {
+			tp_reply_add_reason(p,
+			                    "the buyer %s (%s) is closed in the Directory: ask the "
+			                    "buyer which company to invoice",
+			                    ch->siren, rep->company.name ? rep->company.name : "?");
+			stop = 1;
+			break;
+		}
+		ch->public_buyer = is_public(&rep->company);
+		doc_set(&d->pa_processing_rule, ch->public_buyer ? "B2G" : "B2B");
+		break;
+	case CB_LINES:
+		l = ch->address ? (rep->lines.n ? &rep->lines.v[0] : NULL)
+		                : pa_best_line(rep->lines.v, rep->lines.n, ch->siret, ch->routing);
+		if (l == NULL) {
+			if (ch->address)
+				tp_reply_add_reason(
+				    p,
+				    "the buyer's electronic address %s (BT-49) is not a "
+				    "line of the Directory: the buyer does not receive "
+				    "electronic invoices there (yet); check the address with "
+				    "`chorusgw lookup %s`",
+				    ch->address, ch->siren);
+			else
+				tp_reply_add_reason(
+				    p,
+				    "the buyer %s has no line in the Directory: the buyer does "
+				    "not receive electronic invoices (yet); ask it for the "
+				    "address to use (`chorusgw lookup %s`)",
+				    who(ch, d), ch->siren);
+			stop = 1;
+		} else if (!pa_line_receives(l)) {
+			tp_reply_add_reason(
+			    p,
+			    "the buyer's directory line %s is %s: it does not receive "
+			    "electronic invoices there now; ask the buyer",
+			    l->address ? l->address : ch->siren,
+			    l->status ? l->status : "not active");
+			stop = 1;
+		}
+		break;
+	case CB_ROUTING:
+		if (!rep->routing.found) {
+			tp_reply_add_reason(
+			    p,
+			    "the routing code %s does not exist at the buyer %s in the "
+			    "Directory: fix the buyer's service code (BT-10) or "
+			    "electronic address (BT-49)",
+			    ch->routing, ch->siret);
+			stop = 1;
+		} else if (rep->routing.manages_legal_commitment && inv->engagement.text == NULL)
+			tp_reply_add_reason(
+			    p,
+			    "the buyer's service %s (%s) requires an engagement number "
+			    "(numéro d'engagement juridique, BT-13): add the buyer's "
+			    "order number",
+			    ch->routing, rep->routing.name ? rep->routing.name : "?");
+		break;
+	case CB_FACILITY:
+		if (rep->facility.found && rep->facility.manages_legal_commitment &&
+		    inv->engagement.text == NULL)
+			tp_reply_add_reason(
+			    p,
+			    "the public buyer %s requires an engagement number (numéro "
+			    "d'engagement juridique, BT-13): add the buyer's order "
+			    "number",
+			    ch->siret);
+		if (rep->facility.found && rep->facility.service_code && ch->routing == NULL)
+			tp_reply_add_reason(
+			    p,
+			    "the public buyer %s requires a service code (code service, "
+			    "BT-10): add it",
+			    ch->siret);
+		stop = 1;
+		break;
+	}
+	pa_reply_free(rep);
+	if (stop) {
+		tp_call_finish(c);
+		return;
+	}
+	c->step++;
+	check_next(c);
+}
+
+static struct tp_call *
+pa_check_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp_cb *cb, void *arg)
+{
+	struct tp_call *c;
+	struct chain *ch;
+	char siren[10];
+	if (invoice_party_siren(&inv->buyer, siren) == NULL)
+		return no_siren(t, d, "directory", cb, arg);
+	c = tp_call_new(t, d, "directory", cb, arg);
+	c->inv = inv;
+	ch = chain_of(c);
+	memcpy(ch->siren, siren, sizeof(siren));
+	buyer_ids(ch, inv);
+	/* a public buyer's service code is its routing code (Chorus Pro's services) */
+	if (ch->routing == NULL && inv->service_code.text)
+		ch->routing = xstrdup(inv->service_code.text);
+	c->step = CB_COMPANY;
+	c->inner = pa_siren(PA(t), ch->siren, 0, on_check, c);
+	return c;
+}
+
+/* ---- sending ---- */
+
+static void
+on_send(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	c->inner = NULL;
+	take_result(c, rep);
+	switch (rep->r.cls) {
+	case PA_OK:
+		doc_set(&d->pa_flow_id, rep->flow.id);
+		doc_set(&d->pa_tracking_id, rep->flow.tracking_id ? rep->flow.tracking_id : d->qid);
+		doc_set(&d->pa_ack, rep->flow.ack ? rep->flow.ack : "Pending");
+		if (rep->flow.submitted == NULL ||
+		    parse_iso8601(rep->flow.submitted, &d->deposit_date))
+			d->deposit_date = time(NULL);
+		p->id = xasprintf("flow %s", rep->flow.id);
+		p->note = xasprintf("flow %s", rep->flow.id);
+		break;
+	case PA_DOCUMENT:
+		tp_reply_add_reason(p, "the PA refused the flow: %s", p->r.reason);
+		if (rep->r.raw && *rep->r.raw)
+			tp_reply_add_reason(p, "the PA's answer (HTTP %ld): %s", rep->r.http_status,
+			                    rep->r.raw);
+		break;
+	default:
+		break;
+	}
+	pa_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static const char *
+flow_syntax(const struct doc *d)
+{
+	return d->syntax && strcmp(d->syntax, "cii") == 0 ? "CII" : "UBL";
+}
+
+static struct tp_call *
+pa_send_doc(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, "send", cb, arg);
+	struct pa_send_req q;
+	memset(&q, 0, sizeof(q));
+	q.name = d->chorus_xml;
+	q.syntax = flow_syntax(d);
+	q.profile = "CIUS"; /* EN 16931 with the French rules (XP Z12-012) */
+	q.rule = d->pa_processing_rule;
+	q.tracking_id = d->qid;
+	q.data = data;
+	q.len = len;
+	c->inner = pa_send(PA(t), &q, on_send, c);
+	return c;
+}
+
+/* ---- our flows, by trackingId ---- */
+
+static struct pa_call *
+search_ours(struct tp_call *c, pa_cb *cb)
+{
+	struct pa_search_req q;
+	memset(&q, 0, sizeof(q));
+	q.tracking_id = c->doc->qid;
+	return pa_search(PA(c->t), &q, cb, c);
+}
+
+static int
+is_ours(const struct pa_flow *f)
+{
+	return f->direction == NULL || strcmp(f->direction, "Out") == 0;
+}
+
+static int
+is_error(const struct pa_flow *f)
+{
+	return f->ack && strcmp(f->ack, "Error") == 0;
+}
+
+/* The flow of ours, not in Error, other than `not` (may be NULL). */
+static const struct pa_flow *
+live_flow(const struct pa_reply *rep, const char * not )
+{
+	size_t i;
+	for (i = 0; i < rep->search.n; i++) {
+		const struct pa_flow *f = &rep->search.v[i];
+		if (is_ours(f) && !is_error(f) && (not == NULL || strcmp(f->id, not ) != 0))
+			return f;
+	}
+	return NULL;
+}
+
+static void
+adopt(struct doc *d, const struct pa_flow *f)
+{
+	doc_set(&d->pa_flow_id, f->id);
+	doc_set(&d->pa_tracking_id, d->qid);
+	doc_set(&d->pa_ack, f->ack ? f->ack : "Pending");
+	if (f->submitted == NULL || parse_iso8601(f->submitted, &d->deposit_date) == -1)
+		d->deposit_date = time(NULL);
+}
+
+static void
+on_find(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	const struct pa_flow *f;
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls == PA_OK) {
+		f = live_flow(rep, c->flags ? d->pa_flow_id : NULL);
+		if (f) {
+			p->found = 1;
+			p->id = xasprintf("flow %s", f->id);
+			if (c->flags && d->pa_flow_id)
+				p->note =
+				    xasprintf("found on the PA by trackingId; flow %s refused as "
+				              "its duplicate",
+				              d->pa_flow_id);
+			else
+				p->note = xstrdup("found on the PA by trackingId");
+			p->detail =
+			    xasprintf("the PA already has flow %s with trackingId %s (invoice "
+			              "%s): adopted, not sent again",
+			              f->id, d->qid, d->invoice_number);
+			adopt(d, f);
+		} else if (!c->flags) {
+			p->detail =
+			    xasprintf("the PA has no flow with trackingId %s: sending invoice "
+			              "%s again",
+			              d->qid, d->invoice_number);
+			p->note = xstrdup("not found on the PA: send again");
+		}
+	}
+	pa_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+pa_find(struct transport *t, struct doc *d, int other, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, "search", cb, arg);
+	c->flags = other;
+	c->inner = search_ours(c, on_find);
+	return c;
+}
+
+/* ---- following a flow until its acknowledgement ---- */
+
+static void
+ack_reasons(struct tp_reply *p, const struct pa_flow *f)
+{
+	size_t i;
+	tp_reply_add_reason(p, "the PA refused flow %s (acknowledgement Error)", f->id);
+	for (i = 0; i < f->ndetails; i++) {
+		const struct pa_ack_detail *x = &f->details[i];
+		const char *w = pa_ack_words(x->code);
+		tp_reply_add_reason(p, "%s%s%s%s%s%s%s%s", x->code ? x->code : "no reason code",
+		                    w ? " (" : "", w ? w : "", w ? ")" : "", x->message ? ": " : "",
+		                    x->message ? x->message : "", x->item ? " at " : "",
+		                    x->item ? x->item : "");
+	}
+}
+
+static void
+on_follow(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_reply *p = c->reply;
+	struct doc *d = c->doc;
+	const struct pa_flow *f = NULL, *other;
+	size_t i;
+	char *before = d->pa_ack ? xstrdup(d->pa_ack) : NULL;
+
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls != PA_OK)
+		goto out;
+	p->outcome = TP_PENDING;
+	p->poll_ms = TPA(c->t)->conf->pa_poll_ms;
+	for (i = 0; i < rep->search.n; i++)
+		if (d->pa_flow_id && strcmp(rep->search.v[i].id, d->pa_flow_id) == 0)
+			f = &rep->search.v[i];
+	if (f == NULL || f->ack == NULL || strcmp(f->ack, "Pending") == 0)
+		goto out; /* not visible yet, or not acknowledged yet */
+	if (is_error(f)) {
+		int dup = 0;
+		for (i = 0; i < f->ndetails; i++)
+			if (f->details[i].code &&
+			    strcmp(f->details[i].code, "AlreadyExistingFlow") == 0)
+				dup = 1;
+		other = dup ? live_flow(rep, f->id) : NULL;
+		if (dup && other) {
+			/* an earlier send of ours has this trackingId: that one goes on */
+			p->note =
+			    xasprintf("flow %s refused as a duplicate (AlreadyExistingFlow) of "
+			              "flow %s, which is kept",
+			              f->id, other->id);
+			adopt(d, other);
+			f = other;
+			p->changed = 1;
+			if (f->ack == NULL || strcmp(f->ack, "Ok") != 0)
+				goto out;
+		} else if (dup)
+			goto out; /* the earlier flow is not visible yet */
+		else {
+			doc_set(&d->pa_ack, "Error");
+			p->outcome = TP_REJECTED;
+			ack_reasons(p, f);
+			goto out;
+		}
+	}
+	doc_set(&d->pa_ack, "Ok");
+	p->outcome = TP_TAKEN;
+	if (p->note == NULL)
+		p->note = xasprintf("flow %s acknowledged Ok", f->id);
+out:
+	if (!p->changed)
+		p->changed = (before == NULL) != (d->pa_ack == NULL) ||
+		             (before && d->pa_ack && strcmp(before, d->pa_ack) != 0);
+	free(before);
+	pa_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static int pa_taken(const struct transport *, const struct doc *);
+
+static struct tp_call *
+pa_follow(struct transport *t, struct doc *d, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, d, "search", cb, arg);
+	if (pa_taken(t, d)) {
+		/* acknowledged before a restart: its statuses come through the feed */
+		c->reply->outcome = TP_TAKEN;
+		tp_call_finish_later(c);
+		return c;
+	}
+	c->inner = search_ours(c, on_follow);
+	return c;
+}
+
+/* ---- probe ---- */
+
+static void
+on_probe(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	c->inner = NULL;
+	take_result(c, rep);
+	pa_reply_free(rep);
+	tp_call_finish(c);
+}
+
+static struct tp_call *
+pa_probe_doc(struct transport *t, const char *siret, int follow, tp_cb *cb, void *arg)
+{
+	struct tp_call *c = tp_call_new(t, NULL, "search", cb, arg);
+	struct pa_search_req q;
+	(void)siret;
+	(void)follow;
+	memset(&q, 0, sizeof(q));
+	q.tracking_id = "chorusgw-probe";
+	q.max_pages = 1;
+	q.limit = 1;
+	c->inner = pa_search(PA(t), &q, on_probe, c);
+	return c;
+}
+
+/* ---- the lifecycle feed ---- */
+
+static void
+pos_clear(struct feed_pos *p)
+{
+	free(p->hwm);
+	free(p->after);
+	free(p->cursor);
+	json_free(p->seen);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+copy_pos(struct feed_pos *to, const struct feed_pos *from)
+{
+	char *s = from->seen ? json_dump(from->seen, 0) : NULL;
+	pos_clear(to);
+	to->hwm = from->hwm ? xstrdup(from->hwm) : NULL;
+	to->after = from->after ? xstrdup(from->after) : NULL;
+	to->cursor = from->cursor ? xstrdup(from->cursor) : NULL;
+	to->seen = s ? json_parse(s, strlen(s), NULL) : json_new_object();
+	free(s);
+}
+
+/* Read the state file once (a missing one: start from now minus the window). */
+static void
+load_pos(struct tp_pa *tp)
+{
+	struct buf b;
+	struct json *o = NULL;
+	char *why = NULL;
+	if (tp->loaded)
+		return;
+	tp->loaded = 1;
+	tp->pos.seen = json_new_object();
+	buf_init(&b);
+	if (tp->state && read_file(tp->state, STATE_MAX, 1, &b, &why) == 0)
+		o = json_parse(b.p, b.len, NULL);
+	else if (why && strstr(why, "No such file") == NULL)
+		log_warn(
+		    "pa: the lifecycle position %s is unreadable (%s); starting again from the "
+		    "search window",
+		    tp->state, why);
+	free(why);
+	buf_free(&b);
+	if (o) {
+		const struct json *seen = json_get(o, "seen");
+		tp->pos.hwm =
+		    json_str(json_get(o, "hwm")) ? xstrdup(json_str(json_get(o, "hwm"))) : NULL;
+		tp->pos.after =
+		    json_str(json_get(o, "after")) ? xstrdup(json_str(json_get(o, "after"))) : NULL;
+		tp->pos.cursor = json_str(json_get(o, "cursor"))
+		                     ? xstrdup(json_str(json_get(o, "cursor")))
+		                     : NULL;
+		if (json_isobj(seen)) {
+			char *s = json_dump(seen, 0);
+			json_free(tp->pos.seen);
+			tp->pos.seen = json_parse(s, strlen(s), NULL);
+			free(s);
+		}
+		json_free(o);
+	}
+	if (tp->pos.hwm == NULL) {
+		/* nothing read yet: the flows updated from a window before now */
+		char t[32];
+		fmt_time_utc(t, sizeof(t), time(NULL));
+		tp->pos.hwm = xstrdup(t);
+	}
+}
+
+/* RFC 3339 of `iso` minus `ms` (at least the epoch), in UTC. Caller frees. */
+static char *
+minus(const char *iso, int64_t ms)
+{
+	time_t t;
+	char out[32];
+	if (parse_iso8601(iso, &t) == -1)
+		t = time(NULL);
+	t -= (time_t)(ms / 1000);
+	fmt_time_utc(out, sizeof(out), t > 0 ? t : 0);
+	return xstrdup(out);
+}
+
+static int
+later(const char *a, const char *b)
+{
+	time_t x, y;
+	if (b == NULL)
+		return 1;
+	if (a == NULL || parse_iso8601(a, &x) == -1 || parse_iso8601(b, &y) == -1)
+		return 0;
+	return x > y;
+}
+
+static const char *
+by_words(const char *role)
+{
+	static const struct {
+		const char *role, *words;
+	} t[] = {{"BY", "the buyer"},   {"SE", "the seller"},        {"WK", "the platform"},
+	         {"DFH", "the PPF"},    {"AB", "the buyer's agent"}, {"DL", "the factor"},
+	         {"PE", "the payee"},   {"PR", "the payer"},         {"II", "the issuer"},
+	         {"IV", "the invoicee"}};
+	size_t i;
+	for (i = 0; role && i < nitems(t); i++)
+		if (strcmp(role, t[i].role) == 0)
+			return t[i].words;
+	return NULL;
+}
+
+/* What the supplier must do after a status; NULL when nothing. Caller frees. */
+static char *
+action_for(const char *code, const char *number)
+{
+	static const struct {
+		const char *code, *words;
+	} t[] = {
+	    {"206", "the buyer approved part of the amount: settle the rest with the buyer (a "
+	            "credit note if it is agreed)"},
+	    {"207", "the buyer disputes the invoice: contact the buyer; a credit note or a new "
+	            "invoice may be needed"},
+	    {"208", "the buyer suspended the invoice until it gets what it asks for: send the "
+	            "missing supporting documents"},
+	    {"210", "the buyer refused the invoice: settle the reason with the buyer, then issue "
+	            "a new invoice with a new number"},
+	    {"213", "the platform rejected the invoice: fix what the reason says and send it "
+	            "again (`chorusgw retry` after the export is fixed)"},
+	    {"221", "the invoice reached the wrong recipient: check the buyer's electronic "
+	            "address (BT-49) with `chorusgw lookup`"},
+	    {"501", "the invoice cannot be received: fix the file and send it again"},
+	};
+	size_t i;
+	(void)number;
+	for (i = 0; i < nitems(t); i++)
+		if (strcmp(code, t[i].code) == 0)
+			return xstrdup(t[i].words);
+	return NULL;
+}
+
+/* Turn one CDAR flow into events: each invoice it names (MDG-33), with its status. */
+static void
+cdar_events(struct tp_pa *tp, struct chain *ch, const struct pa_flow *f, const struct buf *data)
+{
+	size_t max_size = tp->conf->max_size > 0 ? (size_t)tp->conf->max_size : 10 * 1024 * 1024;
+	int max_depth = tp->conf->max_depth > 0 ? (int)tp->conf->max_depth : 256;
+	struct cdar *cd = NULL;
+	char *why = NULL;
+	const char *by;
+	size_t i, k, n = 0;
+	if (cdar_read(data->p, data->len, max_size, max_depth, &cd, &why) == -1) {
+		log_warn("pa: lifecycle flow %s (%s) skipped: %s", f->id, f->name ? f->name : "?",
+		         why);
+		free(why);
+		return;
+	}
+	by = by_words(cd->issuer ? cd->issuer->role : NULL);
+	for (k = 0; k < cd->nacks; k++)
+		for (i = 0; i < cd->acks[k].nrefs; i++) {
+			const struct cdar_ref *s = &cd->acks[k].refs[i];
+			const struct cdar_detail *x = s->ndetails ? &s->details[0] : NULL;
+			const char *seller =
+			    s->issuer && s->issuer->nids ? s->issuer->ids[0].id : NULL;
+			const char *rc = x ? x->reason_code : NULL, *rt = x ? x->reason : NULL;
+			const char *label = pa_status_label(s->status), *rw = pa_reason_words(rc);
+			struct tp_event *e;
+			n++;
+			if (s->number == NULL || seller == NULL || s->status == NULL)
+				continue;
+			ch->ev = xreallocarray(ch->ev, ch->nev + 1, sizeof(*ch->ev));
+			e = &ch->ev[ch->nev++];
+			memset(e, 0, sizeof(*e));
+			e->ref_key = xstrdup(seller);
+			e->ref_number = xstrdup(s->number);
+			/* one event id per status of the flow, stable across reads */
+			e->id = n > 1 ? xasprintf("%s#%zu", f->id, n) : xstrdup(f->id);
+			e->code = xstrdup(s->status);
+			e->label = xstrdup(label ? label : s->status_label ? s->status_label : "");
+			e->by = by ? xstrdup(by) : NULL;
+			/* the flow's own date carries its offset; the CDAR's (format 204) has none
+			 */
+			if ((f->submitted == NULL || parse_iso8601(f->submitted, &e->when) == -1) &&
+			    (f->updated == NULL || parse_iso8601(f->updated, &e->when) == -1))
+				e->when = time(NULL);
+			if (rc || rt)
+				e->reason = xasprintf("%s%s%s%s%s%s", rc ? rc : "", rw ? " (" : "",
+				                      rw ? rw : "", rw ? ")" : "",
+				                      rc && rt ? ": " : "", rt ? rt : "");
+			if (strcmp(s->status, "210") == 0 || strcmp(s->status, "213") == 0 ||
+			    strcmp(s->status, "501") == 0) {
+				e->outcome = TP_REJECTED;
+				/* rejected by the platform, never deposited: the number is free
+				 * again */
+				e->reusable = strcmp(s->status, "210") != 0;
+			} else if (strcmp(s->status, conf_final_status(tp->conf)) == 0)
+				e->outcome = TP_ACCEPTED;
+			e->action = action_for(s->status, s->number);
+		}
+	cdar_free(cd);
+}
+
+static void on_page(struct pa_reply *, void *);
+static void on_download(struct pa_reply *, void *);
+
+/* Download the next unread CDAR of the page, or finish the call. */
+static void
+download_next(struct tp_call *c)
+{
+	struct tp_pa *tp = TPA(c->t);
+	struct chain *ch = c->data;
+	struct pa_reply *pg = ch->page;
+	while (ch->at < pg->search.n) {
+		const struct pa_flow *f = &pg->search.v[ch->at];
+		const char *was = json_str(json_get(tp->next.seen, f->id));
+		if (was && f->updated && strcmp(was, f->updated) == 0) {
+			ch->at++; /* read in an earlier poll: the window shows it again */
+			continue;
+		}
+		c->inner = pa_get(PA(c->t), f->id, "Original", on_download, c);
+		return;
+	}
+	/* the whole page is read: hand its events over */
+	c->reply->events = ch->ev;
+	c->reply->nevents = ch->nev;
+	ch->ev = NULL;
+	ch->nev = 0;
+	c->reply->more = pg->search.next_cursor != NULL;
+	tp->has_next = 1;
+	tp_call_finish(c);
+}
+
+static void
+on_download(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_pa *tp = TPA(c->t);
+	struct chain *ch = c->data;
+	const struct pa_flow *f = &ch->page->search.v[ch->at];
+	c->inner = NULL;
+	if (rep->r.cls == PA_RETRY || rep->r.cls == PA_SETUP) {
+		take_result(c, rep); /* the page is read again at the next poll */
+		pa_reply_free(rep);
+		tp_call_finish(c);
+		return;
+	}
+	if (rep->r.cls == PA_OK)
+		cdar_events(tp, ch, f, &rep->file.data);
+	else
+		log_warn("pa: lifecycle flow %s cannot be downloaded (%s); skipped", f->id,
+		         rep->r.reason ? rep->r.reason : "?");
+	json_set_str(tp->next.seen, f->id, f->updated ? f->updated : "");
+	if (later(f->updated, tp->next.hwm)) {
+		free(tp->next.hwm);
+		tp->next.hwm = xstrdup(f->updated);
+	}
+	pa_reply_free(rep);
+	ch->at++;
+	download_next(c);
+}
+
+static void
+on_page(struct pa_reply *rep, void *arg)
+{
+	struct tp_call *c = arg;
+	struct tp_pa *tp = TPA(c->t);
+	struct chain *ch = c->data;
+	c->inner = NULL;
+	take_result(c, rep);
+	if (rep->r.cls != PA_OK) {
+		if (rep->r.cls == PA_DOCUMENT && tp->pos.cursor) {
+			/* the cursor was refused (too old, another PA version): read again from
+			 * the window, duplicates are dropped by flow id */
+			log_warn("pa: the lifecycle search cursor was refused (%s); reading again "
+			         "from the search window",
+			         rep->r.reason ? rep->r.reason : "?");
+			free(tp->pos.cursor);
+			tp->pos.cursor = NULL;
+			c->reply->r.cls = TP_RETRY;
+			c->reply->r.retry_after_ms = 0;
+		}
+		pa_reply_free(rep);
+		tp_call_finish(c);
+		return;
+	}
+	free(tp->next.cursor);
+	tp->next.cursor = rep->search.next_cursor ? xstrdup(rep->search.next_cursor) : NULL;
+	ch->page = rep;
+	ch->at = 0;
+	download_next(c);
+}
+
+static struct tp_call *
+pa_events(struct transport *t, tp_cb *cb, void *arg)
+{
+	struct tp_pa *tp = TPA(t);
+	struct tp_call *c = tp_call_new(t, NULL, "search", cb, arg);
+	struct pa_search_req q;
+	load_pos(tp);
+	copy_pos(&tp->next, &tp->pos);
+	tp->has_next = 0;
+	chain_of(c);
+	if (tp->next.after == NULL || tp->next.cursor == NULL) {
+		free(tp->next.after);
+		tp->next.after = minus(tp->next.hwm, tp->conf->pa_search_window_ms);
+	}
+	memset(&q, 0, sizeof(q));
+	q.updated_after = tp->next.after;
+	q.direction = "In";
+	q.flow_type = "CustomerInvoiceLC";
+	q.cursor = tp->next.cursor;
+	q.max_pages = 1;
+	c->inner = pa_search(PA(t), &q, on_page, c);
+	return c;
+}
+
+static void
+keep_recent(const char *key, const struct json *v, void *arg)
+{
+	void **a = arg;
+	if (!later((const char *)a[1], json_str(v)))
+		json_set_str(a[0], key, json_str(v) ? json_str(v) : "");
+}
+
+static int
+pa_events_done(struct transport *t, char **why)
+{
+	struct tp_pa *tp = TPA(t);
+	struct json *o, *keep;
+	char *text, *floor;
+	void *a[2];
+	int r = 0;
+	if (!tp->has_next)
+		return 0;
+	tp->has_next = 0;
+	/* the flows read before the window cannot show again: forget them */
+	keep = json_new_object();
+	floor = minus(tp->next.hwm, tp->conf->pa_search_window_ms + 60000);
+	a[0] = keep;
+	a[1] = floor;
+	json_foreach(tp->next.seen, keep_recent, a);
+	free(floor);
+	json_free(tp->next.seen);
+	tp->next.seen = keep;
+	if (tp->next.cursor == NULL) {
+		free(tp->next.after);
+		tp->next.after = NULL;
+	}
+	copy_pos(&tp->pos, &tp->next);
+	if (tp->state == NULL)
+		return 0;
+	o = json_new_object();
+	json_set_int(o, "version", 1);
+	json_set_str(o, "hwm", tp->pos.hwm);
+	json_set_str(o, "after", tp->pos.after);
+	json_set_str(o, "cursor", tp->pos.cursor);
+	text = json_dump(tp->pos.seen, 0);
+	json_set(o, "seen", json_parse(text, strlen(text), NULL));
+	free(text);
+	text = json_dump(o, 1);
+	json_free(o);
+	r = write_file_atomic(tp->tmp_dir, tp->state, text, strlen(text), 0600, 0, why);
+	free(text);
+	return r;
+}
+
+static int
+pa_ref(const struct transport *t, const struct doc *d, const char **key, const char **number)
+{
+	(void)t;
+	if (d->supplier_siren == NULL || d->invoice_number == NULL)
+		return 0;
+	*key = d->supplier_siren;
+	*number = d->invoice_number;
+	return 1;
+}
+
+/* ---- the transport ---- */
+
+static void
+pa_cancel_inner(struct tp_call *c)
+{
+	pa_cancel(c->inner);
+	c->inner = NULL;
+}
+
+static void
+pa_free_tp(struct transport *t)
+{
+	struct tp_pa *tp = TPA(t);
+	pa_free(tp->pa);
+	pos_clear(&tp->pos);
+	pos_clear(&tp->next);
+	free(tp->state);
+	free(tp->tmp_dir);
+	free(tp);
+}
+
+static int
+pa_taken(const struct transport *t, const struct doc *d)
+{
+	(void)t;
+	return d->state == DOC_DEPOSITED && d->pa_ack && strcmp(d->pa_ack, "Ok") == 0;
+}
+
+static const struct tp_ops pa_ops = {
+    .check_buyer = pa_check_buyer,
+    .send = pa_send_doc,
+    .find = pa_find,
+    .follow = pa_follow,
+    .probe = pa_probe_doc,
+    .buyer = pa_buyer,
+    .events = pa_events,
+    .events_done = pa_events_done,
+    .ref = pa_ref,
+    .taken = pa_taken,
+    .cancel_inner = pa_cancel_inner,
+    .free = pa_free_tp,
+};
+
+struct transport *
+tp_new_pa(const struct conf *c, const char *cache_dir, const char *state, const char *tmp_dir,
+          char **why)
+{
+	struct tp_pa *tp;
+	struct pa *pa = pa_new(c, cache_dir, why);
+	if (pa == NULL)
+		return NULL;
+	tp = xcalloc(1, sizeof(*tp));
+	tp->base.ops = &pa_ops;
+	tp->base.label = "the PA";
+	tp->base.metric = "pa";
+	tp->conf = c;
+	tp->pa = pa;
+	tp->state = state ? xstrdup(state) : NULL;
+	tp->tmp_dir = tmp_dir ? xstrdup(tmp_dir) : NULL;
+	return &tp->base;
+}
