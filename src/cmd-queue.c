@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "json.h"
 #include "receipt.h"
+#include "route.h"
 #include "spool.h"
 #include "util.h"
 
@@ -253,14 +254,67 @@ run_requests(const struct cmd_ctx *ctx, int argc, char **argv, int first, enum s
 	return failed ? EXIT_RUNTIME : EXIT_OK;
 }
 
+/* retry --route R: every document in progress on route R (a document with none
+ * recorded is on Chorus Pro's, as before routes existed). */
+static int
+retry_route(const struct cmd_ctx *ctx, const char *route, enum spool_req req)
+{
+	struct conf *c;
+	struct spool *sp;
+	struct spool_iter *it;
+	struct doc *d;
+	char *why = NULL, (*ids)[QID_MAX] = NULL;
+	size_t n = 0, i;
+	int r = 0, failed = 0;
+	sp = open_spool_admin(ctx, &c);
+	if (sp == NULL)
+		return c ? EXIT_RUNTIME : EXIT_CONFIG;
+	it = spool_iter_open(sp, SPOOL_ITER_ACTIVE, &why);
+	while (it && (r = spool_iter_next(it, &d, &why)) == 1) {
+		if (strcmp(d->route ? d->route : "chorus", route) == 0) {
+			ids = xreallocarray(ids, n + 1, sizeof(*ids));
+			memcpy(ids[n++], d->qid, sizeof(d->qid));
+		}
+		doc_free(d);
+	}
+	spool_iter_close(it);
+	if (it == NULL || r == -1) {
+		fprintf(stderr, "chorusgw: %s: %s\n", ctx->name, why);
+		free(why);
+		failed = 1;
+	}
+	for (i = 0; i < n; i++)
+		if (request_one(ctx, sp, ids[i], req) == -1)
+			failed++;
+	if (n == 0 && !failed)
+		printf("no document in progress on route %s\n", route);
+	free(ids);
+	spool_close(sp);
+	conf_free(c);
+	return failed ? EXIT_RUNTIME : EXIT_OK;
+}
+
 static int
 cmd_retry(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option extra[] = {{"force", no_argument, NULL, 'f'}, {0}};
+	static const struct option extra[] = {
+	    {"force", no_argument, NULL, 'f'}, {"route", required_argument, NULL, 'r'}, {0}};
 	char seen[8];
+	enum spool_req req;
 	CMD_OPTS_OR_RETURN(ctx, argc, argv, extra, "+h", seen);
-	return run_requests(ctx, argc, argv, first,
-	                    strchr(seen, 'f') ? REQ_RETRY_FORCE : REQ_RETRY);
+	req = strchr(seen, 'f') ? REQ_RETRY_FORCE : REQ_RETRY;
+	if (strchr(seen, 'r')) {
+		const char *route = cmd_opt_arg('r');
+		if (route_named(route) == 0) {
+			fprintf(stderr, "chorusgw: %s: unknown route %s (chorus or pa)\n",
+			        ctx->name, route);
+			return EXIT_USAGE;
+		}
+		if (cmd_no_operands(ctx, argc, first))
+			return EXIT_USAGE;
+		return retry_route(ctx, route, req);
+	}
+	return run_requests(ctx, argc, argv, first, req);
 }
 
 /* hold and release: no option but --help. */
@@ -290,8 +344,11 @@ const struct cmd_entry cmd_queue_entry = {"queue", cmd_queue, "[--json] [--all]"
                                           "  --all     also the accepted and rejected documents\n"};
 
 const struct cmd_entry cmd_retry_entry = {
-    "retry", cmd_retry, "[--force] ID...|-", "retry documents now (ids, or - for stdin)",
-    "  --force   deposit again even if the duplicate index says it was sent\n"};
+    "retry", cmd_retry, "[--force] ID...|-|--route R",
+    "retry documents now (ids, - for stdin, or every one of a route)",
+    "  --force   deposit again even if the duplicate index says it was sent\n"
+    "  --route R every document in progress on route R: chorus (Chorus Pro direct) or pa\n"
+    "            (the Plateforme Agréée), after its outage or set-up error is fixed\n"};
 
 const struct cmd_entry cmd_hold_entry = {"hold", cmd_hold, "ID...|-",
                                          "stop deposit attempts for documents", ""};

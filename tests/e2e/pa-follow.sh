@@ -69,6 +69,23 @@ check "token expired: the status still read, accepted/" \
 after=$(pa_emu GET /_emulator/stats | "$EMU_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])')
 check "token expired: a new token was fetched" test "$after" -gt "$before"
 if grep -q "paused" "$T/log"; then not_ok "token expired: no pause"; else ok "token expired: no pause"; fi
+
+# ---- retry --route: the documents in progress on one route ----
+pa_emu POST /_emulator/faults '{"status": {"code": 503, "seconds": 60, "route": "/flow-service/v1/flows"}}' >/dev/null
+pa_invoice "$T/c.xml" ubl PAF-0003 "$PA_SELLER" "$PA_BUYER"
+drop "$T/c.xml" "$S/inbox"
+check "PA down: the third invoice waits in outbox/" wait_until 30 test -f "$S/outbox/c.xml.receipt"
+qid=$(rkey "$S/outbox/c.xml.receipt" queue_id)
+"$CHORUSGW" -c "$T/c.ini" retry --route pa >"$T/retry" 2>&1
+is "retry --route pa: exit 0" "$?" 0
+contains "retry --route pa: asks for the PA's document" "$T/retry" "$qid: retry requested"
+is "retry --route pa: only it" "$(wc -l <"$T/retry" | tr -d ' ')" 1
+"$CHORUSGW" -c "$T/c.ini" retry --route chorus >"$T/retry" 2>&1
+contains "retry --route chorus: none on Chorus Pro" "$T/retry" "no document in progress on route chorus"
+"$CHORUSGW" -c "$T/c.ini" retry --route ftp >"$T/retry" 2>&1
+is "retry --route with an unknown route: usage error" "$?" 2
+pa_emu POST /_emulator/faults '{}' >/dev/null
+check "PA back: the third invoice taken" wait_until 40 key_is "$S/outbox/c.xml.receipt" pa_ack Ok
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 0" "$?" 0
