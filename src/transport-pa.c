@@ -76,6 +76,7 @@ struct chain {
 	/* events */
 	struct pa_reply *page;
 	size_t at;
+	size_t read; /* flows of the page read by this call */
 	struct tp_event *ev;
 	size_t nev;
 };
@@ -847,6 +848,21 @@ cdar_events(struct tp_pa *tp, struct chain *ch, const struct pa_flow *f, const s
 static void on_page(struct pa_reply *, void *);
 static void on_download(struct pa_reply *, void *);
 
+/* Hand the events read over; `more`: read again at once (another page, or the rest of
+ * this one). */
+static void
+hand_over(struct tp_call *c, int more)
+{
+	struct chain *ch = c->data;
+	c->reply->events = ch->ev;
+	c->reply->nevents = ch->nev;
+	ch->ev = NULL;
+	ch->nev = 0;
+	c->reply->more = more;
+	TPA(c->t)->has_next = 1;
+	tp_call_finish(c);
+}
+
 /* Download the next unread CDAR of the page, or finish the call. */
 static void
 download_next(struct tp_call *c)
@@ -864,14 +880,8 @@ download_next(struct tp_call *c)
 		c->inner = pa_get(PA(c->t), f->id, "Original", on_download, c);
 		return;
 	}
-	/* the whole page is read: hand its events over */
-	c->reply->events = ch->ev;
-	c->reply->nevents = ch->nev;
-	ch->ev = NULL;
-	ch->nev = 0;
-	c->reply->more = pg->search.next_cursor != NULL;
-	tp->has_next = 1;
-	tp_call_finish(c);
+	/* the whole page is read */
+	hand_over(c, pg->search.next_cursor != NULL);
 }
 
 static void
@@ -882,12 +892,25 @@ on_download(struct pa_reply *rep, void *arg)
 	struct chain *ch = c->data;
 	const struct pa_flow *f = &ch->page->search.v[ch->at];
 	c->inner = NULL;
-	if (rep->r.cls == PA_RETRY || rep->r.cls == PA_SETUP) {
+	if ((rep->r.cls == PA_RETRY || rep->r.cls == PA_SETUP) && ch->read == 0) {
 		take_result(c, rep); /* the page is read again at the next poll */
 		pa_reply_free(rep);
 		tp_call_finish(c);
 		return;
 	}
+	if (rep->r.cls == PA_RETRY || rep->r.cls == PA_SETUP) {
+		/* keep what this page gave so far (a page of 100 downloads would otherwise
+		 * rarely pass a flaky PA): the same page is asked again, its flows read are
+		 * skipped by their id */
+		log_info("pa: lifecycle flow %s not downloaded (%s); the rest of the page later",
+		         f->id, rep->r.reason ? rep->r.reason : "?");
+		free(tp->next.cursor);
+		tp->next.cursor = tp->pos.cursor ? xstrdup(tp->pos.cursor) : NULL;
+		pa_reply_free(rep);
+		hand_over(c, 1);
+		return;
+	}
+	ch->read++;
 	if (rep->r.cls == PA_OK)
 		cdar_events(tp, ch, f, &rep->file.data);
 	else
