@@ -73,10 +73,25 @@ struct chain {
 	char siren[10];
 	char *siret, *routing, *address;
 	int public_buyer;
-	/* events */
+	/* events: the page's CDARs, downloaded several at once, their events handed over
+	 * in the page's order */
 	struct pa_reply *page;
-	size_t at;
-	size_t read; /* flows of the page read by this call */
+	struct dl *dl;   /* one per flow of the page */
+	size_t started;  /* downloads started (or skipped), in the page's order */
+	size_t inflight; /* downloads running */
+	size_t at;       /* flows before this one are collected into ev */
+	size_t read;     /* flows of the page downloaded and collected by this call */
+	int failed;      /* a download failed for the network or the set-up: start no more */
+	struct tp_event *ev;
+	size_t nev;
+};
+
+/* One flow of the page: its download and the events read from it. */
+struct dl {
+	struct tp_call *c;
+	size_t i;
+	struct pa_call *call; /* running, or NULL */
+	enum { DL_WAIT = 0, DL_RUN, DL_DONE, DL_SKIP, DL_FAIL } state;
 	struct tp_event *ev;
 	size_t nev;
 };
@@ -106,6 +121,14 @@ chain_free(void *arg)
 	free(ch->siret);
 	free(ch->routing);
 	free(ch->address);
+	for (i = 0; ch->page && ch->dl && i < ch->page->search.n; i++) {
+		size_t k;
+		pa_cancel(ch->dl[i].call); /* the call was cancelled: its downloads too */
+		for (k = 0; k < ch->dl[i].nev; k++)
+			tp_event_clear(&ch->dl[i].ev[k]);
+		free(ch->dl[i].ev);
+	}
+	free(ch->dl);
 	pa_reply_free(ch->page);
 	for (i = 0; i < ch->nev; i++)
 		tp_event_clear(&ch->ev[i]);
@@ -786,7 +809,7 @@ action_for(const char *code, const char *number)
 
 /* Turn one CDAR flow into events: each invoice it names (MDG-33), with its status. */
 static void
-cdar_events(struct tp_pa *tp, struct chain *ch, const struct pa_flow *f, const struct buf *data)
+cdar_events(struct tp_pa *tp, struct dl *ch, const struct pa_flow *f, const struct buf *data)
 {
 	size_t max_size = tp->conf->max_size > 0 ? (size_t)tp->conf->max_size : 10 * 1024 * 1024;
 	int max_depth = tp->conf->max_depth > 0 ? (int)tp->conf->max_depth : 256;
@@ -863,66 +886,108 @@ hand_over(struct tp_call *c, int more)
 	tp_call_finish(c);
 }
 
-/* Download the next unread CDAR of the page, or finish the call. */
+/* Collect the flows downloaded in the page's order, up to the first not done: their
+ * events, and the position past them (seen, newest updatedAt). */
+static void
+collect(struct tp_call *c)
+{
+	struct tp_pa *tp = TPA(c->t);
+	struct chain *ch = c->data;
+	while (ch->at < ch->page->search.n &&
+	       (ch->dl[ch->at].state == DL_DONE || ch->dl[ch->at].state == DL_SKIP)) {
+		struct dl *x = &ch->dl[ch->at];
+		const struct pa_flow *f = &ch->page->search.v[ch->at];
+		if (x->state == DL_DONE) {
+			ch->ev = xreallocarray(ch->ev, ch->nev + x->nev, sizeof(*ch->ev));
+			memcpy(ch->ev + ch->nev, x->ev, x->nev * sizeof(*x->ev));
+			ch->nev += x->nev;
+			free(x->ev);
+			x->ev = NULL;
+			x->nev = 0;
+			ch->read++;
+			json_set_str(tp->next.seen, f->id, f->updated ? f->updated : "");
+			if (later(f->updated, tp->next.hwm)) {
+				free(tp->next.hwm);
+				tp->next.hwm = xstrdup(f->updated);
+			}
+		}
+		ch->at++;
+	}
+}
+
+static void on_download(struct pa_reply *, void *);
+
+/* Start the page's next downloads, within [pa] max_in_flight; once none runs, finish
+ * the call. */
 static void
 download_next(struct tp_call *c)
 {
 	struct tp_pa *tp = TPA(c->t);
 	struct chain *ch = c->data;
 	struct pa_reply *pg = ch->page;
-	while (ch->at < pg->search.n) {
-		const struct pa_flow *f = &pg->search.v[ch->at];
+	size_t max = tp->conf->pa_max_in_flight > 0 ? (size_t)tp->conf->pa_max_in_flight : 1;
+	while (!ch->failed && ch->started < pg->search.n && ch->inflight < max) {
+		struct dl *x = &ch->dl[ch->started];
+		const struct pa_flow *f = &pg->search.v[ch->started];
 		const char *was = json_str(json_get(tp->next.seen, f->id));
+		x->c = c;
+		x->i = ch->started++;
 		if (was && f->updated && strcmp(was, f->updated) == 0) {
-			ch->at++; /* read in an earlier poll: the window shows it again */
+			x->state = DL_SKIP; /* read in an earlier poll: the window shows it again */
 			continue;
 		}
-		c->inner = pa_get(PA(c->t), f->id, "Original", on_download, c);
+		x->state = DL_RUN;
+		ch->inflight++;
+		x->call = pa_get(PA(c->t), f->id, "Original", on_download, x);
+	}
+	collect(c);
+	if (ch->inflight)
+		return;
+	if (!ch->failed) {
+		/* the whole page is read */
+		hand_over(c, pg->search.next_cursor != NULL);
 		return;
 	}
-	/* the whole page is read */
-	hand_over(c, pg->search.next_cursor != NULL);
+	if (ch->read == 0) {
+		tp_call_finish(c); /* nothing read: the page is read again at the next poll */
+		return;
+	}
+	/* keep what this page gave so far (a page of 100 downloads would otherwise rarely
+	 * pass a flaky PA): the same page is asked again at once, its flows read are skipped
+	 * by their id */
+	tp_result_clear(&c->reply->r);
+	free(tp->next.cursor);
+	tp->next.cursor = tp->pos.cursor ? xstrdup(tp->pos.cursor) : NULL;
+	hand_over(c, 1);
 }
 
 static void
 on_download(struct pa_reply *rep, void *arg)
 {
-	struct tp_call *c = arg;
+	struct dl *x = arg;
+	struct tp_call *c = x->c;
 	struct tp_pa *tp = TPA(c->t);
 	struct chain *ch = c->data;
-	const struct pa_flow *f = &ch->page->search.v[ch->at];
-	c->inner = NULL;
-	if ((rep->r.cls == PA_RETRY || rep->r.cls == PA_SETUP) && ch->read == 0) {
-		take_result(c, rep); /* the page is read again at the next poll */
-		pa_reply_free(rep);
-		tp_call_finish(c);
-		return;
-	}
+	const struct pa_flow *f = &ch->page->search.v[x->i];
+	x->call = NULL;
+	ch->inflight--;
 	if (rep->r.cls == PA_RETRY || rep->r.cls == PA_SETUP) {
-		/* keep what this page gave so far (a page of 100 downloads would otherwise
-		 * rarely pass a flaky PA): the same page is asked again, its flows read are
-		 * skipped by their id */
-		log_info("pa: lifecycle flow %s not downloaded (%s); the rest of the page later",
-		         f->id, rep->r.reason ? rep->r.reason : "?");
-		free(tp->next.cursor);
-		tp->next.cursor = tp->pos.cursor ? xstrdup(tp->pos.cursor) : NULL;
-		pa_reply_free(rep);
-		hand_over(c, 1);
-		return;
-	}
-	ch->read++;
-	if (rep->r.cls == PA_OK)
-		cdar_events(tp, ch, f, &rep->file.data);
-	else
-		log_warn("pa: lifecycle flow %s cannot be downloaded (%s); skipped", f->id,
-		         rep->r.reason ? rep->r.reason : "?");
-	json_set_str(tp->next.seen, f->id, f->updated ? f->updated : "");
-	if (later(f->updated, tp->next.hwm)) {
-		free(tp->next.hwm);
-		tp->next.hwm = xstrdup(f->updated);
+		x->state = DL_FAIL;
+		if (!ch->failed) {
+			log_info("pa: lifecycle flow %s not downloaded (%s); read again later",
+			         f->id, rep->r.reason ? rep->r.reason : "?");
+			take_result(c, rep); /* the reply's, should nothing be read */
+		}
+		ch->failed = 1;
+	} else {
+		x->state = DL_DONE;
+		if (rep->r.cls == PA_OK)
+			cdar_events(tp, x, f, &rep->file.data);
+		else
+			log_warn("pa: lifecycle flow %s cannot be downloaded (%s); skipped", f->id,
+			         rep->r.reason ? rep->r.reason : "?");
 	}
 	pa_reply_free(rep);
-	ch->at++;
 	download_next(c);
 }
 
@@ -953,7 +1018,7 @@ on_page(struct pa_reply *rep, void *arg)
 	free(tp->next.cursor);
 	tp->next.cursor = rep->search.next_cursor ? xstrdup(rep->search.next_cursor) : NULL;
 	ch->page = rep;
-	ch->at = 0;
+	ch->dl = xcalloc(rep->search.n ? rep->search.n : 1, sizeof(*ch->dl));
 	download_next(c);
 }
 
