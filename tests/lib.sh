@@ -270,6 +270,74 @@ fast_dir() {
 	on_exit "rm -rf '$FAST'"
 }
 
+# ---- chaos runs (gateway-chaos.sh, pa-chaos.sh) ------------------------------------------
+
+# spool_finals SPOOL : how many receipts are in accepted/ and rejected/.
+spool_finals() { echo $(($(count "$1/accepted" '*.receipt') + $(count "$1/rejected" '*.receipt'))); }
+
+# chaos_kills SPOOL CONF N ROUNDS SEED : `chorusgw run` with CONF killed with SIGKILL at
+# random moments and restarted until N documents are final or after ROUNDS rounds; each
+# life lasts 0.3 to 2.3 s, from a fixed sequence seeded with SEED so that a failure can be
+# replayed. A round in which no document became final doubles the next lives (up to 16
+# times): on a loaded or sanitized build a 2 s life may end before the first send, and
+# such rounds would leave everything to the fault-free last run. Checks it killed at
+# least 3 times. Output in $T/out and $T/log.
+chaos_kills() {
+	_rounds=0 _seed=$5 _grow=1 _before=0
+	while [ "$_before" -lt "$3" ] && [ $_rounds -lt "$4" ]; do
+		"$CHORUSGW" -c "$2" run >>"$T/out" 2>>"$T/log" &
+		_pid=$!
+		_seed=$(((_seed * 1103515245 + 12345) % 2147483648))
+		sleep "$(awk -v s="$_seed" -v g="$_grow" 'BEGIN { printf "%.2f", g * (0.3 + (s % 200) / 100) }')"
+		kill -9 "$_pid" 2>/dev/null
+		wait "$_pid" 2>/dev/null
+		_rounds=$((_rounds + 1))
+		_after=$(spool_finals "$1")
+		if [ "$_after" -gt "$_before" ]; then _grow=1; elif [ $_grow -lt 16 ]; then _grow=$((_grow * 2)); fi
+		_before=$_after
+	done
+	diag "killed $_rounds times; $(spool_finals "$1") of $3 documents final then"
+	if [ "$_rounds" -ge 3 ]; then ok "killed with SIGKILL at least 3 times"
+	else not_ok "killed with SIGKILL at least 3 times ($_rounds)"; fi
+}
+
+# chaos_last_run SPOOL CONF N : one last `chorusgw run` (faults off) until N documents are
+# final, then SIGTERM: checks both.
+chaos_last_run() {
+	"$CHORUSGW" -c "$2" run >>"$T/out" 2>"$T/last.log" &
+	_pid=$!
+	on_exit "kill -9 $_pid 2>/dev/null"
+	_all_final() { [ "$(spool_finals "$1")" -ge "$3" ]; }
+	check "every document reaches a final folder" wait_until 240 _all_final "$@"
+	_running() { grep -q 'running on' "$T/last.log"; }
+	wait_until 30 _running
+	cat "$T/last.log" >>"$T/log"
+	kill -TERM "$_pid"
+	wait "$_pid"
+	is "the last run stops cleanly" "$?" 0
+}
+
+# final_receipts SPOOL : "DISTINCT TWICE BAD": the invoice numbers of the receipts in
+# accepted/ and rejected/, how many have more than one, how many receipts have a state
+# other than their folder's.
+final_receipts() {
+	"$EMU_PYTHON" - "$1" <<'EOP'
+import collections, os, sys
+spool = sys.argv[1]
+seen = collections.Counter()
+bad = 0
+for folder in ("accepted", "rejected"):
+    for name in os.listdir(os.path.join(spool, folder)):
+        if not name.endswith(".receipt"):
+            continue
+        kv = dict(l.split(" = ", 1) for l in open(os.path.join(spool, folder, name), encoding="utf-8").read().splitlines() if " = " in l)
+        if kv.get("state") != folder:
+            bad += 1
+        seen[kv.get("invoice_number")] += 1
+print(len(seen), sum(1 for v in seen.values() if v > 1), bad)
+EOP
+}
+
 # ---- the Plateforme Agréée emulator (tests/emulator/README.pa-emulator) ------------------
 
 # Seeded identities (tests/emulator/pa-seed.json; all fictitious)

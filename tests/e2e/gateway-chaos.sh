@@ -48,45 +48,9 @@ emu POST /_emulator/faults '{"random": {"seed": 20261128, "route": "/cpro/",
                     "non_json": 0.01, "slow_ms": 0.01, "expire_tokens": 0.005},
   "status_codes": [500, 502, 503, 504], "slow_ms": 2500, "retry_after": 1}}' >/dev/null
 
-finals() { echo $(($(count "$S/accepted" '*.receipt') + $(count "$S/rejected" '*.receipt'))); }
-
-# kill -9 at random moments, restart, until done or 60 rounds. A round in which no
-# document became final doubles the next windows (up to 16 times): on a loaded or
-# sanitized build a 2 s life may end before the first deposit, and 60 such rounds
-# would leave every deposit to the fault-free last run below.
-rounds=0
-seed=1
-grow=1
-before=0
-while [ "$before" -lt "$N" ] && [ $rounds -lt 60 ]; do
-	"$CHORUSGW" -c "$T/c.ini" run >>"$T/out" 2>>"$T/log" &
-	pid=$!
-	# 0.3 to 2.3 s (times grow), from a fixed sequence so a failure can be replayed
-	seed=$(((seed * 1103515245 + 12345) % 2147483648))
-	sleep "$(awk -v s="$seed" -v g="$grow" 'BEGIN { printf "%.2f", g * (0.3 + (s % 200) / 100) }')"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	rounds=$((rounds + 1))
-	after=$(finals)
-	if [ "$after" -gt "$before" ]; then grow=1; elif [ $grow -lt 16 ]; then grow=$((grow * 2)); fi
-	before=$after
-done
-diag "killed $rounds times; $(finals) of $N documents final then"
-[ "$rounds" -ge 3 ] && ok "killed with SIGKILL at least 3 times" || not_ok "killed with SIGKILL at least 3 times ($rounds)"
-
-# faults off, one last run to the end
-emu POST /_emulator/reset >/dev/null
-"$CHORUSGW" -c "$T/c.ini" run >>"$T/out" 2>"$T/last.log" &
-pid=$!
-on_exit "kill -9 $pid 2>/dev/null"
-all_final() { [ "$(finals)" -ge "$N" ]; }
-check "every document reaches a final folder" wait_until 240 all_final
-running() { grep -q 'running on' "$T/last.log"; }
-wait_until 30 running
-cat "$T/last.log" >>"$T/log"
-kill -TERM "$pid"
-wait "$pid"
-is "the last run stops cleanly" "$?" 0
+chaos_kills "$S" "$T/c.ini" "$N" 60 1
+emu POST /_emulator/reset >/dev/null # faults off
+chaos_last_run "$S" "$T/c.ini" "$N"
 
 is "inbox empty" "$(count "$S/inbox" '*')" 0
 is "outbox empty" "$(count "$S/outbox" '*')" 0
@@ -95,21 +59,7 @@ is "accepted: every good invoice" "$(count "$S/accepted" '*.receipt')" $((N - nr
 is "rejected: every invoice to the unknown buyer" "$(count "$S/rejected" '*.receipt')" "$nrej"
 
 # exactly one final receipt per document, in the folder its state names
-"$EMU_PYTHON" - "$S" "$N" <<'EOP' >"$T/receipts"
-import collections, os, sys
-spool, n = sys.argv[1], int(sys.argv[2])
-seen = collections.Counter()
-bad = 0
-for folder in ("accepted", "rejected"):
-    for name in os.listdir(os.path.join(spool, folder)):
-        if not name.endswith(".receipt"):
-            continue
-        kv = dict(l.split(" = ", 1) for l in open(os.path.join(spool, folder, name), encoding="utf-8").read().splitlines() if " = " in l)
-        if kv.get("state") != {"accepted": "accepted", "rejected": "rejected"}[folder]:
-            bad += 1
-        seen[kv.get("invoice_number")] += 1
-print(len(seen), sum(1 for v in seen.values() if v > 1), bad)
-EOP
+final_receipts "$S" >"$T/receipts"
 read -r distinct twice badstate <"$T/receipts"
 is "one receipt per invoice number" "$distinct" "$N"
 is "no invoice with two final receipts" "$twice" 0
