@@ -334,7 +334,9 @@ collect(struct run *run, char **why)
 		return -1;
 	while ((r = spool_iter_next(iter, &d, why)) == 1) {
 		time_t since = d->deposit_date ? d->deposit_date : d->received;
-		if (d->state == DOC_ACCEPTED && !status_final(d->chorus_status) &&
+		/* a document sent through the PA is followed by its feed (reconcile_pa) */
+		int pa = d->route && strcmp(d->route, "pa") == 0;
+		if (!pa && d->state == DOC_ACCEPTED && !status_final(d->chorus_status) &&
 		    d->invoice_number &&
 		    (int64_t)(now - since) * 1000 < run->conf->follow_max_age_ms) {
 			struct followed *f = xcalloc(1, sizeof(*f));

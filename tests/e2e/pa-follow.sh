@@ -3,8 +3,9 @@
 # lifecycle statuses read over several pages of POST /v1/flows/search (more than the 100
 # a page holds, arrived while chorusgw was stopped: the position kept in the spool), each
 # status applied once although the safety window reads some flows again, and an access
-# token expired by the PA replaced without a pause. The buyer's statuses are posted by
-# the test (the emulator's own clock is set too slow to give any).
+# token expired by the PA replaced without a pause, `retry --route`, and `reconcile`
+# applying a status while no daemon runs. The buyer's statuses are posted by the test
+# (the emulator's own clock is set too slow to give any).
 . "$top_srcdir/tests/lib.sh"
 
 start_emulator --integration-delay 0
@@ -89,5 +90,13 @@ check "PA back: the third invoice taken" wait_until 40 key_is "$S/outbox/c.xml.r
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 0" "$?" 0
+
+# ---- reconcile follows PA flows as it follows Chorus Pro invoices ----
+status PAF-0003 212
+"$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec" 2>>"$T/log"
+is "reconcile: exit 0" "$?" 0
+contains "reconcile: reads the PA's statuses" "$T/rec" "reconcile: PA:"
+check "reconcile: 212 moves the PA's document to accepted/" test -f "$S/accepted/c.xml.receipt"
+is "reconcile: status 212" "$(rkey "$S/accepted/c.xml.receipt" status_code)" 212
 NO_SECRETS_EXTRA="$PA_SECRET" no_secrets "no secret in the log" "$T/log"
 done_testing
