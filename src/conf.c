@@ -871,13 +871,14 @@ finish_pa(struct loader *L)
 	trim_slashes(c->pa_directory_url);
 	if (!c->pa) {
 		if (c->incoming_enabled)
-			load_error(L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
-			        "yes, but there is no [pa] section; invoices are received through "
-			        "a PA: configure [pa], or write enabled = no");
+			load_error(
+			    L, "incoming", "enabled", line_of(L, "incoming", "enabled"),
+			    "yes, but there is no [pa] section; invoices are received through "
+			    "a PA: configure [pa], or write enabled = no");
 		if (c->route_public == CONF_ROUTE_PUBLIC_PA)
 			load_error(L, "route", "public", line_of(L, "route", "public"),
-			        "pa, but there is no [pa] section; configure the PA or write "
-			        "public = chorus");
+			           "pa, but there is no [pa] section; configure the PA or write "
+			           "public = chorus");
 		return;
 	}
 	for (i = 0; i < nitems(need); i++)

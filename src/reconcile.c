@@ -558,7 +558,8 @@ reconcile_main(const struct cmd_ctx *ctx)
 		}
 		printf("reconcile: %d followed, %d changed, %d unchanged, %d rejected by the "
 		       "buyer, %d need an action, %d not refreshed\n",
-		       run.followed, run.changed, run.unchanged, run.buyer_rejected, run.action, run.errors);
+		       run.followed, run.changed, run.unchanged, run.buyer_rejected, run.action,
+		       run.errors);
 	}
 	free(cache);
 	if (run.conf->incoming_enabled) {
