@@ -1,11 +1,11 @@
 #!/bin/sh
 # The PA route end to end, `chorusgw run` against the PA emulator and the Chorus Pro
 # emulator: the route each document takes (the buyer's kind in the Directory, works
-# cadres, the export's own choice), the Directory refusing buyers locally, a B2B invoice
-# followed status by status to 212 Encaissée and accepted/, the platform's and the
-# buyer's refusals with their reasons, a dispute marked action_required, and exactly
-# once: a lost answer settled by trackingId, AlreadyExistingFlow adopted, never a
-# second flow that counts.
+# cadres, the export's own choice), the Directory and the French rules (BR-FR) refusing
+# locally, a B2B invoice followed status by status to 212 Encaissée and accepted/, the
+# platform's and the buyer's refusals with their reasons, a dispute marked
+# action_required, and exactly once: a lost answer settled by trackingId,
+# AlreadyExistingFlow adopted, never a second flow that counts.
 . "$top_srcdir/tests/lib.sh"
 
 start_emulator --integration-delay 0
@@ -66,15 +66,27 @@ is "B2B: status 212" "$(rkey "$r" status_code)/$(rkey "$r" status_label)" "212/E
 contains "B2B: its generated UBL beside it" "$S/accepted/b2b.ubl.xml" "PAG-0001"
 is "B2B: one flow sent" "$(flows_of PAG-0001)" 1
 
-# ---- refused by the platform (213 Rejetée), with its reasons ----
+# ---- refused locally by a French rule (BR-FR-12): never sent ----
 pa_invoice "$T/noaddr.xml" ubl PAG-0002 "$PA_SELLER" "$PA_BUYER"
 sed -i "s|<cbc:EndpointID schemeID=\"0225\">$PA_BUYER</cbc:EndpointID>||" "$T/noaddr.xml"
 drop "$T/noaddr.xml" "$S/inbox"
-check "213: rejected/" wait_until 20 in_folder noaddr.xml rejected
+check "BR-FR locally: rejected/" wait_until 20 in_folder noaddr.xml rejected
 r=$S/rejected/noaddr.xml.receipt
+contains "BR-FR locally: the rule and the element to fix" "$r" "(rule BR-FR-12)"
+is "BR-FR locally: nothing sent to the PA" "$(flows_of PAG-0002)" 0
+
+# ---- refused by the platform (213 Rejetée), with its reasons ----
+pa_invoice "$T/rej.xml" ubl PAG-0012 "$PA_SELLER" "$PA_BUYER"
+drop "$T/rej.xml" "$S/inbox"
+check "213: sent" wait_until 20 key_is rej.xml pa_ack Ok
+qid=$(rkey "$(receipt rej.xml)" queue_id)
+pa_emu POST /_emulator/lifecycle "{\"trackingId\": \"$qid\", \"status\": \"213\",
+  \"reasonCode\": \"REJ_SEMAN\", \"reason\": \"BR-FR-23 : adresse electronique invalide\"}" >/dev/null
+check "213: rejected/" wait_until 20 in_folder rej.xml rejected
+r=$S/rejected/rej.xml.receipt
 is "213: status" "$(rkey "$r" status_code)/$(rkey "$r" status_label)" "213/Rejetée"
 contains "213: the reason code in words" "$r" "REJ_SEMAN (the invoice breaks a French rule"
-contains "213: the PA's own reason" "$r" "BR-FR-12"
+contains "213: the PA's own reason" "$r" "BR-FR-23"
 contains "213: what to do" "$r" "to fix: the platform rejected the invoice"
 
 # ---- refused by the buyer (210 Refusée) ----
@@ -127,7 +139,9 @@ routed_works() { grep -q 'route chorus: a works invoice' "$(receipt works.xml)" 
 check "works cadre: Chorus Pro, said why" wait_until 20 routed_works
 is "works cadre: not sent to the PA" "$(flows_of PAG-0008)" 0
 sed -e 's|<number>F2025-000142</number>|<number>PAG-0009</number>|' \
-	-e 's|</currency>|</currency><route>pa</route>|' \
+	-e 's|</currency>|</currency><billing-mode>S1</billing-mode><route>pa</route>|' \
+	-e 's|    <iban>|    <electronic-address scheme="0225">732829320</electronic-address>\n    <iban>|' \
+	-e 's|  </buyer>|    <electronic-address scheme="0225">263300592</electronic-address>\n  </buyer>|' \
 	"$top_srcdir/xslt/examples/invoice-simple.xml" >"$T/named.xml"
 drop "$T/named.xml" "$S/inbox"
 routed_named() { key_is named.xml route pa && [ -n "$(rkey "$(receipt named.xml)" pa_processing_rule)" ]; }
