@@ -160,33 +160,6 @@ lookup(const struct words *t, size_t n, const char *code)
 }
 
 const char *
-pa_status_label(const char *code)
-{
-	/* XP Z12-012 (codes of BR-FR-CDV-CL-06) */
-	static const struct words t[] = {
-	    {"200", "Déposée"},
-	    {"201", "Émise par la plateforme"},
-	    {"202", "Reçue par la plateforme"},
-	    {"203", "Mise à disposition"},
-	    {"204", "Prise en charge"},
-	    {"205", "Approuvée"},
-	    {"206", "Approuvée partiellement"},
-	    {"207", "En litige"},
-	    {"208", "Suspendue"},
-	    {"209", "Complétée"},
-	    {"210", "Refusée"},
-	    {"211", "Paiement transmis"},
-	    {"212", "Encaissée"},
-	    {"213", "Rejetée"},
-	    {"214", "Visée"},
-	    {"220", "Annulée"},
-	    {"221", "Erreur de routage"},
-	    {"501", "Irrecevable"},
-	};
-	return lookup(t, nitems(t), code);
-}
-
-const char *
 pa_reason_words(const char *code)
 {
 	/* BR-FR-CDV-CL-09 */

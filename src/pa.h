@@ -223,7 +223,6 @@ const struct pa_line *pa_best_line(const struct pa_line *v, size_t n, const char
 int pa_line_receives(const struct pa_line *);
 
 /* The words of XP Z12-012 and XP Z12-013, NULL when unknown: */
-const char *pa_status_label(const char *code); /* lifecycle status: "205" -> "Approuvée" */
 const char *pa_reason_words(const char *code); /* status reason (BR-FR-CDV-CL-09) */
 const char *pa_ack_words(const char *code);    /* acknowledgement reasonCode */
 

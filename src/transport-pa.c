@@ -831,7 +831,7 @@ cdar_events(struct tp_pa *tp, struct dl *ch, const struct pa_flow *f, const stru
 			const char *seller =
 			    s->issuer && s->issuer->nids ? s->issuer->ids[0].id : NULL;
 			const char *rc = x ? x->reason_code : NULL, *rt = x ? x->reason : NULL;
-			const char *label = pa_status_label(s->status), *rw = pa_reason_words(rc);
+			const char *label = cdv_status_label(s->status), *rw = pa_reason_words(rc);
 			struct tp_event *e;
 			n++;
 			if (s->number == NULL || seller == NULL || s->status == NULL)

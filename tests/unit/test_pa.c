@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cdar.h"
 #include "http.h"
 #include "json.h"
 #include "log.h"
@@ -190,9 +191,9 @@ main(void)
 	pa_result_clear(&r);
 
 	/* ---- words ---- */
-	is_str(pa_status_label("212"), "Encaissée", "212 Encaissée");
-	is_str(pa_status_label("213"), "Rejetée", "213 Rejetée (not 123: BR-FR-CDV-15's typo)");
-	ok(pa_status_label("299") == NULL, "unknown status: NULL");
+	is_str(cdv_status_label("212"), "Encaissée", "212 Encaissée");
+	is_str(cdv_status_label("213"), "Rejetée", "213 Rejetée (not 123: BR-FR-CDV-15's typo)");
+	ok(cdv_status_label("299") == NULL, "unknown status: NULL");
 	ok(contains(pa_reason_words("REJ_UNI"), "already deposited"), "REJ_UNI in words");
 	ok(contains(pa_ack_words("AlreadyExistingFlow"), "trackingId"),
 	   "AlreadyExistingFlow in words");
