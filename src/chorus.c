@@ -1564,13 +1564,6 @@ api_done(struct http_resp *h, void *arg)
 
 /* ---- helpers for answers ---- */
 
-static char *
-dup_str(const struct json *o, const char *key)
-{
-	const char *s = json_str(json_get(o, key));
-	return s ? xstrdup(s) : NULL;
-}
-
 static int
 get_bool(const struct json *o, const char *key)
 {
@@ -1594,9 +1587,9 @@ static int
 parse_deposit(struct chorus_call *k, struct json *a)
 {
 	struct chorus_reply *p = k->reply;
-	p->deposit.flux = dup_str(a, "numeroFluxDepot");
-	p->deposit.date = dup_str(a, "dateDepot");
-	p->deposit.syntax = dup_str(a, "syntaxeFlux");
+	p->deposit.flux = json_get_strdup(a, "numeroFluxDepot");
+	p->deposit.date = json_get_strdup(a, "dateDepot");
+	p->deposit.syntax = json_get_strdup(a, "syntaxeFlux");
 	if (p->deposit.flux == NULL || *p->deposit.flux == '\0') {
 		set_reason(&p->r, "Chorus Pro's answer to the deposit has no numeroFluxDepot");
 		return -1;
@@ -1640,12 +1633,12 @@ add_report_reason(struct chorus_reply *p, const struct json *e, int technical, c
 	x->technical = technical;
 	x->message = message;
 	if (technical) {
-		x->code = dup_str(e, "codeErreur");
-		x->nature = dup_str(e, "natureErreur");
+		x->code = json_get_strdup(e, "codeErreur");
+		x->nature = json_get_strdup(e, "natureErreur");
 	} else {
-		x->invoice = dup_str(e, "numeroDP");
-		x->supplier = dup_str(e, "identifiantFournisseur");
-		x->buyer = dup_str(e, "identifiantDestinataire");
+		x->invoice = json_get_strdup(e, "numeroDP");
+		x->supplier = json_get_strdup(e, "identifiantFournisseur");
+		x->buyer = json_get_strdup(e, "identifiantDestinataire");
 	}
 	x->advice = chorus_error_advice(x->code, x->message, x->supplier, x->buyer, &x->kind);
 }
@@ -1677,7 +1670,7 @@ parse_report(struct chorus_call *k, struct json *a)
 	const struct json *l;
 	const char *s;
 	size_t i;
-	p->report.state = dup_str(a, "etatCourantDepotFlux");
+	p->report.state = json_get_strdup(a, "etatCourantDepotFlux");
 	if (p->report.state == NULL) {
 		set_reason(&p->r, "Chorus Pro's deposit report has no etatCourantDepotFlux");
 		return -1;
@@ -1688,10 +1681,10 @@ parse_report(struct chorus_call *k, struct json *a)
 	p->report.integrated = p->report.outcome == CHORUS_REPORT_INTEGRATED ||
 	                       p->report.outcome == CHORUS_REPORT_PARTIAL;
 	p->report.final = p->report.integrated || p->report.outcome == CHORUS_REPORT_REJECTED;
-	p->report.deposit_date = dup_str(a, "dateDepotFlux");
-	p->report.state_date = dup_str(a, "dateHeureEtatCourantFlux");
-	p->report.file_name = dup_str(a, "nomFichier");
-	p->report.interface = dup_str(a, "codeInterfaceDepotFlux");
+	p->report.deposit_date = json_get_strdup(a, "dateDepotFlux");
+	p->report.state_date = json_get_strdup(a, "dateHeureEtatCourantFlux");
+	p->report.file_name = json_get_strdup(a, "nomFichier");
+	p->report.interface = json_get_strdup(a, "codeInterfaceDepotFlux");
 	l = json_get(a, "listeErreurDP");
 	for (i = 0; i < json_len(l); i++)
 		add_report_error(p, json_at(l, i), 0);
@@ -1773,16 +1766,16 @@ parse_search(struct chorus_call *k, struct json *a)
 		v = &p->invoices.v[p->invoices.n++];
 		memset(v, 0, sizeof(*v));
 		v->id = id;
-		v->number = dup_str(f, "numeroFacture");
-		v->flux = dup_str(f, "numeroFluxDepot");
-		v->status = dup_str(f, "statut");
-		v->status_date = dup_str(f, "dateHeureEtatCourant");
-		v->comment = dup_str(f, "commentaireEtatCourant");
-		v->type = dup_str(f, "typeFacture");
-		v->deposit_date = dup_str(f, "dateDepot");
-		v->supplier = dup_str(f, "codeFournisseur");
-		v->buyer = dup_str(f, "codeDestinataire");
-		v->service = dup_str(f, "codeServiceExecutant");
+		v->number = json_get_strdup(f, "numeroFacture");
+		v->flux = json_get_strdup(f, "numeroFluxDepot");
+		v->status = json_get_strdup(f, "statut");
+		v->status_date = json_get_strdup(f, "dateHeureEtatCourant");
+		v->comment = json_get_strdup(f, "commentaireEtatCourant");
+		v->type = json_get_strdup(f, "typeFacture");
+		v->deposit_date = json_get_strdup(f, "dateDepot");
+		v->supplier = json_get_strdup(f, "codeFournisseur");
+		v->buyer = json_get_strdup(f, "codeDestinataire");
+		v->service = json_get_strdup(f, "codeServiceExecutant");
 		if (k->max_results && (int64_t)p->invoices.n >= k->max_results)
 			return 0;
 	}
@@ -1839,7 +1832,7 @@ parse_history(struct chorus_call *k, struct json *a)
 	int64_t pages = pages_of(a, "historiquesDesStatuts.pagesHistoStatut");
 	size_t i;
 	if (p->history.current == NULL)
-		p->history.current = dup_str(a, "statutCourantCode");
+		p->history.current = json_get_strdup(a, "statutCourantCode");
 	if (p->history.current == NULL) {
 		set_reason(&p->r, "Chorus Pro's history answer has no statutCourantCode");
 		return -1;
@@ -1849,9 +1842,9 @@ parse_history(struct chorus_call *k, struct json *a)
 		struct chorus_status_event *v;
 		p->history.v = xreallocarray(p->history.v, p->history.n + 1, sizeof(*p->history.v));
 		v = &p->history.v[p->history.n++];
-		v->status = dup_str(e, "histoStatutCode");
-		v->date = dup_str(e, "histoStatutDatePassage");
-		v->comment = dup_str(e, "histoStatutCommentaire");
+		v->status = json_get_strdup(e, "histoStatutCode");
+		v->date = json_get_strdup(e, "histoStatutDatePassage");
+		v->comment = json_get_strdup(e, "histoStatutCommentaire");
 	}
 	if (json_len(l) == 0 || k->page >= pages || k->page >= MAX_PAGES)
 		return 0;
@@ -1896,10 +1889,10 @@ parse_own(struct chorus_call *k, struct json *a)
 		v = &p->own.v[p->own.n++];
 		memset(v, 0, sizeof(*v));
 		json_int(json_get(s, "idStructureCPP"), &v->id);
-		v->siret = dup_str(s, "identifiantStructure");
+		v->siret = json_get_strdup(s, "identifiantStructure");
 		if (v->siret == NULL)
-			v->siret = dup_str(s, "identifiant");
-		v->name = dup_str(s, "designationStructure");
+			v->siret = json_get_strdup(s, "identifiant");
+		v->name = json_get_strdup(s, "designationStructure");
 	}
 	return 0;
 }
@@ -1954,8 +1947,8 @@ parse_expiry(struct chorus_call *k, struct json *a)
 		k->body = dump_free(b);
 		return 1;
 	}
-	p->expiry.date =
-	    dup_str(json_get(a, "informationGenerales"), "dateExpirationMotPasseCompteTech");
+	p->expiry.date = json_get_strdup(json_get(a, "informationGenerales"),
+	                                 "dateExpirationMotPasseCompteTech");
 	if (p->expiry.date && parse_iso8601(p->expiry.date, &p->expiry.at) == 0)
 		((struct account *)k->acct)->expiry = p->expiry.at;
 	return 0;
@@ -2202,12 +2195,12 @@ chorus_structure_cached(const char *cache_dir, const char *siret, struct chorus_
 	p->structure.siret = xstrdup(siret);
 	if (found) {
 		json_int(json_get(o, "id"), &p->structure.id);
-		p->structure.name = dup_str(o, "name");
-		p->structure.status = dup_str(o, "status");
+		p->structure.name = json_get_strdup(o, "name");
+		p->structure.status = json_get_strdup(o, "status");
 		p->structure.service_required = get_bool(o, "service_required");
 		p->structure.engagement_required = get_bool(o, "engagement_required");
 		p->structure.service_or_engagement = get_bool(o, "service_or_engagement");
-		p->structure.password_expiry = dup_str(o, "password_expiry");
+		p->structure.password_expiry = json_get_strdup(o, "password_expiry");
 		l = json_get(o, "services");
 		p->structure.nservices = json_len(l);
 		p->structure.services =
@@ -2215,8 +2208,8 @@ chorus_structure_cached(const char *cache_dir, const char *siret, struct chorus_
 		for (i = 0; i < p->structure.nservices; i++) {
 			const struct json *s = json_at(l, i);
 			json_int(json_get(s, "id"), &p->structure.services[i].id);
-			p->structure.services[i].code = dup_str(s, "code");
-			p->structure.services[i].label = dup_str(s, "label");
+			p->structure.services[i].code = json_get_strdup(s, "code");
+			p->structure.services[i].label = json_get_strdup(s, "label");
 			p->structure.services[i].active = get_bool(s, "active");
 		}
 	}
@@ -2352,8 +2345,8 @@ parse_structure(struct chorus_call *k, struct json *a)
 			if (json_int(json_get(s, "idStructureCPP"), &p->structure.id) == -1)
 				continue;
 			p->structure.found = 1;
-			p->structure.name = dup_str(s, "designationStructure");
-			p->structure.status = dup_str(s, "statut");
+			p->structure.name = json_get_strdup(s, "designationStructure");
+			p->structure.status = json_get_strdup(s, "statut");
 			break;
 		}
 		p->structure.fetched_ms = wall_ms();
@@ -2377,8 +2370,8 @@ parse_structure(struct chorus_call *k, struct json *a)
 		    get_bool(json_get(a, "parametres"), "numeroEJDoitEtreRenseigne");
 		p->structure.service_or_engagement =
 		    get_bool(json_get(a, "parametres"), "gestionNumeroEJOuCodeService");
-		p->structure.password_expiry = dup_str(json_get(a, "informationGenerales"),
-		                                       "dateExpirationMotPasseCompteTech");
+		p->structure.password_expiry = json_get_strdup(json_get(a, "informationGenerales"),
+		                                               "dateExpirationMotPasseCompteTech");
 		k->step = ST_SERVICES;
 		k->page = 1;
 		build_structure(k);
@@ -2394,8 +2387,8 @@ parse_structure(struct chorus_call *k, struct json *a)
 			v = &p->structure.services[p->structure.nservices++];
 			memset(v, 0, sizeof(*v));
 			json_int(json_get(s, "idService"), &v->id);
-			v->code = dup_str(s, "codeService");
-			v->label = dup_str(s, "libelleService");
+			v->code = json_get_strdup(s, "codeService");
+			v->label = json_get_strdup(s, "libelleService");
 			v->active = get_bool(s, "estActif");
 		}
 		if (json_len(l) > 0 && k->page < pages_of(a, "parametresRetour.pages") &&
@@ -2453,7 +2446,7 @@ parse_answer(struct chorus_call *k, struct json *a)
 		json_int(json_get(a, "pieceJointeId"), &k->reply->attachment_id);
 		return 0;
 	case CHORUS_OP_RECYCLE:
-		k->reply->new_status = dup_str(a, "statutFacture");
+		k->reply->new_status = json_get_strdup(a, "statutFacture");
 		return 0;
 	case CHORUS_OP_COMPLETE:
 		return 0;

@@ -44,13 +44,6 @@ follow_event_text(const struct tp_event *e)
 	return s;
 }
 
-static char *
-dup_of(const struct json *o, const char *key)
-{
-	const char *s = json_str(json_get(o, key));
-	return s ? xstrdup(s) : NULL;
-}
-
 int
 follow_event_parse(const char *text, struct tp_event *e)
 {
@@ -64,16 +57,16 @@ follow_event_parse(const char *text, struct tp_event *e)
 		json_free(o);
 		return -1;
 	}
-	e->id = dup_of(o, "id");
-	e->ref_key = dup_of(o, "ref_key");
-	e->ref_number = dup_of(o, "ref_number");
-	e->code = dup_of(o, "code");
-	e->label = dup_of(o, "label");
-	e->by = dup_of(o, "by");
+	e->id = json_get_strdup(o, "id");
+	e->ref_key = json_get_strdup(o, "ref_key");
+	e->ref_number = json_get_strdup(o, "ref_number");
+	e->code = json_get_strdup(o, "code");
+	e->label = json_get_strdup(o, "label");
+	e->by = json_get_strdup(o, "by");
 	json_int(json_get(o, "when"), &when);
 	e->when = (time_t)when;
-	e->reason = dup_of(o, "reason");
-	e->action = dup_of(o, "action");
+	e->reason = json_get_strdup(o, "reason");
+	e->action = json_get_strdup(o, "action");
 	json_bool(json_get(o, "reusable"), &e->reusable);
 	oc = json_path_str(o, "outcome", "pending");
 	for (i = 0; i < nitems(outcomes); i++)

@@ -160,6 +160,13 @@ json_path_str(const struct json *root, const char *path, const char *def)
 	return s ? s : def;
 }
 
+char *
+json_get_strdup(const struct json *obj, const char *key)
+{
+	const char *s = json_str(json_get(obj, key));
+	return s ? xstrdup(s) : NULL;
+}
+
 struct json *
 json_new_object(void)
 {

@@ -35,6 +35,8 @@ void json_foreach(const struct json *obj,
                   void (*cb)(const char *key, const struct json *value, void *arg), void *arg);
 /* Convenience: the string at `path`, or `def`. */
 const char *json_path_str(const struct json *root, const char *path, const char *def);
+/* A malloc'ed copy of the string member `key` (the caller frees it), or NULL. */
+char *json_get_strdup(const struct json *obj, const char *key);
 
 /* ---- building (results owned by the caller until handed to a parent) ---- */
 struct json *json_new_object(void);

@@ -681,13 +681,6 @@ pa_reply_free(struct pa_reply *p)
 	free(p);
 }
 
-static char *
-dup_str(const struct json *o, const char *key)
-{
-	const char *s = json_str(json_get(o, key));
-	return s ? xstrdup(s) : NULL;
-}
-
 static int
 get_bool(const struct json *o, const char *key)
 {
@@ -712,30 +705,30 @@ read_flow(const struct json *o, struct pa_flow *f)
 	const struct json *ack = json_get(o, "acknowledgement"), *d;
 	size_t i;
 	memset(f, 0, sizeof(*f));
-	f->id = dup_str(o, "flowId");
+	f->id = json_get_strdup(o, "flowId");
 	if (f->id == NULL || *f->id == '\0')
 		return -1;
-	f->tracking_id = dup_str(o, "trackingId");
-	f->name = dup_str(o, "name");
-	f->syntax = dup_str(o, "flowSyntax");
-	f->profile = dup_str(o, "flowProfile");
-	f->rule = dup_str(o, "processingRule");
-	f->type = dup_str(o, "flowType");
-	f->direction = dup_str(o, "flowDirection");
-	f->submitted = dup_str(o, "submittedAt");
-	f->updated = dup_str(o, "updatedAt");
-	f->sha256 = dup_str(o, "sha256");
-	f->ack = dup_str(ack, "status");
+	f->tracking_id = json_get_strdup(o, "trackingId");
+	f->name = json_get_strdup(o, "name");
+	f->syntax = json_get_strdup(o, "flowSyntax");
+	f->profile = json_get_strdup(o, "flowProfile");
+	f->rule = json_get_strdup(o, "processingRule");
+	f->type = json_get_strdup(o, "flowType");
+	f->direction = json_get_strdup(o, "flowDirection");
+	f->submitted = json_get_strdup(o, "submittedAt");
+	f->updated = json_get_strdup(o, "updatedAt");
+	f->sha256 = json_get_strdup(o, "sha256");
+	f->ack = json_get_strdup(ack, "status");
 	d = json_get(ack, "details");
 	for (i = 0; i < json_len(d); i++) {
 		const struct json *e = json_at(d, i);
 		struct pa_ack_detail *x;
 		f->details = xreallocarray(f->details, f->ndetails + 1, sizeof(*f->details));
 		x = &f->details[f->ndetails++];
-		x->level = dup_str(e, "level");
-		x->item = dup_str(e, "item");
-		x->code = dup_str(e, "reasonCode");
-		x->message = dup_str(e, "reasonMessage");
+		x->level = json_get_strdup(e, "level");
+		x->item = json_get_strdup(e, "item");
+		x->code = json_get_strdup(e, "reasonCode");
+		x->message = json_get_strdup(e, "reasonMessage");
 	}
 	return 0;
 }
@@ -744,15 +737,15 @@ static void
 read_line(const struct json *o, struct pa_line *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->address = dup_str(o, "addressingIdentifier");
-	l->platform = dup_str(o, "platformType");
-	l->status = dup_str(o, "directoryLineStatus");
-	l->siren = dup_str(o, "siren");
-	l->siret = dup_str(o, "siret");
-	l->routing = dup_str(o, "routingIdentifier");
+	l->address = json_get_strdup(o, "addressingIdentifier");
+	l->platform = json_get_strdup(o, "platformType");
+	l->status = json_get_strdup(o, "directoryLineStatus");
+	l->siren = json_get_strdup(o, "siren");
+	l->siret = json_get_strdup(o, "siret");
+	l->routing = json_get_strdup(o, "routingIdentifier");
 	if (l->routing == NULL)
-		l->routing = dup_str(json_get(o, "routingCode"), "routingIdentifier");
-	l->suffix = dup_str(o, "addressingSuffix");
+		l->routing = json_get_strdup(json_get(o, "routingCode"), "routingIdentifier");
+	l->suffix = json_get_strdup(o, "addressingSuffix");
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1188,10 +1181,10 @@ static void
 parse_company(struct pa_company *c, const struct json *a)
 {
 	c->found = 1;
-	c->siren = dup_str(a, "siren");
-	c->name = dup_str(a, "businessName");
-	c->entity_type = dup_str(a, "entityType");
-	c->status = dup_str(a, "administrativeStatus");
+	c->siren = json_get_strdup(a, "siren");
+	c->name = json_get_strdup(a, "businessName");
+	c->entity_type = json_get_strdup(a, "entityType");
+	c->status = json_get_strdup(a, "administrativeStatus");
 }
 
 static void
@@ -1199,11 +1192,11 @@ parse_facility(struct pa_facility *f, const struct json *a)
 {
 	const struct json *b = json_get(a, "b2gAdditionalData");
 	f->found = 1;
-	f->siret = dup_str(a, "siret");
-	f->siren = dup_str(a, "siren");
-	f->name = dup_str(a, "name");
-	f->type = dup_str(a, "facilityType");
-	f->status = dup_str(a, "administrativeStatus");
+	f->siret = json_get_strdup(a, "siret");
+	f->siren = json_get_strdup(a, "siren");
+	f->name = json_get_strdup(a, "name");
+	f->type = json_get_strdup(a, "facilityType");
+	f->status = json_get_strdup(a, "administrativeStatus");
 	f->b2g = b != NULL;
 	f->manages_legal_commitment = get_bool(b, "managesLegalCommitmentCode");
 	f->manages_legal_commitment_or_service = get_bool(b, "managesLegalCommitmentOrServiceCode");
@@ -1228,11 +1221,11 @@ parse_directory(struct pa_call *k, long status, const struct json *a)
 		break;
 	case PA_OP_ROUTING:
 		p->routing.found = 1;
-		p->routing.siret = dup_str(a, "siret");
-		p->routing.id = dup_str(a, "routingIdentifier");
-		p->routing.type = dup_str(a, "routingIdentifierType");
-		p->routing.name = dup_str(a, "routingCodeName");
-		p->routing.status = dup_str(a, "administrativeStatus");
+		p->routing.siret = json_get_strdup(a, "siret");
+		p->routing.id = json_get_strdup(a, "routingIdentifier");
+		p->routing.type = json_get_strdup(a, "routingIdentifierType");
+		p->routing.name = json_get_strdup(a, "routingCodeName");
+		p->routing.status = json_get_strdup(a, "administrativeStatus");
 		p->routing.manages_legal_commitment = get_bool(a, "managesLegalCommitmentCode");
 		break;
 	case PA_OP_LINE:
