@@ -684,18 +684,16 @@ classify_transport(enum chorus_op op, const struct http_resp *h, const struct ch
                    struct chorus_result *out)
 {
 	const char *host = env->host ? env->host : "the server";
-	const char *err = h->error ? h->error : "unknown error";
-	char tbuf[32];
 	out->cls = CHORUS_RETRY;
+	free(out->reason);
+	out->reason = http_fail_reason(h, host, env->timeout_ms);
 	switch (h->fail) {
 	case HTTP_FAIL_RESOLVE:
-		set_reason(out, "cannot find %s in the DNS (%s)", host, err);
 		set_setup(out,
 		          "check the host name in [chorus] token_url / api_url and this machine's "
 		          "DNS resolution (and https_proxy if a proxy is required)");
 		break;
 	case HTTP_FAIL_CONNECT:
-		set_reason(out, "cannot connect to %s (%s)", host, err);
 		set_setup(out,
 		          "check that this machine may open HTTPS connections "
 		          "to %s (firewall, outgoing proxy: https_proxy), "
@@ -704,36 +702,22 @@ classify_transport(enum chorus_op op, const struct http_resp *h, const struct ch
 		break;
 	case HTTP_FAIL_TLS_VERIFY:
 		out->cls = CHORUS_SETUP;
-		set_reason(out, "the TLS certificate of %s is not trusted (%s)", host, err);
 		set_setup(out, "check [chorus] ca_file (or the system's CA store, "
 		               "package ca-certificates); behind a TLS-inspecting "
 		               "proxy, put the proxy's CA in ca_file; the host name "
 		               "in token_url / api_url must match the certificate");
 		break;
 	case HTTP_FAIL_TLS:
-		set_reason(out, "the TLS handshake with %s failed (%s)", host, err);
 		set_setup(out, "check the outgoing proxy and that %s is the PISTE address", host);
 		break;
 	case HTTP_FAIL_TIMEOUT:
-		fmt_duration(tbuf, sizeof(tbuf), env->timeout_ms);
-		if (h->maybe_sent)
-			set_reason(out, "%s did not answer in time (timeout %s)", host, tbuf);
-		else
-			set_reason(out, "no connection to %s in time (%s)", host, err);
 		set_setup(out,
 		          "if this persists, check the network path to %s, or raise [chorus] "
 		          "timeout / connect_timeout",
 		          host);
 		break;
-	case HTTP_FAIL_DROPPED:
-		set_reason(out, "the connection to %s was lost before the answer (%s)", host, err);
-		break;
-	case HTTP_FAIL_TOO_BIG:
-		set_reason(out, "the answer of %s is too large (%s)", host, err);
-		break;
 	default:
-		set_reason(out, "request to %s failed (%s)", host, err);
-		break;
+		break; /* the network's fault: nothing to check */
 	}
 	if (op == CHORUS_OP_DEPOSIT && h->maybe_sent)
 		out->unknown_outcome = 1;

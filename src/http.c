@@ -755,6 +755,34 @@ http_disposition_filename(const char *v)
 	return NULL;
 }
 
+char *
+http_fail_reason(const struct http_resp *h, const char *host, int64_t timeout_ms)
+{
+	const char *err = h->error ? h->error : "unknown error";
+	char tbuf[32];
+	switch (h->fail) {
+	case HTTP_FAIL_RESOLVE:
+		return xasprintf("cannot find %s in the DNS (%s)", host, err);
+	case HTTP_FAIL_CONNECT:
+		return xasprintf("cannot connect to %s (%s)", host, err);
+	case HTTP_FAIL_TLS_VERIFY:
+		return xasprintf("the TLS certificate of %s is not trusted (%s)", host, err);
+	case HTTP_FAIL_TLS:
+		return xasprintf("the TLS handshake with %s failed (%s)", host, err);
+	case HTTP_FAIL_TIMEOUT:
+		if (!h->maybe_sent)
+			return xasprintf("no connection to %s in time (%s)", host, err);
+		fmt_duration(tbuf, sizeof(tbuf), timeout_ms);
+		return xasprintf("%s did not answer in time (timeout %s)", host, tbuf);
+	case HTTP_FAIL_DROPPED:
+		return xasprintf("the connection to %s was lost before the answer (%s)", host, err);
+	case HTTP_FAIL_TOO_BIG:
+		return xasprintf("the answer of %s is too large (%s)", host, err);
+	default:
+		return xasprintf("request to %s failed (%s)", host, err);
+	}
+}
+
 const char *
 http_status_text(long s)
 {

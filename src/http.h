@@ -122,6 +122,10 @@ int64_t http_retry_after_ms(const char *value, time_t now);
 /* The file name of a Content-Disposition value (`attachment; filename="a.xml"`), NULL
  * when it names none. Caller frees; the name is as sent (check it before any use). */
 char *http_disposition_filename(const char *value);
+/* A request that got no answer (h->fail), in words for a reason: "cannot connect to
+ * HOST (connection refused)"; `timeout_ms` is the timeout the request had. Caller
+ * frees. The platform clients (chorus.c, pa.c) add what to check. */
+char *http_fail_reason(const struct http_resp *h, const char *host, int64_t timeout_ms);
 /* Short English name of a status ("Service Unavailable"), "" when unknown. */
 const char *http_status_text(long);
 
