@@ -183,7 +183,6 @@ on_buyer(struct pa_reply *rep, void *arg)
 	take_result(c, rep);
 	if (rep->r.cls == PA_OK) {
 		p->found_buyer = rep->company.found;
-		p->public_buyer = is_public(&rep->company);
 		p->entity = rep->company.entity_type ? xstrdup(rep->company.entity_type) : NULL;
 	}
 	pa_reply_free(rep);

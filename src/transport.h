@@ -100,10 +100,10 @@ struct tp_reply {
 	char **reasons;          /* plain-words lines for the receipt (see each op; follow
 	                          * TP_PENDING: why it still waits, if worth saying) */
 	size_t nreasons;
-	struct buyer_req *buyer;       /* check_buyer TP_OK: what the buyer requires (check.h) */
-	int found_buyer, public_buyer; /* buyer: the platform knows it; it is public */
-	char *entity;                  /* buyer: its kind as the platform says it */
-	struct tp_event *events;       /* events */
+	struct buyer_req *buyer; /* check_buyer TP_OK: what the buyer requires (check.h) */
+	int found_buyer;         /* buyer: the platform knows it */
+	char *entity;            /* buyer: its kind as the platform says it */
+	struct tp_event *events; /* events */
 	size_t nevents;
 	int more; /* events: another page is waiting */
 };
@@ -201,9 +201,9 @@ struct tp_call *tp_account_expiry(struct transport *, size_t i, tp_cb *, void *)
 
 /*
  * Who the buyer of `inv` is for the platform: NULL when this route cannot tell (Chorus
- * Pro). TP_OK: reply->found_buyer, reply->public_buyer and reply->entity (the PA: the
- * Directory's entityType of the buyer's SIREN); any other class: it could not be
- * asked.
+ * Pro). TP_OK: reply->found_buyer and reply->entity (the PA: the Directory's entityType
+ * of the buyer's SIREN, which route_by_buyer() reads); any other class: it could not
+ * be asked.
  */
 struct tp_call *tp_buyer(struct transport *, struct doc *, const struct invoice *, tp_cb *, void *);
 /*
