@@ -61,8 +61,7 @@ void
 route_by_buyer(const struct conf *c, const char *entity_type, struct route_choice *out)
 {
 	out->decided = 1;
-	out->b2g = entity_type && strcmp(entity_type, "Public") == 0;
-	if (out->b2g) {
+	if (entity_type && strcmp(entity_type, "Public") == 0) {
 		out->route = c->route_public == CONF_ROUTE_PUBLIC_PA ? ROUTE_PA : ROUTE_CHORUS;
 		out->because = out->route == ROUTE_PA
 		                   ? "a public buyer (Directory): [route] public = pa"

@@ -33,7 +33,6 @@ unsigned route_named(const char *);
 struct route_choice {
 	int decided;         /* 0: the buyer's entity type is needed (route_by_buyer) */
 	unsigned route;      /* ROUTE_*, when decided */
-	int b2g;             /* the buyer is public (known when decided by the buyer) */
 	const char *because; /* why, in words (static), for the receipt's history */
 };
 /* Steps 1 to 3 of the rule: `explicit` is the export's <route> (NULL: none), `cadre`
