@@ -36,6 +36,11 @@ import json, sys
 print(sum(1 for s in json.load(sys.stdin) if s["invoice"] == sys.argv[1] and s["status"] == sys.argv[2]))' "$1" "$2"
 }
 status_of() { sed -n 's/^status\.'"$2"' = //p' "$1"; }
+sends() { # TRACKINGID : how many flows the PA received with that trackingId (a resend counts)
+	pa_emu GET /_emulator/flows | "$EMU_PYTHON" -c '
+import json, sys
+print(sum(1 for f in json.load(sys.stdin) if f.get("trackingId") == sys.argv[1]))' "$1"
+}
 
 status_file "$R1" '[status]\nstatus = 205\n'
 status_file "$R2" 'status = 210\nreason_code = TX_TVA_ERR\nreason = Taux de TVA erroné sur la ligne 2\n'
@@ -68,6 +73,7 @@ is "a status file dropped again: refused" "$(count "$S/incoming/rejected" '*.sta
 contains "... saying it was already taken" "$S/incoming/rejected/$(basename "${R1%.receipt}").status.reason" \
 	"already taken"
 is "... the PA has it once" "$(statuses "$N1" 205)" 1
+is "... one flow with its trackingId" "$(sends "$(status_of "$R1" 1 | cut -d' ' -f3)")" 1
 
 # a stop after the intent, before the PA's answer: settled by its trackingId, not resent
 status_file "$R4" "status = 211\namount = $(rkey "$R4" total_with_vat)\n"
@@ -78,6 +84,7 @@ fi
 run_gw s4 -c "$T/c.ini" once
 check "211 Paiement transmis: acknowledged" sh -c "grep -q '^status.2 = 211 acknowledged' '$R4'"
 is "... the PA has it once" "$(statuses "$N4" 211)" 1
+is "... sent once: one flow with its trackingId" "$(sends "$(status_of "$R4" 2 | cut -d' ' -f3)")" 1
 
 # a status the PA refuses when it acknowledges it: a dispute after a refusal
 status_file "$R2" 'status = 207\nreason_code = QTE_ERR\n'
