@@ -389,6 +389,17 @@ ca_file = $PA_DIR/ca.pem
 EOC
 }
 
+# pa_conf FILE SPOOL [INI text on stdin] : gw_conf with pa_ini's [pa] section; the text on
+# stdin goes on in that section (its own section headers for the others).
+pa_conf() { { pa_ini; [ -t 0 ] || cat; } | gw_conf "$1" "$2"; }
+
+# pa_incoming KIND [COUNT [EXTRA JSON]] : the PA emulator delivers COUNT (1) incoming
+# flows of KIND (ubl, cii, facturx, xxe...) to the company $PA_SELLER.
+pa_incoming() {
+	pa_emu POST /_emulator/incoming \
+		"{\"kind\": \"$1\", \"to\": \"$PA_SELLER\", \"count\": ${2:-1}${3:-}}" >/dev/null
+}
+
 # pa_invoice FILE ubl|cii NUMBER [SELLER [BUYER_ADDRESS [ORDER]]] : a small invoice the PA
 # emulator accepts: UBL 2.1 or CII D22B, EN 16931, seller SIREN (BT-30) and electronic
 # address (BT-34, scheme 0225), buyer address BT-49 ("SCHEME:VALUE", scheme 0225 by

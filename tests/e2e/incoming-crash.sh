@@ -11,9 +11,7 @@ fast_dir
 S=$FAST/spool
 start_emulator
 start_pa_emulator --latency-ms 15 # slow enough for the kills to land mid-way
-{
-	pa_ini
-	cat <<EOC
+pa_conf "$T/c.ini" "$S" <<EOC
 search_window = 1s
 [incoming]
 enabled = yes
@@ -21,9 +19,8 @@ poll = 100ms
 [gateway]
 once_wait = 30s
 EOC
-} | gw_conf "$T/c.ini" "$S"
-pa_emu POST /_emulator/incoming "{\"kind\": \"ubl\", \"to\": \"$PA_SELLER\", \"count\": $((N / 2))}" >/dev/null
-pa_emu POST /_emulator/incoming "{\"kind\": \"cii\", \"to\": \"$PA_SELLER\", \"count\": $((N - N / 2))}" >/dev/null
+pa_incoming ubl $((N / 2))
+pa_incoming cii $((N - N / 2))
 
 mkdir "$T/erp"
 # the ERP: takes each complete invoice (its receipt is written last) away
@@ -64,7 +61,7 @@ is "nothing quarantined" "$(count "$S/quarantine" '*')" 0
 
 # the crash points of one delivery, each followed by a normal run
 for point in incoming-files incoming-pending incoming-receipt; do
-	pa_emu POST /_emulator/incoming "{\"kind\": \"ubl\", \"to\": \"$PA_SELLER\"}" >/dev/null
+	pa_incoming ubl
 	before=$(on_disk)
 	CHORUSGW_CRASH_AT=$point "$CHORUSGW" -c "$T/c.ini" once >"$T/$point.out" 2>"$T/$point.err"
 	is "crash at $point: killed" "$?" 137

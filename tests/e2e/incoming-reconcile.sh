@@ -9,9 +9,7 @@ start_emulator
 # acknowledgements an emulated hour after a send: the clock is moved by hand below
 start_pa_emulator --ack-delay 3600
 S=$T/spool
-{
-	pa_ini
-	cat <<EOC
+pa_conf "$T/c.ini" "$S" <<EOC
 search_window = 0s
 [incoming]
 enabled = yes
@@ -19,12 +17,10 @@ poll = 200ms
 [gateway]
 once_wait = 3s
 EOC
-} | gw_conf "$T/c.ini" "$S"
-incoming() { pa_emu POST /_emulator/incoming "{\"kind\": \"$1\", \"to\": \"$PA_SELLER\"}" >/dev/null; }
 receipts() { count "$S/incoming" '*.receipt'; }
 
-incoming ubl
-incoming cii
+pa_incoming ubl
+pa_incoming cii
 pa_emu POST /_emulator/clock '{"advance": 3600}' >/dev/null # their own acknowledgements
 run_gw once1 -c "$T/c.ini" once
 is "two invoices fetched" "$(receipts)" 2
@@ -41,7 +37,7 @@ p = json.load(open(sys.argv[1]))
 p["hwm"] = "2099-01-01T00:00:00Z"
 open(sys.argv[1], "w").write(json.dumps(p))
 EOP
-incoming ubl
+pa_incoming ubl
 run_gw once2 -c "$T/c.ini" once
 is "a flow behind the position: the polls miss it" "$(receipts)" 2
 run_gw rec2 -c "$T/c.ini" reconcile

@@ -10,9 +10,7 @@
 start_emulator
 start_pa_emulator
 S=$T/spool
-{
-	pa_ini
-	cat <<EOC
+pa_conf "$T/c.ini" "$S" <<EOC
 search_window = 2s
 [incoming]
 enabled = yes
@@ -20,8 +18,7 @@ poll = 200ms
 [gateway]
 once_wait = 20s
 EOC
-} | gw_conf "$T/c.ini" "$S"
-pa_emu POST /_emulator/incoming "{\"kind\": \"ubl\", \"to\": \"$PA_SELLER\", \"count\": 4}" >/dev/null
+pa_incoming ubl 4
 run_gw fetch -c "$T/c.ini" once
 is "four invoices received" "$(count "$S/incoming" '*.receipt')" 4
 set -- $(ls "$S"/incoming/*.receipt)

@@ -8,9 +8,7 @@
 start_emulator
 start_pa_emulator
 S=$T/spool
-{
-	pa_ini
-	cat <<EOC
+pa_conf "$T/c.ini" "$S" <<EOC
 search_window = 2s
 [incoming]
 enabled = yes
@@ -20,15 +18,8 @@ converted = yes
 [gateway]
 once_wait = 20s
 EOC
-} | gw_conf "$T/c.ini" "$S"
 
-incoming() { # KIND [COUNT [EXTRA JSON]] : flows delivered to the client's company
-	pa_emu POST /_emulator/incoming "{\"kind\": \"$1\", \"to\": \"$PA_SELLER\", \"count\": ${2:-1}${3:-}}"
-}
-for k in ubl cii facturx sample-ubl sample-cii; do incoming $k >/dev/null; done
-incoming xxe >/dev/null
-incoming billion-laughs >/dev/null
-incoming not-xml >/dev/null
+for k in ubl cii facturx sample-ubl sample-cii xxe billion-laughs not-xml; do pa_incoming $k; done
 
 run_gw once1 -c "$T/c.ini" once
 is "once: exit 0" "$rc" 0
@@ -66,7 +57,7 @@ pa_emu POST /_emulator/incoming "{\"kind\": \"redeliver\", \"of\": 0}" >/dev/nul
 run_gw once2 -c "$T/c.ini" once
 is "second run: exit 0" "$rc" 0
 is "... a redelivered flow not fetched again" "$(count "$S/incoming" '*.receipt')" 5
-incoming copy 1 ', "of": 0' >/dev/null
+pa_incoming copy 1 ', "of": 0'
 run_gw once3 -c "$T/c.ini" once
 is "a copy (a new flow id, the same bytes) is a new flow: fetched" \
 	"$(count "$S/incoming" '*.receipt')" 6
@@ -80,13 +71,13 @@ is "after the ERP took them: nothing fetched again" "$(files)" 0
 
 # faults: a download cut in the middle, then a 503 in the middle of paging (> 1 page)
 pa_emu POST /_emulator/faults '{"truncate_download": {"count": 1}}' >/dev/null
-incoming ubl >/dev/null
+pa_incoming ubl
 run_gw once5 -c "$T/c.ini" once
 is "a truncated download: once says some work waits (exit 6)" "$rc" 6
 is "... nothing half-written in incoming/" "$(files)" 0
 run_gw once6 -c "$T/c.ini" once
 is "... the next run fetches it" "$(count "$S/incoming" '*.receipt')" 1
-incoming cii 130 >/dev/null
+pa_incoming cii 130
 pa_emu POST /_emulator/faults '{"paging": {"code": 503, "count": 1}}' >/dev/null
 run_gw once7 -c "$T/c.ini" once
 is "130 new flows, a 503 on the second page: exit 6" "$rc" 6
@@ -102,7 +93,7 @@ is "... every flow id once" "$(cat "$S"/incoming/*.receipt | grep -c '^flow_id =
 "$CHORUSGW" -c "$T/c.ini" -v run 2>"$T/run.err" &
 GWPID=$!
 on_exit "kill $GWPID 2>/dev/null"
-incoming facturx >/dev/null
+pa_incoming facturx
 receipts_are() { [ "$(count "$S/incoming" '*.receipt')" -eq "$1" ]; }
 check "run: a new invoice arrives while it runs" wait_until 20 receipts_are 132
 kill -TERM $GWPID
