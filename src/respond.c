@@ -79,44 +79,63 @@ receipt_path(struct respond *rp, const char *name)
 	return xasprintf("%s/%s", rp->indir, name);
 }
 
-/* Set the job's status line in the receipt and add a history line. 0 / -1. */
+/* A history line, now, in the receipt `r`. */
+static void
+add_history(struct in_receipt *r, const char *what)
+{
+	char now[32], *h;
+	fmt_time_utc(now, sizeof(now), time(NULL));
+	h = xasprintf("%s %s", now, what);
+	inr_add(r, "history", h);
+	free(h);
+}
+
+/* Set the job's status line in the receipt `r` (read from `path`), add a history line,
+ * save it. 0 / -1. */
+static int
+note_in(struct respond *rp, struct in_receipt *r, const char *path, const struct json *job,
+        const char *state, const char *flow, const char *history, char **why)
+{
+	char *key, *v;
+	int64_t n = 0;
+	int ret;
+	json_int(json_get(job, "n"), &n);
+	key = xasprintf("status.%lld", (long long)n);
+	v = xasprintf("%s %s %s%s%s", jstr(job, "code"), state, jstr(job, "tracking"),
+	              flow ? " " : "", flow ? flow : "");
+	inr_set(r, key, v);
+	add_history(r, history);
+	ret = incoming_save(rp->in, path, r, why);
+	free(key);
+	free(v);
+	return ret;
+}
+
+/* note_in() on the job's receipt as it is on disk. 0 / -1. */
 static int
 note_receipt(struct respond *rp, const struct json *job, const char *state, const char *flow,
              const char *history, char **why)
 {
 	struct in_receipt r;
-	char *path = receipt_path(rp, jstr(job, "receipt")), *key, *v, now[32], *h;
-	int64_t n = 0;
-	int ret;
-	if (inr_read(path, &r, why) == -1) {
-		free(path);
-		return -1;
+	char *path = receipt_path(rp, jstr(job, "receipt"));
+	int ret = -1;
+	if (inr_read(path, &r, why) == 0) {
+		ret = note_in(rp, &r, path, job, state, flow, history, why);
+		inr_free(&r);
 	}
-	json_int(json_get(job, "n"), &n);
-	key = xasprintf("status.%lld", (long long)n);
-	v = xasprintf("%s %s %s%s%s", jstr(job, "code"), state, jstr(job, "tracking"),
-	              flow ? " " : "", flow ? flow : "");
-	inr_set(&r, key, v);
-	fmt_time_utc(now, sizeof(now), time(NULL));
-	h = xasprintf("%s %s", now, history);
-	inr_add(&r, "history", h);
-	ret = incoming_save(rp->in, path, &r, why);
-	free(h);
-	free(key);
-	free(v);
 	free(path);
-	inr_free(&r);
 	return ret;
 }
 
 /* ---- refusing a status file ---- */
 
 /* Move `file` (in incoming/) to rejected/ with the reasons beside it, and say so in the
- * invoice's receipt when there is one. */
+ * invoice's receipt `r` (read from `rpath`) when there is one (else both NULL). */
 static void
-refuse(struct respond *rp, const char *file, const char *receipt, const struct buf *reasons)
+refuse(struct respond *rp, const char *file, struct in_receipt *r, const char *rpath,
+       const struct buf *reasons)
 {
-	char *from = xasprintf("%s/%s", rp->indir, file), *to = NULL, *rpath, *why = NULL;
+	char *from = xasprintf("%s/%s", rp->indir, file), *to = NULL, *reason, *why = NULL;
 	int i;
 	for (i = 0; i < 1000; i++) {
 		free(to);
@@ -130,34 +149,27 @@ refuse(struct respond *rp, const char *file, const char *receipt, const struct b
 		log_warn("incoming: %s cannot be moved to rejected/: %s", from, strerror(errno));
 		goto out;
 	}
-	rpath = xasprintf("%s.reason", to);
-	if (write_file_atomic(incoming_tmp(rp->in), rpath, reasons->p, reasons->len, rp->mode, 0,
+	reason = xasprintf("%s.reason", to);
+	if (write_file_atomic(incoming_tmp(rp->in), reason, reasons->p, reasons->len, rp->mode, 0,
 	                      &why) == -1 ||
 	    fsync_dir(rp->indir, &why) == -1) {
 		log_warn("incoming: %s", why);
 		free(why);
 		why = NULL;
 	}
-	free(rpath);
+	free(reason);
 	log_warn("incoming: status file %s refused: %.*s", file, (int)strcspn(reasons->p, "\n"),
 	         reasons->p);
-	if (receipt) {
-		struct in_receipt r;
-		char *p = receipt_path(rp, receipt), now[32], *h;
-		if (inr_read(p, &r, NULL) == 0) {
-			fmt_time_utc(now, sizeof(now), time(NULL));
-			h = xasprintf("%s status file %s refused (rejected/%s): %.*s", now, file,
-			              strrchr(to, '/') + 1, (int)strcspn(reasons->p, "\n"),
-			              reasons->p);
-			inr_add(&r, "history", h);
-			if (incoming_save(rp->in, p, &r, &why) == -1) {
-				log_warn("incoming: %s", why);
-				free(why);
-			}
-			free(h);
-			inr_free(&r);
+	if (r) {
+		char *h =
+		    xasprintf("status file %s refused (rejected/%s): %.*s", file,
+		              strrchr(to, '/') + 1, (int)strcspn(reasons->p, "\n"), reasons->p);
+		add_history(r, h);
+		if (incoming_save(rp->in, rpath, r, &why) == -1) {
+			log_warn("incoming: %s", why);
+			free(why);
 		}
-		free(p);
+		free(h);
 	}
 out:
 	free(from);
@@ -316,7 +328,7 @@ take(struct respond *rp, const char *file, char **why)
 		free(jt);
 		h = xasprintf("status %s %s from %s: sending (trackingId %s)", sf->status,
 		              jstr(job, "label"), file, track);
-		if (note_receipt(rp, job, "sending", NULL, h, why) == -1) {
+		if (note_in(rp, &r, rpath, job, "sending", NULL, h, why) == -1) {
 			free(h);
 			json_free(job);
 			ret = -1;
@@ -340,7 +352,7 @@ take(struct respond *rp, const char *file, char **why)
 	}
 	goto out;
 refused:
-	refuse(rp, file, have_r ? rname : NULL, &reasons);
+	refuse(rp, file, have_r ? &r : NULL, have_r ? rpath : NULL, &reasons);
 out:
 	if (have_r)
 		inr_free(&r);
