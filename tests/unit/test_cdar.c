@@ -79,6 +79,8 @@ main(void)
 	   "a GlobalID with its scheme");
 	/* read back: the same model */
 	{
+		static const char xxe[] =
+		    "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>";
 		struct cdar *back = NULL;
 		char *why = NULL;
 		ok(cdar_read(xml, len, 1 << 20, 64, &back, &why) == 0, "read back");
@@ -92,9 +94,8 @@ main(void)
 		cdar_free(back);
 		free(why);
 		why = NULL;
-		ok(cdar_read("<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>",
-		             63, 1 << 20, 64, &back, &why) == -1 &&
-		       back == NULL && why != NULL,
+		ok(cdar_read(xxe, strlen(xxe), 1 << 20, 64, &back, &why) == -1 && back == NULL &&
+		       contains(why, "DOCTYPE"),
 		   "a DOCTYPE is refused: %s", why ? why : "");
 		free(why);
 		why = NULL;
