@@ -175,13 +175,11 @@ put_terms(struct in_receipt *r, const struct invoice *inv)
 	inr_set(r, "total_with_vat", inv->tax_inclusive.text);
 	inr_set(r, "amount_due", inv->payable.text);
 	buf_init(&rates);
+	buf_addc(&rates, ' '); /* " 20 5.5 ": str_word_in()'s form */
 	for (i = 0; i < inv->nvats; i++) {
 		const char *v = inv->vats[i].rate.text;
-		if (v && (rates.len == 0 || !str_word_in(rates.p, v))) {
-			if (rates.len == 0)
-				buf_addc(&rates, ' ');
+		if (v && !str_word_in(rates.p, v))
 			buf_printf(&rates, "%s ", v);
-		}
 	}
 	if (rates.len > 2) {
 		rates.p[rates.len - 1] = '\0';
