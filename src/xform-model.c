@@ -285,12 +285,10 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 	if (cii) {
 		get(&p->name, party, pp, "ram:Name", NULL);
 		get(&p->country, party, pp, "ram:PostalTradeAddress/ram:CountryID", NULL);
-		get(&p->endpoint, party, pp, "ram:URIUniversalCommunication/ram:URIID", "schemeID");
 	} else {
 		get(&p->name, party, pp, "cac:PartyLegalEntity/cbc:RegistrationName", NULL);
 		get(&p->country, party, pp, "cac:PostalAddress/cac:Country/cbc:IdentificationCode",
 		    NULL);
-		get(&p->endpoint, party, pp, "cbc:EndpointID", "schemeID");
 	}
 	free(pp);
 }
