@@ -1,16 +1,20 @@
 /*
- * golden.h - for the unit tests of the rules (test_check, test_vatcat): the invoice
- * model of a golden file, passed through with the test's configuration `conf`, and
- * the same test on the UBL and the CII golden file of one example. A file that
- * cannot be read or transformed aborts the test, which then has no plan.
+ * golden.h - for the unit tests of the rules (test_check, test_check_brfr,
+ * test_vatcat): the test's configuration `conf`, the invoice model of a golden file
+ * passed through with it on a route, and the same test on the UBL and the CII golden
+ * file of one example. A file that cannot be read or transformed aborts the test,
+ * which then has no plan.
  */
 #ifndef CHORUSGW_GOLDEN_H
 #define CHORUSGW_GOLDEN_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "invoice.h"
 #include "rules.h"
 #include "srctree.h"
@@ -18,16 +22,43 @@
 
 static struct conf *conf;
 
-/* The model of tests/xslt/golden/GOLDEN; the caller frees it (invoice_free()). */
+/* conf = the configuration `text` (an ini file's text, written in a temporary
+ * directory named after `test` and removed); 0, or -1 after a diagnostic. */
+static inline int
+golden_conf(const char *test, const char *text)
+{
+	char *tmpl = xasprintf("/tmp/chorusgw-%s-XXXXXX", test), *p, *why = NULL;
+	int rc = -1;
+	if (mkdtemp(tmpl) == NULL) {
+		free(tmpl);
+		return -1;
+	}
+	p = xasprintf("%s/c.ini", tmpl);
+	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == 0) {
+		conf = conf_load(p, 0, &why);
+		if (conf == NULL)
+			printf("# %s\n", why);
+		else
+			rc = 0;
+		unlink(p);
+	}
+	rmdir(tmpl);
+	free(p);
+	free(tmpl);
+	return rc;
+}
+
+/* The model of tests/xslt/golden/GOLDEN passed through on `route` (ROUTE_*); the
+ * caller frees it (invoice_free()). */
 static inline struct invoice *
-model(const char *golden)
+model_route(const char *golden, unsigned route)
 {
 	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *why = NULL;
 	struct xform_result r;
 	struct invoice *inv;
 	size_t len;
 	data = slurp(rel, &len);
-	if (xform_make(data, len, golden, conf, ROUTE_CHORUS, &r, &why) == -1) {
+	if (xform_make(data, len, golden, conf, route, &r, &why) == -1) {
 		printf("# %s: %s\n", golden, why);
 		abort();
 	}
@@ -36,6 +67,13 @@ model(const char *golden)
 	free(data);
 	free(rel);
 	return inv;
+}
+
+/* The model of a golden file on the Chorus Pro route. */
+static inline struct invoice *
+model(const char *golden)
+{
+	return model_route(golden, ROUTE_CHORUS);
 }
 
 /* fn on the model of BASE.ubl.xml, then of BASE.cii.xml (name: that file's name, cii:

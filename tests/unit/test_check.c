@@ -855,8 +855,9 @@ test_buyer(void)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/chorusgw-check-XXXXXX", *p, *why = NULL, *text;
+	char *text;
 	struct tm tm;
+	int rc;
 
 	srctree_init();
 	setenv("TZ", "UTC", 1);
@@ -868,22 +869,12 @@ main(void)
 	tm.tm_hour = 12;
 	now = mktime(&tm);
 
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	p = xasprintf("%s/c.ini", tmpl);
 	text = xasprintf("[transform]\nstylesheet_dir = %s/xslt\nschema_dir = %s/schemas\n", srcdir,
 	                 srcdir);
-	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == -1)
-		return 1;
-	conf = conf_load(p, 0, &why);
-	if (conf == NULL) {
-		printf("# %s\n", why);
-		return 1;
-	}
-	unlink(p);
-	rmdir(tmpl);
-	free(p);
+	rc = golden_conf("check", text);
 	free(text);
+	if (rc == -1)
+		return 1;
 
 	test_clean();
 	test_identifiers();

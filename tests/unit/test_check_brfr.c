@@ -11,33 +11,11 @@
 #include "check-brfr.h"
 #include "check.h"
 #include "conf.h"
-#include "fileio.h"
+#include "golden.h"
 #include "srctree.h"
 #include "tap.h"
 #include "util.h"
 #include "xform.h"
-
-static struct conf *conf;
-
-/* The model of a golden file (passed through on the PA route). */
-static struct invoice *
-model(const char *golden)
-{
-	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *why = NULL;
-	struct xform_result r;
-	struct invoice *inv;
-	size_t len;
-	data = slurp(rel, &len);
-	if (xform_make(data, len, golden, conf, ROUTE_PA, &r, &why) == -1) {
-		printf("# %s: %s\n", golden, why);
-		abort();
-	}
-	inv = xform_model(&r);
-	xform_result_free(&r);
-	free(data);
-	free(rel);
-	return inv;
-}
 
 static struct problems ps;
 
@@ -73,7 +51,7 @@ test_clean(void)
 {
 	size_t i;
 	for (i = 0; i < nitems(golden); i++) {
-		struct invoice *inv = model(golden[i]);
+		struct invoice *inv = model_route(golden[i], ROUTE_PA);
 		problems_free(&ps);
 		check_brfr(inv, &ps);
 		ok(ps.n == 0, "%s: no BR-FR problem%s%s", golden[i], ps.n ? ": " : "",
@@ -92,7 +70,7 @@ test_clean(void)
 static void
 test_both(const char *g)
 {
-	struct invoice *inv = model(g);
+	struct invoice *inv = model_route(g, ROUTE_PA);
 	int ubl = strstr(g, ".ubl.") != NULL;
 
 	inv_value_set(&inv->number, "F2026-000318-0123456789-0123456789-0");
@@ -177,7 +155,8 @@ test_both(const char *g)
 static void
 test_notes(void)
 {
-	struct invoice *u = model("invoice-b2b.pa.ubl.xml"), *c = model("invoice-b2b.pa.cii.xml");
+	struct invoice *u = model_route("invoice-b2b.pa.ubl.xml", ROUTE_PA),
+	               *c = model_route("invoice-b2b.pa.cii.xml", ROUTE_PA);
 	size_t i;
 
 	for (i = 0; i < c->nnotes; i++)
@@ -239,26 +218,17 @@ test_routes(void)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/chorusgw-brfr-XXXXXX", *p, *why = NULL, *text;
+	char *text;
 	size_t i;
+	int rc;
 
 	srctree_init();
-	if (mkdtemp(tmpl) == NULL)
-		return 1;
-	p = xasprintf("%s/c.ini", tmpl);
 	text = xasprintf("[transform]\nstylesheet_dir = %s/xslt\nschema_dir = %s/schemas\n", srcdir,
 	                 srcdir);
-	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == -1)
-		return 1;
-	conf = conf_load(p, 0, &why);
-	if (conf == NULL) {
-		printf("# %s\n", why);
-		return 1;
-	}
-	unlink(p);
-	rmdir(tmpl);
-	free(p);
+	rc = golden_conf("brfr", text);
 	free(text);
+	if (rc == -1)
+		return 1;
 
 	test_clean();
 	for (i = 0; i < 2; i++)

@@ -152,23 +152,9 @@ test_syntax(const char *syn)
 int
 main(void)
 {
-	char tmpl[] = "/tmp/chorusgw-vatcat-XXXXXX", *p, *why = NULL;
-	static const char text[] = "[transform]\nschema_dir =\n";
-
 	srctree_init();
-	if (mkdtemp(tmpl) == NULL)
+	if (golden_conf("vatcat", "[transform]\nschema_dir =\n") == -1)
 		return 1;
-	p = xasprintf("%s/c.ini", tmpl);
-	if (write_file_atomic(NULL, p, text, strlen(text), 0600, 0, NULL) == -1)
-		return 1;
-	conf = conf_load(p, 0, &why);
-	unlink(p);
-	rmdir(tmpl);
-	free(p);
-	if (conf == NULL) {
-		printf("# %s\n", why);
-		return 1;
-	}
 	test_syntax("ubl");
 	test_syntax("cii");
 	conf_free(conf);
