@@ -27,7 +27,6 @@ enum needs {
 	SELLER_VAT_BUYER_VAT,   /* seller or representative VAT id, and buyer VAT id */
 	SELLER_VAT,             /* seller or representative VAT id */
 	NO_VAT_ID,              /* none of BT-31, BT-63, BT-48 */
-	NOTHING,
 };
 
 static const struct category {
@@ -117,8 +116,6 @@ parties_ok(const struct invoice *inv, enum needs needs)
 		return seller_vat;
 	case NO_VAT_ID:
 		return !seller_vat && !has(&inv->buyer.vat_id);
-	case NOTHING:
-		break;
 	}
 	return 1;
 }
@@ -142,8 +139,6 @@ needs_text(enum needs needs)
 	case NO_VAT_ID:
 		return "no VAT identifier of the seller (BT-31), its tax representative "
 		       "(BT-63) or the buyer (BT-48)";
-	case NOTHING:
-		break;
 	}
 	return "";
 }
@@ -163,8 +158,6 @@ needs_fix(enum needs needs)
 		return "give supplier/vat-id, or the tax-representative's vat-id";
 	case NO_VAT_ID:
 		return "remove the VAT identifiers, or use the category that applies";
-	case NOTHING:
-		break;
 	}
 	return "";
 }
@@ -211,7 +204,7 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 			            : "give the VAT breakdown of the category");
 		}
 	}
-	if (c->needs == NOTHING || parties_ok(inv, c->needs))
+	if (parties_ok(inv, c->needs))
 		return;
 	for (i = 0; i < 3; i++) {
 		const struct inv_value *at = parties_at(inv, c->needs);
