@@ -27,7 +27,7 @@ enum rule_how {
 	                   its path (a leading "/" then "*" for the root, "//"
 	                   anywhere, "ram:*Name" any ram element whose name ends
 	                   with Name, " | " between alternatives): one walk of the
-	                   tree (xsyntax.c) */
+	                   tree (xform-syntax.c) */
 	RULE_NA,        /* does not apply; `what` says why */
 };
 
