@@ -112,7 +112,6 @@ static int
 date_ok(const char *s, int ubl)
 {
 	char d[9];
-	int y, m, day, max;
 	if (ubl) {
 		if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 			return 0;
@@ -125,17 +124,7 @@ date_ok(const char *s, int ubl)
 		memcpy(d, s, 8);
 	}
 	d[8] = '\0';
-	if (!str_digits(d, 8) || d[0] != '2' || d[1] != '0')
-		return 0;
-	y = atoi(d) / 10000;
-	m = atoi(d) / 100 % 100;
-	day = atoi(d) % 100;
-	if (m < 1 || m > 12 || day < 1)
-		return 0;
-	max = m == 2 ? ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28)
-	      : (m == 4 || m == 6 || m == 9 || m == 11) ? 30
-	                                                : 31;
-	return day <= max;
+	return d[0] == '2' && d[1] == '0' && check_ymd(d) != -1;
 }
 
 static void

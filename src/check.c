@@ -456,13 +456,29 @@ days_in_month(int y, int m)
 	return dm[m - 1];
 }
 
+long
+check_ymd(const char *digits)
+{
+	long v;
+	int y, m, d;
+	if (!str_digits(digits, 8))
+		return -1;
+	v = atol(digits);
+	y = (int)(v / 10000);
+	m = (int)(v / 100 % 100);
+	d = (int)(v % 100);
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+		return -1;
+	return v;
+}
+
 /* YYYY-MM-DD (UBL) or YYYYMMDD (CII format 102) -> YYYYMMDD as an integer; -1. */
 static long
 parse_date(const char *s)
 {
-	int y, m, d;
-	size_t n = s ? strlen(s) : 0, i;
+	size_t n = s ? strlen(s) : 0;
 	char digits[9];
+	long v;
 	if (n == 10 && s[4] == '-' && s[7] == '-') {
 		memcpy(digits, s, 4);
 		memcpy(digits + 4, s + 5, 2);
@@ -472,15 +488,8 @@ parse_date(const char *s)
 	else
 		return -1;
 	digits[8] = '\0';
-	for (i = 0; i < 8; i++)
-		if (!isdigit((unsigned char)digits[i]))
-			return -1;
-	y = atoi(digits) / 10000;
-	m = atoi(digits) / 100 % 100;
-	d = atoi(digits) % 100;
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
-		return -1;
-	return (long)y * 10000 + m * 100 + d;
+	v = check_ymd(digits);
+	return v < 19000000 ? -1 : v;
 }
 
 static long

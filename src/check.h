@@ -133,4 +133,8 @@ size_t preflight_buyer(struct preflight *pf, const struct buyer_req *req);
 int iso3166_ok(const char *);
 int iso4217_ok(const char *);
 
+/* Eight characters YYYYMMDD that are digits and a real date (any year): the date as
+ * the integer YYYYMMDD, else -1. The calendar of check.c's and check-brfr.c's dates. */
+long check_ymd(const char *digits);
+
 #endif
