@@ -215,9 +215,6 @@ notes_with(const struct bk *k, const char *all, const char *code)
 	return n;
 }
 
-/* The processing rule of note BAR (BT-22 of subject BAR), as each schematron reads
- * it: CII, 1 when a BAR note's text is `want`; UBL, the text after the first "#BAR#"
- * of the joined notes, up to the next '#' (`want` NULL: 1 when it is not empty). */
 /* UBL: the processing rule in the joined notes, a copy (NULL without "#BAR#"). */
 static char *
 ubl_bar(const char *all)
@@ -229,6 +226,9 @@ ubl_bar(const char *all)
 	return xstrndup(p, strcspn(p, "#"));
 }
 
+/* The processing rule of note BAR (BT-22 of subject BAR), as each schematron reads
+ * it: CII, 1 when a BAR note's text is `want`; UBL, the text after the first "#BAR#"
+ * of the joined notes, up to the next '#' (`want` NULL: 1 when it is not empty). */
 static int
 bar_is(const struct bk *k, const char *all, const char *want)
 {
