@@ -25,7 +25,6 @@
 #include "conf.h"
 #include "ev.h"
 #include "fileio.h"
-#include "http.h"
 #include "receipt.h"
 #include "spool.h"
 #include "util.h"
@@ -44,30 +43,12 @@ struct lc {
 	int lock;
 };
 
-struct lc_wait {
-	int done;
-	struct chorus_reply *p;
-};
-
 static void
 lc_done(struct chorus_reply *p, void *arg)
 {
-	struct lc_wait *w = arg;
-	w->p = p;
+	struct cmd_wait *w = arg;
+	w->reply = p;
 	w->done = 1;
-}
-
-/* Wait for the operation started with `w`; NULL after a message if the loop failed. */
-static struct chorus_reply *
-lc_wait(const struct lc *l, struct lc_wait *w)
-{
-	char *why = NULL;
-	if (http_run_until(&w->done, &why) == -1) {
-		fprintf(stderr, "chorusgw: %s: %s\n", l->ctx->name, why);
-		free(why);
-		return NULL;
-	}
-	return w->p;
 }
 
 /* A failed Chorus Pro answer as a line on stderr; the exit code: 4 when Chorus Pro
@@ -182,12 +163,12 @@ fail:
 static char *
 current_status(struct lc *l, int *code)
 {
-	struct lc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	char *s = NULL;
 	memset(&w, 0, sizeof(w));
 	chorus_history(l->ch, l->d->supplier_siret, l->invoice_id, lc_done, &w);
-	p = lc_wait(l, &w);
+	p = cmd_wait(l->ctx->name, &w);
 	if (p && p->r.cls == CHORUS_OK && p->history.current)
 		s = xstrdup(p->history.current);
 	else
@@ -326,12 +307,12 @@ cmd_complete(const struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	ids = xcalloc(a.nfiles + 1, sizeof(*ids));
 	for (i = 0; i < a.nfiles; i++) {
-		struct lc_wait w;
+		struct cmd_wait w;
 		struct chorus_reply *p;
 		memset(&w, 0, sizeof(w));
 		chorus_attach(l.ch, l.d->supplier_siret, names[i], data[i].p, data[i].len, lc_done,
 		              &w);
-		p = lc_wait(&l, &w);
+		p = cmd_wait(l.ctx->name, &w);
 		if (p == NULL || p->r.cls != CHORUS_OK) {
 			code = refused(&l, names[i], p);
 			chorus_reply_free(p);
@@ -341,12 +322,12 @@ cmd_complete(const struct cmd_ctx *ctx, int argc, char **argv)
 		chorus_reply_free(p);
 	}
 	{
-		struct lc_wait w;
+		struct cmd_wait w;
 		struct chorus_reply *p;
 		memset(&w, 0, sizeof(w));
 		chorus_complete(l.ch, l.d->supplier_siret, l.invoice_id, a.comment, ids, names,
 		                a.nfiles, lc_done, &w);
-		p = lc_wait(&l, &w);
+		p = cmd_wait(l.ctx->name, &w);
 		if (p == NULL || p->r.cls != CHORUS_OK) {
 			code = refused(&l, "completerFacture", p);
 			chorus_reply_free(p);
@@ -400,7 +381,7 @@ cmd_recycle(const struct cmd_ctx *ctx, int argc, char **argv)
 	                                     {0}};
 	struct recycle_args a;
 	struct lc l;
-	struct lc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	static const struct lc_gate gate = {
 	    {"A_RECYCLER", NULL}, NULL, NOTE_RECYCLED, "recycled", "an A_RECYCLER invoice"};
@@ -430,7 +411,7 @@ cmd_recycle(const struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	chorus_recycle(l.ch, l.d->supplier_siret, l.invoice_id, buyer ? buyer : l.d->buyer_siret,
 	               service, lc_done, &w);
-	p = lc_wait(&l, &w);
+	p = cmd_wait(l.ctx->name, &w);
 	if (p == NULL || p->r.cls != CHORUS_OK) {
 		code = refused(&l, "recyclerFacture", p);
 		chorus_reply_free(p);

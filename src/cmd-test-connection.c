@@ -41,30 +41,21 @@ struct tc {
 	char *last_setup; /* the last "->" line printed */
 };
 
-struct tc_wait {
-	int done;
-	struct chorus_reply *p;
-};
-
+/* The callbacks of the clients' operations: hand the reply to the cmd_wait `arg`. */
 static void
 tc_done(struct chorus_reply *p, void *arg)
 {
-	struct tc_wait *w = arg;
-	w->p = p;
+	struct cmd_wait *w = arg;
+	w->reply = p;
 	w->done = 1;
 }
 
-/* Wait for the operation started with `w` as its argument; NULL if the loop failed. */
-static struct chorus_reply *
-tc_wait(struct tc_wait *w)
+static void
+tc_pa_done(struct pa_reply *p, void *arg)
 {
-	char *why = NULL;
-	if (http_run_until(&w->done, &why) == -1) {
-		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
-		free(why);
-		return NULL;
-	}
-	return w->p;
+	struct cmd_wait *w = arg;
+	w->reply = p;
+	w->done = 1;
 }
 
 /* What a step's answer says, whichever client gave it. */
@@ -73,32 +64,6 @@ struct tc_outcome {
 	uint64_t ms;
 	const char *reason, *setup;
 };
-
-struct tc_pa_wait {
-	int done;
-	struct pa_reply *p;
-};
-
-static void
-tc_pa_done(struct pa_reply *p, void *arg)
-{
-	struct tc_pa_wait *w = arg;
-	w->p = p;
-	w->done = 1;
-}
-
-/* Wait for the PA operation started with `w`; NULL if the loop failed. */
-static struct pa_reply *
-tc_pa_wait(struct tc_pa_wait *w)
-{
-	char *why = NULL;
-	if (http_run_until(&w->done, &why) == -1) {
-		fprintf(stderr, "chorusgw: test-connection: %s\n", why);
-		free(why);
-		return NULL;
-	}
-	return w->p;
-}
 
 /* Print a step's line; on failure the reason and what to check. 1 if it passed.
  * `o` NULL: the event loop failed. */
@@ -198,13 +163,13 @@ tc_header(const struct conf *c)
 static int
 step_token(struct tc *t)
 {
-	struct tc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	char *detail;
 	int ok;
 	memset(&w, 0, sizeof(w));
 	chorus_token(t->ch, tc_done, &w);
-	p = tc_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	detail = p ? xasprintf("PISTE application %s: token valid %llds", t->c->client_id,
 	                       (long long)p->token_expires_in_s)
 	           : NULL;
@@ -218,11 +183,11 @@ step_token(struct tc *t)
 static void
 step_health(struct tc *t)
 {
-	struct tc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	memset(&w, 0, sizeof(w));
 	chorus_health(t->ch, NULL, tc_done, &w);
-	p = tc_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	tc_line(t, "health-check", p, "GET /cpro/transverses/v1/health-check: Chorus Pro answers");
 	chorus_reply_free(p);
 }
@@ -232,14 +197,14 @@ static void
 step_factures(struct tc *t)
 {
 	struct chorus_search_req q;
-	struct tc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	char *detail;
 	memset(&q, 0, sizeof(q));
 	q.max_results = 1;
 	memset(&w, 0, sizeof(w));
 	chorus_search(t->ch, &q, tc_done, &w);
-	p = tc_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	detail = p ? xasprintf("rechercher/fournisseur: %lld invoice(s) visible to %s",
 	                       (long long)p->invoices.total, t->login)
 	           : NULL;
@@ -255,14 +220,14 @@ static struct chorus_reply *
 step_transverses(struct tc *t)
 {
 	const struct conf *c = t->c;
-	struct tc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	struct buf b;
 	size_t i, j;
 
 	memset(&w, 0, sizeof(w));
 	chorus_own_structures(t->ch, NULL, tc_done, &w);
-	p = tc_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	if (p == NULL || p->r.cls != CHORUS_OK) {
 		tc_line(t, "Transverses", p, NULL);
 		return p;
@@ -328,7 +293,7 @@ step_structures(struct tc *t, const struct chorus_reply *own)
 {
 	const struct conf *c = t->c;
 	const char *siret = NULL;
-	struct tc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *s;
 	size_t i;
 
@@ -345,7 +310,7 @@ step_structures(struct tc *t, const struct chorus_reply *own)
 	}
 	memset(&w, 0, sizeof(w));
 	chorus_structure(t->ch, siret, 1, tc_done, &w);
-	s = tc_wait(&w);
+	s = cmd_wait("test-connection", &w);
 	if (s && s->r.cls == CHORUS_OK) {
 		struct buf b;
 		buf_init(&b);
@@ -365,7 +330,7 @@ step_accounts(struct tc *t)
 	size_t i, j;
 	for (i = 0; i < c->nsuppliers; i++) {
 		const struct conf_supplier *s = &c->suppliers[i];
-		struct tc_wait w;
+		struct cmd_wait w;
 		struct chorus_reply *p;
 		char *detail;
 		int found = 0;
@@ -373,7 +338,7 @@ step_accounts(struct tc *t)
 			continue;
 		memset(&w, 0, sizeof(w));
 		chorus_own_structures(t->ch, s->siret, tc_done, &w);
-		p = tc_wait(&w);
+		p = cmd_wait("test-connection", &w);
 		for (j = 0; p && j < p->own.n; j++)
 			if (p->own.v[j].siret && strcmp(p->own.v[j].siret, s->siret) == 0)
 				found = 1;
@@ -428,7 +393,7 @@ deposit_and_follow(struct tc *t, const char *step, const char *sup, const char *
                    const struct xform_result *x, char **flux)
 {
 	struct chorus_deposit_req q;
-	struct tc_wait w;
+	struct cmd_wait w;
 	struct chorus_reply *p;
 	uint64_t t0 = now_ms(), until = t0 + 5 * 60 * 1000;
 	char unique[32];
@@ -443,7 +408,7 @@ deposit_and_follow(struct tc *t, const char *step, const char *sup, const char *
 	q.len = x->len;
 	memset(&w, 0, sizeof(w));
 	chorus_deposit(t->ch, &q, tc_done, &w);
-	p = tc_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	if (p == NULL || p->r.cls != CHORUS_OK) {
 		tc_line(t, step, p, NULL);
 		chorus_reply_free(p);
@@ -464,7 +429,7 @@ deposit_and_follow(struct tc *t, const char *step, const char *sup, const char *
 		}
 		memset(&w, 0, sizeof(w));
 		chorus_report(t->ch, sup, *flux, tc_done, &w);
-		p = tc_wait(&w);
+		p = cmd_wait("test-connection", &w);
 		if (p == NULL || p->r.cls != CHORUS_OK) {
 			tc_line(t, step, p, NULL);
 			chorus_reply_free(p);
@@ -620,13 +585,13 @@ step_deposit(struct tc *t, const struct chorus_reply *own, const char *buy, cons
 static int
 step_pa_token(struct tc *t)
 {
-	struct tc_pa_wait w;
+	struct cmd_wait w;
 	struct pa_reply *p;
 	char *detail;
 	int ok;
 	memset(&w, 0, sizeof(w));
 	pa_token(t->pa, tc_pa_done, &w);
-	p = tc_pa_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	detail = p ? xasprintf("client %s: token valid %llds", t->c->pa_client_id,
 	                       (long long)p->token_expires_in_s)
 	           : NULL;
@@ -640,11 +605,11 @@ step_pa_token(struct tc *t)
 static void
 step_pa_health(struct tc *t, int directory)
 {
-	struct tc_pa_wait w;
+	struct cmd_wait w;
 	struct pa_reply *p;
 	memset(&w, 0, sizeof(w));
 	pa_health(t->pa, directory, tc_pa_done, &w);
-	p = tc_pa_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	tc_pa_line(t, directory ? "PA Directory" : "PA Flow", p,
 	           directory ? "GET /v1/healthcheck: the Directory Service answers"
 	                     : "GET /v1/healthcheck: the Flow Service answers");
@@ -668,7 +633,7 @@ own_siren(const struct conf *c, char buf[10])
 static void
 step_pa_lookup(struct tc *t)
 {
-	struct tc_pa_wait w;
+	struct cmd_wait w;
 	struct pa_reply *p, *l = NULL;
 	struct buf b;
 	char sb[10];
@@ -683,11 +648,11 @@ step_pa_lookup(struct tc *t)
 	}
 	memset(&w, 0, sizeof(w));
 	pa_siren(t->pa, siren, 1, tc_pa_done, &w);
-	p = tc_pa_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	if (p && p->r.cls == PA_OK) {
 		memset(&w, 0, sizeof(w));
 		pa_directory_lines(t->pa, siren, 1, tc_pa_done, &w);
-		l = tc_pa_wait(&w);
+		l = cmd_wait("test-connection", &w);
 	}
 	if (l == NULL || l->r.cls != PA_OK) {
 		tc_pa_line(t, "PA look-up", l ? l : p, NULL);
@@ -723,7 +688,7 @@ static void
 step_pa_search(struct tc *t)
 {
 	struct pa_search_req q;
-	struct tc_pa_wait w;
+	struct cmd_wait w;
 	struct pa_reply *p;
 	char since[40], *detail;
 	memset(&q, 0, sizeof(q));
@@ -732,7 +697,7 @@ step_pa_search(struct tc *t)
 	q.max_pages = 1;
 	memset(&w, 0, sizeof(w));
 	pa_search(t->pa, &q, tc_pa_done, &w);
-	p = tc_pa_wait(&w);
+	p = cmd_wait("test-connection", &w);
 	detail = p ? xasprintf("POST /v1/flows/search: %zu flow(s) updated in the last day%s",
 	                       p->search.n, p->search.next_cursor ? " on the first page" : "")
 	           : NULL;

@@ -1,7 +1,8 @@
 /*
  * cmd.c - what the commands share: loading the configuration (and starting the log
  * as it says), opening the spool with its settings, a command's option parsing and
- * usage. gateway.c and reconcile.c use the first two; nothing here knows the commands.
+ * usage, waiting for a client's reply. gateway.c and reconcile.c use the first two;
+ * nothing here knows the commands.
  *
  * Errors: every problem reaches the user as one line on stderr; functions return
  * NULL, -1 or an exit code (cmd.h) as their comment says.
@@ -16,6 +17,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "http.h"
 #include "log.h"
 #include "spool.h"
 #include "util.h"
@@ -124,4 +126,16 @@ cmd_takes_nothing(const struct cmd_ctx *ctx, int argc, char **argv)
 	char seen[4];
 	CMD_OPTS_OR_RETURN(ctx, argc, argv, NULL, "+h", seen);
 	return cmd_no_operands(ctx, argc, first) ? EXIT_USAGE : -1;
+}
+
+void *
+cmd_wait(const char *name, struct cmd_wait *w)
+{
+	char *why = NULL;
+	if (http_run_until(&w->done, &why) == -1) {
+		fprintf(stderr, "chorusgw: %s: %s\n", name, why);
+		free(why);
+		return NULL;
+	}
+	return w->reply;
 }

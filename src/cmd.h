@@ -2,7 +2,7 @@
  * cmd.h - the command line's shared part: exit codes, what every command is (struct
  * cmd_entry) and receives (struct cmd_ctx), and the helpers the commands, gateway.c
  * and reconcile.c share (cmd.c): loading the configuration, opening the spool with it,
- * parsing a command's options.
+ * parsing a command's options, waiting for a client's reply.
  *
  * main.c parses the global options and dispatches through the table of entries; each
  * command family lives in its own file (cmd-*.c, like tmux) and parses its own options.
@@ -102,5 +102,16 @@ int cmd_no_operands(const struct cmd_ctx *, int argc, int first);
 /* The command line of a command that takes no option but --help and no operand: -1
  * when it is to run, else the exit code to return (after its help or a usage error). */
 int cmd_takes_nothing(const struct cmd_ctx *, int argc, char **argv);
+
+/* What a one-shot command waits for: the reply an asynchronous client (chorus.c, pa.c)
+ * hands its callback, which sets `reply` and `done`. */
+struct cmd_wait {
+	int done;
+	void *reply;
+};
+
+/* Run the event loop until w->done: the reply (the caller frees it), or NULL after
+ * "chorusgw: NAME: why" on stderr when the loop failed. */
+void *cmd_wait(const char *name, struct cmd_wait *w);
 
 #endif
