@@ -67,6 +67,20 @@ refused(const struct lc *l, const char *what, const struct chorus_reply *p)
 	return p->r.cls == CHORUS_DOCUMENT ? EXIT_REJECTED : EXIT_SETUP;
 }
 
+/* Wait for the operation started with `w`: its reply when Chorus Pro did it (the caller
+ * frees it), else NULL with *code set after a message naming `what`. */
+static struct chorus_reply *
+lc_result(const struct lc *l, struct cmd_wait *w, const char *what, int *code)
+{
+	struct chorus_reply *p = cmd_wait(l->ctx->name, w);
+	if (p == NULL || p->r.cls != CHORUS_OK) {
+		*code = refused(l, what, p);
+		chorus_reply_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 /* The options of complete and recycle, before or after the queue id (the usage
  * chorusgw(8) and reconcile's advice give: ID first): each one met goes to
  * take(letter, its argument, arg). The index of the first operand, or -1 after a
@@ -312,12 +326,8 @@ cmd_complete(const struct cmd_ctx *ctx, int argc, char **argv)
 		memset(&w, 0, sizeof(w));
 		chorus_attach(l.ch, l.d->supplier_siret, names[i], data[i].p, data[i].len, lc_done,
 		              &w);
-		p = cmd_wait(l.ctx->name, &w);
-		if (p == NULL || p->r.cls != CHORUS_OK) {
-			code = refused(&l, names[i], p);
-			chorus_reply_free(p);
+		if ((p = lc_result(&l, &w, names[i], &code)) == NULL)
 			goto out;
-		}
 		ids[i] = p->attachment_id;
 		chorus_reply_free(p);
 	}
@@ -327,12 +337,8 @@ cmd_complete(const struct cmd_ctx *ctx, int argc, char **argv)
 		memset(&w, 0, sizeof(w));
 		chorus_complete(l.ch, l.d->supplier_siret, l.invoice_id, a.comment, ids, names,
 		                a.nfiles, lc_done, &w);
-		p = cmd_wait(l.ctx->name, &w);
-		if (p == NULL || p->r.cls != CHORUS_OK) {
-			code = refused(&l, "completerFacture", p);
-			chorus_reply_free(p);
+		if ((p = lc_result(&l, &w, "completerFacture", &code)) == NULL)
 			goto out;
-		}
 		chorus_reply_free(p);
 	}
 	buf_init(&note);
@@ -411,12 +417,8 @@ cmd_recycle(const struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&w, 0, sizeof(w));
 	chorus_recycle(l.ch, l.d->supplier_siret, l.invoice_id, buyer ? buyer : l.d->buyer_siret,
 	               service, lc_done, &w);
-	p = cmd_wait(l.ctx->name, &w);
-	if (p == NULL || p->r.cls != CHORUS_OK) {
-		code = refused(&l, "recyclerFacture", p);
-		chorus_reply_free(p);
+	if ((p = lc_result(&l, &w, "recyclerFacture", &code)) == NULL)
 		goto out;
-	}
 	note = xasprintf("%s to buyer %s%s%s (was %s)", NOTE_RECYCLED,
 	                 buyer ? buyer : l.d->buyer_siret, service ? ", service " : "",
 	                 service ? service : "", l.d->buyer_siret ? l.d->buyer_siret : "?");
