@@ -35,6 +35,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "oauth.h"
 #include "util.h"
 
 static struct chorus *ch;
@@ -281,7 +282,6 @@ raw_deposit_reuse(const char *siret, const char *file)
 	const char *pw = sup && sup->tech_password ? sup->tech_password : cf->tech_password;
 	char *pair = xasprintf("%s:%s", login, pw), *b64 = base64_encode(pair, strlen(pair));
 	char *acct = xasprintf("cpro-account: %s", b64), *auth, *form, *url, *why = NULL;
-	char *id = http_form_escape(cf->client_id), *sec = http_form_escape(cf->client_secret);
 	const char *th[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
 	const char *ah[4];
 	struct http_reqspec s;
@@ -290,8 +290,7 @@ raw_deposit_reuse(const char *siret, const char *file)
 	struct buf data;
 
 	log_secret(b64);
-	form = xasprintf("grant_type=client_credentials&client_id=%s&client_secret=%s&scope=openid",
-	                 id, sec);
+	form = oauth_token_body(cf->client_id, cf->client_secret, "openid");
 	memset(&s, 0, sizeof(s));
 	s.method = "POST";
 	s.url = cf->token_url;
@@ -362,8 +361,6 @@ raw_deposit_reuse(const char *siret, const char *file)
 	free(acct);
 	free(b64);
 	free(pair);
-	free(id);
-	free(sec);
 }
 
 static void
