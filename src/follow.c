@@ -39,6 +39,7 @@ follow_event_text(const struct tp_event *e)
 	json_set_str(o, "outcome", outcomes[e->outcome]);
 	json_set_str(o, "action", e->action);
 	json_set_bool(o, "reusable", e->reusable);
+	json_set_str(o, "note", e->note);
 	s = json_dump(o, 0);
 	json_free(o);
 	return s;
@@ -67,6 +68,7 @@ follow_event_parse(const char *text, struct tp_event *e)
 	e->when = (time_t)when;
 	e->reason = json_get_strdup(o, "reason");
 	e->action = json_get_strdup(o, "action");
+	e->note = json_get_strdup(o, "note");
 	json_bool(json_get(o, "reusable"), &e->reusable);
 	oc = json_path_str(o, "outcome", "pending");
 	for (i = 0; i < nitems(outcomes); i++)
@@ -97,6 +99,10 @@ follow_apply(struct doc *d, const struct tp_event *e)
 	char day[32], *note;
 	if (applied(d, e->id))
 		return 0;
+	if (e->note) {
+		doc_note(d, "%s [%s]", e->note, e->id);
+		return 1;
+	}
 	fmt_time_utc(day, sizeof(day), e->when ? e->when : time(NULL));
 	note = xasprintf("status %s %s%s%s on %s%s%s [%s]", e->code, e->label ? e->label : "",
 	                 e->by ? " from " : "", e->by ? e->by : "", day, e->reason ? ": " : "",
@@ -128,6 +134,17 @@ follow_apply(struct doc *d, const struct tp_event *e)
 	}
 	free(note);
 	return 1;
+}
+
+void
+follow_log(const char *qid, const char *name, const struct tp_event *e)
+{
+	if (e->note)
+		log_doc(LOG_LVL_INFO, qid, name, "%s", e->note);
+	else
+		log_doc(LOG_LVL_INFO, qid, name, "status %s %s%s%s", e->code,
+		        e->label ? e->label : "", e->reason ? ": " : "",
+		        e->reason ? e->reason : "");
 }
 
 int
@@ -175,8 +192,7 @@ apply_on_disk(void *arg, struct spool *sp, struct doc *d, char **why)
 	if (follow_apply(d, e) == 0)
 		return 0;
 	w->n->applied++;
-	log_doc(LOG_LVL_INFO, d->qid, d->original_name, "status %s %s%s%s", e->code, e->label,
-	        e->reason ? ": " : "", e->reason ? e->reason : "");
+	follow_log(d->qid, d->original_name, e);
 	if (d->state == before)
 		return spool_save(sp, d, why);
 	if (d->state == DOC_REJECTED && e->reusable && d->invoice_number &&

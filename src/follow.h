@@ -29,6 +29,9 @@ int follow_event_parse(const char *text, struct tp_event *out);
  */
 int follow_apply(struct doc *d, const struct tp_event *e);
 
+/* The log line of an event applied to the document `qid` (file `name`). */
+void follow_log(const char *qid, const char *name, const struct tp_event *e);
+
 /* What applying stored events did (follow_sweep adds to it). */
 struct follow_counts {
 	int applied, accepted, rejected, kept;

@@ -1797,8 +1797,7 @@ apply_to_job(void *arg, const char *qid, const struct tp_event *e)
 		return 0;
 	if (follow_apply(d, e) == 0)
 		return 1;
-	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "status %s %s%s%s", e->code, e->label,
-	        e->reason ? ": " : "", e->reason ? e->reason : "");
+	follow_log(d->qid, doc_name(d), e);
 	if (doc_state_final(d->state)) {
 		settle_final(g, j,
 		             tp_metric(j->lane ? j->lane->tp : g->lanes[route_index(ROUTE_PA)].tp),
@@ -1893,6 +1892,15 @@ on_events(struct tp_reply *rep, void *arg)
 	tp_reply_free(rep);
 	sweep_events(g);
 	pump_soon(g);
+}
+
+/* respond.c stored status events (the seller's own statuses): apply them soon. */
+static void
+statuses_stored(void *arg)
+{
+	struct gw *g = arg;
+	if (g->lanes[route_index(ROUTE_PA)].tp)
+		feed_soon(g);
 }
 
 /* Read one page of the PA's status feed when this process holds lock/pa-feed (one
@@ -2337,8 +2345,13 @@ start_transports(struct gw *g, char **why)
 		    receive_new(g->conf, spool_root(g->sp), (mode_t)g->conf->file_mode, &o, why);
 		if (g->rx == NULL)
 			return -1;
-		g->rs = respond_new(g->conf, spool_root(g->sp), (mode_t)g->conf->file_mode, g->once,
-		                    why);
+	}
+	if (g->conf->pa) {
+		/* the seller's statuses on the invoices sent, the buyer's on those received */
+		g->rs =
+		    respond_new(g->conf, g->sp,
+		                RESPOND_SELLER | (g->conf->incoming_enabled ? RESPOND_BUYER : 0),
+		                g->once, statuses_stored, g, why);
 		if (g->rs == NULL)
 			return -1;
 	}

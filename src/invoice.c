@@ -165,3 +165,32 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->payable);
 	free(inv);
 }
+
+char *
+invoice_vat_rates(const struct invoice *inv)
+{
+	struct buf rates;
+	size_t i;
+	char *s = NULL;
+	buf_init(&rates);
+	buf_addc(&rates, ' '); /* " 20 5.5 ": str_word_in()'s form */
+	for (i = 0; i < inv->nvats; i++) {
+		const char *v = inv->vats[i].rate.text;
+		if (v && !str_word_in(rates.p, v))
+			buf_printf(&rates, "%s ", v);
+	}
+	if (rates.len > 2) {
+		rates.p[rates.len - 1] = '\0';
+		s = xstrdup(rates.p + 1);
+	}
+	buf_free(&rates);
+	return s;
+}
+
+char *
+invoice_iso_date(const char *s)
+{
+	if (s && strlen(s) == 8 && str_digits(s, 8))
+		return xasprintf("%.4s-%.2s-%.2s", s, s + 4, s + 6);
+	return s ? xstrdup(s) : NULL;
+}

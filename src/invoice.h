@@ -160,6 +160,12 @@ struct invoice {
 
 /* Release an invoice and everything it holds (NULL is fine). */
 void invoice_free(struct invoice *);
+/* YYYY-MM-DD of an invoice date (UBL's as it is, CII's format 102 YYYYMMDD), or NULL.
+ * Caller frees. */
+char *invoice_iso_date(const char *);
+/* The distinct rates of the VAT breakdown, in order, space-separated ("20 5.5"), or NULL
+ * when it has none. Caller frees. */
+char *invoice_vat_rates(const struct invoice *);
 /* Replace v->text by a copy of `text` (NULL: absent); for tests and fix-ups. */
 void inv_value_set(struct inv_value *v, const char *text);
 /* Release what v holds and zero it (the value becomes absent, with no path). */

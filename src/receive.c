@@ -109,19 +109,10 @@ give_up_page(struct receive *rx, const char *what, const struct pa_result *r)
 
 /* ---- judging the file and writing the receipt ---- */
 
-/* YYYY-MM-DD of an invoice date (UBL's as is, CII's format 102 YYYYMMDD). Caller frees. */
-static char *
-iso_date(const char *s)
-{
-	if (s && strlen(s) == 8 && str_digits(s, 8))
-		return xasprintf("%.4s-%.2s-%.2s", s, s + 4, s + 6);
-	return s ? xstrdup(s) : NULL;
-}
-
 static void
 set_date(struct in_receipt *r, const char *key, const char *s)
 {
-	char *d = iso_date(s);
+	char *d = invoice_iso_date(s);
 	inr_set(r, key, d);
 	free(d);
 }
@@ -151,8 +142,6 @@ siret_of(const struct inv_party *p)
 static void
 put_terms(struct in_receipt *r, const struct invoice *inv)
 {
-	struct buf rates;
-	size_t i;
 	char *s;
 	inr_set(r, "invoice_number", inv->number.text);
 	inr_set(r, "type_code", inv->type_code.text);
@@ -174,18 +163,9 @@ put_terms(struct in_receipt *r, const struct invoice *inv)
 	inr_set(r, "total_vat", inv->tax_total.text);
 	inr_set(r, "total_with_vat", inv->tax_inclusive.text);
 	inr_set(r, "amount_due", inv->payable.text);
-	buf_init(&rates);
-	buf_addc(&rates, ' '); /* " 20 5.5 ": str_word_in()'s form */
-	for (i = 0; i < inv->nvats; i++) {
-		const char *v = inv->vats[i].rate.text;
-		if (v && !str_word_in(rates.p, v))
-			buf_printf(&rates, "%s ", v);
-	}
-	if (rates.len > 2) {
-		rates.p[rates.len - 1] = '\0';
-		inr_set(r, "vat_rates", rates.p + 1);
-	}
-	buf_free(&rates);
+	s = invoice_vat_rates(inv);
+	inr_set(r, "vat_rates", s);
+	free(s);
 }
 
 /*

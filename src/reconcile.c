@@ -392,7 +392,7 @@ resync_incoming(struct run *run, int *failed, char **why)
 	r.rx = receive_new(run->conf, spool_root(run->sp), (mode_t)run->conf->file_mode, &o, why);
 	if (r.rx == NULL)
 		return -1;
-	r.rs = respond_new(run->conf, spool_root(run->sp), (mode_t)run->conf->file_mode, 1, why);
+	r.rs = respond_new(run->conf, run->sp, RESPOND_BUYER | RESPOND_SELLER, 1, NULL, NULL, why);
 	if (r.rs == NULL) {
 		receive_free(r.rx);
 		return -1;

@@ -10,6 +10,12 @@
  * repeated), then follow the acknowledgement by the same search, and the receipt says
  * "acknowledged" or "refused" with the PA's reasons. A job answered moves to done/.
  *
+ * The seller's status files (212 Encaissée on an invoice sent through the PA, next to
+ * its receipt in outbox/ or accepted/) take the same road, with the document's record
+ * (spool.h) in place of the incoming receipt: each step is a status event for it
+ * (follow.h: a history line; the acknowledged status applied as the feed's are, final at
+ * [pa] final_status), which the process owning the document applies.
+ *
  * Errors: logged (log_warn); the PA's failures are retried after [gateway] retry_min..
  * retry_max; nothing is lost: every step is durable before the next.
  */
@@ -29,13 +35,18 @@
 #include "conf.h"
 #include "ev.h"
 #include "fileio.h"
+#include "follow.h"
 #include "incoming.h"
+#include "invoice.h"
 #include "json.h"
 #include "log.h"
 #include "pa.h"
+#include "receipt.h"
 #include "respond.h"
 #include "sha256.h"
+#include "spool.h"
 #include "status.h"
+#include "transport.h"
 #include "util.h"
 #include "xform.h"
 
@@ -44,8 +55,13 @@
 struct respond {
 	const struct conf *c;
 	struct pa *pa;
-	struct incoming *in;
-	char *root, *indir, *sent, *rejected, *out, *done;
+	struct incoming *in; /* RESPOND_BUYER only */
+	struct spool *sp;
+	unsigned sides;
+	char *indir, *out, *done;
+	char *issued[2]; /* outbox/, accepted/ (RESPOND_SELLER) */
+	void (*stored)(void *);
+	void *stored_arg;
 	mode_t mode;
 	int once, failed, finished;
 	struct ev_timer *timer;
@@ -129,41 +145,66 @@ note_receipt(struct respond *rp, const struct json *job, const char *state, cons
 
 /* ---- refusing a status file ---- */
 
-/* Move `file` (in incoming/) to rejected/ with the reasons beside it, and say so in the
- * invoice's receipt `r` (read from `rpath`) when there is one (else both NULL). */
-static void
-refuse(struct respond *rp, const char *file, struct in_receipt *r, const char *rpath,
-       const struct buf *reasons)
+/* Move `file` of `dir` to dir/rejected/ with the reasons beside it. Its name there (caller
+ * frees), or NULL when it could not be moved (logged). */
+static char *
+reject_file(struct respond *rp, const char *dir, const char *file, const struct buf *reasons)
 {
-	char *from = xasprintf("%s/%s", rp->indir, file), *to = NULL, *reason, *why = NULL;
+	char *from = xasprintf("%s/%s", dir, file), *rej = xasprintf("%s/rejected", dir);
+	char *to = NULL, *reason, *why = NULL, *name = NULL;
 	int i;
+	if (mkdir_p(rej, 0750, &why) == -1) {
+		log_warn("incoming: %s", why);
+		free(why);
+		goto out;
+	}
 	for (i = 0; i < 1000; i++) {
 		free(to);
-		to = i == 0 ? xasprintf("%s/%s", rp->rejected, file)
-		            : xasprintf("%s/%.*s.%d.status", rp->rejected,
+		to = i == 0 ? xasprintf("%s/%s", rej, file)
+		            : xasprintf("%s/%.*s.%d.status", rej,
 		                        (int)(strlen(file) - strlen(STATUS_SUFFIX)), file, i);
 		if (rename_noreplace(from, to) == 0 || errno != EEXIST)
 			break;
 	}
 	if (i == 1000 || access(to, F_OK) == -1) {
-		log_warn("incoming: %s cannot be moved to rejected/: %s", from, strerror(errno));
+		log_warn("%s cannot be moved to rejected/: %s", from, strerror(errno));
 		goto out;
 	}
 	reason = xasprintf("%s.reason", to);
-	if (write_file_atomic(incoming_tmp(rp->in), reason, reasons->p, reasons->len, rp->mode, 0,
+	if (write_file_atomic(spool_tmp(rp->sp), reason, reasons->p, reasons->len, rp->mode, 0,
 	                      &why) == -1 ||
-	    fsync_dir(rp->indir, &why) == -1) {
-		log_warn("incoming: %s", why);
+	    fsync_dir(dir, &why) == -1) {
+		log_warn("%s", why);
 		free(why);
 		why = NULL;
 	}
 	free(reason);
-	log_warn("incoming: status file %s refused: %.*s", file, (int)strcspn(reasons->p, "\n"),
-	         reasons->p);
-	if (r) {
-		char *h =
-		    xasprintf("status file %s refused (rejected/%s): %.*s", file,
-		              strrchr(to, '/') + 1, (int)strcspn(reasons->p, "\n"), reasons->p);
+	log_warn("status file %s refused: %.*s", from, (int)strcspn(reasons->p, "\n"), reasons->p);
+	name = xstrdup(strrchr(to, '/') + 1);
+out:
+	free(from);
+	free(rej);
+	free(to);
+	return name;
+}
+
+/* The history line of a status file refused. Caller frees. */
+static char *
+refused_words(const char *file, const char *name, const struct buf *reasons)
+{
+	return xasprintf("status file %s refused (rejected/%s): %.*s", file, name,
+	                 (int)strcspn(reasons->p, "\n"), reasons->p);
+}
+
+/* Refuse `file` of incoming/, and say so in the invoice's receipt `r` (read from `rpath`)
+ * when there is one (else both NULL). */
+static void
+refuse(struct respond *rp, const char *file, struct in_receipt *r, const char *rpath,
+       const struct buf *reasons)
+{
+	char *name = reject_file(rp, rp->indir, file, reasons), *why = NULL;
+	if (name && r) {
+		char *h = refused_words(file, name, reasons);
 		add_history(r, h);
 		if (incoming_save(rp->in, rpath, r, &why) == -1) {
 			log_warn("incoming: %s", why);
@@ -171,9 +212,104 @@ refuse(struct respond *rp, const char *file, struct in_receipt *r, const char *r
 		}
 		free(h);
 	}
+	free(name);
+}
+
+/* The trackingId of the status file `b` on the flow `flow` (an invoice received or sent):
+ * the same file on the same invoice is the same message. Caller frees. */
+static char *
+tracking_of(const char *flow, const struct buf *b)
+{
+	char hex[65], *text;
+	sha256_hex(b->p, b->len, hex);
+	text = xasprintf("%s\n%s", flow, hex);
+	sha256_hex(text, strlen(text), hex);
+	free(text);
+	return xasprintf("CDV-%.28s", hex);
+}
+
+/* Check the message of a status file against the CDAR XSD: 0 (its problems appended to
+ * `reasons`), -1 when our schemas cannot be read (a set-up problem: the file waits). */
+static int
+check_xsd(struct respond *rp, const char *file, const char *xml, size_t xlen, struct buf *reasons)
+{
+	struct xform_diags dg;
+	char *why = NULL;
+	size_t i;
+	memset(&dg, 0, sizeof(dg));
+	if (xform_validate_cdar(xml, xlen, rp->c, &dg, &why) == -1) {
+		log_warn("%s: %s", file, why);
+		free(why);
+		return -1;
+	}
+	for (i = 0; i < dg.n; i++)
+		buf_printf(reasons,
+		           "the lifecycle message is not valid against the CDAR D22B XSD "
+		           "(rule XSD): line %d: %s\n",
+		           dg.v[i].line, dg.v[i].msg);
+	xform_diags_free(&dg);
+	return 0;
+}
+
+/* A new job: its message and its JSON in out/. 0 / -1. */
+static int
+write_job(struct respond *rp, const struct json *job, const char *xml, size_t xlen, char **why)
+{
+	const char *track = jstr(job, "tracking");
+	char *jt = json_dump(job, 1), *xpath = xasprintf("%s/%s.xml", rp->out, track);
+	char *jpath = xasprintf("%s/%s.job", rp->out, track);
+	int r =
+	    write_file_atomic(spool_tmp(rp->sp), xpath, xml, xlen, 0600, 0, why) == -1 ||
+	            write_file_atomic(spool_tmp(rp->sp), jpath, jt, strlen(jt), 0600, 0, why) == -1
+	        ? -1
+	        : 0;
+	free(jt);
+	free(xpath);
+	free(jpath);
+	return r;
+}
+
+/* A job for the status file `sf` whose message is `track` (state sending). Caller frees. */
+static struct json *
+new_job(const struct status_file *sf, const char *track, size_t n)
+{
+	struct json *job = json_new_object();
+	const struct cdv_status *st = cdv_status_find(sf->status);
+	json_set_int(job, "version", 1);
+	json_set_str(job, "code", sf->status);
+	json_set_str(job, "label", st && st->label ? st->label : "");
+	json_set_str(job, "tracking", track);
+	json_set_str(job, "state", "sending");
+	json_set_int(job, "n", (int64_t)n);
+	json_set_int(job, "attempts", 0);
+	return job;
+}
+
+/* Move the status file `path`, taken, to dir/sent/NAME.CODE.status (else with the
+ * trackingId too). 0 / -1. */
+static int
+move_sent(const char *dir, const char *path, const char *file, const char *code, const char *track,
+          char **why)
+{
+	size_t stem = strlen(file) - strlen(STATUS_SUFFIX);
+	char *sent = xasprintf("%s/sent", dir);
+	char *to = xasprintf("%s/%.*s.%s.status", sent, (int)stem, file, code);
+	int ret = -1;
+	if (mkdir_p(sent, 0750, why) == -1)
+		goto out;
+	if (rename_noreplace(path, to) == -1) {
+		free(to);
+		to = xasprintf("%s/%.*s.%s.%s.status", sent, (int)stem, file, code, track);
+		if (rename_noreplace(path, to) == -1) {
+			fail(why, "rename %s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	ret = fsync_dir(sent, why) == -1 || fsync_dir(dir, why) == -1 ? -1 : 0;
 out:
-	free(from);
+	free(sent);
 	free(to);
+	return ret;
 }
 
 /* ---- from a status file to a job ---- */
@@ -221,15 +357,14 @@ take(struct respond *rp, const char *file, char **why)
 	size_t stem = strlen(file) - strlen(STATUS_SUFFIX);
 	char *path = xasprintf("%s/%s", rp->indir, file);
 	char *rname = xasprintf("%.*s" IN_RECEIPT_EXT, (int)stem, file), *rpath;
-	char *track = NULL, *xml = NULL, *jpath = NULL, *xpath = NULL, *to = NULL, *text;
+	char *track = NULL, *xml = NULL;
 	struct buf b, reasons;
 	struct in_receipt r;
 	struct status_file *sf = NULL;
 	struct problems ps;
 	struct cdar *cd = NULL;
-	struct xform_diags dg;
 	struct lc_invoice inv;
-	char hex[65], *pwhy = NULL;
+	char *pwhy = NULL;
 	const char *was;
 	size_t xlen = 0, i;
 	int ret = 0, have_r = 0;
@@ -237,7 +372,6 @@ take(struct respond *rp, const char *file, char **why)
 	buf_init(&b);
 	buf_init(&reasons);
 	memset(&ps, 0, sizeof(ps));
-	memset(&dg, 0, sizeof(dg));
 	rpath = receipt_path(rp, rname);
 	if (read_file(path, STATUS_FILE_MAX, 1, &b, &pwhy) == -1) {
 		if (errno == ENOENT) /* taken by another process, or renamed away */
@@ -263,12 +397,7 @@ take(struct respond *rp, const char *file, char **why)
 		buf_printf(&reasons, "%s\n", pwhy);
 		goto refused;
 	}
-	/* the same file on the same invoice is the same message: its trackingId */
-	sha256_hex(b.p, b.len, hex);
-	text = xasprintf("%s\n%s", inr_get(&r, "flow_id"), hex);
-	sha256_hex(text, strlen(text), hex);
-	free(text);
-	track = xasprintf("CDV-%.28s", hex);
+	track = tracking_of(inr_get(&r, "flow_id"), &b);
 	if ((was = already(&r, track)) != NULL) {
 		buf_printf(&reasons,
 		           "this status file was already taken for this invoice (status line "
@@ -284,71 +413,29 @@ take(struct respond *rp, const char *file, char **why)
 	if (reasons.len)
 		goto refused;
 	xml = cdar_xml(cd, &xlen);
-	if (xform_validate_cdar(xml, xlen, rp->c, &dg, &pwhy) == -1) {
-		/* our schemas are missing: a set-up problem; the file waits */
-		log_warn("incoming: %s: %s", file, pwhy);
+	if (check_xsd(rp, file, xml, xlen, &reasons) == -1)
 		goto out;
-	}
-	for (i = 0; i < dg.n; i++)
-		buf_printf(&reasons,
-		           "the lifecycle message is not valid against the CDAR D22B XSD "
-		           "(rule XSD): line %d: %s\n",
-		           dg.v[i].line, dg.v[i].msg);
 	if (reasons.len)
 		goto refused;
 
 	/* a job: the message, the job, the receipt's status line, then the file moves */
 	{
-		struct json *job = json_new_object();
-		char *jt, *h;
-		size_t n = next_status_n(&r);
-		json_set_int(job, "version", 1);
+		struct json *job = new_job(sf, track, next_status_n(&r));
+		char *h;
 		json_set_str(job, "receipt", rname);
 		json_set_str(job, "flow", inr_get(&r, "flow_id"));
-		json_set_str(job, "code", sf->status);
-		json_set_str(job, "label",
-		             cdv_status_find(sf->status) && cdv_status_find(sf->status)->label
-		                 ? cdv_status_find(sf->status)->label
-		                 : "");
-		json_set_str(job, "tracking", track);
-		json_set_str(job, "state", "sending");
-		json_set_int(job, "n", (int64_t)n);
-		json_set_int(job, "attempts", 0);
-		jt = json_dump(job, 1);
-		xpath = xasprintf("%s/%s.xml", rp->out, track);
-		jpath = xasprintf("%s/%s.job", rp->out, track);
-		if (write_file_atomic(incoming_tmp(rp->in), xpath, xml, xlen, 0600, 0, why) == -1 ||
-		    write_file_atomic(incoming_tmp(rp->in), jpath, jt, strlen(jt), 0600, 0, why) ==
-		        -1) {
-			free(jt);
-			json_free(job);
-			ret = -1;
-			goto out;
-		}
-		free(jt);
 		h = xasprintf("status %s %s from %s: sending (trackingId %s)", sf->status,
 		              jstr(job, "label"), file, track);
-		if (note_in(rp, &r, rpath, job, "sending", NULL, h, why) == -1) {
-			free(h);
-			json_free(job);
-			ret = -1;
-			goto out;
-		}
+		ret = write_job(rp, job, xml, xlen, why) == -1 ||
+		              note_in(rp, &r, rpath, job, "sending", NULL, h, why) == -1 ||
+		              move_sent(rp->indir, path, file, sf->status, track, why) == -1
+		          ? -1
+		          : 0;
 		free(h);
 		json_free(job);
-		to = xasprintf("%s/%.*s.%s.status", rp->sent, (int)stem, file, sf->status);
-		if (rename_noreplace(path, to) == -1) {
-			free(to);
-			to = xasprintf("%s/%.*s.%s.%s.status", rp->sent, (int)stem, file,
-			               sf->status, track);
-			if (rename_noreplace(path, to) == -1) {
-				ret = fail(why, "rename %s: %s", path, strerror(errno));
-				goto out;
-			}
-		}
-		ret = fsync_dir(rp->sent, why) == -1 || fsync_dir(rp->indir, why) == -1 ? -1 : 0;
-		log_info("incoming: %s: status %s on invoice %s taken (trackingId %s)", file,
-		         sf->status, inv.number ? inv.number : "?", track);
+		if (ret == 0)
+			log_info("incoming: %s: status %s on invoice %s taken (trackingId %s)",
+			         file, sf->status, inv.number ? inv.number : "?", track);
 	}
 	goto out;
 refused:
@@ -359,14 +446,10 @@ out:
 	free(pwhy);
 	status_file_free(sf);
 	problems_free(&ps);
-	xform_diags_free(&dg);
 	if (cd)
 		cdar_free(cd);
 	free(xml);
 	free(track);
-	free(jpath);
-	free(xpath);
-	free(to);
 	free(path);
 	free(rname);
 	free(rpath);
@@ -375,11 +458,270 @@ out:
 	return ret;
 }
 
-/* Take every status file of incoming/. */
-static void
-scan(struct respond *rp)
+/* ---- the seller's status files (outbox/, accepted/) ---- */
+
+/* Store a status event for the document `qid` (follow.h) and tell the caller. 0 / -1. */
+static int
+put_event(struct respond *rp, const char *qid, const struct tp_event *e, char **why)
 {
-	DIR *d = opendir(rp->indir);
+	char *text = follow_event_text(e);
+	int r = spool_event_put(rp->sp, qid, text, why);
+	free(text);
+	if (r == 0 && rp->stored)
+		rp->stored(rp->stored_arg);
+	return r;
+}
+
+/* A history line `note` for the document `qid`, once (`id`). 0 / -1. */
+static int
+put_note(struct respond *rp, const char *qid, const char *id, const char *note, char **why)
+{
+	struct tp_event e;
+	memset(&e, 0, sizeof(e));
+	e.id = (char *)id;
+	e.code = (char *)"";
+	e.note = (char *)note;
+	return put_event(rp, qid, &e, why);
+}
+
+/* The record of the invoice whose receipt goes with the status file `file` of `dir`
+ * (else in the other folder of an invoice sent: it may have moved meanwhile), or NULL
+ * with the reason appended to `reasons`. Caller frees. */
+static struct doc *
+issued_doc(struct respond *rp, const char *dir, const char *file, struct buf *reasons)
+{
+	size_t stem = strlen(file) - strlen(STATUS_SUFFIX), i;
+	const char *dirs[2] = {dir, dir == rp->issued[0] ? rp->issued[1] : rp->issued[0]};
+	struct doc *d = NULL;
+	char *qid = NULL, *why = NULL;
+	for (i = 0; i < 2 && qid == NULL; i++) {
+		char *p = xasprintf("%s/%.*s.receipt", dirs[i], (int)stem, file);
+		qid = receipt_read_qid(p, 0);
+		free(p);
+	}
+	if (qid == NULL)
+		buf_printf(reasons,
+		           "no receipt of an invoice sent beside it: a status file is named "
+		           "after the receipt of the invoice it is about (FILE.status next "
+		           "to FILE.receipt, chorusgw-status(5))\n");
+	else if (spool_load(rp->sp, qid, &d, &why) == -1)
+		buf_printf(reasons, "the record of invoice %s cannot be read: %s\n", qid, why);
+	free(qid);
+	free(why);
+	return d;
+}
+
+/* What keeps the seller's status on `d` from being sent, appended to `reasons`. */
+static void
+judge_issued(const struct doc *d, struct buf *reasons)
+{
+	if (d->route == NULL || strcmp(d->route, "pa") != 0)
+		buf_printf(reasons,
+		           "the invoice was not sent through the Plateforme Agréée (route %s): a "
+		           "platform takes a seller's status only on an invoice sent through it, "
+		           "and chorusgw sends none to Chorus Pro\n",
+		           d->route ? d->route : "not decided");
+	else if (d->state == DOC_REJECTED)
+		buf_printf(reasons, "the invoice was rejected: there is no payment to report\n");
+	else if (d->pa_flow_id == NULL || d->pa_ack == NULL || strcmp(d->pa_ack, "Ok") != 0)
+		buf_printf(
+		    reasons,
+		    "the platform has not taken the invoice yet (pa_ack %s): drop the status "
+		    "file again once its receipt says pa_ack = Ok\n",
+		    d->pa_ack ? d->pa_ack : "empty");
+}
+
+/* A party's electronic address when it is under scheme 0225 (the CDAR's), else NULL. */
+static const char *
+address_0225(const struct inv_party *p)
+{
+	return p->endpoint.attr && strcmp(p->endpoint.attr, "0225") == 0 ? p->endpoint.text : NULL;
+}
+
+/* The invoice's terms read from the document it sent (its generated XML), for the
+ * lifecycle message: `inv` borrows from *model (invoice_free()) and *strs (free()). */
+static void
+issued_terms(struct respond *rp, const struct doc *d, struct lc_invoice *inv,
+             struct invoice **model, char *strs[3])
+{
+	char *xp = spool_xml_path(rp->sp, d), *why = NULL;
+	struct xform_result xr;
+	struct buf b;
+	memset(inv, 0, sizeof(*inv));
+	memset(&xr, 0, sizeof(xr));
+	*model = NULL;
+	strs[0] = strs[1] = strs[2] = NULL;
+	inv->number = d->invoice_number;
+	inv->seller_siren = d->supplier_siren;
+	inv->buyer_siren = d->buyer_siren;
+	buf_init(&b);
+	if (xp && read_file(xp, (size_t)rp->c->max_size, 1, &b, &why) == 0 &&
+	    (xr.doc = xform_parse(b.p, b.len, (size_t)rp->c->max_size, (int)rp->c->max_depth,
+	                          &why)) != NULL &&
+	    (xr.syntax = xform_doc_syntax(xr.doc)) != -1) {
+		struct invoice *m;
+		char siren[10];
+		xr.route = ROUTE_PA;
+		xr.kind = xr.syntax == SYNTAX_CII ? XK_CII : XK_UBL;
+		*model = m = xform_model(&xr);
+		inv->type_code = m->type_code.text;
+		inv->issue_date = strs[0] = invoice_iso_date(m->issue_date.text);
+		if (inv->seller_siren == NULL && invoice_party_siren(&m->supplier, siren))
+			inv->seller_siren = strs[2] = xstrdup(siren);
+		inv->seller_name = m->supplier.name.text;
+		inv->buyer_name = m->buyer.name.text;
+		inv->seller_address = address_0225(&m->supplier);
+		inv->buyer_address = address_0225(&m->buyer);
+		inv->total = m->tax_inclusive.text;
+		inv->vat_rates = strs[1] = invoice_vat_rates(m);
+	} else
+		log_doc(LOG_LVL_WARN, d->qid, d->original_name,
+		        "its XML cannot be read for the status: %s", why ? why : "no XML");
+	xform_doc_free(xr.doc);
+	buf_free(&b);
+	free(why);
+	free(xp);
+}
+/* How far the message `track` went: 0 no job, 1 a job not tried yet (a stop between
+ * the job and the file's move), 2 tried or answered. */
+static int
+job_stage(struct respond *rp, const char *track)
+{
+	char *p = xasprintf("%s/%s.job", rp->done, track);
+	struct buf b;
+	struct json *job = NULL;
+	int64_t attempts = 0;
+	int st = 0;
+	if (access(p, F_OK) == 0)
+		st = 2;
+	free(p);
+	p = xasprintf("%s/%s.job", rp->out, track);
+	buf_init(&b);
+	if (st == 0 && read_file(p, JOB_MAX, 1, &b, NULL) == 0 &&
+	    (job = json_parse(b.p, b.len, NULL)) != NULL) {
+		json_int(json_get(job, "attempts"), &attempts);
+		st = attempts == 0 && strcmp(json_path_str(job, "state", ""), "sending") == 0 ? 1
+		                                                                              : 2;
+	}
+	json_free(job);
+	buf_free(&b);
+	free(p);
+	return st;
+}
+
+/* Take the seller's status file `file` of `dir` (outbox/ or accepted/): a job, or
+ * refused. 0 / -1 (disk). */
+static int
+take_seller(struct respond *rp, const char *dir, const char *file, char **why)
+{
+	char *path = xasprintf("%s/%s", dir, file), *track = NULL, *xml = NULL, *pwhy = NULL;
+	char *strs[3] = {NULL, NULL, NULL};
+	struct buf b, reasons;
+	struct status_file *sf = NULL;
+	struct problems ps;
+	struct cdar *cd = NULL;
+	struct lc_invoice inv;
+	struct invoice *model = NULL;
+	struct doc *d = NULL;
+	size_t xlen = 0, i;
+	int ret = 0, stage;
+
+	buf_init(&b);
+	buf_init(&reasons);
+	memset(&ps, 0, sizeof(ps));
+	if (read_file(path, STATUS_FILE_MAX, 1, &b, &pwhy) == -1) {
+		if (errno == ENOENT) /* taken by another process, or renamed away */
+			goto out;
+		buf_printf(&reasons, "cannot be read: %s\n", pwhy);
+		goto refused;
+	}
+	if ((d = issued_doc(rp, dir, file, &reasons)) == NULL)
+		goto refused;
+	judge_issued(d, &reasons);
+	if (reasons.len)
+		goto refused;
+	if (status_parse(b.p, b.len, &sf, &pwhy) == -1) {
+		buf_printf(&reasons, "%s\n", pwhy);
+		goto refused;
+	}
+	track = tracking_of(d->pa_flow_id, &b);
+	if ((stage = job_stage(rp, track)) == 2) {
+		buf_printf(&reasons,
+		           "this status file was already taken for this invoice (trackingId %s): "
+		           "not sent again\n",
+		           track);
+		goto refused;
+	}
+	issued_terms(rp, d, &inv, &model, strs);
+	cd = status_cdar(sf, &inv, STATUS_SELLER, track, time(NULL), &ps);
+	for (i = 0; i < ps.n; i++)
+		if (ps.v[i].sev == SEV_ERROR)
+			buf_printf(&reasons, "%s\n", ps.v[i].text);
+	if (reasons.len)
+		goto refused;
+	xml = cdar_xml(cd, &xlen);
+	if (check_xsd(rp, file, xml, xlen, &reasons) == -1)
+		goto out;
+	if (reasons.len)
+		goto refused;
+
+	/* a job (unless a stop left it made), the history line, then the file moves */
+	{
+		struct json *job = new_job(sf, track, 0);
+		char *h = xasprintf("status %s %s from %s: sending (trackingId %s)", sf->status,
+		                    jstr(job, "label"), file, track);
+		char *id = xasprintf("%s.sending", track);
+		json_set_str(job, "side", "seller");
+		json_set_str(job, "qid", d->qid);
+		json_set_str(job, "receipt", d->original_name);
+		json_set_str(job, "flow", d->pa_flow_id);
+		ret = (stage == 0 && write_job(rp, job, xml, xlen, why) == -1) ||
+		              put_note(rp, d->qid, id, h, why) == -1 ||
+		              move_sent(dir, path, file, sf->status, track, why) == -1
+		          ? -1
+		          : 0;
+		if (ret == 0)
+			log_doc(LOG_LVL_INFO, d->qid, d->original_name,
+			        "status %s from %s taken (trackingId %s)", sf->status, file, track);
+		free(h);
+		free(id);
+		json_free(job);
+	}
+	goto out;
+refused : {
+	char *name = reject_file(rp, dir, file, &reasons);
+	if (name && d) {
+		char *h = refused_words(file, name, &reasons), *id = xasprintf("rejected/%s", name);
+		if (put_note(rp, d->qid, id, h, &pwhy) == -1)
+			log_warn("%s", pwhy);
+		free(h);
+		free(id);
+	}
+	free(name);
+}
+out:
+	doc_free(d);
+	invoice_free(model);
+	for (i = 0; i < nitems(strs); i++)
+		free(strs[i]);
+	free(pwhy);
+	status_file_free(sf);
+	problems_free(&ps);
+	if (cd)
+		cdar_free(cd);
+	free(xml);
+	free(track);
+	free(path);
+	buf_free(&b);
+	buf_free(&reasons);
+	return ret;
+}
+
+/* Take every status file of `dir` with `take_one`. */
+static void
+scan_dir(struct respond *rp, const char *dir, int seller)
+{
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	char *why = NULL;
 	if (d == NULL)
@@ -387,12 +729,16 @@ scan(struct respond *rp)
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
 		char *p;
+		int r = 0;
 		if (e->d_name[0] == '.' || !str_has_suffix(e->d_name, STATUS_SUFFIX) ||
 		    strlen(e->d_name) == strlen(STATUS_SUFFIX))
 			continue;
-		p = xasprintf("%s/%s", rp->indir, e->d_name);
-		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && take(rp, e->d_name, &why) == -1) {
-			log_warn("incoming: %s: %s", e->d_name, why);
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			r = seller ? take_seller(rp, dir, e->d_name, &why)
+			           : take(rp, e->d_name, &why);
+		if (r == -1) {
+			log_warn("%s: %s", p, why);
 			free(why);
 			why = NULL;
 		}
@@ -401,13 +747,25 @@ scan(struct respond *rp)
 	closedir(d);
 }
 
+/* Take every status file of incoming/, outbox/ and accepted/ (as the sides say). */
+static void
+scan(struct respond *rp)
+{
+	if (rp->sides & RESPOND_BUYER)
+		scan_dir(rp, rp->indir, 0);
+	if (rp->sides & RESPOND_SELLER) {
+		scan_dir(rp, rp->issued[0], 1);
+		scan_dir(rp, rp->issued[1], 1);
+	}
+}
+
 /* ---- working a job ---- */
 
 static int
 save_job(struct respond *rp, char **why)
 {
 	char *t = json_dump(rp->job, 1);
-	int r = write_file_atomic(incoming_tmp(rp->in), rp->job_path, t, strlen(t), 0600, 0, why);
+	int r = write_file_atomic(spool_tmp(rp->sp), rp->job_path, t, strlen(t), 0600, 0, why);
 	free(t);
 	return r;
 }
@@ -430,7 +788,7 @@ job_finish(struct respond *rp)
 	     *xd = xasprintf("%s/%s.xml", rp->done, track);
 	char *jd = xasprintf("%s/%s.job", rp->done, track);
 	if (rename(xs, xd) == -1 || rename(rp->job_path, jd) == -1)
-		log_warn("incoming: job %s cannot be moved to done/: %s", track, strerror(errno));
+		log_warn("status: job %s cannot be moved to done/: %s", track, strerror(errno));
 	free(xs);
 	free(xd);
 	free(jd);
@@ -446,9 +804,8 @@ retry(struct respond *rp, const struct pa_result *r)
 		rp->backoff_ms = rp->c->retry_max_ms;
 	if (r && r->retry_after_ms > rp->backoff_ms)
 		rp->backoff_ms = r->retry_after_ms;
-	log_warn("incoming: status %s (trackingId %s): %s; trying again later",
-	         jstr(rp->job, "code"), jstr(rp->job, "tracking"),
-	         r && r->reason ? r->reason : "failed");
+	log_warn("status %s (trackingId %s): %s; trying again later", jstr(rp->job, "code"),
+	         jstr(rp->job, "tracking"), r && r->reason ? r->reason : "failed");
 	if (rp->once) {
 		rp->failed = rp->finished = 1;
 		return;
@@ -457,12 +814,43 @@ retry(struct respond *rp, const struct pa_result *r)
 	later(rp, rp->backoff_ms);
 }
 
+/* The outcome of a seller's job, as events for its document: a history line for each
+ * step; once acknowledged, the status itself, applied as the feed's statuses are (the
+ * document is done when it is [pa] final_status). 0 / -1. */
+static int
+record_issued(struct respond *rp, const char *state, const char *flow, const char *history,
+              char **why)
+{
+	const struct json *job = rp->job;
+	const char *qid = jstr(job, "qid");
+	char *id = xasprintf("%s.%s", jstr(job, "tracking"), state);
+	int r = put_note(rp, qid, id, history, why);
+	free(id);
+	if (r == 0 && strcmp(state, "acknowledged") == 0) {
+		struct tp_event e;
+		memset(&e, 0, sizeof(e));
+		e.id = (char *)flow;
+		e.code = (char *)jstr(job, "code");
+		e.label = (char *)jstr(job, "label");
+		e.by = (char *)"the seller";
+		e.when = time(NULL);
+		e.outcome =
+		    strcmp(e.code, conf_final_status(rp->c)) == 0 ? TP_ACCEPTED : TP_PENDING;
+		r = put_event(rp, qid, &e, why);
+	}
+	return r;
+}
+
 static void
 record(struct respond *rp, const char *state, const char *flow, const char *history)
 {
 	char *why = NULL;
-	if (note_receipt(rp, rp->job, state, flow, history, &why) == -1) {
-		log_warn("incoming: %s", why);
+	int r = strcmp(json_path_str(rp->job, "side", ""), "seller") == 0
+	            ? record_issued(rp, state, flow, history, &why)
+	            : note_receipt(rp, rp->job, state, flow, history, &why);
+	if (r == -1) {
+		log_warn("status %s (trackingId %s): %s", jstr(rp->job, "code"),
+		         jstr(rp->job, "tracking"), why);
 		free(why);
 	}
 }
@@ -619,15 +1007,15 @@ on_search(struct pa_reply *rep, void *arg)
 		h = xasprintf("status %s %s acknowledged by the platform (flow %s)",
 		              jstr(rp->job, "code"), jstr(rp->job, "label"), f->id);
 		record(rp, "acknowledged", f->id, h);
-		log_info("incoming: status %s on %s acknowledged (flow %s)", jstr(rp->job, "code"),
+		log_info("status %s on %s acknowledged (flow %s)", jstr(rp->job, "code"),
 		         jstr(rp->job, "receipt"), f->id);
 	} else {
 		char *w = ack_words(f);
 		h = xasprintf("status %s %s refused by the platform (flow %s): %s",
 		              jstr(rp->job, "code"), jstr(rp->job, "label"), f->id, w);
 		record(rp, "refused", f->id, h);
-		log_warn("incoming: status %s on %s refused by the platform: %s",
-		         jstr(rp->job, "code"), jstr(rp->job, "receipt"), w);
+		log_warn("status %s on %s refused by the platform: %s", jstr(rp->job, "code"),
+		         jstr(rp->job, "receipt"), w);
 		free(w);
 	}
 	free(h);
@@ -695,22 +1083,26 @@ tick(void *arg)
 /* ---- public ---- */
 
 struct respond *
-respond_new(const struct conf *c, const char *root, mode_t mode, int once, char **why)
+respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
+            void (*stored)(void *), void *arg, char **why)
 {
 	struct respond *rp = xcalloc(1, sizeof(*rp));
+	const char *root = spool_root(sp);
 	char *base = xasprintf("%s/.chorusgw/incoming", root);
 	rp->c = c;
-	rp->mode = mode;
+	rp->sp = sp;
+	rp->sides = sides;
+	rp->mode = (mode_t)c->file_mode;
 	rp->once = once;
-	rp->root = xstrdup(root);
+	rp->stored = stored;
+	rp->stored_arg = arg;
 	rp->indir = xasprintf("%s/" INCOMING_DIR, root);
-	rp->sent = xasprintf("%s/sent", rp->indir);
-	rp->rejected = xasprintf("%s/rejected", rp->indir);
+	rp->issued[0] = xasprintf("%s/%s", root, spool_folder_name(SF_OUTBOX));
+	rp->issued[1] = xasprintf("%s/%s", root, spool_folder_name(SF_ACCEPTED));
 	rp->out = xasprintf("%s/out", base);
 	rp->done = xasprintf("%s/out/done", base);
 	free(base);
-	if ((rp->in = incoming_open(root, mode, why)) == NULL ||
-	    mkdir_p(rp->sent, 0750, why) == -1 || mkdir_p(rp->rejected, 0750, why) == -1 ||
+	if (((sides & RESPOND_BUYER) && (rp->in = incoming_open(root, rp->mode, why)) == NULL) ||
 	    mkdir_p(rp->done, 0700, why) == -1 || (rp->pa = pa_new(c, NULL, why)) == NULL) {
 		respond_free(rp);
 		return NULL;
@@ -731,10 +1123,9 @@ respond_free(struct respond *rp)
 	job_release(rp);
 	pa_free(rp->pa);
 	incoming_close(rp->in);
-	free(rp->root);
 	free(rp->indir);
-	free(rp->sent);
-	free(rp->rejected);
+	free(rp->issued[0]);
+	free(rp->issued[1]);
 	free(rp->out);
 	free(rp->done);
 	free(rp);

@@ -14,6 +14,11 @@
  *   incoming/rejected/FLOW.status          refused, FLOW.status.reason says why
  *   .chorusgw/incoming/out/TRACK.job, .xml a status being sent; done/ once answered
  *
+ * The seller's status files (212 Encaissée) on an invoice sent through the PA, the same
+ * way: DIR/FILE.status next to DIR/FILE.receipt (DIR outbox/ or accepted/), taken to
+ * DIR/sent/, refused to DIR/rejected/; the outcome as status events of the document
+ * (follow.h), in its receipt's history.
+ *
  * One event loop (ev.c). Errors: a failure of the PA is retried; a failure of the disk
  * is logged and retried at the next scan; respond_new() returns NULL with *why.
  */
@@ -28,11 +33,18 @@
 
 struct conf;
 struct respond;
+struct spool;
 
-/* The responder for `c` (which must outlive it) on the spool at `root`; scans every
- * [spool] rescan (once: until nothing waits). NULL with *why. */
-struct respond *respond_new(const struct conf *c, const char *root, mode_t mode, int once,
-                            char **why);
+/* Whose status files: */
+#define RESPOND_BUYER  0x1 /* incoming/ (invoices received, [incoming] enabled) */
+#define RESPOND_SELLER 0x2 /* outbox/ and accepted/ (invoices sent through the PA) */
+
+/* The responder for `c` on the spool `sp` (both must outlive it); scans every [spool]
+ * rescan (once: until nothing waits). `stored(arg)` (may be NULL) is called when status
+ * events were stored for documents of the spool (follow.h): the caller applies them.
+ * NULL with *why. */
+struct respond *respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
+                            void (*stored)(void *), void *arg, char **why);
 void respond_free(struct respond *);
 /* once: 1 when nothing is left to do (every status sent and answered, or waiting for a
  * PA that fails: *failed). */

@@ -88,6 +88,7 @@ tp_event_clear(struct tp_event *e)
 	free(e->by);
 	free(e->reason);
 	free(e->action);
+	free(e->note);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -77,6 +77,8 @@ struct tp_event {
 	int reusable;            /* TP_REJECTED before the invoice was deposited: its number
 	                            may be sent again */
 	char *action;            /* what the supplier must do about it, or NULL */
+	char *note; /* non-NULL: only a history line saying this (the ERP's own status on its
+	               way, respond.c); the status fields and the state are left alone */
 };
 void tp_event_clear(struct tp_event *);
 
