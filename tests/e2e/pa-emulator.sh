@@ -473,6 +473,10 @@ status "Error InvoiceLCAmountError" "212 above the invoice's total: InvoiceLCAmo
 	212 L-PARIS2 "$B" SE "$B" 217500016 "" 500.00
 status "Error InvoiceLCInvalidStatus" "212 a second time: InvoiceLCInvalidStatus" 212 L-STD "$B" SE "$B" "$PA_BUYER" "" 120.00
 status "Error InvoiceLCInvalidStatus" "212 on a refused invoice: InvoiceLCInvalidStatus" 212 REF-1 "$B" SE "$B" "$PA_BUYER" "" 120.00
+status "Error InvoiceLCAccessDenied" "a seller's 212 on an invoice it never sent here: InvoiceLCAccessDenied" \
+	212 NEVER-SENT "$B" SE "$B" "$PA_BUYER" "" 120.00
+status "Error InvoiceLCAccessDenied" "a seller's 212 on another seller's invoice (MDT-129 not the issuer): InvoiceLCAccessDenied" \
+	212 L-STD "$S" SE "$B" "$PA_BUYER" "" 120.00
 status "Error InvoiceLCAccessDenied" "a status issued for a company not the client's: InvoiceLCAccessDenied" \
 	205 "$N1" "$S" BY 834567893 "$S"
 sed 's|<ram:TypeCode>23</ram:TypeCode>|<ram:TypeCode>23</ram:TypeCode><ram:Bogus/>|' "$T/cdar1.xml" >"$T/bogus.xml"
