@@ -228,27 +228,44 @@ tracking_of(const char *flow, const struct buf *b)
 	return xasprintf("CDV-%.28s", hex);
 }
 
-/* Check the message of a status file against the CDAR XSD: 0 (its problems appended to
- * `reasons`), -1 when our schemas cannot be read (a set-up problem: the file waits). */
+/* The CDAR message `track` saying `sf` on `inv` by `side` (*xml, caller frees), checked:
+ * the status file's rules, BR-FR-CDV, the CDAR XSD. 0 with every problem appended to
+ * `reasons`; -1 when our schemas cannot be read (a set-up problem: the file waits). */
 static int
-check_xsd(struct respond *rp, const char *file, const char *xml, size_t xlen, struct buf *reasons)
+message(struct respond *rp, const char *file, const struct status_file *sf,
+        const struct lc_invoice *inv, enum status_side side, const char *track, char **xml,
+        size_t *xlen, struct buf *reasons)
 {
+	struct problems ps;
 	struct xform_diags dg;
+	struct cdar *cd;
 	char *why = NULL;
 	size_t i;
+	int r = 0;
+	memset(&ps, 0, sizeof(ps));
 	memset(&dg, 0, sizeof(dg));
-	if (xform_validate_cdar(xml, xlen, rp->c, &dg, &why) == -1) {
-		log_warn("%s: %s", file, why);
-		free(why);
-		return -1;
+	*xml = NULL;
+	cd = status_cdar(sf, inv, side, track, time(NULL), &ps);
+	for (i = 0; i < ps.n; i++)
+		if (ps.v[i].sev == SEV_ERROR)
+			buf_printf(reasons, "%s\n", ps.v[i].text);
+	if (reasons->len == 0) {
+		*xml = cdar_xml(cd, xlen);
+		if (xform_validate_cdar(*xml, *xlen, rp->c, &dg, &why) == -1) {
+			log_warn("%s: %s", file, why);
+			free(why);
+			r = -1;
+		}
+		for (i = 0; i < dg.n; i++)
+			buf_printf(reasons,
+			           "the lifecycle message is not valid against the CDAR D22B XSD "
+			           "(rule XSD): line %d: %s\n",
+			           dg.v[i].line, dg.v[i].msg);
 	}
-	for (i = 0; i < dg.n; i++)
-		buf_printf(reasons,
-		           "the lifecycle message is not valid against the CDAR D22B XSD "
-		           "(rule XSD): line %d: %s\n",
-		           dg.v[i].line, dg.v[i].msg);
 	xform_diags_free(&dg);
-	return 0;
+	problems_free(&ps);
+	cdar_free(cd);
+	return r;
 }
 
 /* A new job: its message and its JSON in out/. 0 / -1. */
@@ -361,17 +378,14 @@ take(struct respond *rp, const char *file, char **why)
 	struct buf b, reasons;
 	struct in_receipt r;
 	struct status_file *sf = NULL;
-	struct problems ps;
-	struct cdar *cd = NULL;
 	struct lc_invoice inv;
 	char *pwhy = NULL;
 	const char *was;
-	size_t xlen = 0, i;
+	size_t xlen = 0;
 	int ret = 0, have_r = 0;
 
 	buf_init(&b);
 	buf_init(&reasons);
-	memset(&ps, 0, sizeof(ps));
 	rpath = receipt_path(rp, rname);
 	if (read_file(path, STATUS_FILE_MAX, 1, &b, &pwhy) == -1) {
 		if (errno == ENOENT) /* taken by another process, or renamed away */
@@ -406,14 +420,7 @@ take(struct respond *rp, const char *file, char **why)
 		goto refused;
 	}
 	lc_of(&r, &inv);
-	cd = status_cdar(sf, &inv, STATUS_BUYER, track, time(NULL), &ps);
-	for (i = 0; i < ps.n; i++)
-		if (ps.v[i].sev == SEV_ERROR)
-			buf_printf(&reasons, "%s\n", ps.v[i].text);
-	if (reasons.len)
-		goto refused;
-	xml = cdar_xml(cd, &xlen);
-	if (check_xsd(rp, file, xml, xlen, &reasons) == -1)
+	if (message(rp, file, sf, &inv, STATUS_BUYER, track, &xml, &xlen, &reasons) == -1)
 		goto out;
 	if (reasons.len)
 		goto refused;
@@ -445,9 +452,6 @@ out:
 		inr_free(&r);
 	free(pwhy);
 	status_file_free(sf);
-	problems_free(&ps);
-	if (cd)
-		cdar_free(cd);
 	free(xml);
 	free(track);
 	free(path);
@@ -618,8 +622,6 @@ take_seller(struct respond *rp, const char *dir, const char *file, char **why)
 	char *strs[3] = {NULL, NULL, NULL};
 	struct buf b, reasons;
 	struct status_file *sf = NULL;
-	struct problems ps;
-	struct cdar *cd = NULL;
 	struct lc_invoice inv;
 	struct invoice *model = NULL;
 	struct doc *d = NULL;
@@ -628,7 +630,6 @@ take_seller(struct respond *rp, const char *dir, const char *file, char **why)
 
 	buf_init(&b);
 	buf_init(&reasons);
-	memset(&ps, 0, sizeof(ps));
 	if (read_file(path, STATUS_FILE_MAX, 1, &b, &pwhy) == -1) {
 		if (errno == ENOENT) /* taken by another process, or renamed away */
 			goto out;
@@ -653,14 +654,7 @@ take_seller(struct respond *rp, const char *dir, const char *file, char **why)
 		goto refused;
 	}
 	issued_terms(rp, d, &inv, &model, strs);
-	cd = status_cdar(sf, &inv, STATUS_SELLER, track, time(NULL), &ps);
-	for (i = 0; i < ps.n; i++)
-		if (ps.v[i].sev == SEV_ERROR)
-			buf_printf(&reasons, "%s\n", ps.v[i].text);
-	if (reasons.len)
-		goto refused;
-	xml = cdar_xml(cd, &xlen);
-	if (check_xsd(rp, file, xml, xlen, &reasons) == -1)
+	if (message(rp, file, sf, &inv, STATUS_SELLER, track, &xml, &xlen, &reasons) == -1)
 		goto out;
 	if (reasons.len)
 		goto refused;
@@ -706,9 +700,6 @@ out:
 		free(strs[i]);
 	free(pwhy);
 	status_file_free(sf);
-	problems_free(&ps);
-	if (cd)
-		cdar_free(cd);
 	free(xml);
 	free(track);
 	free(path);
