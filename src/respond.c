@@ -69,9 +69,17 @@ struct respond {
 	struct json *job; /* the job being worked */
 	char *job_path;
 	int64_t backoff_ms;
+	/* jobs waiting (an acknowledgement, a retry): not before `at` (now_ms()), so that
+	 * the others go on meanwhile */
+	struct due {
+		char *track;
+		uint64_t at;
+	} * due;
+	size_t ndue;
 };
 
 static void tick(void *);
+static void job_release(struct respond *);
 
 static void
 later(struct respond *rp, int64_t ms)
@@ -750,6 +758,101 @@ scan(struct respond *rp)
 	}
 }
 
+/* ---- the jobs of out/ ---- */
+
+/* cb(arg, path, job) for each readable job of `out` (with its tracking, receipt and
+ * state): 1 when it keeps `path` and `job` (its to free), 0 when not (freed here). */
+typedef int job_cb(void *arg, char *path, struct json *job);
+static void
+each_job(const char *out, job_cb *cb, void *arg)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		struct buf b;
+		struct json *job = NULL;
+		char *p;
+		if (!str_has_suffix(e->d_name, ".job") || e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", out, e->d_name);
+		buf_init(&b);
+		if (read_file(p, JOB_MAX, 1, &b, NULL) == 0 &&
+		    (job = json_parse(b.p, b.len, NULL)) != NULL && jstr(job, "tracking") &&
+		    jstr(job, "receipt") && jstr(job, "state") && cb(arg, p, job) == 1)
+			p = NULL, job = NULL;
+		json_free(job);
+		free(p);
+		buf_free(&b);
+	}
+	if (d)
+		closedir(d);
+}
+
+static struct due *
+due_find(struct respond *rp, const char *track)
+{
+	size_t i;
+	for (i = 0; i < rp->ndue; i++)
+		if (strcmp(rp->due[i].track, track) == 0)
+			return &rp->due[i];
+	return NULL;
+}
+
+/* The job being worked waits `ms`: released, the others go on meanwhile. */
+static void
+job_wait(struct respond *rp, int64_t ms)
+{
+	const char *track = jstr(rp->job, "tracking");
+	struct due *d = due_find(rp, track);
+	if (d == NULL) {
+		rp->due = xreallocarray(rp->due, rp->ndue + 1, sizeof(*rp->due));
+		d = &rp->due[rp->ndue++];
+		d->track = xstrdup(track);
+	}
+	d->at = now_ms() + (uint64_t)(ms > 0 ? ms : 0);
+	job_release(rp);
+	later(rp, 0);
+}
+
+static void
+due_drop(struct respond *rp, const char *track)
+{
+	struct due *d = due_find(rp, track);
+	if (d) {
+		free(d->track);
+		*d = rp->due[--rp->ndue];
+	}
+}
+
+struct pick {
+	struct respond *rp;
+	uint64_t now, at, next; /* next: the first job not due yet, 0 none */
+	struct json *job;
+	char *path;
+};
+
+/* The job due first (never tried ones first of all). */
+static int
+pick_job(void *arg, char *path, struct json *job)
+{
+	struct pick *k = arg;
+	const struct due *d = due_find(k->rp, jstr(job, "tracking"));
+	uint64_t at = d ? d->at : 0;
+	if (at > k->now) {
+		if (k->next == 0 || at < k->next)
+			k->next = at;
+		return 0;
+	}
+	if (k->job && at >= k->at)
+		return 0;
+	json_free(k->job);
+	free(k->path);
+	k->job = job;
+	k->path = path;
+	k->at = at;
+	return 1;
+}
+
 /* ---- working a job ---- */
 
 static int
@@ -783,6 +886,7 @@ job_finish(struct respond *rp)
 	free(xs);
 	free(xd);
 	free(jd);
+	due_drop(rp, track);
 	job_release(rp);
 	rp->backoff_ms = 0;
 }
@@ -801,8 +905,7 @@ retry(struct respond *rp, const struct pa_result *r)
 		rp->failed = rp->finished = 1;
 		return;
 	}
-	job_release(rp);
-	later(rp, rp->backoff_ms);
+	job_wait(rp, rp->backoff_ms);
 }
 
 /* The outcome of a seller's job, as events for its document: a history line for each
@@ -864,8 +967,7 @@ send_job(struct respond *rp)
 		free(xp);
 		free(name);
 		buf_free(&b);
-		job_release(rp);
-		later(rp, rp->c->retry_max_ms);
+		job_wait(rp, rp->c->retry_max_ms);
 		return;
 	}
 	json_int(json_get(rp->job, "attempts"), &n);
@@ -990,8 +1092,7 @@ on_search(struct pa_reply *rep, void *arg)
 			free(h);
 		}
 		pa_reply_free(rep);
-		job_release(rp);
-		later(rp, rp->c->report_poll_ms);
+		job_wait(rp, rp->c->report_poll_ms);
 		return;
 	}
 	if (strcmp(f->ack, "Ok") == 0) {
@@ -1015,34 +1116,19 @@ on_search(struct pa_reply *rep, void *arg)
 	later(rp, 0);
 }
 
-/* The first job of out/, or NULL. */
+/* Load the job of out/ due first: 1, or 0 with *next_ms the time until the first one
+ * waiting is due (-1: no job at all). */
 static int
-load_job(struct respond *rp)
+load_job(struct respond *rp, int64_t *next_ms)
 {
-	DIR *d = opendir(rp->out);
-	struct dirent *e;
-	if (d == NULL)
-		return 0;
-	while (rp->job == NULL && (e = readdir(d)) != NULL) {
-		struct buf b;
-		char *p;
-		if (!str_has_suffix(e->d_name, ".job") || e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", rp->out, e->d_name);
-		buf_init(&b);
-		if (read_file(p, JOB_MAX, 1, &b, NULL) == 0 &&
-		    (rp->job = json_parse(b.p, b.len, NULL)) != NULL && jstr(rp->job, "tracking") &&
-		    jstr(rp->job, "receipt") && jstr(rp->job, "state")) {
-			rp->job_path = p;
-			p = NULL;
-		} else if (rp->job) {
-			json_free(rp->job);
-			rp->job = NULL;
-		}
-		free(p);
-		buf_free(&b);
-	}
-	closedir(d);
+	struct pick k;
+	memset(&k, 0, sizeof(k));
+	k.rp = rp;
+	k.now = now_ms();
+	each_job(rp->out, pick_job, &k);
+	rp->job = k.job;
+	rp->job_path = k.path;
+	*next_ms = k.next ? (int64_t)(k.next - k.now) : -1;
 	return rp->job != NULL;
 }
 
@@ -1055,12 +1141,14 @@ tick(void *arg)
 	if (rp->call || rp->finished)
 		return;
 	if (rp->job == NULL) {
+		int64_t next;
 		scan(rp);
-		if (!load_job(rp)) {
-			if (rp->once)
+		if (!load_job(rp, &next)) {
+			if (rp->once && next < 0)
 				rp->finished = 1;
 			else
-				later(rp, rp->c->rescan_ms);
+				later(rp, next >= 0 && next < rp->c->rescan_ms ? next
+				                                               : rp->c->rescan_ms);
 			return;
 		}
 	}
@@ -1112,6 +1200,9 @@ respond_free(struct respond *rp)
 	if (rp->call)
 		pa_cancel(rp->call);
 	job_release(rp);
+	while (rp->ndue)
+		free(rp->due[--rp->ndue].track);
+	free(rp->due);
 	pa_free(rp->pa);
 	incoming_close(rp->in);
 	free(rp->indir);
@@ -1130,37 +1221,29 @@ respond_done(const struct respond *rp, int *failed)
 	return rp->finished;
 }
 
+struct waiting {
+	struct buf *report;
+	size_t n;
+};
+
+static int
+wait_line(void *arg, char *path, struct json *job)
+{
+	struct waiting *w = arg;
+	(void)path;
+	buf_printf(w->report, "status %s on %s: %s, not acknowledged (trackingId %s)\n",
+	           jstr(job, "code") ? jstr(job, "code") : "?", jstr(job, "receipt"),
+	           jstr(job, "state"), jstr(job, "tracking"));
+	w->n++;
+	return 0;
+}
+
 size_t
 respond_waiting(const char *root, struct buf *report)
 {
 	char *out = xasprintf("%s/.chorusgw/incoming/out", root);
-	DIR *d = opendir(out);
-	struct dirent *e;
-	size_t n = 0;
-	while (d && (e = readdir(d)) != NULL) {
-		struct buf b;
-		struct json *job;
-		char *p;
-		if (!str_has_suffix(e->d_name, ".job") || e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", out, e->d_name);
-		buf_init(&b);
-		if (read_file(p, JOB_MAX, 1, &b, NULL) == 0 &&
-		    (job = json_parse(b.p, b.len, NULL)) != NULL) {
-			buf_printf(report,
-			           "status %s on %s: %s, not acknowledged (trackingId %s)\n",
-			           jstr(job, "code") ? jstr(job, "code") : "?",
-			           jstr(job, "receipt") ? jstr(job, "receipt") : "?",
-			           jstr(job, "state") ? jstr(job, "state") : "?",
-			           jstr(job, "tracking") ? jstr(job, "tracking") : "?");
-			json_free(job);
-			n++;
-		}
-		buf_free(&b);
-		free(p);
-	}
-	if (d)
-		closedir(d);
+	struct waiting w = {report, 0};
+	each_job(out, wait_line, &w);
 	free(out);
-	return n;
+	return w.n;
 }

@@ -88,6 +88,22 @@ status_file "$R2" 'status = 207\nreason_code = QTE_ERR\n'
 run_gw s5 -c "$T/c.ini" once
 check "207 after 210: refused by the PA, in the receipt" sh -c "grep -q '^status.2 = 207 refused' '$R2'"
 contains "... with the PA's reason in words" "$R2" "InvoiceLCInvalidStatus"
+# head of line: statuses waiting for an acknowledgement that does not come (40 jobs the
+# PA never heard of) hold back no other: a 204 dropped after them is acknowledged
+i=0
+while [ $i -lt 40 ]; do
+	printf '{"version": 1, "receipt": "x.receipt", "code": "205", "label": "Approuvée", "tracking": "CDV-stuck%d", "state": "sent", "n": 1, "attempts": 1}\n' $i \
+		>"$S/.chorusgw/incoming/out/CDV-stuck$i.job"
+	i=$((i + 1))
+done
+status_file "$R3" 'status = 204\n'
+"$CHORUSGW" -c "$T/c.ini" run >"$T/s6.out" 2>"$T/s6.err" &
+gw=$!
+check "waiting jobs hold back no other: the 204 acknowledged" \
+	wait_until 30 grep -q '^status.1 = 204 acknowledged' "$R3"
+kill $gw
+wait $gw
+is "... the 40 waiting jobs still wait" "$(count "$S/.chorusgw/incoming/out" 'CDV-stuck*.job')" 40
 lacks "no secret in the receipts" "$R1" "$PA_SECRET"
 no_secrets "no secret in the logs" "$T"/*.err
 done_testing
