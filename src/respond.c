@@ -63,7 +63,8 @@ struct respond {
 	void (*stored)(void *);
 	void *stored_arg;
 	mode_t mode;
-	int once, failed, finished;
+	int lock; /* lock/statuses: one process per spool takes status files and works jobs */
+	int once, failed, finished, locked_out;
 	struct ev_timer *timer;
 	struct pa_call *call;
 	struct json *job; /* the job being worked */
@@ -1140,6 +1141,18 @@ tick(void *arg)
 	rp->timer = NULL;
 	if (rp->call || rp->finished)
 		return;
+	if (rp->lock < 0 && (rp->lock = spool_lock_command(rp->sp, "statuses", NULL)) < 0) {
+		/* another process on this spool takes the status files: a second one would
+		   read the same files and send the same jobs */
+		if (!rp->locked_out)
+			log_info("status files: another chorusgw process on this spool takes them");
+		rp->locked_out = 1;
+		if (rp->once)
+			rp->finished = 1;
+		else
+			later(rp, rp->c->rescan_ms);
+		return;
+	}
 	if (rp->job == NULL) {
 		int64_t next;
 		scan(rp);
@@ -1170,6 +1183,7 @@ respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
 	char *base = xasprintf("%s/.chorusgw/incoming", root);
 	rp->c = c;
 	rp->sp = sp;
+	rp->lock = -1;
 	rp->sides = sides;
 	rp->mode = (mode_t)c->file_mode;
 	rp->once = once;
@@ -1203,6 +1217,7 @@ respond_free(struct respond *rp)
 	while (rp->ndue)
 		free(rp->due[--rp->ndue].track);
 	free(rp->due);
+	spool_unlock_command(rp->lock);
 	pa_free(rp->pa);
 	incoming_close(rp->in);
 	free(rp->indir);

@@ -19,6 +19,9 @@
  * DIR/sent/, refused to DIR/rejected/; the outcome as status events of the document
  * (follow.h), in its receipt's history.
  *
+ * One process per spool takes the status files and works the jobs (it holds
+ * lock/statuses while it runs); another one leaves them alone (once: does nothing).
+ *
  * One event loop (ev.c). Errors: a failure of the PA is retried; a failure of the disk
  * is logged and retried at the next scan; respond_new() returns NULL with *why.
  */
