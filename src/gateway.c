@@ -2341,8 +2341,7 @@ start_transports(struct gw *g, char **why)
 		struct receive_opts o;
 		memset(&o, 0, sizeof(o));
 		o.once = g->once;
-		g->rx =
-		    receive_new(g->conf, spool_root(g->sp), (mode_t)g->conf->file_mode, &o, why);
+		g->rx = receive_new(g->conf, g->sp, &o, why);
 		if (g->rx == NULL)
 			return -1;
 	}

@@ -10,6 +10,10 @@
  * terms are read from the Converted form the PA gives. Anything else is quarantined,
  * with the reason, its bytes kept as they came.
  *
+ * One pass at a time per spool: a pass (from the first page to the last, or a failure)
+ * holds lock/incoming, and starts from the position on disk, which another process's
+ * pass may have moved.
+ *
  * Errors: see receive.h; the reasons are logged (log_warn) once per failure.
  */
 #include "config.h"
@@ -28,17 +32,21 @@
 #include "receive.h"
 #include "rules.h"
 #include "sha256.h"
+#include "spool.h"
 #include "util.h"
 #include "xform.h"
 
-#define PAGE_LIMIT   100
-#define RETRY_MIN_MS 1000
-#define MAX_XSD_MSGS 5
+#define PAGE_LIMIT    100
+#define RETRY_MIN_MS  1000
+#define MAX_XSD_MSGS  5
+#define LOCK_RETRY_MS 200 /* once: while another process's pass holds lock/incoming */
 
 enum stage { ST_ORIGINAL = 0, ST_READABLE, ST_CONVERTED, ST_DONE };
 
 struct receive {
 	const struct conf *c;
+	struct spool *sp;
+	int lock; /* lock/incoming while a pass runs, else -1 */
 	struct pa *pa;
 	struct incoming *in;
 	struct feed *feed;
@@ -59,6 +67,40 @@ struct receive {
 
 static void poll_now(void *);
 static void next_flow(struct receive *);
+
+/* Start a pass: lock/incoming, and the position as it is on disk now. 0, or -1 when
+ * another process's pass holds the lock (or the position cannot be read: logged). */
+static int
+pass_start(struct receive *rx)
+{
+	struct feed *f;
+	char *why = NULL;
+	if (rx->lock >= 0)
+		return 0;
+	if ((rx->lock = spool_lock_command(rx->sp, "incoming", NULL)) < 0)
+		return -1;
+	if (rx->o.resync_ms > 0)
+		return 0; /* its own window, nothing on disk */
+	f = feed_open(incoming_position(rx->in), incoming_tmp(rx->in), rx->c->pa_search_window_ms,
+	              0, &why);
+	if (f == NULL) {
+		log_warn("incoming: %s", why);
+		free(why);
+		spool_unlock_command(rx->lock);
+		rx->lock = -1;
+		return -1;
+	}
+	feed_free(rx->feed);
+	rx->feed = f;
+	return 0;
+}
+
+static void
+pass_end(struct receive *rx)
+{
+	spool_unlock_command(rx->lock);
+	rx->lock = -1;
+}
 
 static void
 schedule(struct receive *rx, int64_t ms)
@@ -95,6 +137,7 @@ give_up_page(struct receive *rx, const char *what, const struct pa_result *r)
 		rx->page = NULL;
 	}
 	item_reset(rx);
+	pass_end(rx);
 	if (rx->o.once) {
 		rx->done = rx->failed = 1;
 		return;
@@ -485,9 +528,12 @@ page_done(struct receive *rx)
 		return;
 	}
 	rx->retry_ms = 0;
-	if (feed_more(rx->feed))
+	if (feed_more(rx->feed)) {
 		schedule(rx, 0);
-	else if (rx->o.once)
+		return;
+	}
+	pass_end(rx);
+	if (rx->o.once)
 		rx->done = 1;
 	else
 		schedule(rx, rx->c->incoming_poll_ms);
@@ -543,6 +589,11 @@ poll_now(void *arg)
 	rx->timer = NULL;
 	if (rx->call || rx->page || rx->done)
 		return;
+	if (pass_start(rx) == -1) {
+		/* another process's pass: the position it leaves is read at the next one */
+		schedule(rx, rx->o.once ? LOCK_RETRY_MS : rx->c->incoming_poll_ms);
+		return;
+	}
 	memset(&q, 0, sizeof(q));
 	q.direction = "In";
 	q.flow_type = "SupplierInvoice";
@@ -555,17 +606,18 @@ poll_now(void *arg)
 /* ---- public ---- */
 
 struct receive *
-receive_new(const struct conf *c, const char *root, mode_t mode, const struct receive_opts *o,
-            char **why)
+receive_new(const struct conf *c, struct spool *sp, const struct receive_opts *o, char **why)
 {
 	struct receive *rx = xcalloc(1, sizeof(*rx));
 	rx->c = c;
+	rx->sp = sp;
+	rx->lock = -1;
 	if (o)
 		rx->o = *o;
 	buf_init(&rx->orig);
 	buf_init(&rx->readable);
 	buf_init(&rx->converted);
-	rx->in = incoming_open(root, mode, why);
+	rx->in = incoming_open(spool_root(sp), (mode_t)c->file_mode, why);
 	if (rx->in == NULL)
 		goto fail;
 	if (rx->o.resync_ms > 0)
@@ -600,6 +652,7 @@ receive_free(struct receive *rx)
 		pa_reply_free(rx->page);
 	pa_free(rx->pa);
 	feed_free(rx->feed);
+	pass_end(rx);
 	incoming_close(rx->in);
 	item_reset(rx);
 	buf_free(&rx->orig);

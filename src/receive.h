@@ -34,11 +34,13 @@ struct receive_stats {
 };
 
 struct receive;
+struct spool;
 
-/* The receiver for `c` (which must outlive it) on the spool at `root`, visible files of
- * `mode`; it joins http.c (ev_init() first) and starts polling at once. */
-struct receive *receive_new(const struct conf *c, const char *root, mode_t mode,
-                            const struct receive_opts *, char **why);
+/* The receiver for `c` on the spool `sp` (both must outlive it), visible files of
+ * [spool] file_mode; it joins http.c (ev_init() first) and starts polling at once. One
+ * pass at a time per spool (lock/incoming): another process's pass is waited for. */
+struct receive *receive_new(const struct conf *c, struct spool *sp, const struct receive_opts *,
+                            char **why);
 /* Cancel what is in flight (nothing half-written counts: it is fetched again). */
 void receive_free(struct receive *);
 /* With opts.once: 1 when the pass ended; *failed set when it could not read to the end

@@ -389,7 +389,7 @@ resync_incoming(struct run *run, int *failed, char **why)
 	memset(&r, 0, sizeof(r));
 	o.once = 1;
 	o.resync_ms = run->conf->incoming_resync_ms;
-	r.rx = receive_new(run->conf, spool_root(run->sp), (mode_t)run->conf->file_mode, &o, why);
+	r.rx = receive_new(run->conf, run->sp, &o, why);
 	if (r.rx == NULL)
 		return -1;
 	r.rs = respond_new(run->conf, run->sp, RESPOND_BUYER | RESPOND_SELLER, 1, NULL, NULL, why);

@@ -99,6 +99,22 @@ check "run: a new invoice arrives while it runs" wait_until 20 receipts_are 132
 kill -TERM $GWPID
 wait $GWPID
 is "... and it stops cleanly on SIGTERM" "$?" 0
+# one pass at a time per spool: while another process's pass holds lock/incoming, a
+# `once` fetches nothing (it waits for its turn until once_wait), then takes its turn
+(umask 077 && sed 's/^once_wait = 20s$/once_wait = 2s/' "$T/c.ini" >"$T/c2.ini")
+pa_incoming ubl
+"$EMU_PYTHON" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(60)' "$S/.chorusgw/lock/incoming" &
+holder=$!
+wait_until 10 sh -c "! flock -n '$S/.chorusgw/lock/incoming' true"
+run_gw once3 -c "$T/c2.ini" once
+is "another process's pass holds lock/incoming: nothing fetched" "$(count "$S/incoming" '*.receipt')" 132
+kill $holder
+wait $holder 2>/dev/null
+run_gw once4 -c "$T/c.ini" once
+is "... its turn once it ended: fetched" "$(count "$S/incoming" '*.receipt')" 133
 no_secrets "no secret in the logs" "$T"/*.err
 lacks "... nor in the receipts" "$S"/incoming/*.receipt "$PA_SECRET"
 
