@@ -678,6 +678,72 @@ check_vat_accounting(struct ck *k, const struct invoice *inv)
 		    "the VAT total in the accounting currency (BT-111) has more than 2 decimals");
 }
 
+/*
+ * The cadres whose invoice names more parties than the supplier and the buyer: A9 and
+ * A12 a validator (valideur), the works cadres the parties of the works circuit (maître
+ * d'oeuvre, maître d'ouvrage). Chorus Pro's API carries the validator
+ * (cadreDeFacturation.codeStructureValideur, required for A9 and A12), but no public
+ * source says where Chorus Pro reads these parties in a deposited UBL or CII flow, and
+ * works invoices have had flows of their own (E4, E5) since February 2024, which
+ * deposer/flux does not offer (tests/emulator/README, "Cadres with more parties"). So
+ * these cadres are refused rather than deposited without them. What each cadre is:
+ * the Swagger's cadreFacturation names. A3 (justice costs) and A21 (TIC refund) name
+ * no such party.
+ */
+static const struct cadre_parties {
+	unsigned char n;  /* the cadre's number: A<n> */
+	const char *what; /* what the cadre is */
+} cadre_parties[] = {
+    {4, "a supplier's projet de décompte mensuel"},
+    {5, "a supplier's état d'acompte"},
+    {6, "a supplier's validated état d'acompte"},
+    {7, "a supplier's projet de décompte final"},
+    {8, "a supplier's décompte général et définitif"},
+    {9, "a subcontractor's invoice"},
+    {10, "a subcontractor's projet de décompte mensuel"},
+    {11, "a subcontractor's projet de décompte final"},
+    {12, "a co-contractor's invoice"},
+    {13, "a co-contractor's projet de décompte mensuel"},
+    {14, "a co-contractor's projet de décompte final"},
+    {15, "a maître d'oeuvre's état d'acompte"},
+    {16, "a maître d'oeuvre's validated état d'acompte"},
+    {17, "a maître d'oeuvre's projet de décompte général"},
+    {18, "a maître d'oeuvre's décompte général"},
+    {19, "a maître d'ouvrage's validated état d'acompte"},
+    {20, "a maître d'ouvrage's décompte général"},
+    {22, "a supplier's projet de décompte général, tacit procedure"},
+    {23, "a supplier's tacit décompte général et définitif"},
+    {24, "a maître d'oeuvre's tacit décompte général et définitif"},
+    {25, "a maître d'ouvrage's décompte général et définitif, tacit procedure"},
+};
+
+/* Cadre A<n> refused when it needs parties chorusgw cannot place (above). */
+static void
+check_cadre_parties(struct ck *k, int n)
+{
+	const struct cadre_parties *c;
+	for (c = cadre_parties; c < cadre_parties + nitems(cadre_parties); c++)
+		if (c->n == n)
+			break;
+	if (c == cadre_parties + nitems(cadre_parties))
+		return;
+	if (n == 9 || n == 12)
+		problem(k, ERR, "CADRE-PARTY", 1, &k->inv->cadre,
+		        "enter this invoice on the Chorus Pro portal, with its validator; use "
+		        "A1 only for an invoice under your own contract with the buyer",
+		        "cadre A%d (%s) needs its validator (valideur: the %s), which "
+		        "chorusgw cannot yet place in a deposited UBL or CII flow",
+		        n, c->what, n == 9 ? "contract holder" : "lead contractor");
+	else
+		problem(k, ERR, "CADRE-PARTY", 1, &k->inv->cadre,
+		        "enter it in the Chorus Pro portal's works invoices space (Factures de "
+		        "travaux)",
+		        "cadre A%d (%s) is a works invoice: it needs the parties of the works "
+		        "circuit (maître d'oeuvre, maître d'ouvrage), which chorusgw cannot "
+		        "yet place in a deposited UBL or CII flow",
+		        n, c->what);
+}
+
 static void
 check_header(struct ck *k)
 {
@@ -793,6 +859,8 @@ check_header(struct ck *k)
 			        "write the Chorus Pro cadre de facturation, "
 			        "A1 to A25 (A1: supplier's invoice)",
 			        "not a cadre de facturation");
+		else
+			check_cadre_parties(k, n);
 	}
 
 	if (has(&inv->service_code) && utf8_chars(inv->service_code.text) > 100)

@@ -138,6 +138,10 @@ drop "$T/works.xml" "$S/inbox"
 routed_works() { grep -q 'route chorus: a works invoice' "$(receipt works.xml)" 2>/dev/null; }
 check "works cadre: Chorus Pro, said why" wait_until 20 routed_works
 is "works cadre: not sent to the PA" "$(flows_of PAG-0008)" 0
+check "works cadre: without its works parties, rejected/" wait_until 20 in_folder works.xml rejected
+contains "works cadre: the pre-flight says which party" "$(receipt works.xml)" \
+	"(maître d'oeuvre, maître d'ouvrage), which chorusgw cannot yet place"
+is "works cadre: not deposited on Chorus Pro either" "$(deposits_of PAG-0008)" 0
 sed -e 's|<number>F2025-000142</number>|<number>PAG-0009</number>|' \
 	-e 's|</currency>|</currency><billing-mode>S1</billing-mode><route>pa</route>|' \
 	-e 's|    <iban>|    <electronic-address scheme="0225">732829320</electronic-address>\n    <iban>|' \

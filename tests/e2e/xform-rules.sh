@@ -69,6 +69,10 @@ case_ "number longer than 20" "$U" 's/<cbc:ID>F2025-000142</<cbc:ID>F2025-000142
 case_ "type code" "$U" 's/<cbc:InvoiceTypeCode>380/<cbc:InvoiceTypeCode>751/' TYPE \
 	'cbc:InvoiceTypeCode "751": Chorus Pro does not accept this invoice type code'
 case_ "cadre" "$U" 's/<cbc:ProfileID>A1/<cbc:ProfileID>B1/' CADRE '"B1": not a cadre de facturation'
+case_ "co-contractor's cadre without its validator (CII)" "$C" 's|<ram:ID>A1</ram:ID>|<ram:ID>A12</ram:ID>|' CADRE-PARTY \
+	'"A12": cadre A12 (a co-contractor'"'"'s invoice) needs its validator (valideur: the lead contractor), which chorusgw cannot yet place in a deposited UBL or CII flow (rule CADRE-PARTY); enter this invoice on the Chorus Pro portal'
+case_ "works cadre without the works parties" "$U" 's/<cbc:ProfileID>A1/<cbc:ProfileID>A4/' CADRE-PARTY \
+	"is a works invoice: it needs the parties of the works circuit (maître d'oeuvre, maître d'ouvrage)"
 case_ "issue date in the future" "$U" 's/<cbc:IssueDate>2025-/<cbc:IssueDate>2099-/' DATE \
 	"the issue date is after today"
 case_ "issue date invalid (CII)" "$C" '0,/format="102">2025/s//format="102">2025X/' DATE "not a valid date"
