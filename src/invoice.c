@@ -71,6 +71,21 @@ party_free(struct inv_party *p)
 	inv_value_free(&p->country);
 	inv_value_free(&p->siren);
 	inv_value_free(&p->endpoint);
+	for (size_t i = 0; i < p->nids; i++)
+		inv_value_free(&p->ids[i]);
+	free(p->ids);
+}
+
+static void
+refs_free(struct inv_ref *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		inv_value_free(&v[i].number);
+		inv_value_free(&v[i].date);
+		inv_value_free(&v[i].type_code);
+		inv_value_free(&v[i].status);
+	}
+	free(v);
 }
 
 void
@@ -95,6 +110,15 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->contract);
 	inv_value_free(&inv->preceding_number);
 	inv_value_free(&inv->preceding_date);
+	inv_value_free(&inv->tax_point_date);
+	refs_free(inv->preceding, inv->npreceding);
+	for (i = 0; i < inv->ndocrefs; i++) {
+		inv_value_free(&inv->docrefs[i].id);
+		inv_value_free(&inv->docrefs[i].type_code);
+		inv_value_free(&inv->docrefs[i].ref_type);
+		inv_value_free(&inv->docrefs[i].description);
+	}
+	free(inv->docrefs);
 	inv_value_free(&inv->payment_terms);
 	inv_value_free(&inv->delivery_country);
 	inv_value_free(&inv->delivery_date);
@@ -103,6 +127,9 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->tax_rep_vat_id);
 	party_free(&inv->supplier);
 	party_free(&inv->buyer);
+	for (i = 0; i < inv->nothers; i++)
+		party_free(&inv->others[i]);
+	free(inv->others);
 	for (i = 0; i < inv->npayments; i++) {
 		inv_value_free(&inv->payments[i].code);
 		inv_value_free(&inv->payments[i].iban);
@@ -121,6 +148,13 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&l->base_quantity);
 		inv_value_free(&l->vat_category);
 		inv_value_free(&l->vat_rate);
+		inv_value_free(&l->period_start);
+		inv_value_free(&l->period_end);
+		inv_value_free(&l->delivery_date);
+		inv_value_free(&l->doc_id);
+		inv_value_free(&l->doc_date);
+		inv_value_free(&l->status);
+		refs_free(l->refs, l->nrefs);
 		for (j = 0; j < l->nacs; j++)
 			ac_free(&l->acs[j]);
 		free(l->acs);
@@ -138,6 +172,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&v->tax);
 		inv_value_free(&v->exemption_reason);
 		inv_value_free(&v->exemption_code);
+		inv_value_free(&v->tax_point_date);
 	}
 	free(inv->vats);
 	for (i = 0; i < inv->nattachments; i++) {

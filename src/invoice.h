@@ -33,6 +33,10 @@ struct inv_party {
 	int address;                 /* its postal address (BG-5 / BG-8) is there */
 	struct inv_value siren;      /* BT-30 / BT-47 under scheme 0002 only (BR-FR) */
 	struct inv_value endpoint;   /* BT-34 / BT-49 electronic address, attr = scheme */
+	struct inv_value *ids;       /* every identifier (UBL PartyIdentification/cbc:ID, CII
+	                                GlobalID), attr = scheme, in order (BR-FR) */
+	size_t nids;
+	const char *role; /* the other parties (struct invoice's others): "payee (BT-60)"... */
 };
 
 /* The SIREN of a party: its electronic address under scheme 0225 (SIREN[_...]), else
@@ -52,17 +56,42 @@ struct inv_ac {
 	struct inv_value vat_category, vat_rate; /* BT-95/96, BT-102/103 (document level) */
 };
 
+/* A reference to an earlier invoice: BG-3 in the header (UBL cac:BillingReference,
+ * CII ram:InvoiceReferencedDocument), or on a line (EXT-FR-FE-136 to 138). */
+struct inv_ref {
+	struct inv_value number;    /* BT-25 */
+	struct inv_value date;      /* BT-26 */
+	struct inv_value type_code; /* EXT-FR-FE-02 / 137: the earlier invoice's type */
+	struct inv_value status;    /* UBL: cbc:DocumentStatusCode (DETAIL...) */
+};
+
+/* A reference to another document in the header (UBL cac:AdditionalDocumentReference,
+ * CII ram:AdditionalReferencedDocument) whatever its type: the supporting documents
+ * (BG-24) and the others (invoiced object, tender...). */
+struct inv_docref {
+	struct inv_value id;          /* attr = schemeID (UBL: AFL, AVV...) */
+	struct inv_value type_code;   /* UBL cbc:DocumentTypeCode, CII ram:TypeCode */
+	struct inv_value ref_type;    /* CII ram:ReferenceTypeCode (AFL, AVV...) */
+	struct inv_value description; /* BT-123: UBL cbc:DocumentDescription, CII ram:Name */
+};
+
 struct inv_line {
 	char *path; /* the line element */
 	int line;
-	struct inv_value id;            /* BT-126 */
-	struct inv_value quantity;      /* BT-129, attr = unit BT-130 */
-	struct inv_value net_amount;    /* BT-131 */
-	struct inv_value name;          /* BT-153 */
-	struct inv_value price;         /* BT-146 */
-	struct inv_value base_quantity; /* BT-149 */
-	struct inv_value vat_category;  /* BT-151 */
-	struct inv_value vat_rate;      /* BT-152 */
+	struct inv_value id;                       /* BT-126 */
+	struct inv_value quantity;                 /* BT-129, attr = unit BT-130 */
+	struct inv_value net_amount;               /* BT-131 */
+	struct inv_value name;                     /* BT-153 */
+	struct inv_value price;                    /* BT-146 */
+	struct inv_value base_quantity;            /* BT-149 */
+	struct inv_value vat_category;             /* BT-151 */
+	struct inv_value vat_rate;                 /* BT-152 */
+	struct inv_value period_start, period_end; /* BT-134, BT-135 */
+	struct inv_value delivery_date;            /* EXT-FR-FE-158 */
+	struct inv_value doc_id, doc_date; /* UBL: cac:DocumentReference/cbc:ID, IssueDate */
+	struct inv_value status;           /* CII: LineStatusReasonCode (DETAIL, GROUP...) */
+	struct inv_ref *refs;              /* earlier invoices (EXT-FR-FE-136 to 138) */
+	size_t nrefs;
 	struct inv_ac *acs;
 	size_t nacs;
 };
@@ -77,6 +106,7 @@ struct inv_vat {
 	struct inv_value tax;              /* BT-117 */
 	struct inv_value exemption_reason; /* BT-120 */
 	struct inv_value exemption_code;   /* BT-121 */
+	struct inv_value tax_point_date;   /* BT-7, CII (UBL: struct invoice's) */
 };
 
 /* A supporting document (BG-24). */
@@ -121,7 +151,8 @@ struct invoice {
 	struct inv_value service_code;                     /* BT-10, code service exécutant */
 	struct inv_value engagement;                       /* BT-13, engagement juridique */
 	struct inv_value contract;                         /* BT-12, numéro de marché */
-	struct inv_value preceding_number, preceding_date; /* BT-25, BT-26 */
+	struct inv_value preceding_number, preceding_date; /* BT-25, BT-26 (the first) */
+	struct inv_value tax_point_date;                   /* BT-7, UBL */
 	struct inv_value payment_terms;                    /* BT-20 */
 	struct inv_value delivery_country;                 /* BT-80 */
 	struct inv_value delivery_date;                    /* BT-72 */
@@ -131,6 +162,12 @@ struct invoice {
 	int tax_rep, tax_rep_address; /* the tax representative (BG-11), its address (BG-12) */
 
 	struct inv_party supplier, buyer;
+	struct inv_party *others; /* payee, agents, invoicer, invoicee, delivery (BR-FR) */
+	size_t nothers;
+	struct inv_ref *preceding; /* every earlier invoice referred to (BG-3) */
+	size_t npreceding;
+	struct inv_docref *docrefs;
+	size_t ndocrefs;
 
 	struct inv_payment *payments;
 	size_t npayments;

@@ -116,6 +116,56 @@ count_kids(xmlNodePtr parent, const char *qname)
 	return n;
 }
 
+/* Append node n (its text, its schemeID) to the values v[0..*n). */
+static void
+add_id(struct inv_value **v, size_t *n, xmlNodePtr node)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	set_from(&(*v)[*n], node, NULL, NULL, NULL, "schemeID");
+	(*n)++;
+}
+
+/* Append the reference to an earlier invoice `n` (UBL cac:BillingReference, CII
+ * ram:InvoiceReferencedDocument) to v[0..*nv). */
+static void
+add_ref(struct inv_ref **v, size_t *nv, xmlNodePtr n, int cii)
+{
+	char *np = node_path(n);
+	struct inv_ref *r;
+	*v = xreallocarray(*v, *nv + 1, sizeof(**v));
+	r = &(*v)[(*nv)++];
+	memset(r, 0, sizeof(*r));
+	if (cii) {
+		get(&r->number, n, np, "ram:IssuerAssignedID", NULL);
+		get(&r->date, n, np, "ram:FormattedIssueDateTime/qdt:DateTimeString", "format");
+		get(&r->type_code, n, np, "ram:TypeCode", NULL);
+	} else {
+		get(&r->number, n, np, "cac:InvoiceDocumentReference/cbc:ID", NULL);
+		get(&r->date, n, np, "cac:InvoiceDocumentReference/cbc:IssueDate", NULL);
+		get(&r->type_code, n, np, "cac:InvoiceDocumentReference/cbc:DocumentTypeCode",
+		    NULL);
+		get(&r->status, n, np, "cac:InvoiceDocumentReference/cbc:DocumentStatusCode", NULL);
+	}
+	free(np);
+}
+
+/* Append the header's document reference `n` to inv->docrefs. */
+static void
+add_docref(struct invoice *inv, xmlNodePtr n, int cii)
+{
+	char *np = node_path(n);
+	struct inv_docref *d;
+	inv->docrefs = xreallocarray(inv->docrefs, inv->ndocrefs + 1, sizeof(*inv->docrefs));
+	d = &inv->docrefs[inv->ndocrefs++];
+	memset(d, 0, sizeof(*d));
+	get(&d->id, n, np, cii ? "ram:IssuerAssignedID" : "cbc:ID", "schemeID");
+	get(&d->type_code, n, np, cii ? "ram:TypeCode" : "cbc:DocumentTypeCode", NULL);
+	get(&d->ref_type, n, np, "ram:ReferenceTypeCode", NULL);
+	get(&d->description, n, np, cii ? "ram:Name" : "cbc:DocumentDescription", NULL);
+	free(np);
+}
+
 static int
 is_siret_scheme(const char *scheme)
 {
@@ -271,6 +321,15 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 	read_tax_id(&p->tax_reg_id, party, pp, cii, 0);
 	p->present = party != NULL;
 	if (cii)
+		each_kid(g, party, "ram:GlobalID") add_id(&p->ids, &p->nids, g);
+	else
+		each_kid(pi, party, "cac:PartyIdentification")
+		{
+			xmlNodePtr id = node_kid(pi, "cbc:ID");
+			if (id)
+				add_id(&p->ids, &p->nids, id);
+		}
+	if (cii)
 		p->any_id = node_kid(party, "ram:ID") || node_kid(party, "ram:GlobalID");
 	else
 		each_kid(pi, party, "cac:PartyIdentification")
@@ -291,6 +350,70 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 		    NULL);
 	}
 	free(pp);
+}
+
+/* A party other than the seller and the buyer, when `party` is there. */
+static struct inv_party *
+read_other(struct invoice *inv, const char *role, xmlNodePtr party, int cii)
+{
+	struct inv_party *p;
+	if (party == NULL)
+		return NULL;
+	inv->others = xreallocarray(inv->others, inv->nothers + 1, sizeof(*inv->others));
+	p = &inv->others[inv->nothers++];
+	memset(p, 0, sizeof(*p));
+	read_party(p, party, NULL, cii);
+	p->role = role;
+	return p;
+}
+
+/* The parties of the BR-FR rules beyond the seller and the buyer (their roles as the
+ * messages name them). */
+static void
+read_others_ubl(struct invoice *inv, xmlNodePtr root)
+{
+	xmlNodePtr del = node_kid(root, "cac:Delivery");
+	struct inv_party *p;
+	read_other(inv, "payee (BT-60)", node_kid(root, "cac:PayeeParty"), 0);
+	read_other(inv, "buyer's agent (EXT-FR-FE-06)",
+	           node_find(root, "cac:AccountingCustomerParty/cac:Party/cac:AgentParty"), 0);
+	read_other(inv, "payer (EXT-FR-FE-46)",
+	           node_find(root, "cac:PaymentMeans/cac:PaymentMandate/cac:PayerParty"), 0);
+	read_other(inv, "seller's agent (EXT-FR-FE-69)",
+	           node_find(root, "cac:AccountingSupplierParty/cac:Party/cac:AgentParty"), 0);
+	read_other(inv, "invoicee (EXT-FR-FE-92)",
+	           node_find(root, "cac:AccountingCustomerParty/cac:Party/cac:ServiceProviderParty/"
+	                           "cac:Party"),
+	           0);
+	read_other(inv, "invoicer (EXT-FR-FE-115)",
+	           node_find(root, "cac:AccountingSupplierParty/cac:Party/cac:ServiceProviderParty/"
+	                           "cac:Party"),
+	           0);
+	/* the deliver-to location's identifiers (BT-71) with the delivery party's SIREN */
+	p = read_other(inv, "delivery (BT-71)", node_kid(del, "cac:DeliveryParty"), 0);
+	if (p == NULL && node_kid(del, "cac:DeliveryLocation"))
+		p = read_other(inv, "delivery (BT-71)", del, 0);
+	if (p) {
+		for (size_t i = 0; i < p->nids; i++)
+			inv_value_free(&p->ids[i]);
+		p->nids = 0;
+		each_kid(id, node_kid(del, "cac:DeliveryLocation"), "cbc:ID")
+		    add_id(&p->ids, &p->nids, id);
+	}
+}
+
+static void
+read_others_cii(struct invoice *inv, xmlNodePtr agr, xmlNodePtr del, xmlNodePtr set)
+{
+	read_other(inv, "payee (BT-60)", node_kid(set, "ram:PayeeTradeParty"), 1);
+	read_other(inv, "buyer's agent (EXT-FR-FE-06)", node_kid(agr, "ram:BuyerAgentTradeParty"),
+	           1);
+	read_other(inv, "payer (EXT-FR-FE-46)", node_kid(set, "ram:PayerTradeParty"), 1);
+	read_other(inv, "seller's agent (EXT-FR-FE-69)", node_kid(agr, "ram:SalesAgentTradeParty"),
+	           1);
+	read_other(inv, "invoicee (EXT-FR-FE-92)", node_kid(set, "ram:InvoiceeTradeParty"), 1);
+	read_other(inv, "invoicer (EXT-FR-FE-115)", node_kid(set, "ram:InvoicerTradeParty"), 1);
+	read_other(inv, "delivery (BT-71)", node_kid(del, "ram:ShipToTradeParty"), 1);
 }
 
 static void
@@ -351,6 +474,12 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	get(&l->base_quantity, price, pp, "cbc:BaseQuantity", "unitCode");
 	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
 	get(&l->vat_rate, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", NULL);
+	get(&l->period_start, n, np, "cac:InvoicePeriod/cbc:StartDate", NULL);
+	get(&l->period_end, n, np, "cac:InvoicePeriod/cbc:EndDate", NULL);
+	get(&l->delivery_date, n, np, "cac:Delivery/cbc:ActualDeliveryDate", NULL);
+	get(&l->doc_id, n, np, "cac:DocumentReference/cbc:ID", NULL);
+	get(&l->doc_date, n, np, "cac:DocumentReference/cbc:IssueDate", NULL);
+	each_kid(br, n, "cac:BillingReference") add_ref(&l->refs, &l->nrefs, br, 0);
 	add_acs(&l->acs, &l->nacs, n, np, "cac:AllowanceCharge", 0);
 	free(pp);
 }
@@ -374,6 +503,16 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", NULL);
 	get(&l->vat_category, set, sp, "ram:ApplicableTradeTax/ram:CategoryCode", NULL);
 	get(&l->vat_rate, set, sp, "ram:ApplicableTradeTax/ram:RateApplicablePercent", NULL);
+	get(&l->period_start, set, sp,
+	    "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString", "format");
+	get(&l->period_end, set, sp,
+	    "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString", "format");
+	get(&l->delivery_date, n, np,
+	    "ram:SpecifiedLineTradeDelivery/ram:ActualDeliverySupplyChainEvent/"
+	    "ram:OccurrenceDateTime/udt:DateTimeString",
+	    "format");
+	get(&l->status, n, np, "ram:AssociatedDocumentLineDocument/ram:LineStatusReasonCode", NULL);
+	each_kid(ird, set, "ram:InvoiceReferencedDocument") add_ref(&l->refs, &l->nrefs, ird, 1);
 	add_acs(&l->acs, &l->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 	free(sp);
 }
@@ -521,6 +660,9 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	    "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NULL);
 	get(&inv->preceding_date, root, "",
 	    "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate", NULL);
+	each_kid(br, root, "cac:BillingReference")
+	    add_ref(&inv->preceding, &inv->npreceding, br, 0);
+	get(&inv->tax_point_date, root, "", "cbc:TaxPointDate", NULL);
 	get(&inv->payment_terms, root, "", "cac:PaymentTerms/cbc:Note", NULL);
 	get(&inv->delivery_country, root, "",
 	    "cac:Delivery/cac:DeliveryLocation/cac:Address/cac:Country/cbc:IdentificationCode",
@@ -541,6 +683,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	read_party(&inv->buyer, node_find(root, "cac:AccountingCustomerParty/cac:Party"),
 	           "cac:AccountingCustomerParty/cac:Party", 0);
 	read_notes(inv, root, "", 0);
+	read_others_ubl(inv, root);
 
 	each_kid(pm, root, "cac:PaymentMeans")
 	{
@@ -563,6 +706,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		if (t == NULL || (strcmp(t, "130") != 0 && strcmp(t, "50") != 0))
 			read_attachment(inv, adr, 0);
 		free(t);
+		add_docref(inv, adr, 0);
 	}
 
 	/* the TaxTotal in the document currency; BT-111 is the TaxAmount in BT-6 (a second
@@ -662,6 +806,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		if (t && strcmp(t, "916") == 0)
 			read_attachment(inv, ard, 1);
 		free(t);
+		add_docref(inv, ard, 1);
 	}
 	{
 		char *pp = xasprintf("%s/ram:SellerTradeParty", ap);
@@ -696,6 +841,9 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	get(&inv->preceding_date, set, sp,
 	    "ram:InvoiceReferencedDocument/ram:FormattedIssueDateTime/qdt:DateTimeString",
 	    "format");
+	each_kid(ird, set, "ram:InvoiceReferencedDocument")
+	    add_ref(&inv->preceding, &inv->npreceding, ird, 1);
+	read_others_cii(inv, agr, del, set);
 	/* due date and terms: the first payment terms that have them */
 	each_kid(t, set, "ram:SpecifiedTradePaymentTerms")
 	{
@@ -735,6 +883,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&v->rate, tt, v->path, "ram:RateApplicablePercent", NULL);
 		get(&v->exemption_reason, tt, v->path, "ram:ExemptionReason", NULL);
 		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
+		get(&v->tax_point_date, tt, v->path, "ram:TaxPointDate/udt:DateString", "format");
 	}
 	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 
