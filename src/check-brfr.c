@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,23 @@ report(struct bk *k, const char *rule, const struct inv_value *v, const char *wh
 	k->errors++;
 }
 
+static void reportf(struct bk *k, const char *rule, const struct inv_value *v, const char *fix,
+                    const char *fmt, ...) PRINTFLIKE(5, 6);
+
+/* report() with the text made from `fmt`. */
+static void
+reportf(struct bk *k, const char *rule, const struct inv_value *v, const char *fix, const char *fmt,
+        ...)
+{
+	va_list ap;
+	char *what;
+	va_start(ap, fmt);
+	what = xvasprintf(fmt, ap);
+	va_end(ap);
+	report(k, rule, v, what, fix);
+	free(what);
+}
+
 static int
 present(const struct inv_value *v)
 {
@@ -43,6 +61,25 @@ static int
 filled(const struct inv_value *v)
 {
 	return v->text != NULL && *v->text != '\0';
+}
+
+/* normalize-space(): blanks trimmed, inner runs of blanks made one space. Caller
+ * frees. */
+static char *
+norm_space(const char *s)
+{
+	char *r = xmalloc(strlen(s) + 1), *o = r;
+	for (; *s; s++) {
+		if (strchr(" \t\r\n", *s)) {
+			if (o > r && o[-1] != ' ')
+				*o++ = ' ';
+		} else
+			*o++ = *s;
+	}
+	if (o > r && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return r;
 }
 
 /* ---- identifiers and codes (BR-FR-01, 02, 04, 08) ------------------------------- */
@@ -59,22 +96,17 @@ id_format_ok(const char *s)
 static void
 check_id(struct bk *k, const struct inv_value *v, const char *what, const char *fix)
 {
-	char *msg;
 	if (!present(v))
 		return;
-	if (utf8_chars(v->text) > 35) {
-		msg = xasprintf("%s is longer than 35 characters", what);
-		report(k, "BR-FR-01", v, msg, fix);
-		free(msg);
-	}
+	if (utf8_chars(v->text) > 35)
+		reportf(k, "BR-FR-01", v, fix, "%s is longer than 35 characters", what);
 	if (!id_format_ok(v->text)) {
-		msg =
-		    xasprintf("%s may only hold letters, digits and + - _ /, without spaces", what);
-		report(k, "BR-FR-02", v, msg, fix);
+		static const char f[] =
+		    "%s may only hold letters, digits and + - _ /, without spaces";
+		reportf(k, "BR-FR-02", v, fix, f, what);
 		/* the UBL schematron also checks the format under BR-FR-01 */
 		if (k->ubl)
-			report(k, "BR-FR-01", v, msg, fix);
-		free(msg);
+			reportf(k, "BR-FR-01", v, fix, f, what);
 	}
 }
 
@@ -82,18 +114,51 @@ static const char doc_types[] = " 380 389 393 501 386 500 384 471 472 473 261 26
 static const char billing_modes[] = " B1 S1 M1 B2 S2 M2 S3 B4 S4 M4 S5 S6 B7 S7 B8 S8 M8 B9 S9 M9 ";
 
 static void
+check_type(struct bk *k, const struct inv_value *v, const char *what, const char *fix)
+{
+	if (!present(v) || str_word_in(doc_types, v->text))
+		return;
+	reportf(k, "BR-FR-04", v, fix,
+	        "%s is not one the reform accepts (380, 389, 393, 501, 386, 500, 384, "
+	        "471, 472, 473, 261, 262, 381, 396, 502, 503)",
+	        what);
+}
+
+static void
 check_codes(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
+	size_t i, j;
 	check_id(k, &inv->number, "the invoice number (BT-1)", "change <number> in the ERP");
-	check_id(k, &inv->preceding_number, "the preceding invoice number (BT-25)",
-	         "change <preceding-invoice><number>");
-	if (present(&inv->type_code) && !str_word_in(doc_types, inv->type_code.text))
-		report(
-		    k, "BR-FR-04", &inv->type_code,
-		    "the document type (BT-3) is not one the reform accepts (380, 389, 393, 501, "
-		    "386, 500, 384, 471, 472, 473, 261, 262, 381, 396, 502, 503)",
-		    "change <type>");
+	for (i = 0; i < inv->npreceding; i++) {
+		check_id(k, &inv->preceding[i].number, "a preceding invoice number (BT-25)",
+		         "change <preceding-invoice><number>");
+		check_type(k, &inv->preceding[i].type_code,
+		           "a preceding invoice's type code (EXT-FR-FE-02)",
+		           "the ERP format does not write it: correct the document's producer");
+	}
+	check_type(k, &inv->type_code, "the document type (BT-3)", "change <type>");
+	/* the earlier invoices a line refers to (not in the ERP format); UBL reads their
+	 * number in the line's cac:DocumentReference (BR-FR-02 only: BR-FR-01 reads a
+	 * cac:BillingReference/cac:DocumentReference that UBL 2.1 does not have) */
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		static const char fix[] =
+		    "the ERP format has no line reference to an earlier invoice: correct the "
+		    "document's producer";
+		if (k->ubl && present(&l->doc_id) && !id_format_ok(l->doc_id.text))
+			report(k, "BR-FR-02", &l->doc_id,
+			       "a line's document reference (EXT-FR-FE-136) may only hold letters, "
+			       "digits and + - _ /, without spaces",
+			       fix);
+		for (j = 0; j < l->nrefs; j++) {
+			if (!k->ubl)
+				check_id(k, &l->refs[j].number,
+				         "a line's preceding invoice number (EXT-FR-FE-136)", fix);
+			check_type(k, &l->refs[j].type_code,
+			           "a line's preceding invoice type code (EXT-FR-FE-137)", fix);
+		}
+	}
 	if (!present(&inv->cadre) || !str_word_in(billing_modes, inv->cadre.text))
 		report(
 		    k, "BR-FR-08", &inv->cadre,
@@ -130,12 +195,9 @@ date_ok(const char *s, int ubl)
 static void
 check_date(struct bk *k, const struct inv_value *v, const char *what, const char *fix)
 {
-	char *msg;
 	if (!present(v) || date_ok(v->text, k->ubl))
 		return;
-	msg = xasprintf("%s is not a date of the years 2000 to 2099", what);
-	report(k, "BR-FR-03", v, msg, fix);
-	free(msg);
+	reportf(k, "BR-FR-03", v, fix, "%s is not a date of the years 2000 to 2099", what);
 }
 
 /* A UBL credit note's due date read from its payment means is not cbc:DueDate, the
@@ -154,16 +216,40 @@ check_dates(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
 	const struct inv_value *due = due_date(k);
+	static const char no_erp[] =
+	    "the ERP format does not write it: correct the document's producer";
+	size_t i, j;
 	check_date(k, &inv->issue_date, "the issue date (BT-2)", "change <issue-date>");
 	if (due)
 		check_date(k, due, "the due date (BT-9)", "change <due-date>");
-	check_date(k, &inv->preceding_date, "the preceding invoice's date (BT-26)",
-	           "change <preceding-invoice><issue-date>");
+	for (i = 0; i < inv->npreceding; i++)
+		check_date(k, &inv->preceding[i].date, "a preceding invoice's date (BT-26)",
+		           "change <preceding-invoice><issue-date>");
 	check_date(k, &inv->delivery_date, "the delivery date (BT-72)", "change <delivery><date>");
 	check_date(k, &inv->period_start, "the invoicing period's start (BT-73)",
 	           "change <period><start>");
 	check_date(k, &inv->period_end, "the invoicing period's end (BT-74)",
 	           "change <period><end>");
+	/* BT-7: UBL's one, CII's in each VAT breakdown */
+	check_date(k, &inv->tax_point_date, "the VAT point date (BT-7)", "change <vat-point-date>");
+	for (i = 0; i < inv->nvats; i++)
+		check_date(k, &inv->vats[i].tax_point_date, "the VAT point date (BT-7)",
+		           "change <vat-point-date>");
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		check_date(k, &l->period_start, "a line's period start (BT-134)",
+		           "change the line's <period><start>");
+		check_date(k, &l->period_end, "a line's period end (BT-135)",
+		           "change the line's <period><end>");
+		check_date(k, &l->delivery_date, "a line's delivery date (EXT-FR-FE-158)", no_erp);
+		/* the date of an earlier invoice on a line: UBL reads the line's
+		 * cac:DocumentReference, CII its ram:InvoiceReferencedDocument */
+		check_date(k, &l->doc_date, "a line's document reference date (EXT-FR-FE-138)",
+		           no_erp);
+		for (j = 0; j < l->nrefs && !k->ubl; j++)
+			check_date(k, &l->refs[j].date,
+			           "a line's preceding invoice date (EXT-FR-FE-138)", no_erp);
+	}
 
 	/* BR-FR-CO-07: compared as written, as the schematron does */
 	if (due && filled(due) && present(&inv->issue_date) &&
@@ -284,13 +370,54 @@ check_bar(struct bk *k, const char *all, const struct inv_value *where)
 	}
 }
 
+/* BR-FR-31: how many notes BAR give a processing rule of the list. CII: notes of
+ * subject BAR whose text is one; UBL: occurrences of "BAR#RULE#" in the notes that
+ * hold "#BAR#", joined and followed by a '#'. */
+static size_t
+bar_count(const struct bk *k)
+{
+	static const char *const rules[] = {"B2B",    "B2BINT",     "B2C",
+	                                    "B2CINT", "OUTOFSCOPE", "ARCHIVEONLY"};
+	size_t i, j, n = 0;
+	if (k->ubl) {
+		struct buf b;
+		buf_init(&b);
+		for (i = 0; i < k->inv->nnotes; i++)
+			if (k->inv->notes[i].content.text &&
+			    strstr(k->inv->notes[i].content.text, "#BAR#"))
+				buf_adds(&b, k->inv->notes[i].content.text);
+		buf_addc(&b, '#');
+		for (j = 0; j < nitems(rules); j++) {
+			char *mark = xasprintf("BAR#%s#", rules[j]);
+			const char *p;
+			for (p = b.p; (p = strstr(p, mark)) != NULL; p += strlen(mark))
+				n++;
+			free(mark);
+		}
+		buf_free(&b);
+		return n;
+	}
+	for (i = 0; i < k->inv->nnotes; i++) {
+		const struct inv_note *note = &k->inv->notes[i];
+		char *t;
+		if (!note->subject.text || strcmp(note->subject.text, "BAR") != 0 ||
+		    !note->content.text)
+			continue;
+		t = norm_space(note->content.text);
+		for (j = 0; j < nitems(rules); j++)
+			n += strcmp(t, rules[j]) == 0;
+		free(t);
+	}
+	return n;
+}
+
 static void
 check_notes(struct bk *k, const char *all)
 {
 	struct inv_value where;
 	char path[64];
 	size_t i, n;
-	char *msg, *fix;
+	char *fix;
 	memset(&where, 0, sizeof(where));
 	snprintf(path, sizeof(path), "%s",
 	         k->ubl ? "cbc:Note" : "rsm:ExchangedDocument/ram:IncludedNote");
@@ -300,40 +427,53 @@ check_notes(struct bk *k, const char *all)
 		fix = xasprintf("%s <note subject=\"%s\"> in the export", n ? "keep one" : "add a",
 		                legal_notes[i].code);
 		if (n == 0 && legal_notes[i].mandatory) {
-			msg = xasprintf("the mention of %s is missing from the notes (BT-22)",
-			                legal_notes[i].what);
-			report(k, "BR-FR-05", &where, msg, fix);
-			free(msg);
+			reportf(k, "BR-FR-05", &where, fix,
+			        "the mention of %s is missing from the notes (BT-22)",
+			        legal_notes[i].what);
 		} else if (n > 1) {
-			msg = xasprintf("the mention of %s is given %zu times in the notes (BT-21)",
-			                legal_notes[i].what, n);
-			report(k, "BR-FR-06", &where, msg, fix);
-			free(msg);
+			reportf(k, "BR-FR-06", &where, fix,
+			        "the mention of %s is given %zu times in the notes (BT-21)",
+			        legal_notes[i].what, n);
 		}
 		free(fix);
 	}
 	check_bar(k, all, &where);
+	if (bar_count(k) > 1)
+		report(k, "BR-FR-31", &where,
+		       "more than one note BAR gives a processing rule (BT-22)",
+		       "keep one <note subject=\"BAR\">");
 }
 
-/* ---- parties (BR-FR-09, 10, 11, 12, 13, 21, 22, 32) ------------------------------ */
+/* ---- parties (BR-FR-09 to 13, 21 to 26, 32, CO-10, CO-14, CO-15) ------------------ */
 
+/* The first identifier of `p` under `scheme`, or NULL. */
+static const struct inv_value *
+id_of(const struct inv_party *p, const char *scheme)
+{
+	for (size_t i = 0; i < p->nids; i++)
+		if (p->ids[i].attr && strcmp(p->ids[i].attr, scheme) == 0)
+			return &p->ids[i];
+	return NULL;
+}
+
+/* BR-FR-09: the party's first SIRET (scheme 0009) has 14 digits and starts with its
+ * SIREN (scheme 0002); for the seller and the buyer that SIREN must be there, for the
+ * other parties a SIRET without it is judged on its digits only. */
 static void
 check_siret(struct bk *k, const struct inv_party *p, const char *who, const char *fix)
 {
-	const struct inv_value *s = &p->siret;
-	char *msg;
-	/* only a SIRET under scheme 0009 where the schematron reads it (UBL
-	 * PartyIdentification, CII GlobalID) is judged, against the SIREN of scheme 0002 */
-	if (!s->attr || strcmp(s->attr, "0009") != 0 || !present(s) ||
-	    !strstr(s->path, k->ubl ? "cac:PartyIdentification" : "ram:GlobalID"))
+	const struct inv_value *s = id_of(p, "0009");
+	const char *siren = p->siren.text ? p->siren.text : "";
+
+	if (s == NULL)
 		return;
-	if (str_digits(s->text, 14) && p->siren.text && strlen(p->siren.text) == 9 &&
-	    strncmp(s->text, p->siren.text, 9) == 0)
+	if (p->role && *siren == '\0' && str_digits(s->text, 14))
 		return;
-	msg = xasprintf("the %s SIRET must have 14 digits and start with its SIREN (\"%s\")", who,
-	                p->siren.text ? p->siren.text : "");
-	report(k, "BR-FR-09", s, msg, fix);
-	free(msg);
+	if (str_digits(s->text, 14) && strlen(siren) == 9 && strncmp(s->text, siren, 9) == 0)
+		return;
+	reportf(k, "BR-FR-09", s, fix,
+	        "the SIRET of the %s must have 14 digits and start with its SIREN (\"%s\")", who,
+	        siren);
 }
 
 /* starts-with($endpoint, $siren) and scheme 0225, an absent value being "". */
@@ -375,13 +515,129 @@ check_addresses(struct bk *k, const char *all)
 		    "supplier's SIREN");
 }
 
+/* custom:is-valid-schemeid-format: letters, digits, + - _ . only, at least one. */
+static int
+scheme_id_ok(const char *s)
+{
+	return *s &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-_.") ==
+	           strlen(s);
+}
+
+static const char no_erp_party[] =
+    "the ERP format does not write this party: correct the document's producer";
+
+/* The rules on one party's identifiers and electronic address: BR-FR-09, 32, CO-10,
+ * 23, 25, and for the seller and the buyer 24, 26. `who` names it ("supplier",
+ * "payee (BT-60)"); `elem`, its element in the ERP format (NULL: none). */
+static void
+check_party(struct bk *k, const struct inv_party *p, const char *who, const char *elem)
+{
+	const struct inv_value *e = &p->endpoint;
+	int delivery = p->role && strncmp(p->role, "delivery", 8) == 0;
+	char *fix = elem ? xasprintf("change <%s><siret>", elem) : xstrdup(no_erp_party);
+	char *efix =
+	    elem ? xasprintf("change <%s><electronic-address>", elem) : xstrdup(no_erp_party);
+	size_t i, j;
+
+	check_siret(k, p, who, fix);
+	if (present(&p->siren) && !str_digits(p->siren.text, 9))
+		reportf(k, "BR-FR-32", &p->siren, fix,
+		        "the legal identifier of the %s under scheme 0002 (a SIREN) must "
+		        "have 9 digits",
+		        who);
+	for (i = 0; i < p->nids; i++) {
+		const struct inv_value *id = &p->ids[i];
+		const char *t = id->text ? id->text : "";
+		/* UBL: a party identification; the delivery location's ids are not */
+		if (id->attr && str_word_in(" 0002 0231 ", id->attr) && !(k->ubl && delivery) &&
+		    !str_digits(t, 9))
+			reportf(k, "BR-FR-32", id, fix,
+			        "an identifier of the %s under scheme %s must have 9 digits", who,
+			        id->attr);
+		if (id->attr == NULL)
+			reportf(k, "BR-FR-CO-10", id, fix,
+			        "an identifier of the %s (BT-29, BT-46, BT-60...) has no "
+			        "scheme",
+			        who);
+		for (j = 0; j < i && id->attr; j++)
+			if (p->ids[j].attr && strcmp(p->ids[j].attr, id->attr) == 0)
+				break;
+		if (id->attr && j < i)
+			reportf(k, "BR-FR-CO-10", id, fix,
+			        "the %s has two identifiers under scheme %s", who, id->attr);
+		if (!p->role && id->attr && strcmp(id->attr, "0224") == 0) {
+			if (!scheme_id_ok(t))
+				reportf(k, "BR-FR-24", id, fix,
+				        "the %s's routing identifier (scheme 0224) may only "
+				        "hold letters, digits and + - _ .",
+				        who);
+			if (utf8_chars(t) > 100)
+				reportf(k, "BR-FR-26", id, fix,
+				        "the %s's routing identifier (scheme 0224) is longer "
+				        "than 100 characters",
+				        who);
+		}
+	}
+	if (!delivery && present(e) && e->attr && strcmp(e->attr, "0225") == 0 &&
+	    !scheme_id_ok(e->text))
+		reportf(k, "BR-FR-23", e, efix,
+		        "the electronic address of the %s (scheme 0225) may only hold "
+		        "letters, digits and + - _ .",
+		        who);
+	if (!delivery && present(e) && utf8_chars(e->text) > 125)
+		reportf(k, "BR-FR-25", e, efix,
+		        "the electronic address of the %s is longer than 125 characters", who);
+	free(fix);
+	free(efix);
+}
+
+/* BR-FR-CO-14, CO-15: a seller member of a single VAT taxpayer (an identifier under
+ * scheme 0231) says so in a note TXD and names its tax representative. */
+static void
+check_single_taxpayer(struct bk *k, const char *all)
+{
+	const struct invoice *inv = k->inv;
+	const struct inv_value *au = id_of(&inv->supplier, "0231");
+	int txd = 0;
+	if (au == NULL)
+		return;
+	if (k->ubl) {
+		/* the text after the first "#TXD#" of the joined notes, up to a '#' */
+		const char *p = strstr(all, "#TXD#");
+		txd = p && strncmp(p + 5, "MEMBRE_ASSUJETTI_UNIQUE", 23) == 0 &&
+		      (p[28] == '\0' || p[28] == '#');
+	} else
+		for (size_t i = 0; i < inv->nnotes; i++)
+			txd |= inv->notes[i].subject.text &&
+			       strcmp(inv->notes[i].subject.text, "TXD") == 0 &&
+			       inv->notes[i].content.text &&
+			       strcmp(inv->notes[i].content.text, "MEMBRE_ASSUJETTI_UNIQUE") == 0;
+	if (!txd)
+		report(k, "BR-FR-CO-14", au,
+		       "a seller member of a single VAT taxpayer (identifier under scheme 0231) "
+		       "needs a note TXD reading MEMBRE_ASSUJETTI_UNIQUE",
+		       "add <note subject=\"TXD\">MEMBRE_ASSUJETTI_UNIQUE</note>");
+	if (!inv->tax_rep || !filled(&inv->tax_rep_vat_id))
+		report(k, "BR-FR-CO-15", &inv->tax_rep_vat_id,
+		       "a seller member of a single VAT taxpayer (identifier under scheme 0231) "
+		       "needs the tax representative (BG-11) with the single taxpayer's VAT "
+		       "number (BT-63)",
+		       "give <tax-representative> with its <vat-id>");
+}
+
 static void
 check_parties(struct bk *k, const char *all)
 {
 	const struct invoice *inv = k->inv;
 	const struct inv_value *ss = &inv->supplier.siren, *bs = &inv->buyer.siren;
-	check_siret(k, &inv->supplier, "supplier's", "change <supplier><siret>");
-	check_siret(k, &inv->buyer, "buyer's", "change <buyer><siret>");
+	size_t i;
+	check_party(k, &inv->supplier, "supplier", "supplier");
+	check_party(k, &inv->buyer, "buyer", "buyer");
+	for (i = 0; i < inv->nothers; i++)
+		check_party(k, &inv->others[i], inv->others[i].role,
+		            strncmp(inv->others[i].role, "payee", 5) == 0 ? "payee" : NULL);
+	check_single_taxpayer(k, all);
 	/* BR-FR-10: normalize-space() of the seller's SIREN, 9 digits */
 	if (!str_digits(ss->text, 9))
 		report(k, "BR-FR-10", ss,
@@ -392,15 +648,6 @@ check_parties(struct bk *k, const char *all)
 		report(k, "BR-FR-11", bs,
 		       "a B2B invoice (note BAR B2B) needs the buyer's SIREN (BT-47, scheme 0002) "
 		       "with 9 digits",
-		       "give <buyer><siret>: the stylesheet writes its first 9 digits");
-	/* BR-FR-32: any identifier under scheme 0002 has 9 digits (seller and buyer) */
-	if (present(ss) && !str_digits(ss->text, 9))
-		report(k, "BR-FR-32", ss,
-		       "an identifier under scheme 0002 (a SIREN) must have 9 digits",
-		       "give <supplier><siret>: the stylesheet writes its first 9 digits");
-	if (present(bs) && !str_digits(bs->text, 9))
-		report(k, "BR-FR-32", bs,
-		       "an identifier under scheme 0002 (a SIREN) must have 9 digits",
 		       "give <buyer><siret>: the stylesheet writes its first 9 digits");
 	check_addresses(k, all);
 	if (!filled(&inv->buyer.endpoint))
@@ -426,20 +673,17 @@ static void
 check_vat_pair(struct bk *k, const struct inv_value *cat, const struct inv_value *rate,
                int rate_too, const char *where, const char *fix)
 {
-	char *msg;
 	if (present(cat) && !str_word_in(vat_categories, cat->text)) {
-		msg = xasprintf("the VAT category of %s is not one used in France (S, E, AE, K, G, "
-		                "O, Z; not L or M)",
-		                where);
-		report(k, "BR-FR-15", cat, msg, fix);
-		free(msg);
+		reportf(k, "BR-FR-15", cat, fix,
+		        "the VAT category of %s is not one used in France (S, E, AE, K, G, "
+		        "O, Z; not L or M)",
+		        where);
 	}
 	if (rate_too && present(rate) && !str_word_in(vat_rates, rate->text)) {
-		msg = xasprintf("the VAT rate of %s is not a French rate, written as a number "
-		                "without %% (20, 10, 5.5, 2.1, 0...)",
-		                where);
-		report(k, "BR-FR-16", rate, msg, fix);
-		free(msg);
+		reportf(k, "BR-FR-16", rate, fix,
+		        "the VAT rate of %s is not a French rate, written as a number "
+		        "without %% (20, 10, 5.5, 2.1, 0...)",
+		        where);
 	}
 }
 
@@ -463,6 +707,204 @@ check_vat(struct bk *k)
 		               "change the line's <vat-category>, <vat-rate>");
 }
 
+/* ---- documents referred to (BR-FR-17, 18, 29) ------------------------------------ */
+
+static const char attachment_codes[] =
+    " RIB LISIBLE FEUILLE_DE_STYLE PJA BORDEREAU_SUIVI DOCUMENT_ANNEXE BON_LIVRAISON "
+    "BON_COMMANDE BORDEREAU_SUIVI_VALIDATION ETAT_ACOMPTE FACTURE_PAIEMENT_DIRECT "
+    "RECAPITULATIF_COTRAITANCE ";
+
+static void
+check_docrefs(struct bk *k)
+{
+	const struct invoice *inv = k->inv;
+	size_t i, lisible = 0, afl = 0, avv = 0;
+	for (i = 0; i < inv->ndocrefs; i++) {
+		const struct inv_docref *d = &inv->docrefs[i];
+		const char *desc = d->description.text;
+		const char *rt = k->ubl ? d->id.attr : d->ref_type.text;
+		/* BR-FR-17: UBL judges every description as written, CII the supporting
+		 * documents' (type 916) once blanks are normalised */
+		if (k->ubl ? desc != NULL
+		           : desc && d->type_code.text && strcmp(d->type_code.text, "916") == 0) {
+			char *code = k->ubl ? xstrdup(desc) : norm_space(desc);
+			if ((k->ubl || *code) && !str_word_in(attachment_codes, code))
+				report(k, "BR-FR-17", &d->description,
+				       "the description of a supporting document (BT-123) is not "
+				       "one of the reform's codes (RIB, LISIBLE, FEUILLE_DE_STYLE, "
+				       "PJA, BORDEREAU_SUIVI, DOCUMENT_ANNEXE, BON_LIVRAISON, "
+				       "BON_COMMANDE, BORDEREAU_SUIVI_VALIDATION, ETAT_ACOMPTE, "
+				       "FACTURE_PAIEMENT_DIRECT, RECAPITULATIF_COTRAITANCE)",
+				       "change <attachment><description>");
+			free(code);
+		}
+		lisible += desc && strcmp(desc, "LISIBLE") == 0;
+		/* BR-FR-29: the references of type AFL and AVV (UBL: schemeID of the
+		 * identifier, CII: ReferenceTypeCode) are not blank */
+		if (rt && (strcmp(rt, "AFL") == 0 || strcmp(rt, "AVV") == 0)) {
+			char *id = present(&d->id) ? norm_space(d->id.text) : NULL;
+			afl += strcmp(rt, "AFL") == 0;
+			avv += strcmp(rt, "AVV") == 0;
+			if (id && *id == '\0')
+				report(k, "BR-FR-29", &d->id,
+				       "a reference of type AFL or AVV has an empty identifier",
+				       "give <invoiced-object scheme=\"...\"> a value");
+			free(id);
+		}
+	}
+	if (lisible > 1)
+		report(k, "BR-FR-18", lisible ? &inv->docrefs[0].description : NULL,
+		       "more than one supporting document is described as LISIBLE (BT-123)",
+		       "keep one <attachment> with <description>LISIBLE</description>");
+	/* UBL counts within one reference, which has one identifier */
+	if (!k->ubl && (afl > 1 || avv > 1))
+		report(k, "BR-FR-29", &inv->docrefs[0].ref_type,
+		       "more than one reference of type AFL, or of type AVV, in the header",
+		       "give one <invoiced-object> of each scheme");
+}
+
+/* ---- the type, the billing mode and what they ask (BR-FR-CO-03 to 12) ------------- */
+
+/* XPath's number() = number() on two values: both numbers and equal. */
+static int
+same_number(const struct inv_value *a, double b)
+{
+	char *end;
+	double x;
+	if (!present(a) || *a->text == '\0')
+		return 0;
+	x = strtod(a->text, &end);
+	return *end == '\0' && x == b;
+}
+
+static int
+number_of(const struct inv_value *v, double *out)
+{
+	char *end;
+	if (!present(v) || *v->text == '\0')
+		return -1;
+	*out = strtod(v->text, &end);
+	return *end == '\0' ? 0 : -1;
+}
+
+static int
+type_in(const struct invoice *inv, const char *list)
+{
+	return present(&inv->type_code) && str_word_in(list, inv->type_code.text);
+}
+
+static int
+mode_in(const struct invoice *inv, const char *list)
+{
+	return present(&inv->cadre) && str_word_in(list, inv->cadre.text);
+}
+
+/* BR-FR-CO-05: an earlier invoice with its number and date. */
+static int
+dated_ref(const struct inv_ref *r)
+{
+	return present(&r->number) && present(&r->date);
+}
+
+/* BR-FR-CO-05's other way: every line (CII: but GROUP and INFORMATION lines; UBL: but
+ * those that refer to this very invoice without DETAIL) refers to an earlier invoice
+ * with its number and date. */
+static int
+lines_refer(const struct bk *k)
+{
+	const struct invoice *inv = k->inv;
+	const char *self = inv->number.text ? inv->number.text : "";
+	size_t i, j;
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		int counted = 1, refers = 0;
+		if (k->ubl) {
+			int to_self = 0, detail = 0;
+			for (j = 0; j < l->nrefs; j++) {
+				const struct inv_ref *r = &l->refs[j];
+				int is_self = r->number.text && strcmp(r->number.text, self) == 0;
+				to_self |= is_self;
+				detail |= is_self && r->status.text &&
+				          strcmp(r->status.text, "DETAIL") == 0;
+				refers |= r->number.text && !is_self && dated_ref(r);
+			}
+			counted = !to_self || detail;
+		} else {
+			counted = !present(&l->status) || strcmp(l->status.text, "DETAIL") == 0;
+			for (j = 0; j < l->nrefs; j++)
+				refers |= dated_ref(&l->refs[j]);
+		}
+		if (counted && !refers)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+check_coherence(struct bk *k)
+{
+	const struct invoice *inv = k->inv;
+	size_t i, dated = 0;
+	double total;
+	/* UBL judges the types 262 and the credit notes' (CO-03, CO-05) on a CreditNote
+	 * only, the corrective types (CO-04) on an Invoice only */
+	int cn_ok = !k->ubl || inv->ubl_credit_note, inv_ok = !k->ubl || !inv->ubl_credit_note;
+
+	if (cn_ok && type_in(inv, " 262 ") &&
+	    !(filled(&inv->contract) && filled(&inv->period_start) && filled(&inv->period_end)))
+		report(k, "BR-FR-CO-03", &inv->type_code,
+		       "a global discount credit note (type 262) needs the contract (BT-12) and "
+		       "the invoicing period's start and end (BT-73, BT-74)",
+		       "give <contract> and <period> with <start> and <end>");
+	if (inv_ok && type_in(inv, " 384 471 472 473 ") && inv->npreceding != 1)
+		report(k, "BR-FR-CO-04", &inv->type_code,
+		       inv->npreceding ? "a corrective invoice (type 384, 471, 472, 473) refers to "
+		                         "one preceding invoice (BT-25) only"
+		                       : "a corrective invoice (type 384, 471, 472, 473) needs the "
+		                         "preceding invoice it corrects (BT-25, BT-26)",
+		       "give one <preceding-invoice>");
+	for (i = 0; i < inv->npreceding; i++)
+		dated += dated_ref(&inv->preceding[i]);
+	if (cn_ok && type_in(inv, " 261 381 396 502 503 ") && dated == 0 && !lines_refer(k))
+		report(k, "BR-FR-CO-05", &inv->type_code,
+		       "a credit note (type 261, 381, 396, 502, 503) needs the invoice it "
+		       "credits, with its number and date (BT-25, BT-26)",
+		       "give <preceding-invoice> with <number> and <issue-date>");
+	if (mode_in(inv, " B4 S4 M4 ") && type_in(inv, " 386 500 503 "))
+		report(k, "BR-FR-CO-08", &inv->cadre,
+		       "a final invoice after a prepayment (billing mode B4, S4, M4) cannot be a "
+		       "prepayment invoice or credit note (type 386, 500, 503)",
+		       "change <billing-mode> or <type>");
+	if (mode_in(inv, " B2 S2 M2 ")) {
+		if (number_of(&inv->tax_inclusive, &total) == -1 ||
+		    !same_number(&inv->prepaid, total))
+			report(
+			    k, "BR-FR-CO-09", &inv->prepaid,
+			    "an invoice already paid (billing mode B2, S2, M2) has its amount paid "
+			    "(BT-113) equal to its total with VAT (BT-112)",
+			    "give <totals><prepaid> equal to <total-with-vat>");
+		if (!same_number(&inv->payable, 0))
+			report(
+			    k, "BR-FR-CO-09", &inv->payable,
+			    "an invoice already paid (billing mode B2, S2, M2) has nothing left to "
+			    "pay (BT-115 is 0)",
+			    "give <totals><payable>0</payable>");
+		/* UBL: a credit note's payment due date counts too */
+		if (!filled(&inv->due_date))
+			report(k, "BR-FR-CO-09", &inv->due_date,
+			       "an invoice already paid (billing mode B2, S2, M2) needs its due "
+			       "date (BT-9), the date it was paid",
+			       "give <due-date>");
+	}
+	if (present(&inv->currency) && strcmp(inv->currency.text, "EUR") != 0 &&
+	    !(inv->tax_currency.text && strcmp(inv->tax_currency.text, "EUR") == 0 &&
+	      filled(&inv->tax_total_acc)))
+		report(k, "BR-FR-CO-12", &inv->tax_currency,
+		       "an invoice in another currency than EUR needs EUR as its VAT accounting "
+		       "currency (BT-6) and the VAT total in EUR (BT-111)",
+		       "give <vat-total-accounting currency=\"EUR\">");
+}
+
 size_t
 check_brfr(const struct invoice *inv, struct problems *out)
 {
@@ -478,6 +920,8 @@ check_brfr(const struct invoice *inv, struct problems *out)
 	check_notes(&k, all);
 	check_parties(&k, all);
 	check_vat(&k);
+	check_docrefs(&k);
+	check_coherence(&k);
 	free(all);
 	return k.errors;
 }

@@ -81,9 +81,6 @@ test_both(const char *g)
 	is_int(count(inv, "BR-FR-02"), 1, "%s BR-FR-02: a space in the invoice number", g);
 	is_int(count(inv, "BR-FR-01"), ubl, "%s BR-FR-01: the UBL rules report it too", g);
 	inv_value_set(&inv->number, "F2026-000318");
-	inv_value_set(&inv->preceding_number, "AV#1");
-	is_int(count(inv, "BR-FR-02"), 1, "%s BR-FR-02: preceding invoice number", g);
-	inv_value_set(&inv->preceding_number, NULL);
 
 	inv_value_set(&inv->issue_date, ubl ? "1999-09-15" : "19990915");
 	is_int(count(inv, "BR-FR-03"), 1, "%s BR-FR-03: issue date before 2000", g);
@@ -119,9 +116,9 @@ test_both(const char *g)
 	inv_value_set(&inv->supplier.siren, NULL);
 	is_int(count(inv, "BR-FR-10"), 1, "%s BR-FR-10: supplier SIREN missing", g);
 	inv_value_set(&inv->supplier.siren, "732829320");
-	inv_value_set(&inv->buyer.siret, "81234567700017");
+	inv_value_set(&inv->buyer.ids[0], "81234567700017");
 	is_int(count(inv, "BR-FR-09"), 1, "%s BR-FR-09: buyer SIRET of another SIREN", g);
-	inv_value_set(&inv->buyer.siret, "81234567600017");
+	inv_value_set(&inv->buyer.ids[0], "81234567600017");
 	inv_value_set(&inv->buyer.siren, NULL);
 	is_int(count(inv, "BR-FR-11"), 1, "%s BR-FR-11: B2B without the buyer's SIREN", g);
 	inv_value_set(&inv->buyer.siren, "812345676");
@@ -148,6 +145,229 @@ test_both(const char *g)
 	inv_value_set(&inv->lines[0].vat_rate, "19");
 	is_int(count(inv, "BR-FR-16"), 1, "%s BR-FR-16: 19 is no French rate", g);
 	inv_value_set(&inv->lines[0].vat_rate, "20");
+	invoice_free(inv);
+}
+
+/* Append a value (text, scheme) to v[0..*n); returns it. */
+static struct inv_value *
+add_value(struct inv_value **v, size_t *n, const char *text, const char *attr)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	inv_value_set(&(*v)[*n], text);
+	(*v)[*n].attr = attr ? xstrdup(attr) : NULL;
+	return &(*v)[(*n)++];
+}
+
+/* Append a reference to an earlier invoice to v[0..*n). */
+static struct inv_ref *
+add_ref(struct inv_ref **v, size_t *n, const char *number, const char *date, const char *type)
+{
+	struct inv_ref *r;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	r = &(*v)[(*n)++];
+	memset(r, 0, sizeof(*r));
+	inv_value_set(&r->number, number);
+	inv_value_set(&r->date, date);
+	inv_value_set(&r->type_code, type);
+	return r;
+}
+
+static struct inv_docref *
+add_docref(struct invoice *inv, const char *type, const char *ref_type, const char *id,
+           const char *desc)
+{
+	struct inv_docref *d;
+	inv->docrefs = xreallocarray(inv->docrefs, inv->ndocrefs + 1, sizeof(*inv->docrefs));
+	d = &inv->docrefs[inv->ndocrefs++];
+	memset(d, 0, sizeof(*d));
+	inv_value_set(&d->type_code, type);
+	inv_value_set(&d->ref_type, ref_type);
+	inv_value_set(&d->id, id);
+	inv_value_set(&d->description, desc);
+	return d;
+}
+
+/* Drop the last n document references. */
+static void
+drop_docrefs(struct invoice *inv, size_t n)
+{
+	while (n-- > 0) {
+		struct inv_docref *d = &inv->docrefs[--inv->ndocrefs];
+		inv_value_free(&d->id);
+		inv_value_free(&d->type_code);
+		inv_value_free(&d->ref_type);
+		inv_value_free(&d->description);
+	}
+}
+
+/* The rules this file gained with the references, the parties beyond the seller and
+ * the buyer, and the coherence of type, billing mode and amounts, in both syntaxes:
+ * each with a failing case (tests/brfr/mutations has the same against the
+ * schematron). */
+static void
+test_more(const char *g)
+{
+	struct invoice *inv = model_route(g, ROUTE_PA);
+	int ubl = strstr(g, ".ubl.") != NULL;
+	const char *d1999 = ubl ? "1999-09-16" : "19990916";
+	struct inv_party *payee;
+	struct inv_value *id;
+
+	/* every preceding invoice, and the lines' */
+	add_ref(&inv->preceding, &inv->npreceding, "F2026-000317", ubl ? "2026-09-01" : "20260901",
+	        NULL);
+	add_ref(&inv->preceding, &inv->npreceding, "AV 2", d1999, "325");
+	is_int(count(inv, "BR-FR-02"), 1, "%s BR-FR-02: the second preceding invoice's number", g);
+	is_int(count(inv, "BR-FR-03"), 1, "%s BR-FR-03: the second preceding invoice's date", g);
+	is_int(count(inv, "BR-FR-04"), 1, "%s BR-FR-04: the second preceding invoice's type", g);
+	inv_value_set(&inv->type_code, "384");
+	is_int(count(inv, "BR-FR-CO-04"), 1, "%s BR-FR-CO-04: a corrective invoice, two references",
+	       g);
+	inv_value_set(&inv->type_code, "380");
+	add_ref(&inv->lines[0].refs, &inv->lines[0].nrefs, "AV 3", d1999, "325");
+	if (ubl)
+		inv_value_set(&inv->lines[0].doc_id, "AV 3");
+	is_int(count(inv, "BR-FR-04"), 2, "%s BR-FR-04: a line's preceding invoice type too", g);
+	is_int(count(inv, "BR-FR-02"), 2, "%s BR-FR-02: a line's reference (%s)", g,
+	       ubl ? "cac:DocumentReference" : "ram:InvoiceReferencedDocument");
+	is_int(count(inv, "BR-FR-03"), ubl ? 1 : 2,
+	       "%s BR-FR-03: a line's preceding invoice date%s", g, ubl ? " is not UBL's" : "");
+	inv_value_set(&inv->lines[0].period_start, d1999);
+	ok(count(inv, "BR-FR-03") == (ubl ? 2u : 3u) &&
+	       contains(text("BR-FR-03"), "change <preceding-invoice><issue-date>"),
+	   "%s BR-FR-03: a line's period start (BT-134)", g);
+	inv_value_set(&inv->lines[0].period_start, NULL);
+	invoice_free(inv);
+
+	inv = model_route(g, ROUTE_PA);
+	if (ubl)
+		inv_value_set(&inv->tax_point_date, "1999-01-01");
+	else
+		inv_value_set(&inv->vats[0].tax_point_date, "19990101");
+	ok(count(inv, "BR-FR-03") == 1 && contains(text("BR-FR-03"), "change <vat-point-date>"),
+	   "%s BR-FR-03: the VAT point date (BT-7)", g);
+	inv_value_set(&inv->tax_point_date, NULL);
+	inv_value_set(&inv->vats[0].tax_point_date, NULL);
+
+	/* the documents referred to */
+	add_docref(inv, ubl ? NULL : "916", NULL, "PJ1", "FACTURE");
+	ok(count(inv, "BR-FR-17") == 1 && contains(text("BR-FR-17"), "<attachment><description>"),
+	   "%s BR-FR-17: FACTURE is not a code of the list", g);
+	inv_value_set(&inv->docrefs[0].description, "LISIBLE");
+	is_int(count(inv, "BR-FR-17"), 0, "%s BR-FR-17: LISIBLE is", g);
+	add_docref(inv, ubl ? NULL : "916", NULL, "PJ2", "LISIBLE");
+	is_int(count(inv, "BR-FR-18"), 1, "%s BR-FR-18: two documents LISIBLE", g);
+	drop_docrefs(inv, 2);
+	if (ubl) {
+		add_docref(inv, "130", NULL, " ", NULL)->id.attr = xstrdup("AFL");
+		inv_value_set(&inv->docrefs[0].id, "");
+		is_int(count(inv, "BR-FR-29"), 1, "%s BR-FR-29: an AFL reference left blank", g);
+		drop_docrefs(inv, 1);
+	} else {
+		add_docref(inv, "130", "AFL", "O1", NULL);
+		add_docref(inv, "130", "AFL", "O2", NULL);
+		is_int(count(inv, "BR-FR-29"), 1, "%s BR-FR-29: two AFL references", g);
+		drop_docrefs(inv, 2);
+	}
+
+	/* the parties */
+	inv_value_set(&inv->buyer.endpoint, "812345676/A");
+	is_int(count(inv, "BR-FR-23"), 1, "%s BR-FR-23: a '/' in an address of scheme 0225", g);
+	inv_value_set(&inv->buyer.endpoint, "812345676");
+	{
+		char *longer = xasprintf("732829320_%0120d", 0);
+		inv_value_set(&inv->supplier.endpoint, longer);
+		free(longer);
+	}
+	ok(count(inv, "BR-FR-25") == 1 &&
+	       contains(text("BR-FR-25"), "change <supplier><electronic-address>"),
+	   "%s BR-FR-25: an electronic address over 125 characters", g);
+	inv_value_set(&inv->supplier.endpoint, "732829320");
+	id = add_value(&inv->buyer.ids, &inv->buyer.nids, "81234567600025", "0009");
+	is_int(count(inv, "BR-FR-CO-10"), 1, "%s BR-FR-CO-10: two identifiers under scheme 0009",
+	       g);
+	free(id->attr);
+	id->attr = NULL;
+	is_int(count(inv, "BR-FR-CO-10"), 1, "%s BR-FR-CO-10: an identifier without a scheme", g);
+	free(id->attr);
+	id->attr = xstrdup("0224");
+	inv_value_set(id, "SERV/1");
+	is_int(count(inv, "BR-FR-24"), 1, "%s BR-FR-24: a '/' in a routing identifier", g);
+	{
+		char *longer = xasprintf("S%0100d", 0);
+		inv_value_set(id, longer);
+		free(longer);
+	}
+	is_int(count(inv, "BR-FR-26"), 1, "%s BR-FR-26: a routing identifier over 100 characters",
+	       g);
+	inv_value_set(id, "SERV-1");
+	is_int(count(inv, "BR-FR-24") + count(inv, "BR-FR-26"), 0, "%s: SERV-1 is a good one", g);
+	add_value(&inv->supplier.ids, &inv->supplier.nids, "732829320", "0231");
+	is_int(count(inv, "BR-FR-CO-14"), 1, "%s BR-FR-CO-14: a single taxpayer without note TXD",
+	       g);
+	is_int(count(inv, "BR-FR-CO-15"), 1, "%s BR-FR-CO-15: nor tax representative", g);
+	add_value(&inv->supplier.ids, &inv->supplier.nids, "73282932", "0002");
+	is_int(count(inv, "BR-FR-32"), 1, "%s BR-FR-32: an identifier under scheme 0002", g);
+
+	inv->others = xcalloc(1, sizeof(*inv->others));
+	inv->nothers = 1;
+	payee = &inv->others[0];
+	payee->role = "payee (BT-60)";
+	add_value(&payee->ids, &payee->nids, "81234567600017", "0009");
+	is_int(count(inv, "BR-FR-09"), 0, "%s BR-FR-09: a payee's SIRET without its SIREN", g);
+	inv_value_set(&payee->siren, "999999999");
+	ok(count(inv, "BR-FR-09") == 1 && contains(text("BR-FR-09"), "change <payee><siret>"),
+	   "%s BR-FR-09: the payee's SIRET and SIREN differ", g);
+	inv_value_set(&payee->siren, "81234567");
+	is_int(count(inv, "BR-FR-32"), 2, "%s BR-FR-32: the payee's SIREN of 8 digits", g);
+	invoice_free(inv);
+}
+
+/* The type, the billing mode and what they ask, in both syntaxes. */
+static void
+test_coherence(const char *g)
+{
+	struct invoice *inv = model_route(g, ROUTE_PA);
+	int ubl = strstr(g, ".ubl.") != NULL, cn = strstr(g, "creditnote") != NULL;
+
+	if (cn) {
+		inv_value_set(&inv->type_code, "262");
+		ok(count(inv, "BR-FR-CO-03") == 1 && contains(text("BR-FR-CO-03"), "<contract>"),
+		   "%s BR-FR-CO-03: a global discount without contract nor period", g);
+		inv_value_set(&inv->type_code, "381");
+		inv_value_set(&inv->preceding[0].date, NULL);
+		is_int(count(inv, "BR-FR-CO-05"), 1,
+		       "%s BR-FR-CO-05: the invoice credited has no date", g);
+		add_ref(&inv->lines[0].refs, &inv->lines[0].nrefs, "F2026-000318",
+		        ubl ? "2026-09-15" : "20260915", NULL);
+		is_int(count(inv, "BR-FR-CO-05"), 0, "%s BR-FR-CO-05: the line refers to it, dated",
+		       g);
+		invoice_free(inv);
+		return;
+	}
+	inv_value_set(&inv->type_code, "384");
+	is_int(count(inv, "BR-FR-CO-04"), 1,
+	       "%s BR-FR-CO-04: a corrective invoice without reference", g);
+	inv_value_set(&inv->type_code, "386");
+	inv_value_set(&inv->cadre, "M4");
+	is_int(count(inv, "BR-FR-CO-08"), 1, "%s BR-FR-CO-08: a prepayment invoice in mode M4", g);
+	inv_value_set(&inv->type_code, "380");
+	inv_value_set(&inv->cadre, "M2");
+	ok(count(inv, "BR-FR-CO-09") == 2 && contains(text("BR-FR-CO-09"), "<totals><prepaid>"),
+	   "%s BR-FR-CO-09: already paid, but nothing paid and all to pay", g);
+	inv_value_set(&inv->prepaid, "1141.2");
+	inv_value_set(&inv->payable, "0.00");
+	is_int(count(inv, "BR-FR-CO-09"), 0, "%s BR-FR-CO-09: paid 1141.2 of 1141.20, 0.00 due", g);
+	inv_value_set(&inv->due_date, NULL);
+	is_int(count(inv, "BR-FR-CO-09"), 1, "%s BR-FR-CO-09: and the date paid", g);
+	inv_value_set(&inv->cadre, "M1");
+	inv_value_set(&inv->currency, "USD");
+	ok(count(inv, "BR-FR-CO-12") == 1 && contains(text("BR-FR-CO-12"), "<vat-total-accounting"),
+	   "%s BR-FR-CO-12: in USD without the VAT in EUR", g);
+	inv_value_set(&inv->tax_currency, "EUR");
+	inv_value_set(&inv->tax_total_acc, "190.20");
+	is_int(count(inv, "BR-FR-CO-12"), 0, "%s BR-FR-CO-12: with it", g);
 	invoice_free(inv);
 }
 
@@ -185,6 +405,14 @@ test_notes(void)
 	is_int(count(c, "BR-FR-20"), 0, "CII BR-FR-20: B2CINT is in CII's");
 	inv_value_set(&c->notes[3].content, "B2G");
 	is_int(count(c, "BR-FR-20"), 1, "CII BR-FR-20: B2G is not");
+	inv_value_set(&c->notes[3].content, " B2C ");
+	inv_value_set(&c->notes[0].subject, "BAR");
+	inv_value_set(&c->notes[0].content, "B2B");
+	is_int(count(c, "BR-FR-31"), 1, "CII BR-FR-31: two notes BAR with a processing rule");
+	inv_value_set(&u->notes[3].content, "#BAR#B2B#BAR#B2C");
+	is_int(count(u, "BR-FR-31"), 1, "UBL BR-FR-31: two processing rules in the notes");
+	inv_value_set(&u->notes[3].content, "#BAR#B2B");
+	is_int(count(u, "BR-FR-31"), 0, "UBL BR-FR-31: one");
 	invoice_free(u);
 	invoice_free(c);
 }
@@ -233,6 +461,10 @@ main(void)
 	test_clean();
 	for (i = 0; i < 2; i++)
 		test_both(golden[i]);
+	for (i = 0; i < 2; i++)
+		test_more(golden[i]);
+	for (i = 0; i < nitems(golden); i++)
+		test_coherence(golden[i]);
 	test_notes();
 	test_routes();
 
