@@ -146,11 +146,12 @@ check_codes(struct bk *k)
 		static const char fix[] =
 		    "the ERP format has no line reference to an earlier invoice: correct the "
 		    "document's producer";
-		if (k->ubl && present(&l->doc_id) && !id_format_ok(l->doc_id.text))
-			report(k, "BR-FR-02", &l->doc_id,
-			       "a line's document reference (EXT-FR-FE-136) may only hold letters, "
-			       "digits and + - _ /, without spaces",
-			       fix);
+		for (j = 0; j < l->ndocrefs; j++)
+			if (present(&l->docrefs[j].id) && !id_format_ok(l->docrefs[j].id.text))
+				report(k, "BR-FR-02", &l->docrefs[j].id,
+				       "a line's document reference (EXT-FR-FE-136) may only hold "
+				       "letters, digits and + - _ /, without spaces",
+				       fix);
 		for (j = 0; j < l->nrefs; j++) {
 			if (!k->ubl)
 				check_id(k, &l->refs[j].number,
@@ -244,8 +245,9 @@ check_dates(struct bk *k)
 		check_date(k, &l->delivery_date, "a line's delivery date (EXT-FR-FE-158)", no_erp);
 		/* the date of an earlier invoice on a line: UBL reads the line's
 		 * cac:DocumentReference, CII its ram:InvoiceReferencedDocument */
-		check_date(k, &l->doc_date, "a line's document reference date (EXT-FR-FE-138)",
-		           no_erp);
+		for (j = 0; j < l->ndocrefs; j++)
+			check_date(k, &l->docrefs[j].date,
+			           "a line's document reference date (EXT-FR-FE-138)", no_erp);
 		for (j = 0; j < l->nrefs && !k->ubl; j++)
 			check_date(k, &l->refs[j].date,
 			           "a line's preceding invoice date (EXT-FR-FE-138)", no_erp);
@@ -534,13 +536,15 @@ static void
 check_party(struct bk *k, const struct inv_party *p, const char *who, const char *elem)
 {
 	const struct inv_value *e = &p->endpoint;
-	int delivery = p->role && strncmp(p->role, "delivery", 8) == 0;
 	char *fix = elem ? xasprintf("change <%s><siret>", elem) : xstrdup(no_erp_party);
 	char *efix =
 	    elem ? xasprintf("change <%s><electronic-address>", elem) : xstrdup(no_erp_party);
 	size_t i, j;
 
-	check_siret(k, p, who, fix);
+	/* UBL's rule on a line's delivery reads a cac:DeliveryLocation/cac:DeliveryLocation
+	 * that UBL 2.1 does not have */
+	if (!(k->ubl && p->delivery == 2))
+		check_siret(k, p, who, fix);
 	if (present(&p->siren) && !str_digits(p->siren.text, 9))
 		reportf(k, "BR-FR-32", &p->siren, fix,
 		        "the legal identifier of the %s under scheme 0002 (a SIREN) must "
@@ -550,7 +554,7 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 		const struct inv_value *id = &p->ids[i];
 		const char *t = id->text ? id->text : "";
 		/* UBL: a party identification; the delivery location's ids are not */
-		if (id->attr && str_word_in(" 0002 0231 ", id->attr) && !(k->ubl && delivery) &&
+		if (id->attr && str_word_in(" 0002 0231 ", id->attr) && !(k->ubl && p->delivery) &&
 		    !str_digits(t, 9))
 			reportf(k, "BR-FR-32", id, fix,
 			        "an identifier of the %s under scheme %s must have 9 digits", who,
@@ -579,13 +583,13 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 				        who);
 		}
 	}
-	if (!delivery && present(e) && e->attr && strcmp(e->attr, "0225") == 0 &&
+	if (!p->delivery && present(e) && e->attr && strcmp(e->attr, "0225") == 0 &&
 	    !scheme_id_ok(e->text))
 		reportf(k, "BR-FR-23", e, efix,
 		        "the electronic address of the %s (scheme 0225) may only hold "
 		        "letters, digits and + - _ .",
 		        who);
-	if (!delivery && present(e) && utf8_chars(e->text) > 125)
+	if (!p->delivery && present(e) && utf8_chars(e->text) > 125)
 		reportf(k, "BR-FR-25", e, efix,
 		        "the electronic address of the %s is longer than 125 characters", who);
 	free(fix);
@@ -714,6 +718,55 @@ static const char attachment_codes[] =
     "BON_COMMANDE BORDEREAU_SUIVI_VALIDATION ETAT_ACOMPTE FACTURE_PAIEMENT_DIRECT "
     "RECAPITULATIF_COTRAITANCE ";
 
+/* BR-FR-29, 30: a reference of type AFL or AVV (UBL: the schemeID of its identifier,
+ * CII: its ReferenceTypeCode) has an identifier that is not blank. */
+static void
+check_blank_ref(struct bk *k, const struct inv_docref *d, const char *rule, const char *fix)
+{
+	const char *rt = k->ubl ? d->id.attr : d->ref_type.text;
+	char *id;
+	if (!rt || !(strcmp(rt, "AFL") == 0 || strcmp(rt, "AVV") == 0) || !present(&d->id))
+		return;
+	id = norm_space(d->id.text);
+	if (*id == '\0')
+		report(k, rule, &d->id, "a reference of type AFL or AVV has an empty identifier",
+		       fix);
+	free(id);
+}
+
+/* BR-FR-27, 28: an item attribute has a name or a code, not blank, and either a value
+ * or a measure with its unit. UBL's BR-FR-27 reads a cac:Item right under the root,
+ * which UBL 2.1 does not have: CII's only. */
+static void
+check_item_attrs(struct bk *k)
+{
+	static const char fix[] =
+	    "the ERP format has no item attribute: correct the document's producer";
+	const struct invoice *inv = k->inv;
+	for (size_t i = 0; i < inv->nlines; i++)
+		for (size_t j = 0; j < inv->lines[i].nattrs; j++) {
+			const struct inv_item_attr *a = &inv->lines[i].attrs[j];
+			int measure = present(&a->measure) && a->measure.attr && *a->measure.attr;
+			if (!k->ubl) {
+				char *n = present(&a->name) ? norm_space(a->name.text) : NULL;
+				char *c = present(&a->code) ? norm_space(a->code.text) : NULL;
+				if ((!n && !c) || (n && !*n) || (c && !*c))
+					report(
+					    k, "BR-FR-27", n ? &a->name : &a->code,
+					    "an item attribute (BG-32) needs a name (BT-160) or a "
+					    "code, not blank",
+					    fix);
+				free(n);
+				free(c);
+			}
+			if (!(present(&a->value) ? !present(&a->measure) : measure))
+				report(k, "BR-FR-28", &a->value,
+				       "an item attribute (BG-32) has either a value (BT-161) or a "
+				       "measure with its unit, not both",
+				       fix);
+		}
+}
+
 static void
 check_docrefs(struct bk *k)
 {
@@ -739,19 +792,17 @@ check_docrefs(struct bk *k)
 			free(code);
 		}
 		lisible += desc && strcmp(desc, "LISIBLE") == 0;
-		/* BR-FR-29: the references of type AFL and AVV (UBL: schemeID of the
-		 * identifier, CII: ReferenceTypeCode) are not blank */
-		if (rt && (strcmp(rt, "AFL") == 0 || strcmp(rt, "AVV") == 0)) {
-			char *id = present(&d->id) ? norm_space(d->id.text) : NULL;
-			afl += strcmp(rt, "AFL") == 0;
-			avv += strcmp(rt, "AVV") == 0;
-			if (id && *id == '\0')
-				report(k, "BR-FR-29", &d->id,
-				       "a reference of type AFL or AVV has an empty identifier",
-				       "give <invoiced-object scheme=\"...\"> a value");
-			free(id);
-		}
+		afl += rt && strcmp(rt, "AFL") == 0;
+		avv += rt && strcmp(rt, "AVV") == 0;
+		check_blank_ref(k, d, "BR-FR-29", "give <invoiced-object scheme=\"...\"> a value");
 	}
+	/* BR-FR-30: a line's (UBL only: CII's rule reads a ram:AdditionalReferencedDocument
+	 * right under the line item, where CII D22B has none) */
+	for (i = 0; i < inv->nlines; i++)
+		for (size_t j = 0; j < inv->lines[i].ndocrefs; j++)
+			check_blank_ref(k, &inv->lines[i].docrefs[j], "BR-FR-30",
+			                "the ERP format has no line reference of type AFL or AVV: "
+			                "correct the document's producer");
 	if (lisible > 1)
 		report(k, "BR-FR-18", lisible ? &inv->docrefs[0].description : NULL,
 		       "more than one supporting document is described as LISIBLE (BT-123)",
@@ -905,6 +956,110 @@ check_coherence(struct bk *k)
 		       "give <vat-total-accounting currency=\"EUR\">");
 }
 
+/* ---- decimals (BR-FR-DEC-01 to 04) ------------------------------------------------ */
+
+/* The custom:is-valid-decimal / percent functions: an optional '-' (`neg`), 1 to `most`
+ * digits, then optionally '.' and 1 to `frac` digits; at most `most` characters but
+ * the '.'. */
+static int
+dec_ok(const char *s, int neg, size_t most, size_t frac)
+{
+	size_t whole, part = 0, len = strlen(s);
+	const char *p = s + (neg && *s == '-');
+	whole = strspn(p, "0123456789");
+	if (p[whole] == '.') {
+		part = strspn(p + whole + 1, "0123456789");
+		if (part == 0 || part > frac || p[whole + 1 + part] != '\0')
+			return 0;
+		len--;
+	} else if (p[whole] != '\0')
+		return 0;
+	return whole >= 1 && whole <= most && len <= most;
+}
+
+struct dec_rule {
+	const char *rule;
+	int neg;
+	size_t most, frac;
+	const char *what; /* "an amount": for the message */
+};
+
+static const struct dec_rule dec_amount = {"BR-FR-DEC-01", 1, 19, 2, "an amount"};
+static const struct dec_rule dec_quantity = {"BR-FR-DEC-02", 1, 19, 4, "a quantity"};
+static const struct dec_rule dec_price = {"BR-FR-DEC-03", 0, 19, 6, "a price"};
+static const struct dec_rule dec_price_bd = {"BR-FR-DEC-03", 1, 19, 6, "a price"};
+static const struct dec_rule dec_rate = {"BR-FR-DEC-04", 0, 4, 2, "a VAT rate"};
+
+/* `v`, when there (`empty_ok`: and not blank), is a number as `d` asks. */
+static void
+check_dec(struct bk *k, const struct dec_rule *d, const struct inv_value *v, int empty_ok,
+          const char *term)
+{
+	char *t;
+	if (!present(v))
+		return;
+	t = norm_space(v->text);
+	if (!(empty_ok && *t == '\0') && !dec_ok(t, d->neg, d->most, d->frac))
+		reportf(k, d->rule, v,
+		        "the ERP format's types cannot give it: correct your own stylesheet or "
+		        "the document's producer",
+		        "%s (%s) must be written with a '.', at most %zu decimals and %zu "
+		        "characters%s",
+		        term, d->what, d->frac, d->most, d->neg ? "" : ", without a sign");
+	free(t);
+}
+
+static void
+check_decimals(struct bk *k)
+{
+	const struct invoice *inv = k->inv;
+	/* a bidirectional invoice (billing mode B9, S9, M9) may have negative prices */
+	const struct dec_rule *price = mode_in(inv, " B9 S9 M9 ") ? &dec_price_bd : &dec_price;
+	const struct inv_value *totals[] = {
+	    &inv->line_total, &inv->allowance_total, &inv->charge_total,  &inv->tax_exclusive,
+	    &inv->tax_total,  &inv->tax_total_acc,   &inv->tax_inclusive, &inv->prepaid,
+	    &inv->rounding,   &inv->payable,
+	};
+	size_t i, j;
+	for (i = 0; i < nitems(totals); i++)
+		check_dec(k, &dec_amount, totals[i], 0, "a document total (BT-106 to BT-115)");
+	for (i = 0; i < inv->nacs; i++) {
+		check_dec(k, &dec_amount, &inv->acs[i].amount, 0,
+		          "a document allowance or charge (BT-92, BT-99)");
+		check_dec(k, &dec_amount, &inv->acs[i].base_amount, 0,
+		          "a document allowance or charge's base (BT-93, BT-100)");
+		check_dec(k, &dec_rate, &inv->acs[i].vat_rate, 0,
+		          "a document allowance or charge's VAT rate (BT-96, BT-103)");
+	}
+	for (i = 0; i < inv->nvats; i++) {
+		check_dec(k, &dec_amount, &inv->vats[i].taxable, 0, "a VAT breakdown (BT-116)");
+		check_dec(k, &dec_amount, &inv->vats[i].tax, 0, "a VAT breakdown (BT-117)");
+		check_dec(k, &dec_rate, &inv->vats[i].rate, 0, "a VAT breakdown's rate (BT-119)");
+	}
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		check_dec(k, &dec_amount, &l->net_amount, 0, "a line's net amount (BT-131)");
+		check_dec(k, &dec_quantity, &l->quantity, 0, "a line's quantity (BT-129)");
+		/* UBL reads the price and its base quantity as empty when blank */
+		check_dec(k, &dec_quantity, &l->base_quantity, k->ubl,
+		          "a line's price base quantity (BT-149)");
+		check_dec(k, price, &l->price, k->ubl, "a line's net price (BT-146)");
+		check_dec(k, price, &l->price_discount, k->ubl, "a line's price discount (BT-147)");
+		check_dec(k, price, &l->gross_price, k->ubl, "a line's gross price (BT-148)");
+		check_dec(k, &dec_rate, &l->vat_rate, 0, "a line's VAT rate (BT-152)");
+		for (j = 0; j < l->nacs; j++) {
+			check_dec(k, &dec_amount, &l->acs[j].amount, 0,
+			          "a line allowance or charge (BT-136, BT-141)");
+			check_dec(k, &dec_amount, &l->acs[j].base_amount, 0,
+			          "a line allowance or charge's base (BT-137, BT-142)");
+			/* UBL's rule reads any cac:AllowanceCharge's tax category */
+			if (k->ubl)
+				check_dec(k, &dec_rate, &l->acs[j].vat_rate, 0,
+				          "a line allowance or charge's VAT rate");
+		}
+	}
+}
+
 size_t
 check_brfr(const struct invoice *inv, struct problems *out)
 {
@@ -921,7 +1076,9 @@ check_brfr(const struct invoice *inv, struct problems *out)
 	check_parties(&k, all);
 	check_vat(&k);
 	check_docrefs(&k);
+	check_item_attrs(&k);
 	check_coherence(&k);
+	check_decimals(&k);
 	free(all);
 	return k.errors;
 }

@@ -77,6 +77,19 @@ party_free(struct inv_party *p)
 }
 
 static void
+docrefs_free(struct inv_docref *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		inv_value_free(&v[i].id);
+		inv_value_free(&v[i].type_code);
+		inv_value_free(&v[i].ref_type);
+		inv_value_free(&v[i].description);
+		inv_value_free(&v[i].date);
+	}
+	free(v);
+}
+
+static void
 refs_free(struct inv_ref *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -112,13 +125,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->preceding_date);
 	inv_value_free(&inv->tax_point_date);
 	refs_free(inv->preceding, inv->npreceding);
-	for (i = 0; i < inv->ndocrefs; i++) {
-		inv_value_free(&inv->docrefs[i].id);
-		inv_value_free(&inv->docrefs[i].type_code);
-		inv_value_free(&inv->docrefs[i].ref_type);
-		inv_value_free(&inv->docrefs[i].description);
-	}
-	free(inv->docrefs);
+	docrefs_free(inv->docrefs, inv->ndocrefs);
 	inv_value_free(&inv->payment_terms);
 	inv_value_free(&inv->delivery_country);
 	inv_value_free(&inv->delivery_date);
@@ -146,13 +153,21 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&l->price);
 		inv_value_free(&l->name);
 		inv_value_free(&l->base_quantity);
+		inv_value_free(&l->gross_price);
+		inv_value_free(&l->price_discount);
 		inv_value_free(&l->vat_category);
 		inv_value_free(&l->vat_rate);
 		inv_value_free(&l->period_start);
 		inv_value_free(&l->period_end);
 		inv_value_free(&l->delivery_date);
-		inv_value_free(&l->doc_id);
-		inv_value_free(&l->doc_date);
+		docrefs_free(l->docrefs, l->ndocrefs);
+		for (j = 0; j < l->nattrs; j++) {
+			inv_value_free(&l->attrs[j].name);
+			inv_value_free(&l->attrs[j].code);
+			inv_value_free(&l->attrs[j].value);
+			inv_value_free(&l->attrs[j].measure);
+		}
+		free(l->attrs);
 		inv_value_free(&l->status);
 		refs_free(l->refs, l->nrefs);
 		for (j = 0; j < l->nacs; j++)

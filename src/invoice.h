@@ -37,6 +37,8 @@ struct inv_party {
 	                                GlobalID), attr = scheme, in order (BR-FR) */
 	size_t nids;
 	const char *role; /* the other parties (struct invoice's others): "payee (BT-60)"... */
+	int delivery;     /* 1: the delivery party (BT-71), 2: a line's (EXT-FR-FE-146); UBL:
+	                     its ids are the delivery location's cbc:ID */
 };
 
 /* The SIREN of a party: its electronic address under scheme 0225 (SIREN[_...]), else
@@ -67,12 +69,23 @@ struct inv_ref {
 
 /* A reference to another document in the header (UBL cac:AdditionalDocumentReference,
  * CII ram:AdditionalReferencedDocument) whatever its type: the supporting documents
- * (BG-24) and the others (invoiced object, tender...). */
+ * (BG-24) and the others (invoiced object, tender...); or on a line (UBL
+ * cac:DocumentReference, CII ram:AdditionalReferencedDocument). */
 struct inv_docref {
 	struct inv_value id;          /* attr = schemeID (UBL: AFL, AVV...) */
 	struct inv_value type_code;   /* UBL cbc:DocumentTypeCode, CII ram:TypeCode */
 	struct inv_value ref_type;    /* CII ram:ReferenceTypeCode (AFL, AVV...) */
 	struct inv_value description; /* BT-123: UBL cbc:DocumentDescription, CII ram:Name */
+	struct inv_value date;        /* UBL cbc:IssueDate */
+};
+
+/* An item attribute (BG-32): CII ram:ApplicableProductCharacteristic, UBL
+ * cac:AdditionalItemProperty. */
+struct inv_item_attr {
+	struct inv_value name;    /* BT-160: CII ram:Description, UBL cbc:Name */
+	struct inv_value code;    /* CII ram:TypeCode, UBL cbc:NameCode */
+	struct inv_value value;   /* BT-161: ram:Value, cbc:Value */
+	struct inv_value measure; /* ram:ValueMeasure, cbc:ValueQuantity; attr = unitCode */
 };
 
 struct inv_line {
@@ -84,13 +97,18 @@ struct inv_line {
 	struct inv_value name;                     /* BT-153 */
 	struct inv_value price;                    /* BT-146 */
 	struct inv_value base_quantity;            /* BT-149 */
+	struct inv_value gross_price;              /* BT-148 */
+	struct inv_value price_discount;           /* BT-147 */
 	struct inv_value vat_category;             /* BT-151 */
 	struct inv_value vat_rate;                 /* BT-152 */
 	struct inv_value period_start, period_end; /* BT-134, BT-135 */
 	struct inv_value delivery_date;            /* EXT-FR-FE-158 */
-	struct inv_value doc_id, doc_date; /* UBL: cac:DocumentReference/cbc:ID, IssueDate */
-	struct inv_value status;           /* CII: LineStatusReasonCode (DETAIL, GROUP...) */
-	struct inv_ref *refs;              /* earlier invoices (EXT-FR-FE-136 to 138) */
+	struct inv_docref *docrefs; /* UBL: cac:DocumentReference (BR-FR reads no CII one) */
+	size_t ndocrefs;
+	struct inv_item_attr *attrs;
+	size_t nattrs;
+	struct inv_value status; /* CII: LineStatusReasonCode (DETAIL, GROUP...) */
+	struct inv_ref *refs;    /* earlier invoices (EXT-FR-FE-136 to 138) */
 	size_t nrefs;
 	struct inv_ac *acs;
 	size_t nacs;

@@ -150,19 +150,37 @@ add_ref(struct inv_ref **v, size_t *nv, xmlNodePtr n, int cii)
 	free(np);
 }
 
-/* Append the header's document reference `n` to inv->docrefs. */
+/* Append the document reference `n` (the header's or a line's) to v[0..*nv). */
 static void
-add_docref(struct invoice *inv, xmlNodePtr n, int cii)
+add_docref(struct inv_docref **v, size_t *nv, xmlNodePtr n, int cii)
 {
 	char *np = node_path(n);
 	struct inv_docref *d;
-	inv->docrefs = xreallocarray(inv->docrefs, inv->ndocrefs + 1, sizeof(*inv->docrefs));
-	d = &inv->docrefs[inv->ndocrefs++];
+	*v = xreallocarray(*v, *nv + 1, sizeof(**v));
+	d = &(*v)[(*nv)++];
 	memset(d, 0, sizeof(*d));
 	get(&d->id, n, np, cii ? "ram:IssuerAssignedID" : "cbc:ID", "schemeID");
 	get(&d->type_code, n, np, cii ? "ram:TypeCode" : "cbc:DocumentTypeCode", NULL);
 	get(&d->ref_type, n, np, "ram:ReferenceTypeCode", NULL);
 	get(&d->description, n, np, cii ? "ram:Name" : "cbc:DocumentDescription", NULL);
+	if (!cii)
+		get(&d->date, n, np, "cbc:IssueDate", NULL);
+	free(np);
+}
+
+/* Append the item attribute `n` to l->attrs. */
+static void
+add_item_attr(struct inv_line *l, xmlNodePtr n, int cii)
+{
+	char *np = node_path(n);
+	struct inv_item_attr *a;
+	l->attrs = xreallocarray(l->attrs, l->nattrs + 1, sizeof(*l->attrs));
+	a = &l->attrs[l->nattrs++];
+	memset(a, 0, sizeof(*a));
+	get(&a->name, n, np, cii ? "ram:Description" : "cbc:Name", NULL);
+	get(&a->code, n, np, cii ? "ram:TypeCode" : "cbc:NameCode", NULL);
+	get(&a->value, n, np, cii ? "ram:Value" : "cbc:Value", NULL);
+	get(&a->measure, n, np, cii ? "ram:ValueMeasure" : "cbc:ValueQuantity", "unitCode");
 	free(np);
 }
 
@@ -369,11 +387,26 @@ read_other(struct invoice *inv, const char *role, xmlNodePtr party, int cii)
 
 /* The parties of the BR-FR rules beyond the seller and the buyer (their roles as the
  * messages name them). */
+/* UBL's delivery as a party: the deliver-to location's identifiers (cac:DeliveryLocation
+ * /cbc:ID) with the delivery party's SIREN. `kind`: struct inv_party's delivery. */
+static void
+read_delivery_ubl(struct invoice *inv, const char *role, int kind, xmlNodePtr del)
+{
+	struct inv_party *p = read_other(inv, role, node_kid(del, "cac:DeliveryParty"), 0);
+	if (p == NULL && node_kid(del, "cac:DeliveryLocation"))
+		p = read_other(inv, role, del, 0);
+	if (p == NULL)
+		return;
+	p->delivery = kind;
+	for (size_t i = 0; i < p->nids; i++)
+		inv_value_free(&p->ids[i]);
+	p->nids = 0;
+	each_kid(id, node_kid(del, "cac:DeliveryLocation"), "cbc:ID") add_id(&p->ids, &p->nids, id);
+}
+
 static void
 read_others_ubl(struct invoice *inv, xmlNodePtr root)
 {
-	xmlNodePtr del = node_kid(root, "cac:Delivery");
-	struct inv_party *p;
 	read_other(inv, "payee (BT-60)", node_kid(root, "cac:PayeeParty"), 0);
 	read_other(inv, "buyer's agent (EXT-FR-FE-06)",
 	           node_find(root, "cac:AccountingCustomerParty/cac:Party/cac:AgentParty"), 0);
@@ -389,22 +422,13 @@ read_others_ubl(struct invoice *inv, xmlNodePtr root)
 	           node_find(root, "cac:AccountingSupplierParty/cac:Party/cac:ServiceProviderParty/"
 	                           "cac:Party"),
 	           0);
-	/* the deliver-to location's identifiers (BT-71) with the delivery party's SIREN */
-	p = read_other(inv, "delivery (BT-71)", node_kid(del, "cac:DeliveryParty"), 0);
-	if (p == NULL && node_kid(del, "cac:DeliveryLocation"))
-		p = read_other(inv, "delivery (BT-71)", del, 0);
-	if (p) {
-		for (size_t i = 0; i < p->nids; i++)
-			inv_value_free(&p->ids[i]);
-		p->nids = 0;
-		each_kid(id, node_kid(del, "cac:DeliveryLocation"), "cbc:ID")
-		    add_id(&p->ids, &p->nids, id);
-	}
+	read_delivery_ubl(inv, "delivery (BT-71)", 1, node_kid(root, "cac:Delivery"));
 }
 
 static void
 read_others_cii(struct invoice *inv, xmlNodePtr agr, xmlNodePtr del, xmlNodePtr set)
 {
+	struct inv_party *p;
 	read_other(inv, "payee (BT-60)", node_kid(set, "ram:PayeeTradeParty"), 1);
 	read_other(inv, "buyer's agent (EXT-FR-FE-06)", node_kid(agr, "ram:BuyerAgentTradeParty"),
 	           1);
@@ -413,7 +437,9 @@ read_others_cii(struct invoice *inv, xmlNodePtr agr, xmlNodePtr del, xmlNodePtr 
 	           1);
 	read_other(inv, "invoicee (EXT-FR-FE-92)", node_kid(set, "ram:InvoiceeTradeParty"), 1);
 	read_other(inv, "invoicer (EXT-FR-FE-115)", node_kid(set, "ram:InvoicerTradeParty"), 1);
-	read_other(inv, "delivery (BT-71)", node_kid(del, "ram:ShipToTradeParty"), 1);
+	p = read_other(inv, "delivery (BT-71)", node_kid(del, "ram:ShipToTradeParty"), 1);
+	if (p)
+		p->delivery = 1;
 }
 
 static void
@@ -472,13 +498,15 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	get(&l->name, n, np, "cac:Item/cbc:Name", NULL);
 	get(&l->price, price, pp, "cbc:PriceAmount", "currencyID");
 	get(&l->base_quantity, price, pp, "cbc:BaseQuantity", "unitCode");
+	get(&l->gross_price, price, pp, "cac:AllowanceCharge/cbc:BaseAmount", "currencyID");
+	get(&l->price_discount, price, pp, "cac:AllowanceCharge/cbc:Amount", "currencyID");
 	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
 	get(&l->vat_rate, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", NULL);
 	get(&l->period_start, n, np, "cac:InvoicePeriod/cbc:StartDate", NULL);
 	get(&l->period_end, n, np, "cac:InvoicePeriod/cbc:EndDate", NULL);
 	get(&l->delivery_date, n, np, "cac:Delivery/cbc:ActualDeliveryDate", NULL);
-	get(&l->doc_id, n, np, "cac:DocumentReference/cbc:ID", NULL);
-	get(&l->doc_date, n, np, "cac:DocumentReference/cbc:IssueDate", NULL);
+	each_kid(dr, n, "cac:DocumentReference") add_docref(&l->docrefs, &l->ndocrefs, dr, 0);
+	each_kid(ap, node_kid(n, "cac:Item"), "cac:AdditionalItemProperty") add_item_attr(l, ap, 0);
 	each_kid(br, n, "cac:BillingReference") add_ref(&l->refs, &l->nrefs, br, 0);
 	add_acs(&l->acs, &l->nacs, n, np, "cac:AllowanceCharge", 0);
 	free(pp);
@@ -499,6 +527,13 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	get(&l->base_quantity, n, np,
 	    "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity",
 	    "unitCode");
+	get(&l->gross_price, n, np,
+	    "ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice/ram:ChargeAmount",
+	    NULL);
+	get(&l->price_discount, n, np,
+	    "ram:SpecifiedLineTradeAgreement/ram:GrossPriceProductTradePrice/"
+	    "ram:AppliedTradeAllowanceCharge/ram:ActualAmount",
+	    NULL);
 	get(&l->net_amount, set, sp,
 	    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", NULL);
 	get(&l->vat_category, set, sp, "ram:ApplicableTradeTax/ram:CategoryCode", NULL);
@@ -513,6 +548,8 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	    "format");
 	get(&l->status, n, np, "ram:AssociatedDocumentLineDocument/ram:LineStatusReasonCode", NULL);
 	each_kid(ird, set, "ram:InvoiceReferencedDocument") add_ref(&l->refs, &l->nrefs, ird, 1);
+	each_kid(pc, node_kid(n, "ram:SpecifiedTradeProduct"),
+	         "ram:ApplicableProductCharacteristic") add_item_attr(l, pc, 1);
 	add_acs(&l->acs, &l->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 	free(sp);
 }
@@ -532,6 +569,17 @@ read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, cons
 		else
 			read_line_ubl(&inv->lines[inv->nlines++], line, np, cn);
 		free(np);
+		/* a line's delivery party, for the BR-FR rules on parties */
+		if (cii) {
+			struct inv_party *p = read_other(
+			    inv, "delivery of a line (EXT-FR-FE-146)",
+			    node_find(line, "ram:SpecifiedLineTradeDelivery/ram:ShipToTradeParty"),
+			    1);
+			if (p)
+				p->delivery = 2;
+		} else
+			read_delivery_ubl(inv, "delivery of a line (EXT-FR-FE-146)", 2,
+			                  node_kid(line, "cac:Delivery"));
 	}
 }
 
@@ -706,7 +754,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		if (t == NULL || (strcmp(t, "130") != 0 && strcmp(t, "50") != 0))
 			read_attachment(inv, adr, 0);
 		free(t);
-		add_docref(inv, adr, 0);
+		add_docref(&inv->docrefs, &inv->ndocrefs, adr, 0);
 	}
 
 	/* the TaxTotal in the document currency; BT-111 is the TaxAmount in BT-6 (a second
@@ -806,7 +854,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		if (t && strcmp(t, "916") == 0)
 			read_attachment(inv, ard, 1);
 		free(t);
-		add_docref(inv, ard, 1);
+		add_docref(&inv->docrefs, &inv->ndocrefs, ard, 1);
 	}
 	{
 		char *pp = xasprintf("%s/ram:SellerTradeParty", ap);

@@ -174,18 +174,25 @@ add_ref(struct inv_ref **v, size_t *n, const char *number, const char *date, con
 }
 
 static struct inv_docref *
-add_docref(struct invoice *inv, const char *type, const char *ref_type, const char *id,
-           const char *desc)
+add_docref_to(struct inv_docref **v, size_t *n, const char *type, const char *ref_type,
+              const char *id, const char *desc)
 {
 	struct inv_docref *d;
-	inv->docrefs = xreallocarray(inv->docrefs, inv->ndocrefs + 1, sizeof(*inv->docrefs));
-	d = &inv->docrefs[inv->ndocrefs++];
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	d = &(*v)[(*n)++];
 	memset(d, 0, sizeof(*d));
 	inv_value_set(&d->type_code, type);
 	inv_value_set(&d->ref_type, ref_type);
 	inv_value_set(&d->id, id);
 	inv_value_set(&d->description, desc);
 	return d;
+}
+
+static struct inv_docref *
+add_docref(struct invoice *inv, const char *type, const char *ref_type, const char *id,
+           const char *desc)
+{
+	return add_docref_to(&inv->docrefs, &inv->ndocrefs, type, ref_type, id, desc);
 }
 
 /* Drop the last n document references. */
@@ -227,7 +234,8 @@ test_more(const char *g)
 	inv_value_set(&inv->type_code, "380");
 	add_ref(&inv->lines[0].refs, &inv->lines[0].nrefs, "AV 3", d1999, "325");
 	if (ubl)
-		inv_value_set(&inv->lines[0].doc_id, "AV 3");
+		add_docref_to(&inv->lines[0].docrefs, &inv->lines[0].ndocrefs, NULL, NULL, "AV 3",
+		              NULL);
 	is_int(count(inv, "BR-FR-04"), 2, "%s BR-FR-04: a line's preceding invoice type too", g);
 	is_int(count(inv, "BR-FR-02"), 2, "%s BR-FR-02: a line's reference (%s)", g,
 	       ubl ? "cac:DocumentReference" : "ram:InvoiceReferencedDocument");
@@ -371,6 +379,80 @@ test_coherence(const char *g)
 	invoice_free(inv);
 }
 
+/* BR-FR-27, 28, 30: the lines' item attributes and references of type AFL or AVV. */
+static void
+test_line_extras(const char *g)
+{
+	struct invoice *inv = model_route(g, ROUTE_PA);
+	int ubl = strstr(g, ".ubl.") != NULL;
+	struct inv_line *l = &inv->lines[0];
+	struct inv_item_attr *a;
+
+	l->attrs = xcalloc(1, sizeof(*l->attrs));
+	l->nattrs = 1;
+	a = &l->attrs[0];
+	inv_value_set(&a->value, "rouge");
+	is_int(count(inv, "BR-FR-27"), ubl ? 0 : 1, "%s BR-FR-27: an attribute without a name%s", g,
+	       ubl ? " (UBL's rule reads no line)" : "");
+	inv_value_set(&a->name, "Couleur");
+	is_int(count(inv, "BR-FR-27") + count(inv, "BR-FR-28"), 0, "%s: a name and a value", g);
+	inv_value_set(&a->measure, "3");
+	is_int(count(inv, "BR-FR-28"), 1, "%s BR-FR-28: a value and a measure", g);
+	inv_value_set(&a->value, NULL);
+	is_int(count(inv, "BR-FR-28"), 1, "%s BR-FR-28: a measure without its unit", g);
+	a->measure.attr = xstrdup("MTR");
+	is_int(count(inv, "BR-FR-28"), 0, "%s BR-FR-28: a measure with its unit", g);
+
+	add_docref_to(&l->docrefs, &l->ndocrefs, NULL, NULL, "", NULL)->id.attr = xstrdup("AFL");
+	inv->others = xcalloc(1, sizeof(*inv->others));
+	inv->nothers = 1;
+	inv->others[0].role = "delivery of a line (EXT-FR-FE-146)";
+	inv->others[0].delivery = 2;
+	inv_value_set(&inv->others[0].siren, "999999999");
+	add_value(&inv->others[0].ids, &inv->others[0].nids, "81234567600017", "0009");
+	add_value(&inv->others[0].ids, &inv->others[0].nids, "DEPOT-1", NULL);
+	is_int(count(inv, "BR-FR-09"), !ubl, "%s BR-FR-09: a line's delivery SIRET and SIREN%s", g,
+	       ubl ? " (UBL's rule reads none)" : "");
+	is_int(count(inv, "BR-FR-CO-10"), 1, "%s BR-FR-CO-10: a line's delivery id without scheme",
+	       g);
+	is_int(count(inv, "BR-FR-30"), ubl, "%s BR-FR-30: a line's AFL reference left blank%s", g,
+	       ubl ? "" : " (CII's rule reads none)");
+	invoice_free(inv);
+}
+
+/* BR-FR-DEC: the numbers' form, in both syntaxes. */
+static void
+test_decimals(const char *g)
+{
+	struct invoice *inv = model_route(g, ROUTE_PA);
+	int ubl = strstr(g, ".ubl.") != NULL;
+
+	inv_value_set(&inv->payable, "1141.200");
+	is_int(count(inv, "BR-FR-DEC-01"), 1, "%s BR-FR-DEC-01: an amount with 3 decimals", g);
+	inv_value_set(&inv->payable, "1234567890123456789");
+	is_int(count(inv, "BR-FR-DEC-01"), 0, "%s BR-FR-DEC-01: 19 digits", g);
+	inv_value_set(&inv->payable, "-1234567890123456789");
+	is_int(count(inv, "BR-FR-DEC-01"), 1, "%s BR-FR-DEC-01: 19 digits and a sign are 20", g);
+	inv_value_set(&inv->payable, "1141.20");
+	inv_value_set(&inv->lines[0].quantity, "4.00000");
+	is_int(count(inv, "BR-FR-DEC-02"), 1, "%s BR-FR-DEC-02: a quantity with 5 decimals", g);
+	inv_value_set(&inv->lines[0].quantity, "4");
+	inv_value_set(&inv->lines[0].price, "-189.00");
+	ok(count(inv, "BR-FR-DEC-03") == 1 && contains(text("BR-FR-DEC-03"), "without a sign"),
+	   "%s BR-FR-DEC-03: a negative price", g);
+	inv_value_set(&inv->cadre, "M9");
+	is_int(count(inv, "BR-FR-DEC-03"), 0, "%s BR-FR-DEC-03: allowed when bidirectional (M9)",
+	       g);
+	inv_value_set(&inv->cadre, "M1");
+	inv_value_set(&inv->lines[0].price, "");
+	is_int(count(inv, "BR-FR-DEC-03"), ubl ? 0 : 1, "%s BR-FR-DEC-03: a blank price %s", g,
+	       ubl ? "passes UBL's rule" : "fails CII's");
+	inv_value_set(&inv->lines[0].price, "189.00");
+	inv_value_set(&inv->vats[0].rate, "20.000");
+	is_int(count(inv, "BR-FR-DEC-04"), 1, "%s BR-FR-DEC-04: a rate with 3 decimals", g);
+	invoice_free(inv);
+}
+
 /* The notes: subject codes in CII, "#CODE#" in UBL's text. */
 static void
 test_notes(void)
@@ -461,8 +543,11 @@ main(void)
 	test_clean();
 	for (i = 0; i < 2; i++)
 		test_both(golden[i]);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		test_more(golden[i]);
+		test_decimals(golden[i]);
+		test_line_extras(golden[i]);
+	}
 	for (i = 0; i < nitems(golden); i++)
 		test_coherence(golden[i]);
 	test_notes();
