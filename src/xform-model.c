@@ -116,14 +116,16 @@ count_kids(xmlNodePtr parent, const char *qname)
 	return n;
 }
 
+/* A new zeroed element at the end of the array *v of *n elements; *n counts it. */
+#define APPEND(v, n)                                          \
+	(*(v) = xreallocarray(*(v), *(n) + 1, sizeof(**(v))), \
+	 memset(&(*(v))[*(n)], 0, sizeof(**(v))), &(*(v))[(*(n))++])
+
 /* Append node n (its text, its schemeID) to the values v[0..*n). */
 static void
 add_id(struct inv_value **v, size_t *n, xmlNodePtr node)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	memset(&(*v)[*n], 0, sizeof(**v));
-	set_from(&(*v)[*n], node, NULL, NULL, NULL, "schemeID");
-	(*n)++;
+	set_from(APPEND(v, n), node, NULL, NULL, NULL, "schemeID");
 }
 
 /* Append the reference to an earlier invoice `n` (UBL cac:BillingReference, CII
@@ -132,10 +134,7 @@ static void
 add_ref(struct inv_ref **v, size_t *nv, xmlNodePtr n, int cii)
 {
 	char *np = node_path(n);
-	struct inv_ref *r;
-	*v = xreallocarray(*v, *nv + 1, sizeof(**v));
-	r = &(*v)[(*nv)++];
-	memset(r, 0, sizeof(*r));
+	struct inv_ref *r = APPEND(v, nv);
 	if (cii) {
 		get(&r->number, n, np, "ram:IssuerAssignedID", NULL);
 		get(&r->date, n, np, "ram:FormattedIssueDateTime/qdt:DateTimeString", "format");
@@ -155,10 +154,7 @@ static void
 add_docref(struct inv_docref **v, size_t *nv, xmlNodePtr n, int cii)
 {
 	char *np = node_path(n);
-	struct inv_docref *d;
-	*v = xreallocarray(*v, *nv + 1, sizeof(**v));
-	d = &(*v)[(*nv)++];
-	memset(d, 0, sizeof(*d));
+	struct inv_docref *d = APPEND(v, nv);
 	get(&d->id, n, np, cii ? "ram:IssuerAssignedID" : "cbc:ID", "schemeID");
 	get(&d->type_code, n, np, cii ? "ram:TypeCode" : "cbc:DocumentTypeCode", NULL);
 	get(&d->ref_type, n, np, "ram:ReferenceTypeCode", NULL);
@@ -173,10 +169,7 @@ static void
 add_item_attr(struct inv_line *l, xmlNodePtr n, int cii)
 {
 	char *np = node_path(n);
-	struct inv_item_attr *a;
-	l->attrs = xreallocarray(l->attrs, l->nattrs + 1, sizeof(*l->attrs));
-	a = &l->attrs[l->nattrs++];
-	memset(a, 0, sizeof(*a));
+	struct inv_item_attr *a = APPEND(&l->attrs, &l->nattrs);
 	get(&a->name, n, np, cii ? "ram:Description" : "cbc:Name", NULL);
 	get(&a->code, n, np, cii ? "ram:TypeCode" : "cbc:NameCode", NULL);
 	get(&a->value, n, np, cii ? "ram:Value" : "cbc:Value", NULL);
@@ -377,9 +370,7 @@ read_other(struct invoice *inv, const char *role, xmlNodePtr party, int cii)
 	struct inv_party *p;
 	if (party == NULL)
 		return NULL;
-	inv->others = xreallocarray(inv->others, inv->nothers + 1, sizeof(*inv->others));
-	p = &inv->others[inv->nothers++];
-	memset(p, 0, sizeof(*p));
+	p = APPEND(&inv->others, &inv->nothers);
 	read_party(p, party, NULL, cii);
 	p->role = role;
 	return p;
@@ -477,10 +468,7 @@ add_acs(struct inv_ac **v, size_t *n, xmlNodePtr parent, const char *parent_path
 	each_kid(node, parent, qname)
 	{
 		char *np = indexed_path(parent_path, qname, ++i, total);
-		*v = xreallocarray(*v, *n + 1, sizeof(**v));
-		memset(&(*v)[*n], 0, sizeof(**v));
-		read_ac(&(*v)[*n], node, np, cii);
-		(*n)++;
+		read_ac(APPEND(v, n), node, np, cii);
 		free(np);
 	}
 }
@@ -586,10 +574,7 @@ read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, cons
 static struct inv_vat *
 new_vat(struct invoice *inv, xmlNodePtr n)
 {
-	struct inv_vat *v;
-	inv->vats = xreallocarray(inv->vats, inv->nvats + 1, sizeof(*inv->vats));
-	v = &inv->vats[inv->nvats++];
-	memset(v, 0, sizeof(*v));
+	struct inv_vat *v = APPEND(&inv->vats, &inv->nvats);
 	v->path = node_path(n);
 	v->line = (int)xmlGetLineNo(n);
 	return v;
@@ -600,10 +585,7 @@ read_attachment(struct invoice *inv, xmlNodePtr n, int cii)
 {
 	struct inv_attachment *a;
 	xmlNodePtr obj;
-	inv->attachments =
-	    xreallocarray(inv->attachments, inv->nattachments + 1, sizeof(*inv->attachments));
-	a = &inv->attachments[inv->nattachments++];
-	memset(a, 0, sizeof(*a));
+	a = APPEND(&inv->attachments, &inv->nattachments);
 	a->path = node_path(n);
 	a->line = (int)xmlGetLineNo(n);
 	if (cii) {
@@ -649,10 +631,7 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 	size_t total = count_kids(parent, qname), i = 0;
 	each_kid(n, parent, qname)
 	{
-		struct inv_note *note;
-		inv->notes = xreallocarray(inv->notes, inv->nnotes + 1, sizeof(*inv->notes));
-		note = &inv->notes[inv->nnotes++];
-		memset(note, 0, sizeof(*note));
+		struct inv_note *note = APPEND(&inv->notes, &inv->nnotes);
 		i++;
 		if (cii) {
 			char *np = indexed_path(parent_path, qname, i, total);
@@ -675,9 +654,7 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 static struct inv_payment *
 new_payment(struct invoice *inv)
 {
-	inv->payments = xreallocarray(inv->payments, inv->npayments + 1, sizeof(*inv->payments));
-	memset(&inv->payments[inv->npayments], 0, sizeof(*inv->payments));
-	return &inv->payments[inv->npayments++];
+	return APPEND(&inv->payments, &inv->npayments);
 }
 
 static void
