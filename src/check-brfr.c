@@ -804,7 +804,7 @@ check_docrefs(struct bk *k)
 			                "the ERP format has no line reference of type AFL or AVV: "
 			                "correct the document's producer");
 	if (lisible > 1)
-		report(k, "BR-FR-18", lisible ? &inv->docrefs[0].description : NULL,
+		report(k, "BR-FR-18", &inv->docrefs[0].description,
 		       "more than one supporting document is described as LISIBLE (BT-123)",
 		       "keep one <attachment> with <description>LISIBLE</description>");
 	/* UBL counts within one reference, which has one identifier */
@@ -857,9 +857,9 @@ dated_ref(const struct inv_ref *r)
 	return present(&r->number) && present(&r->date);
 }
 
-/* BR-FR-CO-05's other way: every line (CII: but GROUP and INFORMATION lines; UBL: but
- * those that refer to this very invoice without DETAIL) refers to an earlier invoice
- * with its number and date. */
+/* BR-FR-CO-05's other way: every line (CII: without a status, or DETAIL; UBL: but those
+ * that refer to this very invoice without DETAIL) refers to an earlier invoice with its
+ * number and date. */
 static int
 lines_refer(const struct bk *k)
 {

@@ -70,7 +70,7 @@ struct inv_ref {
 /* A reference to another document in the header (UBL cac:AdditionalDocumentReference,
  * CII ram:AdditionalReferencedDocument) whatever its type: the supporting documents
  * (BG-24) and the others (invoiced object, tender...); or on a line (UBL
- * cac:DocumentReference, CII ram:AdditionalReferencedDocument). */
+ * cac:DocumentReference: the BR-FR rules read no CII one). */
 struct inv_docref {
 	struct inv_value id;          /* attr = schemeID (UBL: AFL, AVV...) */
 	struct inv_value type_code;   /* UBL cbc:DocumentTypeCode, CII ram:TypeCode */
@@ -103,7 +103,7 @@ struct inv_line {
 	struct inv_value vat_rate;                 /* BT-152 */
 	struct inv_value period_start, period_end; /* BT-134, BT-135 */
 	struct inv_value delivery_date;            /* EXT-FR-FE-158 */
-	struct inv_docref *docrefs; /* UBL: cac:DocumentReference (BR-FR reads no CII one) */
+	struct inv_docref *docrefs;                /* UBL: cac:DocumentReference */
 	size_t ndocrefs;
 	struct inv_item_attr *attrs;
 	size_t nattrs;

@@ -376,8 +376,6 @@ read_other(struct invoice *inv, const char *role, xmlNodePtr party, int cii)
 	return p;
 }
 
-/* The parties of the BR-FR rules beyond the seller and the buyer (their roles as the
- * messages name them). */
 /* UBL's delivery as a party: the deliver-to location's identifiers (cac:DeliveryLocation
  * /cbc:ID) with the delivery party's SIREN. `kind`: struct inv_party's delivery. */
 static void
@@ -395,6 +393,8 @@ read_delivery_ubl(struct invoice *inv, const char *role, int kind, xmlNodePtr de
 	each_kid(id, node_kid(del, "cac:DeliveryLocation"), "cbc:ID") add_id(&p->ids, &p->nids, id);
 }
 
+/* The parties of the BR-FR rules beyond the seller and the buyer (their roles as the
+ * messages name them); the lines' delivery parties are read with the lines. */
 static void
 read_others_ubl(struct invoice *inv, xmlNodePtr root)
 {
