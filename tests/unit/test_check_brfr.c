@@ -195,6 +195,19 @@ add_docref(struct invoice *inv, const char *type, const char *ref_type, const ch
 	return add_docref_to(&inv->docrefs, &inv->ndocrefs, type, ref_type, id, desc);
 }
 
+/* Append a party other than the seller and the buyer. */
+static struct inv_party *
+add_party(struct invoice *inv, const char *role, int delivery)
+{
+	struct inv_party *p;
+	inv->others = xreallocarray(inv->others, inv->nothers + 1, sizeof(*inv->others));
+	p = &inv->others[inv->nothers++];
+	memset(p, 0, sizeof(*p));
+	p->role = role;
+	p->delivery = delivery;
+	return p;
+}
+
 /* Drop the last n document references. */
 static void
 drop_docrefs(struct invoice *inv, size_t n)
@@ -318,10 +331,7 @@ test_more(const char *g)
 	add_value(&inv->supplier.ids, &inv->supplier.nids, "73282932", "0002");
 	is_int(count(inv, "BR-FR-32"), 1, "%s BR-FR-32: an identifier under scheme 0002", g);
 
-	inv->others = xcalloc(1, sizeof(*inv->others));
-	inv->nothers = 1;
-	payee = &inv->others[0];
-	payee->role = "payee (BT-60)";
+	payee = add_party(inv, "payee (BT-60)", 0);
 	add_value(&payee->ids, &payee->nids, "81234567600017", "0009");
 	is_int(count(inv, "BR-FR-09"), 0, "%s BR-FR-09: a payee's SIRET without its SIREN", g);
 	inv_value_set(&payee->siren, "999999999");
@@ -387,10 +397,11 @@ test_line_extras(const char *g)
 	int ubl = strstr(g, ".ubl.") != NULL;
 	struct inv_line *l = &inv->lines[0];
 	struct inv_item_attr *a;
+	struct inv_party *p;
 
-	l->attrs = xcalloc(1, sizeof(*l->attrs));
-	l->nattrs = 1;
-	a = &l->attrs[0];
+	l->attrs = xreallocarray(l->attrs, l->nattrs + 1, sizeof(*l->attrs));
+	a = &l->attrs[l->nattrs++];
+	memset(a, 0, sizeof(*a));
 	inv_value_set(&a->value, "rouge");
 	is_int(count(inv, "BR-FR-27"), ubl ? 0 : 1, "%s BR-FR-27: an attribute without a name%s", g,
 	       ubl ? " (UBL's rule reads no line)" : "");
@@ -404,13 +415,10 @@ test_line_extras(const char *g)
 	is_int(count(inv, "BR-FR-28"), 0, "%s BR-FR-28: a measure with its unit", g);
 
 	add_docref_to(&l->docrefs, &l->ndocrefs, NULL, NULL, "", NULL)->id.attr = xstrdup("AFL");
-	inv->others = xcalloc(1, sizeof(*inv->others));
-	inv->nothers = 1;
-	inv->others[0].role = "delivery of a line (EXT-FR-FE-146)";
-	inv->others[0].delivery = 2;
-	inv_value_set(&inv->others[0].siren, "999999999");
-	add_value(&inv->others[0].ids, &inv->others[0].nids, "81234567600017", "0009");
-	add_value(&inv->others[0].ids, &inv->others[0].nids, "DEPOT-1", NULL);
+	p = add_party(inv, "delivery of a line (EXT-FR-FE-146)", 2);
+	inv_value_set(&p->siren, "999999999");
+	add_value(&p->ids, &p->nids, "81234567600017", "0009");
+	add_value(&p->ids, &p->nids, "DEPOT-1", NULL);
 	is_int(count(inv, "BR-FR-09"), !ubl, "%s BR-FR-09: a line's delivery SIRET and SIREN%s", g,
 	       ubl ? " (UBL's rule reads none)" : "");
 	is_int(count(inv, "BR-FR-CO-10"), 1, "%s BR-FR-CO-10: a line's delivery id without scheme",
