@@ -61,6 +61,7 @@ struct workers {
 	struct worker_job *head, *tail; /* waiting for a worker */
 	unsigned pending;               /* waiting or being served */
 	struct ev_timer *kick;
+	void (*drop)(void *arg);
 };
 
 static void dispatch(void *arg);
@@ -207,9 +208,12 @@ end_worker(struct worker *w, int kill_it, char *how, size_t n)
 	w->out_off = 0;
 }
 
+/* Free a job; its arg is dropped unless its callback ran (`answered`). */
 static void
-job_free(struct worker_job *j)
+job_free(struct workers *p, struct worker_job *j, int answered)
 {
+	if (!answered && p->drop)
+		p->drop(j->arg);
 	free(j->req);
 	free(j);
 }
@@ -224,7 +228,7 @@ job_over(struct worker *w, const void *reply, size_t len, const char *err)
 	p->pending--;
 	if (!j->cancelled)
 		j->cb(reply, len, err, j->arg);
-	job_free(j);
+	job_free(p, j, !j->cancelled);
 	if (p->kick == NULL && p->head)
 		p->kick = ev_timer_add(0, dispatch, p);
 }
@@ -408,7 +412,7 @@ workers_cancel(struct workers *p, struct worker_job *j)
 				p->tail = t;
 			}
 			p->pending--;
-			job_free(j);
+			job_free(p, j, 0);
 			return;
 		}
 	}
@@ -427,6 +431,12 @@ workers_renew(struct workers *p)
 	}
 }
 
+void
+workers_on_drop(struct workers *p, void (*drop)(void *arg))
+{
+	p->drop = drop;
+}
+
 unsigned
 workers_pending(const struct workers *p)
 {
@@ -442,14 +452,14 @@ workers_free(struct workers *p)
 	for (i = 0; i < p->n; i++) {
 		end_worker(&p->w[i], 1, NULL, 0);
 		if (p->w[i].job)
-			job_free(p->w[i].job);
+			job_free(p, p->w[i].job, 0);
 		buf_free(&p->w[i].out);
 		buf_free(&p->w[i].in);
 	}
 	while (p->head) {
 		struct worker_job *j = p->head;
 		p->head = j->next;
-		job_free(j);
+		job_free(p, j, 0);
 	}
 	if (p->kick)
 		ev_timer_del(p->kick);

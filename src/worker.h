@@ -31,6 +31,10 @@ typedef void worker_done_fn(const void *reply, size_t len, const char *err, void
  */
 struct workers *workers_new(unsigned n, worker_fn *fn, void *ctx);
 
+/* Called with a job's `arg` instead of its callback when the callback will never run
+ * (workers_cancel(), workers_free()), so the caller can release it. Optional. */
+void workers_on_drop(struct workers *, void (*drop)(void *arg));
+
 /* Queue a request (the bytes are copied). The callback runs later, never from here. */
 struct worker_job *workers_submit(struct workers *, const void *req, size_t len, worker_done_fn *cb,
                                   void *arg);

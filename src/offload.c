@@ -1,0 +1,295 @@
+/*
+ * offload.c - the pre-flight of a document in a worker process (offload.h): the
+ * request (the time, the route, the file's name, its bytes), the worker's side (check_document()
+ * with the configuration it was forked with), and the reply, the part of the struct
+ * preflight the gateway uses, as bytes: the verdict, the document made, the problems,
+ * the invoice's numbers and SIRETs.
+ *
+ * Errors: the outcome of check_document() travels as it is; a worker that died is a
+ * PF_SETUP failure saying how (the document is kept, not judged); a reply that cannot
+ * be decoded likewise.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "offload.h"
+#include "util.h"
+#include "worker.h"
+
+#define PER_BYTE 54            /* peak memory per byte of the file, bench section 5 */
+#define BASELINE (32ULL << 20) /* the compiled stylesheets and schemas */
+#define STR_NULL 0xffffffffu
+
+uint64_t
+offload_memory_estimate(uint64_t size)
+{
+	return BASELINE + size * PER_BYTE;
+}
+
+/* ---- encoding ------------------------------------------------------------------------ */
+
+static void
+put_u32(struct buf *b, uint32_t v)
+{
+	buf_add(b, &v, sizeof(v));
+}
+
+static void
+put_str(struct buf *b, const char *s, size_t len)
+{
+	put_u32(b, s ? (uint32_t)len : STR_NULL);
+	if (s)
+		buf_add(b, s, len);
+}
+
+static void
+put_s(struct buf *b, const char *s)
+{
+	put_str(b, s, s ? strlen(s) : 0);
+}
+
+struct rd {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint32_t
+get_u32(struct rd *r)
+{
+	uint32_t v = 0;
+	if ((size_t)(r->end - r->p) < sizeof(v)) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&v, r->p, sizeof(v));
+	r->p += sizeof(v);
+	return v;
+}
+
+/* A malloc'ed, NUL-terminated copy, or NULL; its length in *len when asked. */
+static char *
+get_str(struct rd *r, size_t *len)
+{
+	uint32_t n = get_u32(r);
+	char *s;
+	if (r->bad || n == STR_NULL)
+		return NULL;
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	s = xstrndup((const char *)r->p, n);
+	r->p += n;
+	if (len)
+		*len = n;
+	return s;
+}
+
+/* The invoice's values the gateway reads, in this order. */
+static struct inv_value *
+inv_values(struct invoice *inv, size_t i)
+{
+	struct inv_value *v[] = {&inv->number, &inv->supplier.siret, &inv->buyer.siret,
+	                         &inv->service_code, &inv->engagement};
+	return i < nitems(v) ? v[i] : NULL;
+}
+
+void
+offload_encode(int r, const struct preflight *pf, const char *why, struct buf *out)
+{
+	size_t i;
+	struct inv_value *v;
+	put_u32(out, (uint32_t)r);
+	put_s(out, why);
+	put_u32(out, (uint32_t)pf->verdict);
+	put_u32(out, (uint32_t)pf->x.syntax);
+	put_s(out, pf->x.what);
+	put_str(out, pf->x.xml, pf->x.len);
+	put_u32(out, pf->inv != NULL);
+	for (i = 0; pf->inv && (v = inv_values(pf->inv, i)) != NULL; i++)
+		put_s(out, v->text);
+	put_u32(out, (uint32_t)pf->problems.n);
+	for (i = 0; i < pf->problems.n; i++) {
+		const struct problem *p = &pf->problems.v[i];
+		put_u32(out, (uint32_t)p->sev);
+		put_s(out, p->rule);
+		put_u32(out, (uint32_t)p->chorus);
+		put_s(out, p->path);
+		put_u32(out, (uint32_t)p->line);
+		put_s(out, p->value);
+		put_s(out, p->text);
+	}
+}
+
+int
+offload_decode(const void *data, size_t len, int *r, struct preflight *pf, char **why)
+{
+	struct rd rd = {data, (const unsigned char *)data + len, 0};
+	uint32_t n, i;
+	struct inv_value *v;
+
+	memset(pf, 0, sizeof(*pf));
+	*r = (int)get_u32(&rd);
+	*why = get_str(&rd, NULL);
+	pf->verdict = (enum preflight_verdict)get_u32(&rd);
+	pf->x.syntax = (int)get_u32(&rd);
+	pf->x.what = get_str(&rd, NULL);
+	pf->x.xml = get_str(&rd, &pf->x.len);
+	if (get_u32(&rd)) {
+		pf->inv = xcalloc(1, sizeof(*pf->inv));
+		for (i = 0; (v = inv_values(pf->inv, i)) != NULL; i++)
+			v->text = get_str(&rd, NULL);
+	}
+	n = get_u32(&rd);
+	for (i = 0; i < n && !rd.bad; i++) {
+		struct problem *p;
+		pf->problems.v = xreallocarray(pf->problems.v, pf->problems.n + 1, sizeof(*p));
+		p = &pf->problems.v[pf->problems.n++];
+		memset(p, 0, sizeof(*p));
+		p->sev = (enum problem_sev)get_u32(&rd);
+		p->rule = get_str(&rd, NULL);
+		p->chorus = (int)get_u32(&rd);
+		p->path = get_str(&rd, NULL);
+		p->line = (int)get_u32(&rd);
+		p->value = get_str(&rd, NULL);
+		p->text = get_str(&rd, NULL);
+		if (p->sev == SEV_ERROR)
+			pf->problems.nerrors++;
+		else
+			pf->problems.nwarnings++;
+	}
+	if (rd.bad || rd.p != rd.end) {
+		preflight_free(pf);
+		free(*why);
+		*why = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the worker's side ------------------------------------------------------------------ */
+
+struct offload {
+	struct workers *w;
+	const struct conf *conf; /* what workers forked from now on use */
+};
+
+/* request: int64 now, the name (u32 length, bytes), then the file's bytes */
+static void
+serve(const void *req, size_t len, struct buf *out, void *ctx)
+{
+	struct offload *o = ctx;
+	struct rd rd = {req, (const unsigned char *)req + len, 0};
+	struct preflight pf;
+	int64_t now = 0;
+	unsigned route;
+	char *name, *why = NULL;
+	int r;
+
+	if (len >= sizeof(now)) {
+		memcpy(&now, req, sizeof(now));
+		rd.p += sizeof(now);
+	}
+	route = get_u32(&rd);
+	name = get_str(&rd, NULL);
+	if (name == NULL || rd.bad) {
+		memset(&pf, 0, sizeof(pf));
+		pf.verdict = PF_SETUP;
+		pf.x.syntax = -1;
+		offload_encode(-1, &pf, "the worker got a malformed request", out);
+		return;
+	}
+	r = check_document(rd.p, (size_t)(rd.end - rd.p), name, o->conf, route, (time_t)now, &pf,
+	                   &why);
+	offload_encode(r, &pf, why, out);
+	preflight_free(&pf);
+	free(why);
+	free(name);
+}
+
+/* ---- the daemon's side ------------------------------------------------------------------- */
+
+struct call {
+	offload_done_fn *cb;
+	void *arg;
+};
+
+static void
+done(const void *reply, size_t len, const char *err, void *arg)
+{
+	struct call *c = arg;
+	struct preflight pf;
+	char *why = NULL, *msg = NULL;
+	int r;
+
+	if (reply == NULL || offload_decode(reply, len, &r, &pf, &why) == -1) {
+		/* not the document's fault as far as we know: kept, not judged */
+		memset(&pf, 0, sizeof(pf));
+		pf.verdict = PF_SETUP;
+		pf.x.syntax = -1;
+		r = -1;
+		msg = xasprintf("the pre-flight did not finish: %s",
+		                err ? err : "its worker sent a reply that cannot be read");
+	}
+	c->cb(r, &pf, msg ? msg : why, c->arg);
+	preflight_free(&pf);
+	free(why);
+	free(msg);
+	free(c);
+}
+
+struct offload *
+offload_new(const struct conf *c, unsigned n)
+{
+	struct offload *o = xcalloc(1, sizeof(*o));
+	o->conf = c;
+	o->w = workers_new(n, serve, o);
+	workers_on_drop(o->w, free);
+	return o;
+}
+
+struct worker_job *
+offload_check(struct offload *o, const void *data, size_t len, const char *name, unsigned route,
+              time_t now, offload_done_fn *cb, void *arg)
+{
+	struct buf req;
+	struct call *c = xmalloc(sizeof(*c));
+	struct worker_job *j;
+	int64_t t = (int64_t)now;
+
+	c->cb = cb;
+	c->arg = arg;
+	buf_init(&req);
+	buf_add(&req, &t, sizeof(t));
+	put_u32(&req, route);
+	put_s(&req, name);
+	buf_add(&req, data, len);
+	j = workers_submit(o->w, req.p, req.len, done, c);
+	buf_free(&req);
+	return j;
+}
+
+void
+offload_cancel(struct offload *o, struct worker_job *j)
+{
+	workers_cancel(o->w, j); /* its struct call is dropped (free) */
+}
+
+void
+offload_renew(struct offload *o, const struct conf *c)
+{
+	o->conf = c;
+	workers_renew(o->w);
+}
+
+void
+offload_free(struct offload *o)
+{
+	if (o == NULL)
+		return;
+	workers_free(o->w);
+	free(o);
+}

@@ -1,0 +1,56 @@
+/*
+ * offload.h - the pre-flight of a document (check_document()) in a worker process
+ * (worker.c), so that a big export never holds up the event loop; and the memory a
+ * document may take, estimated from its size before it is read.
+ */
+#ifndef CHORUSGW_OFFLOAD_H
+#define CHORUSGW_OFFLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct conf;
+struct preflight;
+struct offload;
+struct worker_job;
+
+/* What the transform and pre-flight of a file of `size` bytes take at their peak,
+ * measured by bench/run (section 5): about 54 times the file (17 KB per line of a
+ * bench/gen-erp export), plus the compiled stylesheets and schemas. */
+uint64_t offload_memory_estimate(uint64_t size);
+
+/*
+ * Called on the loop with the pre-flight's outcome as check_document() gives it:
+ * `r` 0/-1, *pf (the callee releases it with preflight_free() after the call) and
+ * `why` (NULL on success; the caller's to read, not to free). In *pf the model
+ * (pf->inv) holds only what the gateway reads: the invoice number, the supplier's and
+ * buyer's SIRETs, the service code and the engagement number. When the worker died,
+ * r is -1, pf->verdict PF_SETUP and `why` says how.
+ */
+typedef void offload_done_fn(int r, struct preflight *pf, const char *why, void *arg);
+
+/* `n` workers running check_document() with the configuration `c` (kept, not
+ * copied: it must live until offload_renew() or offload_free()). */
+struct offload *offload_new(const struct conf *c, unsigned n);
+
+/* The pre-flight of `len` bytes of the file `name` for `route` (rules.h ROUTE_*) at
+ * `now`; the bytes are copied. */
+struct worker_job *offload_check(struct offload *, const void *data, size_t len, const char *name,
+                                 unsigned route, time_t now, offload_done_fn *cb, void *arg);
+void offload_cancel(struct offload *, struct worker_job *);
+
+/* A new configuration: the workers forked from now on use it. */
+void offload_renew(struct offload *, const struct conf *c);
+
+void offload_free(struct offload *);
+
+/* The encoding of a pre-flight between a worker and the daemon (exposed for tests):
+ * append *pf, r and why to `out`; decode `len` bytes into *pf (freed with
+ * preflight_free()), r and *why (caller frees). Decoding returns -1 on bytes that are
+ * not such a reply. */
+struct buf;
+void offload_encode(int r, const struct preflight *pf, const char *why, struct buf *out);
+int offload_decode(const void *data, size_t len, int *r, struct preflight *pf, char **why);
+
+#endif
