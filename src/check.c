@@ -25,6 +25,7 @@
 #include "check.h"
 #include "check-brfr.h"
 #include "conf.h"
+#include "fileio.h"
 #include "invoice.h"
 #include "rules.h"
 #include "util.h"
@@ -2001,10 +2002,11 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 	int rc;
 	size_t i;
 
-	memset(pf, 0, sizeof(*pf));
-	pf->verdict = PF_REJECT;
 	if (rp == NULL)
 		rp = route_preflight(ROUTE_CHORUS);
+	preflight_hook(name, rp->name); /* tests: a document that crashes or lasts (fileio.h) */
+	memset(pf, 0, sizeof(*pf));
+	pf->verdict = PF_REJECT;
 	if (xform_make(data, len, name, c, rp->route, &pf->x, &xwhy) == -1) {
 		if (pf->x.setup) {
 			pf->verdict = PF_SETUP;

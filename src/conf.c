@@ -267,6 +267,10 @@ static const struct conf_key keys[] = {
       "integrate a deposit, and deposited again only if Chorus Pro has no such invoice."),
     G("gateway", "once_wait", CK_DURATION, once_wait_ms, "10m", 0, DAY, NULL, 0,
       "How long `chorusgw once` waits for deposit reports before it exits."),
+    G("gateway", "crash_limit", CK_INT, crash_limit, "3", 1, 100, NULL, 0,
+      "Times a worker process may die while transforming and checking one document (a "
+      "crash, the system killing it) before the document is held with action_required, "
+      "so that the others go on; counted on disk, across restarts."),
     G("gateway", "follow_max_age", CK_DURATION, follow_max_age_ms, "365d", DAY / 24, 5 * 365 * DAY,
       NULL, 0, "reconcile stops following a document's Chorus Pro status after this long."),
 
@@ -278,6 +282,14 @@ static const struct conf_key keys[] = {
     G("transform", "siret_scheme", CK_SIRET_SCHEME, siret_scheme, "0009", 0, 0, NULL, 0,
       "Scheme written on SIRET identifiers: 0009 (ISO 6523 ICD of SIRET, passes the "
       "EN 16931 code lists) or 1 (Chorus Pro's native code, fails BR-CL-10/11)."),
+    G("transform", "workers", CK_INT, workers, "2", 1, 64, NULL, 0,
+      "Worker processes that transform and check documents, beside the event loop, so "
+      "that a big document never holds up the others, the deposits or the watchdog."),
+    G("transform", "max_memory", CK_SIZE, max_memory, "512M", 64LL * 1024 * 1024,
+      64LL * 1024 * 1024 * 1024, NULL, 0,
+      "Most memory one document may take while it is transformed and checked, estimated "
+      "from its size before it is read (about 54 times the file, 17 KB per invoice line, "
+      "plus 32 MB); a larger one is rejected with the reason."),
     G("transform", "max_depth", CK_INT, max_depth, "256", 16, 10000, NULL, 0,
       "Deepest element nesting accepted in an input document."),
     G("transform", "attachment_dir", CK_PATH, attachment_dir, NULL, 0, 0, NULL, 0,

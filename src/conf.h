@@ -119,11 +119,14 @@ struct conf {
 	int64_t unknown_wait_ms;
 	int64_t once_wait_ms;
 	int64_t follow_max_age_ms;
+	int64_t crash_limit;
 
 	/* [transform] */
 	char *stylesheet_dir;
 	char *schema_dir;
 	char *siret_scheme;
+	int64_t workers;
+	int64_t max_memory;
 	int64_t max_depth;
 	char *attachment_dir;
 

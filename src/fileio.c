@@ -74,6 +74,30 @@ injected_enospc(const char *path)
 	return 1;
 }
 
+/* `len` bytes at `spec` name this pre-flight: NAME, or NAME@ROUTE */
+static int
+preflight_named(const char *spec, size_t len, const char *name, const char *route)
+{
+	size_t n = strlen(name);
+	if (len < n || strncmp(spec, name, n) != 0)
+		return 0;
+	return len == n || (spec[n] == '@' && route && strlen(route) == len - n - 1 &&
+	                    strncmp(spec + n + 1, route, len - n - 1) == 0);
+}
+
+void
+preflight_hook(const char *name, const char *route)
+{
+	const char *crash = getenv("CHORUSGW_PREFLIGHT_CRASH");
+	const char *wait = getenv("CHORUSGW_PREFLIGHT_WAIT");
+	const char *colon = wait ? strchr(wait, ':') : NULL;
+	if (crash && preflight_named(crash, strlen(crash), name, route))
+		abort();
+	if (colon && preflight_named(wait, (size_t)(colon - wait), name, route))
+		while (access(colon + 1, F_OK) == -1)
+			usleep(10000);
+}
+
 static int
 no_renameat2_flags(void)
 {
@@ -86,6 +110,13 @@ void
 crashpoint(const char *name)
 {
 	(void)name;
+}
+
+void
+preflight_hook(const char *name, const char *route)
+{
+	(void)name;
+	(void)route;
 }
 #define injected_enospc(path) 0
 #define no_renameat2_flags()  0

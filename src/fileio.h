@@ -54,4 +54,15 @@ int mkdir_p(const char *path, mode_t mode, char **why);
  */
 void crashpoint(const char *name);
 
+/*
+ *  CHORUSGW_PREFLIGHT_CRASH=NAME       preflight_hook(NAME, ROUTE), called by
+ *                                      check_document() before the pre-flight of the file
+ *                                      NAME, abort()s: a document that crashes whoever
+ *                                      handles it; NAME@ROUTE ("chorus", "pa"): only its
+ *                                      pre-flight for that route.
+ *  CHORUSGW_PREFLIGHT_WAIT=NAME:PATH   ... waits until PATH exists: a pre-flight that
+ *                                      lasts as long as a test needs (NAME@ROUTE too).
+ */
+void preflight_hook(const char *name, const char *route);
+
 #endif

@@ -2,9 +2,10 @@
  * gateway.c - `run` and `once`: the document state machine, and the only module that
  * knows the order of a document's life:
  *
- *   watch: ready in inbox/ -> spool_claim -> check_document (transform, XSD, rules)
- *   -> the route's buyer check -> duplicate index -> outbox/ (queued) -> intent saved
- *   (submitting) -> send -> the platform's ids saved (deposited) -> follow until the
+ *   watch: ready in inbox/ -> spool_claim -> check_document (transform, XSD, rules;
+ *   in a worker process, offload.c) -> the route (again check_document, for the route
+ *   decided when it is another) -> the route's buyer check -> duplicate index -> outbox/ (queued)
+ * -> intent saved (submitting) -> send -> the platform's ids saved (deposited) -> follow until the
  *   platform accepts or rejects it -> accepted/      or rejected/
  *
  * What a step asks of the platform goes through the route's transport (transport.h):
@@ -18,8 +19,8 @@
  * module's decisions only.
  *
  * One event loop (ev.c): inotify and rescans (watch.c), timers, curl sockets (http.c
- * under the transports), signals. Documents in memory are bounded by a window (like
- * Postfix's active queue); the rest wait on disk.
+ * under the transports), signals, the worker processes' replies (worker.c). Documents in memory are
+ * bounded by a window (like Postfix's active queue); the rest wait on disk.
  *
  * Errors: a failure of one document is recorded in its receipt; a set-up failure
  * pauses every deposit until a probe succeeds; a spool failure (disk full...) leaves
@@ -48,6 +49,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "offload.h"
 #include "receipt.h"
 #include "receive.h"
 #include "respond.h"
@@ -93,10 +95,12 @@ struct job {
 	uint64_t call_started;
 	int ready; /* on a ready list */
 	struct job *rnext;
-	int errors;           /* consecutive retryable failures of this step */
-	int after_reject;     /* STEP_SETTLE checks a rejected re-deposit */
-	int awaiting;         /* once: taken by the platform, waiting for its first status */
-	struct preflight *pf; /* kept while the route and the buyer check are decided */
+	int errors;             /* consecutive retryable failures of this step */
+	int after_reject;       /* STEP_SETTLE checks a rejected re-deposit */
+	int awaiting;           /* once: taken by the platform, waiting for its first status */
+	struct preflight *pf;   /* kept while the route and the buyer check are decided */
+	struct worker_job *off; /* its pre-flight, in a worker process */
+	unsigned rerun;         /* ROUTE_*: that pre-flight is the decided route's (routed()) */
 };
 
 struct readyq {
@@ -157,7 +161,9 @@ struct gw {
 	int more_on_disk;  /* pending records not loaded because the window was full */
 	int watch_blocked; /* watch was told there is no room */
 	struct readyq process;
-	int calls_in_flight; /* every route's */
+	int calls_in_flight;      /* every route's */
+	struct offload *off;      /* the worker processes of the pre-flight */
+	int preflights_in_flight; /* at most [transform] workers, but for routed()'s */
 	struct ev_timer *pump_timer;
 
 	/* the daily check of the Chorus Pro accounts' password expiry (run), and what it
@@ -357,6 +363,10 @@ job_done(struct gw *g, struct job *j)
 		g->calls_in_flight--;
 		j->call_lane->in_flight--;
 	}
+	if (j->off) {
+		offload_cancel(g->off, j->off);
+		g->preflights_in_flight--;
+	}
 	g->jobs[i] = g->jobs[--g->njobs];
 	g->jobs[i]->idx = i;
 	doc_free(j->doc);
@@ -420,7 +430,7 @@ job_resume(struct gw *g, struct job *j)
 		j->lane = lane_of(g, d); /* decided before the document was queued */
 	switch (d->state) {
 	case DOC_RECEIVED:
-		job_schedule(g, j, STEP_PROCESS, 0);
+		job_schedule(g, j, d->held ? STEP_NONE : STEP_PROCESS, 0);
 		break;
 	case DOC_QUEUED:
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, delay);
@@ -811,38 +821,37 @@ setup_wait(struct gw *g, struct job *j, struct preflight *pf, const char *why)
 		job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
 }
 
-/* The pre-flight of the document for `route` (check_document()) into *pf: 0, or -1 when
- * the original cannot be read (*why, caller frees); pf->verdict says the rest. */
+static void on_preflight(int r, struct preflight *, const char *why, void *arg);
+
+/* The pre-flight of the document for `route` (check_document()) handed to a worker
+ * process (offload.c): the loop goes on, on_preflight() takes the outcome. 0, or -1
+ * when the original cannot be read (*why, caller frees). */
 static int
-preflight(struct gw *g, struct job *j, unsigned route, struct preflight *pf, char **why)
+preflight(struct gw *g, struct job *j, unsigned route, char **why)
 {
 	struct buf in;
-	char *cwhy = NULL;
 	buf_init(&in);
 	if (spool_read_original(g->sp, j->doc, (size_t)g->conf->max_size, &in, why) == -1) {
 		buf_free(&in);
 		return -1;
 	}
-	if (check_document(in.p, in.len, doc_name(j->doc), g->conf, route, time(NULL), pf, &cwhy) ==
-	        -1 &&
-	    pf->verdict == PF_SETUP)
-		*why = cwhy;
-	else
-		free(cwhy);
+	j->off = offload_check(g->off, in.p, in.len, doc_name(j->doc), route, time(NULL),
+	                       on_preflight, j);
+	g->preflights_in_flight++;
 	buf_free(&in);
 	return 0;
 }
 
+static void judge_routed(struct gw *, struct job *);
+
 /* The route is known: record it, judge the document as the route wants it (rules.c's
- * route_preflight(): made again when the pre-flight ran for the other route), then the
- * route's buyer check. */
+ * route_preflight(): made again, in a worker, when the pre-flight ran for the other
+ * route), then the route's buyer check (judge_routed()). */
 static void
 routed(struct gw *g, struct job *j, unsigned r, const char *because)
 {
 	struct doc *d = j->doc;
-	struct preflight *pf = j->pf;
 	char *why = NULL;
-	size_t i;
 
 	if (g->lanes[route_index(r)].tp == NULL) {
 		doc_add_reason(d,
@@ -859,22 +868,31 @@ routed(struct gw *g, struct job *j, unsigned r, const char *because)
 		doc_set(&d->route, route_name(r));
 		doc_note(d, "route %s: %s", route_name(r), because);
 	}
-	if (pf->x.route != r) {
-		preflight_free(pf);
-		if (preflight(g, j, r, pf, &why) == -1) {
+	if (j->pf->x.route != r) {
+		/* made for the other route: again for this one, on_preflight() comes back to
+		 * judge_routed() */
+		drop_pf(take_pf(j));
+		if (preflight(g, j, r, &why) == -1) {
 			doc_add_reason(d, "the file could not be read: %s", why);
 			free(why);
 			refuse(g, j, "unreadable");
 			return;
 		}
-		if (pf->verdict == PF_SETUP) {
-			setup_wait(g, j, take_pf(j), why);
-			free(why);
-			return;
-		}
-		if (pf->x.syntax >= 0)
-			doc_set(&d->syntax, conf_syntax_name(pf->x.syntax));
+		j->rerun = r;
+		return;
 	}
+	judge_routed(g, j);
+}
+
+/* The pre-flight made for the route decided (j->lane), in j->pf: the document refused
+ * with its problems, else the route's buyer check, else admitted. */
+static void
+judge_routed(struct gw *g, struct job *j)
+{
+	struct doc *d = j->doc;
+	struct preflight *pf = j->pf;
+	char *why = NULL;
+	size_t i;
 
 	/* the receipt says whose account is to be paid: the export's, or a default */
 	doc_set(&d->iban_source, pf->inv && pf->inv->npayments && pf->inv->payments[0].iban.text
@@ -961,35 +979,81 @@ on_route_buyer(struct tp_reply *rep, void *arg)
 	tp_reply_free(rep);
 }
 
+/* The document crashed (or got killed) whoever pre-flighted it `crash_limit` times:
+ * held in the work area, a person decides (release tries it again). */
+static void
+hold_poison(struct gw *g, struct job *j)
+{
+	struct doc *d = j->doc;
+	log_doc(LOG_LVL_ERR, d->qid, doc_name(d),
+	        "held: %d processes died while transforming or checking it", d->preflights);
+	d->held = 1;
+	d->action_required = 1;
+	doc_set(&d->action, "chorusgw held this document because the processes that "
+	                    "transformed and checked it died each time (a crash, or the "
+	                    "system killing them): keep the file for a bug report, then "
+	                    "fix or split it, or release it to try again");
+	doc_clear_reasons(d);
+	doc_add_reason(d,
+	               "%d processes died while transforming or checking this document "
+	               "([gateway] crash_limit = %lld); it is held so that the others go on",
+	               d->preflights, (long long)g->conf->crash_limit);
+	doc_note(d, "held after %d processes died on it", d->preflights);
+	if (save(g, j) == 0)
+		job_schedule(g, j, STEP_NONE, 0);
+}
+
+/* The pre-flight is handed to a worker process (offload.c): the loop goes on; the
+ * rest is on_preflight(). A worker that dies on the document is counted in its record
+ * (d->preflights), across restarts; the daemon dying meanwhile is not: a SIGKILL, a
+ * stop or a crash elsewhere says nothing about the document, and would hold innocent
+ * ones (tests/e2e/gateway-chaos.sh kills it 60 times). */
 static void
 step_process(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
-	struct preflight *pf;
-	struct route_choice rc;
-	char *why = NULL, siren[10];
+	char *why = NULL;
+	uint64_t need = offload_memory_estimate((uint64_t)(d->size > 0 ? d->size : 0));
 
-	pf = xcalloc(1, sizeof(*pf));
+	if (d->preflights >= g->conf->crash_limit) {
+		hold_poison(g, j);
+		return;
+	}
+	if (need > (uint64_t)g->conf->max_memory) {
+		/* refused before it is read: the estimate comes from its size */
+		doc_clear_reasons(d);
+		doc_add_reason(d,
+		               "the file (%.1f MB) would take about %llu MB of memory to transform "
+		               "and check, over [transform] max_memory (%lld MB): split the "
+		               "invoice, or raise max_memory and retry it",
+		               (double)d->size / 1e6, (unsigned long long)(need >> 20),
+		               (long long)(g->conf->max_memory >> 20));
+		finish_rejected(g, j, "local", "too big to transform", NULL, 0);
+		return;
+	}
 	/* pre-flight for the route recorded, else the likeliest one; routed() makes it
 	 * again if the route decided is another */
 	if (preflight(g, j,
 	              d->route      ? route_named(d->route)
 	              : g->conf->pa ? ROUTE_PA
 	                            : ROUTE_CHORUS,
-	              pf, &why) == -1) {
+	              &why) == -1) {
 		doc_add_reason(d, "the file could not be read: %s", why);
 		free(why);
-		drop_pf(pf);
 		finish_rejected(g, j, "local", "unreadable", NULL, 0);
-		return;
 	}
-	if (pf->verdict == PF_SETUP) {
-		setup_wait(g, j, pf, why);
-		free(why);
-		return;
-	}
-	free(why);
-	j->pf = pf;
+}
+
+/* The first pre-flight, in j->pf: what the document is, then its route (route.h): kept
+ * once decided, else the export's, works invoices, the configuration, then the buyer as
+ * the PA's Directory knows it. */
+static void
+preflighted(struct gw *g, struct job *j)
+{
+	struct doc *d = j->doc;
+	struct preflight *pf = j->pf;
+	struct route_choice rc;
+	char siren[10];
 
 	doc_clear_reasons(d);
 	if (pf->inv) {
@@ -999,8 +1063,6 @@ step_process(struct gw *g, struct job *j)
 		doc_set(&d->supplier_siren, invoice_party_siren(&pf->inv->supplier, siren));
 		doc_set(&d->buyer_siren, invoice_party_siren(&pf->inv->buyer, siren));
 	}
-	if (pf->x.syntax >= 0)
-		doc_set(&d->syntax, conf_syntax_name(pf->x.syntax));
 	if (pf->inv == NULL) {
 		/* not even an invoice: no route to decide */
 		size_t i;
@@ -1010,8 +1072,6 @@ step_process(struct gw *g, struct job *j)
 		return;
 	}
 
-	/* the route (route.h): kept once decided, else the export's, works invoices, the
-	 * configuration, then the buyer as the PA's Directory knows it */
 	if (d->route) {
 		memset(&rc, 0, sizeof(rc));
 		rc.decided = (rc.route = route_named(d->route)) != 0;
@@ -1034,6 +1094,55 @@ step_process(struct gw *g, struct job *j)
 	}
 	call_started(g, j, &g->lanes[route_index(ROUTE_PA)],
 	             tp_buyer(g->lanes[route_index(ROUTE_PA)].tp, d, pf->inv, on_route_buyer, j));
+}
+
+/* A worker's pre-flight (offload.c): the one a step_process() asked for, or routed()'s
+ * for the route decided (j->rerun). */
+static void
+on_preflight(int r, struct preflight *done, const char *why, void *arg)
+{
+	struct job *j = arg;
+	struct gw *g = j->g;
+	struct doc *d = j->doc;
+	unsigned rerun = j->rerun;
+	struct preflight *pf = xmalloc(sizeof(*pf));
+
+	*pf = *done; /* taken over */
+	memset(done, 0, sizeof(*done));
+	j->off = NULL;
+	j->rerun = 0;
+	g->preflights_in_flight--;
+	pump_soon(g);
+	if (r == OFFLOAD_DIED) {
+		/* the worker died on the document, the daemon lives: the document's doing
+		 * (a crash, or the OOM killer choosing the process that grew for it) */
+		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "%s", why);
+		drop_pf(pf);
+		d->preflights++;
+		if (d->preflights >= g->conf->crash_limit) {
+			hold_poison(g, j);
+			return;
+		}
+		doc_clear_reasons(d);
+		doc_add_reason(d, "waiting: %s (%d of [gateway] crash_limit = %lld)", why,
+		               d->preflights, (long long)g->conf->crash_limit);
+		if (save(g, j) == 0)
+			job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
+		return;
+	}
+	d->preflights = 0;
+	if (pf->verdict == PF_SETUP) {
+		/* our stylesheet or schema is missing or broken: not the document's fault */
+		setup_wait(g, j, pf, why);
+		return;
+	}
+	if (pf->x.syntax >= 0)
+		doc_set(&d->syntax, conf_syntax_name(pf->x.syntax));
+	j->pf = pf;
+	if (rerun)
+		judge_routed(g, j);
+	else
+		preflighted(g, j);
 }
 
 /* ---- platform calls ------------------------------------------------------------------ */
@@ -1478,7 +1587,9 @@ pump(struct gw *g)
 	int n = 0, i;
 	int can_call = !g->draining && !g->reload_pending;
 
-	while (!g->draining && n < GW_PROCESS_BATCH && (j = readyq_pop(&g->process)) != NULL) {
+	/* each pre-flight goes to a worker: as many at once as there are workers */
+	while (!g->draining && n < GW_PROCESS_BATCH && g->preflights_in_flight < g->conf->workers &&
+	       (j = readyq_pop(&g->process)) != NULL) {
 		run_step(g, j);
 		n++;
 	}
@@ -1493,7 +1604,7 @@ pump(struct gw *g)
 			if (!parked(j))
 				run_step(g, j);
 	}
-	if (g->process.head && !g->draining)
+	if (g->process.head && !g->draining && g->preflights_in_flight < g->conf->workers)
 		pump_soon(g); /* more transforms next turn, after I/O had its chance */
 	arm_resync(g);
 	if ((g->draining || g->reload_pending) && g->calls_in_flight == 0 && g->feed_call == NULL)
@@ -2164,7 +2275,7 @@ once_check(struct gw *g)
 	if (g->stopping)
 		return;
 	if (!g->scan_done || g->more_on_disk || g->process.head || g->calls_in_flight ||
-	    g->feed_call)
+	    g->feed_call || g->preflights_in_flight)
 		return;
 	if (((g->rx && !receive_done(g->rx, NULL)) || (g->rs && !respond_done(g->rs, NULL))) &&
 	    now < g->deadline)
@@ -2423,6 +2534,7 @@ reload(struct gw *g, char **why)
 		watch_free(g->w);
 		g->w = NULL;
 	}
+	offload_renew(g->off, nc); /* workers forked from now on use the new one */
 	conf_free(g->conf);
 	g->conf = nc;
 	xform_cache_drop();
@@ -2466,6 +2578,7 @@ gw_free(struct gw *g)
 		free(e->siret);
 		free(e);
 	}
+	offload_free(g->off);
 	if (g->w)
 		watch_free(g->w);
 	if (g->sp)
@@ -2498,6 +2611,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 		return EXIT_CONFIG;
 	if (ev_init(&why) == -1)
 		goto fail_runtime;
+	g.off = offload_new(g.conf, (unsigned)g.conf->workers);
 	declare_metrics();
 	/* signals first: a SIGTERM during a long recovery waits in the signalfd and is
 	 * handled as soon as the loop runs, instead of killing the process */

@@ -1,16 +1,19 @@
 /*
  * offload.c - the pre-flight of a document in a worker process (offload.h): the
- * request (the time, the route, the file's name, its bytes), the worker's side (check_document()
- * with the configuration it was forked with), and the reply, the part of the struct
- * preflight the gateway uses, as bytes: the verdict, the document made, the problems,
- * the invoice's numbers and SIRETs.
+ * request (the time, the route, the file's name, its bytes), the worker's side
+ * (check_document() with the configuration it was forked with), and the reply, the part
+ * of the struct preflight the gateway uses, as bytes: the verdict, the route it was
+ * made for and the export's route and billing mode, the document made, the problems
+ * (BR-FR's on the PA route), the invoice's numbers, SIRETs, SIRENs, electronic
+ * addresses, billing mode, buyer references, IBANs and attachment sizes.
  *
- * Errors: the outcome of check_document() travels as it is; a worker that died is a
- * PF_SETUP failure saying how (the document is kept, not judged); a reply that cannot
- * be decoded likewise.
+ * Errors: the outcome of check_document() travels as it is; a worker that died, or
+ * whose reply cannot be decoded, is OFFLOAD_DIED, and a worker that could not be
+ * started a PF_SETUP failure: both say how (the document is kept, not judged).
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,12 +91,25 @@ get_str(struct rd *r, size_t *len)
 	return s;
 }
 
-/* The invoice's values the gateway reads, in this order. */
+/* The invoice's values the gateway reads after the pre-flight, in this order: the
+ * number and SIRETs; the parties' SIRENs (invoice_party_siren(): the electronic address
+ * with its scheme, the legal id) that the PA's Directory is asked about, and the
+ * buyer's electronic address it addresses; the billing mode (BT-23) that decides the
+ * route; and what preflight_buyer() and the PA's buyer check judge (a problem found
+ * names the value's element and line). */
 static struct inv_value *
 inv_values(struct invoice *inv, size_t i)
 {
-	struct inv_value *v[] = {&inv->number, &inv->supplier.siret, &inv->buyer.siret,
-	                         &inv->service_code, &inv->engagement};
+	struct inv_value *v[] = {&inv->number,
+	                         &inv->supplier.siret,
+	                         &inv->buyer.siret,
+	                         &inv->supplier.legal_id,
+	                         &inv->supplier.endpoint,
+	                         &inv->buyer.legal_id,
+	                         &inv->buyer.endpoint,
+	                         &inv->cadre,
+	                         &inv->service_code,
+	                         &inv->engagement};
 	return i < nitems(v) ? v[i] : NULL;
 }
 
@@ -108,9 +124,31 @@ offload_encode(int r, const struct preflight *pf, const char *why, struct buf *o
 	put_u32(out, (uint32_t)pf->x.syntax);
 	put_s(out, pf->x.what);
 	put_str(out, pf->x.xml, pf->x.len);
+	put_s(out, pf->x.iban_source);
+	put_u32(out, pf->x.route); /* routed() compares it with the route decided */
+	put_s(out, pf->x.export_route);
+	put_s(out, pf->x.export_cadre);
 	put_u32(out, pf->inv != NULL);
-	for (i = 0; pf->inv && (v = inv_values(pf->inv, i)) != NULL; i++)
+	for (i = 0; pf->inv && (v = inv_values(pf->inv, i)) != NULL; i++) {
 		put_s(out, v->text);
+		put_s(out, v->attr);
+		put_s(out, v->path);
+		put_u32(out, (uint32_t)v->line);
+	}
+	if (pf->inv) {
+		/* the receipt's iban_source reads the first account; tp_fits() names the
+		 * heaviest embedded attachments */
+		put_u32(out, (uint32_t)pf->inv->npayments);
+		for (i = 0; i < pf->inv->npayments; i++)
+			put_s(out, pf->inv->payments[i].iban.text);
+		put_u32(out, (uint32_t)pf->inv->nattachments);
+		for (i = 0; i < pf->inv->nattachments; i++) {
+			const struct inv_attachment *a = &pf->inv->attachments[i];
+			put_s(out, a->id.text);
+			put_s(out, a->filename.text);
+			put_u32(out, (uint32_t)a->content_len);
+		}
+	}
 	put_u32(out, (uint32_t)pf->problems.n);
 	for (i = 0; i < pf->problems.n; i++) {
 		const struct problem *p = &pf->problems.v[i];
@@ -138,10 +176,38 @@ offload_decode(const void *data, size_t len, int *r, struct preflight *pf, char 
 	pf->x.syntax = (int)get_u32(&rd);
 	pf->x.what = get_str(&rd, NULL);
 	pf->x.xml = get_str(&rd, &pf->x.len);
+	pf->x.iban_source = get_str(&rd, NULL);
+	pf->x.route = get_u32(&rd);
+	pf->x.export_route = get_str(&rd, NULL);
+	pf->x.export_cadre = get_str(&rd, NULL);
 	if (get_u32(&rd)) {
-		pf->inv = xcalloc(1, sizeof(*pf->inv));
-		for (i = 0; (v = inv_values(pf->inv, i)) != NULL; i++)
+		struct invoice *inv = pf->inv = xcalloc(1, sizeof(*pf->inv));
+		for (i = 0; (v = inv_values(inv, i)) != NULL; i++) {
 			v->text = get_str(&rd, NULL);
+			v->attr = get_str(&rd, NULL);
+			v->path = get_str(&rd, NULL);
+			v->line = (int)get_u32(&rd);
+		}
+		/* each entry takes at least 4 bytes: a count beyond what is left is a lie */
+		n = get_u32(&rd);
+		if (n <= (size_t)(rd.end - rd.p) / 4) {
+			inv->payments = xcalloc(n ? n : 1, sizeof(*inv->payments));
+			inv->npayments = n;
+			for (i = 0; i < n; i++)
+				inv->payments[i].iban.text = get_str(&rd, NULL);
+		} else
+			rd.bad = 1;
+		n = get_u32(&rd);
+		if (!rd.bad && n <= (size_t)(rd.end - rd.p) / 12) {
+			inv->attachments = xcalloc(n ? n : 1, sizeof(*inv->attachments));
+			inv->nattachments = n;
+			for (i = 0; i < n; i++) {
+				inv->attachments[i].id.text = get_str(&rd, NULL);
+				inv->attachments[i].filename.text = get_str(&rd, NULL);
+				inv->attachments[i].content_len = get_u32(&rd);
+			}
+		} else
+			rd.bad = 1;
 	}
 	n = get_u32(&rd);
 	for (i = 0; i < n && !rd.bad; i++) {
@@ -208,6 +274,7 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 	preflight_free(&pf);
 	free(why);
 	free(name);
+	malloc_trim(0); /* a big document's heap goes back to the system, not to idle */
 }
 
 /* ---- the daemon's side ------------------------------------------------------------------- */
@@ -218,7 +285,7 @@ struct call {
 };
 
 static void
-done(const void *reply, size_t len, const char *err, void *arg)
+done(const void *reply, size_t len, int died, const char *err, void *arg)
 {
 	struct call *c = arg;
 	struct preflight pf;
@@ -226,11 +293,11 @@ done(const void *reply, size_t len, const char *err, void *arg)
 	int r;
 
 	if (reply == NULL || offload_decode(reply, len, &r, &pf, &why) == -1) {
-		/* not the document's fault as far as we know: kept, not judged */
+		/* kept, not judged; a worker that died on it may have died of it */
 		memset(&pf, 0, sizeof(pf));
 		pf.verdict = PF_SETUP;
 		pf.x.syntax = -1;
-		r = -1;
+		r = reply == NULL && !died ? -1 : OFFLOAD_DIED;
 		msg = xasprintf("the pre-flight did not finish: %s",
 		                err ? err : "its worker sent a reply that cannot be read");
 	}

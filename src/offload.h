@@ -20,13 +20,22 @@ struct worker_job;
  * bench/gen-erp export), plus the compiled stylesheets and schemas. */
 uint64_t offload_memory_estimate(uint64_t size);
 
+#define OFFLOAD_DIED (-2) /* offload_done_fn's r: the worker died on the document */
+
 /*
  * Called on the loop with the pre-flight's outcome as check_document() gives it:
  * `r` 0/-1, *pf (the callee releases it with preflight_free() after the call) and
  * `why` (NULL on success; the caller's to read, not to free). In *pf the model
- * (pf->inv) holds only what the gateway reads: the invoice number, the supplier's and
- * buyer's SIRETs, the service code and the engagement number. When the worker died,
- * r is -1, pf->verdict PF_SETUP and `why` says how.
+ * (pf->inv) holds only what the gateway reads after the pre-flight, what the routes'
+ * buyer checks and preflight_buyer() judge: the invoice number, the supplier's and
+ * buyer's SIRETs, legal ids and electronic addresses, the billing mode (BT-23), the
+ * service code and the engagement number, each with its qualifier, element path and
+ * line; the accounts' IBANs; the attachments' ids, file names and embedded sizes
+ * (tp_fits()). Of pf->x: the route it was made for, the export's route and billing
+ * mode, the document made, its syntax and description, iban_source. When
+ * the worker died on the document (or its reply cannot be read), r is OFFLOAD_DIED,
+ * pf->verdict PF_SETUP and `why` says how; when no worker could be started, r is -1,
+ * pf->verdict PF_SETUP.
  */
 typedef void offload_done_fn(int r, struct preflight *pf, const char *why, void *arg);
 

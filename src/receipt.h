@@ -98,6 +98,8 @@ struct doc {
 	enum spool_folder move_to; /* SF_NONE unless a move is in progress */
 	char *move_file;
 	char *move_xml;
+	int preflights; /* worker processes that died pre-flighting it (a crash, the OOM
+	                   killer); see [gateway] crash_limit */
 };
 
 /* Allocate an empty document (state RECEIVED, folder WORK); free with doc_free(). */

@@ -1930,6 +1930,12 @@ spool_apply_request(struct spool *sp, struct doc *d, enum spool_req req, char **
 		break;
 	case REQ_RELEASE:
 		d->held = 0;
+		if (d->preflights) {
+			/* held for the workers that died on it: a person asks for a new try */
+			d->preflights = 0;
+			d->action_required = 0;
+			doc_set(&d->action, NULL);
+		}
 		doc_note(d, "released by the operator");
 		break;
 	case REQ_RETRY:

@@ -68,28 +68,13 @@ static void dispatch(void *arg);
 
 /* ---- in the worker -------------------------------------------------------------------- */
 
+/* Read (`out` 0) or write (`out` 1) all `n` bytes, blocking. 0 / -1 (EOF included). */
 static int
-read_full(int fd, void *p, size_t n)
+xfer_full(int fd, void *p, size_t n, int out)
 {
 	unsigned char *c = p;
 	while (n) {
-		ssize_t r = read(fd, c, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	while (n) {
-		ssize_t r = write(fd, c, n);
+		ssize_t r = out ? write(fd, c, n) : read(fd, c, n);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -103,17 +88,25 @@ write_full(int fd, const void *p, size_t n)
 static void
 worker_main(struct workers *p, int fd)
 {
+	static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	size_t i;
 	sigset_t none;
 	struct buf req, out;
 	uint64_t len;
 
-	/* the parent's loop blocked these for its signalfd; a worker takes them plainly */
+	/* The parent's loop blocked these for its signalfd. A stop signals every process of
+	 * the service (systemd's control group, a terminal's Ctrl-C): a worker ignores it,
+	 * the daemon ends it (or its death does), so that a stop never looks like a
+	 * document killing its worker. A crash is a worker's own: the daemon's handlers
+	 * (postmortem.c) do not apply here. */
+	for (i = 0; i < nitems(fatal); i++)
+		signal(fatal[i], SIG_DFL);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(0); /* the parent is already gone */
@@ -124,7 +117,7 @@ worker_main(struct workers *p, int fd)
 	close_range(4, ~0U, 0);
 	buf_init(&req);
 	buf_init(&out);
-	while (read_full(3, &len, sizeof(len)) == 0) {
+	while (xfer_full(3, &len, sizeof(len), 0) == 0) {
 		buf_reset(&out);
 		if (len >= SIZE_MAX)
 			break;
@@ -132,12 +125,12 @@ worker_main(struct workers *p, int fd)
 		req.cap = (size_t)len + 1;
 		req.len = (size_t)len;
 		req.p[len] = '\0';
-		if (len && read_full(3, req.p, (size_t)len) == -1)
+		if (len && xfer_full(3, req.p, (size_t)len, 0) == -1)
 			break;
 		p->fn(req.p, req.len, &out, p->ctx);
 		len = out.len;
-		if (write_full(3, &len, sizeof(len)) == -1 ||
-		    (out.len && write_full(3, out.p, out.len) == -1))
+		if (xfer_full(3, &len, sizeof(len), 1) == -1 ||
+		    (out.len && xfer_full(3, out.p, out.len, 1) == -1))
 			break;
 	}
 	_exit(0);
@@ -220,14 +213,14 @@ job_free(struct workers *p, struct worker_job *j, int answered)
 
 /* The job of `w` is over: its callback, unless cancelled, then the next one. */
 static void
-job_over(struct worker *w, const void *reply, size_t len, const char *err)
+job_over(struct worker *w, const void *reply, size_t len, int died, const char *err)
 {
 	struct worker_job *j = w->job;
 	struct workers *p = w->pool;
 	w->job = NULL;
 	p->pending--;
 	if (!j->cancelled)
-		j->cb(reply, len, err, j->arg);
+		j->cb(reply, len, died, err, j->arg);
 	job_free(p, j, !j->cancelled);
 	if (p->kick == NULL && p->head)
 		p->kick = ev_timer_add(0, dispatch, p);
@@ -273,7 +266,7 @@ died(struct worker *w)
 		return;
 	}
 	err = xasprintf("the worker process %s", how);
-	job_over(w, NULL, 0, err);
+	job_over(w, NULL, 0, 1, err);
 	free(err);
 }
 
@@ -289,7 +282,9 @@ on_worker(int fd, unsigned events, void *arg)
 		push(w);
 	if (!(events & (EV_READ | EV_ERROR)))
 		return;
-	for (;;) {
+	/* a big reply comes over several turns of the loop, 1 MB each at most (epoll
+	 * reports the rest), so reading it never holds up the other work */
+	for (size_t got = 0; got < (1u << 20);) {
 		ssize_t r = read(w->fd, chunk, sizeof(chunk));
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -300,6 +295,7 @@ on_worker(int fd, unsigned events, void *arg)
 			return;
 		}
 		buf_add(&w->in, chunk, (size_t)r);
+		got += (size_t)r;
 	}
 	if (w->in.len < sizeof(want))
 		return;
@@ -307,15 +303,18 @@ on_worker(int fd, unsigned events, void *arg)
 	if (w->in.len - sizeof(want) < want)
 		return;
 	if (w->job == NULL || w->in.len - sizeof(want) > want) {
-		/* a reply nobody asked for: this worker cannot be trusted any more */
+		/* a reply nobody asked for: this worker cannot be trusted any more, and its
+		 * request, if any, fails as if it had died */
 		log_err("worker %ld: unexpected reply; ending it", (long)w->pid);
 		end_worker(w, 1, NULL, 0);
+		if (w->job)
+			job_over(w, NULL, 0, 1, "the worker process sent more than its reply");
 		return;
 	}
 	{
 		struct buf reply = w->in;
 		buf_init(&w->in);
-		job_over(w, reply.p + sizeof(want), (size_t)want, NULL);
+		job_over(w, reply.p + sizeof(want), (size_t)want, 0, NULL);
 		buf_free(&reply);
 	}
 	if (w->retire && w->job == NULL)
@@ -342,7 +341,7 @@ dispatch(void *arg)
 			if (p->head == NULL)
 				p->tail = NULL;
 			w->job = j;
-			job_over(w, NULL, 0, err);
+			job_over(w, NULL, 0, 0, err);
 			free(err);
 			continue;
 		}

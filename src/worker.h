@@ -18,16 +18,19 @@ struct worker_job;
 typedef void worker_fn(const void *req, size_t len, struct buf *out, void *ctx);
 
 /* Called on the loop with the reply (`reply`, `len`), or with reply NULL and `err`
- * (why the request failed: its worker died, how) when it could not be served. The
- * job handle is invalid once the callback runs. */
-typedef void worker_done_fn(const void *reply, size_t len, const char *err, void *arg);
+ * when the request could not be served: `died` 1 when its worker died serving it (how,
+ * in `err`: the request may be the cause), 0 when no worker could be started. The job
+ * handle is invalid once the callback runs. */
+typedef void worker_done_fn(const void *reply, size_t len, int died, const char *err, void *arg);
 
 /*
  * A pool of at most `n` workers (n >= 1), forked on demand from the calling process,
  * so a worker holds what the process held when it was forked (configuration, compiled
  * stylesheets). Each runs `fn(req, len, out, ctx)` for one request at a time; requests
  * beyond `n` wait in order. A worker that dies fails its request and is replaced at the
- * next one. Needs ev_init(). Free with workers_free().
+ * next one. Workers ignore SIGTERM, SIGINT and SIGHUP (`systemctl stop` signals every
+ * process of the service; the daemon decides when they end) and die with the daemon.
+ * Needs ev_init(). Free with workers_free().
  */
 struct workers *workers_new(unsigned n, worker_fn *fn, void *ctx);
 

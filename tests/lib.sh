@@ -75,6 +75,21 @@ done_testing() {
 	exit 0
 }
 
+# notify_listen SOCKET FILE : a systemd notify socket at SOCKET that appends every
+# datagram it gets to FILE, one per line (newlines in it as '|'); stopped on exit.
+notify_listen() {
+	"$EMU_PYTHON" - "$1" "$2" <<'EOP' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+EOP
+	on_exit "kill $! 2>/dev/null"
+	wait_until 5 test -S "$1"
+}
+
 # needs_test_hooks : the test injects crashes, write failures or rename fallbacks
 # (fileio.h); a build without ./configure --enable-test-hooks ignores them: skip.
 needs_test_hooks() {

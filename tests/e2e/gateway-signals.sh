@@ -9,18 +9,7 @@ start_emulator --integration-delay 0.2 --lifecycle-step 600
 S=$T/spool
 gw_conf "$T/c.ini" "$S"
 
-# a notify socket that writes every datagram to a file, one per line
-"$EMU_PYTHON" - "$T/notify.sock" "$T/notify" <<'EOP' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as out:
-    while True:
-        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
-EOP
-lpid=$!
-on_exit "kill $lpid 2>/dev/null"
-wait_until 5 test -S "$T/notify.sock"
+notify_listen "$T/notify.sock" "$T/notify"
 
 NOTIFY_SOCKET=$T/notify.sock "$CHORUSGW" -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
 pid=$!
@@ -62,10 +51,13 @@ printf '[gateway]\nno_such_key = 1\n' >>"$T/c.ini"
 $reload_cmd 2>"$T/reload.err"
 is "ExecReload with errors: exit 3, nothing signalled" "$?" 3
 contains "ExecReload with errors: the error is named" "$T/reload.err" "no_such_key"
-run_gw reload-other -c "$T/good.ini" reload $lpid
+sleep 300 &
+other=$!
+on_exit "kill $other 2>/dev/null"
+run_gw reload-other -c "$T/good.ini" reload $other
 is "reload of a process that is not chorusgw: refused" "$rc" 1
 contains "reload of a process that is not chorusgw: said so" "$T/reload-other.err" "is not chorusgw"
-check "reload of a process that is not chorusgw: it was not signalled" kill -0 $lpid
+check "reload of a process that is not chorusgw: it was not signalled" kill -0 $other
 # the daemon's own check, for a SIGHUP sent by other means
 kill -HUP $pid
 refused() { grep -q 'keeping the running one' "$T/log"; }

@@ -6,7 +6,8 @@
 # processes documents as if they were not: nothing killed, no write failed.
 . "$top_srcdir/tests/lib.sh"
 
-HOOK_VARS="CHORUSGW_CRASH_AT CHORUSGW_FAIL_WRITE CHORUSGW_FAIL_WRITE_AFTER CHORUSGW_NO_RENAME_NOREPLACE"
+HOOK_VARS="CHORUSGW_CRASH_AT CHORUSGW_FAIL_WRITE CHORUSGW_FAIL_WRITE_AFTER CHORUSGW_NO_RENAME_NOREPLACE
+CHORUSGW_PREFLIGHT_CRASH CHORUSGW_PREFLIGHT_WAIT"
 if [ "${TEST_HOOKS:-yes}" = yes ]; then
 	RELEASE=$RELEASE_CHORUSGW
 else
@@ -40,7 +41,8 @@ done
 # every hook armed at once, at points this run passes through
 once_with "$RELEASE" rel1 REL-0001 CHORUSGW_CRASH_AT=claim-rename \
 	CHORUSGW_FAIL_WRITE=.receipt CHORUSGW_FAIL_WRITE_AFTER=0 \
-	CHORUSGW_NO_RENAME_NOREPLACE=1
+	CHORUSGW_NO_RENAME_NOREPLACE=1 CHORUSGW_PREFLIGHT_CRASH=rel1.xml \
+	CHORUSGW_PREFLIGHT_WAIT="rel1.xml:$T/never"
 is "release build, every hook set: once exits 0" "$rc" 0
 is "release build, every hook set: accepted" "$(count "$S/accepted" 'rel1.xml.receipt')" 1
 once_with "$RELEASE" rel2 REL-0002 CHORUSGW_NO_RENAME_NOREPLACE=1 CHORUSGW_CRASH_AT=rename-link

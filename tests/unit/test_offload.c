@@ -55,6 +55,14 @@ same_str(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
+/* A value of the model, with its qualifier, element path and line. */
+static int
+same_val(const struct inv_value *a, const struct inv_value *b)
+{
+	return same_str(a->text, b->text) && same_str(a->attr, b->attr) &&
+	       same_str(a->path, b->path) && a->line == b->line;
+}
+
 /* The worker's pre-flight and the one in the process agree on what the gateway reads. */
 static void
 agree(const char *label, const struct preflight *w, int wr, const struct preflight *l, int lr)
@@ -71,13 +79,65 @@ agree(const char *label, const struct preflight *w, int wr, const struct preflig
 		       same_str(w->problems.v[i].text, l->problems.v[i].text) &&
 		       same_str(w->problems.v[i].rule, l->problems.v[i].rule) &&
 		       w->problems.v[i].line == l->problems.v[i].line;
+	same = same && same_str(w->x.iban_source, l->x.iban_source) && w->x.route == l->x.route &&
+	       same_str(w->x.export_route, l->x.export_route) &&
+	       same_str(w->x.export_cadre, l->x.export_cadre);
 	if (same && w->inv)
-		same = same_str(w->inv->number.text, l->inv->number.text) &&
-		       same_str(w->inv->supplier.siret.text, l->inv->supplier.siret.text) &&
-		       same_str(w->inv->buyer.siret.text, l->inv->buyer.siret.text) &&
-		       same_str(w->inv->service_code.text, l->inv->service_code.text) &&
-		       same_str(w->inv->engagement.text, l->inv->engagement.text);
-	ok(same, "%s: the worker's pre-flight is the process's", label);
+		same = w->inv->npayments == l->inv->npayments &&
+		       w->inv->nattachments == l->inv->nattachments;
+	for (i = 0; same && w->inv && i < w->inv->npayments; i++)
+		same = same_str(w->inv->payments[i].iban.text, l->inv->payments[i].iban.text);
+	for (i = 0; same && w->inv && i < w->inv->nattachments; i++)
+		same = same_str(w->inv->attachments[i].id.text, l->inv->attachments[i].id.text) &&
+		       same_str(w->inv->attachments[i].filename.text,
+		                l->inv->attachments[i].filename.text) &&
+		       w->inv->attachments[i].content_len == l->inv->attachments[i].content_len;
+	if (same && w->inv)
+		same = same_val(&w->inv->number, &l->inv->number) &&
+		       same_val(&w->inv->supplier.siret, &l->inv->supplier.siret) &&
+		       same_val(&w->inv->buyer.siret, &l->inv->buyer.siret) &&
+		       same_val(&w->inv->supplier.legal_id, &l->inv->supplier.legal_id) &&
+		       same_val(&w->inv->supplier.endpoint, &l->inv->supplier.endpoint) &&
+		       same_val(&w->inv->buyer.legal_id, &l->inv->buyer.legal_id) &&
+		       same_val(&w->inv->buyer.endpoint, &l->inv->buyer.endpoint) &&
+		       same_val(&w->inv->cadre, &l->inv->cadre) &&
+		       same_val(&w->inv->service_code, &l->inv->service_code) &&
+		       same_val(&w->inv->engagement, &l->inv->engagement);
+	/* what the PA route's Directory look-up and buyer check ask about */
+	if (same && w->inv) {
+		char a[10], b[10];
+		const char *ws = invoice_party_siren(&w->inv->buyer, a),
+		           *ls = invoice_party_siren(&l->inv->buyer, b);
+		same = same_str(ws, ls) && same_str(invoice_party_siren(&w->inv->supplier, a),
+		                                    invoice_party_siren(&l->inv->supplier, b));
+	}
+	ok(same, "%s: the worker's pre-flight is the process's (%zu account(s), %zu attachment(s))",
+	   label, l->inv ? l->inv->npayments : 0, l->inv ? l->inv->nattachments : 0);
+}
+
+/* The buyer check (made on the loop, after the worker's pre-flight) finds the same
+ * problems, naming the same elements and lines, in both. */
+static void
+buyer_agrees(const char *label, struct preflight *w, struct preflight *l)
+{
+	char code[] = "NOT-THE-INVOICE-S", name[] = "Buyer", status[] = "ACTIVE";
+	struct buyer_service svc = {.code = code, .active = 1};
+	struct buyer_req req = {.found = 1,
+	                        .name = name,
+	                        .status = status,
+	                        .service_required = 1,
+	                        .engagement_required = 1,
+	                        .services = &svc,
+	                        .nservices = 1};
+	size_t wn = w->problems.n, ln = l->problems.n, i;
+	size_t found = preflight_buyer(l, &req);
+	int same = preflight_buyer(w, &req) == found && found > 0 && w->problems.n == l->problems.n;
+	for (i = 0; same && i < w->problems.n - wn; i++)
+		same = same_str(w->problems.v[wn + i].text, l->problems.v[ln + i].text) &&
+		       same_str(w->problems.v[wn + i].path, l->problems.v[ln + i].path) &&
+		       w->problems.v[wn + i].line == l->problems.v[ln + i].line;
+	ok(same, "%s: the buyer check finds the same %zu problem(s) after the worker's pre-flight",
+	   label, found);
 }
 
 static void
@@ -92,6 +152,8 @@ compare(struct offload *o, const char *label, unsigned route, const char *data, 
 	r = check_document(data, len, "doc.xml", conf, route, now, &pf, &why);
 	agree(label, &g.pf, g.r, &pf, r);
 	is_str(g.why, why, "%s: the same reason", label);
+	if (r == 0)
+		buyer_agrees(label, &g.pf, &pf);
 	preflight_free(&pf);
 	preflight_free(&g.pf);
 	free(g.why);
@@ -105,7 +167,8 @@ main(void)
 	struct preflight pf;
 	struct buf b;
 	char tmpl[] = "/tmp/chorusgw-offload-XXXXXX", *p, *text, *data, *why = NULL, *bad;
-	size_t len;
+	const char *addr = "<electronic-address scheme=\"0225\">812345676</electronic-address>";
+	size_t len, i;
 	int r;
 
 	srctree_init();
@@ -134,7 +197,30 @@ main(void)
 	p = strstr(bad, "55210055400013");
 	p[13] = '4'; /* the supplier's SIRET, Luhn broken */
 	compare(o, "a rejected invoice", ROUTE_CHORUS, bad, len);
+	free(data);
+	data = slurp("xslt/examples/invoice-engagement.xml", &len);
+	compare(o, "an invoice with attachments", ROUTE_CHORUS, data, len);
 	compare(o, "not XML", ROUTE_CHORUS, "<a", 2);
+	free(bad);
+	free(data);
+
+	/* what the PA route reads after the pre-flight: the export's route and billing mode,
+	 * the parties' SIRENs and addresses, BR-FR's verdicts */
+	data = slurp("xslt/examples/pa/invoice-b2b.xml", &len);
+	compare(o, "a B2B export on the PA route", ROUTE_PA, data, len);
+	bad = xstrdup(data);
+	p = strstr(bad, addr);
+	if (p)
+		memset(p, ' ', strlen(addr));
+	ok(p != NULL, "the B2B export names the buyer's electronic address");
+	compare(o, "the same without the buyer's address", ROUTE_PA, bad, len);
+	r = check_document(bad, len, "doc.xml", conf, ROUTE_PA, now, &pf, &why);
+	for (i = 0; i < pf.problems.n && !same_str(pf.problems.v[i].rule, "BR-FR-12"); i++)
+		;
+	ok(r == -1 && i < pf.problems.n, "... which BR-FR-12 refuses: %s", why);
+	preflight_free(&pf);
+	free(why);
+	why = NULL;
 	free(bad);
 	free(data);
 

@@ -1,5 +1,6 @@
 /* Unit tests of worker.c: requests served by worker processes while the loop goes on,
- * in order beyond the pool's size, big replies, a worker that dies, cancel, renew. */
+ * in order beyond the pool's size, big replies, a worker that dies, one that is sent
+ * a stop signal (ignored), cancel, renew. */
 #include "config.h"
 
 #include <signal.h>
@@ -16,7 +17,8 @@
 static char gate[256]; /* a file the "wait" request waits for */
 
 /* The pool's function: "echo X" replies X; "pid" its pid; "wait" waits for `gate` to
- * exist; "big N" N bytes; "crash" dies of SIGSEGV's cousin, abort(). */
+ * exist; "big N" N bytes; "crash" dies of SIGSEGV's cousin, abort(); "stop" sends
+ * itself what `systemctl stop` sends every process of the service, then replies. */
 static void
 serve(const void *req, size_t len, struct buf *out, void *ctx)
 {
@@ -37,12 +39,19 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 			buf_addc(out, (char)('a' + i % 26));
 	} else if (strcmp(r, "crash") == 0)
 		abort();
+	else if (strcmp(r, "stop") == 0) {
+		kill(getpid(), SIGTERM);
+		kill(getpid(), SIGINT);
+		kill(getpid(), SIGHUP);
+		buf_adds(out, "still here");
+	}
 }
 
 struct got {
 	char *reply;
 	size_t len;
 	char *err;
+	int died;
 	int done;
 	int seq; /* order of completion */
 };
@@ -50,11 +59,12 @@ static int seq;
 static struct got *stop_at; /* leave the loop when this one is done */
 
 static void
-done(const void *reply, size_t len, const char *err, void *arg)
+done(const void *reply, size_t len, int died, const char *err, void *arg)
 {
 	struct got *g = arg;
 	g->reply = reply ? xstrndup(reply, len) : NULL;
 	g->len = len;
+	g->died = died;
 	g->err = err ? xstrdup(err) : NULL;
 	g->done = 1;
 	g->seq = ++seq;
@@ -165,13 +175,23 @@ main(void)
 	/* a worker that dies fails its request, and the next request gets a new one */
 	workers_submit(p, "crash", 5, done, &a);
 	run_until(&a);
-	ok(a.reply == NULL && contains(a.err, "killed by signal"), "a crash fails the request: %s",
-	   a.err ? a.err : "(no error)");
+	ok(a.reply == NULL && a.died && contains(a.err, "killed by signal"),
+	   "a crash fails the request: %s", a.err ? a.err : "(no error)");
 	workers_submit(p, "echo after", 10, done, &b);
 	run_until(&b);
 	is_str(b.reply, "after", "the pool goes on");
 	got_free(&a);
 	got_free(&b);
+
+	/* a stop is the daemon's to handle: a worker signalled with the rest of the
+	 * service goes on (its request would otherwise count as a death on it) */
+	workers_submit(p, "stop", 4, done, &a);
+	run_until(&a);
+	ok(a.reply && !a.died, "SIGTERM, SIGINT and SIGHUP do not end a worker: %s",
+	   a.reply ? a.reply
+	   : a.err ? a.err
+	           : "?");
+	got_free(&a);
 
 	/* cancel: queued or being served, the callback never runs */
 	workers_submit(p, "wait", 4, done, &a);

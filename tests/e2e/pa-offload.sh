@@ -1,0 +1,92 @@
+#!/bin/sh
+# The pre-flight in worker processes ([transform] workers) on the PA route: the route
+# the PA's Directory decides (a public buyer: Chorus Pro) is pre-flighted again for that
+# route in a worker, never on the event loop, so another document goes on meanwhile; a
+# document whose pre-flight for that route kills its worker is held after [gateway]
+# crash_limit deaths like any other; what a worker sends back (BR-FR's verdicts, the
+# buyer's SIREN and address the Directory is asked about) refuses and accepts as the
+# pre-flight in the process does (`chorusgw validate --route pa`).
+. "$top_srcdir/tests/lib.sh"
+needs_test_hooks
+
+start_emulator --integration-delay 0
+start_pa_emulator
+S=$T/spool
+{
+	pa_ini
+	printf 'poll_interval = 200ms\nsearch_window = 1m\n'
+	printf '[gateway]\nretry_min = 100ms\nretry_max = 200ms\n'
+} | gw_conf "$T/c.ini" "$S"
+receipt() { # NAME : its receipt wherever it is
+	for _f in outbox accepted rejected; do
+		[ -f "$S/$_f/$1.receipt" ] && { echo "$S/$_f/$1.receipt"; return; }
+	done
+	echo "$S/outbox/$1.receipt"
+}
+key_is() { [ "$(rkey "$(receipt "$1")" "$2" 2>/dev/null)" = "$3" ]; }
+in_folder() { [ -f "$S/$2/$1.receipt" ]; }
+logged() { grep -q "$1" "$T/log"; }
+
+# ---- the route decided by the Directory, pre-flighted again in a worker ------------------
+# pub.xml's buyer is public: pre-flighted first for the PA (the likeliest route with [pa]),
+# then again for Chorus Pro, where the hook holds it until $T/gate exists
+erp_invoice "$T/pub.xml" OFF-0001
+pa_invoice "$T/b2b.xml" ubl OFF-0002 "$PA_SELLER" "$PA_BUYER"
+CHORUSGW_PREFLIGHT_WAIT="pub.xml@chorus:$T/gate" "$CHORUSGW" -v -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
+pid=$!
+on_exit "kill -9 $pid 2>/dev/null"
+drop "$T/pub.xml" "$S/inbox"
+asked_pub() { logged "code-insee:$PA_PUBLIC_BUYER"; }
+check "public buyer: the Directory asked, its route decided" wait_until 20 asked_pub
+# pub.xml's pre-flight for Chorus Pro now waits in a worker: the loop goes on
+drop "$T/b2b.xml" "$S/inbox"
+check "meanwhile a B2B invoice is pre-flighted, addressed and sent to the PA" \
+	wait_until 30 key_is b2b.xml pa_ack Ok
+is "meanwhile the public buyer's invoice is still in its pre-flight" \
+	"$(count "$S/outbox" 'pub.xml*')$(count "$S/accepted" 'pub.xml*')$(count "$S/rejected" 'pub.xml*')" 000
+touch "$T/gate"
+check "then the public buyer's invoice is accepted by Chorus Pro" wait_until 30 in_folder pub.xml accepted
+r=$S/accepted/pub.xml.receipt
+is "... route chorus" "$(rkey "$r" route)" chorus
+contains "... why" "$r" "a public buyer (Directory): Chorus Pro"
+is "... deposited once on Chorus Pro" "$(deposits_of OFF-0001)" 1
+r=$(receipt b2b.xml)
+is "the B2B invoice: route pa" "$(rkey "$r" route)" pa
+is "the B2B invoice: processing rule B2B" "$(rkey "$r" pa_processing_rule)" B2B
+run_gw v-b2b -c "$T/c.ini" validate --route pa "$T/b2b.xml"
+is "the B2B invoice: validate --route pa in the process says it can be sent too" "$rc" 0
+
+# ---- BR-FR in a worker refuses as in the process -------------------------------------------
+pa_invoice "$T/noaddr.xml" ubl OFF-0003 "$PA_SELLER" "$PA_BUYER"
+sed -i "s|<cbc:EndpointID schemeID=\"0225\">$PA_BUYER</cbc:EndpointID>||" "$T/noaddr.xml"
+drop "$T/noaddr.xml" "$S/inbox"
+check "BR-FR: rejected/" wait_until 20 in_folder noaddr.xml rejected
+r=$S/rejected/noaddr.xml.receipt
+contains "BR-FR: route pa, decided by the Directory (a private buyer)" "$r" "route pa: a private buyer (Directory)"
+run_gw v-noaddr -c "$T/c.ini" validate --route pa "$T/noaddr.xml"
+rules_of() { grep -o '(rule [A-Z0-9-]*)' "$1" | sort -u | tr '\n' ' '; }
+check "BR-FR: validate --route pa refuses it by BR-FR-12" grep -q "(rule BR-FR-12)" "$T/v-noaddr.out"
+is "BR-FR: the receipt names the rules validate --route pa names" \
+	"$(rules_of "$r")" "$(rules_of "$T/v-noaddr.out")"
+kill -TERM $pid
+wait $pid
+
+# ---- a document whose pre-flight for the decided route kills its worker ----------------------
+erp_invoice "$T/bomb.xml" OFF-0004
+erp_invoice "$T/calm.xml" OFF-0005
+CHORUSGW_PREFLIGHT_CRASH="bomb.xml@chorus" "$CHORUSGW" -v -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
+pid=$!
+on_exit "kill -9 $pid 2>/dev/null"
+drop "$T/bomb.xml" "$S/inbox"
+held() { logged "bomb.xml: held: 3 processes died"; }
+check "bomb: held after 3 deaths in its pre-flight for Chorus Pro" wait_until 30 held
+check "bomb: the daemon is still running" kill -0 $pid
+drop "$T/calm.xml" "$S/inbox"
+check "bomb: the others go on" wait_until 30 in_folder calm.xml accepted
+check "bomb: the count is on disk, in its record" \
+	grep -qx "preflights = 3" "$(grep -l "^file = bomb.xml" "$S"/.chorusgw/active/*)"
+is "OFF-0004 never deposited" "$(deposits_of OFF-0004)" 0
+kill -TERM $pid
+wait $pid
+no_secrets "no secret in the logs" "$T"/log "$T"/*.out
+done_testing
