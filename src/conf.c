@@ -268,9 +268,10 @@ static const struct conf_key keys[] = {
     G("gateway", "once_wait", CK_DURATION, once_wait_ms, "10m", 0, DAY, NULL, 0,
       "How long `chorusgw once` waits for deposit reports before it exits."),
     G("gateway", "crash_limit", CK_INT, crash_limit, "3", 1, 100, NULL, 0,
-      "Times a worker process may die while transforming and checking one document (a "
-      "crash, the system killing it) before the document is held with action_required, "
-      "so that the others go on; counted on disk, across restarts."),
+      "Times processes may die while working on one document (a worker transforming and "
+      "checking it: a crash, the system killing it; chorusgw itself crashing in one of "
+      "its steps) before the document is held with action_required, so that the others "
+      "go on; counted on disk, across restarts."),
     G("gateway", "follow_max_age", CK_DURATION, follow_max_age_ms, "365d", DAY / 24, 5 * 365 * DAY,
       NULL, 0, "reconcile stops following a document's Chorus Pro status after this long."),
 

@@ -86,6 +86,16 @@ preflight_named(const char *spec, size_t len, const char *name, const char *rout
 }
 
 void
+step_hook(const char *name, const char *step)
+{
+	const char *crash = getenv("CHORUSGW_STEP_CRASH");
+	const char *colon = crash ? strrchr(crash, ':') : NULL;
+	if (colon && strcmp(colon + 1, step) == 0 && strlen(name) == (size_t)(colon - crash) &&
+	    strncmp(crash, name, strlen(name)) == 0)
+		abort();
+}
+
+void
 preflight_hook(const char *name, const char *route)
 {
 	const char *crash = getenv("CHORUSGW_PREFLIGHT_CRASH");
@@ -117,6 +127,13 @@ preflight_hook(const char *name, const char *route)
 {
 	(void)name;
 	(void)route;
+}
+
+void
+step_hook(const char *name, const char *step)
+{
+	(void)name;
+	(void)step;
 }
 #define injected_enospc(path) 0
 #define no_renameat2_flags()  0
@@ -245,6 +262,36 @@ fail_rename:
 	free(tmp);
 	errno = e;
 	return -1;
+}
+
+int
+write_file_atomic_sigsafe(int tmpdir_fd, const char *tmp, int dir_fd, const char *name,
+                          const void *data, size_t len, mode_t mode)
+{
+	const char *p = data;
+	int fd =
+	    openat(tmpdir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n;
+		len -= (size_t)n;
+	}
+	if (len > 0 || fsync(fd) == -1) {
+		close(fd);
+		unlinkat(tmpdir_fd, tmp, 0);
+		return -1;
+	}
+	if (close(fd) == -1 || renameat(tmpdir_fd, tmp, dir_fd, name) == -1) {
+		unlinkat(tmpdir_fd, tmp, 0);
+		return -1;
+	}
+	return fsync(dir_fd);
 }
 
 int

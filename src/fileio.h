@@ -22,6 +22,16 @@ int write_file_atomic(const char *tmpdir, const char *path, const void *data, si
                       mode_t mode, int flags, char **why);
 
 /*
+ * write_file_atomic() for a fatal signal's handler: only async-signal-safe calls (no
+ * allocation, no stdio). Writes `len` bytes to `tmp` (relative to the directory open
+ * as `tmpdir_fd`, replaced if there), fsyncs it, renames it to `name` (relative to
+ * `dir_fd`, on the same filesystem) and fsyncs that directory. 0 / -1 (errno; the
+ * temporary file is removed).
+ */
+int write_file_atomic_sigsafe(int tmpdir_fd, const char *tmp, int dir_fd, const char *name,
+                              const void *data, size_t len, mode_t mode);
+
+/*
  * Read a whole file into `out` (appended; NUL-terminated). Refuses more than `max`
  * bytes. With `nofollow`, a symlink is refused (O_NOFOLLOW). 0 / -1.
  */
@@ -62,7 +72,13 @@ void crashpoint(const char *name);
  *                                      pre-flight for that route.
  *  CHORUSGW_PREFLIGHT_WAIT=NAME:PATH   ... waits until PATH exists: a pre-flight that
  *                                      lasts as long as a test needs (NAME@ROUTE too).
+ *  CHORUSGW_STEP_CRASH=NAME:STEP       step_hook(NAME, STEP), called by the daemon when
+ *                                      it starts the step STEP of the file NAME
+ *                                      (gateway.c: checked, process, deposit, settle,
+ *                                      follow), abort()s: a document that crashes the
+ *                                      daemon itself.
  */
 void preflight_hook(const char *name, const char *route);
+void step_hook(const char *name, const char *step);
 
 #endif

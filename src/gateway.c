@@ -50,6 +50,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "offload.h"
+#include "postmortem.h"
 #include "receipt.h"
 #include "receive.h"
 #include "respond.h"
@@ -101,6 +102,7 @@ struct job {
 	struct preflight *pf;   /* kept while the route and the buyer check are decided */
 	struct worker_job *off; /* its pre-flight, in a worker process */
 	unsigned rerun;         /* ROUTE_*: that pre-flight is the decided route's (routed()) */
+	tp_cb *answer;          /* what handles the answer to j->call (on_answer) */
 };
 
 struct readyq {
@@ -419,6 +421,8 @@ job_schedule(struct gw *g, struct job *j, enum step s, uint64_t delay_ms)
 		j->timer = ev_timer_add(delay_ms, on_job_timer, j);
 }
 
+static void hold_poison(struct gw *, struct job *);
+
 /* The step a document loaded from disk needs next, and when. */
 static void
 job_resume(struct gw *g, struct job *j)
@@ -428,6 +432,10 @@ job_resume(struct gw *g, struct job *j)
 	uint64_t delay = d->next_attempt > now ? (uint64_t)(d->next_attempt - now) * 1000 : 0;
 	if (d->state != DOC_RECEIVED)
 		j->lane = lane_of(g, d); /* decided before the document was queued */
+	if (d->crashes >= g->conf->crash_limit && !doc_state_final(d->state)) {
+		hold_poison(g, j);
+		return;
+	}
 	switch (d->state) {
 	case DOC_RECEIVED:
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_PROCESS, 0);
@@ -741,6 +749,7 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 
 static void call_started(struct gw *, struct job *, struct lane *, struct tp_call *);
 static void call_ended(struct gw *, struct job *, struct tp_reply *);
+static tp_cb *answer_to(struct job *, tp_cb *);
 
 /* The pre-flight kept while the route and the buyer are looked up; NULL when gone. */
 static struct preflight *
@@ -916,7 +925,8 @@ judge_routed(struct gw *g, struct job *j)
 	}
 	if (!pause_of(j->lane, d->supplier_siret)) {
 		/* the route's buyer check, if it has one now: decided in on_buyer_check */
-		struct tp_call *c = tp_check_buyer(j->lane->tp, d, pf->inv, on_buyer_check, j);
+		struct tp_call *c =
+		    tp_check_buyer(j->lane->tp, d, pf->inv, answer_to(j, on_buyer_check), j);
 		if (c) {
 			call_started(g, j, j->lane, c);
 			return;
@@ -979,35 +989,42 @@ on_route_buyer(struct tp_reply *rep, void *arg)
 	tp_reply_free(rep);
 }
 
-/* The document crashed (or got killed) whoever pre-flighted it `crash_limit` times:
- * held in the work area, a person decides (release tries it again). */
+/* Processes died `crash_limit` times working on the document (d->crashes): held where
+ * it is, nothing more done with it (not even followed: the crash may be there); a
+ * person decides, and a release tries it again. */
 static void
 hold_poison(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
-	log_doc(LOG_LVL_ERR, d->qid, doc_name(d),
-	        "held: %d processes died while transforming or checking it", d->preflights);
+	if (d->held && d->action_required) {
+		job_schedule(g, j, STEP_NONE, 0); /* held already, loaded again */
+		return;
+	}
+	log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "held: processes died %d times working on it",
+	        d->crashes);
 	d->held = 1;
 	d->action_required = 1;
-	doc_set(&d->action, "chorusgw held this document because the processes that "
-	                    "transformed and checked it died each time (a crash, or the "
-	                    "system killing them): keep the file for a bug report, then "
-	                    "fix or split it, or release it to try again");
+	doc_set(&d->action, "chorusgw held this document because the processes working on "
+	                    "it died each time (a crash, or the system killing a worker that "
+	                    "transformed it): keep the file for a bug report, then fix or "
+	                    "split it, or release it to try again");
 	doc_clear_reasons(d);
 	doc_add_reason(d,
-	               "%d processes died while transforming or checking this document "
-	               "([gateway] crash_limit = %lld); it is held so that the others go on",
-	               d->preflights, (long long)g->conf->crash_limit);
-	doc_note(d, "held after %d processes died on it", d->preflights);
+	               "processes died %d times working on this document ([gateway] "
+	               "crash_limit = %lld); it is held so that the others go on",
+	               d->crashes, (long long)g->conf->crash_limit);
+	doc_note(d, "held after processes died %d times working on it", d->crashes);
 	if (save(g, j) == 0)
 		job_schedule(g, j, STEP_NONE, 0);
 }
 
 /* The pre-flight is handed to a worker process (offload.c): the loop goes on; the
- * rest is on_preflight(). A worker that dies on the document is counted in its record
- * (d->preflights), across restarts; the daemon dying meanwhile is not: a SIGKILL, a
- * stop or a crash elsewhere says nothing about the document, and would hold innocent
- * ones (tests/e2e/gateway-chaos.sh kills it 60 times). */
+ * rest is on_preflight(). What counts against the document (d->crashes, on disk across
+ * restarts): its worker dying on it, and the daemon crashing in one of its steps
+ * (postmortem.c). What does not: the daemon killed or stopped meanwhile (a SIGKILL, a
+ * stop, a crash while working on another document) says nothing about this one, and
+ * counting it would hold innocent documents (tests/e2e/gateway-chaos.sh kills the
+ * daemon 60 times). */
 static void
 step_process(struct gw *g, struct job *j)
 {
@@ -1015,10 +1032,6 @@ step_process(struct gw *g, struct job *j)
 	char *why = NULL;
 	uint64_t need = offload_memory_estimate((uint64_t)(d->size > 0 ? d->size : 0));
 
-	if (d->preflights >= g->conf->crash_limit) {
-		hold_poison(g, j);
-		return;
-	}
 	if (need > (uint64_t)g->conf->max_memory) {
 		/* refused before it is read: the estimate comes from its size */
 		doc_clear_reasons(d);
@@ -1093,15 +1106,15 @@ preflighted(struct gw *g, struct job *j)
 		doc_note(d, "route %s: %s", route_name(rc.route), rc.because);
 	}
 	call_started(g, j, &g->lanes[route_index(ROUTE_PA)],
-	             tp_buyer(g->lanes[route_index(ROUTE_PA)].tp, d, pf->inv, on_route_buyer, j));
+	             tp_buyer(g->lanes[route_index(ROUTE_PA)].tp, d, pf->inv,
+	                      answer_to(j, on_route_buyer), j));
 }
 
 /* A worker's pre-flight (offload.c): the one a step_process() asked for, or routed()'s
  * for the route decided (j->rerun). */
 static void
-on_preflight(int r, struct preflight *done, const char *why, void *arg)
+preflight_done(struct job *j, int r, struct preflight *done, const char *why)
 {
-	struct job *j = arg;
 	struct gw *g = j->g;
 	struct doc *d = j->doc;
 	unsigned rerun = j->rerun;
@@ -1118,19 +1131,20 @@ on_preflight(int r, struct preflight *done, const char *why, void *arg)
 		 * (a crash, or the OOM killer choosing the process that grew for it) */
 		log_doc(LOG_LVL_ERR, d->qid, doc_name(d), "%s", why);
 		drop_pf(pf);
-		d->preflights++;
-		if (d->preflights >= g->conf->crash_limit) {
+		d->crashes++;
+		if (d->crashes >= g->conf->crash_limit) {
 			hold_poison(g, j);
 			return;
 		}
 		doc_clear_reasons(d);
 		doc_add_reason(d, "waiting: %s (%d of [gateway] crash_limit = %lld)", why,
-		               d->preflights, (long long)g->conf->crash_limit);
+		               d->crashes, (long long)g->conf->crash_limit);
 		if (save(g, j) == 0)
 			job_schedule(g, j, STEP_PROCESS, backoff_ms(g, ++j->errors, -1));
 		return;
 	}
-	d->preflights = 0;
+	crashpoint("gw-preflight-done"); /* tests: the daemon killed in this step */
+	d->crashes = 0;
 	if (pf->verdict == PF_SETUP) {
 		/* our stylesheet or schema is missing or broken: not the document's fault */
 		setup_wait(g, j, pf, why);
@@ -1143,6 +1157,38 @@ on_preflight(int r, struct preflight *done, const char *why, void *arg)
 		judge_routed(g, j);
 	else
 		preflighted(g, j);
+}
+
+/* The pre-flight's outcome: handling it is a step of the document's (postmortem.h). */
+static void
+on_preflight(int r, struct preflight *pf, const char *why, void *arg)
+{
+	struct job *j = arg;
+	postmortem_doc(j->doc->qid);
+	step_hook(doc_name(j->doc), "checked"); /* tests: a crash here (fileio.h) */
+	preflight_done(j, r, pf, why);
+	postmortem_doc(NULL);
+}
+
+/* Every answer to a document's call comes through here, to j->answer: handling it is a
+ * step of the document's (postmortem.h). */
+static void
+on_answer(struct tp_reply *rep, void *arg)
+{
+	struct job *j = arg;
+	tp_cb *fn = j->answer;
+	j->answer = NULL;
+	postmortem_doc(j->doc->qid);
+	fn(rep, j);
+	postmortem_doc(NULL);
+}
+
+/* The callback to give the route's transport for a call of `j` answered by `fn`. */
+static tp_cb *
+answer_to(struct job *j, tp_cb *fn)
+{
+	j->answer = fn;
+	return on_answer;
 }
 
 /* ---- platform calls ------------------------------------------------------------------ */
@@ -1322,7 +1368,7 @@ step_deposit(struct gw *g, struct job *j)
 	}
 	crashpoint("gw-deposit-intent");
 
-	c = tp_send(j->lane->tp, d, xml.p, xml.len, on_send, j);
+	c = tp_send(j->lane->tp, d, xml.p, xml.len, answer_to(j, on_send), j);
 	buf_free(&xml);
 	call_started(g, j, j->lane, c);
 	g->n_deposits++;
@@ -1398,7 +1444,8 @@ on_send(struct tp_reply *rep, void *arg)
 static void
 step_settle(struct gw *g, struct job *j)
 {
-	call_started(g, j, j->lane, tp_find(j->lane->tp, j->doc, j->after_reject, on_settle, j));
+	call_started(g, j, j->lane,
+	             tp_find(j->lane->tp, j->doc, j->after_reject, answer_to(j, on_settle), j));
 }
 
 static void
@@ -1444,7 +1491,7 @@ on_settle(struct tp_reply *rep, void *arg)
 static void
 step_follow(struct gw *g, struct job *j)
 {
-	call_started(g, j, j->lane, tp_follow(j->lane->tp, j->doc, on_follow, j));
+	call_started(g, j, j->lane, tp_follow(j->lane->tp, j->doc, answer_to(j, on_follow), j));
 }
 
 static void
@@ -1537,6 +1584,8 @@ on_follow(struct tp_reply *rep, void *arg)
 static void
 run_step(struct gw *g, struct job *j)
 {
+	postmortem_doc(j->doc->qid); /* what a crash from here on is blamed on */
+	step_hook(doc_name(j->doc), step_names[j->step]); /* tests: a crash here (fileio.h) */
 	switch (j->step) {
 	case STEP_PROCESS:
 		step_process(g, j);
@@ -1553,6 +1602,7 @@ run_step(struct gw *g, struct job *j)
 	case STEP_NONE:
 		break;
 	}
+	postmortem_doc(NULL);
 }
 
 static void
@@ -2579,6 +2629,7 @@ gw_free(struct gw *g)
 		free(e);
 	}
 	offload_free(g->off);
+	postmortem_unwatch();
 	if (g->w)
 		watch_free(g->w);
 	if (g->sp)
@@ -2627,6 +2678,7 @@ gateway_main(const struct cmd_ctx *ctx, int once)
 		gw_free(&g);
 		return EXIT_CONFIG;
 	}
+	postmortem_watch(g.sp); /* a crash while working on a document counts against it */
 	if (spool_recover(g.sp, &adopted, &why) == -1)
 		goto fail_runtime;
 	if (adopted)

@@ -118,7 +118,7 @@ static const struct rkey receipt_keys[] = {
 static const struct rkey record_keys[] = {
     K("folder", K_FOLDER, folder),   K("owner", K_STR, owner),
     K("move_to", K_FOLDER, move_to), K("move_file", K_STR, move_file),
-    K("move_xml", K_STR, move_xml),  K("preflights", K_INT, preflights),
+    K("move_xml", K_STR, move_xml),  K("crashes", K_INT, crashes),
 };
 
 #define FIELD(d, k, T) ((T *)(void *)((char *)(d) + (k)->off))

@@ -98,8 +98,9 @@ struct doc {
 	enum spool_folder move_to; /* SF_NONE unless a move is in progress */
 	char *move_file;
 	char *move_xml;
-	int preflights; /* worker processes that died pre-flighting it (a crash, the OOM
-	                   killer); see [gateway] crash_limit */
+	int crashes; /* processes that died working on it: a worker pre-flighting it (a
+	                crash, the OOM killer) or the daemon crashing in one of its steps
+	                (spool_crash_note); see [gateway] crash_limit */
 };
 
 /* Allocate an empty document (state RECEIVED, folder WORK); free with doc_free(). */

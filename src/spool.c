@@ -36,6 +36,7 @@
 #define NAME_MAX_LEN  255
 #define RECEIPT_EXT   ".receipt"
 #define JSON_EXT      ".receipt.json"
+#define CRASH_EXT     ".crash" /* proc/PROCID.crash: spool_crash_note() */
 
 struct spool {
 	char *root;
@@ -45,6 +46,9 @@ struct spool {
 	struct spool_cfg cfg;
 	char procid[QID_MAX];
 	int proc_fd;
+	/* the crash note (spool_crash_note): directories open, names made in advance */
+	int tmp_dfd, proc_dfd;
+	char crash_tmp[QID_MAX + 16], crash_name[QID_MAX + 16];
 	int admin;
 	int ctl_fd;
 };
@@ -381,10 +385,43 @@ register_process(struct spool *sp, char **why)
 		goto out;
 	}
 	sp->proc_fd = fd;
+	/* what a crash note needs, ready before any signal handler may use it */
+	sp->tmp_dfd = open(sp->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sp->proc_dfd = open(sp->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(sp->crash_tmp, sizeof(sp->crash_tmp), "crash.%s", sp->procid);
+	snprintf(sp->crash_name, sizeof(sp->crash_name), "%s" CRASH_EXT, sp->procid);
 out:
 	free(tmp);
 	free(dst);
 	return sp->proc_fd == -1 ? -1 : 0;
+}
+
+void
+spool_crash_note(struct spool *sp, const char *qid)
+{
+	char line[QID_MAX + 1];
+	size_t n = strnlen(qid, QID_MAX - 1);
+	if (sp->tmp_dfd == -1 || sp->proc_dfd == -1)
+		return;
+	memcpy(line, qid, n);
+	line[n] = '\n';
+	write_file_atomic_sigsafe(sp->tmp_dfd, sp->crash_tmp, sp->proc_dfd, sp->crash_name, line,
+	                          n + 1, RECORD_MODE);
+}
+
+/* Did the dead process `owner` note that it crashed while working on `qid`? */
+static int
+crash_noted(struct spool *sp, const char *owner, const char *qid)
+{
+	char *p = xasprintf("%s/%s" CRASH_EXT, sp->proc, owner);
+	struct buf b;
+	int hit;
+	buf_init(&b);
+	hit = read_file(p, QID_MAX + 1, 1, &b, NULL) == 0 && b.len == strlen(qid) + 1 &&
+	      memcmp(b.p, qid, b.len - 1) == 0;
+	buf_free(&b);
+	free(p);
+	return hit;
 }
 
 struct spool *
@@ -418,6 +455,8 @@ spool_open(const char *dir, const struct spool_cfg *cfg, unsigned flags, char **
 	if (sp->cfg.max_size == 0)
 		sp->cfg.max_size = 10 * 1024 * 1024;
 	sp->proc_fd = -1;
+	sp->tmp_dfd = -1;
+	sp->proc_dfd = -1;
 	sp->ctl_fd = -1;
 	sp->admin = (flags & SPOOL_ADMIN) != 0;
 	if (!sp->admin && register_process(sp, why) == -1) {
@@ -438,6 +477,10 @@ spool_close(struct spool *sp)
 	 * waiting for its own restart. The adopter removes the file. */
 	if (sp->proc_fd != -1)
 		close(sp->proc_fd);
+	if (sp->tmp_dfd != -1)
+		close(sp->tmp_dfd);
+	if (sp->proc_dfd != -1)
+		close(sp->proc_dfd);
 	if (sp->ctl_fd != -1)
 		close(sp->ctl_fd);
 	for (i = 0; i < SF_NONE; i++)
@@ -1501,6 +1544,12 @@ adopt_all(struct spool *sp, int *adopted, char **why)
 			log_doc(LOG_LVL_INFO, d->qid, d->file, "adopted (%s%s)",
 			        doc_state_name(d->state),
 			        d->move_to != SF_NONE ? ", finishing a move" : "");
+			if (d->owner && crash_noted(sp, d->owner, d->qid)) {
+				d->crashes++; /* saved by finish_change() */
+				log_doc(LOG_LVL_ERR, d->qid, d->file,
+				        "process %s crashed while working on it (%d time(s))",
+				        d->owner, d->crashes);
+			}
 			doc_set(&d->owner, sp->procid);
 			n++;
 		}
@@ -1533,14 +1582,16 @@ clean_proc(struct spool *sp)
 	if (dir == NULL)
 		return;
 	while ((de = readdir(dir)) != NULL) {
-		char *p;
-		if (!qid_ok(de->d_name) || strcmp(de->d_name, sp->procid) == 0)
-			continue;
-		if (!owner_alive(sp, de->d_name)) {
+		char *p, *owner = xstrdup(de->d_name);
+		/* PROCID, or PROCID.crash (its crash note, applied by adopt_all()) */
+		if (str_has_suffix(owner, CRASH_EXT))
+			owner[strlen(owner) - strlen(CRASH_EXT)] = '\0';
+		if (qid_ok(owner) && strcmp(owner, sp->procid) != 0 && !owner_alive(sp, owner)) {
 			p = pjoin(sp->proc, de->d_name);
 			unlink(p);
 			free(p);
 		}
+		free(owner);
 	}
 	closedir(dir);
 }
@@ -1930,9 +1981,9 @@ spool_apply_request(struct spool *sp, struct doc *d, enum spool_req req, char **
 		break;
 	case REQ_RELEASE:
 		d->held = 0;
-		if (d->preflights) {
-			/* held for the workers that died on it: a person asks for a new try */
-			d->preflights = 0;
+		if (d->crashes) {
+			/* held for the processes that died on it: a person asks for a new try */
+			d->crashes = 0;
 			d->action_required = 0;
 			doc_set(&d->action, NULL);
 		}

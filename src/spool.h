@@ -18,6 +18,9 @@
  *       dup/SIRET.HASH  duplicate index entry: (supplier SIRET, invoice number) -> qid
  *       proc/PROCID     one lock file per process (flock held while it lives; left
  *                       unlocked when it ends, removed by whoever adopts its documents)
+ *       proc/PROCID.crash  the queue id of the document the process was working on when
+ *                       it crashed (spool_crash_note); its adopter counts it in that
+ *                       document's record (crashes), then removes it
  *       ctl/QID.REQ     operator requests waiting for the owning process
  *       refs/KEY.HASH   (key, number) -> qid: what a platform's status flows name
  *                       (for the PA: the seller's SIREN and the invoice number)
@@ -110,7 +113,8 @@ const char *spool_procid(const struct spool *);
 /*
  * At start, before anything else: remove stale temporary files, create the record of a
  * claimed document that has none (crash right after the claim), adopt the documents
- * whose owner is dead, finish every half-done move or save, rewrite receipts that lag
+ * whose owner is dead (counting the crash its owner noted, spool_crash_note), finish
+ * every half-done move or save, rewrite receipts that lag
  * behind their record, and apply operator requests waiting for the adopted documents.
  * *adopted (may be NULL) receives how many documents were adopted. 0 / -1.
  */
@@ -121,6 +125,15 @@ int spool_recover(struct spool *, int *adopted, char **why);
  * by spool_unlock_command() or at exit. */
 int spool_lock_command(struct spool *, const char *command, char **why);
 void spool_unlock_command(int fd);
+
+/*
+ * Note, for whoever adopts this process's documents, that it is dying of a crash while
+ * working on the document `qid`: spool_recover() then counts one more death in that
+ * document's record (doc->crashes). Async-signal-safe (a fatal signal's handler calls
+ * it); does nothing for a spool opened with SPOOL_ADMIN. Best effort: a note that
+ * cannot be written is a death not counted.
+ */
+void spool_crash_note(struct spool *, const char *qid);
 
 /* Has a process that ran on this spool ended (crashed or stopped) since the last
  * spool_recover()? Then its documents wait for an adopter: call spool_recover(). Cheap

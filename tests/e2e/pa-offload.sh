@@ -78,13 +78,13 @@ CHORUSGW_PREFLIGHT_CRASH="bomb.xml@chorus" "$CHORUSGW" -v -c "$T/c.ini" run >"$T
 pid=$!
 on_exit "kill -9 $pid 2>/dev/null"
 drop "$T/bomb.xml" "$S/inbox"
-held() { logged "bomb.xml: held: 3 processes died"; }
+held() { logged "bomb.xml: held: processes died 3 times working on it"; }
 check "bomb: held after 3 deaths in its pre-flight for Chorus Pro" wait_until 30 held
 check "bomb: the daemon is still running" kill -0 $pid
 drop "$T/calm.xml" "$S/inbox"
 check "bomb: the others go on" wait_until 30 in_folder calm.xml accepted
 check "bomb: the count is on disk, in its record" \
-	grep -qx "preflights = 3" "$(grep -l "^file = bomb.xml" "$S"/.chorusgw/active/*)"
+	grep -qx "crashes = 3" "$(grep -l "^file = bomb.xml" "$S"/.chorusgw/active/*)"
 is "OFF-0004 never deposited" "$(deposits_of OFF-0004)" 0
 kill -TERM $pid
 wait $pid

@@ -1,13 +1,14 @@
 #!/bin/sh
 # The test hooks (fileio.h: CHORUSGW_CRASH_AT, CHORUSGW_FAIL_WRITE[_AFTER],
-# CHORUSGW_NO_RENAME_NOREPLACE) exist only in a build configured --enable-test-hooks.
+# CHORUSGW_NO_RENAME_NOREPLACE, CHORUSGW_PREFLIGHT_CRASH/_WAIT, CHORUSGW_STEP_CRASH)
+# exist only in a build configured --enable-test-hooks.
 # A release build (tests/release/chorusgw beside the test build, or the build under
 # test when it has no hooks) holds none of their names and, with all of them set,
 # processes documents as if they were not: nothing killed, no write failed.
 . "$top_srcdir/tests/lib.sh"
 
 HOOK_VARS="CHORUSGW_CRASH_AT CHORUSGW_FAIL_WRITE CHORUSGW_FAIL_WRITE_AFTER CHORUSGW_NO_RENAME_NOREPLACE
-CHORUSGW_PREFLIGHT_CRASH CHORUSGW_PREFLIGHT_WAIT"
+CHORUSGW_PREFLIGHT_CRASH CHORUSGW_PREFLIGHT_WAIT CHORUSGW_STEP_CRASH"
 if [ "${TEST_HOOKS:-yes}" = yes ]; then
 	RELEASE=$RELEASE_CHORUSGW
 else
@@ -42,7 +43,7 @@ done
 once_with "$RELEASE" rel1 REL-0001 CHORUSGW_CRASH_AT=claim-rename \
 	CHORUSGW_FAIL_WRITE=.receipt CHORUSGW_FAIL_WRITE_AFTER=0 \
 	CHORUSGW_NO_RENAME_NOREPLACE=1 CHORUSGW_PREFLIGHT_CRASH=rel1.xml \
-	CHORUSGW_PREFLIGHT_WAIT="rel1.xml:$T/never"
+	CHORUSGW_PREFLIGHT_WAIT="rel1.xml:$T/never" CHORUSGW_STEP_CRASH=rel1.xml:process
 is "release build, every hook set: once exits 0" "$rc" 0
 is "release build, every hook set: accepted" "$(count "$S/accepted" 'rel1.xml.receipt')" 1
 once_with "$RELEASE" rel2 REL-0002 CHORUSGW_NO_RENAME_NOREPLACE=1 CHORUSGW_CRASH_AT=rename-link
