@@ -404,6 +404,19 @@ ca_file = $PA_DIR/ca.pem
 EOC
 }
 
+# doc_receipt NAME : the receipt of the document NAME in the spool $S, wherever it is
+# (outbox/, accepted/, rejected/; outbox/'s path while there is none)
+doc_receipt() {
+	for _f in outbox accepted rejected; do
+		[ -f "$S/$_f/$1.receipt" ] && { echo "$S/$_f/$1.receipt"; return; }
+	done
+	echo "$S/outbox/$1.receipt"
+}
+# doc_key_is NAME KEY VALUE : its receipt says KEY = VALUE
+doc_key_is() { [ "$(rkey "$(doc_receipt "$1")" "$2" 2>/dev/null)" = "$3" ]; }
+# doc_in NAME FOLDER : its receipt is in FOLDER/
+doc_in() { [ -f "$S/$2/$1.receipt" ]; }
+
 # pa_conf FILE SPOOL [INI text on stdin] : gw_conf with pa_ini's [pa] section; the text on
 # stdin goes on in that section (its own section headers for the others).
 pa_conf() { { pa_ini; [ -t 0 ] || cat; } | gw_conf "$1" "$2"; }

@@ -20,14 +20,6 @@ S=$T/spool
 pid=$!
 on_exit "kill $pid 2>/dev/null"
 
-receipt() { # NAME : its receipt wherever it is
-	for _f in outbox accepted rejected; do
-		[ -f "$S/$_f/$1.receipt" ] && { echo "$S/$_f/$1.receipt"; return; }
-	done
-	echo "$S/outbox/$1.receipt"
-}
-key_is() { [ "$(rkey "$(receipt "$1")" "$2" 2>/dev/null)" = "$3" ]; }
-in_folder() { [ -f "$S/$2/$1.receipt" ]; }
 # flows the PA received with that invoice number (what a duplicate would add to)
 flows_of() {
 	pa_emu GET /_emulator/received | "$EMU_PYTHON" -c '
@@ -43,8 +35,8 @@ print(sum(1 for f in json.load(sys.stdin) if (f.get("invoice") or "") == sys.arg
 # ---- B2B, followed to 212 Encaissée ----
 pa_invoice "$T/b2b.xml" ubl PAG-0001 "$PA_SELLER" "$PA_BUYER"
 drop "$T/b2b.xml" "$S/inbox"
-r=$(receipt b2b.xml)
-check "B2B: the buyer's 211 Paiement transmis reaches the receipt" wait_until 30 key_is b2b.xml status_code 211
+r=$(doc_receipt b2b.xml)
+check "B2B: the buyer's 211 Paiement transmis reaches the receipt" wait_until 30 doc_key_is b2b.xml status_code 211
 is "B2B: route pa" "$(rkey "$r" route)" pa
 contains "B2B: why that route" "$r" "route pa: a private buyer (Directory): the PA"
 is "B2B: processing rule" "$(rkey "$r" pa_processing_rule)" B2B
@@ -59,7 +51,7 @@ done
 is "B2B: status label in French" "$(rkey "$r" status_label)" "Paiement transmis"
 qid=$(rkey "$r" queue_id)
 pa_emu POST /_emulator/lifecycle "{\"trackingId\": \"$qid\", \"status\": \"212\"}" >/dev/null
-check "B2B: 212 Encaissée moves it to accepted/" wait_until 20 in_folder b2b.xml accepted
+check "B2B: 212 Encaissée moves it to accepted/" wait_until 20 doc_in b2b.xml accepted
 r=$S/accepted/b2b.xml.receipt
 is "B2B: state accepted" "$(rkey "$r" state)" accepted
 is "B2B: status 212" "$(rkey "$r" status_code)/$(rkey "$r" status_label)" "212/Encaissée"
@@ -70,7 +62,7 @@ is "B2B: one flow sent" "$(flows_of PAG-0001)" 1
 pa_invoice "$T/noaddr.xml" ubl PAG-0002 "$PA_SELLER" "$PA_BUYER"
 sed -i "s|<cbc:EndpointID schemeID=\"0225\">$PA_BUYER</cbc:EndpointID>||" "$T/noaddr.xml"
 drop "$T/noaddr.xml" "$S/inbox"
-check "BR-FR locally: rejected/" wait_until 20 in_folder noaddr.xml rejected
+check "BR-FR locally: rejected/" wait_until 20 doc_in noaddr.xml rejected
 r=$S/rejected/noaddr.xml.receipt
 contains "BR-FR locally: the rule and the element to fix" "$r" "(rule BR-FR-12)"
 is "BR-FR locally: nothing sent to the PA" "$(flows_of PAG-0002)" 0
@@ -78,11 +70,11 @@ is "BR-FR locally: nothing sent to the PA" "$(flows_of PAG-0002)" 0
 # ---- refused by the platform (213 Rejetée), with its reasons ----
 pa_invoice "$T/rej.xml" ubl PAG-0012 "$PA_SELLER" "$PA_BUYER"
 drop "$T/rej.xml" "$S/inbox"
-check "213: sent" wait_until 20 key_is rej.xml pa_ack Ok
-qid=$(rkey "$(receipt rej.xml)" queue_id)
+check "213: sent" wait_until 20 doc_key_is rej.xml pa_ack Ok
+qid=$(rkey "$(doc_receipt rej.xml)" queue_id)
 pa_emu POST /_emulator/lifecycle "{\"trackingId\": \"$qid\", \"status\": \"213\",
   \"reasonCode\": \"REJ_SEMAN\", \"reason\": \"BR-FR-23 : adresse electronique invalide\"}" >/dev/null
-check "213: rejected/" wait_until 20 in_folder rej.xml rejected
+check "213: rejected/" wait_until 20 doc_in rej.xml rejected
 r=$S/rejected/rej.xml.receipt
 is "213: status" "$(rkey "$r" status_code)/$(rkey "$r" status_label)" "213/Rejetée"
 contains "213: the reason code in words" "$r" "REJ_SEMAN (the invoice breaks a French rule"
@@ -92,7 +84,7 @@ contains "213: what to do" "$r" "to fix: the platform rejected the invoice"
 # ---- refused by the buyer (210 Refusée) ----
 pa_invoice "$T/ref.xml" ubl REF-PAG-0003 "$PA_SELLER" "$PA_BUYER"
 drop "$T/ref.xml" "$S/inbox"
-check "210: rejected/" wait_until 30 in_folder ref.xml rejected
+check "210: rejected/" wait_until 30 doc_in ref.xml rejected
 r=$S/rejected/ref.xml.receipt
 is "210: status" "$(rkey "$r" status_code)/$(rkey "$r" status_label)" "210/Refusée"
 contains "210: the buyer's reason, code and words" "$r" "TX_TVA_ERR (wrong VAT rate): Taux de TVA erroné sur la ligne 1"
@@ -102,8 +94,8 @@ contains "210: a new invoice" "$r" "issue a new invoice with a new number"
 # ---- in dispute (207): action required ----
 pa_invoice "$T/lit.xml" ubl LIT-PAG-0004 "$PA_SELLER" "$PA_BUYER"
 drop "$T/lit.xml" "$S/inbox"
-check "207: action_required" wait_until 30 key_is lit.xml action_required yes
-r=$(receipt lit.xml)
+check "207: action_required" wait_until 30 doc_key_is lit.xml action_required yes
+r=$(doc_receipt lit.xml)
 is "207: status" "$(rkey "$r" status_code)/$(rkey "$r" status_label)" "207/En litige"
 contains "207: what to do" "$r" "contact the buyer"
 is "207: still followed in outbox/" "$(rkey "$r" state)" deposited
@@ -111,20 +103,20 @@ is "207: still followed in outbox/" "$(rkey "$r" state)" deposited
 # ---- the Directory refuses locally ----
 pa_invoice "$T/none.xml" ubl PAG-0005 "$PA_SELLER" "$PA_NOT_RECEIVING"
 drop "$T/none.xml" "$S/inbox"
-check "not receiving: rejected/" wait_until 20 in_folder none.xml rejected
+check "not receiving: rejected/" wait_until 20 doc_in none.xml rejected
 contains "not receiving: says so" "$S/rejected/none.xml.receipt" \
 	"the buyer does not receive electronic invoices"
 is "not receiving: nothing sent" "$(flows_of PAG-0005)" 0
 pa_invoice "$T/unk.xml" ubl PAG-0006 "$PA_SELLER" 732829304
 drop "$T/unk.xml" "$S/inbox"
-check "unknown SIREN: rejected/" wait_until 20 in_folder unk.xml rejected
+check "unknown SIREN: rejected/" wait_until 20 doc_in unk.xml rejected
 contains "unknown SIREN: says so" "$S/rejected/unk.xml.receipt" "is not in the Directory"
 is "unknown SIREN: nothing sent" "$(flows_of PAG-0006)" 0
 
 # ---- routes: a public buyer to Chorus Pro, a works cadre, the export's choice ----
 erp_invoice "$T/pub.xml" PAG-0007
 drop "$T/pub.xml" "$S/inbox"
-check "public buyer: accepted by Chorus Pro" wait_until 30 in_folder pub.xml accepted
+check "public buyer: accepted by Chorus Pro" wait_until 30 doc_in pub.xml accepted
 r=$S/accepted/pub.xml.receipt
 is "public buyer: route chorus" "$(rkey "$r" route)" chorus
 contains "public buyer: why" "$r" "a public buyer (Directory): Chorus Pro"
@@ -135,11 +127,11 @@ sed -e 's|<number>F2025-000142</number>|<number>PAG-0008</number>|' \
 	-e 's|</currency>|</currency><cadre>A4</cadre>|' \
 	"$top_srcdir/xslt/examples/invoice-simple.xml" >"$T/works.xml"
 drop "$T/works.xml" "$S/inbox"
-routed_works() { grep -q 'route chorus: a works invoice' "$(receipt works.xml)" 2>/dev/null; }
+routed_works() { grep -q 'route chorus: a works invoice' "$(doc_receipt works.xml)" 2>/dev/null; }
 check "works cadre: Chorus Pro, said why" wait_until 20 routed_works
 is "works cadre: not sent to the PA" "$(flows_of PAG-0008)" 0
-check "works cadre: without its works parties, rejected/" wait_until 20 in_folder works.xml rejected
-contains "works cadre: the pre-flight says which party" "$(receipt works.xml)" \
+check "works cadre: without its works parties, rejected/" wait_until 20 doc_in works.xml rejected
+contains "works cadre: the pre-flight says which party" "$(doc_receipt works.xml)" \
 	"(maître d'oeuvre, maître d'ouvrage), which chorusgw cannot yet place"
 is "works cadre: not deposited on Chorus Pro either" "$(deposits_of PAG-0008)" 0
 sed -e 's|<number>F2025-000142</number>|<number>PAG-0009</number>|' \
@@ -148,18 +140,18 @@ sed -e 's|<number>F2025-000142</number>|<number>PAG-0009</number>|' \
 	-e 's|  </buyer>|    <electronic-address scheme="0225">263300592</electronic-address>\n  </buyer>|' \
 	"$top_srcdir/xslt/examples/invoice-simple.xml" >"$T/named.xml"
 drop "$T/named.xml" "$S/inbox"
-routed_named() { key_is named.xml route pa && [ -n "$(rkey "$(receipt named.xml)" pa_processing_rule)" ]; }
+routed_named() { doc_key_is named.xml route pa && [ -n "$(rkey "$(doc_receipt named.xml)" pa_processing_rule)" ]; }
 check "the export names the route pa: taken" wait_until 20 routed_named
-contains "... named by the export" "$(receipt named.xml)" "route pa: named by the export"
-is "... a public buyer through the PA: B2G" "$(rkey "$(receipt named.xml)" pa_processing_rule)" B2G
+contains "... named by the export" "$(doc_receipt named.xml)" "route pa: named by the export"
+is "... a public buyer through the PA: B2G" "$(rkey "$(doc_receipt named.xml)" pa_processing_rule)" B2G
 
 # ---- exactly once: the send's answer lost after the flow was recorded ----
 # (a fault's route is a path prefix: the searches within that second lose theirs too)
 pa_emu POST /_emulator/faults '{"lose_response": {"seconds": 1, "route": "/flow-service/v1/flows"}}' >/dev/null
 pa_invoice "$T/lost.xml" ubl PAG-0010 "$PA_SELLER" "$PA_BUYER"
 drop "$T/lost.xml" "$S/inbox"
-check "answer lost: settled and taken" wait_until 30 key_is lost.xml pa_ack Ok
-r=$(receipt lost.xml)
+check "answer lost: settled and taken" wait_until 30 doc_key_is lost.xml pa_ack Ok
+r=$(doc_receipt lost.xml)
 contains "answer lost: found by trackingId" "$r" "found on the PA by trackingId"
 is "answer lost: one flow, not two" "$(flows_of PAG-0010)" 1
 is "answer lost: one send attempt" "$(rkey "$r" attempts)" 1
@@ -170,8 +162,8 @@ is "answer lost: one send attempt" "$(rkey "$r" attempts)" 1
 pa_emu POST /_emulator/faults '{"lose_response": {"seconds": 1, "route": "/flow-service/v1/flows"}, "visibility_lag": {"ms": 5000, "seconds": 4}}' >/dev/null
 pa_invoice "$T/dup.xml" ubl PAG-0011 "$PA_SELLER" "$PA_BUYER"
 drop "$T/dup.xml" "$S/inbox"
-check "AlreadyExistingFlow: adopted, taken" wait_until 40 key_is dup.xml pa_ack Ok
-r=$(receipt dup.xml)
+check "AlreadyExistingFlow: adopted, taken" wait_until 40 doc_key_is dup.xml pa_ack Ok
+r=$(doc_receipt dup.xml)
 is "AlreadyExistingFlow: two flows reached the PA" "$(flows_of PAG-0011)" 2
 is "AlreadyExistingFlow: only one of them acknowledged Ok" "$(good_flows_of PAG-0011)" 1
 first=$(pa_emu GET /_emulator/received | "$EMU_PYTHON" -c '

@@ -17,14 +17,6 @@ S=$T/spool
 	printf 'poll_interval = 200ms\nsearch_window = 1m\n'
 	printf '[gateway]\nretry_min = 100ms\nretry_max = 200ms\n'
 } | gw_conf "$T/c.ini" "$S"
-receipt() { # NAME : its receipt wherever it is
-	for _f in outbox accepted rejected; do
-		[ -f "$S/$_f/$1.receipt" ] && { echo "$S/$_f/$1.receipt"; return; }
-	done
-	echo "$S/outbox/$1.receipt"
-}
-key_is() { [ "$(rkey "$(receipt "$1")" "$2" 2>/dev/null)" = "$3" ]; }
-in_folder() { [ -f "$S/$2/$1.receipt" ]; }
 logged() { grep -q "$1" "$T/log"; }
 
 # ---- the route decided by the Directory, pre-flighted again in a worker ------------------
@@ -41,16 +33,16 @@ check "public buyer: the Directory asked, its route decided" wait_until 20 asked
 # pub.xml's pre-flight for Chorus Pro now waits in a worker: the loop goes on
 drop "$T/b2b.xml" "$S/inbox"
 check "meanwhile a B2B invoice is pre-flighted, addressed and sent to the PA" \
-	wait_until 30 key_is b2b.xml pa_ack Ok
+	wait_until 30 doc_key_is b2b.xml pa_ack Ok
 is "meanwhile the public buyer's invoice is still in its pre-flight" \
 	"$(count "$S/outbox" 'pub.xml*')$(count "$S/accepted" 'pub.xml*')$(count "$S/rejected" 'pub.xml*')" 000
 touch "$T/gate"
-check "then the public buyer's invoice is accepted by Chorus Pro" wait_until 30 in_folder pub.xml accepted
+check "then the public buyer's invoice is accepted by Chorus Pro" wait_until 30 doc_in pub.xml accepted
 r=$S/accepted/pub.xml.receipt
 is "... route chorus" "$(rkey "$r" route)" chorus
 contains "... why" "$r" "a public buyer (Directory): Chorus Pro"
 is "... deposited once on Chorus Pro" "$(deposits_of OFF-0001)" 1
-r=$(receipt b2b.xml)
+r=$(doc_receipt b2b.xml)
 is "the B2B invoice: route pa" "$(rkey "$r" route)" pa
 is "the B2B invoice: processing rule B2B" "$(rkey "$r" pa_processing_rule)" B2B
 run_gw v-b2b -c "$T/c.ini" validate --route pa "$T/b2b.xml"
@@ -60,7 +52,7 @@ is "the B2B invoice: validate --route pa in the process says it can be sent too"
 pa_invoice "$T/noaddr.xml" ubl OFF-0003 "$PA_SELLER" "$PA_BUYER"
 sed -i "s|<cbc:EndpointID schemeID=\"0225\">$PA_BUYER</cbc:EndpointID>||" "$T/noaddr.xml"
 drop "$T/noaddr.xml" "$S/inbox"
-check "BR-FR: rejected/" wait_until 20 in_folder noaddr.xml rejected
+check "BR-FR: rejected/" wait_until 20 doc_in noaddr.xml rejected
 r=$S/rejected/noaddr.xml.receipt
 contains "BR-FR: route pa, decided by the Directory (a private buyer)" "$r" "route pa: a private buyer (Directory)"
 run_gw v-noaddr -c "$T/c.ini" validate --route pa "$T/noaddr.xml"
@@ -82,7 +74,7 @@ held() { logged "bomb.xml: held: processes died 3 times working on it"; }
 check "bomb: held after 3 deaths in its pre-flight for Chorus Pro" wait_until 30 held
 check "bomb: the daemon is still running" kill -0 $pid
 drop "$T/calm.xml" "$S/inbox"
-check "bomb: the others go on" wait_until 30 in_folder calm.xml accepted
+check "bomb: the others go on" wait_until 30 doc_in calm.xml accepted
 check "bomb: the count is on disk, in its record" \
 	grep -qx "crashes = 3" "$(grep -l "^file = bomb.xml" "$S"/.chorusgw/active/*)"
 is "OFF-0004 never deposited" "$(deposits_of OFF-0004)" 0
