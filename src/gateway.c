@@ -833,22 +833,16 @@ setup_wait(struct gw *g, struct job *j, struct preflight *pf, const char *why)
 static void on_preflight(int r, struct preflight *, const char *why, void *arg);
 
 /* The pre-flight of the document for `route` (check_document()) handed to a worker
- * process (offload.c): the loop goes on, on_preflight() takes the outcome. 0, or -1
- * when the original cannot be read (*why, caller frees). */
-static int
-preflight(struct gw *g, struct job *j, unsigned route, char **why)
+ * process (offload.c), which reads the original itself (a big one would hold up the
+ * loop): the loop goes on, on_preflight() takes the outcome. */
+static void
+preflight(struct gw *g, struct job *j, unsigned route)
 {
-	struct buf in;
-	buf_init(&in);
-	if (spool_read_original(g->sp, j->doc, (size_t)g->conf->max_size, &in, why) == -1) {
-		buf_free(&in);
-		return -1;
-	}
-	j->off = offload_check(g->off, in.p, in.len, doc_name(j->doc), route, time(NULL),
-	                       on_preflight, j);
+	char *path = spool_original_path(g->sp, j->doc);
+	j->off = offload_check(g->off, path, (size_t)g->conf->max_size, doc_name(j->doc), route,
+	                       time(NULL), on_preflight, j);
 	g->preflights_in_flight++;
-	buf_free(&in);
-	return 0;
+	free(path);
 }
 
 static void judge_routed(struct gw *, struct job *);
@@ -860,7 +854,6 @@ static void
 routed(struct gw *g, struct job *j, unsigned r, const char *because)
 {
 	struct doc *d = j->doc;
-	char *why = NULL;
 
 	if (g->lanes[route_index(r)].tp == NULL) {
 		doc_add_reason(d,
@@ -881,12 +874,7 @@ routed(struct gw *g, struct job *j, unsigned r, const char *because)
 		/* made for the other route: again for this one, on_preflight() comes back to
 		 * judge_routed() */
 		drop_pf(take_pf(j));
-		if (preflight(g, j, r, &why) == -1) {
-			doc_add_reason(d, "the file could not be read: %s", why);
-			free(why);
-			refuse(g, j, "unreadable");
-			return;
-		}
+		preflight(g, j, r);
 		j->rerun = r;
 		return;
 	}
@@ -1029,7 +1017,6 @@ static void
 step_process(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
-	char *why = NULL;
 	uint64_t need = offload_memory_estimate((uint64_t)(d->size > 0 ? d->size : 0));
 
 	if (need > (uint64_t)g->conf->max_memory) {
@@ -1046,15 +1033,7 @@ step_process(struct gw *g, struct job *j)
 	}
 	/* pre-flight for the route recorded, else the likeliest one; routed() makes it
 	 * again if the route decided is another */
-	if (preflight(g, j,
-	              d->route      ? route_named(d->route)
-	              : g->conf->pa ? ROUTE_PA
-	                            : ROUTE_CHORUS,
-	              &why) == -1) {
-		doc_add_reason(d, "the file could not be read: %s", why);
-		free(why);
-		finish_rejected(g, j, "local", "unreadable", NULL, 0);
-	}
+	preflight(g, j, d->route ? route_named(d->route) : g->conf->pa ? ROUTE_PA : ROUTE_CHORUS);
 }
 
 /* The first pre-flight, in j->pf: what the document is, then its route (route.h): kept
@@ -1145,6 +1124,12 @@ preflight_done(struct job *j, int r, struct preflight *done, const char *why)
 	}
 	crashpoint("gw-preflight-done"); /* tests: the daemon killed in this step */
 	d->crashes = 0;
+	if (r == OFFLOAD_UNREADABLE) {
+		drop_pf(pf);
+		doc_add_reason(d, "the file could not be read: %s", why);
+		refuse(g, j, "unreadable");
+		return;
+	}
 	if (pf->verdict == PF_SETUP) {
 		/* our stylesheet or schema is missing or broken: not the document's fault */
 		setup_wait(g, j, pf, why);

@@ -1,15 +1,17 @@
 /*
  * offload.c - the pre-flight of a document in a worker process (offload.h): the
- * request (the time, the route, the file's name, its bytes), the worker's side
- * (check_document() with the configuration it was forked with), and the reply, the part
- * of the struct preflight the gateway uses, as bytes: the verdict, the route it was
- * made for and the export's route and billing mode, the document made, the problems
- * (BR-FR's on the PA route), the invoice's numbers, SIRETs, SIRENs, electronic
- * addresses, billing mode, buyer references, IBANs and attachment sizes.
+ * request (the time, the route, the file's name, its path and the most bytes to read),
+ * the worker's side (it reads the file, then check_document() with the configuration
+ * it was forked with), and the reply, the part of the struct preflight the gateway
+ * uses, as bytes: the verdict, the route it was made for and the export's route and
+ * billing mode, the document made, the problems (BR-FR's on the PA route), the
+ * invoice's numbers, SIRETs, SIRENs, electronic addresses, billing mode, buyer
+ * references, IBANs and attachment sizes.
  *
- * Errors: the outcome of check_document() travels as it is; a worker that died, or
- * whose reply cannot be decoded, is OFFLOAD_DIED, and a worker that could not be
- * started a PF_SETUP failure: both say how (the document is kept, not judged).
+ * Errors: the outcome of check_document() travels as it is; a file the worker cannot
+ * read is OFFLOAD_UNREADABLE; a worker that died, or whose reply cannot be decoded, is
+ * OFFLOAD_DIED, and a worker that could not be started a PF_SETUP failure: each says
+ * how (the document is kept, not judged, but for the unreadable file).
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "fileio.h"
 #include "offload.h"
 #include "util.h"
 #include "worker.h"
@@ -243,16 +246,20 @@ struct offload {
 	const struct conf *conf; /* what workers forked from now on use */
 };
 
-/* request: int64 now, the name (u32 length, bytes), then the file's bytes */
+/* request: int64 now, u32 route, the name, the path (u32 length, bytes each), u32 the
+ * most bytes to read: the worker reads the file itself, so that a big one is not read
+ * and copied on the daemon's loop */
 static void
 serve(const void *req, size_t len, struct buf *out, void *ctx)
 {
 	struct offload *o = ctx;
 	struct rd rd = {req, (const unsigned char *)req + len, 0};
 	struct preflight pf;
+	struct buf in;
 	int64_t now = 0;
 	unsigned route;
-	char *name, *why = NULL;
+	size_t max;
+	char *name, *path, *why = NULL;
 	int r;
 
 	if (len >= sizeof(now)) {
@@ -261,19 +268,26 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 	}
 	route = get_u32(&rd);
 	name = get_str(&rd, NULL);
-	if (name == NULL || rd.bad) {
-		memset(&pf, 0, sizeof(pf));
+	path = get_str(&rd, NULL);
+	max = get_u32(&rd);
+	memset(&pf, 0, sizeof(pf));
+	pf.x.syntax = -1;
+	buf_init(&in);
+	if (name == NULL || path == NULL || rd.bad || rd.p != rd.end) {
 		pf.verdict = PF_SETUP;
-		pf.x.syntax = -1;
 		offload_encode(-1, &pf, "the worker got a malformed request", out);
-		return;
+	} else if (read_file(path, max, 1, &in, &why) == -1) {
+		pf.verdict = PF_REJECT;
+		offload_encode(OFFLOAD_UNREADABLE, &pf, why, out);
+	} else {
+		r = check_document(in.p, in.len, name, o->conf, route, (time_t)now, &pf, &why);
+		offload_encode(r, &pf, why, out);
+		preflight_free(&pf);
 	}
-	r = check_document(rd.p, (size_t)(rd.end - rd.p), name, o->conf, route, (time_t)now, &pf,
-	                   &why);
-	offload_encode(r, &pf, why, out);
-	preflight_free(&pf);
+	buf_free(&in);
 	free(why);
 	free(name);
+	free(path);
 	malloc_trim(0); /* a big document's heap goes back to the system, not to idle */
 }
 
@@ -319,7 +333,7 @@ offload_new(const struct conf *c, unsigned n)
 }
 
 struct worker_job *
-offload_check(struct offload *o, const void *data, size_t len, const char *name, unsigned route,
+offload_check(struct offload *o, const char *path, size_t max, const char *name, unsigned route,
               time_t now, offload_done_fn *cb, void *arg)
 {
 	struct buf req;
@@ -333,7 +347,8 @@ offload_check(struct offload *o, const void *data, size_t len, const char *name,
 	buf_add(&req, &t, sizeof(t));
 	put_u32(&req, route);
 	put_s(&req, name);
-	buf_add(&req, data, len);
+	put_s(&req, path);
+	put_u32(&req, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max);
 	j = workers_submit(o->w, req.p, req.len, done, c);
 	buf_free(&req);
 	return j;

@@ -20,7 +20,8 @@ struct worker_job;
  * bench/gen-erp export), plus the compiled stylesheets and schemas. */
 uint64_t offload_memory_estimate(uint64_t size);
 
-#define OFFLOAD_DIED (-2) /* offload_done_fn's r: the worker died on the document */
+#define OFFLOAD_DIED       (-2) /* offload_done_fn's r: the worker died on the document */
+#define OFFLOAD_UNREADABLE (-3) /* ...: the file could not be read (`why` says why) */
 
 /*
  * Called on the loop with the pre-flight's outcome as check_document() gives it:
@@ -35,7 +36,8 @@ uint64_t offload_memory_estimate(uint64_t size);
  * mode, the document made, its syntax and description, iban_source. When
  * the worker died on the document (or its reply cannot be read), r is OFFLOAD_DIED,
  * pf->verdict PF_SETUP and `why` says how; when no worker could be started, r is -1,
- * pf->verdict PF_SETUP.
+ * pf->verdict PF_SETUP; when the worker could not read the file, r is
+ * OFFLOAD_UNREADABLE, `why` says why and *pf holds nothing.
  */
 typedef void offload_done_fn(int r, struct preflight *pf, const char *why, void *arg);
 
@@ -43,9 +45,9 @@ typedef void offload_done_fn(int r, struct preflight *pf, const char *why, void 
  * copied: it must live until offload_renew() or offload_free()). */
 struct offload *offload_new(const struct conf *c, unsigned n);
 
-/* The pre-flight of `len` bytes of the file `name` for `route` (rules.h ROUTE_*) at
- * `now`; the bytes are copied. */
-struct worker_job *offload_check(struct offload *, const void *data, size_t len, const char *name,
+/* The pre-flight of the file at `path` (read by the worker: at most `max` bytes, not
+ * through a symbolic link) called `name`, for `route` (rules.h ROUTE_*) at `now`. */
+struct worker_job *offload_check(struct offload *, const char *path, size_t max, const char *name,
                                  unsigned route, time_t now, offload_done_fn *cb, void *arg);
 void offload_cancel(struct offload *, struct worker_job *);
 

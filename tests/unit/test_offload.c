@@ -20,6 +20,7 @@
 #include "worker.h"
 
 static struct conf *conf;
+static char *docpath;           /* the file the worker reads */
 static time_t now = 1795867200; /* 2026-11-28 12:00 UTC */
 
 struct got {
@@ -147,7 +148,9 @@ compare(struct offload *o, const char *label, unsigned route, const char *data, 
 	struct preflight pf;
 	char *why = NULL;
 	int r;
-	offload_check(o, data, len, "doc.xml", route, now, done, &g);
+	ok(write_file_atomic(NULL, docpath, data, len, 0600, 0, NULL) == 0, "%s: the file written",
+	   label);
+	offload_check(o, docpath, len, "doc.xml", route, now, done, &g);
 	wait_for(&g);
 	r = check_document(data, len, "doc.xml", conf, route, now, &pf, &why);
 	agree(label, &g.pf, g.r, &pf, r);
@@ -183,9 +186,9 @@ main(void)
 	if (conf == NULL)
 		return 1;
 	unlink(p);
-	rmdir(tmpl);
 	free(p);
 	free(text);
+	docpath = xasprintf("%s/doc.xml", tmpl);
 	ok(ev_init(&why) == 0, "init");
 	o = offload_new(conf, 2);
 
@@ -254,11 +257,34 @@ main(void)
 	ok(offload_decode(b.p, b.len, &r, &pf, &why) == -1, "trailing bytes are refused");
 	buf_free(&b);
 
+	/* the worker reads the file: one it cannot read, or larger than allowed, is not judged */
+	{
+		struct got g = {0};
+		char *gone = xasprintf("%s/gone.xml", tmpl);
+		offload_check(o, gone, 1000, "gone.xml", ROUTE_CHORUS, now, done, &g);
+		wait_for(&g);
+		ok(g.r == OFFLOAD_UNREADABLE && g.why && g.pf.inv == NULL && g.pf.x.xml == NULL,
+		   "a file that is not there: unreadable, saying why (%s)", g.why ? g.why : "-");
+		preflight_free(&g.pf);
+		free(g.why);
+		memset(&g, 0, sizeof(g));
+		offload_check(o, docpath, 10, "doc.xml", ROUTE_CHORUS, now, done, &g);
+		wait_for(&g);
+		ok(g.r == OFFLOAD_UNREADABLE && g.why,
+		   "a file over the size given: unreadable (%s)", g.why ? g.why : "-");
+		preflight_free(&g.pf);
+		free(g.why);
+		free(gone);
+	}
+
 	ok(offload_memory_estimate(7400000) > 390ull << 20 &&
 	       offload_memory_estimate(7400000) < 450ull << 20,
 	   "estimate: a 7.4 MB export (20 000 lines) needs about 400 MB");
 
 	offload_free(o);
+	unlink(docpath);
+	rmdir(tmpl);
+	free(docpath);
 	ev_fini();
 	conf_free(conf);
 	xform_cleanup();
