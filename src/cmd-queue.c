@@ -17,8 +17,10 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "incoming.h"
 #include "json.h"
 #include "receipt.h"
+#include "respond.h"
 #include "route.h"
 #include "spool.h"
 #include "util.h"
@@ -129,6 +131,43 @@ queue_text(const struct doc *d)
 	return buf_steal(&b);
 }
 
+/* The receiving side and the statuses (with a PA): what waits for the ERP or the PA. */
+static void
+queue_incoming(const char *root, int json)
+{
+	char *in = xasprintf("%s/" INCOMING_DIR, root), *qu = xasprintf("%s/" QUARANTINE_DIR, root);
+	size_t received = dir_count_suffix(in, IN_RECEIPT_EXT),
+	       quarantined = dir_count_suffix(qu, IN_RECEIPT_EXT),
+	       files = respond_files_waiting(root);
+	struct buf jobs;
+	size_t njobs;
+	buf_init(&jobs);
+	njobs = respond_waiting(root, &jobs);
+	if (json) {
+		struct json *o = json_new_object(), *x = json_new_object();
+		char *s;
+		json_set_int(x, "received", (int64_t)received);
+		json_set_int(x, "quarantined", (int64_t)quarantined);
+		json_set_int(x, "status_files_waiting", (int64_t)files);
+		json_set_int(x, "statuses_not_acknowledged", (int64_t)njobs);
+		json_set(o, "incoming", x);
+		s = json_dump(o, 0);
+		printf("%s\n", s);
+		free(s);
+		json_free(o);
+	} else {
+		printf("-- incoming: %zu invoice%s received in incoming/, %zu in quarantine/; %zu "
+		       "status file%s not taken yet, %zu status%s sent and not acknowledged%s\n",
+		       received, received == 1 ? "" : "s", quarantined, files,
+		       files == 1 ? "" : "s", njobs, njobs == 1 ? "" : "es", njobs ? ":" : "");
+		if (jobs.len)
+			fputs(jobs.p, stdout);
+	}
+	buf_free(&jobs);
+	free(in);
+	free(qu);
+}
+
 static int
 cmd_queue(const struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -191,6 +230,8 @@ cmd_queue(const struct cmd_ctx *ctx, int argc, char **argv)
 			printf("\n");
 		}
 	}
+	if (c->pa)
+		queue_incoming(spool_root(sp), json);
 	spool_close(sp);
 	conf_free(c);
 	return it == NULL || r == -1 ? EXIT_RUNTIME : EXIT_OK;

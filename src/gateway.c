@@ -2197,6 +2197,33 @@ on_ctl_timer(void *arg)
 
 /* ---- metrics, status, watchdog -------------------------------------------------------- */
 
+/* The receiving side's counters (receive.c, respond.c) as metrics. */
+static void
+incoming_metrics(struct gw *g)
+{
+	struct receive_stats rs;
+	struct respond_stats ps;
+	if (g->rx) {
+		receive_get_stats(g->rx, &rs);
+		metrics_set("chorusgw_incoming_total", "result=\"fetched\"", (double)rs.fetched);
+		metrics_set("chorusgw_incoming_total", "result=\"quarantined\"",
+		            (double)rs.quarantined);
+	}
+	if (g->rs) {
+		respond_get_stats(g->rs, &ps);
+		metrics_set("chorusgw_status_files_total", "result=\"taken\"", (double)ps.taken);
+		metrics_set("chorusgw_status_files_total", "result=\"refused\"",
+		            (double)ps.refused);
+		metrics_set("chorusgw_statuses_sent_total", "result=\"acknowledged\"",
+		            (double)ps.acknowledged);
+		metrics_set("chorusgw_statuses_sent_total", "result=\"refused\"",
+		            (double)ps.rejected);
+		metrics_set("chorusgw_statuses_waiting", NULL,
+		            (double)(respond_files_waiting(spool_root(g->sp)) +
+		                     respond_waiting(spool_root(g->sp), NULL)));
+	}
+}
+
 static void
 update_gauges(struct gw *g)
 {
@@ -2223,6 +2250,7 @@ update_gauges(struct gw *g)
 	}
 	gauge_paused(g);
 	expiry_gauges(g);
+	incoming_metrics(g);
 }
 
 static void
@@ -2255,6 +2283,17 @@ on_watchdog(void *arg)
 static void
 declare_metrics(void)
 {
+	metrics_declare("chorusgw_incoming_total", "counter",
+	                "Invoices received through the PA since start, by result (fetched into "
+	                "incoming/, quarantined).");
+	metrics_declare("chorusgw_status_files_total", "counter",
+	                "The ERP's status files since start, by result (taken to be sent, refused "
+	                "into rejected/).");
+	metrics_declare("chorusgw_statuses_sent_total", "counter",
+	                "Lifecycle statuses sent to the PA since start, by its answer "
+	                "(acknowledged, refused).");
+	metrics_declare("chorusgw_statuses_waiting", "gauge",
+	                "Status files not taken yet and statuses sent not yet answered.");
 	metrics_declare(
 	    "chorusgw_documents", "gauge",
 	    "Documents this process holds, by state (received, queued, submitting, deposited).");

@@ -65,6 +65,7 @@ struct respond {
 	mode_t mode;
 	int lock; /* lock/statuses: one process per spool takes status files and works jobs */
 	int once, failed, finished, locked_out;
+	struct respond_stats st;
 	struct ev_timer *timer;
 	struct pa_call *call;
 	struct json *job; /* the job being worked */
@@ -190,6 +191,7 @@ reject_file(struct respond *rp, const char *dir, const char *file, const struct 
 	free(reason);
 	log_warn("status file %s refused: %.*s", from, (int)strcspn(reasons->p, "\n"), reasons->p);
 	name = xstrdup(strrchr(to, '/') + 1);
+	rp->st.refused++;
 out:
 	free(from);
 	free(rej);
@@ -449,9 +451,11 @@ take(struct respond *rp, const char *file, char **why)
 		          : 0;
 		free(h);
 		json_free(job);
-		if (ret == 0)
+		if (ret == 0) {
+			rp->st.taken++;
 			log_info("incoming: %s: status %s on invoice %s taken (trackingId %s)",
 			         file, sf->status, inv.number ? inv.number : "?", track);
+		}
 	}
 	goto out;
 refused:
@@ -683,9 +687,11 @@ take_seller(struct respond *rp, const char *dir, const char *file, char **why)
 		              move_sent(dir, path, file, sf->status, track, why) == -1
 		          ? -1
 		          : 0;
-		if (ret == 0)
+		if (ret == 0) {
+			rp->st.taken++;
 			log_doc(LOG_LVL_INFO, d->qid, d->original_name,
 			        "status %s from %s taken (trackingId %s)", sf->status, file, track);
+		}
 		free(h);
 		free(id);
 		json_free(job);
@@ -1009,6 +1015,7 @@ on_sent(struct pa_reply *rep, void *arg)
 		h = xasprintf("status %s %s refused by the platform: %s", jstr(rp->job, "code"),
 		              jstr(rp->job, "label"), rep->r.reason ? rep->r.reason : "?");
 		record(rp, "refused", NULL, h);
+		rp->st.rejected++;
 		free(h);
 		job_finish(rp);
 		later(rp, 0);
@@ -1100,6 +1107,7 @@ on_search(struct pa_reply *rep, void *arg)
 		h = xasprintf("status %s %s acknowledged by the platform (flow %s)",
 		              jstr(rp->job, "code"), jstr(rp->job, "label"), f->id);
 		record(rp, "acknowledged", f->id, h);
+		rp->st.acknowledged++;
 		log_info("status %s on %s acknowledged (flow %s)", jstr(rp->job, "code"),
 		         jstr(rp->job, "receipt"), f->id);
 	} else {
@@ -1107,6 +1115,7 @@ on_search(struct pa_reply *rep, void *arg)
 		h = xasprintf("status %s %s refused by the platform (flow %s): %s",
 		              jstr(rp->job, "code"), jstr(rp->job, "label"), f->id, w);
 		record(rp, "refused", f->id, h);
+		rp->st.rejected++;
 		log_warn("status %s on %s refused by the platform: %s", jstr(rp->job, "code"),
 		         jstr(rp->job, "receipt"), w);
 		free(w);
@@ -1236,6 +1245,25 @@ respond_done(const struct respond *rp, int *failed)
 	return rp->finished;
 }
 
+void
+respond_get_stats(const struct respond *rp, struct respond_stats *out)
+{
+	*out = rp->st;
+}
+
+size_t
+respond_files_waiting(const char *root)
+{
+	static const char *const dirs[] = {INCOMING_DIR, "outbox", "accepted"};
+	size_t i, n = 0;
+	for (i = 0; i < nitems(dirs); i++) {
+		char *d = xasprintf("%s/%s", root, dirs[i]);
+		n += dir_count_suffix(d, STATUS_SUFFIX);
+		free(d);
+	}
+	return n;
+}
+
 struct waiting {
 	struct buf *report;
 	size_t n;
@@ -1246,9 +1274,10 @@ wait_line(void *arg, char *path, struct json *job)
 {
 	struct waiting *w = arg;
 	(void)path;
-	buf_printf(w->report, "status %s on %s: %s, not acknowledged (trackingId %s)\n",
-	           jstr(job, "code") ? jstr(job, "code") : "?", jstr(job, "receipt"),
-	           jstr(job, "state"), jstr(job, "tracking"));
+	if (w->report)
+		buf_printf(w->report, "status %s on %s: %s, not acknowledged (trackingId %s)\n",
+		           jstr(job, "code") ? jstr(job, "code") : "?", jstr(job, "receipt"),
+		           jstr(job, "state"), jstr(job, "tracking"));
 	w->n++;
 	return 0;
 }

@@ -52,8 +52,18 @@ void respond_free(struct respond *);
 /* once: 1 when nothing is left to do (every status sent and answered, or waiting for a
  * PA that fails: *failed). */
 int respond_done(const struct respond *, int *failed);
+/* What a responder did since it started. */
+struct respond_stats {
+	uint64_t taken;        /* status files turned into messages to send */
+	uint64_t refused;      /* status files refused locally (rejected/) */
+	uint64_t acknowledged; /* messages the platform acknowledged (Ok) */
+	uint64_t rejected;     /* messages the platform refused (Error) */
+};
+void respond_get_stats(const struct respond *, struct respond_stats *);
+/* The status files of the spool at `root` not taken yet (incoming/, outbox/, accepted/). */
+size_t respond_files_waiting(const char *root);
 /* The statuses of the spool at `root` sent and not acknowledged yet: one line each
- * appended to `report`; their number. */
+ * appended to `report` (may be NULL); their number. */
 size_t respond_waiting(const char *root, struct buf *report);
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -651,4 +653,19 @@ bic_ok(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+size_t
+dir_count_suffix(const char *dir, const char *suffix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+	while (d && (e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.' && str_has_suffix(e->d_name, suffix) &&
+		    strlen(e->d_name) > strlen(suffix))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
 }

@@ -17,6 +17,9 @@ readable = yes
 converted = yes
 [gateway]
 once_wait = 20s
+[metrics]
+file = $T/m.prom
+interval = 1s
 EOC
 
 for k in ubl cii facturx sample-ubl sample-cii xxe billion-laughs not-xml; do pa_incoming $k; done
@@ -96,9 +99,13 @@ on_exit "kill $GWPID 2>/dev/null"
 pa_incoming facturx
 receipts_are() { [ "$(count "$S/incoming" '*.receipt')" -eq "$1" ]; }
 check "run: a new invoice arrives while it runs" wait_until 20 receipts_are 132
+metric() { grep -q "$1" "$T/m.prom" 2>/dev/null; }
+check "metrics: the invoice fetched" wait_until 10 metric '^chorusgw_incoming_total{result="fetched"} 1$'
 kill -TERM $GWPID
 wait $GWPID
 is "... and it stops cleanly on SIGTERM" "$?" 0
+"$CHORUSGW" -c "$T/c.ini" queue >"$T/q"
+contains "queue: the invoices received and quarantined" "$T/q" "-- incoming: 132 invoices received in incoming/, 3 in quarantine/"
 # one pass at a time per spool: while another process's pass holds lock/incoming, a
 # `once` fetches nothing (it waits for its turn until once_wait), then takes its turn
 (umask 077 && sed 's/^once_wait = 20s$/once_wait = 2s/' "$T/c.ini" >"$T/c2.ini")

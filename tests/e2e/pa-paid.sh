@@ -15,6 +15,7 @@ S=$T/spool
 {
 	pa_ini
 	printf 'poll_interval = 200ms\n'
+	printf '[metrics]\nfile = %s/m.prom\ninterval = 1s\n' "$T"
 } | gw_conf "$T/c.ini" "$S"
 start_gw() {
 	"$CHORUSGW" -v -c "$T/c.ini" run >>"$T/out" 2>>"$T/log" &
@@ -97,14 +98,25 @@ check "212 without an amount: refused into outbox/rejected/" \
 contains "... with the rule" "$S/outbox/rejected/b.xml.status.reason" "BR-FR-CDV-14"
 is "... nothing sent" "$(statuses PAP-0002 212)" 0
 
+metric() { grep -q "$1" "$T/m.prom" 2>/dev/null; }
+check "metrics: one status file taken" wait_until 10 metric '^chorusgw_status_files_total{result="taken"} 1$'
+check "metrics: two refused" wait_until 10 metric '^chorusgw_status_files_total{result="refused"} 2$'
+check "metrics: one status acknowledged" metric '^chorusgw_statuses_sent_total{result="acknowledged"} 1$'
+
 # ---- a stop after the send, before its answer: settled by the trackingId ----
 kill -TERM $pid
 wait $pid
 status_file "$S/outbox/b.xml.status" 'status = 212\namount = 60.00\n'
+"$CHORUSGW" -c "$T/c.ini" queue >"$T/q1"
+contains "queue: the status file not taken yet" "$T/q1" "1 status file not taken yet, 0 statuses sent and not acknowledged"
 if [ "${TEST_HOOKS:-yes}" = yes ]; then
 	CHORUSGW_CRASH_AT=respond-answer "$CHORUSGW" -c "$T/c.ini" run >"$T/crash.out" 2>"$T/crash.err"
 	is "killed after the send, before its answer is recorded" "$?" 137
 	is "... the PA has it" "$(statuses PAP-0002 212)" 1
+	"$CHORUSGW" -c "$T/c.ini" queue >"$T/q2"
+	contains "queue: the status sent, not acknowledged" "$T/q2" "status 212 on b.xml: sending, not acknowledged (trackingId CDV-"
+	"$CHORUSGW" -c "$T/c.ini" queue --json >"$T/q2.json"
+	contains "queue --json: the same counts" "$T/q2.json" '"status_files_waiting":0,"statuses_not_acknowledged":1'
 fi
 start_gw
 check "after the stop: acknowledged, accepted/" wait_until 30 test -f "$S/accepted/b.xml.receipt"
