@@ -572,8 +572,9 @@ issued_terms(struct respond *rp, const struct doc *d, struct lc_invoice *inv,
 	inv->seller_siren = d->supplier_siren;
 	inv->buyer_siren = d->buyer_siren;
 	buf_init(&b);
-	if (xp && read_file(xp, (size_t)rp->c->max_size, 1, &b, &why) == 0 &&
-	    (xr.doc = xform_parse(b.p, b.len, (size_t)rp->c->max_size, (int)rp->c->max_depth,
+	/* the XML it sent: up to [spool] max_size, and its attachments in base64 */
+	if (xp && read_file(xp, (size_t)rp->c->max_size * 2, 1, &b, &why) == 0 &&
+	    (xr.doc = xform_parse(b.p, b.len, (size_t)rp->c->max_size * 2, (int)rp->c->max_depth,
 	                          &why)) != NULL &&
 	    (xr.syntax = xform_doc_syntax(xr.doc)) != -1) {
 		struct invoice *m;
@@ -599,6 +600,26 @@ issued_terms(struct respond *rp, const struct doc *d, struct lc_invoice *inv,
 	free(why);
 	free(xp);
 }
+
+/* Refuse the seller's status file `file` of `dir`, and say so in the history of `d` (the
+ * invoice, when known). */
+static void
+refuse_issued(struct respond *rp, const char *dir, const char *file, const struct doc *d,
+              const struct buf *reasons)
+{
+	char *name = reject_file(rp, dir, file, reasons), *why = NULL;
+	if (name && d) {
+		char *h = refused_words(file, name, reasons), *id = xasprintf("rejected/%s", name);
+		if (put_note(rp, d->qid, id, h, &why) == -1) {
+			log_warn("%s", why);
+			free(why);
+		}
+		free(h);
+		free(id);
+	}
+	free(name);
+}
+
 /* How far the message `track` went: 0 no job, 1 a job not tried yet (a stop between
  * the job and the file's move), 2 tried or answered. */
 static int
@@ -697,17 +718,8 @@ take_seller(struct respond *rp, const char *dir, const char *file, char **why)
 		json_free(job);
 	}
 	goto out;
-refused : {
-	char *name = reject_file(rp, dir, file, &reasons);
-	if (name && d) {
-		char *h = refused_words(file, name, &reasons), *id = xasprintf("rejected/%s", name);
-		if (put_note(rp, d->qid, id, h, &pwhy) == -1)
-			log_warn("%s", pwhy);
-		free(h);
-		free(id);
-	}
-	free(name);
-}
+refused:
+	refuse_issued(rp, dir, file, d, &reasons);
 out:
 	doc_free(d);
 	invoice_free(model);
@@ -723,7 +735,7 @@ out:
 	return ret;
 }
 
-/* Take every status file of `dir` with `take_one`. */
+/* Take every status file of `dir`: the seller's (take_seller()) or the buyer's (take()). */
 static void
 scan_dir(struct respond *rp, const char *dir, int seller)
 {
