@@ -29,7 +29,9 @@
  *       state/NAME      spool-wide state of a route (the PA's search position)
  *       (refs/, events/ and state/ are made when first used)
  *       lock/           admin (adoption, direct operator changes), dup (index updates),
- *                       reconcile (one run at a time)
+ *                       reconcile (one run at a time); one process at a time reads the
+ *                       PA's status feed (pa-feed), takes the status files (statuses),
+ *                       polls the incoming flows (incoming)
  *
  * A document in outbox/, accepted/ or rejected/ is FILE (the original), its Chorus XML
  * (FILE minus its extension + ".ubl.xml" / ".cii.xml") and FILE.receipt (and
