@@ -162,6 +162,19 @@ stop_pid() {
 	fi
 }
 
+# hold_lock FILE : another process holds flock(FILE) (as a second chorusgw would hold a
+# spool's lock/ file) until `release_lock`; returns once it is held.
+hold_lock() {
+	"$EMU_PYTHON" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(300)' "$1" &
+	LOCK_PID=$!
+	on_exit 'stop_pid LOCK_PID'
+	wait_until 10 sh -c "! flock -n '$1' true"
+}
+release_lock() { stop_pid LOCK_PID; }
+
 # emu METHOD PATH [JSON] : call an admin route, answer on stdout.
 emu() { admin_call "$EMU_DIR" "$EMU_URL" "$@"; }
 

@@ -108,18 +108,12 @@ is "... the 40 waiting jobs still wait" "$(count "$S/.chorusgw/incoming/out" 'CD
 # other leaves them alone (here the test holds the lock)
 R1S=${R1%.receipt}.status
 status_file "$R1" 'status = 211\n'
-"$EMU_PYTHON" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a")
-fcntl.flock(f, fcntl.LOCK_EX)
-time.sleep(60)' "$S/.chorusgw/lock/statuses" &
-holder=$!
-wait_until 10 sh -c "! flock -n '$S/.chorusgw/lock/statuses' true"
+hold_lock "$S/.chorusgw/lock/statuses"
 run_gw s7 -c "$T/c.ini" once
 check "lock held by another process: the status file is left alone" test -f "$R1S"
 contains "... said in the log" "$T/s7.err" "another chorusgw process on this spool takes them"
 is "... nothing sent" "$(statuses "$N1" 211)" 0
-kill $holder
-wait $holder 2>/dev/null
+release_lock
 run_gw s8 -c "$T/c.ini" once
 check "lock free: taken and acknowledged" sh -c "grep -q '^status.2 = 211 acknowledged' '$R1'"
 is "... the PA has it once" "$(statuses "$N1" 211)" 1

@@ -110,16 +110,10 @@ contains "queue: the invoices received and quarantined" "$T/q" "-- incoming: 132
 # `once` fetches nothing (it waits for its turn until once_wait), then takes its turn
 (umask 077 && sed 's/^once_wait = 20s$/once_wait = 2s/' "$T/c.ini" >"$T/c2.ini")
 pa_incoming ubl
-"$EMU_PYTHON" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a")
-fcntl.flock(f, fcntl.LOCK_EX)
-time.sleep(60)' "$S/.chorusgw/lock/incoming" &
-holder=$!
-wait_until 10 sh -c "! flock -n '$S/.chorusgw/lock/incoming' true"
+hold_lock "$S/.chorusgw/lock/incoming"
 run_gw once3 -c "$T/c2.ini" once
 is "another process's pass holds lock/incoming: nothing fetched" "$(count "$S/incoming" '*.receipt')" 132
-kill $holder
-wait $holder 2>/dev/null
+release_lock
 run_gw once4 -c "$T/c.ini" once
 is "... its turn once it ended: fetched" "$(count "$S/incoming" '*.receipt')" 133
 no_secrets "no secret in the logs" "$T"/*.err
