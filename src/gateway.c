@@ -50,6 +50,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "offload.h"
+#include "pa.h"
 #include "postmortem.h"
 #include "receipt.h"
 #include "receive.h"
@@ -156,6 +157,7 @@ struct gw {
 	struct lane lanes[ROUTE_N];
 	struct receive *rx; /* invoices received through the PA ([incoming]), or NULL */
 	struct respond *rs; /* the ERP's statuses on them, sent back ([incoming]), or NULL */
+	struct pa *pa;      /* the one PA client (one token) of the route, rx and rs, or NULL */
 	int once;
 
 	struct job **jobs;
@@ -1193,6 +1195,8 @@ static void
 count_call(const struct lane *l, const struct tp_reply *rep)
 {
 	char name[64], label[64];
+	if (l->tp && strcmp(tp_metric(l->tp), "pa") == 0)
+		return; /* each call to the PA is counted by count_pa() */
 	snprintf(name, sizeof(name), "chorusgw_%s_request_seconds", tp_metric(l->tp));
 	snprintf(label, sizeof(label), "op=\"%s\"", rep->op);
 	metrics_observe(name, label, (double)rep->r.elapsed_ms / 1000.0);
@@ -1200,6 +1204,19 @@ count_call(const struct lane *l, const struct tp_reply *rep)
 	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", rep->op,
 	         tp_class_name(rep->r.cls));
 	metrics_add(name, label, 1);
+}
+
+/* Every operation on the PA, whoever made it (the route, receive.c, respond.c). */
+static void
+count_pa(void *arg, enum pa_op op, const struct pa_result *r)
+{
+	char label[64];
+	(void)arg;
+	snprintf(label, sizeof(label), "op=\"%s\"", pa_op_metric(op));
+	metrics_observe("chorusgw_pa_request_seconds", label, (double)r->elapsed_ms / 1000.0);
+	snprintf(label, sizeof(label), "op=\"%s\",class=\"%s\"", pa_op_metric(op),
+	         pa_class_name(r->cls));
+	metrics_add("chorusgw_pa_requests_total", label, 1);
 }
 
 /* Bookkeeping common to every answer. */
@@ -2510,10 +2527,15 @@ start_transports(struct gw *g, char **why)
 		return -1;
 	}
 	if (g->conf->pa) {
+		if ((g->pa = pa_new(g->conf, cache, why)) == NULL) {
+			free(cache);
+			return -1;
+		}
+		pa_observe(g->pa, count_pa, g);
 		state = spool_state_path(g->sp, "pa-feed.json", why);
 		if (state)
 			g->lanes[route_index(ROUTE_PA)].tp =
-			    tp_new_pa(g->conf, cache, state, spool_tmp(g->sp), why);
+			    tp_new_pa(g->conf, g->pa, cache, state, spool_tmp(g->sp), why);
 		free(state);
 		if (g->lanes[route_index(ROUTE_PA)].tp == NULL) {
 			free(cache);
@@ -2526,14 +2548,14 @@ start_transports(struct gw *g, char **why)
 		struct receive_opts o;
 		memset(&o, 0, sizeof(o));
 		o.once = g->once;
-		g->rx = receive_new(g->conf, g->sp, &o, why);
+		g->rx = receive_new(g->conf, g->sp, g->pa, &o, why);
 		if (g->rx == NULL)
 			return -1;
 	}
 	if (g->conf->pa) {
 		/* the seller's statuses on the invoices sent, the buyer's on those received */
 		g->rs =
-		    respond_new(g->conf, g->sp,
+		    respond_new(g->conf, g->sp, g->pa,
 		                RESPOND_SELLER | (g->conf->incoming_enabled ? RESPOND_BUYER : 0),
 		                g->once, statuses_stored, g, why);
 		if (g->rs == NULL)
@@ -2576,6 +2598,8 @@ stop_transports(struct gw *g)
 		tp_free(l->tp);
 		l->tp = NULL;
 	}
+	pa_free(g->pa); /* after everything that used it */
+	g->pa = NULL;
 }
 
 /* SIGHUP, with no call in flight: new configuration for new work. A configuration

@@ -54,6 +54,8 @@ struct pa {
 	struct pa_call *calls;   /* every live call */
 	char *cache_dir;
 	int64_t cache_ttl_ms;
+	pa_observer *obs;
+	void *obs_arg;
 };
 
 struct pa_call {
@@ -111,6 +113,38 @@ pa_class_name(enum pa_class c)
 		return "document";
 	}
 	fatalx("pa_class_name: no PA outcome class %d", (int)c);
+}
+
+void
+pa_observe(struct pa *pa, pa_observer *obs, void *arg)
+{
+	pa->obs = obs;
+	pa->obs_arg = arg;
+}
+
+const char *
+pa_op_metric(enum pa_op op)
+{
+	switch (op) {
+	case PA_OP_TOKEN:
+		return "token";
+	case PA_OP_HEALTH:
+	case PA_OP_DIR_HEALTH:
+		return "health";
+	case PA_OP_SEND:
+		return "send";
+	case PA_OP_SEARCH:
+		return "search";
+	case PA_OP_GET:
+		return "download";
+	case PA_OP_SIREN:
+	case PA_OP_SIRET:
+	case PA_OP_ROUTING:
+	case PA_OP_LINE:
+	case PA_OP_LINES:
+		return "directory";
+	}
+	fatalx("pa_op_metric: no PA operation %d", (int)op);
 }
 
 const char *
@@ -912,6 +946,8 @@ call_finish(struct pa_call *k)
 	pa_cb *cb = k->cb;
 	void *arg = k->arg;
 	p->r.elapsed_ms = now_ms() - k->t0;
+	if (k->pa->obs)
+		k->pa->obs(k->pa->obs_arg, k->op, &p->r);
 	if (p->r.cls != PA_OK)
 		log_debug("pa: %s: %s: %s", pa_op_name(k->op), pa_class_name(p->r.cls),
 		          p->r.reason ? p->r.reason : "");

@@ -145,6 +145,13 @@ typedef void pa_cb(struct pa_reply *, void *arg);
 struct pa *pa_new(const struct conf *, const char *cache_dir, char **why);
 /* Cancel every pending operation (no callback) and release the client. */
 void pa_free(struct pa *);
+/* Call obs(arg, op, result) at the end of every operation (metrics), before its own
+ * callback; NULL: none. */
+typedef void pa_observer(void *arg, enum pa_op op, const struct pa_result *r);
+void pa_observe(struct pa *, pa_observer *obs, void *arg);
+/* An operation's short name for metrics: token, health, send, search, download,
+ * directory. */
+const char *pa_op_metric(enum pa_op);
 
 struct pa_call *pa_token(struct pa *, pa_cb *, void *);
 /* GET /v1/healthcheck of the Flow Service, or of the Directory with `directory`. */

@@ -48,6 +48,7 @@ struct receive {
 	struct spool *sp;
 	int lock; /* lock/incoming while a pass runs, else -1 */
 	struct pa *pa;
+	int own_pa;
 	struct incoming *in;
 	struct feed *feed;
 	struct receive_opts o;
@@ -606,7 +607,8 @@ poll_now(void *arg)
 /* ---- public ---- */
 
 struct receive *
-receive_new(const struct conf *c, struct spool *sp, const struct receive_opts *o, char **why)
+receive_new(const struct conf *c, struct spool *sp, struct pa *pa, const struct receive_opts *o,
+            char **why)
 {
 	struct receive *rx = xcalloc(1, sizeof(*rx));
 	rx->c = c;
@@ -629,7 +631,8 @@ receive_new(const struct conf *c, struct spool *sp, const struct receive_opts *o
 		                     c->pa_search_window_ms, 0, why);
 	if (rx->feed == NULL)
 		goto fail;
-	rx->pa = pa_new(c, NULL, why);
+	rx->own_pa = pa == NULL;
+	rx->pa = pa ? pa : pa_new(c, NULL, why);
 	if (rx->pa == NULL)
 		goto fail;
 	schedule(rx, 0);
@@ -650,7 +653,8 @@ receive_free(struct receive *rx)
 		pa_cancel(rx->call);
 	if (rx->page)
 		pa_reply_free(rx->page);
-	pa_free(rx->pa);
+	if (rx->own_pa)
+		pa_free(rx->pa);
 	feed_free(rx->feed);
 	pass_end(rx);
 	incoming_close(rx->in);

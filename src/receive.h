@@ -33,14 +33,16 @@ struct receive_stats {
 	uint64_t failures;    /* searches or downloads that failed (tried again) */
 };
 
+struct pa;
 struct receive;
 struct spool;
 
-/* The receiver for `c` on the spool `sp` (both must outlive it), visible files of
+/* The receiver for `c` on the spool `sp`, over the PA client `pa` (all three must
+ * outlive it; NULL: a client of its own), visible files of
  * [spool] file_mode; it joins http.c (ev_init() first) and starts polling at once. One
  * pass at a time per spool (lock/incoming): another process's pass is waited for. */
-struct receive *receive_new(const struct conf *c, struct spool *sp, const struct receive_opts *,
-                            char **why);
+struct receive *receive_new(const struct conf *c, struct spool *sp, struct pa *pa,
+                            const struct receive_opts *, char **why);
 /* Cancel what is in flight (nothing half-written counts: it is fetched again). */
 void receive_free(struct receive *);
 /* With opts.once: 1 when the pass ended; *failed set when it could not read to the end

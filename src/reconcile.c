@@ -389,10 +389,11 @@ resync_incoming(struct run *run, int *failed, char **why)
 	memset(&r, 0, sizeof(r));
 	o.once = 1;
 	o.resync_ms = run->conf->incoming_resync_ms;
-	r.rx = receive_new(run->conf, run->sp, &o, why);
+	r.rx = receive_new(run->conf, run->sp, NULL, &o, why);
 	if (r.rx == NULL)
 		return -1;
-	r.rs = respond_new(run->conf, run->sp, RESPOND_BUYER | RESPOND_SELLER, 1, NULL, NULL, why);
+	r.rs = respond_new(run->conf, run->sp, NULL, RESPOND_BUYER | RESPOND_SELLER, 1, NULL, NULL,
+	                   why);
 	if (r.rs == NULL) {
 		receive_free(r.rx);
 		return -1;
@@ -449,7 +450,7 @@ reconcile_pa(struct run *run, const char *cache, char **why)
 
 	if (state == NULL)
 		return EXIT_RUNTIME;
-	tp = tp_new_pa(run->conf, cache, state, spool_tmp(run->sp), why);
+	tp = tp_new_pa(run->conf, NULL, cache, state, spool_tmp(run->sp), why);
 	free(state);
 	if (tp == NULL)
 		return EXIT_RUNTIME;

@@ -55,6 +55,7 @@
 struct respond {
 	const struct conf *c;
 	struct pa *pa;
+	int own_pa;
 	struct incoming *in; /* RESPOND_BUYER only */
 	struct spool *sp;
 	unsigned sides;
@@ -1196,7 +1197,7 @@ tick(void *arg)
 /* ---- public ---- */
 
 struct respond *
-respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
+respond_new(const struct conf *c, struct spool *sp, struct pa *pa, unsigned sides, int once,
             void (*stored)(void *), void *arg, char **why)
 {
 	struct respond *rp = xcalloc(1, sizeof(*rp));
@@ -1204,6 +1205,8 @@ respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
 	char *base = xasprintf("%s/.chorusgw/incoming", root);
 	rp->c = c;
 	rp->sp = sp;
+	rp->own_pa = pa == NULL;
+	rp->pa = pa;
 	rp->lock = -1;
 	rp->sides = sides;
 	rp->mode = (mode_t)c->file_mode;
@@ -1217,7 +1220,8 @@ respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
 	rp->done = xasprintf("%s/out/done", base);
 	free(base);
 	if (((sides & RESPOND_BUYER) && (rp->in = incoming_open(root, rp->mode, why)) == NULL) ||
-	    mkdir_p(rp->done, 0700, why) == -1 || (rp->pa = pa_new(c, NULL, why)) == NULL) {
+	    mkdir_p(rp->done, 0700, why) == -1 ||
+	    (rp->pa == NULL && (rp->pa = pa_new(c, NULL, why)) == NULL)) {
 		respond_free(rp);
 		return NULL;
 	}
@@ -1239,7 +1243,8 @@ respond_free(struct respond *rp)
 		free(rp->due[--rp->ndue].track);
 	free(rp->due);
 	spool_unlock_command(rp->lock);
-	pa_free(rp->pa);
+	if (rp->own_pa)
+		pa_free(rp->pa);
 	incoming_close(rp->in);
 	free(rp->indir);
 	free(rp->issued[0]);

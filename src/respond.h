@@ -35,6 +35,7 @@
 #include "util.h"
 
 struct conf;
+struct pa;
 struct respond;
 struct spool;
 
@@ -42,12 +43,13 @@ struct spool;
 #define RESPOND_BUYER  0x1 /* incoming/ (invoices received, [incoming] enabled) */
 #define RESPOND_SELLER 0x2 /* outbox/ and accepted/ (invoices sent through the PA) */
 
-/* The responder for `c` on the spool `sp` (both must outlive it); scans every [spool]
+/* The responder for `c` on the spool `sp`, over the PA client `pa` (all three must
+ * outlive it; NULL: a client of its own); scans every [spool]
  * rescan (once: until nothing waits). `stored(arg)` (may be NULL) is called when status
  * events were stored for documents of the spool (follow.h): the caller applies them.
  * NULL with *why. */
-struct respond *respond_new(const struct conf *c, struct spool *sp, unsigned sides, int once,
-                            void (*stored)(void *), void *arg, char **why);
+struct respond *respond_new(const struct conf *c, struct spool *sp, struct pa *pa, unsigned sides,
+                            int once, void (*stored)(void *), void *arg, char **why);
 void respond_free(struct respond *);
 /* once: 1 when nothing is left to do (every status sent and answered, or waiting for a
  * PA that fails: *failed). */

@@ -58,6 +58,7 @@ struct tp_pa {
 	struct transport base; /* first */
 	const struct conf *conf;
 	struct pa *pa;
+	int own_pa; /* made here (else the caller's, shared) */
 	char *state, *tmp_dir;
 	int loaded;
 	struct feed_pos pos;  /* committed */
@@ -1119,7 +1120,8 @@ static void
 pa_free_tp(struct transport *t)
 {
 	struct tp_pa *tp = TPA(t);
-	pa_free(tp->pa);
+	if (tp->own_pa)
+		pa_free(tp->pa);
 	pos_clear(&tp->pos);
 	pos_clear(&tp->next);
 	free(tp->state);
@@ -1150,11 +1152,11 @@ static const struct tp_ops pa_ops = {
 };
 
 struct transport *
-tp_new_pa(const struct conf *c, const char *cache_dir, const char *state, const char *tmp_dir,
-          char **why)
+tp_new_pa(const struct conf *c, struct pa *shared, const char *cache_dir, const char *state,
+          const char *tmp_dir, char **why)
 {
 	struct tp_pa *tp;
-	struct pa *pa = pa_new(c, cache_dir, why);
+	struct pa *pa = shared ? shared : pa_new(c, cache_dir, why);
 	if (pa == NULL)
 		return NULL;
 	tp = xcalloc(1, sizeof(*tp));
@@ -1163,6 +1165,7 @@ tp_new_pa(const struct conf *c, const char *cache_dir, const char *state, const 
 	tp->base.metric = "pa";
 	tp->conf = c;
 	tp->pa = pa;
+	tp->own_pa = shared == NULL;
 	tp->state = state ? xstrdup(state) : NULL;
 	tp->tmp_dir = tmp_dir ? xstrdup(tmp_dir) : NULL;
 	return &tp->base;

@@ -36,6 +36,7 @@
 
 struct buyer_req;
 struct conf;
+struct pa;
 struct doc;
 struct invoice;
 
@@ -122,12 +123,13 @@ struct tp_call;
  */
 struct transport *tp_new_chorus(const struct conf *c, const char *cache_dir, char **why);
 /*
- * The transport of the Plateforme Agréée of [pa]: Directory answers cached in
- * `cache_dir`; the position of its status feed kept in the file `state` (NULL: in
- * memory only), written through `tmp_dir`. NULL with *why.
+ * The transport of the Plateforme Agréée of [pa], over the client `pa` (shared, the
+ * caller's; NULL: its own, its Directory answers cached in `cache_dir`); the position of
+ * its status feed kept in the file `state` (NULL: in memory only), written through
+ * `tmp_dir`. NULL with *why.
  */
-struct transport *tp_new_pa(const struct conf *c, const char *cache_dir, const char *state,
-                            const char *tmp_dir, char **why);
+struct transport *tp_new_pa(const struct conf *c, struct pa *pa, const char *cache_dir,
+                            const char *state, const char *tmp_dir, char **why);
 /* Cancel every pending operation (no callback) and release the transport. */
 void tp_free(struct transport *);
 

@@ -102,6 +102,10 @@ metric() { grep -q "$1" "$T/m.prom" 2>/dev/null; }
 check "metrics: one status file taken" wait_until 10 metric '^chorusgw_status_files_total{result="taken"} 1$'
 check "metrics: two refused" wait_until 10 metric '^chorusgw_status_files_total{result="refused"} 2$'
 check "metrics: one status acknowledged" metric '^chorusgw_statuses_sent_total{result="acknowledged"} 1$'
+tokens() { pa_emu GET /_emulator/stats | "$EMU_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["tokens_issued"])'; }
+is "one PA client for the route and the statuses: one access token" "$(tokens)" 1
+check "metrics: the 212 counted with the invoices sent (3 sends)" \
+	wait_until 10 metric '^chorusgw_pa_requests_total{op="send",class="ok"} 3$'
 
 # ---- a stop after the send, before its answer: settled by the trackingId ----
 kill -TERM $pid
