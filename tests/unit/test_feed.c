@@ -1,6 +1,5 @@
-/* Unit tests of feed.c (the search position: updatedAfter minus the window, the cursor
- * of a cut paging, saved only on commit) and of incoming.c's receipt (round trip, torn
- * or edited receipts refused) and flow names. */
+/* Unit tests of feed.c: the search position (updatedAfter minus the window, the cursor
+ * of a cut paging, saved only on commit). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -9,7 +8,6 @@
 
 #include "feed.h"
 #include "fileio.h"
-#include "incoming.h"
 #include "pa.h"
 #include "tap.h"
 #include "util.h"
@@ -32,11 +30,10 @@ page(struct pa_reply *r, const char **updated, size_t n, const char *next)
 int
 main(void)
 {
-	char dir[] = "/tmp/chorusgw-feed.XXXXXX", *state, *why = NULL, *text;
+	char dir[] = "/tmp/chorusgw-feed.XXXXXX", *state, *why = NULL;
 	struct feed *f;
 	struct pa_search_req q;
 	struct pa_reply r;
-	struct in_receipt rc, back;
 	const char *p1[] = {"2026-12-04T08:00:00.500+01:00", "2026-12-04T08:30:10.000+01:00"};
 	const char *p2[] = {"2026-12-04T07:35:00+00:00"};
 
@@ -84,42 +81,6 @@ main(void)
 	ok(f == NULL && why && strstr(why, "not a search position"), "... refused, saying so");
 	free(why);
 	why = NULL;
-
-	/* the incoming receipt */
-	memset(&rc, 0, sizeof(rc));
-	inr_set(&rc, "state", "received");
-	inr_set(&rc, "supplier_name", "Café \"Au bon coin\"\n; not a comment");
-	inr_set(&rc, "state", "quarantined");
-	inr_add(&rc, "history", "one");
-	inr_add(&rc, "history", "two");
-	is_str(inr_get(&rc, "state"), "quarantined", "inr_set replaces");
-	is_str(inr_get(&rc, "history.2"), "two", "inr_add numbers");
-	text = inr_format(&rc);
-	ok(inr_parse(text, strlen(text), &back, &why) == 0, "round trip");
-	is_str(inr_get(&back, "supplier_name"), "Café \"Au bon coin\"\n; not a comment",
-	       "... escapes restored");
-	ok(back.n == rc.n, "... every key");
-	inr_free(&back);
-	text[strlen(text) / 2] ^= 1;
-	ok(inr_parse(text, strlen(text), &back, &why) == -1, "an edited receipt is refused: %s",
-	   why);
-	free(why);
-	why = NULL;
-	ok(inr_parse(text, strlen(text) / 2, &back, &why) == -1, "a torn receipt is refused");
-	free(why);
-	free(text);
-	inr_free(&rc);
-
-	text = incoming_name("PAE-20261204-0a1b2c");
-	is_str(text, "PAE-20261204-0a1b2c", "a safe flow id is the file name");
-	free(text);
-	text = incoming_name("../../etc/passwd");
-	ok(strncmp(text, "flow-", 5) == 0 && strlen(text) == 21 && strchr(text, '/') == NULL,
-	   "an unsafe one is hashed: %s", text);
-	free(text);
-	text = incoming_name(".hidden");
-	ok(strncmp(text, "flow-", 5) == 0, "a dot-file name is hashed too");
-	free(text);
 
 	unlink(state);
 	free(state);
