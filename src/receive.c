@@ -562,11 +562,10 @@ on_page(struct pa_reply *rep, void *arg)
 {
 	struct receive *rx = arg;
 	rx->call = NULL;
-	if (rep->r.cls == PA_DOCUMENT && rep->r.error_code && strstr(rep->r.error_code, "CURSOR")) {
+	if (feed_refused(rx->feed, &rep->r)) {
 		log_warn("incoming: the PA refused the search cursor "
 		         "(%s); searching again from the window",
 		         rep->r.reason ? rep->r.reason : "?");
-		feed_drop_cursor(rx->feed);
 		pa_reply_free(rep);
 		schedule(rx, 0);
 		return;

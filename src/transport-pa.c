@@ -17,11 +17,12 @@
  *   events       the feed: POST /v1/flows/search for the lifecycle flows (CDAR, In,
  *                CustomerInvoiceLC) updated after the last one read minus [pa]
  *                search_window, with the cursor when a paging was cut, each flow id read
- *                once; each CDAR downloaded (docType Original), read by cdar_read()
- *                and turned into events (French label, reason in words, what to do,
- *                rejected for 210 / 213 / 501, accepted at [pa] final_status). The
- *                position is written to the state file only once the caller made the
- *                events durable (tp_events_done()).
+ *                once, a page read in part kept (the position is feed.c's); each CDAR
+ *                downloaded (docType Original), read by cdar_read() and turned into
+ *                events (French label, reason in words, what to do, rejected for 210 /
+ *                213 / 501, accepted at [pa] final_status). The position is written to
+ *                the state file only once the caller made the events durable
+ *                (tp_events_done()).
  *
  * Errors: pa.c's classification carried into the reply; a lifecycle flow that cannot be
  * read is logged and skipped (never an event).
@@ -35,24 +36,13 @@
 
 #include "cdar.h"
 #include "conf.h"
-#include "fileio.h"
+#include "feed.h"
 #include "invoice.h"
-#include "json.h"
 #include "log.h"
 #include "pa.h"
 #include "receipt.h"
 #include "transport-impl.h"
 #include "util.h"
-
-#define STATE_MAX (4 * 1024 * 1024)
-
-/* The position of the lifecycle feed. */
-struct feed_pos {
-	char *hwm;         /* newest updatedAt read (RFC 3339), NULL before the first read */
-	char *after;       /* the updatedAfter the cursor belongs to */
-	char *cursor;      /* the next page of a paging that was cut, or NULL */
-	struct json *seen; /* flowId -> updatedAt, the flows read within the window */
-};
 
 struct tp_pa {
 	struct transport base; /* first */
@@ -60,10 +50,7 @@ struct tp_pa {
 	struct pa *pa;
 	int own_pa; /* made here (else the caller's, shared) */
 	char *state, *tmp_dir;
-	int loaded;
-	struct feed_pos pos;  /* committed */
-	struct feed_pos next; /* after the page last returned, not yet committed */
-	int has_next;
+	struct feed *feed; /* the lifecycle flows' position, opened at the first poll */
 };
 
 #define TPA(t) ((struct tp_pa *)(void *)(t))
@@ -670,96 +657,26 @@ pa_probe_doc(struct transport *t, const char *siret, int follow, tp_cb *cb, void
 
 /* ---- the lifecycle feed ---- */
 
-static void
-pos_clear(struct feed_pos *p)
+/* The feed's position, read from the state file at the first poll; an unreadable file is
+ * replaced at the first commit (the statuses of invoices sent before now are read again
+ * from the window; sending goes on meanwhile). */
+static struct feed *
+tp_feed(struct tp_pa *tp)
 {
-	free(p->hwm);
-	free(p->after);
-	free(p->cursor);
-	json_free(p->seen);
-	memset(p, 0, sizeof(*p));
-}
-
-static void
-copy_pos(struct feed_pos *to, const struct feed_pos *from)
-{
-	char *s = from->seen ? json_dump(from->seen, 0) : NULL;
-	pos_clear(to);
-	to->hwm = from->hwm ? xstrdup(from->hwm) : NULL;
-	to->after = from->after ? xstrdup(from->after) : NULL;
-	to->cursor = from->cursor ? xstrdup(from->cursor) : NULL;
-	to->seen = s ? json_parse(s, strlen(s), NULL) : json_new_object();
-	free(s);
-}
-
-/* Read the state file once (a missing one: start from now minus the window). */
-static void
-load_pos(struct tp_pa *tp)
-{
-	struct buf b;
-	struct json *o = NULL;
 	char *why = NULL;
-	if (tp->loaded)
-		return;
-	tp->loaded = 1;
-	tp->pos.seen = json_new_object();
-	buf_init(&b);
-	if (tp->state && read_file(tp->state, STATE_MAX, 1, &b, &why) == 0)
-		o = json_parse(b.p, b.len, NULL);
-	else if (why && strstr(why, "No such file") == NULL)
+	time_t now = time(NULL);
+	if (tp->feed)
+		return tp->feed;
+	tp->feed = feed_open(tp->state, tp->tmp_dir, tp->conf->pa_search_window_ms, now, &why);
+	if (tp->feed == NULL) {
 		log_warn(
 		    "pa: the lifecycle position %s is unreadable (%s); starting again from the "
 		    "search window",
 		    tp->state, why);
+		tp->feed = feed_new(tp->state, tp->tmp_dir, tp->conf->pa_search_window_ms, now);
+	}
 	free(why);
-	buf_free(&b);
-	if (o) {
-		const struct json *seen = json_get(o, "seen");
-		tp->pos.hwm =
-		    json_str(json_get(o, "hwm")) ? xstrdup(json_str(json_get(o, "hwm"))) : NULL;
-		tp->pos.after =
-		    json_str(json_get(o, "after")) ? xstrdup(json_str(json_get(o, "after"))) : NULL;
-		tp->pos.cursor = json_str(json_get(o, "cursor"))
-		                     ? xstrdup(json_str(json_get(o, "cursor")))
-		                     : NULL;
-		if (json_isobj(seen)) {
-			char *s = json_dump(seen, 0);
-			json_free(tp->pos.seen);
-			tp->pos.seen = json_parse(s, strlen(s), NULL);
-			free(s);
-		}
-		json_free(o);
-	}
-	if (tp->pos.hwm == NULL) {
-		/* nothing read yet: the flows updated from a window before now */
-		char t[32];
-		fmt_time_utc(t, sizeof(t), time(NULL));
-		tp->pos.hwm = xstrdup(t);
-	}
-}
-
-/* RFC 3339 of `iso` minus `ms` (at least the epoch), in UTC. Caller frees. */
-static char *
-minus(const char *iso, int64_t ms)
-{
-	time_t t;
-	char out[32];
-	if (parse_iso8601(iso, &t) == -1)
-		t = time(NULL);
-	t -= (time_t)(ms / 1000);
-	fmt_time_utc(out, sizeof(out), t > 0 ? t : 0);
-	return xstrdup(out);
-}
-
-static int
-later(const char *a, const char *b)
-{
-	time_t x, y;
-	if (b == NULL)
-		return 1;
-	if (a == NULL || parse_iso8601(a, &x) == -1 || parse_iso8601(b, &y) == -1)
-		return 0;
-	return x > y;
+	return tp->feed;
 }
 
 static const char *
@@ -871,32 +788,32 @@ cdar_events(struct tp_pa *tp, struct dl *ch, const struct pa_flow *f, const stru
 static void on_page(struct pa_reply *, void *);
 static void on_download(struct pa_reply *, void *);
 
-/* Hand the events read over; `more`: read again at once (another page, or the rest of
+/* Hand the events read over, and move the position past the flows collected (the whole
+ * page, or the same page again); more: read again at once (another page, or the rest of
  * this one). */
 static void
-hand_over(struct tp_call *c, int more)
+hand_over(struct tp_call *c)
 {
 	struct chain *ch = c->data;
+	struct feed *f = TPA(c->t)->feed;
+	feed_part(f, ch->page, ch->at);
 	c->reply->events = ch->ev;
 	c->reply->nevents = ch->nev;
 	ch->ev = NULL;
 	ch->nev = 0;
-	c->reply->more = more;
-	TPA(c->t)->has_next = 1;
+	c->reply->more = feed_more(f);
 	tp_call_finish(c);
 }
 
 /* Collect the flows downloaded in the page's order, up to the first not done: their
- * events, and the position past them (seen, newest updatedAt). */
+ * events (the position goes past them in hand_over()). */
 static void
 collect(struct tp_call *c)
 {
-	struct tp_pa *tp = TPA(c->t);
 	struct chain *ch = c->data;
 	while (ch->at < ch->page->search.n &&
 	       (ch->dl[ch->at].state == DL_DONE || ch->dl[ch->at].state == DL_SKIP)) {
 		struct dl *x = &ch->dl[ch->at];
-		const struct pa_flow *f = &ch->page->search.v[ch->at];
 		if (x->state == DL_DONE) {
 			ch->ev = xreallocarray(ch->ev, ch->nev + x->nev, sizeof(*ch->ev));
 			memcpy(ch->ev + ch->nev, x->ev, x->nev * sizeof(*x->ev));
@@ -905,11 +822,6 @@ collect(struct tp_call *c)
 			x->ev = NULL;
 			x->nev = 0;
 			ch->read++;
-			json_set_str(tp->next.seen, f->id, f->updated ? f->updated : "");
-			if (later(f->updated, tp->next.hwm)) {
-				free(tp->next.hwm);
-				tp->next.hwm = xstrdup(f->updated);
-			}
 		}
 		ch->at++;
 	}
@@ -929,10 +841,9 @@ download_next(struct tp_call *c)
 	while (!ch->failed && ch->started < pg->search.n && ch->inflight < max) {
 		struct dl *x = &ch->dl[ch->started];
 		const struct pa_flow *f = &pg->search.v[ch->started];
-		const char *was = json_str(json_get(tp->next.seen, f->id));
 		x->c = c;
 		x->i = ch->started++;
-		if (was && f->updated && strcmp(was, f->updated) == 0) {
+		if (feed_seen(tp->feed, f->id, f->updated)) {
 			x->state = DL_SKIP; /* read in an earlier poll: the window shows it again */
 			continue;
 		}
@@ -944,8 +855,7 @@ download_next(struct tp_call *c)
 	if (ch->inflight)
 		return;
 	if (!ch->failed) {
-		/* the whole page is read */
-		hand_over(c, pg->search.next_cursor != NULL);
+		hand_over(c); /* the whole page is read */
 		return;
 	}
 	if (ch->read == 0) {
@@ -956,9 +866,7 @@ download_next(struct tp_call *c)
 	 * pass a flaky PA): the same page is asked again at once, its flows read are skipped
 	 * by their id */
 	tp_result_clear(&c->reply->r);
-	free(tp->next.cursor);
-	tp->next.cursor = tp->pos.cursor ? xstrdup(tp->pos.cursor) : NULL;
-	hand_over(c, 1);
+	hand_over(c);
 }
 
 static void
@@ -1000,14 +908,11 @@ on_page(struct pa_reply *rep, void *arg)
 	c->inner = NULL;
 	take_result(c, rep);
 	if (rep->r.cls != PA_OK) {
-		if (rep->r.cls == PA_DOCUMENT && tp->pos.cursor) {
-			/* the cursor was refused (too old, another PA version): read again from
-			 * the window, duplicates are dropped by flow id */
+		if (feed_refused(tp->feed, &rep->r)) {
+			/* read again from the window, duplicates are dropped by flow id */
 			log_warn("pa: the lifecycle search cursor was refused (%s); reading again "
 			         "from the search window",
 			         rep->r.reason ? rep->r.reason : "?");
-			free(tp->pos.cursor);
-			tp->pos.cursor = NULL;
 			c->reply->r.cls = TP_RETRY;
 			c->reply->r.retry_after_ms = 0;
 		}
@@ -1015,8 +920,6 @@ on_page(struct pa_reply *rep, void *arg)
 		tp_call_finish(c);
 		return;
 	}
-	free(tp->next.cursor);
-	tp->next.cursor = rep->search.next_cursor ? xstrdup(rep->search.next_cursor) : NULL;
 	ch->page = rep;
 	ch->dl = xcalloc(rep->search.n ? rep->search.n : 1, sizeof(*ch->dl));
 	download_next(c);
@@ -1028,72 +931,21 @@ pa_events(struct transport *t, tp_cb *cb, void *arg)
 	struct tp_pa *tp = TPA(t);
 	struct tp_call *c = tp_call_new(t, NULL, "search", cb, arg);
 	struct pa_search_req q;
-	load_pos(tp);
-	copy_pos(&tp->next, &tp->pos);
-	tp->has_next = 0;
 	chain_of(c);
-	if (tp->next.after == NULL || tp->next.cursor == NULL) {
-		free(tp->next.after);
-		tp->next.after = minus(tp->next.hwm, tp->conf->pa_search_window_ms);
-	}
 	memset(&q, 0, sizeof(q));
-	q.updated_after = tp->next.after;
+	feed_query(tp_feed(tp), &q);
 	q.direction = "In";
 	q.flow_type = "CustomerInvoiceLC";
-	q.cursor = tp->next.cursor;
 	q.max_pages = 1;
 	c->inner = pa_search(PA(t), &q, on_page, c);
 	return c;
-}
-
-static void
-keep_recent(const char *key, const struct json *v, void *arg)
-{
-	void **a = arg;
-	if (!later((const char *)a[1], json_str(v)))
-		json_set_str(a[0], key, json_str(v) ? json_str(v) : "");
 }
 
 static int
 pa_events_done(struct transport *t, char **why)
 {
 	struct tp_pa *tp = TPA(t);
-	struct json *o, *keep;
-	char *text, *floor;
-	void *a[2];
-	int r = 0;
-	if (!tp->has_next)
-		return 0;
-	tp->has_next = 0;
-	/* the flows read before the window cannot show again: forget them */
-	keep = json_new_object();
-	floor = minus(tp->next.hwm, tp->conf->pa_search_window_ms + 60000);
-	a[0] = keep;
-	a[1] = floor;
-	json_foreach(tp->next.seen, keep_recent, a);
-	free(floor);
-	json_free(tp->next.seen);
-	tp->next.seen = keep;
-	if (tp->next.cursor == NULL) {
-		free(tp->next.after);
-		tp->next.after = NULL;
-	}
-	copy_pos(&tp->pos, &tp->next);
-	if (tp->state == NULL)
-		return 0;
-	o = json_new_object();
-	json_set_int(o, "version", 1);
-	json_set_str(o, "hwm", tp->pos.hwm);
-	json_set_str(o, "after", tp->pos.after);
-	json_set_str(o, "cursor", tp->pos.cursor);
-	text = json_dump(tp->pos.seen, 0);
-	json_set(o, "seen", json_parse(text, strlen(text), NULL));
-	free(text);
-	text = json_dump(o, 1);
-	json_free(o);
-	r = write_file_atomic(tp->tmp_dir, tp->state, text, strlen(text), 0600, 0, why);
-	free(text);
-	return r;
+	return tp->feed ? feed_commit(tp->feed, why) : 0;
 }
 
 static int
@@ -1122,8 +974,7 @@ pa_free_tp(struct transport *t)
 	struct tp_pa *tp = TPA(t);
 	if (tp->own_pa)
 		pa_free(tp->pa);
-	pos_clear(&tp->pos);
-	pos_clear(&tp->next);
+	feed_free(tp->feed);
 	free(tp->state);
 	free(tp->tmp_dir);
 	free(tp);

@@ -116,6 +116,22 @@ is "another process's pass holds lock/incoming: nothing fetched" "$(count "$S/in
 release_lock
 run_gw once4 -c "$T/c.ini" once
 is "... its turn once it ended: fetched" "$(count "$S/incoming" '*.receipt')" 133
+
+# a cursor the PA refuses (expired, forged: 400 INVALID_CURSOR): read again from the window
+pa_incoming cii 130
+pa_emu POST /_emulator/faults '{"paging": {"code": 503, "count": 1}}' >/dev/null
+run_gw once9 -c "$T/c.ini" once
+"$EMU_PYTHON" - "$S/.chorusgw/incoming/position" <<'EOP'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["cursor"] = p["cursor"] + "x"
+open(sys.argv[1], "w").write(json.dumps(p))
+EOP
+run_gw once10 -c "$T/c.ini" once
+is "a refused cursor: exit 0" "$rc" 0
+contains "... said so" "$T/once10.err" "refused the search cursor"
+is "... read again from the window: all 263, none twice" \
+	"$(count "$S/incoming" '*.receipt')" 263
 no_secrets "no secret in the logs" "$T"/*.err
 lacks "... nor in the receipts" "$S"/incoming/*.receipt "$PA_SECRET"
 
