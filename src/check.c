@@ -402,9 +402,10 @@ struct amount {
 	int ok;
 };
 
-/* Amount format (BR-DEC, Chorus Pro's 19 digits). Returns 0 if usable. */
+/* Amount format: its decimals under `dec_rule`, the BR-DEC-nn rule of that amount
+ * (as the CEN artefacts report it), and Chorus Pro's 19 digits. Returns 0 if usable. */
 static int
-check_amount(struct ck *k, const struct inv_value *v, const char *what)
+check_amount(struct ck *k, const struct inv_value *v, const char *dec_rule, const char *what)
 {
 	struct dec d;
 	if (!has(v))
@@ -421,7 +422,8 @@ check_amount(struct ck *k, const struct inv_value *v, const char *what)
 		return -1;
 	}
 	if (decimals_of(v->text) > 2) {
-		problem(k, ERR, "BR-DEC", 0, v, "round it to the cent (2 decimals) in the ERP",
+		problem(k, ERR, dec_rule, strncmp(dec_rule, "BR-", 3) != 0, v,
+		        "round it to the cent (2 decimals) in the ERP",
 		        "%s has %d decimals; amounts have at most 2", what, decimals_of(v->text));
 		return -1;
 	}
@@ -1161,8 +1163,13 @@ check_ac_fields(struct ck *k, const struct inv_ac *a, int doc_level)
 		        "the %s amount is missing", what);
 	else
 		check_amount(k, &a->amount,
+		             doc_level ? (a->charge ? "BR-DEC-05" : "BR-DEC-01")
+		                       : (a->charge ? "BR-DEC-27" : "BR-DEC-24"),
 		             a->charge ? "the charge amount" : "the allowance amount");
-	check_amount(k, &a->base_amount, "the base amount");
+	check_amount(k, &a->base_amount,
+	             doc_level ? (a->charge ? "BR-DEC-06" : "BR-DEC-02")
+	                       : (a->charge ? "BR-DEC-28" : "BR-DEC-25"),
+	             "the base amount");
 	if (!has(&a->reason) && !has(&a->reason_code)) {
 		problem(k, ERR, rule_reason, 0, &a->reason, "give a reason text or a reason code",
 		        "the %s has neither a reason nor a reason code", what);
@@ -1221,14 +1228,15 @@ struct sums {
  * ok and 0 when optional, not ok when mandatory (the caller's rule says it is
  * missing). */
 static struct amount
-stated(struct ck *k, const struct inv_value *v, const char *what, int mandatory)
+stated(struct ck *k, const struct inv_value *v, const char *dec_rule, const char *what,
+       int mandatory)
 {
 	struct amount a = {0, 0};
 	if (!has(v)) {
 		a.ok = !mandatory;
 		return a;
 	}
-	a.ok = check_amount(k, v, what) == 0 && cents(v, &a.cents) == 0;
+	a.ok = check_amount(k, v, dec_rule, what) == 0 && cents(v, &a.cents) == 0;
 	return a;
 }
 
@@ -1304,7 +1312,7 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 		        "the line net amount (BT-131) is missing");
 		net_ok = 0;
 	} else
-		net_ok = check_amount(k, &l->net_amount, "the line net amount") == 0 &&
+		net_ok = check_amount(k, &l->net_amount, "BR-DEC-23", "the line net amount") == 0 &&
 		         cents(&l->net_amount, &net) == 0;
 	if (net_ok && acs_ok)
 		check_line_net(k, l, net, acsum);
@@ -1506,8 +1514,8 @@ check_vat(struct ck *k, size_t i, struct sums *s)
 {
 	const struct inv_vat *v = &k->inv->vats[i];
 	const char *cat = v->category.text, *fam;
-	struct amount taxable = stated(k, &v->taxable, "the VAT taxable amount", 1);
-	struct amount tax = stated(k, &v->tax, "the VAT amount", 1);
+	struct amount taxable = stated(k, &v->taxable, "BR-DEC-19", "the VAT taxable amount", 1);
+	struct amount tax = stated(k, &v->tax, "BR-DEC-20", "the VAT amount", 1);
 	struct dec rate = {0, 0};
 
 	if (!has(&v->taxable))
@@ -1582,16 +1590,21 @@ check_totals(struct ck *k, struct sums *s)
 	const struct invoice *inv = k->inv;
 	char a1[48], a2[48], a3[48], how[256];
 
-	s->line_total = stated(k, &inv->line_total, "the sum of line net amounts", 1);
-	s->allowance_total = stated(k, &inv->allowance_total, "the sum of allowances", 0);
-	s->charge_total = stated(k, &inv->charge_total, "the sum of charges", 0);
-	s->tax_exclusive = stated(k, &inv->tax_exclusive, "the total without VAT", 1);
+	s->line_total = stated(k, &inv->line_total, "BR-DEC-09", "the sum of line net amounts", 1);
+	s->allowance_total =
+	    stated(k, &inv->allowance_total, "BR-DEC-10", "the sum of allowances", 0);
+	s->charge_total = stated(k, &inv->charge_total, "BR-DEC-11", "the sum of charges", 0);
+	s->tax_exclusive = stated(k, &inv->tax_exclusive, "BR-DEC-12", "the total without VAT", 1);
 	/* an absent VAT total counts as 0 (CII's BR-CO-15 allows it when there is no VAT) */
-	s->tax_total = stated(k, &inv->tax_total, "the VAT total", 0);
-	s->tax_inclusive = stated(k, &inv->tax_inclusive, "the total with VAT", 1);
-	s->prepaid = stated(k, &inv->prepaid, "the paid amount", 0);
-	s->rounding = stated(k, &inv->rounding, "the rounding amount", 0);
-	s->payable = stated(k, &inv->payable, "the amount due for payment", 1);
+	/* the UBL artefact's BR-DEC-13 never fires (it looks for DocumentCurrencyCode
+	 * inside cbc:TaxAmount): in UBL the decimals are Chorus Pro's own AMOUNT rule */
+	s->tax_total =
+	    stated(k, &inv->tax_total, inv->syntax == SYNTAX_UBL ? "AMOUNT" : "BR-DEC-13",
+	           "the VAT total", 0);
+	s->tax_inclusive = stated(k, &inv->tax_inclusive, "BR-DEC-14", "the total with VAT", 1);
+	s->prepaid = stated(k, &inv->prepaid, "BR-DEC-16", "the paid amount", 0);
+	s->rounding = stated(k, &inv->rounding, "BR-DEC-17", "the rounding amount", 0);
+	s->payable = stated(k, &inv->payable, "BR-DEC-18", "the amount due for payment", 1);
 
 	/* BR-12..15: the artefacts look for them in the totals' element only (the schema
 	 * requires that element) */

@@ -96,7 +96,7 @@ warn_ "VAT amount a cent off (BR-S-09)" "$M" 's/<cbc:TaxAmount currencyID="EUR">
 	"(rule BR-S-09); round taxable amount x rate to the cent"
 case_ "rate of a standard line (BR-S-05)" "$U" '/<cac:ClassifiedTaxCategory>/,/<\/cac:ClassifiedTaxCategory>/s/<cbc:Percent>20</<cbc:Percent>0</' BR-S-05 \
 	"category S (standard rate) needs a rate above 0"
-case_ "decimals (BR-DEC)" "$U" 's/<cbc:PayableAmount currencyID="EUR">2736.00/<cbc:PayableAmount currencyID="EUR">2736.001/' BR-DEC \
+case_ "decimals of the amount due (BR-DEC-18)" "$U" 's/<cbc:PayableAmount currencyID="EUR">2736.00/<cbc:PayableAmount currencyID="EUR">2736.001/' BR-DEC-18 \
 	"has 3 decimals; amounts have at most 2"
 case_ "credit note sign" "$golden/creditnote.cii.xml" 's/<ram:DuePayableAmount>/<ram:DuePayableAmount>-/' SIGN \
 	"a negative total on a credit note"
