@@ -3,10 +3,11 @@
  * knows the order of a document's life:
  *
  *   watch: ready in inbox/ -> spool_claim -> check_document (transform, XSD, rules;
- *   in a worker process, offload.c) -> the route (again check_document, for the route
- *   decided when it is another) -> the route's buyer check -> duplicate index -> outbox/ (queued)
- * -> intent saved (submitting) -> send -> the platform's ids saved (deposited) -> follow until the
- *   platform accepts or rejects it -> accepted/      or rejected/
+ *   in a worker process, offload.c) -> the route (check_document again, for the route
+ *   decided when it is another) -> the route's buyer check -> duplicate index ->
+ *   outbox/ (queued) -> intent saved (submitting) -> send -> the platform's ids saved
+ *   (deposited) -> follow until the platform accepts or rejects it -> accepted/ or
+ *   rejected/
  *
  * What a step asks of the platform goes through the route's transport (transport.h):
  * for Chorus Pro, deposer/flux, consulterCRDetaille then rechercher/fournisseur.
@@ -19,8 +20,9 @@
  * module's decisions only.
  *
  * One event loop (ev.c): inotify and rescans (watch.c), timers, curl sockets (http.c
- * under the transports), signals, the worker processes' replies (worker.c). Documents in memory are
- * bounded by a window (like Postfix's active queue); the rest wait on disk.
+ * under the transports), signals, the worker processes' replies (worker.c). Documents
+ * in memory are bounded by a window (like Postfix's active queue); the rest wait on
+ * disk.
  *
  * Errors: a failure of one document is recorded in its receipt; a set-up failure
  * pauses every deposit until a probe succeeds; a spool failure (disk full...) leaves
