@@ -749,8 +749,7 @@ scan_dir(struct respond *rp, const char *dir, int seller)
 		struct stat st;
 		char *p;
 		int r = 0;
-		if (e->d_name[0] == '.' || !str_has_suffix(e->d_name, STATUS_SUFFIX) ||
-		    strlen(e->d_name) == strlen(STATUS_SUFFIX))
+		if (!name_of_kind(e->d_name, STATUS_SUFFIX))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
 		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
@@ -792,7 +791,7 @@ each_job(const char *out, job_cb *cb, void *arg)
 		struct buf b;
 		struct json *job = NULL;
 		char *p;
-		if (!str_has_suffix(e->d_name, ".job") || e->d_name[0] == '.')
+		if (!name_of_kind(e->d_name, ".job"))
 			continue;
 		p = xasprintf("%s/%s", out, e->d_name);
 		buf_init(&b);

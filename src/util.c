@@ -655,6 +655,12 @@ bic_ok(const char *s)
 	return 1;
 }
 
+int
+name_of_kind(const char *name, const char *suffix)
+{
+	return name[0] != '.' && str_has_suffix(name, suffix) && strlen(name) > strlen(suffix);
+}
+
 size_t
 dir_count_suffix(const char *dir, const char *suffix)
 {
@@ -662,8 +668,7 @@ dir_count_suffix(const char *dir, const char *suffix)
 	struct dirent *e;
 	size_t n = 0;
 	while (d && (e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.' && str_has_suffix(e->d_name, suffix) &&
-		    strlen(e->d_name) > strlen(suffix))
+		if (name_of_kind(e->d_name, suffix))
 			n++;
 	if (d)
 		closedir(d);

@@ -69,8 +69,11 @@ size_t utf8_chars(const char *);
 /* 1 if `word` (no blank in it) is one of the words of `list`, written with a blank
  * before and after each word: " A B C ". */
 int str_word_in(const char *list, const char *word);
-/* How many entries of the folder `dir` (not dot-files) end with `suffix`; 0 when it
- * cannot be read. */
+/* 1 if the folder entry `name` is a file of that kind: not a dot-file, ending with
+ * `suffix` after at least one character ("a.status", not ".status" nor "status"). */
+int name_of_kind(const char *name, const char *suffix);
+/* How many entries of the folder `dir` are of the kind `suffix` (name_of_kind()); 0
+ * when it cannot be read. */
 size_t dir_count_suffix(const char *dir, const char *suffix);
 /* Length of the well-formed UTF-8 sequence at p (1..4; at most `avail` bytes), or 0
  * when it is not one (overlong forms, surrogates, beyond U+10FFFF refused). */

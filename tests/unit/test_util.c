@@ -216,6 +216,11 @@ test_names(void)
 	is_int(utf8_chars("a\xf0\x9f\x98\x80"
 	                  "b"),
 	       3, "utf8_chars: an emoji, 4 bytes, is one character");
+	ok(name_of_kind("a.status", ".status") && name_of_kind("x.y.job", ".job"),
+	   "name_of_kind: a name with the suffix");
+	ok(!name_of_kind(".status", ".status") && !name_of_kind(".a.status", ".status") &&
+	       !name_of_kind("status", ".status") && !name_of_kind("a.status.tmp", ".status"),
+	   "name_of_kind: not the bare suffix, a dot-file, another kind");
 }
 
 int
