@@ -426,13 +426,18 @@ doc_receipt() {
 	echo "$S/outbox/$1.receipt"
 }
 # doc_key_is NAME KEY VALUE : its receipt says KEY = VALUE
-doc_key_is() { [ "$(rkey "$(doc_receipt "$1")" "$2" 2>/dev/null)" = "$3" ]; }
+doc_key_is() { rkey_is "$(doc_receipt "$1")" "$2" "$3"; }
 # doc_in NAME FOLDER : its receipt is in FOLDER/
 doc_in() { [ -f "$S/$2/$1.receipt" ]; }
 
 # pa_conf FILE SPOOL [INI text on stdin] : gw_conf with pa_ini's [pa] section; the text on
 # stdin goes on in that section (its own section headers for the others).
 pa_conf() { { pa_ini; [ -t 0 ] || cat; } | gw_conf "$1" "$2"; }
+# pa_status NUMBER CODE : the PA emulator gives the invoice NUMBER sent to it that
+# lifecycle status now.
+pa_status() {
+	pa_emu POST /_emulator/lifecycle "{\"number\": \"$1\", \"status\": \"$2\"}" >/dev/null
+}
 
 # pa_incoming KIND [COUNT [EXTRA JSON]] : the PA emulator delivers COUNT (1) incoming
 # flows of KIND (ubl, cii, facturx, xxe...) to the company $PA_SELLER.
@@ -590,6 +595,8 @@ count() {
 rkey() {
 	sed -n "s/^$2 = //p" "$1" | head -1
 }
+# rkey_is FILE KEY VALUE : KEY of that receipt is VALUE (false while it is not there).
+rkey_is() { [ "$(rkey "$1" "$2" 2>/dev/null)" = "$3" ]; }
 
 # erp_invoice FILE NUMBER : xslt/examples/invoice-simple.xml with another number.
 erp_invoice() {

@@ -22,15 +22,11 @@ start_gw() {
 }
 start_gw
 on_exit 'kill $pid 2>/dev/null'
-key_is() { [ "$(rkey "$1" "$2" 2>/dev/null)" = "$3" ]; }
-status() { # NUMBER CODE
-	pa_emu POST /_emulator/lifecycle "{\"number\": \"$1\", \"status\": \"$2\"}" >/dev/null
-}
 
 pa_invoice "$T/a.xml" ubl PAF-0001 "$PA_SELLER" "$PA_BUYER"
 drop "$T/a.xml" "$S/inbox"
 r=$S/outbox/a.xml.receipt
-check "taken by the PA (acknowledgement Ok)" wait_until 30 key_is "$r" pa_ack Ok
+check "taken by the PA (acknowledgement Ok)" wait_until 30 rkey_is "$r" pa_ack Ok
 kill -TERM $pid
 wait $pid
 is "stopped with SIGTERM" "$?" 0
@@ -41,10 +37,10 @@ check "the feed's position is kept in the spool" test -s "$S/.chorusgw/state/pa-
 # the 212: a search started again from the window would read the first page forever
 i=0
 while [ $i -lt 120 ]; do
-	status PAF-0001 204
+	pa_status PAF-0001 204
 	i=$((i + 1))
 done
-status PAF-0001 212
+pa_status PAF-0001 212
 start_gw
 check "paging: the 212 after 120 other statuses is read, accepted/" \
 	wait_until 60 test -f "$S/accepted/a.xml.receipt"
@@ -61,10 +57,10 @@ check "metrics: 120 statuses 204 read, none twice" \
 pa_invoice "$T/b.xml" ubl PAF-0002 "$PA_SELLER" "$PA_BUYER"
 drop "$T/b.xml" "$S/inbox"
 r=$S/outbox/b.xml.receipt
-check "second invoice taken" wait_until 30 key_is "$r" pa_ack Ok
+check "second invoice taken" wait_until 30 rkey_is "$r" pa_ack Ok
 before=$(pa_emu GET /_emulator/stats | "$EMU_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])')
 pa_emu POST /_emulator/faults '{"expire_tokens": true}' >/dev/null
-status PAF-0002 212
+pa_status PAF-0002 212
 check "token expired: the status still read, accepted/" \
 	wait_until 30 test -f "$S/accepted/b.xml.receipt"
 after=$(pa_emu GET /_emulator/stats | "$EMU_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["tokens_issued"])')
@@ -86,13 +82,13 @@ contains "retry --route chorus: none on Chorus Pro" "$T/retry" "no document in p
 "$CHORUSGW" -c "$T/c.ini" retry --route ftp >"$T/retry" 2>&1
 is "retry --route with an unknown route: usage error" "$?" 2
 pa_emu POST /_emulator/faults '{}' >/dev/null
-check "PA back: the third invoice taken" wait_until 40 key_is "$S/outbox/c.xml.receipt" pa_ack Ok
+check "PA back: the third invoice taken" wait_until 40 rkey_is "$S/outbox/c.xml.receipt" pa_ack Ok
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 0" "$?" 0
 
 # ---- reconcile follows PA flows as it follows Chorus Pro invoices ----
-status PAF-0003 212
+pa_status PAF-0003 212
 "$CHORUSGW" -c "$T/c.ini" reconcile >"$T/rec" 2>>"$T/log"
 is "reconcile: exit 0" "$?" 0
 contains "reconcile: reads the PA's statuses" "$T/rec" "reconcile: PA:"

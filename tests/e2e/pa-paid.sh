@@ -23,10 +23,6 @@ start_gw() {
 }
 start_gw
 on_exit 'kill $pid 2>/dev/null'
-key_is() { [ "$(rkey "$1" "$2" 2>/dev/null)" = "$3" ]; }
-lifecycle() { # NUMBER CODE : the PA emulator says that status of an invoice sent now
-	pa_emu POST /_emulator/lifecycle "{\"number\": \"$1\", \"status\": \"$2\"}" >/dev/null
-}
 status_file() { # PATH TEXT : the ERP writes it, then renames it
 	printf '%b' "$2" >"$1.tmp"
 	mv "$1.tmp" "$1"
@@ -54,10 +50,10 @@ track_of() { sed -n 's/.*(trackingId \(CDV-[0-9a-f]*\)).*/\1/p' "$1" | head -1; 
 pa_invoice "$T/a.xml" ubl PAP-0001 "$PA_SELLER" "$PA_BUYER"
 drop "$T/a.xml" "$S/inbox"
 r=$S/outbox/a.xml.receipt
-check "sent through the PA, taken (acknowledgement Ok)" wait_until 30 key_is "$r" pa_ack Ok
-lifecycle PAP-0001 200
+check "sent through the PA, taken (acknowledgement Ok)" wait_until 30 rkey_is "$r" pa_ack Ok
+pa_status PAP-0001 200
 check "200 Déposée: it waits in outbox/ for the final status (212)" \
-	wait_until 30 key_is "$r" status_code 200
+	wait_until 30 rkey_is "$r" status_code 200
 status_file "$S/outbox/a.xml.status" 'status = 212\namount = 120.00\n'
 check "the ERP's 212: accepted/ once the PA acknowledged it" \
 	wait_until 30 test -f "$S/accepted/a.xml.receipt"
@@ -89,9 +85,9 @@ is "... no second flow" "$(sends "$T1")" 1
 pa_invoice "$T/b.xml" ubl PAP-0002 "$PA_SELLER" "$PA_BUYER"
 drop "$T/b.xml" "$S/inbox"
 r=$S/outbox/b.xml.receipt
-check "second invoice taken" wait_until 30 key_is "$r" pa_ack Ok
-lifecycle PAP-0002 200
-check "... 200 Déposée" wait_until 30 key_is "$r" status_code 200
+check "second invoice taken" wait_until 30 rkey_is "$r" pa_ack Ok
+pa_status PAP-0002 200
+check "... 200 Déposée" wait_until 30 rkey_is "$r" status_code 200
 status_file "$S/outbox/b.xml.status" 'status = 212\n'
 check "212 without an amount: refused into outbox/rejected/" \
 	wait_until 20 test -f "$S/outbox/rejected/b.xml.status.reason"
