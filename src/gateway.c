@@ -104,6 +104,7 @@ struct job {
 	int awaiting;           /* once: taken by the platform, waiting for its first status */
 	struct preflight *pf;   /* kept while the route and the buyer check are decided */
 	struct worker_job *off; /* its pre-flight, in a worker process */
+	char *stage;            /* where that worker writes the document made (spool.h) */
 	unsigned rerun;         /* ROUTE_*: that pre-flight is the decided route's (routed()) */
 	tp_cb *answer;          /* what handles the answer to j->call (on_answer) */
 };
@@ -380,6 +381,7 @@ job_done(struct gw *g, struct job *j)
 		preflight_free(j->pf);
 		free(j->pf);
 	}
+	free(j->stage);
 	free(j);
 	if (g->watch_blocked && g->njobs < GW_WINDOW && !g->draining && g->w) {
 		g->watch_blocked = 0;
@@ -593,11 +595,14 @@ refill(struct gw *g)
 
 /* ---- moving documents ---------------------------------------------------------------- */
 
+/* Move the document to `to`, with its pre-flight's document when `staged` names it
+ * (made(): written by the worker, adopted here). */
 static int
-move(struct gw *g, struct job *j, enum spool_folder to, const char *xml, size_t len)
+move(struct gw *g, struct job *j, enum spool_folder to, const char *staged)
 {
 	char *why = NULL;
-	if (spool_move(g->sp, j->doc, to, xml, len, &why) == -1) {
+	if ((staged ? spool_move_staged(g->sp, j->doc, to, staged, &why)
+	            : spool_move(g->sp, j->doc, to, NULL, 0, &why)) == -1) {
 		resync_later(g, j, why);
 		free(why);
 		arm_resync(g);
@@ -624,8 +629,7 @@ save(struct gw *g, struct job *j)
  * "local", "duplicate", or the platform's name (tp_metric); with `reusable` the platform
  * refused it before it was deposited, so its invoice number may be sent again. */
 static void
-settle_final(struct gw *g, struct job *j, const char *cause, int reusable, const char *xml,
-             size_t len)
+settle_final(struct gw *g, struct job *j, const char *cause, int reusable, const char *staged)
 {
 	struct doc *d = j->doc;
 	char *why = NULL;
@@ -633,7 +637,7 @@ settle_final(struct gw *g, struct job *j, const char *cause, int reusable, const
 
 	d->next_attempt = 0;
 	if (d->state == DOC_ACCEPTED) {
-		if (move(g, j, SF_ACCEPTED, xml, len) == -1)
+		if (move(g, j, SF_ACCEPTED, staged) == -1)
 			return;
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "accepted by %s%s%s",
 		        j->lane ? tp_label(j->lane->tp) : "the platform",
@@ -648,7 +652,7 @@ settle_final(struct gw *g, struct job *j, const char *cause, int reusable, const
 		log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "duplicate index: %s", why);
 		free(why);
 	}
-	if (move(g, j, SF_REJECTED, xml, len) == -1)
+	if (move(g, j, SF_REJECTED, staged) == -1)
 		return;
 	log_doc(LOG_LVL_WARN, d->qid, doc_name(d), "rejected: %s",
 	        doc_last_reason(d) ? doc_last_reason(d) : "?");
@@ -663,12 +667,12 @@ settle_final(struct gw *g, struct job *j, const char *cause, int reusable, const
  * "local", "duplicate", or the platform's name (tp_metric) when it refused the
  * document: then the invoice number may be sent again. */
 static void
-finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note, const char *xml,
-                size_t len)
+finish_rejected(struct gw *g, struct job *j, const char *cause, const char *note,
+                const char *staged)
 {
 	doc_set_state(j->doc, DOC_REJECTED, note);
 	settle_final(g, j, cause, strcmp(cause, "local") != 0 && strcmp(cause, "duplicate") != 0,
-	             xml, len);
+	             staged);
 }
 
 /* ---- pre-flight -------------------------------------------------------------------------- */
@@ -684,6 +688,13 @@ add_pause_reasons(const struct pause *p, struct doc *d)
 	               p->reason);
 	if (p->setup)
 		doc_add_reason(d, "to fix: %s", p->setup);
+}
+
+/* The document the pre-flight `pf` made, staged by its worker, or NULL. */
+static const char *
+made(const struct job *j, const struct preflight *pf)
+{
+	return pf && pf->x.len > 0 ? j->stage : NULL;
 }
 
 /* After the pre-flight: the duplicate index, then outbox/. */
@@ -721,8 +732,7 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 		    dup_of, st, d->qid);
 		doc_free(first);
 		free(dup_of);
-		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", pf->x.xml,
-		                pf->x.len);
+		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", made(j, pf));
 		return;
 	}
 	/* what the platform's status events will name it by, before anything is sent */
@@ -739,7 +749,7 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	doc_set_state(d, DOC_QUEUED, pf->x.what);
 	if (pause_of(j->lane, d->supplier_siret))
 		add_pause_reasons(pause_of(j->lane, d->supplier_siret), d);
-	if (move(g, j, SF_OUTBOX, pf->x.xml, pf->x.len) == 0) {
+	if (move(g, j, SF_OUTBOX, made(j, pf)) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
 		        "invoice %s of %s to %s: queued as %s for %s", d->invoice_number,
 		        d->supplier_siret ? d->supplier_siret : d->supplier_siren,
@@ -799,7 +809,7 @@ on_buyer_check(struct tp_reply *rep, void *arg)
 		buyer_refused = 1;
 	}
 	if (buyer_refused)
-		finish_rejected(g, j, "local", "refused by the buyer check", pf->x.xml, pf->x.len);
+		finish_rejected(g, j, "local", "refused by the buyer check", made(j, pf));
 	else {
 		if (rep->r.cls != TP_OK)
 			log_doc(LOG_LVL_WARN, d->qid, doc_name(d),
@@ -816,7 +826,7 @@ static void
 refuse(struct gw *g, struct job *j, const char *note)
 {
 	struct preflight *pf = take_pf(j);
-	finish_rejected(g, j, "local", note, pf ? pf->x.xml : NULL, pf ? pf->x.len : 0);
+	finish_rejected(g, j, "local", note, made(j, pf));
 	drop_pf(pf);
 }
 
@@ -837,14 +847,21 @@ setup_wait(struct gw *g, struct job *j, struct preflight *pf, const char *why)
 static void on_preflight(int r, struct preflight *, const char *why, void *arg);
 
 /* The pre-flight of the document for `route` (check_document()) handed to a worker
- * process (offload.c), which reads the original itself (a big one would hold up the
- * loop): the loop goes on, on_preflight() takes the outcome. */
+ * process (offload.c), which reads the original itself and writes the document it
+ * makes to a new stage in the work area (a big one would hold up the loop): the loop
+ * goes on, on_preflight() takes the outcome, and a move adopts that file. */
 static void
 preflight(struct gw *g, struct job *j, unsigned route)
 {
 	char *path = spool_original_path(g->sp, j->doc);
+	struct offload_stage st;
+	free(j->stage);
+	j->stage = spool_stage_path(g->sp, j->doc);
+	st.path = j->stage;
+	st.tmpdir = spool_tmp_dir(g->sp);
+	st.mode = spool_file_mode(g->sp);
 	j->off = offload_check(g->off, path, (size_t)g->conf->max_size, doc_name(j->doc), route,
-	                       time(NULL), on_preflight, j);
+	                       time(NULL), &st, on_preflight, j);
 	g->preflights_in_flight++;
 	free(path);
 }
@@ -1032,7 +1049,7 @@ step_process(struct gw *g, struct job *j)
 		               "invoice, or raise max_memory and retry it",
 		               (double)d->size / 1e6, (unsigned long long)(need >> 20),
 		               (long long)(g->conf->max_memory >> 20));
-		finish_rejected(g, j, "local", "too big to transform", NULL, 0);
+		finish_rejected(g, j, "local", "too big to transform", NULL);
 		return;
 	}
 	/* pre-flight for the route recorded, else the likeliest one; routed() makes it
@@ -1335,7 +1352,7 @@ step_deposit(struct gw *g, struct job *j)
 		doc_add_reason(d, "%s", why);
 		free(why);
 		free(path);
-		finish_rejected(g, j, "local", "too large to deposit", NULL, 0);
+		finish_rejected(g, j, "local", "too large to deposit", NULL);
 		return;
 	}
 	if (path == NULL || read_file(path, GW_MAX_XML, 1, &xml, &why) == -1) {
@@ -1405,7 +1422,7 @@ on_send(struct tp_reply *rep, void *arg)
 		metrics_add("chorusgw_deposits_total", "result=\"refused\"", 1);
 		for (i = 0; i < rep->nreasons; i++)
 			doc_add_reason(d, "%s", rep->reasons[i]);
-		finish_rejected(g, j, tp_metric(j->lane->tp), "deposit refused", NULL, 0);
+		finish_rejected(g, j, tp_metric(j->lane->tp), "deposit refused", NULL);
 		break;
 	case TP_SETUP:
 		metrics_add("chorusgw_deposits_total", "result=\"setup\"", 1);
@@ -1476,7 +1493,7 @@ on_settle(struct tp_reply *rep, void *arg)
 			/* the rejection stands: nothing else of ours is on the platform */
 			j->after_reject = 0;
 			finish_rejected(g, j, tp_metric(j->lane->tp),
-			                "rejected by the deposit report", NULL, 0);
+			                "rejected by the deposit report", NULL);
 		} else {
 			log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "%s", rep->detail);
 			doc_set_state(d, DOC_QUEUED, rep->note);
@@ -1562,7 +1579,7 @@ on_follow(struct tp_reply *rep, void *arg)
 		for (i = 0; i < rep->nreasons; i++)
 			doc_add_reason(d, "%s", rep->reasons[i]);
 		doc_set_state(d, DOC_ACCEPTED, rep->note);
-		settle_final(g, j, tp_metric(j->lane->tp), 0, NULL, 0);
+		settle_final(g, j, tp_metric(j->lane->tp), 0, NULL);
 		break;
 	case TP_REJECTED:
 		doc_clear_reasons(d);
@@ -1577,7 +1594,7 @@ on_follow(struct tp_reply *rep, void *arg)
 			break;
 		}
 		finish_rejected(g, j, tp_metric(j->lane->tp), "rejected by the deposit report",
-		                NULL, 0);
+		                NULL);
 		break;
 	}
 	tp_reply_free(rep);
@@ -1966,7 +1983,7 @@ apply_to_job(void *arg, const char *qid, const struct tp_event *e)
 	if (doc_state_final(d->state)) {
 		settle_final(g, j,
 		             tp_metric(j->lane ? j->lane->tp : g->lanes[route_index(ROUTE_PA)].tp),
-		             e->reusable, NULL, 0);
+		             e->reusable, NULL);
 		return 1;
 	}
 	if (save(g, j) == 0 && j->awaiting) {

@@ -1,10 +1,11 @@
 /*
  * offload.c - the pre-flight of a document in a worker process (offload.h): the
- * request (the time, the route, the file's name, its path and the most bytes to read),
- * the worker's side (it reads the file, then check_document() with the configuration
- * it was forked with), and the reply, the part of the struct preflight the gateway
- * uses, as bytes: the verdict, the route it was made for and the export's route and
- * billing mode, the document made, the problems (BR-FR's on the PA route), the
+ * request (the time, the route, the file's name, its path and the most bytes to read,
+ * where to write the document made), the worker's side (it reads the file, then
+ * check_document() with the configuration it was forked with, then writes the document
+ * made durably), and the reply, the part of the struct preflight the gateway uses, as
+ * bytes: the verdict, the route it was made for and the export's route and billing
+ * mode, the size of the document made, the problems (BR-FR's on the PA route), the
  * invoice's numbers, SIRETs, SIRENs, electronic addresses, billing mode, buyer
  * references, IBANs and attachment sizes.
  *
@@ -127,6 +128,7 @@ offload_encode(int r, const struct preflight *pf, const char *why, struct buf *o
 	put_u32(out, (uint32_t)pf->x.syntax);
 	put_s(out, pf->x.what);
 	put_str(out, pf->x.xml, pf->x.len);
+	put_u32(out, (uint32_t)pf->x.len); /* without the bytes: written by the worker */
 	put_s(out, pf->x.iban_source);
 	put_u32(out, pf->x.route); /* routed() compares it with the route decided */
 	put_s(out, pf->x.export_route);
@@ -178,7 +180,8 @@ offload_decode(const void *data, size_t len, int *r, struct preflight *pf, char 
 	pf->verdict = (enum preflight_verdict)get_u32(&rd);
 	pf->x.syntax = (int)get_u32(&rd);
 	pf->x.what = get_str(&rd, NULL);
-	pf->x.xml = get_str(&rd, &pf->x.len);
+	pf->x.xml = get_str(&rd, NULL);
+	pf->x.len = get_u32(&rd);
 	pf->x.iban_source = get_str(&rd, NULL);
 	pf->x.route = get_u32(&rd);
 	pf->x.export_route = get_str(&rd, NULL);
@@ -248,7 +251,9 @@ struct offload {
 
 /* request: int64 now, u32 route, the name, the path (u32 length, bytes each), u32 the
  * most bytes to read: the worker reads the file itself, so that a big one is not read
- * and copied on the daemon's loop */
+ * and copied on the daemon's loop; the stage's path and tmpdir, u32 its mode: the
+ * worker writes the document made there, so that the loop neither decodes nor writes
+ * it (a 16.8 MB UBL: about 0.3 s of the loop's) */
 static void
 serve(const void *req, size_t len, struct buf *out, void *ctx)
 {
@@ -259,7 +264,8 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 	int64_t now = 0;
 	unsigned route;
 	size_t max;
-	char *name, *path, *why = NULL;
+	char *name, *path, *stage, *tmpdir, *why = NULL;
+	mode_t mode;
 	int r;
 
 	if (len >= sizeof(now)) {
@@ -270,10 +276,13 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 	name = get_str(&rd, NULL);
 	path = get_str(&rd, NULL);
 	max = get_u32(&rd);
+	stage = get_str(&rd, NULL);
+	tmpdir = get_str(&rd, NULL);
+	mode = (mode_t)get_u32(&rd);
 	memset(&pf, 0, sizeof(pf));
 	pf.x.syntax = -1;
 	buf_init(&in);
-	if (name == NULL || path == NULL || rd.bad || rd.p != rd.end) {
+	if (name == NULL || path == NULL || stage == NULL || rd.bad || rd.p != rd.end) {
 		pf.verdict = PF_SETUP;
 		offload_encode(-1, &pf, "the worker got a malformed request", out);
 	} else if (read_file(path, max, 1, &in, &why) == -1) {
@@ -281,13 +290,29 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 		offload_encode(OFFLOAD_UNREADABLE, &pf, why, out);
 	} else {
 		r = check_document(in.p, in.len, name, o->conf, route, (time_t)now, &pf, &why);
-		offload_encode(r, &pf, why, out);
+		if (pf.x.xml &&
+		    write_file_atomic(tmpdir, stage, pf.x.xml, pf.x.len, mode, 0, &why) == -1) {
+			/* the disk, not the document: it waits, nothing judged */
+			char *msg = xasprintf("the document made could not be written: %s", why);
+			struct preflight none;
+			memset(&none, 0, sizeof(none));
+			none.x.syntax = -1;
+			none.verdict = PF_SETUP;
+			offload_encode(-1, &none, msg, out);
+			free(msg);
+		} else {
+			free(pf.x.xml);
+			pf.x.xml = NULL; /* its size only */
+			offload_encode(r, &pf, why, out);
+		}
 		preflight_free(&pf);
 	}
 	buf_free(&in);
 	free(why);
 	free(name);
 	free(path);
+	free(stage);
+	free(tmpdir);
 	malloc_trim(0); /* a big document's heap goes back to the system, not to idle */
 }
 
@@ -334,7 +359,7 @@ offload_new(const struct conf *c, unsigned n)
 
 struct worker_job *
 offload_check(struct offload *o, const char *path, size_t max, const char *name, unsigned route,
-              time_t now, offload_done_fn *cb, void *arg)
+              time_t now, const struct offload_stage *stage, offload_done_fn *cb, void *arg)
 {
 	struct buf req;
 	struct call *c = xmalloc(sizeof(*c));
@@ -349,6 +374,9 @@ offload_check(struct offload *o, const char *path, size_t max, const char *name,
 	put_s(&req, name);
 	put_s(&req, path);
 	put_u32(&req, max > UINT32_MAX ? UINT32_MAX : (uint32_t)max);
+	put_s(&req, stage->path);
+	put_s(&req, stage->tmpdir);
+	put_u32(&req, (uint32_t)stage->mode);
 	j = workers_submit(o->w, req.p, req.len, done, c);
 	buf_free(&req);
 	return j;

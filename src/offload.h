@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct conf;
@@ -33,7 +34,9 @@ uint64_t offload_memory_estimate(uint64_t size);
  * service code and the engagement number, each with its qualifier, element path and
  * line; the accounts' IBANs; the attachments' ids, file names and embedded sizes
  * (tp_fits()). Of pf->x: the route it was made for, the export's route and billing
- * mode, the document made, its syntax and description, iban_source. When
+ * mode, the document made (not its bytes: pf->x.xml is NULL, pf->x.len its size, the
+ * document written to the stage given to offload_check()), its syntax and
+ * description, iban_source. When
  * the worker died on the document (or its reply cannot be read), r is OFFLOAD_DIED,
  * pf->verdict PF_SETUP and `why` says how; when no worker could be started, r is -1,
  * pf->verdict PF_SETUP; when the worker could not read the file, r is
@@ -45,10 +48,21 @@ typedef void offload_done_fn(int r, struct preflight *pf, const char *why, void 
  * copied: it must live until offload_renew() or offload_free()). */
 struct offload *offload_new(const struct conf *c, unsigned n);
 
+/* Where the worker writes the document it made, durably (write_file_atomic(): its
+ * temporary file in `tmpdir`, on the same filesystem), so that the loop neither copies
+ * nor writes a big one: it only adopts the file (spool_move_staged()). */
+struct offload_stage {
+	const char *path, *tmpdir;
+	mode_t mode;
+};
+
 /* The pre-flight of the file at `path` (read by the worker: at most `max` bytes, not
- * through a symbolic link) called `name`, for `route` (rules.h ROUTE_*) at `now`. */
+ * through a symbolic link) called `name`, for `route` (rules.h ROUTE_*) at `now`; the
+ * document made written to `stage` (a failure to write it is a PF_SETUP failure that
+ * says why: r -1, nothing judged). */
 struct worker_job *offload_check(struct offload *, const char *path, size_t max, const char *name,
-                                 unsigned route, time_t now, offload_done_fn *cb, void *arg);
+                                 unsigned route, time_t now, const struct offload_stage *stage,
+                                 offload_done_fn *cb, void *arg);
 void offload_cancel(struct offload *, struct worker_job *);
 
 /* A new configuration: the workers forked from now on use it. */
@@ -57,7 +71,8 @@ void offload_renew(struct offload *, const struct conf *c);
 void offload_free(struct offload *);
 
 /* The encoding of a pre-flight between a worker and the daemon (exposed for tests):
- * append *pf, r and why to `out`; decode `len` bytes into *pf (freed with
+ * append *pf, r and why to `out` (the document's bytes when pf->x.xml holds them, else
+ * only pf->x.len); decode `len` bytes into *pf (freed with
  * preflight_free()), r and *why (caller frees). Decoding returns -1 on bytes that are
  * not such a reply. */
 struct buf;

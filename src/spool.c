@@ -36,7 +36,8 @@
 #define NAME_MAX_LEN  255
 #define RECEIPT_EXT   ".receipt"
 #define JSON_EXT      ".receipt.json"
-#define CRASH_EXT     ".crash" /* proc/PROCID.crash: spool_crash_note() */
+#define CRASH_EXT     ".crash"   /* proc/PROCID.crash: spool_crash_note() */
+#define STAGE_PREFIX  ".staged." /* work/QID/.staged.N.xml: spool_stage_path() */
 
 struct spool {
 	char *root;
@@ -51,6 +52,7 @@ struct spool {
 	char crash_tmp[QID_MAX + 16], crash_name[QID_MAX + 16];
 	int admin;
 	int ctl_fd;
+	unsigned stage_seq; /* spool_stage_path(): a new name each call */
 };
 
 /* Visible folders, then the private ones, with their modes (spool_init / check). */
@@ -832,6 +834,25 @@ sync_folders(struct spool *sp, const struct doc *d, enum spool_folder a, enum sp
 	free(pb);
 }
 
+/* Remove the staged files of a work folder (spool_stage_path()): never adopted, since
+ * an adopted one is renamed before any record names it. */
+static void
+drop_staged(const char *work)
+{
+	DIR *dir = opendir(work);
+	struct dirent *de;
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL)
+		if (str_has_prefix(de->d_name, STAGE_PREFIX)) {
+			char *p = pjoin(work, de->d_name);
+			if (unlink(p) == 0)
+				log_debug("removed %s, staged and never adopted", p);
+			free(p);
+		}
+	closedir(dir);
+}
+
 /* Finish the move recorded in d (move_to, move_file, move_xml). Idempotent: this is
  * what recovery runs after a crash at any step. */
 static int
@@ -940,6 +961,7 @@ finish_move(struct spool *sp, struct doc *d, char **why)
 	crashpoint("move-record");
 	if (from == SF_WORK && to != SF_WORK) {
 		char *w = folder_path(sp, SF_WORK, d->qid);
+		drop_staged(w);
 		if (rmdir(w) == -1 && errno != ENOENT)
 			log_doc(LOG_LVL_WARN, d->qid, view->file, "work folder %s not removed: %s",
 			        w, strerror(errno));
@@ -959,10 +981,51 @@ out:
 	return r;
 }
 
-int
-spool_move(struct spool *sp, struct doc *d, enum spool_folder to, const void *xml, size_t xmllen,
-           char **why)
+/* The name of a document's generated XML in the work area, written or adopted there
+ * (spool_move(), spool_move_staged()), before the move takes it along. */
+static int
+stage_xml(struct spool *sp, struct doc *d, const void *xml, size_t xmllen, const char *staged,
+          char **why)
 {
+	char *name, *path, *dir;
+	int r;
+	if (d->folder != SF_WORK)
+		return fail(why, "%s: Chorus XML can only be added in the work area", d->qid);
+	name = make_xml_name(d->file, d->syntax);
+	path = file_in(sp, SF_WORK, d->qid, name);
+	if (xml != NULL)
+		r = write_file_atomic(sp->tmp, path, xml, xmllen, sp->cfg.file_mode, 0, why);
+	else {
+		/* written and fsynced by its maker: renamed (over an earlier one, as a write
+		 * would), the folder made durable */
+		dir = folder_path(sp, SF_WORK, d->qid);
+		r = strncmp(staged, dir, strlen(dir)) != 0 || staged[strlen(dir)] != '/' ||
+		            !str_has_prefix(staged + strlen(dir) + 1, STAGE_PREFIX)
+		        ? fail(why, "%s: %s is not a staged file of its work folder", d->qid,
+		               staged)
+		    : rename(staged, path) == -1
+		        ? fail(why, "rename %s to %s: %s", staged, path, strerror(errno))
+		        : fsync_dir(dir, why);
+		free(dir);
+	}
+	free(path);
+	if (r == -1) {
+		free(name);
+		return -1;
+	}
+	doc_set(&d->chorus_xml, name);
+	free(name);
+	crashpoint("move-stage");
+	return 0;
+}
+
+/* spool_move() with the generated XML as bytes (`xml`), or staged by a worker
+ * (`staged`), or none. */
+static int
+move_doc(struct spool *sp, struct doc *d, enum spool_folder to, const void *xml, size_t xmllen,
+         const char *staged, char **why)
+{
+	int adding = xml != NULL || staged != NULL;
 	if (may_change(sp, d, why) == -1)
 		return -1;
 	if (to >= SF_NONE)
@@ -971,29 +1034,13 @@ spool_move(struct spool *sp, struct doc *d, enum spool_folder to, const void *xm
 		enum spool_folder pending = d->move_to;
 		if (finish_move(sp, d, why) == -1)
 			return -1;
-		if (pending == to && xml == NULL)
+		if (pending == to && !adding)
 			return 0;
 	}
-	if (d->folder == to && xml == NULL)
+	if (d->folder == to && !adding)
 		return spool_save(sp, d, why);
-	if (xml != NULL) {
-		char *name, *path;
-		int r;
-		if (d->folder != SF_WORK)
-			return fail(why, "%s: Chorus XML can only be added in the work area",
-			            d->qid);
-		name = make_xml_name(d->file, d->syntax);
-		path = file_in(sp, SF_WORK, d->qid, name);
-		r = write_file_atomic(sp->tmp, path, xml, xmllen, sp->cfg.file_mode, 0, why);
-		free(path);
-		if (r == -1) {
-			free(name);
-			return -1;
-		}
-		doc_set(&d->chorus_xml, name);
-		free(name);
-		crashpoint("move-stage");
-	}
+	if (adding && stage_xml(sp, d, xml, xmllen, staged, why) == -1)
+		return -1;
 	if (to == SF_WORK) {
 		char *w = folder_path(sp, SF_WORK, d->qid);
 		if (mkdir(w, 0700) == -1 && errno != EEXIST) {
@@ -1012,6 +1059,40 @@ spool_move(struct spool *sp, struct doc *d, enum spool_folder to, const void *xm
 	}
 	crashpoint("move-intent");
 	return finish_move(sp, d, why);
+}
+
+int
+spool_move(struct spool *sp, struct doc *d, enum spool_folder to, const void *xml, size_t xmllen,
+           char **why)
+{
+	return move_doc(sp, d, to, xml, xmllen, NULL, why);
+}
+
+int
+spool_move_staged(struct spool *sp, struct doc *d, enum spool_folder to, const char *staged,
+                  char **why)
+{
+	return move_doc(sp, d, to, NULL, 0, staged, why);
+}
+
+char *
+spool_stage_path(struct spool *sp, const struct doc *d)
+{
+	char name[64];
+	snprintf(name, sizeof(name), STAGE_PREFIX "%u.xml", ++sp->stage_seq);
+	return file_in(sp, SF_WORK, d->qid, name);
+}
+
+const char *
+spool_tmp_dir(const struct spool *sp)
+{
+	return sp->tmp;
+}
+
+mode_t
+spool_file_mode(const struct spool *sp)
+{
+	return sp->cfg.file_mode;
 }
 
 int
@@ -1475,6 +1556,13 @@ recover_work(struct spool *sp)
 		free(f);
 		w = pjoin(sp->dirs[SF_WORK], de->d_name);
 		if (has_record) {
+			struct doc *d = NULL;
+			/* staged by a worker of a process now gone, never adopted */
+			if (spool_load(sp, de->d_name, &d, NULL) == 0 &&
+			    (d->owner == NULL || strcmp(d->owner, sp->procid) == 0 ||
+			     !owner_alive(sp, d->owner)))
+				drop_staged(w);
+			doc_free(d);
 			rmdir(w); /* only succeeds when empty: a finished move's leftover */
 			free(w);
 			continue;

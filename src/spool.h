@@ -187,6 +187,21 @@ int spool_save(struct spool *, struct doc *, char **why);
 int spool_move(struct spool *, struct doc *, enum spool_folder to, const void *xml, size_t xmllen,
                char **why);
 
+/*
+ * A document generated elsewhere (a worker process, offload.c) is written durably to
+ * spool_stage_path() (a new name in the document's work folder each call, caller frees;
+ * its temporary file in spool_tmp_dir()), then adopted by spool_move_staged(): renamed
+ * to the name spool_move() gives `xml`, then moved as spool_move() does. A staged file
+ * never adopted (the daemon died first, or the pre-flight was made again) is removed
+ * when its document leaves the work area, and by spool_recover() for a document whose
+ * owner is gone; none is ever named by a record.
+ */
+char *spool_stage_path(struct spool *, const struct doc *);
+const char *spool_tmp_dir(const struct spool *);
+mode_t spool_file_mode(const struct spool *);
+int spool_move_staged(struct spool *, struct doc *, enum spool_folder to, const char *staged,
+                      char **why);
+
 /* Load the record of `qid` (active/ then final/). 0, or -1 with errno ENOENT when no
  * document has that id. Caller frees *out. */
 int spool_load(struct spool *, const char *qid, struct doc **out, char **why);

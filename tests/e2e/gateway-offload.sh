@@ -98,14 +98,20 @@ lacks "after 3 kills of the daemon: nothing held" "$T/log.4" "held:"
 # (the point where the abort() below is counted: a kill there is not a crash)
 erp_invoice "$T/killed.xml" KILLED-0001
 drop "$T/killed.xml" "$S/inbox"
+staged() { find "$S/.chorusgw/work" -name '.staged.*' | wc -l; }
 for n in 1 2 3; do
 	CHORUSGW_CRASH_AT=gw-preflight-done "$CHORUSGW" -c "$T/c.ini" once >"$T/out" 2>"$T/log.k$n"
 	is "killed in its step $n: SIGKILL" "$?" 137
+	# the worker wrote the document it made (durably), the daemon died before adopting it
+	is "killed in its step $n: the document made is staged, not adopted" "$(staged)" 1
 done
 "$CHORUSGW" -c "$T/c.ini" once >"$T/out" 2>"$T/log.k4"
 is "killed 3 times in its step: the next run exits 0" "$?" 0
 check "killed 3 times in its step: accepted, not held" acc killed
 lacks "killed 3 times in its step: no crash counted" "$T/log.k4" "crashed while working on it"
+check "killed 3 times in its step: its UBL in accepted/" test -s "$S/accepted/killed.ubl.xml"
+is "killed 3 times in its step: no staged file left, no work folder" \
+	"$(staged)$(find "$S/.chorusgw/work" -mindepth 1 | wc -l)" 00
 
 # ---- a document that crashes the daemon itself, every time -----------------------------------
 # the daemon abort()s as it takes this document's pre-flight outcome: each run dies, the

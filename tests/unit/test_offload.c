@@ -1,8 +1,10 @@
 /*
  * Unit tests of offload.c: a pre-flight made in a worker process gives the gateway
  * what check_document() in the process gives (verdict, document, problems, numbers
- * and SIRETs); a rejected document and a set-up failure travel too; a reply that is
- * not one is refused; the memory estimate.
+ * and SIRETs), the document made written by the worker to the stage given, its bytes
+ * not in the reply; a rejected document and a set-up failure travel too, and a stage
+ * that cannot be written is a set-up failure; a reply that is not one is refused; the
+ * memory estimate.
  */
 #include "config.h"
 
@@ -20,8 +22,9 @@
 #include "worker.h"
 
 static struct conf *conf;
-static char *docpath;           /* the file the worker reads */
-static time_t now = 1795867200; /* 2026-11-28 12:00 UTC */
+static char *docpath;              /* the file the worker reads */
+static struct offload_stage stage; /* where it writes the document made */
+static time_t now = 1795867200;    /* 2026-11-28 12:00 UTC */
 
 struct got {
 	int done, r;
@@ -150,8 +153,19 @@ compare(struct offload *o, const char *label, unsigned route, const char *data, 
 	int r;
 	ok(write_file_atomic(NULL, docpath, data, len, 0600, 0, NULL) == 0, "%s: the file written",
 	   label);
-	offload_check(o, docpath, len, "doc.xml", route, now, done, &g);
+	unlink(stage.path);
+	offload_check(o, docpath, len, "doc.xml", route, now, &stage, done, &g);
 	wait_for(&g);
+	ok(g.pf.x.xml == NULL, "%s: the reply holds no document bytes", label);
+	if (g.pf.x.len > 0) {
+		/* compared below with the process's: the file the worker wrote */
+		struct buf b;
+		buf_init(&b);
+		ok(read_file(stage.path, 1u << 30, 1, &b, NULL) == 0 && b.len == g.pf.x.len,
+		   "%s: the worker wrote the document made (%zu bytes)", label, b.len);
+		g.pf.x.xml = b.p;
+	} else
+		ok(access(stage.path, F_OK) == -1, "%s: no document made, none written", label);
 	r = check_document(data, len, "doc.xml", conf, route, now, &pf, &why);
 	agree(label, &g.pf, g.r, &pf, r);
 	is_str(g.why, why, "%s: the same reason", label);
@@ -189,6 +203,8 @@ main(void)
 	free(p);
 	free(text);
 	docpath = xasprintf("%s/doc.xml", tmpl);
+	stage.path = xasprintf("%s/.staged.1.xml", tmpl);
+	stage.mode = 0640;
 	ok(ev_init(&why) == 0, "init");
 	o = offload_new(conf, 2);
 
@@ -261,14 +277,14 @@ main(void)
 	{
 		struct got g = {0};
 		char *gone = xasprintf("%s/gone.xml", tmpl);
-		offload_check(o, gone, 1000, "gone.xml", ROUTE_CHORUS, now, done, &g);
+		offload_check(o, gone, 1000, "gone.xml", ROUTE_CHORUS, now, &stage, done, &g);
 		wait_for(&g);
 		ok(g.r == OFFLOAD_UNREADABLE && g.why && g.pf.inv == NULL && g.pf.x.xml == NULL,
 		   "a file that is not there: unreadable, saying why (%s)", g.why ? g.why : "-");
 		preflight_free(&g.pf);
 		free(g.why);
 		memset(&g, 0, sizeof(g));
-		offload_check(o, docpath, 10, "doc.xml", ROUTE_CHORUS, now, done, &g);
+		offload_check(o, docpath, 10, "doc.xml", ROUTE_CHORUS, now, &stage, done, &g);
 		wait_for(&g);
 		ok(g.r == OFFLOAD_UNREADABLE && g.why,
 		   "a file over the size given: unreadable (%s)", g.why ? g.why : "-");
@@ -277,12 +293,34 @@ main(void)
 		free(gone);
 	}
 
+	/* a stage that cannot be written: the disk's fault, not the document's */
+	{
+		struct got g = {0};
+		struct offload_stage nowhere = {.mode = 0640};
+		nowhere.path = xasprintf("%s/missing/.staged.2.xml", tmpl);
+		data = slurp("xslt/examples/invoice-simple.xml", &len);
+		ok(write_file_atomic(NULL, docpath, data, len, 0600, 0, NULL) == 0,
+		   "the file written");
+		offload_check(o, docpath, len, "doc.xml", ROUTE_CHORUS, now, &nowhere, done, &g);
+		wait_for(&g);
+		ok(g.r == -1 && g.pf.verdict == PF_SETUP && g.why &&
+		       strstr(g.why, "the document made could not be written") && g.pf.inv == NULL,
+		   "a stage that cannot be written: set-up failure, nothing judged (%s)",
+		   g.why ? g.why : "-");
+		preflight_free(&g.pf);
+		free(g.why);
+		free(data);
+		free((char *)nowhere.path);
+	}
+
 	ok(offload_memory_estimate(7400000) > 390ull << 20 &&
 	       offload_memory_estimate(7400000) < 450ull << 20,
 	   "estimate: a 7.4 MB export (20 000 lines) needs about 400 MB");
 
 	offload_free(o);
 	unlink(docpath);
+	unlink(stage.path);
+	free((char *)stage.path);
 	rmdir(tmpl);
 	free(docpath);
 	ev_fini();
