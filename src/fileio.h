@@ -75,8 +75,9 @@ void crashpoint(const char *name);
  *  CHORUSGW_STEP_CRASH=NAME:STEP       step_hook(NAME, STEP), called by the daemon when
  *                                      it starts the step STEP of the file NAME
  *                                      (gateway.c: checked, process, deposit, settle,
- *                                      follow), abort()s: a document that crashes the
- *                                      daemon itself.
+ *                                      follow; status: a status event of the PA's feed
+ *                                      applied to it), abort()s: a document that crashes
+ *                                      the daemon itself.
  */
 void preflight_hook(const char *name, const char *route);
 void step_hook(const char *name, const char *step);

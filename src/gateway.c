@@ -537,6 +537,8 @@ needs_work(struct gw *g, const struct doc *d)
 	const struct lane *l = lane_of(g, d);
 	if (doc_state_final(d->state) || (d->held && d->state != DOC_DEPOSITED))
 		return 0;
+	if (d->crashes >= g->conf->crash_limit && !(d->held && d->action_required))
+		return 1; /* to be held (hold_poison), even one whose statuses come by the feed */
 	return l->tp == NULL || !tp_taken(l->tp, d);
 }
 
@@ -1967,16 +1969,14 @@ on_expiry(struct tp_reply *rep, void *arg)
  * applied (or applied before), 0 keep it for later (a call about it is in flight), -1
  * not in memory. */
 static int
-apply_to_job(void *arg, const char *qid, const struct tp_event *e)
+apply_event(struct gw *g, struct job *j, const struct tp_event *e)
 {
-	struct gw *g = arg;
-	struct job *j = job_find(g, qid);
-	struct doc *d;
-	if (j == NULL)
-		return -1;
-	d = j->doc;
+	struct doc *d = j->doc;
 	if (j->call)
 		return 0;
+	if (d->held && d->crashes >= g->conf->crash_limit)
+		return 0; /* held as poison (hold_poison): its statuses wait for a release */
+	step_hook(doc_name(d), "status"); /* tests: a crash here (fileio.h) */
 	if (follow_apply(d, e) == 0)
 		return 1;
 	follow_log(d->qid, doc_name(d), e);
@@ -1993,6 +1993,38 @@ apply_to_job(void *arg, const char *qid, const struct tp_event *e)
 	return 1;
 }
 
+/* follow_sweep's in_memory: a status applied is a step of its document's: a crash
+ * meanwhile counts against it (postmortem.h), so that a status that crashes the daemon
+ * each time it is applied holds its document at crash_limit (then its statuses wait
+ * for a release). Not in memory (a PA document once acknowledged), follow.c applies it
+ * on the record next: blamed on it too, until the next event's or the end of the sweep
+ * (sweep_events()). */
+static int
+apply_to_job(void *arg, const char *qid, const struct tp_event *e)
+{
+	struct gw *g = arg;
+	struct job *j = job_find(g, qid);
+	struct doc *d = NULL;
+	int r;
+	postmortem_doc(qid);
+	if (j == NULL) {
+		/* on its record (follow.c), unless it reached crash_limit: it is held when
+		 * loaded, and its statuses wait */
+		if (spool_load(g->sp, qid, &d, NULL) == -1)
+			return -1;
+		r = d->crashes >= g->conf->crash_limit ? 0 : -1;
+		if (r == -1)
+			step_hook(doc_name(d), "status"); /* tests: a crash here (fileio.h) */
+		doc_free(d);
+		if (r == 0)
+			postmortem_doc(NULL);
+		return r;
+	}
+	r = apply_event(g, j, e);
+	postmortem_doc(NULL);
+	return r;
+}
+
 /* Apply the stored events this process may apply (its own documents, and those no live
  * process owns). */
 static void
@@ -2005,6 +2037,7 @@ sweep_events(struct gw *g)
 		log_err("status events: %s", why);
 		free(why);
 	}
+	postmortem_doc(NULL);
 	/* documents moved from disk (those in memory are counted by settle_final) */
 	if (n.accepted)
 		metrics_add("chorusgw_documents_accepted_total", NULL, n.accepted);

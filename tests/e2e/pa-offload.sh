@@ -5,7 +5,8 @@
 # document whose pre-flight for that route kills its worker is held after [gateway]
 # crash_limit deaths like any other; what a worker sends back (BR-FR's verdicts, the
 # buyer's SIREN and address the Directory is asked about) refuses and accepts as the
-# pre-flight in the process does (`chorusgw validate --route pa`).
+# pre-flight in the process does (`chorusgw validate --route pa`); a status of the PA's
+# feed that crashes the daemon as it is applied is held at crash_limit like any other.
 . "$top_srcdir/tests/lib.sh"
 needs_test_hooks
 
@@ -78,6 +79,45 @@ check "bomb: the others go on" wait_until 30 doc_in calm.xml accepted
 check "bomb: the count is on disk, in its record" \
 	grep -qx "crashes = 3" "$(grep -l "^file = bomb.xml" "$S"/.chorusgw/active/*)"
 is "OFF-0004 never deposited" "$(deposits_of OFF-0004)" 0
+kill -TERM $pid
+wait $pid
+
+# ---- a status of the PA's feed that crashes the daemon as it is applied ----------------------
+# the crash counts against the document whose status it is: at 3 it is held with
+# action_required and a sentence, its statuses wait, the others go on; a release applies them
+pa_invoice "$T/poison.xml" ubl OFF-0006 "$PA_SELLER" "$PA_BUYER"
+pa_invoice "$T/after.xml" ubl OFF-0007 "$PA_SELLER" "$PA_BUYER"
+drop "$T/poison.xml" "$S/inbox"
+for n in 1 2 3; do
+	CHORUSGW_STEP_CRASH=poison.xml:status timeout 60 "$CHORUSGW" -v -c "$T/c.ini" run \
+		>"$T/out" 2>"$T/log.s$n"
+	is "status poison, run $n: the daemon crashed applying its status (SIGABRT)" "$?" 134
+done
+contains "status poison: the crash is counted against its document" "$T/log.s3" \
+	"poison.xml: process "
+CHORUSGW_STEP_CRASH=poison.xml:status "$CHORUSGW" -v -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
+pid=$!
+on_exit "kill -9 $pid 2>/dev/null"
+held() { logged "poison.xml: held: processes died 3 times working on it"; }
+check "status poison: held at 3" wait_until 30 held
+drop "$T/after.xml" "$S/inbox"
+check "status poison: the others go on" wait_until 30 doc_key_is after.xml pa_ack Ok
+check "status poison: the daemon is still running" kill -0 $pid
+run_gw q -c "$T/c.ini" queue --json
+contains "status poison: queue shows it held" "$T/q.out" '"held":true'
+contains "status poison: with action_required" "$T/q.out" '"action_required":true'
+contains "status poison: and the sentence" "$T/q.out" "processes died 3 times working on this document"
+check "status poison: the count is on disk, in its record" \
+	grep -qx "crashes = 3" "$(grep -l "^file = poison.xml" "$S"/.chorusgw/active/*)"
+kill -TERM $pid
+wait $pid
+qid=$(basename "$(grep -l "^file = poison.xml" "$S"/.chorusgw/active/*)")
+run_gw rel -c "$T/c.ini" release "$qid"
+is "status poison: released" "$rc" 0
+"$CHORUSGW" -v -c "$T/c.ini" run >"$T/out" 2>"$T/log" &
+pid=$!
+status_known() { [ -n "$(rkey "$(doc_receipt poison.xml)" status_code 2>/dev/null)" ]; }
+check "status poison: released, without the crash, its statuses applied" wait_until 30 status_known
 kill -TERM $pid
 wait $pid
 no_secrets "no secret in the logs" "$T"/log "$T"/*.out
