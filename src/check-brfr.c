@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +147,7 @@ check_codes(struct bk *k)
 		static const char fix[] =
 		    "the ERP format has no line reference to an earlier invoice: correct the "
 		    "document's producer";
-		for (j = 0; j < l->ndocrefs; j++)
+		for (j = 0; j < l->ndocrefs && k->ubl; j++)
 			if (present(&l->docrefs[j].id) && !id_format_ok(l->docrefs[j].id.text))
 				report(k, "BR-FR-02", &l->docrefs[j].id,
 				       "a line's document reference (EXT-FR-FE-136) may only hold "
@@ -245,7 +246,7 @@ check_dates(struct bk *k)
 		check_date(k, &l->delivery_date, "a line's delivery date (EXT-FR-FE-158)", no_erp);
 		/* the date of an earlier invoice on a line: UBL reads the line's
 		 * cac:DocumentReference, CII its ram:InvoiceReferencedDocument */
-		for (j = 0; j < l->ndocrefs; j++)
+		for (j = 0; j < l->ndocrefs && k->ubl; j++)
 			check_date(k, &l->docrefs[j].date,
 			           "a line's document reference date (EXT-FR-FE-138)", no_erp);
 		for (j = 0; j < l->nrefs && !k->ubl; j++)
@@ -798,7 +799,7 @@ check_docrefs(struct bk *k)
 	}
 	/* BR-FR-30: a line's (UBL only: CII's rule reads a ram:AdditionalReferencedDocument
 	 * right under the line item, where CII D22B has none) */
-	for (i = 0; i < inv->nlines; i++)
+	for (i = 0; i < inv->nlines && k->ubl; i++)
 		for (size_t j = 0; j < inv->lines[i].ndocrefs; j++)
 			check_blank_ref(k, &inv->lines[i].docrefs[j], "BR-FR-30",
 			                "the ERP format has no line reference of type AFL or AVV: "
@@ -956,6 +957,484 @@ check_coherence(struct bk *k)
 		       "give <vat-total-accounting currency=\"EUR\">");
 }
 
+/* ---- sub-invoice lines (BR-FR-MV, BR-FR-BD) ------------------------------------- */
+
+/* Billing modes B8, S8, M8 (an invoice of several sellers) and B9, S9, M9 (a
+ * bidirectional one) split the invoice into sub-invoices: a line GROUP without parent
+ * heads each, its lines (DETAIL...) name it as their parent. UBL says so in the line's
+ * cac:BillingReference to this very invoice (its status, its cac:BillingReferenceLine),
+ * CII in the line's LineStatusReasonCode and ParentLineID. */
+
+static const char no_erp_lines[] =
+    "the ERP format has no sub-invoice lines: correct the document's producer";
+
+static int
+is(const struct inv_value *v, const char *s)
+{
+	return v->text && strcmp(v->text, s) == 0;
+}
+
+/* XPath number() of a text, as xs:double reads it: a sign, digits with a '.', an
+ * exponent, or INF, blanks around allowed; NaN otherwise (NULL too). */
+static double
+xnumber(const char *s)
+{
+	char *t, *end;
+	const char *p;
+	double d = NAN;
+	if (s == NULL)
+		return NAN;
+	t = norm_space(s);
+	p = t + (*t == '-' || *t == '+');
+	if (strcmp(p, "INF") == 0)
+		d = *t == '-' ? -INFINITY : INFINITY;
+	/* strtod() also reads hex, "inf", "nan" and blanks, which XPath does not */
+	else if (*p && strchr("0123456789.", *p) && p[strspn(p, "0123456789.eE+-")] == '\0') {
+		d = strtod(t, &end);
+		if (*end != '\0')
+			d = NAN;
+	}
+	free(t);
+	return d;
+}
+
+/* UBL: a line's reference to this very invoice. */
+static int
+to_self(const struct bk *k, const struct inv_ref *r)
+{
+	return k->inv->number.text && r->number.text &&
+	       strcmp(r->number.text, k->inv->number.text) == 0;
+}
+
+/* How many sub-invoices the line heads: CII, 1 for a line GROUP without parent; UBL,
+ * its references to this invoice of status GROUP without parent line (the UBL rules
+ * judge each). */
+static size_t
+heads(const struct bk *k, const struct inv_line *l)
+{
+	size_t n = 0;
+	if (!k->ubl)
+		return is(&l->status, "GROUP") && !present(&l->parent);
+	for (size_t i = 0; i < l->nrefs; i++)
+		n += to_self(k, &l->refs[i]) && is(&l->refs[i].status, "GROUP") &&
+		     !present(&l->refs[i].parent);
+	return n;
+}
+
+/* The line's parent line (EXT-FR-FE-162), NULL without one. */
+static const struct inv_value *
+parent_of(const struct bk *k, const struct inv_line *l)
+{
+	if (!k->ubl)
+		return present(&l->parent) ? &l->parent : NULL;
+	for (size_t i = 0; i < l->nrefs; i++)
+		if (to_self(k, &l->refs[i]) && present(&l->refs[i].parent))
+			return &l->refs[i].parent;
+	return NULL;
+}
+
+/* UBL: the status of the line's first reference to this invoice, or an absent value. */
+static const struct inv_value *
+self_status(const struct bk *k, const struct inv_line *l)
+{
+	static const struct inv_value none;
+	for (size_t i = 0; i < l->nrefs; i++)
+		if (to_self(k, &l->refs[i]))
+			return &l->refs[i].status;
+	return &none;
+}
+
+/* The line's sub-type is `code` (UBL: one of its references to this invoice says
+ * so). */
+static int
+status_is(const struct bk *k, const struct inv_line *l, const char *code)
+{
+	if (!k->ubl)
+		return is(&l->status, code);
+	for (size_t i = 0; i < l->nrefs; i++)
+		if (to_self(k, &l->refs[i]) && is(&l->refs[i].status, code))
+			return 1;
+	return 0;
+}
+
+/* A child of the line whose id is `id`, as BR-FR-MV-05 counts them: its parent is that
+ * id, its sub-type is there and is not INFORMATION (UBL: both in one reference to this
+ * invoice). */
+static int
+child_of(const struct bk *k, const struct inv_line *l, const char *id)
+{
+	if (!k->ubl)
+		return is(&l->parent, id) && present(&l->status) && !is(&l->status, "INFORMATION");
+	for (size_t i = 0; i < l->nrefs; i++) {
+		const struct inv_ref *r = &l->refs[i];
+		if (to_self(k, r) && is(&r->parent, id) && present(&r->status) &&
+		    !is(&r->status, "INFORMATION"))
+			return 1;
+	}
+	return 0;
+}
+
+/* The first line whose id (BT-126) is `id`, or NULL. */
+static const struct inv_line *
+line_by_id(const struct invoice *inv, const char *id)
+{
+	for (size_t i = 0; i < inv->nlines; i++)
+		if (is(&inv->lines[i].id, id))
+			return &inv->lines[i];
+	return NULL;
+}
+
+/* An invoiced object of the line of type `scheme` (AFL: the sub-invoice's number, AVV):
+ * UBL, a cac:DocumentReference of type 130 whose identifier has that schemeID; CII, a
+ * reference of that ReferenceTypeCode (and `any_type` 0: of type 130). */
+static int
+object_is(const struct bk *k, const struct inv_docref *d, const char *scheme, int any_type)
+{
+	if (k->ubl)
+		return is(&d->type_code, "130") && d->id.attr && strcmp(d->id.attr, scheme) == 0;
+	return is(&d->ref_type, scheme) && (any_type || is(&d->type_code, "130"));
+}
+
+/* normalize-space() of the line's first invoiced object `scheme`; "" without one.
+ * Caller frees. */
+static char *
+object_of(const struct bk *k, const struct inv_line *l, const char *scheme)
+{
+	for (size_t i = 0; l && i < l->ndocrefs; i++)
+		if (object_is(k, &l->docrefs[i], scheme, 0) && present(&l->docrefs[i].id))
+			return norm_space(l->docrefs[i].id.text);
+	return xstrdup("");
+}
+
+/* normalize-space() of v's text ("" when absent) is not empty. */
+static int
+blank(const struct inv_value *v)
+{
+	char *t;
+	int r;
+	if (!present(v))
+		return 1;
+	t = norm_space(v->text);
+	r = *t == '\0';
+	free(t);
+	return r;
+}
+
+/* The line's VAT total in `currency` (EXT-FR-FE-181, 182), or NULL. */
+static const struct inv_value *
+line_tax(const struct inv_line *l, const struct inv_value *currency)
+{
+	for (size_t i = 0; currency->text && i < l->ntax_totals; i++)
+		if (l->tax_totals[i].attr && strcmp(l->tax_totals[i].attr, currency->text) == 0)
+			return &l->tax_totals[i];
+	return NULL;
+}
+
+/* The line's seller's first legal id, or an absent value. */
+static const struct inv_value *
+line_seller(const struct inv_line *l)
+{
+	static const struct inv_value none;
+	return l && l->nseller_ids ? &l->seller_ids[0] : &none;
+}
+
+/* One of the line's seller's legal ids (UBL: its first, normalised; `every` 1: any)
+ * is one of the party's. */
+static int
+seller_is(const struct inv_line *l, const struct inv_party *p, int every)
+{
+	for (size_t i = 0; i < (every ? l->nseller_ids : l->nseller_ids > 0); i++)
+		for (size_t j = 0; j < p->nlegal_ids; j++)
+			if (l->seller_ids[i].text && p->legal_ids[j].text &&
+			    strcmp(l->seller_ids[i].text, p->legal_ids[j].text) == 0)
+				return 1;
+	return 0;
+}
+
+/* BR-FR-MV-02, BD-02, MV-13, BD-13: the sub-invoices a billing mode asks for. */
+static void
+check_subinvoice_count(struct bk *k)
+{
+	const struct invoice *inv = k->inv;
+	size_t i, n = 0, seller = 0, buyer = 0;
+	for (i = 0; i < inv->nlines; i++) {
+		size_t h = heads(k, &inv->lines[i]);
+		n += h;
+		/* UBL compares every id of the line's seller, CII its one */
+		seller += seller_is(&inv->lines[i], &inv->supplier, 1) ? h : 0;
+		buyer += seller_is(&inv->lines[i], &inv->buyer, 1) ? h : 0;
+	}
+	if (mode_in(inv, " B8 S8 M8 ") && n == 0)
+		report(k, "BR-FR-MV-02", &inv->cadre,
+		       "an invoice of several sellers (billing mode B8, S8, M8) needs a line GROUP "
+		       "without parent (EXT-FR-FE-163) for each sub-invoice",
+		       no_erp_lines);
+	if (mode_in(inv, " B9 S9 M9 ") && (n != 2 || seller != 1 || buyer != 1))
+		report(k, "BR-FR-BD-02", &inv->cadre,
+		       "a bidirectional invoice (billing mode B9, S9, M9) has exactly two lines "
+		       "GROUP without parent (EXT-FR-FE-163), one whose seller (EXT-FR-FE-167) is "
+		       "the seller (BT-30), one whose seller is the buyer (BT-47)",
+		       no_erp_lines);
+	if (present(&inv->type_code)) {
+		int self = str_word_in(" 389 261 501 500 502 471 473 ", inv->type_code.text);
+		if (mode_in(inv, " B8 S8 M8 ") && (self || blank(&inv->type_code)))
+			report(k, "BR-FR-MV-13", &inv->type_code,
+			       "an invoice of several sellers (billing mode B8, S8, M8) cannot be "
+			       "self-billed (type 389, 261, 501, 500, 502, 471, 473)",
+			       "change <type> or <billing-mode>");
+		if (mode_in(inv, " B9 S9 M9 ") && !self)
+			report(k, "BR-FR-BD-13", &inv->type_code,
+			       "a bidirectional invoice (billing mode B9, S9, M9) is self-billed "
+			       "(type 389, 261, 501, 500, 502, 471, 473)",
+			       "change <type> or <billing-mode>");
+	}
+}
+
+/* BR-FR-MV-03, MV-14, BD-14: what a line GROUP without parent must give. */
+static void
+check_group_line(struct bk *k, const struct inv_line *l)
+{
+	const struct invoice *inv = k->inv;
+	const struct inv_value *tax = line_tax(l, &inv->currency);
+	const struct inv_value *acc = line_tax(l, &inv->tax_currency);
+	char *afl, *avv;
+	size_t i;
+	int number = 0, date = 0, avv_mode = 0;
+
+	if (blank(&l->seller_name) || blank(line_seller(l)) || blank(&l->seller_country))
+		report(k, "BR-FR-MV-03", &l->seller_name,
+		       "a line GROUP without parent names its seller (EXT-FR-FE-164), the seller's "
+		       "legal id (EXT-FR-FE-167) and country (EXT-FR-FE-177)",
+		       no_erp_lines);
+	if (!tax || blank(tax) ||
+	    (present(&inv->tax_currency) &&
+	     (*inv->tax_currency.text == '\0' || !acc || blank(acc))))
+		report(k, "BR-FR-MV-03", &l->id,
+		       "a line GROUP without parent gives its VAT total in the invoice's currency "
+		       "(EXT-FR-FE-181), and in the VAT accounting currency (EXT-FR-FE-182) when "
+		       "there is one",
+		       no_erp_lines);
+	if (k->ubl) {
+		/* UBL: the first of each, which must be there */
+		afl = object_of(k, l, "AFL");
+		avv = object_of(k, l, "AVV");
+		for (i = 0; i < l->ndocrefs; i++)
+			avv_mode |= object_is(k, &l->docrefs[i], "AVV", 0) &&
+			            l->docrefs[i].id.text &&
+			            str_word_in(" M8 S8 B8 ", l->docrefs[i].id.text);
+		if (*afl == '\0' || *avv == '\0' || avv_mode)
+			report(
+			    k, "BR-FR-MV-03", &l->id,
+			    "a line GROUP without parent gives its sub-invoice's number (BT-128, "
+			    "scheme AFL) and an invoiced object of scheme AVV other than M8, S8, "
+			    "B8, both of type 130",
+			    no_erp_lines);
+		free(afl);
+		free(avv);
+	} else {
+		/* CII: every reference of type AFL or AVV the line has */
+		for (i = 0; i < l->ndocrefs; i++) {
+			const struct inv_docref *d = &l->docrefs[i];
+			if ((object_is(k, d, "AFL", 1) || object_is(k, d, "AVV", 1)) &&
+			    (!is(&d->type_code, "130") || blank(&d->id) ||
+			     (is(&d->ref_type, "AVV") && str_word_in(" M8 S8 B8 ", d->id.text))))
+				report(
+				    k, "BR-FR-MV-03", &d->id,
+				    "a line GROUP without parent's invoiced object of scheme AFL "
+				    "or AVV is of type 130, not blank (AVV: not M8, S8, B8)",
+				    no_erp_lines);
+		}
+	}
+
+	/* BR-FR-MV-14, BD-14: a corrective invoice or credit note names, on each head,
+	 * the earlier invoice it corrects (UBL: another reference than to this one) */
+	for (i = 0; i < l->nrefs; i++) {
+		const struct inv_ref *r = &l->refs[i];
+		int other = k->ubl ? inv->number.text && r->number.text && !to_self(k, r)
+		                   : present(&r->number);
+		number |= other;
+		date |= (k->ubl ? other : 1) && present(&r->date);
+	}
+	if ((mode_in(inv, " B8 S8 M8 ") && type_in(inv, " 384 472 381 396 503 ") &&
+	     !(number && date)))
+		report(
+		    k, "BR-FR-MV-14", &l->id,
+		    "a corrective invoice or a credit note of several sellers gives, on each line "
+		    "GROUP without parent, the earlier invoice's number and date (EXT-FR-FE-136, "
+		    "138)",
+		    no_erp_lines);
+	if ((mode_in(inv, " B9 S9 M9 ") && type_in(inv, " 261 471 473 502 ") && !(number && date)))
+		report(k, "BR-FR-BD-14", &l->id,
+		       "a self-billed corrective invoice or credit note of a bidirectional invoice "
+		       "gives, on each line GROUP without parent, the earlier invoice's number and "
+		       "date (EXT-FR-FE-136, 138)",
+		       no_erp_lines);
+}
+
+/* BR-FR-MV-05, 09, 10: a line GROUP without parent's totals, its lines' sum. */
+static void
+check_group_totals(struct bk *k, const struct inv_line *l)
+{
+	const struct invoice *inv = k->inv;
+	const struct inv_value *tax = line_tax(l, &inv->currency);
+	char *id = norm_space(l->id.text ? l->id.text : ""), *afl, *mark;
+	double sum = 0, vat = 0;
+	size_t i, n = 0, details = 0;
+
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *c = &inv->lines[i];
+		if (child_of(k, c, id) && present(&c->net_amount)) {
+			sum += xnumber(c->net_amount.text);
+			n++;
+		}
+		/* BR-FR-MV-10 counts the DETAIL lines (CII: whose parent is the id as
+		 * written) */
+		details += l->id.text && is(&c->parent, l->id.text) && is(&c->status, "DETAIL");
+	}
+	if (!(fabs(xnumber(l->net_amount.text) - sum) <= 0.01 * (double)n))
+		reportf(k, "BR-FR-MV-05", &l->net_amount, no_erp_lines,
+		        "a line GROUP's net amount (BT-131) is the sum of its %zu lines' (%g)", n,
+		        sum);
+
+	afl = object_of(k, l, "AFL");
+	mark = xasprintf("#%s#", afl);
+	for (i = 0; i < inv->nvats; i++) {
+		const struct inv_vat *v = &inv->vats[i];
+		if (is(&v->scheme, "VAT") && v->exemption_reason.text &&
+		    strncmp(v->exemption_reason.text, mark, strlen(mark)) == 0)
+			vat += xnumber(v->tax.text);
+	}
+	if (!(fabs(xnumber(tax ? tax->text : NULL) - vat) <= 0.01))
+		reportf(k, "BR-FR-MV-09", tax ? tax : &l->id, no_erp_lines,
+		        "a line GROUP's VAT total (EXT-FR-FE-181) is the sum of the VAT breakdowns "
+		        "(BT-117) whose exemption reason starts with \"%s\" (%g)",
+		        mark, vat);
+	/* UBL 2.1 has no line total with VAT (cbc:TaxInclusiveLineExtensionAmount) */
+	if (!k->ubl && present(&l->tax_inclusive) &&
+	    (blank(&l->tax_inclusive) ||
+	     !(fabs(xnumber(l->tax_inclusive.text) - xnumber(l->net_amount.text) -
+	            xnumber(tax ? tax->text : NULL)) <= 0.01 * (double)details)))
+		report(k, "BR-FR-MV-10", &l->tax_inclusive,
+		       "a line GROUP's total with VAT (EXT-FR-FE-184) is its net amount (BT-131) "
+		       "plus its VAT total (EXT-FR-FE-181)",
+		       no_erp_lines);
+	free(mark);
+	free(afl);
+	free(id);
+}
+
+/* BR-FR-MV-12: the sub-invoice numbers (AFL) of the lines GROUP are unique. UBL
+ * compares each with the line references of type 130 and scheme AFL before it, CII
+ * with every IssuerAssignedID before it (the lines come first in the document). */
+static int
+afl_seen(const struct bk *k, size_t line, size_t ref)
+{
+	const struct invoice *inv = k->inv;
+	const struct inv_docref *d = &inv->lines[line].docrefs[ref];
+	for (size_t i = 0; i <= line; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		size_t upto = k->ubl ? (i < line ? l->ndocrefs : ref)
+		                     : (i < line ? l->nissuer_ids : d->issuer_pos);
+		for (size_t j = 0; j < upto; j++) {
+			const struct inv_value *v = k->ubl ? &l->docrefs[j].id : &l->issuer_ids[j];
+			if ((!k->ubl || object_is(k, &l->docrefs[j], "AFL", 0)) &&
+			    is(v, d->id.text))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+check_subinvoices(struct bk *k)
+{
+	const struct invoice *inv = k->inv;
+	const char *self = inv->number.text ? inv->number.text : "";
+	size_t i, j, own = 0;
+
+	check_subinvoice_count(k);
+	if (!mode_in(inv, " B8 S8 M8 B9 S9 M9 "))
+		return;
+	/* BR-FR-MV-11: how many of the seller's lines GROUP carry the invoice's own number
+	 * (UBL counts lines, CII references) */
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		if (!heads(k, l) || !seller_is(l, &inv->supplier, !k->ubl))
+			continue;
+		for (j = 0; j < l->ndocrefs; j++)
+			if (object_is(k, &l->docrefs[j], "AFL", 0) && is(&l->docrefs[j].id, self)) {
+				own++;
+				if (k->ubl)
+					break;
+			}
+	}
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		const struct inv_value *parent = parent_of(k, l);
+		const struct inv_line *pl = parent ? line_by_id(inv, parent->text) : NULL;
+		char *afl = object_of(k, l, "AFL"), *pafl = object_of(k, pl, "AFL");
+		char *sid = norm_space(line_seller(l)->text ? line_seller(l)->text : "");
+		char *psid = norm_space(line_seller(pl)->text ? line_seller(pl)->text : "");
+
+		/* BR-FR-MV-01: UBL, the first reference to this invoice has a status; CII
+		 * judges a sub-type that is there */
+		if (k->ubl ? blank(self_status(k, l)) : present(&l->status) && blank(&l->status))
+			report(
+			    k, "BR-FR-MV-01", k->ubl ? &l->id : &l->status,
+			    "with billing mode B8, S8, M8, B9, S9, M9 each line gives its sub-type "
+			    "(EXT-FR-FE-163: GROUP, DETAIL...)",
+			    no_erp_lines);
+		if (*sid == '\0' || (parent && strcmp(sid, psid) != 0))
+			report(
+			    k, "BR-FR-MV-06", line_seller(l)->path ? line_seller(l) : &l->id,
+			    "with billing mode B8, S8, M8, B9, S9, M9 each line names its seller "
+			    "(EXT-FR-FE-167), the same as its parent line's",
+			    no_erp_lines);
+		if (*afl == '\0' || (parent && strcmp(afl, pafl) != 0))
+			report(
+			    k, "BR-FR-MV-07", &l->id,
+			    "with billing mode B8, S8, M8, B9, S9, M9 each line gives its "
+			    "sub-invoice's number (BT-128, scheme AFL, type 130), the same as its "
+			    "parent line's",
+			    no_erp_lines);
+		if (status_is(k, l, "DETAIL")) {
+			char *mark = xasprintf("#%s#", afl);
+			if (blank(&l->exemption_reason) || *afl == '\0' ||
+			    strncmp(l->exemption_reason.text, mark, strlen(mark)) != 0)
+				report(k, "BR-FR-MV-08", &l->exemption_reason,
+				       "a line DETAIL's VAT exemption reason starts with its "
+				       "sub-invoice's number between # (#number#)",
+				       no_erp_lines);
+			free(mark);
+		}
+		if (heads(k, l)) {
+			check_group_line(k, l);
+			check_group_totals(k, l);
+			for (j = 0; j < l->ndocrefs; j++)
+				if (object_is(k, &l->docrefs[j], "AFL", 0) &&
+				    present(&l->docrefs[j].id) && afl_seen(k, i, j))
+					report(
+					    k, "BR-FR-MV-12", &l->docrefs[j].id,
+					    "two lines GROUP without parent have the same sub-invoice "
+					    "number (BT-128, scheme AFL)",
+					    no_erp_lines);
+			if (seller_is(l, &inv->supplier, !k->ubl) &&
+			    !(own == 1 || (own == 0 && strcmp(afl, self) == 0) ||
+			      (own > 1 && strcmp(afl, self) != 0)))
+				report(
+				    k, "BR-FR-MV-11", &l->id,
+				    "the seller's (BT-30) lines GROUP without parent: exactly one "
+				    "carries the invoice's number (BT-1) as its sub-invoice number "
+				    "(BT-128, scheme AFL)",
+				    no_erp_lines);
+		}
+		free(afl);
+		free(pafl);
+		free(sid);
+		free(psid);
+	}
+}
+
 /* ---- decimals (BR-FR-DEC-01 to 04) ------------------------------------------------ */
 
 /* The custom:is-valid-decimal / percent functions: an optional '-' (`neg`), 1 to `most`
@@ -1078,6 +1557,7 @@ check_brfr(const struct invoice *inv, struct problems *out)
 	check_docrefs(&k);
 	check_item_attrs(&k);
 	check_coherence(&k);
+	check_subinvoices(&k);
 	check_decimals(&k);
 	free(all);
 	return k.errors;

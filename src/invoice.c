@@ -61,6 +61,14 @@ invoice_party_siren(const struct inv_party *p, char buf[10])
 }
 
 static void
+values_free(struct inv_value *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		inv_value_free(&v[i]);
+	free(v);
+}
+
+static void
 party_free(struct inv_party *p)
 {
 	inv_value_free(&p->siret);
@@ -71,9 +79,8 @@ party_free(struct inv_party *p)
 	inv_value_free(&p->country);
 	inv_value_free(&p->siren);
 	inv_value_free(&p->endpoint);
-	for (size_t i = 0; i < p->nids; i++)
-		inv_value_free(&p->ids[i]);
-	free(p->ids);
+	values_free(p->ids, p->nids);
+	values_free(p->legal_ids, p->nlegal_ids);
 }
 
 static void
@@ -97,6 +104,7 @@ refs_free(struct inv_ref *v, size_t n)
 		inv_value_free(&v[i].date);
 		inv_value_free(&v[i].type_code);
 		inv_value_free(&v[i].status);
+		inv_value_free(&v[i].parent);
 	}
 	free(v);
 }
@@ -173,6 +181,14 @@ invoice_free(struct invoice *inv)
 		for (j = 0; j < l->nacs; j++)
 			ac_free(&l->acs[j]);
 		free(l->acs);
+		inv_value_free(&l->parent);
+		inv_value_free(&l->seller_name);
+		inv_value_free(&l->seller_country);
+		values_free(l->seller_ids, l->nseller_ids);
+		values_free(l->tax_totals, l->ntax_totals);
+		inv_value_free(&l->tax_inclusive);
+		inv_value_free(&l->exemption_reason);
+		values_free(l->issuer_ids, l->nissuer_ids);
 	}
 	free(inv->lines);
 	for (i = 0; i < inv->nacs; i++)
@@ -188,6 +204,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&v->exemption_reason);
 		inv_value_free(&v->exemption_code);
 		inv_value_free(&v->tax_point_date);
+		inv_value_free(&v->scheme);
 	}
 	free(inv->vats);
 	for (i = 0; i < inv->nattachments; i++) {

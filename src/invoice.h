@@ -36,6 +36,9 @@ struct inv_party {
 	struct inv_value *ids;       /* every identifier (UBL PartyIdentification/cbc:ID, CII
 	                                GlobalID), attr = scheme, in order (BR-FR) */
 	size_t nids;
+	struct inv_value *legal_ids; /* every legal id (UBL PartyLegalEntity/cbc:CompanyID, CII
+	                                SpecifiedLegalOrganization/ram:ID), attr = scheme */
+	size_t nlegal_ids;
 	const char *role; /* the other parties (struct invoice's others): "payee (BT-60)"... */
 	int delivery;     /* 1: the delivery party (BT-71), 2: a line's (EXT-FR-FE-146); UBL:
 	                     its ids are the delivery location's cbc:ID */
@@ -65,18 +68,20 @@ struct inv_ref {
 	struct inv_value date;      /* BT-26 */
 	struct inv_value type_code; /* EXT-FR-FE-02 / 137: the earlier invoice's type */
 	struct inv_value status;    /* UBL: cbc:DocumentStatusCode (DETAIL...) */
+	struct inv_value parent;    /* UBL: cac:BillingReferenceLine/cbc:ID (EXT-FR-FE-162) */
 };
 
 /* A reference to another document in the header (UBL cac:AdditionalDocumentReference,
  * CII ram:AdditionalReferencedDocument) whatever its type: the supporting documents
  * (BG-24) and the others (invoiced object, tender...); or on a line (UBL
- * cac:DocumentReference: the BR-FR rules read no CII one). */
+ * cac:DocumentReference, CII the line settlement's ram:AdditionalReferencedDocument). */
 struct inv_docref {
 	struct inv_value id;          /* attr = schemeID (UBL: AFL, AVV...) */
 	struct inv_value type_code;   /* UBL cbc:DocumentTypeCode, CII ram:TypeCode */
 	struct inv_value ref_type;    /* CII ram:ReferenceTypeCode (AFL, AVV...) */
 	struct inv_value description; /* BT-123: UBL cbc:DocumentDescription, CII ram:Name */
 	struct inv_value date;        /* UBL cbc:IssueDate */
+	size_t issuer_pos; /* a CII line's: its IssuerAssignedID in the line's issuer_ids */
 };
 
 /* An item attribute (BG-32): CII ram:ApplicableProductCharacteristic, UBL
@@ -112,6 +117,23 @@ struct inv_line {
 	size_t nrefs;
 	struct inv_ac *acs;
 	size_t nacs;
+	/* the sub-invoices of billing modes B8, S8, M8 and B9, S9, M9 (BR-FR-MV, BR-FR-BD):
+	 * UBL gives a line's sub-type and parent in its cac:BillingReference to this very
+	 * invoice (refs), CII in status and parent */
+	struct inv_value parent;         /* CII: ParentLineID (EXT-FR-FE-162) */
+	struct inv_value seller_name;    /* EXT-FR-FE-164: UBL cac:Item/cac:ManufacturerParty,
+	                                    CII ItemSellerTradeParty */
+	struct inv_value seller_country; /* EXT-FR-FE-177 */
+	struct inv_value *seller_ids;    /* EXT-FR-FE-167, every legal id of the line's seller */
+	size_t nseller_ids;
+	struct inv_value *tax_totals; /* EXT-FR-FE-181, 182: the line's VAT totals,
+	                                 attr = currencyID */
+	size_t ntax_totals;
+	struct inv_value tax_inclusive;    /* EXT-FR-FE-184: CII GrandTotalAmount */
+	struct inv_value exemption_reason; /* the line's VAT exemption reason */
+	struct inv_value *issuer_ids;      /* CII: every ram:IssuerAssignedID below the line, in
+	                                      document order (BR-FR-MV-12 reads them all) */
+	size_t nissuer_ids;
 };
 
 /* A VAT breakdown (BG-23). */
@@ -125,6 +147,7 @@ struct inv_vat {
 	struct inv_value exemption_reason; /* BT-120 */
 	struct inv_value exemption_code;   /* BT-121 */
 	struct inv_value tax_point_date;   /* BT-7, CII (UBL: struct invoice's) */
+	struct inv_value scheme;           /* UBL cac:TaxScheme/cbc:ID, CII ram:TypeCode (VAT) */
 };
 
 /* A supporting document (BG-24). */

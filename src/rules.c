@@ -1601,9 +1601,9 @@ static const struct ruleset en16931_set = {
  * CII): the id of the assert's pattern (BR-FR-05 for BR-FR-05_BT-22_PMT), or, in
  * CII's pattern BR-FR-01_BR-FR-02, the start of the assert's id. Both syntaxes have
  * the same ids. */
-#define MULTI_PARTY                                                                 \
-	"billing-mode B8, S8, M8 (several sellers) or B9, S9, M9 (bidirectional): " \
-	"the sub-invoice lines (GROUP) these rules judge are not in the ERP format"
+#define SUBINV                                                                                \
+	"the sub-invoice lines of billing modes B8, S8, M8 (several sellers) and B9, S9, M9 " \
+	"(bidirectional), which the ERP format cannot write: a document passed through"
 /* clang-format off */
 static const struct rule brfr[] = {
 	{"BR-FR-01", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "number, preceding-invoice/number (every one; at most 35 characters; UBL: also their format); CII: a line's reference to an earlier invoice (not in the ERP format); UBL's line rule reads a cac:BillingReference/cac:DocumentReference that UBL 2.1 does not have"},
@@ -1649,22 +1649,22 @@ static const struct rule brfr[] = {
 	{"BR-FR-DEC-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "line/quantity, line/price-base-quantity (4 decimals): the ERP format's Quantity type keeps an export within them"},
 	{"BR-FR-DEC-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "line/price, line/gross-price (positive but for billing modes B9, S9, M9; 6 decimals): the ERP format's UnitPrice type keeps an export within them"},
 	{"BR-FR-DEC-04", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-rate (positive, 2 decimals, 4 characters): the ERP format's VatRate type keeps an export within them"},
-	{"BR-FR-BD-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-BD-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-BD-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-01", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-06", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-11", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
-	{"BR-FR-MV-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 0, MULTI_PARTY},
+	{"BR-FR-BD-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": exactly two lines GROUP without parent with B9, S9, M9, one of the seller, one of the buyer"},
+	{"BR-FR-BD-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type with billing-mode B9, S9, M9 (self-billed: 389, 261, 501, 500, 502, 471, 473)"},
+	{"BR-FR-BD-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": with B9, S9, M9 and type 261, 471, 473, 502, each line GROUP names the earlier invoice, number and date"},
+	{"BR-FR-MV-01", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": each line's sub-type (CII: when there)"},
+	{"BR-FR-MV-02", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": a line GROUP without parent with B8, S8, M8"},
+	{"BR-FR-MV-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": a line GROUP's seller (name, legal id, country), its VAT total, its invoiced objects AFL and AVV"},
+	{"BR-FR-MV-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": a line GROUP's net amount is its lines'"},
+	{"BR-FR-MV-06", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": each line's seller, its parent line's"},
+	{"BR-FR-MV-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": each line's sub-invoice number (AFL), its parent line's"},
+	{"BR-FR-MV-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": a line DETAIL's VAT exemption reason starts with #its sub-invoice number#"},
+	{"BR-FR-MV-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": a line GROUP's VAT total is its VAT breakdowns' (UBL: those of the TaxTotal in the invoice currency, the one with breakdowns)"},
+	{"BR-FR-MV-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": a line GROUP's total with VAT; CII only, UBL's rule reads a cbc:TaxInclusiveLineExtensionAmount that UBL 2.1 does not have"},
+	{"BR-FR-MV-11", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": one of the seller's lines GROUP has the invoice number as its sub-invoice number"},
+	{"BR-FR-MV-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": the lines GROUP's sub-invoice numbers are unique (CII: against every IssuerAssignedID before them)"},
+	{"BR-FR-MV-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type with billing-mode B8, S8, M8 (not self-billed)"},
+	{"BR-FR-MV-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, SUBINV ": with B8, S8, M8 and type 384, 472, 381, 396, 503, each line GROUP names the earlier invoice, number and date"},
 };
 /* clang-format on */
 

@@ -145,6 +145,7 @@ add_ref(struct inv_ref **v, size_t *nv, xmlNodePtr n, int cii)
 		get(&r->type_code, n, np, "cac:InvoiceDocumentReference/cbc:DocumentTypeCode",
 		    NULL);
 		get(&r->status, n, np, "cac:InvoiceDocumentReference/cbc:DocumentStatusCode", NULL);
+		get(&r->parent, n, np, "cac:BillingReferenceLine/cbc:ID", NULL);
 	}
 	free(np);
 }
@@ -175,6 +176,15 @@ add_item_attr(struct inv_line *l, xmlNodePtr n, int cii)
 	get(&a->value, n, np, cii ? "ram:Value" : "cbc:Value", NULL);
 	get(&a->measure, n, np, cii ? "ram:ValueMeasure" : "cbc:ValueQuantity", "unitCode");
 	free(np);
+}
+
+/* Append every legal identifier of `party` (UBL cac:PartyLegalEntity/cbc:CompanyID, CII
+ * ram:SpecifiedLegalOrganization/ram:ID) to v[0..*n). */
+static void
+add_legal_ids(struct inv_value **v, size_t *n, xmlNodePtr party, int cii)
+{
+	each_kid(le, party, cii ? "ram:SpecifiedLegalOrganization" : "cac:PartyLegalEntity")
+	    each_kid(id, le, cii ? "ram:ID" : "cbc:CompanyID") add_id(v, n, id);
 }
 
 static int
@@ -340,6 +350,7 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 			if (id)
 				add_id(&p->ids, &p->nids, id);
 		}
+	add_legal_ids(&p->legal_ids, &p->nlegal_ids, party, cii);
 	if (cii)
 		p->any_id = node_kid(party, "ram:ID") || node_kid(party, "ram:GlobalID");
 	else
@@ -497,7 +508,67 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	each_kid(ap, node_kid(n, "cac:Item"), "cac:AdditionalItemProperty") add_item_attr(l, ap, 0);
 	each_kid(br, n, "cac:BillingReference") add_ref(&l->refs, &l->nrefs, br, 0);
 	add_acs(&l->acs, &l->nacs, n, np, "cac:AllowanceCharge", 0);
+	get(&l->exemption_reason, n, np,
+	    "cac:Item/cac:ClassifiedTaxCategory/cbc:TaxExemptionReason", NULL);
+	/* the seller of a sub-invoice line: the item's manufacturer */
+	get(&l->seller_name, n, np,
+	    "cac:Item/cac:ManufacturerParty/cac:PartyLegalEntity/cbc:RegistrationName", NULL);
+	get(&l->seller_country, n, np,
+	    "cac:Item/cac:ManufacturerParty/cac:PostalAddress/cac:Country/cbc:IdentificationCode",
+	    NULL);
+	each_kid(mp, node_kid(n, "cac:Item"), "cac:ManufacturerParty")
+	    add_legal_ids(&l->seller_ids, &l->nseller_ids, mp, 0);
+	each_kid(tt, n, "cac:TaxTotal") each_kid(ta, tt, "cbc:TaxAmount")
+	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), ta, NULL, NULL, NULL, "currencyID");
 	free(pp);
+}
+
+/* Append every ram:IssuerAssignedID below `n`, in document order, to v[0..*nv). */
+static void
+add_issuer_ids(struct inv_value **v, size_t *nv, xmlNodePtr n)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		if (node_is(k, NS_RAM, "IssuerAssignedID"))
+			set_from(APPEND(v, nv), k, NULL, NULL, NULL, NULL);
+		else if (k->type == XML_ELEMENT_NODE)
+			add_issuer_ids(v, nv, k);
+	}
+}
+
+/* What the BR-FR-MV and BR-FR-BD rules read of a CII line: its parent, its seller, its
+ * totals, its invoiced objects (settlement `set`, path sp) and every IssuerAssignedID. */
+static void
+read_line_cii_subinvoice(struct inv_line *l, xmlNodePtr n, const char *np, xmlNodePtr set,
+                         const char *sp)
+{
+	xmlNodePtr seller =
+	    node_find(n, "ram:SpecifiedLineTradeAgreement/ram:ItemSellerTradeParty");
+	xmlNodePtr sum = node_kid(set, "ram:SpecifiedTradeSettlementLineMonetarySummation");
+	char *mp = path_below(sum, set, sp, "ram:SpecifiedTradeSettlementLineMonetarySummation");
+	get(&l->parent, n, np, "ram:AssociatedDocumentLineDocument/ram:ParentLineID", NULL);
+	get(&l->seller_name, n, np,
+	    "ram:SpecifiedLineTradeAgreement/ram:ItemSellerTradeParty/ram:Name", NULL);
+	get(&l->seller_country, n, np,
+	    "ram:SpecifiedLineTradeAgreement/ram:ItemSellerTradeParty/ram:PostalTradeAddress/"
+	    "ram:CountryID",
+	    NULL);
+	add_legal_ids(&l->seller_ids, &l->nseller_ids, seller, 1);
+	each_kid(t, sum, "ram:TaxTotalAmount")
+	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), t, NULL, NULL, NULL, "currencyID");
+	get(&l->tax_inclusive, sum, mp, "ram:GrandTotalAmount", NULL);
+	add_issuer_ids(&l->issuer_ids, &l->nissuer_ids, n);
+	each_kid(ard, set, "ram:AdditionalReferencedDocument")
+	{
+		struct inv_docref *d;
+		add_docref(&l->docrefs, &l->ndocrefs, ard, 1);
+		d = &l->docrefs[l->ndocrefs - 1];
+		/* the same element has the same path */
+		for (d->issuer_pos = 0; d->issuer_pos < l->nissuer_ids; d->issuer_pos++)
+			if (d->id.text &&
+			    strcmp(l->issuer_ids[d->issuer_pos].path, d->id.path) == 0)
+				break;
+	}
+	free(mp);
 }
 
 static void
@@ -539,6 +610,8 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	each_kid(pc, node_kid(n, "ram:SpecifiedTradeProduct"),
 	         "ram:ApplicableProductCharacteristic") add_item_attr(l, pc, 1);
 	add_acs(&l->acs, &l->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
+	get(&l->exemption_reason, set, sp, "ram:ApplicableTradeTax/ram:ExemptionReason", NULL);
+	read_line_cii_subinvoice(l, n, np, set, sp);
 	free(sp);
 }
 
@@ -766,6 +839,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		    NULL);
 		get(&v->exemption_code, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReasonCode",
 		    NULL);
+		get(&v->scheme, st, v->path, "cac:TaxCategory/cac:TaxScheme/cbc:ID", NULL);
 	}
 
 	lmt = node_kid(root, "cac:LegalMonetaryTotal");
@@ -909,6 +983,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&v->exemption_reason, tt, v->path, "ram:ExemptionReason", NULL);
 		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
 		get(&v->tax_point_date, tt, v->path, "ram:TaxPointDate/udt:DateString", "format");
+		get(&v->scheme, tt, v->path, "ram:TypeCode", NULL);
 	}
 	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 

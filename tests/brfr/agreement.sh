@@ -3,8 +3,10 @@
 #
 # The golden files of the PA route (tests/xslt/golden/*.pa.*.xml), the UBL and
 # CII that `chorusgw transform --route pa` makes of the PA examples
-# (xslt/examples/pa), and invalid files made from the goldens
-# (tests/brfr/mutations, one broken rule each) go through both the BR-FR
+# (xslt/examples/pa), documents the ERP format cannot make (tests/brfr/bases: an
+# invoice of several sellers, billing mode M8, with its sub-invoice lines), and
+# invalid files made from those (tests/brfr/mutations, one broken rule each) go
+# through both the BR-FR
 # schematron (tests/br-fr: the FNFE-MPE's compiled XSLT 2.0, run by Saxon-HE, one
 # run per syntax over a folder) and `chorusgw validate --route pa` (no XSD: the
 # schematron does not check the schema either). First, the BR-FR set of the rule
@@ -63,7 +65,8 @@ done
 mkdir -p "$T/gw"
 : >"$T/sources" # name <TAB> file to validate <TAB> config
 
-for f in "$top_srcdir"/tests/xslt/golden/*.pa.ubl.xml "$top_srcdir"/tests/xslt/golden/*.pa.cii.xml; do
+for f in "$top_srcdir"/tests/xslt/golden/*.pa.ubl.xml "$top_srcdir"/tests/xslt/golden/*.pa.cii.xml \
+	"$top_srcdir"/tests/brfr/bases/*.xml; do
 	s=${f%.xml}
 	s=${s##*.}
 	n=golden-$(basename "$f" .xml)
@@ -87,8 +90,10 @@ grep -v '^#' "$top_srcdir/tests/brfr/mutations" | while IFS="$(printf '\t')" rea
 	s=${golden%.xml}
 	s=${s##*.}
 	n=bad-${golden%%.*}-$name
-	sed -e "$script" "$top_srcdir/tests/xslt/golden/$golden" >"$T/in/$s/$n.xml"
-	if cmp -s "$top_srcdir/tests/xslt/golden/$golden" "$T/in/$s/$n.xml"; then
+	base=$top_srcdir/tests/xslt/golden/$golden
+	[ -f "$base" ] || base=$top_srcdir/tests/brfr/bases/$golden
+	sed -e "$script" "$base" >"$T/in/$s/$n.xml"
+	if cmp -s "$base" "$T/in/$s/$n.xml"; then
 		echo "mutation $name of $golden changed nothing" >>"$T/unchanged"
 	fi
 	printf '%s/%s.xml\t%s\t%s\n' "$s" "$n" "$T/in/$s/$n.xml" "$T/$s.ini" >>"$T/sources"

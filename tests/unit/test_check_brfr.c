@@ -533,6 +533,136 @@ test_routes(void)
 	free(data);
 }
 
+/* The line's invoiced object of scheme `scheme` (UBL schemeID, CII ReferenceTypeCode). */
+static struct inv_docref *
+object(struct inv_line *l, const char *scheme)
+{
+	for (size_t i = 0; i < l->ndocrefs; i++) {
+		struct inv_docref *d = &l->docrefs[i];
+		const char *s = d->ref_type.text ? d->ref_type.text : d->id.attr;
+		if (s && strcmp(s, scheme) == 0)
+			return d;
+	}
+	abort();
+}
+
+/* The line's sub-type: UBL, the status of its reference to the invoice itself. */
+static struct inv_value *
+subtype(struct inv_line *l, int ubl)
+{
+	return ubl ? &l->refs[0].status : &l->status;
+}
+
+/* The sub-invoice rules (BR-FR-MV, BR-FR-BD) on tests/brfr/bases/multivendor: an invoice
+ * of several sellers (M8), two sub-invoices (lines 1 and 3, GROUP) of one line each
+ * (2 and 4, DETAIL). */
+static void
+test_subinvoices(const char *g)
+{
+	char *rel = xasprintf("../../brfr/bases/%s", g);
+	struct invoice *inv = model_route(rel, ROUTE_PA);
+	int ubl = strstr(g, ".ubl.") != NULL;
+	struct inv_line *l = inv->lines;
+
+	problems_free(&ps);
+	check_brfr(inv, &ps);
+	ok(ps.n == 0, "%s: no BR-FR problem%s%s", g, ps.n ? ": " : "", ps.n ? ps.v[0].text : "");
+	ok(inv->nlines == 4 && l[0].nseller_ids == 1 &&
+	       strcmp(l[0].seller_ids[0].text, "732829320") == 0 && l[2].seller_name.text &&
+	       l[0].ntax_totals == 1 && strcmp(l[0].tax_totals[0].attr, "EUR") == 0 &&
+	       strcmp(subtype(&l[3], ubl)->text, "DETAIL") == 0 &&
+	       strcmp((ubl ? &l[3].refs[0].parent : &l[3].parent)->text, "3") == 0 &&
+	       strcmp(object(&l[2], "AFL")->id.text, "SF-2") == 0 && inv->nvats == 2 &&
+	       strcmp(inv->vats[1].scheme.text, "VAT") == 0 && inv->supplier.nlegal_ids == 1,
+	   "%s: the model has the sub-types, parents, sellers, line VAT, AFL, breakdowns", g);
+
+	inv_value_set(subtype(&l[3], ubl), " ");
+	is_int(count(inv, "BR-FR-MV-01"), 1, "%s BR-FR-MV-01: a blank sub-type", g);
+	inv_value_set(subtype(&l[3], ubl), ubl ? NULL : "DETAIL");
+	is_int(count(inv, "BR-FR-MV-01"), ubl, "%s BR-FR-MV-01: none (CII judges one there)", g);
+	inv_value_set(subtype(&l[3], ubl), "DETAIL");
+	inv_value_set(subtype(&l[0], ubl), "GRP");
+	inv_value_set(subtype(&l[2], ubl), "GRP");
+	is_int(count(inv, "BR-FR-MV-02"), 1, "%s BR-FR-MV-02: no line GROUP", g);
+	inv_value_set(subtype(&l[0], ubl), "GROUP");
+	inv_value_set(subtype(&l[2], ubl), "GROUP");
+
+	inv_value_set(&inv->cadre, "M9");
+	is_int(count(inv, "BR-FR-BD-02"), 1, "%s BR-FR-BD-02: no sub-invoice of the buyer", g);
+	is_int(count(inv, "BR-FR-BD-13"), 1, "%s BR-FR-BD-13: bidirectional but not self-billed",
+	       g);
+	inv_value_set(&l[2].seller_ids[0], "812345676");
+	inv_value_set(&l[3].seller_ids[0], "812345676");
+	is_int(count(inv, "BR-FR-BD-02"), 0, "%s BR-FR-BD-02: the seller's and the buyer's", g);
+	inv_value_set(&inv->type_code, "261");
+	is_int(count(inv, "BR-FR-BD-13"), 0, "%s BR-FR-BD-13: self-billed", g);
+	is_int(count(inv, "BR-FR-BD-14"), 2, "%s BR-FR-BD-14: a credit note, no earlier invoice",
+	       g);
+	inv_value_set(&l[2].seller_ids[0], "552100554");
+	inv_value_set(&l[3].seller_ids[0], "552100554");
+	inv_value_set(&inv->cadre, "M8");
+	inv_value_set(&inv->type_code, "389");
+	is_int(count(inv, "BR-FR-MV-13"), 1, "%s BR-FR-MV-13: several sellers, self-billed", g);
+	inv_value_set(&inv->type_code, "384");
+	is_int(count(inv, "BR-FR-MV-14"), 2,
+	       "%s BR-FR-MV-14: a corrective invoice, no earlier "
+	       "invoice on its lines GROUP",
+	       g);
+	inv_value_set(&inv->type_code, "380");
+
+	inv_value_set(&l[2].seller_name, NULL);
+	is_int(count(inv, "BR-FR-MV-03"), 1, "%s BR-FR-MV-03: a line GROUP without its seller", g);
+	inv_value_set(&l[2].seller_name, "Atelier");
+	inv_value_set(&object(&l[2], "AVV")->id, "M8");
+	is_int(count(inv, "BR-FR-MV-03"), 1, "%s BR-FR-MV-03: an object AVV of M8", g);
+	inv_value_set(&object(&l[2], "AVV")->id, "M1");
+
+	inv_value_set(&l[0].net_amount, "750.00");
+	is_int(count(inv, "BR-FR-MV-05"), 1, "%s BR-FR-MV-05: 750.00 for a line of 756.00", g);
+	inv_value_set(&l[0].net_amount, "7.5601e2");
+	is_int(count(inv, "BR-FR-MV-05"), 0, "%s BR-FR-MV-05: 7.5601e2 is a number, within 0.01",
+	       g);
+	inv_value_set(&l[0].net_amount, "0x2F4");
+	is_int(count(inv, "BR-FR-MV-05"), 1, "%s BR-FR-MV-05: 0x2F4 is not", g);
+	inv_value_set(&l[0].net_amount, "756.00");
+
+	inv_value_set(&l[3].seller_ids[0], "552100555");
+	is_int(count(inv, "BR-FR-MV-06"), 1, "%s BR-FR-MV-06: a line's seller not its parent's", g);
+	inv_value_set(&l[3].seller_ids[0], "552100554");
+	inv_value_set(&object(&l[3], "AFL")->id, "SF-3");
+	is_int(count(inv, "BR-FR-MV-07"), 1, "%s BR-FR-MV-07: a line's AFL not its parent's", g);
+	is_int(count(inv, "BR-FR-MV-08"), 1, "%s BR-FR-MV-08: its reason starts with another", g);
+	inv_value_set(&object(&l[3], "AFL")->id, "SF-2");
+	inv_value_set(&l[3].exemption_reason, "SF-2 détail");
+	is_int(count(inv, "BR-FR-MV-08"), 1, "%s BR-FR-MV-08: no #SF-2#", g);
+	inv_value_set(&l[3].exemption_reason, "#SF-2# détail");
+	inv_value_set(&inv->vats[1].exemption_reason, "#SF-3#");
+	is_int(count(inv, "BR-FR-MV-09"), 1, "%s BR-FR-MV-09: no breakdown of SF-2", g);
+	inv_value_set(&inv->vats[1].exemption_reason, "#SF-2#");
+
+	inv_value_set(&l[0].tax_inclusive, "900.00");
+	is_int(count(inv, "BR-FR-MV-10"), !ubl, "%s BR-FR-MV-10: 900.00 is not 756.00 + 151.20%s",
+	       g, ubl ? " (UBL 2.1 has no such total)" : "");
+	inv_value_set(&l[0].tax_inclusive, "907.20");
+	is_int(count(inv, "BR-FR-MV-10"), 0, "%s BR-FR-MV-10: 907.20 is", g);
+	inv_value_set(&l[0].tax_inclusive, NULL);
+
+	inv_value_set(&object(&l[0], "AFL")->id, "F2026-1");
+	is_int(count(inv, "BR-FR-MV-11"), 1,
+	       "%s BR-FR-MV-11: the seller's sub-invoice has "
+	       "another number than the invoice's",
+	       g);
+	inv_value_set(&object(&l[0], "AFL")->id, "F2026-000318");
+	inv_value_set(&object(&l[2], "AFL")->id, "F2026-000318");
+	is_int(count(inv, "BR-FR-MV-12"), 1, "%s BR-FR-MV-12: two sub-invoices F2026-000318", g);
+	inv_value_set(&object(&l[2], "AFL")->id, "M1");
+	is_int(count(inv, "BR-FR-MV-12"), !ubl,
+	       "%s BR-FR-MV-12: M1, an earlier line's AVV (CII compares every IssuerAssignedID)",
+	       g);
+	invoice_free(inv);
+	free(rel);
+}
+
 int
 main(void)
 {
@@ -558,6 +688,8 @@ main(void)
 	}
 	for (i = 0; i < nitems(golden); i++)
 		test_coherence(golden[i]);
+	test_subinvoices("multivendor.ubl.xml");
+	test_subinvoices("multivendor.cii.xml");
 	test_notes();
 	test_routes();
 
