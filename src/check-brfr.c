@@ -83,6 +83,30 @@ norm_space(const char *s)
 	return r;
 }
 
+/* XPath number() of a text, as xs:double reads it: a sign, digits with a '.', an
+ * exponent, or INF, blanks around allowed; NaN otherwise (NULL too). */
+static double
+xnumber(const char *s)
+{
+	char *t, *end;
+	const char *p;
+	double d = NAN;
+	if (s == NULL)
+		return NAN;
+	t = norm_space(s);
+	p = t + (*t == '-' || *t == '+');
+	if (strcmp(p, "INF") == 0)
+		d = *t == '-' ? -INFINITY : INFINITY;
+	/* strtod() also reads hex, "inf", "nan" and blanks, which XPath does not */
+	else if (*p && strchr("0123456789.", *p) && p[strspn(p, "0123456789.eE+-")] == '\0') {
+		d = strtod(t, &end);
+		if (*end != '\0')
+			d = NAN;
+	}
+	free(t);
+	return d;
+}
+
 /* ---- identifiers and codes (BR-FR-01, 02, 04, 08) ------------------------------- */
 
 /* custom:is-valid-id-format: letters, digits, + - _ / only, at least one. */
@@ -530,6 +554,20 @@ scheme_id_ok(const char *s)
 static const char no_erp_party[] =
     "the ERP format does not write this party: correct the document's producer";
 
+/* BR-FR-32: every legal identifier under scheme 0002 (a SIREN) has 9 digits, whoever's
+ * (UBL: every cac:PartyLegalEntity's, CII every ram:SpecifiedLegalOrganization's). */
+static void
+check_legal_ids(struct bk *k, const struct inv_value *ids, size_t n, const char *who,
+                const char *fix)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i].attr && strcmp(ids[i].attr, "0002") == 0 && !str_digits(ids[i].text, 9))
+			reportf(k, "BR-FR-32", &ids[i], fix,
+			        "the legal identifier of the %s under scheme 0002 (a SIREN) must "
+			        "have 9 digits",
+			        who);
+}
+
 /* The rules on one party's identifiers and electronic address: BR-FR-09, 32, CO-10,
  * 23, 25, and for the seller and the buyer 24, 26. `who` names it ("supplier",
  * "payee (BT-60)"); `elem`, its element in the ERP format (NULL: none). */
@@ -546,11 +584,7 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 	 * that UBL 2.1 does not have */
 	if (!(k->ubl && p->delivery == 2))
 		check_siret(k, p, who, fix);
-	if (present(&p->siren) && !str_digits(p->siren.text, 9))
-		reportf(k, "BR-FR-32", &p->siren, fix,
-		        "the legal identifier of the %s under scheme 0002 (a SIREN) must "
-		        "have 9 digits",
-		        who);
+	check_legal_ids(k, p->legal_ids, p->nlegal_ids, who, fix);
 	for (i = 0; i < p->nids; i++) {
 		const struct inv_value *id = &p->ids[i];
 		const char *t = id->text ? id->text : "";
@@ -623,7 +657,8 @@ check_single_taxpayer(struct bk *k, const char *all)
 		       "a seller member of a single VAT taxpayer (identifier under scheme 0231) "
 		       "needs a note TXD reading MEMBRE_ASSUJETTI_UNIQUE",
 		       "add <note subject=\"TXD\">MEMBRE_ASSUJETTI_UNIQUE</note>");
-	if (!inv->tax_rep || !filled(&inv->tax_rep_vat_id))
+	/* UBL takes its tax id whatever the scheme, CII its VAT number */
+	if (!inv->tax_rep || !filled(k->ubl ? &inv->tax_rep_tax_id : &inv->tax_rep_vat_id))
 		report(k, "BR-FR-CO-15", &inv->tax_rep_vat_id,
 		       "a seller member of a single VAT taxpayer (identifier under scheme 0231) "
 		       "needs the tax representative (BG-11) with the single taxpayer's VAT "
@@ -636,15 +671,23 @@ check_parties(struct bk *k, const char *all)
 {
 	const struct invoice *inv = k->inv;
 	const struct inv_value *ss = &inv->supplier.siren, *bs = &inv->buyer.siren;
-	size_t i;
+	size_t i, sirens = 0;
 	check_party(k, &inv->supplier, "supplier", "supplier");
 	check_party(k, &inv->buyer, "buyer", "buyer");
 	for (i = 0; i < inv->nothers; i++)
 		check_party(k, &inv->others[i], inv->others[i].role,
 		            strncmp(inv->others[i].role, "payee", 5) == 0 ? "payee" : NULL);
+	for (i = 0; i < inv->nlines; i++)
+		check_legal_ids(k, inv->lines[i].seller_ids, inv->lines[i].nseller_ids,
+		                "seller of a line (EXT-FR-FE-167)", no_erp_party);
 	check_single_taxpayer(k, all);
-	/* BR-FR-10: normalize-space() of the seller's SIREN, 9 digits */
-	if (!str_digits(ss->text, 9))
+	/* BR-FR-10: normalize-space() of the seller's SIREN, 9 digits; UBL asks it of each
+	 * cac:PartyLegalEntity of the seller (one cbc:CompanyID each), none asking nothing */
+	for (i = 0; i < inv->supplier.nlegal_ids; i++)
+		sirens += inv->supplier.legal_ids[i].attr &&
+		          strcmp(inv->supplier.legal_ids[i].attr, "0002") == 0 &&
+		          str_digits(inv->supplier.legal_ids[i].text, 9);
+	if (k->ubl ? sirens < inv->supplier.legal_entities : !str_digits(ss->text, 9))
 		report(k, "BR-FR-10", ss,
 		       present(ss) ? "the supplier's SIREN (BT-30, scheme 0002) must have 9 digits"
 		                   : "the supplier's SIREN (BT-30, scheme 0002) is missing",
@@ -777,22 +820,33 @@ check_docrefs(struct bk *k)
 		const struct inv_docref *d = &inv->docrefs[i];
 		const char *desc = d->description.text;
 		const char *rt = k->ubl ? d->id.attr : d->ref_type.text;
-		/* BR-FR-17: UBL judges every description as written, CII the supporting
-		 * documents' (type 916) once blanks are normalised */
-		if (k->ubl ? desc != NULL
-		           : desc && d->type_code.text && strcmp(d->type_code.text, "916") == 0) {
+		/* BR-FR-17: UBL judges every description as written (blanks around it
+		 * included; given twice, the schematron stops on a type error), CII the
+		 * supporting documents' (type 916) once blanks are normalised */
+		if (k->ubl && d->descriptions > 1)
+			report(k, "BR-FR-17", &d->description,
+			       "a supporting document has more than one description (BT-123): the "
+			       "reform's rule reads one",
+			       "give one <attachment><description>");
+		else if (k->ubl
+		             ? desc != NULL
+		             : desc && d->type_code.text && strcmp(d->type_code.text, "916") == 0) {
 			char *code = k->ubl ? xstrdup(desc) : norm_space(desc);
-			if ((k->ubl || *code) && !str_word_in(attachment_codes, code))
-				report(k, "BR-FR-17", &d->description,
-				       "the description of a supporting document (BT-123) is not "
-				       "one of the reform's codes (RIB, LISIBLE, FEUILLE_DE_STYLE, "
-				       "PJA, BORDEREAU_SUIVI, DOCUMENT_ANNEXE, BON_LIVRAISON, "
-				       "BON_COMMANDE, BORDEREAU_SUIVI_VALIDATION, ETAT_ACOMPTE, "
-				       "FACTURE_PAIEMENT_DIRECT, RECAPITULATIF_COTRAITANCE)",
-				       "change <attachment><description>");
+			if ((k->ubl || *code) && (!str_word_in(attachment_codes, code) ||
+			                          (k->ubl && d->description_padded)))
+				report(
+				    k, "BR-FR-17", &d->description,
+				    "the description of a supporting document (BT-123) is not "
+				    "one of the reform's codes (RIB, LISIBLE, FEUILLE_DE_STYLE, "
+				    "PJA, BORDEREAU_SUIVI, DOCUMENT_ANNEXE, BON_LIVRAISON, "
+				    "BON_COMMANDE, BORDEREAU_SUIVI_VALIDATION, ETAT_ACOMPTE, "
+				    "FACTURE_PAIEMENT_DIRECT, RECAPITULATIF_COTRAITANCE), written "
+				    "without blanks around it",
+				    "change <attachment><description>");
 			free(code);
 		}
-		lisible += desc && strcmp(desc, "LISIBLE") == 0;
+		/* BR-FR-18 compares as written */
+		lisible += desc && strcmp(desc, "LISIBLE") == 0 && !d->description_padded;
 		afl += rt && strcmp(rt, "AFL") == 0;
 		avv += rt && strcmp(rt, "AVV") == 0;
 		check_blank_ref(k, d, "BR-FR-29", "give <invoiced-object scheme=\"...\"> a value");
@@ -816,28 +870,6 @@ check_docrefs(struct bk *k)
 }
 
 /* ---- the type, the billing mode and what they ask (BR-FR-CO-03 to 12) ------------- */
-
-/* XPath's number() = number() on two values: both numbers and equal. */
-static int
-same_number(const struct inv_value *a, double b)
-{
-	char *end;
-	double x;
-	if (!present(a) || *a->text == '\0')
-		return 0;
-	x = strtod(a->text, &end);
-	return *end == '\0' && x == b;
-}
-
-static int
-number_of(const struct inv_value *v, double *out)
-{
-	char *end;
-	if (!present(v) || *v->text == '\0')
-		return -1;
-	*out = strtod(v->text, &end);
-	return *end == '\0' ? 0 : -1;
-}
 
 static int
 type_in(const struct invoice *inv, const char *list)
@@ -897,7 +929,7 @@ check_coherence(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
 	size_t i, dated = 0;
-	double total;
+	int paid_on = 0;
 	/* UBL judges the types 262 and the credit notes' (CO-03, CO-05) on a CreditNote
 	 * only, the corrective types (CO-04) on an Invoice only */
 	int cn_ok = !k->ubl || inv->ubl_credit_note, inv_ok = !k->ubl || !inv->ubl_credit_note;
@@ -928,21 +960,24 @@ check_coherence(struct bk *k)
 		       "prepayment invoice or credit note (type 386, 500, 503)",
 		       "change <billing-mode> or <type>");
 	if (mode_in(inv, " B2 S2 M2 ")) {
-		if (number_of(&inv->tax_inclusive, &total) == -1 ||
-		    !same_number(&inv->prepaid, total))
+		/* compared as XPath's number() reads them: NaN equals nothing */
+		if (!(xnumber(inv->prepaid.text) == xnumber(inv->tax_inclusive.text)))
 			report(
 			    k, "BR-FR-CO-09", &inv->prepaid,
 			    "an invoice already paid (billing mode B2, S2, M2) has its amount paid "
 			    "(BT-113) equal to its total with VAT (BT-112)",
 			    "give <totals><prepaid> equal to <total-with-vat>");
-		if (!same_number(&inv->payable, 0))
+		if (!(xnumber(inv->payable.text) == 0))
 			report(
 			    k, "BR-FR-CO-09", &inv->payable,
 			    "an invoice already paid (billing mode B2, S2, M2) has nothing left to "
 			    "pay (BT-115 is 0)",
 			    "give <totals><payable>0</payable>");
-		/* UBL: a credit note's payment due date counts too */
-		if (!filled(&inv->due_date))
+		/* UBL: a payment means' due date counts too, an invoice's as a credit
+		 * note's */
+		for (i = 0; k->ubl && i < inv->npayments; i++)
+			paid_on |= filled(&inv->payments[i].due_date);
+		if (!filled(&inv->due_date) && !paid_on)
 			report(k, "BR-FR-CO-09", &inv->due_date,
 			       "an invoice already paid (billing mode B2, S2, M2) needs its due "
 			       "date (BT-9), the date it was paid",
@@ -972,30 +1007,6 @@ static int
 is(const struct inv_value *v, const char *s)
 {
 	return v->text && strcmp(v->text, s) == 0;
-}
-
-/* XPath number() of a text, as xs:double reads it: a sign, digits with a '.', an
- * exponent, or INF, blanks around allowed; NaN otherwise (NULL too). */
-static double
-xnumber(const char *s)
-{
-	char *t, *end;
-	const char *p;
-	double d = NAN;
-	if (s == NULL)
-		return NAN;
-	t = norm_space(s);
-	p = t + (*t == '-' || *t == '+');
-	if (strcmp(p, "INF") == 0)
-		d = *t == '-' ? -INFINITY : INFINITY;
-	/* strtod() also reads hex, "inf", "nan" and blanks, which XPath does not */
-	else if (*p && strchr("0123456789.", *p) && p[strspn(p, "0123456789.eE+-")] == '\0') {
-		d = strtod(t, &end);
-		if (*end != '\0')
-			d = NAN;
-	}
-	free(t);
-	return d;
 }
 
 /* UBL: a line's reference to this very invoice. */

@@ -140,6 +140,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->period_start);
 	inv_value_free(&inv->period_end);
 	inv_value_free(&inv->tax_rep_vat_id);
+	inv_value_free(&inv->tax_rep_tax_id);
 	party_free(&inv->supplier);
 	party_free(&inv->buyer);
 	for (i = 0; i < inv->nothers; i++)
@@ -149,6 +150,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&inv->payments[i].code);
 		inv_value_free(&inv->payments[i].iban);
 		inv_value_free(&inv->payments[i].bic);
+		inv_value_free(&inv->payments[i].due_date);
 		inv_value_free(&inv->payments[i].pan);
 	}
 	free(inv->payments);

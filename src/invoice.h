@@ -39,9 +39,10 @@ struct inv_party {
 	struct inv_value *legal_ids; /* every legal id (UBL PartyLegalEntity/cbc:CompanyID, CII
 	                                SpecifiedLegalOrganization/ram:ID), attr = scheme */
 	size_t nlegal_ids;
-	const char *role; /* the other parties (struct invoice's others): "payee (BT-60)"... */
-	int delivery;     /* 1: the delivery party (BT-71), 2: a line's (EXT-FR-FE-146); UBL:
-	                     its ids are the delivery location's cbc:ID */
+	size_t legal_entities; /* UBL cac:PartyLegalEntity, CII SpecifiedLegalOrganization */
+	const char *role;      /* the other parties (struct invoice's others): "payee (BT-60)"... */
+	int delivery;          /* 1: the delivery party (BT-71), 2: a line's (EXT-FR-FE-146); UBL:
+	                          its ids are the delivery location's cbc:ID */
 };
 
 /* The SIREN of a party: its electronic address under scheme 0225 (SIREN[_...]), else
@@ -80,6 +81,9 @@ struct inv_docref {
 	struct inv_value type_code;   /* UBL cbc:DocumentTypeCode, CII ram:TypeCode */
 	struct inv_value ref_type;    /* CII ram:ReferenceTypeCode (AFL, AVV...) */
 	struct inv_value description; /* BT-123: UBL cbc:DocumentDescription, CII ram:Name */
+	size_t descriptions;          /* how many (UBL may repeat cbc:DocumentDescription) */
+	int description_padded;       /* as written, it has blanks around it (the BR-FR rules
+	                                 but CII's BR-FR-17 compare it as written) */
 	struct inv_value date;        /* UBL cbc:IssueDate */
 	size_t issuer_pos; /* a CII line's: its IssuerAssignedID in the line's issuer_ids */
 };
@@ -169,10 +173,11 @@ struct inv_note {
 };
 
 struct inv_payment {
-	struct inv_value code; /* BT-81 */
-	struct inv_value iban; /* BT-84 */
-	struct inv_value bic;  /* BT-86 */
-	struct inv_value pan;  /* BT-87, the card number's digits shown */
+	struct inv_value code;     /* BT-81 */
+	struct inv_value iban;     /* BT-84 */
+	struct inv_value bic;      /* BT-86 */
+	struct inv_value due_date; /* UBL cbc:PaymentDueDate (a credit note's BT-9) */
+	struct inv_value pan;      /* BT-87, the card number's digits shown */
 };
 
 struct invoice {
@@ -200,6 +205,8 @@ struct invoice {
 	struct inv_value period_start, period_end;         /* BT-73, BT-74 */
 	struct inv_value tax_rep_vat_id;                   /* BT-63 */
 	struct inv_value tax_rep_name;                     /* BT-62 */
+	struct inv_value tax_rep_tax_id;                   /* UBL: the tax representative's first
+	                                                      cac:PartyTaxScheme/cbc:CompanyID, any scheme */
 	int tax_rep, tax_rep_address; /* the tax representative (BG-11), its address (BG-12) */
 
 	struct inv_party supplier, buyer;

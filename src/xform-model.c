@@ -160,6 +160,13 @@ add_docref(struct inv_docref **v, size_t *nv, xmlNodePtr n, int cii)
 	get(&d->type_code, n, np, cii ? "ram:TypeCode" : "cbc:DocumentTypeCode", NULL);
 	get(&d->ref_type, n, np, "ram:ReferenceTypeCode", NULL);
 	get(&d->description, n, np, cii ? "ram:Name" : "cbc:DocumentDescription", NULL);
+	d->descriptions = count_kids(n, cii ? "ram:Name" : "cbc:DocumentDescription");
+	if (d->description.text) {
+		xmlChar *raw =
+		    xmlNodeGetContent(node_find(n, cii ? "ram:Name" : "cbc:DocumentDescription"));
+		d->description_padded = raw && strcmp((const char *)raw, d->description.text) != 0;
+		xmlFree(raw);
+	}
 	if (!cii)
 		get(&d->date, n, np, "cbc:IssueDate", NULL);
 	free(np);
@@ -322,12 +329,22 @@ read_tax_id(struct inv_value *v, xmlNodePtr party, const char *pp, int cii, int 
 static void
 read_siren(struct inv_value *v, xmlNodePtr party, const char *pp, int cii)
 {
-	const char *rel =
-	    cii ? "ram:SpecifiedLegalOrganization/ram:ID" : "cac:PartyLegalEntity/cbc:CompanyID";
-	xmlNodePtr n = party ? node_find(party, rel) : NULL;
-	char *scheme = n ? node_attr(n, "schemeID") : NULL;
-	set_from(v, scheme && strcmp(scheme, "0002") == 0 ? n : NULL, party, pp, rel, "schemeID");
-	free(scheme);
+	xmlNodePtr found = NULL;
+	/* the first of that scheme: UBL may give several cac:PartyLegalEntity */
+	each_kid(le, party, cii ? "ram:SpecifiedLegalOrganization" : "cac:PartyLegalEntity")
+	{
+		each_kid(id, le, cii ? "ram:ID" : "cbc:CompanyID")
+		{
+			char *scheme = node_attr(id, "schemeID");
+			if (found == NULL && scheme && strcmp(scheme, "0002") == 0)
+				found = id;
+			free(scheme);
+		}
+	}
+	set_from(v, found, party, pp,
+	         cii ? "ram:SpecifiedLegalOrganization/ram:ID"
+	             : "cac:PartyLegalEntity/cbc:CompanyID",
+	         "schemeID");
 }
 
 static void
@@ -351,6 +368,8 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 				add_id(&p->ids, &p->nids, id);
 		}
 	add_legal_ids(&p->legal_ids, &p->nlegal_ids, party, cii);
+	p->legal_entities =
+	    count_kids(party, cii ? "ram:SpecifiedLegalOrganization" : "cac:PartyLegalEntity");
 	if (cii)
 		p->any_id = node_kid(party, "ram:ID") || node_kid(party, "ram:GlobalID");
 	else
@@ -724,12 +743,6 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 	}
 }
 
-static struct inv_payment *
-new_payment(struct invoice *inv)
-{
-	return APPEND(&inv->payments, &inv->npayments);
-}
-
 static void
 model_ubl(struct invoice *inv, xmlNodePtr root)
 {
@@ -771,6 +784,8 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	{
 		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		read_tax_id(&inv->tax_rep_vat_id, rep, "cac:TaxRepresentativeParty", 0, 1);
+		get(&inv->tax_rep_tax_id, rep, "cac:TaxRepresentativeParty",
+		    "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "cac:PostalAddress") != NULL;
 		get(&inv->tax_rep_name, rep, "cac:TaxRepresentativeParty", "cac:PartyName/cbc:Name",
@@ -785,13 +800,14 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 
 	each_kid(pm, root, "cac:PaymentMeans")
 	{
-		struct inv_payment *p = new_payment(inv);
+		struct inv_payment *p = APPEND(&inv->payments, &inv->npayments);
 		char *pp = node_path(pm);
 		get(&p->code, pm, pp, "cbc:PaymentMeansCode", NULL);
 		get(&p->iban, pm, pp, "cac:PayeeFinancialAccount/cbc:ID", NULL);
 		get(&p->bic, pm, pp,
 		    "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID", NULL);
 		get(&p->pan, pm, pp, "cac:CardAccount/cbc:PrimaryAccountNumberID", NULL);
+		get(&p->due_date, pm, pp, "cbc:PaymentDueDate", NULL);
 		free(pp);
 	}
 	add_acs(&inv->acs, &inv->nacs, root, "", "cac:AllowanceCharge", 0);
@@ -964,7 +980,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 
 	each_kid(pm, set, "ram:SpecifiedTradeSettlementPaymentMeans")
 	{
-		struct inv_payment *p = new_payment(inv);
+		struct inv_payment *p = APPEND(&inv->payments, &inv->npayments);
 		char *pp = node_path(pm);
 		get(&p->code, pm, pp, "ram:TypeCode", NULL);
 		get(&p->iban, pm, pp, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID", NULL);

@@ -66,6 +66,34 @@ test_clean(void)
 	}
 }
 
+/* Append a value (text, scheme) to v[0..*n); returns it. */
+static struct inv_value *
+add_value(struct inv_value **v, size_t *n, const char *text, const char *attr)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	inv_value_set(&(*v)[*n], text);
+	(*v)[*n].attr = attr ? xstrdup(attr) : NULL;
+	return &(*v)[(*n)++];
+}
+
+/* Set the party's SIREN: its siren and its legal id of scheme 0002 (added with its
+ * legal entity when it has none), as the model reads them. */
+static void
+set_siren(struct inv_party *p, const char *siren)
+{
+	size_t i;
+	inv_value_set(&p->siren, siren);
+	for (i = 0; i < p->nlegal_ids; i++)
+		if (p->legal_ids[i].attr && strcmp(p->legal_ids[i].attr, "0002") == 0)
+			break;
+	if (i == p->nlegal_ids) {
+		add_value(&p->legal_ids, &p->nlegal_ids, NULL, "0002");
+		p->legal_entities++;
+	}
+	inv_value_set(&p->legal_ids[i], siren);
+}
+
 /* The rules read the same way in both syntaxes. */
 static void
 test_both(const char *g)
@@ -109,19 +137,30 @@ test_both(const char *g)
 	ok(contains(text("BR-FR-08"), "give <billing-mode>"), "names the ERP element");
 	inv_value_set(&inv->cadre, "M1");
 
-	inv_value_set(&inv->supplier.siren, "73282932");
+	set_siren(&inv->supplier, "73282932");
 	is_int(count(inv, "BR-FR-10"), 1, "%s BR-FR-10: supplier SIREN of 8 digits", g);
 	is_int(count(inv, "BR-FR-32"), 1, "%s BR-FR-32: an identifier of scheme 0002", g);
 	is_int(count(inv, "BR-FR-09"), 1, "%s BR-FR-09: the SIRET does not start with it", g);
-	inv_value_set(&inv->supplier.siren, NULL);
+	set_siren(&inv->supplier, NULL);
 	is_int(count(inv, "BR-FR-10"), 1, "%s BR-FR-10: supplier SIREN missing", g);
-	inv_value_set(&inv->supplier.siren, "732829320");
+	set_siren(&inv->supplier, "732829320");
+	add_value(&inv->supplier.legal_ids, &inv->supplier.nlegal_ids, "RCS Lyon", NULL);
+	inv->supplier.legal_entities++;
+	is_int(count(inv, "BR-FR-10"), ubl, "%s BR-FR-10: a second legal entity without SIREN%s", g,
+	       ubl ? " (UBL asks it of each)" : "");
+	inv->supplier.legal_entities = 0;
+	set_siren(&inv->supplier, NULL);
+	is_int(count(inv, "BR-FR-10"), !ubl, "%s BR-FR-10: no legal entity%s", g,
+	       ubl ? " (UBL asks nothing)" : "");
+	inv->supplier.legal_entities = 1;
+	inv_value_free(&inv->supplier.legal_ids[--inv->supplier.nlegal_ids]);
+	set_siren(&inv->supplier, "732829320");
 	inv_value_set(&inv->buyer.ids[0], "81234567700017");
 	is_int(count(inv, "BR-FR-09"), 1, "%s BR-FR-09: buyer SIRET of another SIREN", g);
 	inv_value_set(&inv->buyer.ids[0], "81234567600017");
-	inv_value_set(&inv->buyer.siren, NULL);
+	set_siren(&inv->buyer, NULL);
 	is_int(count(inv, "BR-FR-11"), 1, "%s BR-FR-11: B2B without the buyer's SIREN", g);
-	inv_value_set(&inv->buyer.siren, "812345676");
+	set_siren(&inv->buyer, "812345676");
 
 	inv_value_set(&inv->buyer.endpoint, NULL);
 	is_int(count(inv, "BR-FR-12"), 1, "%s BR-FR-12: no buyer electronic address", g);
@@ -146,17 +185,6 @@ test_both(const char *g)
 	is_int(count(inv, "BR-FR-16"), 1, "%s BR-FR-16: 19 is no French rate", g);
 	inv_value_set(&inv->lines[0].vat_rate, "20");
 	invoice_free(inv);
-}
-
-/* Append a value (text, scheme) to v[0..*n); returns it. */
-static struct inv_value *
-add_value(struct inv_value **v, size_t *n, const char *text, const char *attr)
-{
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	memset(&(*v)[*n], 0, sizeof(**v));
-	inv_value_set(&(*v)[*n], text);
-	(*v)[*n].attr = attr ? xstrdup(attr) : NULL;
-	return &(*v)[(*n)++];
 }
 
 /* Append a reference to an earlier invoice to v[0..*n). */
@@ -277,7 +305,16 @@ test_more(const char *g)
 	   "%s BR-FR-17: FACTURE is not a code of the list", g);
 	inv_value_set(&inv->docrefs[0].description, "LISIBLE");
 	is_int(count(inv, "BR-FR-17"), 0, "%s BR-FR-17: LISIBLE is", g);
+	inv->docrefs[0].description_padded = 1;
+	is_int(count(inv, "BR-FR-17"), ubl,
+	       "%s BR-FR-17: \" LISIBLE\" (UBL compares as written, CII normalised)", g);
+	inv->docrefs[0].descriptions = 2;
+	is_int(count(inv, "BR-FR-17"), ubl, "%s BR-FR-17: two descriptions%s", g,
+	       ubl ? " (UBL's rule reads one)" : "");
+	inv->docrefs[0].descriptions = 1;
 	add_docref(inv, ubl ? NULL : "916", NULL, "PJ2", "LISIBLE");
+	is_int(count(inv, "BR-FR-18"), 0, "%s BR-FR-18: \" LISIBLE\" is not LISIBLE", g);
+	inv->docrefs[0].description_padded = 0;
 	is_int(count(inv, "BR-FR-18"), 1, "%s BR-FR-18: two documents LISIBLE", g);
 	drop_docrefs(inv, 2);
 	if (ubl) {
@@ -328,16 +365,22 @@ test_more(const char *g)
 	is_int(count(inv, "BR-FR-CO-14"), 1, "%s BR-FR-CO-14: a single taxpayer without note TXD",
 	       g);
 	is_int(count(inv, "BR-FR-CO-15"), 1, "%s BR-FR-CO-15: nor tax representative", g);
+	inv->tax_rep = 1;
+	inv_value_set(&inv->tax_rep_tax_id, "FR44732829320");
+	is_int(count(inv, "BR-FR-CO-15"), !ubl,
+	       "%s BR-FR-CO-15: a tax id of another scheme (UBL takes any, CII its VAT id)", g);
+	inv->tax_rep = 0;
+	inv_value_set(&inv->tax_rep_tax_id, NULL);
 	add_value(&inv->supplier.ids, &inv->supplier.nids, "73282932", "0002");
 	is_int(count(inv, "BR-FR-32"), 1, "%s BR-FR-32: an identifier under scheme 0002", g);
 
 	payee = add_party(inv, "payee (BT-60)", 0);
 	add_value(&payee->ids, &payee->nids, "81234567600017", "0009");
 	is_int(count(inv, "BR-FR-09"), 0, "%s BR-FR-09: a payee's SIRET without its SIREN", g);
-	inv_value_set(&payee->siren, "999999999");
+	set_siren(payee, "999999999");
 	ok(count(inv, "BR-FR-09") == 1 && contains(text("BR-FR-09"), "change <payee><siret>"),
 	   "%s BR-FR-09: the payee's SIRET and SIREN differ", g);
-	inv_value_set(&payee->siren, "81234567");
+	set_siren(payee, "81234567");
 	is_int(count(inv, "BR-FR-32"), 2, "%s BR-FR-32: the payee's SIREN of 8 digits", g);
 	invoice_free(inv);
 }
@@ -379,6 +422,17 @@ test_coherence(const char *g)
 	is_int(count(inv, "BR-FR-CO-09"), 0, "%s BR-FR-CO-09: paid 1141.2 of 1141.20, 0.00 due", g);
 	inv_value_set(&inv->due_date, NULL);
 	is_int(count(inv, "BR-FR-CO-09"), 1, "%s BR-FR-CO-09: and the date paid", g);
+	if (inv->npayments) {
+		inv_value_set(&inv->payments[0].due_date, "2026-09-15");
+		is_int(count(inv, "BR-FR-CO-09"), !ubl,
+		       "%s BR-FR-CO-09: UBL takes a payment means' due date, an invoice's too", g);
+		inv_value_set(&inv->payments[0].due_date, NULL);
+	}
+	inv_value_set(&inv->due_date, ubl ? "2026-09-15" : "20260915");
+	inv_value_set(&inv->payable, "0x0");
+	is_int(count(inv, "BR-FR-CO-09"), 1, "%s BR-FR-CO-09: 0x0 is no number to XPath", g);
+	inv_value_set(&inv->payable, "0E0");
+	is_int(count(inv, "BR-FR-CO-09"), 0, "%s BR-FR-CO-09: 0E0 is", g);
 	inv_value_set(&inv->cadre, "M1");
 	inv_value_set(&inv->currency, "USD");
 	ok(count(inv, "BR-FR-CO-12") == 1 && contains(text("BR-FR-CO-12"), "<vat-total-accounting"),
@@ -416,7 +470,7 @@ test_line_extras(const char *g)
 
 	add_docref_to(&l->docrefs, &l->ndocrefs, NULL, NULL, "", NULL)->id.attr = xstrdup("AFL");
 	p = add_party(inv, "delivery of a line (EXT-FR-FE-146)", 2);
-	inv_value_set(&p->siren, "999999999");
+	set_siren(p, "999999999");
 	add_value(&p->ids, &p->nids, "81234567600017", "0009");
 	add_value(&p->ids, &p->nids, "DEPOT-1", NULL);
 	is_int(count(inv, "BR-FR-09"), !ubl, "%s BR-FR-09: a line's delivery SIRET and SIREN%s", g,
@@ -483,7 +537,7 @@ test_notes(void)
 	is_int(count(u, "BR-FR-06"), 1, "UBL BR-FR-06: \"#PMD#\" twice, wherever it is");
 	inv_value_set(&u->notes[1].content, "#PMT#Indemnité forfaitaire : 40 EUR.");
 	inv_value_set(&u->notes[3].content, "#BAR#B2C");
-	inv_value_set(&u->buyer.siren, NULL);
+	set_siren(&u->buyer, NULL);
 	is_int(count(u, "BR-FR-11"), 0, "UBL BR-FR-11: B2C needs no buyer SIREN");
 	inv_value_set(&u->notes[3].content, "#BAR#B2B");
 	is_int(count(u, "BR-FR-11"), 1, "UBL BR-FR-11: B2B does");
