@@ -538,19 +538,19 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	each_kid(mp, node_kid(n, "cac:Item"), "cac:ManufacturerParty")
 	    add_legal_ids(&l->seller_ids, &l->nseller_ids, mp, 0);
 	each_kid(tt, n, "cac:TaxTotal") each_kid(ta, tt, "cbc:TaxAmount")
-	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), ta, NULL, NULL, NULL, "currencyID");
+	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), ta, n, np, NULL, "currencyID");
 	free(pp);
 }
 
 /* Append every ram:IssuerAssignedID below `n`, in document order, to v[0..*nv). */
 static void
-add_issuer_ids(struct inv_value **v, size_t *nv, xmlNodePtr n)
+find_issuer_ids(xmlNodePtr **v, size_t *nv, xmlNodePtr n)
 {
 	for (xmlNodePtr k = n->children; k; k = k->next) {
 		if (node_is(k, NS_RAM, "IssuerAssignedID"))
-			set_from(APPEND(v, nv), k, NULL, NULL, NULL, NULL);
+			*APPEND(v, nv) = k;
 		else if (k->type == XML_ELEMENT_NODE)
-			add_issuer_ids(v, nv, k);
+			find_issuer_ids(v, nv, k);
 	}
 }
 
@@ -564,6 +564,8 @@ read_line_cii_subinvoice(struct inv_line *l, xmlNodePtr n, const char *np, xmlNo
 	    node_find(n, "ram:SpecifiedLineTradeAgreement/ram:ItemSellerTradeParty");
 	xmlNodePtr sum = node_kid(set, "ram:SpecifiedTradeSettlementLineMonetarySummation");
 	char *mp = path_below(sum, set, sp, "ram:SpecifiedTradeSettlementLineMonetarySummation");
+	xmlNodePtr *ids = NULL;
+	size_t nids = 0;
 	get(&l->parent, n, np, "ram:AssociatedDocumentLineDocument/ram:ParentLineID", NULL);
 	get(&l->seller_name, n, np,
 	    "ram:SpecifiedLineTradeAgreement/ram:ItemSellerTradeParty/ram:Name", NULL);
@@ -573,20 +575,22 @@ read_line_cii_subinvoice(struct inv_line *l, xmlNodePtr n, const char *np, xmlNo
 	    NULL);
 	add_legal_ids(&l->seller_ids, &l->nseller_ids, seller, 1);
 	each_kid(t, sum, "ram:TaxTotalAmount")
-	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), t, NULL, NULL, NULL, "currencyID");
+	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), t, n, np, NULL, "currencyID");
 	get(&l->tax_inclusive, sum, mp, "ram:GrandTotalAmount", NULL);
-	add_issuer_ids(&l->issuer_ids, &l->nissuer_ids, n);
+	find_issuer_ids(&ids, &nids, n);
+	for (size_t i = 0; i < nids; i++)
+		set_from(APPEND(&l->issuer_ids, &l->nissuer_ids), ids[i], n, np, NULL, NULL);
 	each_kid(ard, set, "ram:AdditionalReferencedDocument")
 	{
+		xmlNodePtr id = node_kid(ard, "ram:IssuerAssignedID");
 		struct inv_docref *d;
 		add_docref(&l->docrefs, &l->ndocrefs, ard, 1);
 		d = &l->docrefs[l->ndocrefs - 1];
-		/* the same element has the same path */
-		for (d->issuer_pos = 0; d->issuer_pos < l->nissuer_ids; d->issuer_pos++)
-			if (d->id.text &&
-			    strcmp(l->issuer_ids[d->issuer_pos].path, d->id.path) == 0)
+		for (d->issuer_pos = 0; d->issuer_pos < nids; d->issuer_pos++)
+			if (ids[d->issuer_pos] == id)
 				break;
 	}
+	free(ids);
 	free(mp);
 }
 
