@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tests/cen/compare.py - the comparison half of tests/cen/agreement.sh (TAP).
 
-compare.py PAIRS KNOWN [--update] [--start N]
+compare.py PAIRS KNOWN [--update [--keep-others]] [--start N]
 compare.py --inventory RULES CEN_DIR [--start N]
 
 PAIRS: one line per file, "name<TAB>SVRL report<TAB>chorusgw validate output".
@@ -10,7 +10,8 @@ asserts, with their flag) and those that `chorusgw validate` reports (error =
 fatal, warning = warning; only ids of the CEN families, since Chorus Pro's own
 rules are not in the artefacts) must be the same set. KNOWN lists the
 disagreements not yet resolved, one line per file, exactly as this script words
-them; --update rewrites it from this run. Prints TAP lines numbered from N+1 and
+them; --update rewrites it from this run (--keep-others: keeping the lines of
+files not in PAIRS, for a run on a subset). Prints TAP lines numbered from N+1 and
 a summary as diagnostics; the exit status is 0 unless the input is unreadable.
 
 --inventory: RULES is the output of `chorusgw rules`; every rule id of the CEN
@@ -121,6 +122,7 @@ def main():
         start = int(args[args.index("--start") + 1]) if "--start" in args else 0
         return inventory(args[1], args[2], start)
     update = "--update" in args
+    keep_others = "--keep-others" in args
     start = 0
     if "--start" in args:
         start = int(args[args.index("--start") + 1])
@@ -132,8 +134,10 @@ def main():
     cen_only = collections.Counter()
     gw_only = collections.Counter()
     new_known = []
+    seen = set()
     for line in open(pairs_path, encoding="utf-8"):
         name, svrl, out = line.rstrip("\n").split("\t")
+        seen.add(name)
         files += 1
         c = cen_ids(svrl)
         g = gw_ids(out)
@@ -183,6 +187,8 @@ def main():
         if top:
             print(f"# most frequent {label}: {top}")
     if update:
+        if keep_others:
+            new_known += [f"{k} | {v}" for k, v in known.items() if k not in seen]
         with open(known_path, "w", encoding="utf-8") as f:
             f.write("# Disagreements between chorusgw validate and the CEN EN 16931 artefacts\n"
                     "# not yet resolved (tests/cen/agreement.sh; UPDATE_KNOWN=1 rewrites it).\n"
