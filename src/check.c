@@ -117,63 +117,6 @@ static void PRINTFLIKE(7, 8)
 #define ERR  SEV_ERROR
 #define WARN SEV_WARNING
 
-/* ---- code lists ----------------------------------------------------------------- */
-
-/* ISO 3166-1 alpha-2, with the two codes EN 16931 adds: 1A (Kosovo), XI (Northern
- * Ireland). */
-static const char iso3166[] =
-    " 1A AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN"
-    " BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE"
-    " DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN"
-    " GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE"
-    " KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK"
-    " ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA"
-    " PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK"
-    " SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG"
-    " UM US UY UZ VA VC VE VG VI VN VU WF WS XI YE YT ZA ZM ZW ";
-
-/* ISO 4217 alphabetic codes (the list EN 16931's BR-CL-03/04 use, and STN). */
-static const char iso4217[] =
-    " AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BHD BIF BMD BND BOB BOV BRL BSD BTN BWP"
-    " BYN BZD CAD CDF CHE CHF CHW CLF CLP CNH CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP"
-    " ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR"
-    " ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA"
-    " MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK"
-    " PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STD STN"
-    " SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES"
-    " VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER"
-    " ZAR ZMW ZWG ";
-
-static int
-in_list(const char *list, const char *code, size_t len)
-{
-	char key[8];
-	size_t i;
-	if (code == NULL || strlen(code) != len)
-		return 0;
-	key[0] = ' ';
-	for (i = 0; i < len; i++) {
-		if (!isupper((unsigned char)code[i]) && !isdigit((unsigned char)code[i]))
-			return 0;
-		key[i + 1] = code[i];
-	}
-	key[len + 1] = ' ';
-	key[len + 2] = '\0';
-	return strstr(list, key) != NULL;
-}
-
-int
-iso3166_ok(const char *c)
-{
-	return in_list(iso3166, c, 2);
-}
-
-int
-iso4217_ok(const char *c)
-{
-	return in_list(iso4217, c, 3);
-}
-
 /* ---- decimals ------------------------------------------------------------------ */
 
 struct dec {
@@ -1976,13 +1919,25 @@ preflight_free(struct preflight *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
-/* An element or attribute EN 16931 forbids (xform_syntax_check()'s callback). */
+/* An element or attribute EN 16931 forbids (there, when the path has a condition
+ * "[...]"), or an element that fails a test of the syntax (xform_syntax_check()'s
+ * callback). */
 static void
-syntax_problem(void *arg, const struct rule *r, const char *path, int line)
+syntax_problem(void *arg, const struct rule *r, const char *path, int line, const char *test)
 {
-	problems_add(arg, r->flag == RULE_FATAL ? SEV_ERROR : SEV_WARNING, r->id, 0, path, line,
-	             NULL, "an element EN 16931 does not use",
-	             "remove it: the stylesheets never write it, the ERP export cannot say it");
+	enum problem_sev sev = r->flag == RULE_FATAL ? SEV_ERROR : SEV_WARNING;
+	char *what;
+	if (test == NULL && strchr(r->what, '[') == NULL) {
+		problems_add(
+		    arg, sev, r->id, 0, path, line, NULL, "an element EN 16931 does not use",
+		    "remove it: the stylesheets never write it, the ERP export cannot say it");
+		return;
+	}
+	what = test ? xasprintf("EN 16931 requires %s here", test)
+	            : xasprintf("EN 16931 does not allow this element here (%s)", r->what);
+	problems_add(arg, sev, r->id, 0, path, line, NULL, what,
+	             "correct the UBL or CII document (chorusgw-rules(7))");
+	free(what);
 }
 
 /* Leave out the problems of Chorus Pro's own rules (the route does not apply them). */

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "codelist.h"
 #include "invoice.h"
 #include "rules.h"
 #include "xform.h"
@@ -127,11 +128,6 @@ void buyer_req_free(struct buyer_req *);
  * number of errors added.
  */
 size_t preflight_buyer(struct preflight *pf, const struct buyer_req *req);
-
-/* The embedded code lists: 1 when the code is in ISO 3166-1 alpha-2 (plus EN 16931's
- * 1A and XI) / in ISO 4217. */
-int iso3166_ok(const char *);
-int iso4217_ok(const char *);
 
 /* Eight characters YYYYMMDD that are digits and a real date (any year): the date as
  * the integer YYYYMMDD, else -1. The calendar of check.c's and check-brfr.c's dates. */

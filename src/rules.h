@@ -29,6 +29,13 @@ enum rule_how {
 	                   with Name, " | " between alternatives): one walk of the
 	                   tree (xform-syntax.c) */
 	RULE_NA,        /* does not apply; `what` says why */
+	RULE_ASSERT,    /* a test on each element of a context, in the same walk:
+	                   `what` is "CONTEXT: TEST", CONTEXT a path as RULE_FORBID's,
+	                   TEST "REL <= N", "REL = N", "REL >= N" (how many elements
+	                   the relative path REL reaches), "@attr in LIST" / ". in LIST"
+	                   (a code list of codelist.h; "@attr?": only when present),
+	                   "same", "once", "REL != ../REL2" (xform-syntax.c says how);
+	                   several such groups joined by "; " */
 };
 
 struct rule {
@@ -39,7 +46,7 @@ struct rule {
 	unsigned char checked; /* 1: the pre-flight checks it, with this id */
 	const char *what;      /* RULE_MODEL: the ERP export elements to fix ("" when
 	                          the stylesheet writes it); RULE_FORBID: the path;
-	                          RULE_NA: the reason */
+	                          RULE_ASSERT: context and test; RULE_NA: the reason */
 };
 
 enum rule_route { ROUTE_CHORUS = 1, ROUTE_PA = 2 };

@@ -1,8 +1,10 @@
 /*
- * xform-syntax.c - the EN 16931 rules that forbid an element or an attribute in a UBL
- * or CII document (rules.h RULE_FORBID rows), in one walk of the tree: each
- * element is looked up by its name in a hash of the patterns that end with it,
- * and only those few are matched against the path from the root. Part of the
+ * xform-syntax.c - the EN 16931 rules of a UBL or CII document's syntax: those that
+ * forbid an element or an attribute (rules.h RULE_FORBID rows) and those that count
+ * the elements under a context or check an attribute's code (RULE_ASSERT rows), in
+ * one walk of the tree: each element is looked up by its name in a hash of the
+ * patterns that end with it, and only those few are matched against the path from
+ * the root; attributes forbidden anywhere are looked up by their name. Part of the
  * xform family: it reads the libxml2 tree xform.c parsed.
  *
  * Errors: none; the patterns come from our own table (a malformed one is a
@@ -12,20 +14,66 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/hash.h>
 
+#include "codelist.h"
 #include "conf.h"
 #include "rules.h"
 #include "xform-int.h"
 #include "xform-syntax.h"
 
+struct pred;
+
 /* One step of a path: prefix ("*": any) and name ("*": any; `suffix`: the
- * element's name ends with it). */
+ * element's name ends with it; `except`: but is none of these names, "ram:*Amount~TaxTotalAmount",
+ * "*~A~B"),
+ * then predicates "[...]" the element must pass. In a relative path, a last step
+ * "@attr" reaches the elements that have it, and "." is the element itself. */
 struct step {
 	char *prefix;
 	char *name;
+	char *except;
+	char *attr;
 	int suffix;
+	size_t npreds;
+	struct pred *preds;
+};
+
+/* A predicate, as XPath's: "[REL]" (REL reaches an element), "[REL='a','b']" (one of
+ * them has one of these texts, blanks trimmed), "[REL!='a']" (one has another text),
+ * a trailing i to compare without case (upper-case()), and "[not ...]". */
+struct pred {
+	int neg, ne, icase;
+	size_t nsteps;
+	struct step *steps;
+	size_t nvals;
+	char **vals;
+};
+
+/* A RULE_ASSERT test on the context element: "REL <= N", "REL = N", "REL >= N" (how
+ * many elements REL, a relative path, reaches), "@attr in LIST" (the attribute,
+ * blanks trimmed, is a code of that list of codelist.h; "@attr? in LIST": when it
+ * is there), ". in LIST" (the same for the element's text),
+ * "same" (every element the context matches in the document has the same text,
+ * blanks trimmed, as the first), "once" (the context matches once in the document at
+ * most), "REL != ../REL2" (XPath's general comparison: one text REL reaches from the
+ * element differs from one that REL2 reaches from its parent). */
+enum test_kind { TEST_LE, TEST_EQ, TEST_GE, TEST_CODE, TEST_SAME, TEST_ONCE, TEST_DIFFERS };
+
+struct test {
+	enum test_kind kind;
+	size_t n;
+	size_t nsteps;
+	struct step *steps;
+	size_t nsteps2; /* TEST_DIFFERS: REL2, from the parent */
+	struct step *steps2;
+	char *attr;       /* TEST_CODE: the attribute; NULL: the text */
+	int optional;     /* TEST_CODE: "@attr?" */
+	char *list;       /* TEST_CODE: the list's name */
+	char *text;       /* as written in the table, for the message */
+	struct test *alt; /* "T1 or T2": passes when either does */
 };
 
 struct pattern {
@@ -35,13 +83,16 @@ struct pattern {
 	size_t nsteps;
 	struct step *steps;
 	char *attr;           /* the forbidden attribute of the last element; NULL: the element */
+	struct test *test;    /* RULE_ASSERT: the test on the element; NULL: forbidden */
 	struct pattern *next; /* the next pattern with the same last step */
 };
 
 struct compiled {
 	xmlHashTablePtr by_last; /* (last step name, prefix) -> struct pattern list */
 	struct pattern *wild;    /* patterns whose last step has no plain name */
+	xmlHashTablePtr by_attr; /* attribute name -> patterns "//@name" (anywhere) */
 	size_t nrules;
+	size_t nbad; /* RULE_ASSERT groups whose test is malformed (never checked) */
 };
 
 static struct compiled *compiled[2]; /* SYNTAX_UBL, SYNTAX_CII */
@@ -73,13 +124,86 @@ prefix_of(const xmlNs *ns)
 	return "?";
 }
 
-/* "cac:Foo" -> step; "*" -> any element; "ram:*Foo" -> a ram name ending in Foo. */
+/* The next "/" between s and end outside a predicate, or end. */
+static const char *
+next_slash(const char *s, const char *end)
+{
+	int depth = 0;
+	for (; s < end; s++)
+		if (*s == '[')
+			depth++;
+		else if (*s == ']')
+			depth--;
+		else if (*s == '/' && depth == 0)
+			return s;
+	return end;
+}
+
+static size_t parse_steps(const char *s, size_t len, struct step **steps);
+
+/* The predicate between "[" and "]" (s, len). */
+static void
+parse_pred(const char *s, size_t len, struct pred *pr)
+{
+	const char *end = s + len, *eq, *v;
+	memset(pr, 0, sizeof(*pr));
+	if (len > 4 && memcmp(s, "not ", 4) == 0) {
+		pr->neg = 1;
+		s += 4;
+	}
+	eq = memchr(s, '=', (size_t)(end - s));
+	if (eq == NULL) {
+		pr->nsteps = parse_steps(s, (size_t)(end - s), &pr->steps);
+		return;
+	}
+	pr->ne = eq > s && eq[-1] == '!';
+	pr->nsteps = parse_steps(s, (size_t)(eq - pr->ne - s), &pr->steps);
+	pr->icase = end[-1] == 'i';
+	for (v = eq + 1; v < end && *v == '\'';) {
+		const char *q = memchr(v + 1, '\'', (size_t)(end - v - 1));
+		if (q == NULL)
+			break;
+		pr->vals = xreallocarray(pr->vals, pr->nvals + 1, sizeof(*pr->vals));
+		pr->vals[pr->nvals++] = xstrndup(v + 1, (size_t)(q - v - 1));
+		v = q + 1;
+		if (v < end && *v == ',')
+			v++;
+	}
+}
+
+/* "cac:Foo" -> step; "*" -> any element; "ram:*Foo" -> a ram name ending in Foo;
+ * "." -> the element itself (no step: the caller skips it). */
 static void
 parse_step(const char *s, size_t len, struct step *st)
 {
-	const char *colon = memchr(s, ':', len);
-	const char *name = colon ? colon + 1 : s;
-	size_t nlen = len - (size_t)(name - s);
+	const char *colon, *name, *tilde, *br = memchr(s, '[', len);
+	size_t nlen;
+	memset(st, 0, sizeof(*st));
+	while (br) { /* predicates, to the end of the step */
+		const char *close = br + 1;
+		int depth = 1;
+		for (; close < s + len && depth; close++)
+			depth += *close == '[' ? 1 : *close == ']' ? -1 : 0;
+		st->preds = xreallocarray(st->preds, st->npreds + 1, sizeof(*st->preds));
+		parse_pred(br + 1, (size_t)(close - br - 2), &st->preds[st->npreds++]);
+		br = close < s + len && *close == '[' ? close : NULL;
+	}
+	if ((br = memchr(s, '[', len)) != NULL)
+		len = (size_t)(br - s);
+	colon = memchr(s, ':', len);
+	name = colon ? colon + 1 : s;
+	tilde = memchr(s, '~', len);
+	if (len && s[0] == '@') {
+		st->attr = xstrndup(s + 1, len - 1);
+		st->prefix = xstrdup("*");
+		st->name = xstrdup("*");
+		return;
+	}
+	if (tilde) {
+		st->except = xstrndup(tilde + 1, len - (size_t)(tilde + 1 - s));
+		len = (size_t)(tilde - s);
+	}
+	nlen = len - (size_t)(name - s);
 	st->prefix = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup("*");
 	st->suffix = nlen > 1 && name[0] == '*';
 	st->name = st->suffix ? xstrndup(name + 1, nlen - 1) : xstrndup(name, nlen);
@@ -99,9 +223,7 @@ parse_pattern(const char *s, size_t len)
 		s++;
 	}
 	while (s < end) {
-		q = memchr(s, '/', (size_t)(end - s));
-		if (q == NULL)
-			q = end;
+		q = next_slash(s, end);
 		if (*s == '@')
 			p->attr = xstrndup(s + 1, (size_t)(q - s - 1));
 		else {
@@ -113,12 +235,140 @@ parse_pattern(const char *s, size_t len)
 	return p;
 }
 
+/* Relative steps "a:B/c:D" (no leading "/") into an array; returns how many. */
+static size_t
+parse_steps(const char *s, size_t len, struct step **steps)
+{
+	const char *end = s + len, *q;
+	size_t n = 0;
+	*steps = NULL;
+	while (s < end) {
+		q = next_slash(s, end);
+		if (!(q - s == 1 && *s == '.')) {
+			*steps = xreallocarray(*steps, n + 1, sizeof(**steps));
+			parse_step(s, (size_t)(q - s), &(*steps)[n++]);
+		}
+		s = q + 1;
+	}
+	return n;
+}
+
+static void
+free_steps(struct step *st, size_t n)
+{
+	size_t i, j, k;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < st[i].npreds; j++) {
+			struct pred *pr = &st[i].preds[j];
+			free_steps(pr->steps, pr->nsteps);
+			for (k = 0; k < pr->nvals; k++)
+				free(pr->vals[k]);
+			free(pr->vals);
+		}
+		free(st[i].preds);
+		free(st[i].prefix);
+		free(st[i].name);
+		free(st[i].except);
+		free(st[i].attr);
+	}
+	free(st);
+}
+
+static void
+free_test(struct test *t)
+{
+	while (t) {
+		struct test *next = t->alt;
+		free_steps(t->steps, t->nsteps);
+		free_steps(t->steps2, t->nsteps2);
+		free(t->attr);
+		free(t->list);
+		free(t->text);
+		free(t);
+		t = next;
+	}
+}
+
+/* The test after ": " in a RULE_ASSERT group, or NULL when malformed. */
+static struct test *
+parse_test(const char *s)
+{
+	struct test *t = xcalloc(1, sizeof(*t));
+	const char *op, *alt = strstr(s, " or ");
+	t->text = xstrdup(s);
+	if (alt) {
+		char *first = xstrndup(s, (size_t)(alt - s));
+		struct test *a = parse_test(first), *b = parse_test(alt + 4);
+		free(first);
+		free(t->text);
+		free(t);
+		if (a == NULL || b == NULL) {
+			free_test(a);
+			free_test(b);
+			return NULL;
+		}
+		a->alt = b;
+		free(a->text);
+		a->text = xstrdup(s);
+		return a;
+	}
+	if (strcmp(s, "same") == 0 || strcmp(s, "once") == 0) {
+		t->kind = s[0] == 's' ? TEST_SAME : TEST_ONCE;
+		return t;
+	}
+	if ((op = strstr(s, " != ../")) != NULL) {
+		t->kind = TEST_DIFFERS;
+		t->nsteps = parse_steps(s, (size_t)(op - s), &t->steps);
+		t->nsteps2 = parse_steps(op + 7, strlen(op + 7), &t->steps2);
+		return t;
+	}
+	if ((op = strstr(s, " in ")) != NULL) {
+		t->kind = TEST_CODE;
+		t->list = xstrdup(op + 4);
+		if (!codelist_known(t->list) || (s[0] != '@' && !(s[0] == '.' && op == s + 1)))
+			goto bad;
+		if (s[0] == '@') {
+			t->optional = op[-1] == '?';
+			t->attr = xstrndup(s + 1, (size_t)(op - s - 1) - (size_t)t->optional);
+		}
+		return t;
+	}
+	if ((op = strstr(s, " <= ")) != NULL)
+		t->kind = TEST_LE;
+	else if ((op = strstr(s, " >= ")) != NULL)
+		t->kind = TEST_GE;
+	else if ((op = strstr(s, " = ")) != NULL)
+		t->kind = TEST_EQ;
+	else
+		goto bad;
+	t->n = strtoul(strchr(op + 1, ' ') + 1, NULL, 10);
+	t->nsteps = parse_steps(s, (size_t)(op - s), &t->steps);
+	return t;
+bad:
+	free(t->list);
+	free(t->text);
+	free(t);
+	return NULL;
+}
+
 static void
 add_pattern(struct compiled *c, struct pattern *p)
 {
 	const struct step *last = p->nsteps ? &p->steps[p->nsteps - 1] : NULL;
 	struct pattern *head;
 
+	if (p->attr && !p->absolute &&
+	    (last == NULL || last->suffix || strcmp(last->name, "*") == 0 ||
+	     strcmp(last->prefix, "*") == 0)) {
+		/* "//@name", "//ram:*ID/@name": looked at only when the element has it */
+		head = xmlHashLookup(c->by_attr, (const xmlChar *)p->attr);
+		p->next = head;
+		if (head)
+			xmlHashUpdateEntry(c->by_attr, (const xmlChar *)p->attr, p, NULL);
+		else
+			xmlHashAddEntry(c->by_attr, (const xmlChar *)p->attr, p);
+		return;
+	}
 	if (last == NULL || last->suffix || strcmp(last->name, "*") == 0 ||
 	    strcmp(last->prefix, "*") == 0) {
 		p->next = c->wild;
@@ -136,6 +386,46 @@ add_pattern(struct compiled *c, struct pattern *p)
 		                 (const xmlChar *)last->prefix, p);
 }
 
+static void
+free_patterns(struct pattern *p)
+{
+	while (p) {
+		struct pattern *next = p->next;
+		free_steps(p->steps, p->nsteps);
+		free(p->attr);
+		free_test(p->test);
+		free(p);
+		p = next;
+	}
+}
+
+/* The alternatives of `s` (len bytes, joined by " | ") as patterns of rule `r`, each
+ * with its own copy of `test` (NULL: forbidden). */
+static void
+add_alternatives(struct compiled *c, const struct rule *r, const char *s, size_t len,
+                 const char *test)
+{
+	const char *end = s + len, *bar;
+	for (;;) {
+		struct pattern *p;
+		bar = strstr(s, " | ");
+		if (bar == NULL || bar > end)
+			bar = end;
+		p = parse_pattern(s, (size_t)(bar - s));
+		p->r = r;
+		p->bit = c->nrules;
+		if (test && (p->test = parse_test(test)) == NULL) {
+			free_patterns(p);
+			c->nbad++;
+			return;
+		}
+		add_pattern(c, p);
+		if (bar == end)
+			break;
+		s = bar + 3;
+	}
+}
+
 static struct compiled *
 compile(unsigned syntax_bit)
 {
@@ -144,43 +434,36 @@ compile(unsigned syntax_bit)
 	size_t i;
 
 	c->by_last = xmlHashCreate(512);
+	c->by_attr = xmlHashCreate(32);
 	for (set = rulesets; *set; set++)
 		for (i = 0; i < (*set)->n; i++) {
 			const struct rule *r = &(*set)->v[i];
-			const char *s = r->what, *bar;
-			if (r->how != RULE_FORBID || !(r->syntax & syntax_bit))
+			const char *s = r->what;
+			if ((r->how != RULE_FORBID && r->how != RULE_ASSERT) ||
+			    !(r->syntax & syntax_bit))
 				continue;
-			for (;;) {
-				struct pattern *p;
-				bar = strstr(s, " | ");
-				p = parse_pattern(s, bar ? (size_t)(bar - s) : strlen(s));
-				p->r = r;
-				p->bit = c->nrules;
-				add_pattern(c, p);
-				if (bar == NULL)
-					break;
-				s = bar + 3;
-			}
+			if (r->how == RULE_FORBID)
+				add_alternatives(c, r, s, strlen(s), NULL);
+			else
+				/* groups "CONTEXT | CONTEXT: TEST" joined by "; " */
+				for (;;) {
+					const char *semi = strstr(s, "; ");
+					const char *colon = strstr(s, ": ");
+					char *test;
+					if (colon == NULL || (semi && colon > semi))
+						break;
+					test = semi
+					           ? xstrndup(colon + 2, (size_t)(semi - colon - 2))
+					           : xstrdup(colon + 2);
+					add_alternatives(c, r, s, (size_t)(colon - s), test);
+					free(test);
+					if (semi == NULL)
+						break;
+					s = semi + 2;
+				}
 			c->nrules++;
 		}
 	return c;
-}
-
-static void
-free_patterns(struct pattern *p)
-{
-	size_t i;
-	while (p) {
-		struct pattern *next = p->next;
-		for (i = 0; i < p->nsteps; i++) {
-			free(p->steps[i].prefix);
-			free(p->steps[i].name);
-		}
-		free(p->steps);
-		free(p->attr);
-		free(p);
-		p = next;
-	}
 }
 
 static void
@@ -198,6 +481,7 @@ xform_syntax_cleanup(void)
 		if (compiled[i] == NULL)
 			continue;
 		xmlHashFree(compiled[i]->by_last, free_entry);
+		xmlHashFree(compiled[i]->by_attr, free_entry);
 		free_patterns(compiled[i]->wild);
 		free(compiled[i]);
 		compiled[i] = NULL;
@@ -208,14 +492,85 @@ xform_syntax_cleanup(void)
 struct frame {
 	const char *prefix;
 	const char *name;
+	xmlNodePtr node;
 };
+
+static int step_matches(const struct step *st, const struct frame *f);
+
+/* Is `name` one of the names of `list` ("A~B~C")? */
+static int
+excepted(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (;;) {
+		const char *t = strchr(list, '~');
+		size_t len = t ? (size_t)(t - list) : strlen(list);
+		if (len == n && memcmp(list, name, n) == 0)
+			return 1;
+		if (t == NULL)
+			return 0;
+		list = t + 1;
+	}
+}
+
+/* Does text `v` (blanks trimmed) pass the value condition of pr? */
+static int
+value_ok(const struct pred *pr, const char *v)
+{
+	size_t i, n;
+	int eq = 0;
+	if (pr->nvals == 0)
+		return 1;
+	v += strspn(v, " \t\r\n");
+	n = strlen(v);
+	while (n && strchr(" \t\r\n", v[n - 1]))
+		n--;
+	for (i = 0; i < pr->nvals && !eq; i++)
+		eq = strlen(pr->vals[i]) == n &&
+		     (pr->icase ? strncasecmp(v, pr->vals[i], n) : strncmp(v, pr->vals[i], n)) == 0;
+	return pr->ne ? !eq : eq;
+}
+
+/* Does one element that the k steps st reach from n pass the value condition of pr? */
+static int
+reach(xmlNodePtr n, const struct step *st, size_t k, const struct pred *pr)
+{
+	struct frame f;
+	xmlNodePtr c;
+	xmlChar *v;
+	int ok;
+	if (k == 0 || st->attr) {
+		v = k ? xmlGetNoNsProp(n, (const xmlChar *)st->attr) : xmlNodeGetContent(n);
+		if (v == NULL)
+			return 0;
+		ok = value_ok(pr, (const char *)v);
+		xmlFree(v);
+		return ok;
+	}
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		f.prefix = prefix_of(c->ns);
+		f.name = (const char *)c->name;
+		f.node = c;
+		if (step_matches(st, &f) && reach(c, st + 1, k - 1, pr))
+			return 1;
+	}
+	return 0;
+}
 
 static int
 step_matches(const struct step *st, const struct frame *f)
 {
-	size_t n, l;
+	size_t n, l, i;
 	if (strcmp(st->prefix, "*") != 0 && strcmp(st->prefix, f->prefix) != 0)
 		return 0;
+	if (st->except && excepted(st->except, f->name))
+		return 0;
+	for (i = 0; i < st->npreds; i++)
+		if (reach(f->node, st->preds[i].steps, st->preds[i].nsteps, &st->preds[i]) ==
+		    st->preds[i].neg)
+			return 0;
 	if (st->suffix) {
 		n = strlen(st->name);
 		l = strlen(f->name);
@@ -224,9 +579,138 @@ step_matches(const struct step *st, const struct frame *f)
 	return strcmp(st->name, "*") == 0 || strcmp(st->name, f->name) == 0;
 }
 
-static int
-matches(const struct pattern *p, const struct frame *path, size_t depth, xmlNodePtr node)
+/* How many elements the relative steps reach from `n` (1 when there are none). */
+static size_t
+count_steps(xmlNodePtr n, const struct step *st, size_t nsteps)
 {
+	struct frame f;
+	size_t k = 0;
+	xmlNodePtr c;
+	if (nsteps == 0)
+		return 1;
+	if (st->attr)
+		return xmlHasNsProp(n, (const xmlChar *)st->attr, NULL) != NULL;
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		f.prefix = prefix_of(c->ns);
+		f.name = (const char *)c->name;
+		f.node = c;
+		if (step_matches(st, &f))
+			k += count_steps(c, st + 1, nsteps - 1);
+	}
+	return k;
+}
+
+/* The texts of the elements the k steps st reach from n, appended to *v (*n_v). */
+static void
+texts(xmlNodePtr n, const struct step *st, size_t k, char ***v, size_t *n_v)
+{
+	struct frame f;
+	xmlNodePtr c;
+	if (k == 0) {
+		xmlChar *t = xmlNodeGetContent(n);
+		*v = xreallocarray(*v, *n_v + 1, sizeof(**v));
+		(*v)[(*n_v)++] = xstrdup(t ? (const char *)t : "");
+		xmlFree(t);
+		return;
+	}
+	for (c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		f.prefix = prefix_of(c->ns);
+		f.name = (const char *)c->name;
+		f.node = c;
+		if (step_matches(st, &f))
+			texts(c, st + 1, k - 1, v, n_v);
+	}
+}
+
+/* XPath's REL != ../REL2: one pair of texts that differ. */
+static int
+differs(const struct test *t, xmlNodePtr node)
+{
+	char **a = NULL, **b = NULL;
+	size_t na = 0, nb = 0, i, j;
+	int found = 0;
+	texts(node, t->steps, t->nsteps, &a, &na);
+	if (node->parent && node->parent->type == XML_ELEMENT_NODE)
+		texts(node->parent, t->steps2, t->nsteps2, &b, &nb);
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb && !found; j++)
+			found = strcmp(a[i], b[j]) != 0;
+	for (i = 0; i < na; i++)
+		free(a[i]);
+	for (j = 0; j < nb; j++)
+		free(b[j]);
+	free(a);
+	free(b);
+	return found;
+}
+
+/* Does `node` pass test t, ignoring its "or" chain? */
+static int
+passes_one(const struct test *t, xmlNodePtr node)
+{
+	xmlChar *v;
+	char *code;
+	size_t n;
+	int ok;
+	switch (t->kind) {
+	case TEST_LE:
+		return count_steps(node, t->steps, t->nsteps) <= t->n;
+	case TEST_EQ:
+		return count_steps(node, t->steps, t->nsteps) == t->n;
+	case TEST_GE:
+		return count_steps(node, t->steps, t->nsteps) >= t->n;
+	case TEST_SAME: /* see matches() */
+	case TEST_ONCE:
+		return 1;
+	case TEST_DIFFERS:
+		return differs(t, node);
+	case TEST_CODE:
+		v = t->attr ? xmlGetNoNsProp(node, (const xmlChar *)t->attr)
+		            : xmlNodeGetContent(node);
+		if (v == NULL)
+			return t->attr && t->optional;
+		code = (char *)v; /* normalize-space(): no blank inside is kept, see codelist_ok */
+		code += strspn(code, " \t\r\n");
+		n = strlen(code);
+		while (n && strchr(" \t\r\n", code[n - 1]))
+			n--;
+		code[n] = '\0';
+		ok = codelist_ok(t->list, code);
+		xmlFree(v);
+		return ok;
+	}
+	return 1;
+}
+
+/* Does `node` pass test t or one of its "or" chain? */
+static int
+passes(const struct test *t, xmlNodePtr node)
+{
+	for (; t; t = t->alt)
+		if (passes_one(t, node))
+			return 1;
+	return 0;
+}
+
+struct walk {
+	struct compiled *c;
+	unsigned char *fired;
+	char **first; /* TEST_SAME: the first text, by rule */
+	xform_syntax_fn *fn;
+	void *arg;
+	size_t n;
+};
+
+static int
+matches(struct walk *w, const struct pattern *p, const struct frame *path, size_t depth,
+        xmlNodePtr node)
+{
+	char *text;
+	int differs;
 	size_t i, first;
 	if (p->absolute ? p->nsteps != depth : p->nsteps > depth)
 		return 0;
@@ -234,20 +718,31 @@ matches(const struct pattern *p, const struct frame *path, size_t depth, xmlNode
 	for (i = 0; i < p->nsteps; i++)
 		if (!step_matches(&p->steps[i], &path[first + i]))
 			return 0;
+	if (p->test && p->test->kind == TEST_ONCE) {
+		if (w->first[p->bit] == NULL) {
+			w->first[p->bit] = xstrdup("");
+			return 0;
+		}
+		return 1;
+	}
+	if (p->test && p->test->kind == TEST_SAME) {
+		text = node_text(node);
+		if (w->first[p->bit] == NULL) {
+			w->first[p->bit] = text;
+			return 0;
+		}
+		differs = strcmp(text, w->first[p->bit]) != 0;
+		free(text);
+		return differs;
+	}
+	if (p->test)
+		return !passes(p->test, node);
 	return p->attr == NULL || xmlHasNsProp(node, (const xmlChar *)p->attr, NULL) != NULL;
 }
 
-struct walk {
-	struct compiled *c;
-	unsigned char *fired;
-	xform_syntax_fn *fn;
-	void *arg;
-	size_t n;
-};
-
 static void
 fire(struct walk *w, const struct pattern *p, const struct frame *path, size_t depth,
-     xmlNodePtr node)
+     xmlNodePtr node, const char *attr)
 {
 	struct buf b;
 	size_t i;
@@ -256,9 +751,9 @@ fire(struct walk *w, const struct pattern *p, const struct frame *path, size_t d
 	buf_init(&b);
 	for (i = 0; i < depth; i++)
 		buf_printf(&b, "/%s%s%s", path[i].prefix, *path[i].prefix ? ":" : "", path[i].name);
-	if (p->attr)
-		buf_printf(&b, "/@%s", p->attr);
-	w->fn(w->arg, p->r, b.p, (int)xmlGetLineNo(node));
+	if (attr)
+		buf_printf(&b, "/@%s", attr);
+	w->fn(w->arg, p->r, b.p, (int)xmlGetLineNo(node), p->test ? p->test->text : NULL);
 	buf_free(&b);
 }
 
@@ -267,8 +762,32 @@ visit(struct walk *w, const struct pattern *p, const struct frame *path, size_t 
       xmlNodePtr node)
 {
 	for (; p; p = p->next)
-		if (!w->fired[p->bit] && matches(p, path, depth, node))
-			fire(w, p, path, depth, node);
+		if (!w->fired[p->bit] && matches(w, p, path, depth, node))
+			fire(w, p, path, depth, node, p->test ? NULL : p->attr);
+}
+
+/* The attributes of `node` forbidden anywhere ("//@name"). */
+static void
+visit_attrs(struct walk *w, const struct frame *path, size_t depth, xmlNodePtr node)
+{
+	const struct pattern *p;
+	xmlAttrPtr a;
+	for (a = node->properties; a; a = a->next) {
+		if (a->ns != NULL)
+			continue;
+		for (p = xmlHashLookup(w->c->by_attr, a->name); p; p = p->next)
+			if (!w->fired[p->bit] && matches(w, p, path, depth, node))
+				fire(w, p, path, depth, node, p->attr);
+	}
+}
+
+size_t
+xform_syntax_malformed(int syntax)
+{
+	int k = syntax == SYNTAX_CII ? 1 : 0;
+	if (compiled[k] == NULL)
+		compiled[k] = compile(k ? RULE_CII : RULE_UBL);
+	return compiled[k]->nbad;
 }
 
 size_t
@@ -276,7 +795,7 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 {
 	struct walk w = {0};
 	struct frame *path = NULL;
-	size_t depth = 0, cap = 0;
+	size_t depth = 0, cap = 0, i;
 	const xmlNs *last_ns = NULL;
 	const char *last_prefix = "";
 	xmlNodePtr node = xmlDocGetRootElement(doc->doc);
@@ -288,6 +807,7 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 		compiled[k] = compile(k ? RULE_CII : RULE_UBL);
 	w.c = compiled[k];
 	w.fired = xcalloc(w.c->nrules + 1, 1);
+	w.first = xcalloc(w.c->nrules + 1, sizeof(*w.first));
 	w.fn = fn;
 	w.arg = arg;
 	/* Depth-first, without recursion: the parser bounds the depth, not the stack. */
@@ -303,12 +823,15 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 			}
 			path[depth].prefix = last_prefix;
 			path[depth].name = (const char *)node->name;
+			path[depth].node = node;
 			depth++;
 			visit(
 			    &w,
 			    xmlHashLookup2(w.c->by_last, node->name, (const xmlChar *)last_prefix),
 			    path, depth, node);
 			visit(&w, w.c->wild, path, depth, node);
+			if (node->properties)
+				visit_attrs(&w, path, depth, node);
 			if (node->children) {
 				node = node->children;
 				continue;
@@ -328,5 +851,8 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 	}
 	free(path);
 	free(w.fired);
+	for (i = 0; i < w.c->nrules; i++)
+		free(w.first[i]);
+	free(w.first);
 	return w.n;
 }

@@ -15,6 +15,7 @@
 #include "srctree.h"
 #include "tap.h"
 #include "util.h"
+#include "xform-syntax.h"
 #include "xform.h"
 
 static time_t now; /* 2026-11-28 12:00 UTC: the examples date from 2025 */
@@ -796,6 +797,182 @@ test_document(void)
 	free(data);
 }
 
+/* check_document() on tests/xslt/golden/GOLDEN passed through with the first `from`
+ * replaced by `to` (NULL: as it is): how many problems of `rule` with severity `sev`. */
+static size_t
+doc_count(const char *golden, const char *from, const char *to, const char *rule,
+          enum problem_sev sev)
+{
+	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *doc, *at;
+	struct preflight pf;
+	size_t len, i, n = 0;
+
+	data = slurp(rel, &len);
+	if (from == NULL)
+		doc = xstrdup(data);
+	else if ((at = strstr(data, from)) == NULL) {
+		printf("#   %s: no %s\n", golden, from);
+		doc = xstrdup("");
+	} else
+		doc = xasprintf("%.*s%s%s", (int)(at - data), data, to, at + strlen(from));
+	check_document(doc, strlen(doc), golden, conf, ROUTE_CHORUS, now, &pf, NULL);
+	for (i = 0; i < pf.problems.n; i++)
+		if (strcmp(pf.problems.v[i].rule, rule) == 0 && pf.problems.v[i].sev == sev)
+			n++;
+	preflight_free(&pf);
+	free(doc);
+	free(data);
+	free(rel);
+	return n;
+}
+
+/* The syntax rules of the walk (xform-syntax.c): counts under a context, codes,
+ * attributes forbidden anywhere, on golden files passed through and altered. */
+static void
+test_syntax(void)
+{
+	static const char *const ids[] = {"BR-CL-03",   "UBL-SR-48",  "UBL-SR-53",  "UBL-SR-30",
+	                                  "UBL-SR-34",  "UBL-DT-08",  "UBL-DT-18",  "CII-SR-477",
+	                                  "CII-DT-031", "CII-SR-454", "CII-DT-101", "CII-DT-052"};
+	const char *u = "invoice-simple.ubl.xml", *c = "invoice-simple.cii.xml";
+	const char *ma = "invoice-multirate-allowances.ubl.xml";
+	size_t i, n = 0;
+
+	for (i = 0; i < nitems(ids); i++)
+		n += doc_count(u, NULL, NULL, ids[i], SEV_ERROR) +
+		     doc_count(u, NULL, NULL, ids[i], SEV_WARNING) +
+		     doc_count(c, NULL, NULL, ids[i], SEV_ERROR) +
+		     doc_count(c, NULL, NULL, ids[i], SEV_WARNING);
+	is_int(n, 0, "the golden files pass the syntax rules");
+	is_int(xform_syntax_malformed(SYNTAX_UBL) + xform_syntax_malformed(SYNTAX_CII), 0,
+	       "every test of the table can be read");
+
+	is_int(doc_count(u,
+	                 "<cac:ClassifiedTaxCategory>\n        <cbc:ID>S</cbc:ID>\n"
+	                 "        <cbc:Percent>20</cbc:Percent>\n        <cac:TaxScheme>\n"
+	                 "          <cbc:ID>VAT</cbc:ID>\n        </cac:TaxScheme>\n"
+	                 "      </cac:ClassifiedTaxCategory>",
+	                 "", "UBL-SR-48", SEV_ERROR),
+	       1, "UBL-SR-48: a line without its classified tax category");
+	is_int(doc_count(u, "</cac:ClassifiedTaxCategory>",
+	                 "</cac:ClassifiedTaxCategory><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID>"
+	                 "</cac:ClassifiedTaxCategory>",
+	                 "UBL-SR-48", SEV_ERROR),
+	       1, "UBL-SR-48: a line with two");
+	is_int(doc_count(u, "currencyID=\"EUR\">2280.00</cbc:TaxableAmount>",
+	                 "currencyID=\"EURO\">2280.00</cbc:TaxableAmount>", "BR-CL-03", SEV_ERROR),
+	       1, "BR-CL-03: a UBL amount's currency that is not ISO 4217");
+	is_int(doc_count(u, " currencyID=\"EUR\">189.00", ">189.00", "BR-CL-03", SEV_ERROR), 1,
+	       "BR-CL-03: a UBL amount without currency");
+	is_int(doc_count(u, "currencyID=\"EUR\">189.00", "currencyID=\" EUR \">189.00", "BR-CL-03",
+	                 SEV_ERROR),
+	       0, "BR-CL-03: blanks around the code are trimmed, as normalize-space() does");
+	is_int(doc_count(c, "<ram:TaxTotalAmount currencyID=\"EUR\">",
+	                 "<ram:TaxTotalAmount currencyID=\"eur\">", "BR-CL-03", SEV_ERROR),
+	       1, "BR-CL-03: the CII VAT total's currency");
+	is_int(doc_count(c, "<ram:TaxTotalAmount currencyID=\"EUR\">", "<ram:TaxTotalAmount>",
+	                 "BR-CL-03", SEV_ERROR),
+	       0, "BR-CL-03: in CII, only a currency that is there is checked");
+	is_int(doc_count(u, "<cbc:CompanyID>FR44732829320</cbc:CompanyID>", "", "UBL-SR-53",
+	                 SEV_ERROR),
+	       1, "UBL-SR-53: a tax scheme without the VAT id");
+	is_int(doc_count(ma, "<cbc:ChargeIndicator>false</cbc:ChargeIndicator>",
+	                 "<cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
+	                 "<cbc:AllowanceChargeReason>a</cbc:AllowanceChargeReason>",
+	                 "UBL-SR-30", SEV_ERROR),
+	       1, "UBL-SR-30 (predicate): two reasons on an allowance");
+	is_int(doc_count(u, "<cac:InvoiceLine>",
+	                 "<cac:InvoiceLine><cbc:Note>a</cbc:Note><cbc:Note>b</cbc:Note>",
+	                 "UBL-SR-34", SEV_ERROR),
+	       1, "UBL-SR-34: two notes on a line");
+	is_int(doc_count(u, "<cbc:ID>ECR-27-QHD", "<cbc:ID schemeName=\"x\">ECR-27-QHD",
+	                 "UBL-DT-08", SEV_WARNING),
+	       1, "UBL-DT-08: an attribute forbidden anywhere");
+	is_int(doc_count(u, "<cbc:ID>ECR-27-QHD", "<cbc:ID name=\"x\">ECR-27-QHD", "UBL-DT-18",
+	                 SEV_WARNING),
+	       1, "UBL-DT-18: @name on another element than the payment means code");
+	is_int(doc_count(c, "<ram:LineTotalAmount>2280.00</ram:LineTotalAmount>",
+	                 "<ram:LineTotalAmount>2280.00</ram:LineTotalAmount>"
+	                 "<ram:LineTotalAmount>2280.00</ram:LineTotalAmount>",
+	                 "CII-SR-477", SEV_ERROR),
+	       1, "CII-SR-477: the line total twice");
+	is_int(doc_count(c, "<ram:LineTotalAmount>2280.00",
+	                 "<ram:LineTotalAmount currencyID=\"EUR\">2280.00", "CII-DT-031",
+	                 SEV_ERROR),
+	       1, "CII-DT-031: a currency on an amount other than the VAT total");
+	is_int(doc_count(u, "<cac:PaymentMeans>",
+	                 "<cac:PaymentMeans><cbc:PaymentMeansCode>58</cbc:PaymentMeansCode>"
+	                 "</cac:PaymentMeans><cac:PaymentMeans>",
+	                 "UBL-SR-47", SEV_ERROR),
+	       1, "UBL-SR-47 (same): two payment means codes in one invoice");
+	is_int(doc_count(u, "<cbc:PaymentID>F2025-000142</cbc:PaymentID>",
+	                 "<cbc:PaymentID>F2025-000142</cbc:PaymentID>"
+	                 "<cbc:PaymentID> F2025-000142 </cbc:PaymentID>",
+	                 "UBL-SR-44", SEV_ERROR),
+	       0, "UBL-SR-44 (same): the same payment id twice is one");
+	is_int(doc_count("corrective-payee.ubl.xml", "<cbc:Name>Factor Conseil SA</cbc:Name>",
+	                 "<cbc:Name>Maison Berthier Traiteur SARL</cbc:Name>", "UBL-SR-19",
+	                 SEV_ERROR),
+	       1, "UBL-SR-19 (!= ../): a payee named as the seller");
+	is_int(doc_count("corrective-payee.ubl.xml", "<cbc:Name>Factor Conseil SA</cbc:Name>",
+	                 "<cbc:Name>Factor Conseil</cbc:Name>", "UBL-SR-19", SEV_ERROR),
+	       0, "UBL-SR-19: a payee of its own name");
+	is_int(doc_count("creditnote-references.ubl.xml",
+	                 "<cbc:DocumentTypeCode>130</cbc:DocumentTypeCode>",
+	                 "<cbc:DocumentTypeCode>130</cbc:DocumentTypeCode><cac:Attachment/>",
+	                 "UBL-CR-666", SEV_ERROR),
+	       1, "UBL-CR-666 (predicate): an attachment on an invoiced object reference");
+	is_int(doc_count("creditnote-references.ubl.xml",
+	                 "<cbc:DocumentTypeCode>50</cbc:DocumentTypeCode>",
+	                 "<cbc:DocumentTypeCode>50</cbc:DocumentTypeCode><cac:Attachment/>",
+	                 "UBL-CR-666", SEV_ERROR),
+	       0, "UBL-CR-666: not on another reference");
+	is_int(doc_count(u, "<cbc:CustomizationID>",
+	                 "<cbc:UBLVersionID>2.0</cbc:UBLVersionID><cbc:CustomizationID>",
+	                 "UBL-CR-002", SEV_WARNING),
+	       1, "UBL-CR-002 (predicate on the element itself): UBL 2.0");
+	is_int(doc_count(c, "<ram:IBANID>FR7630004008230001046783288</ram:IBANID>", "",
+	                 "CII-SR-470", SEV_ERROR),
+	       1, "CII-SR-470: a credit transfer without the account");
+	is_int(doc_count(u, "<cbc:PaymentMeansCode>30<", "<cbc:PaymentMeansCode>300<", "BR-CL-16",
+	                 SEV_ERROR),
+	       1, "BR-CL-16 (code list): a payment means code not in UNCL 4461");
+	is_int(doc_count(u, "unitCode=\"", "unitCode=\"XYZ", "BR-CL-23", SEV_ERROR), 1,
+	       "BR-CL-23: a unit not in UN/ECE Rec. 20");
+	is_int(doc_count("invoice-exempt.cii.xml", "<ram:ExemptionReasonCode>VATEX",
+	                 "<ram:ExemptionReasonCode>vatex", "BR-CL-22", SEV_ERROR),
+	       0, "BR-CL-22: VATEX codes compared upper-cased, as the artefact does");
+	is_int(doc_count("invoice-exempt.cii.xml", "<ram:ExemptionReasonCode>VATEX",
+	                 "<ram:ExemptionReasonCode>VATEY", "BR-CL-22", SEV_ERROR),
+	       1, "BR-CL-22: an exemption reason code not in VATEX");
+	is_int(doc_count("invoice-b2b.ubl.xml", "<cbc:EndpointID schemeID=\"0225\">",
+	                 "<cbc:EndpointID>", "BR-62", SEV_ERROR),
+	       1, "BR-62: the seller's electronic address without its scheme");
+	is_int(doc_count(u, "<cbc:Name>Écran",
+	                 "<cac:AdditionalItemProperty><cbc:Name>a</cbc:Name>"
+	                 "</cac:AdditionalItemProperty><cbc:Name>Écran",
+	                 "BR-54", SEV_ERROR),
+	       1, "BR-54: an item attribute without its value");
+	is_int(doc_count(c, "<ram:IBANID>FR7630004008230001046783288</ram:IBANID>",
+	                 "<ram:IBANID> </ram:IBANID>", "BR-50", SEV_ERROR),
+	       1, "BR-50 (predicate on a blank text): a credit transfer to an empty account");
+	is_int(
+	    doc_count(c, "<ram:IBANID>", "<ram:IBANID schemeName=\"x\">", "CII-DT-101", SEV_ERROR),
+	    1, "CII-DT-101: a scheme name on an identifier");
+	is_int(doc_count(c, "<rsm:ExchangedDocument>\n    <ram:ID>",
+	                 "<rsm:ExchangedDocument>\n    <ram:ID schemeName=\"x\">", "CII-DT-101",
+	                 SEV_ERROR) +
+	           doc_count(c, "<rsm:ExchangedDocument>\n    <ram:ID>",
+	                     "<rsm:ExchangedDocument>\n    <ram:ID schemeName=\"x\">", "CII-DT-001",
+	                     SEV_ERROR) *
+	               10,
+	       10, "CII-DT-001, not CII-DT-101, on the invoice number (the artefact's priority)");
+	is_int(doc_count(c, "<ram:ApplicableTradeTax>",
+	                 "<ram:ApplicableTradeTax/><ram:ApplicableTradeTax>", "CII-SR-454",
+	                 SEV_WARNING),
+	       1, "CII-SR-454: a line with two trade taxes");
+}
+
 /* preflight_buyer(): the invoice against what the buyer's structure requires. */
 static size_t
 buyer(struct invoice *inv, const struct buyer_req *req, struct preflight *pf)
@@ -970,6 +1147,7 @@ main(void)
 	each_syntax("invoice-card", test_card);
 	each_syntax("invoice-simple", test_contexts);
 	test_document();
+	test_syntax();
 	test_buyer();
 
 	problems_free(&ps);

@@ -9,8 +9,23 @@
 #include "rules.h"
 #include "tap.h"
 
+/* Has s[0..len) a blank outside the predicates "[...]", or unbalanced brackets? */
+static int
+blank_outside(const char *s, size_t len)
+{
+	size_t i;
+	int depth = 0;
+	for (i = 0; i < len; i++) {
+		depth += s[i] == '[' ? 1 : s[i] == ']' ? -1 : 0;
+		if (depth < 0 || (s[i] == ' ' && depth == 0))
+			return 1;
+	}
+	return depth != 0;
+}
+
 /* A RULE_FORBID path: alternatives joined by " | ", each from the root ("/") or
- * anywhere ("//"), steps "prefix:Name" or "prefix:*Suffix", an optional last "@attr". */
+ * anywhere ("//"), steps "prefix:Name" or "prefix:*Suffix" with predicates "[...]",
+ * an optional last "@attr". */
 static int
 path_ok(const char *what)
 {
@@ -18,7 +33,7 @@ path_ok(const char *what)
 	for (;;) {
 		const char *end = strstr(s, " | ");
 		size_t len = end ? (size_t)(end - s) : strlen(s);
-		if (len < 2 || s[0] != '/' || memchr(s, ' ', len) || s[len - 1] == '/')
+		if (len < 2 || s[0] != '/' || blank_outside(s, len) || s[len - 1] == '/')
 			return 0;
 		if (!end)
 			return 1;
@@ -47,7 +62,9 @@ main(void)
 			    (r->syntax & ~(RULE_UBL | RULE_CII)) ||
 			    (r->flag != RULE_FATAL && r->flag != RULE_WARNING) || !r->what ||
 			    (r->how == RULE_NA && !*r->what) || (r->how == RULE_NA && r->checked) ||
-			    (r->how == RULE_FORBID && !path_ok(r->what))) {
+			    (r->how == RULE_FORBID && !path_ok(r->what)) ||
+			    (r->how == RULE_ASSERT &&
+			     (r->what[0] != '/' || !strstr(r->what, ": ")))) {
 				bad_shape++;
 				printf("#   malformed row %s\n", r->id ? r->id : "(null)");
 			}
