@@ -324,7 +324,7 @@ static const struct rule en16931[] = {
 	{"UBL-SR-54", RULE_UBL, RULE_FATAL, RULE_ASSERT, 1, "/ubl:Invoice | /cn:CreditNote: cac:PaymentMeans/cac:CardAccount <= 1"},
 	{"UBL-SR-55", RULE_UBL, RULE_FATAL, RULE_ASSERT, 1, "/ubl:Invoice | /cn:CreditNote: cac:PaymentMeans/cac:PaymentMandate <= 1"},
 	{"UBL-SR-56", RULE_UBL, RULE_FATAL, RULE_ASSERT, 1, "/ubl:Invoice | /cn:CreditNote: cac:OriginatorDocumentReference/cbc:ID <= 1"},
-	{"UBL-DT-01", RULE_UBL, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"UBL-DT-01", RULE_UBL, RULE_FATAL, RULE_ASSERT, 1, "//cbc:*Amount~PriceAmount~Amount~BaseAmount | //*~AllowanceCharge/cbc:Amount | //*~AllowanceCharge/cbc:BaseAmount | //*~Price/cac:AllowanceCharge/cbc:Amount | //*~Price/cac:AllowanceCharge/cbc:BaseAmount: . decimals <= 2"},
 	{"UBL-DT-06", RULE_UBL, RULE_FATAL, RULE_ASSERT, 1, "//*:*BinaryObject: @mimeCode >= 1"},
 	{"UBL-DT-07", RULE_UBL, RULE_FATAL, RULE_ASSERT, 1, "//*:*BinaryObject: @filename >= 1"},
 	{"UBL-DT-08", RULE_UBL, RULE_WARNING, RULE_FORBID, 1, "//@schemeName"},
@@ -1603,7 +1603,7 @@ static const struct rule en16931[] = {
 	{"CII-DT-094", RULE_CII, RULE_FATAL, RULE_FORBID, 1, "//ram:PostalTradeAddress/ram:BuildingNumber"},
 	{"CII-DT-095", RULE_CII, RULE_FATAL, RULE_FORBID, 1, "//ram:PostalTradeAddress/ram:DepartmentName"},
 	{"CII-DT-096", RULE_CII, RULE_FATAL, RULE_FORBID, 1, "//ram:PostalTradeAddress/ram:AdditionalStreetName"},
-	{"CII-DT-097", RULE_CII, RULE_FATAL, RULE_MODEL, 0, ""},
+	{"CII-DT-097", RULE_CII, RULE_FATAL, RULE_ASSERT, 1, "//udt:DateTimeString[@format='102']: . is CCYYMMDD"},
 	{"CII-DT-098", RULE_CII, RULE_WARNING, RULE_FORBID, 1, "//ram:*TradeTax~ApplicableTradeTax/ram:ExemptionReason"},
 	{"CII-DT-101", RULE_CII, RULE_FATAL, RULE_FORBID, 1, "//ram:*ID~ID~LineID~SellerAssignedID/@schemeName | //*~GuidelineSpecifiedDocumentContextParameter~ExchangedDocument/ram:ID/@schemeName | //*~AssociatedDocumentLineDocument/ram:LineID/@schemeName | //*~SpecifiedTradeProduct/ram:SellerAssignedID/@schemeName"},
 	{"CII-DT-102", RULE_CII, RULE_FATAL, RULE_FORBID, 1, "//ram:*ID~ID~LineID~SellerAssignedID/@schemeAgencyName | //*~GuidelineSpecifiedDocumentContextParameter~ExchangedDocument/ram:ID/@schemeAgencyName | //*~AssociatedDocumentLineDocument/ram:LineID/@schemeAgencyName | //*~SpecifiedTradeProduct/ram:SellerAssignedID/@schemeAgencyName"},
@@ -1807,11 +1807,12 @@ print_mdoc(FILE *f)
 	      "counts the elements the relative path REL reaches from each context element;\n"
 	      ".Li CONTEXT: @attr in LIST\nwants that attribute to hold a code of the list\n"
 	      "(with\n.Li @attr? ,\nonly when it is there;\n.Li \\&. in LIST :\nthe text),\n"
-	      ".Li CONTEXT: same\nthe same text wherever the context is,\n"
-	      ".Li CONTEXT: once\nthe context once at most,\n"
-	      ".Li CONTEXT: REL != ../REL2\na text of REL differs from one of REL2 from the parent;\n"
-	      "a predicate\n.Li [REL='a','b']\nor\n.Li [not REL]\nfilters a step, as in XPath;\n"
-	      "several groups are joined by\n.Li ;\n.Ns .\n"
+	      ".Li CONTEXT: same :\nthe same text wherever the context is;\n"
+	      ".Li CONTEXT: once :\nthe context once at most;\n"
+	      ".Li CONTEXT: REL != ../REL2 :\n"
+	      "a text of REL differs from one of REL2 from the parent.\n"
+	      "A predicate\n.Li [REL='a','b']\nor\n.Li [not REL]\nfilters a step, as in XPath;\n"
+	      "several groups are joined by a semicolon.\n"
 	      ".It not checked yet\nApplies, but the pre-flight does not check it yet: the\n"
 	      "document may be refused downstream for it.\n"
 	      ".It not applicable\nThe text says why.\n.El\n",

@@ -59,8 +59,19 @@ struct pred {
  * "same" (every element the context matches in the document has the same text,
  * blanks trimmed, as the first), "once" (the context matches once in the document at
  * most), "REL != ../REL2" (XPath's general comparison: one text REL reaches from the
- * element differs from one that REL2 reaches from its parent). */
-enum test_kind { TEST_LE, TEST_EQ, TEST_GE, TEST_CODE, TEST_SAME, TEST_ONCE, TEST_DIFFERS };
+ * element differs from one that REL2 reaches from its parent), ". decimals <= N",
+ * ". is CCYYMMDD". */
+enum test_kind {
+	TEST_LE,
+	TEST_EQ,
+	TEST_GE,
+	TEST_CODE,
+	TEST_SAME,
+	TEST_ONCE,
+	TEST_DIFFERS,
+	TEST_DECIMALS, /* ". decimals <= N": at most N characters after the first "." */
+	TEST_DATE102,  /* ". is CCYYMMDD": format 102, blanks around allowed */
+};
 
 struct test {
 	enum test_kind kind;
@@ -316,6 +327,15 @@ parse_test(const char *s)
 		t->kind = s[0] == 's' ? TEST_SAME : TEST_ONCE;
 		return t;
 	}
+	if (strncmp(s, ". decimals <= ", 14) == 0) {
+		t->kind = TEST_DECIMALS;
+		t->n = strtoul(s + 14, NULL, 10);
+		return t;
+	}
+	if (strcmp(s, ". is CCYYMMDD") == 0) {
+		t->kind = TEST_DATE102;
+		return t;
+	}
 	if ((op = strstr(s, " != ../")) != NULL) {
 		t->kind = TEST_DIFFERS;
 		t->nsteps = parse_steps(s, (size_t)(op - s), &t->steps);
@@ -513,6 +533,17 @@ excepted(const char *list, const char *name)
 	}
 }
 
+/* s without its leading blanks; *n: its length without the trailing ones. */
+static const char *
+trimmed(const char *s, size_t *n)
+{
+	s += strspn(s, " \t\r\n");
+	*n = strlen(s);
+	while (*n && strchr(" \t\r\n", s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
 /* Does text `v` (blanks trimmed) pass the value condition of pr? */
 static int
 value_ok(const struct pred *pr, const char *v)
@@ -521,42 +552,61 @@ value_ok(const struct pred *pr, const char *v)
 	int eq = 0;
 	if (pr->nvals == 0)
 		return 1;
-	v += strspn(v, " \t\r\n");
-	n = strlen(v);
-	while (n && strchr(" \t\r\n", v[n - 1]))
-		n--;
+	v = trimmed(v, &n);
 	for (i = 0; i < pr->nvals && !eq; i++)
 		eq = strlen(pr->vals[i]) == n &&
 		     (pr->icase ? strncasecmp(v, pr->vals[i], n) : strncmp(v, pr->vals[i], n)) == 0;
 	return pr->ne ? !eq : eq;
 }
 
-/* Does one element that the k steps st reach from n pass the value condition of pr? */
+/* fn on each element the k steps st reach from n (with `attr` when the last step is
+ * "@attr": the element that has it), in document order, until fn returns non-zero;
+ * returns that value, or 0. */
+typedef int reached_fn(xmlNodePtr n, const char *attr, void *arg);
+
 static int
-reach(xmlNodePtr n, const struct step *st, size_t k, const struct pred *pr)
+each_reached(xmlNodePtr n, const struct step *st, size_t k, reached_fn *fn, void *arg)
 {
 	struct frame f;
 	xmlNodePtr c;
-	xmlChar *v;
-	int ok;
-	if (k == 0 || st->attr) {
-		v = k ? xmlGetNoNsProp(n, (const xmlChar *)st->attr) : xmlNodeGetContent(n);
-		if (v == NULL)
-			return 0;
-		ok = value_ok(pr, (const char *)v);
-		xmlFree(v);
-		return ok;
-	}
+	int rc;
+	if (k == 0)
+		return fn(n, NULL, arg);
+	if (st->attr)
+		return xmlHasNsProp(n, (const xmlChar *)st->attr, NULL) ? fn(n, st->attr, arg) : 0;
 	for (c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		f.prefix = prefix_of(c->ns);
 		f.name = (const char *)c->name;
 		f.node = c;
-		if (step_matches(st, &f) && reach(c, st + 1, k - 1, pr))
-			return 1;
+		if (step_matches(st, &f) && (rc = each_reached(c, st + 1, k - 1, fn, arg)) != 0)
+			return rc;
 	}
 	return 0;
+}
+
+/* The text of n, or of its attribute `attr`; caller frees with xmlFree(). */
+static xmlChar *
+text_of(xmlNodePtr n, const char *attr)
+{
+	return attr ? xmlGetNoNsProp(n, (const xmlChar *)attr) : xmlNodeGetContent(n);
+}
+
+static int
+value_fn(xmlNodePtr n, const char *attr, void *arg)
+{
+	xmlChar *v = text_of(n, attr);
+	int ok = v && value_ok(arg, (const char *)v);
+	xmlFree(v);
+	return ok;
+}
+
+/* Does one element that the steps of pr reach from n pass its value condition? */
+static int
+reach(xmlNodePtr n, const struct pred *pr)
+{
+	return each_reached(n, pr->steps, pr->nsteps, value_fn, (void *)pr);
 }
 
 static int
@@ -565,87 +615,106 @@ step_matches(const struct step *st, const struct frame *f)
 	size_t n, l, i;
 	if (strcmp(st->prefix, "*") != 0 && strcmp(st->prefix, f->prefix) != 0)
 		return 0;
-	if (st->except && excepted(st->except, f->name))
-		return 0;
-	for (i = 0; i < st->npreds; i++)
-		if (reach(f->node, st->preds[i].steps, st->preds[i].nsteps, &st->preds[i]) ==
-		    st->preds[i].neg)
-			return 0;
 	if (st->suffix) {
 		n = strlen(st->name);
 		l = strlen(f->name);
-		return l >= n && strcmp(f->name + l - n, st->name) == 0;
-	}
-	return strcmp(st->name, "*") == 0 || strcmp(st->name, f->name) == 0;
+		if (l < n || strcmp(f->name + l - n, st->name) != 0)
+			return 0;
+	} else if (strcmp(st->name, "*") != 0 && strcmp(st->name, f->name) != 0)
+		return 0;
+	if (st->except && excepted(st->except, f->name))
+		return 0;
+	for (i = 0; i < st->npreds; i++) /* last: they read the tree */
+		if (reach(f->node, &st->preds[i]) == st->preds[i].neg)
+			return 0;
+	return 1;
+}
+
+static int
+count_fn(xmlNodePtr n, const char *attr, void *arg)
+{
+	(void)n;
+	(void)attr;
+	++*(size_t *)arg;
+	return 0;
 }
 
 /* How many elements the relative steps reach from `n` (1 when there are none). */
 static size_t
 count_steps(xmlNodePtr n, const struct step *st, size_t nsteps)
 {
-	struct frame f;
 	size_t k = 0;
-	xmlNodePtr c;
-	if (nsteps == 0)
-		return 1;
-	if (st->attr)
-		return xmlHasNsProp(n, (const xmlChar *)st->attr, NULL) != NULL;
-	for (c = n->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		f.prefix = prefix_of(c->ns);
-		f.name = (const char *)c->name;
-		f.node = c;
-		if (step_matches(st, &f))
-			k += count_steps(c, st + 1, nsteps - 1);
-	}
+	each_reached(n, st, nsteps, count_fn, &k);
 	return k;
 }
 
-/* The texts of the elements the k steps st reach from n, appended to *v (*n_v). */
-static void
-texts(xmlNodePtr n, const struct step *st, size_t k, char ***v, size_t *n_v)
+struct texts {
+	char **v;
+	size_t n;
+};
+
+static int
+texts_fn(xmlNodePtr n, const char *attr, void *arg)
 {
-	struct frame f;
-	xmlNodePtr c;
-	if (k == 0) {
-		xmlChar *t = xmlNodeGetContent(n);
-		*v = xreallocarray(*v, *n_v + 1, sizeof(**v));
-		(*v)[(*n_v)++] = xstrdup(t ? (const char *)t : "");
-		xmlFree(t);
-		return;
-	}
-	for (c = n->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		f.prefix = prefix_of(c->ns);
-		f.name = (const char *)c->name;
-		f.node = c;
-		if (step_matches(st, &f))
-			texts(c, st + 1, k - 1, v, n_v);
-	}
+	struct texts *t = arg;
+	xmlChar *v = text_of(n, attr);
+	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+	t->v[t->n++] = xstrdup(v ? (const char *)v : "");
+	xmlFree(v);
+	return 0;
 }
 
 /* XPath's REL != ../REL2: one pair of texts that differ. */
 static int
 differs(const struct test *t, xmlNodePtr node)
 {
-	char **a = NULL, **b = NULL;
-	size_t na = 0, nb = 0, i, j;
+	struct texts a = {0}, b = {0};
+	size_t i, j;
 	int found = 0;
-	texts(node, t->steps, t->nsteps, &a, &na);
+	each_reached(node, t->steps, t->nsteps, texts_fn, &a);
 	if (node->parent && node->parent->type == XML_ELEMENT_NODE)
-		texts(node->parent, t->steps2, t->nsteps2, &b, &nb);
-	for (i = 0; i < na; i++)
-		for (j = 0; j < nb && !found; j++)
-			found = strcmp(a[i], b[j]) != 0;
-	for (i = 0; i < na; i++)
-		free(a[i]);
-	for (j = 0; j < nb; j++)
-		free(b[j]);
-	free(a);
-	free(b);
+		each_reached(node->parent, t->steps2, t->nsteps2, texts_fn, &b);
+	for (i = 0; i < a.n; i++)
+		for (j = 0; j < b.n && !found; j++)
+			found = strcmp(a.v[i], b.v[j]) != 0;
+	for (i = 0; i < a.n; i++)
+		free(a.v[i]);
+	for (j = 0; j < b.n; j++)
+		free(b.v[j]);
+	free(a.v);
+	free(b.v);
 	return found;
+}
+
+/* At most n characters (not bytes) after the first "." of s. */
+static int
+decimals_ok(const char *s, size_t n)
+{
+	const char *dot = s ? strchr(s, '.') : NULL;
+	size_t k = 0;
+	if (dot == NULL)
+		return 1;
+	for (dot++; *dot; dot++)
+		k += ((unsigned char)*dot & 0xC0) != 0x80;
+	return k <= n;
+}
+
+/* CII-DT-097's pattern: ^\s*(\d{4})(1[0-2]|0[1-9])(3[01]|[12][0-9]|0[1-9])\s*$ */
+static int
+date102_ok(const char *s)
+{
+	int i, m, d;
+	if (s == NULL)
+		return 0;
+	s += strspn(s, " \t\r\n");
+	for (i = 0; i < 8; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	m = (s[4] - '0') * 10 + (s[5] - '0');
+	d = (s[6] - '0') * 10 + (s[7] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return 0;
+	return s[8 + strspn(s + 8, " \t\r\n")] == '\0';
 }
 
 /* Does `node` pass test t, ignoring its "or" chain? */
@@ -668,17 +737,18 @@ passes_one(const struct test *t, xmlNodePtr node)
 		return 1;
 	case TEST_DIFFERS:
 		return differs(t, node);
+	case TEST_DECIMALS: /* string-length(substring-after(., '.')) on the text as it is */
+	case TEST_DATE102:
+		v = xmlNodeGetContent(node);
+		ok = t->kind == TEST_DECIMALS ? decimals_ok((const char *)v, t->n)
+		                              : date102_ok((const char *)v);
+		xmlFree(v);
+		return ok;
 	case TEST_CODE:
-		v = t->attr ? xmlGetNoNsProp(node, (const xmlChar *)t->attr)
-		            : xmlNodeGetContent(node);
-		if (v == NULL)
+		if ((v = text_of(node, t->attr)) == NULL)
 			return t->attr && t->optional;
-		code = (char *)v; /* normalize-space(): no blank inside is kept, see codelist_ok */
-		code += strspn(code, " \t\r\n");
-		n = strlen(code);
-		while (n && strchr(" \t\r\n", code[n - 1]))
-			n--;
-		code[n] = '\0';
+		code = (char *)trimmed((const char *)v, &n); /* normalize-space(); a blank inside */
+		code[n] = '\0';                              /* fails in codelist_ok() */
 		ok = codelist_ok(t->list, code);
 		xmlFree(v);
 		return ok;

@@ -967,6 +967,15 @@ test_syntax(void)
 	                     SEV_ERROR) *
 	               10,
 	       10, "CII-DT-001, not CII-DT-101, on the invoice number (the artefact's priority)");
+	is_int(doc_count(u, ">2280.00</cbc:TaxableAmount>", ">2280.000</cbc:TaxableAmount>",
+	                 "UBL-DT-01", SEV_ERROR),
+	       1, "UBL-DT-01 (decimals): an amount with 3 decimals");
+	is_int(doc_count(u, ">189.00</cbc:PriceAmount>", ">189.005</cbc:PriceAmount>", "UBL-DT-01",
+	                 SEV_ERROR),
+	       0, "UBL-DT-01: not on a price");
+	is_int(doc_count(c, "<udt:DateTimeString format=\"102\">2025",
+	                 "<udt:DateTimeString format=\"102\">25", "CII-DT-097", SEV_ERROR),
+	       1, "CII-DT-097 (CCYYMMDD): a date of 6 digits");
 	is_int(doc_count(c, "<ram:ApplicableTradeTax>",
 	                 "<ram:ApplicableTradeTax/><ram:ApplicableTradeTax>", "CII-SR-454",
 	                 SEV_WARNING),
