@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codelist.h"
@@ -327,26 +328,82 @@ codelist_known(const char *list)
 	return 0;
 }
 
+/* A list's codes, sorted, made on first use: a lookup is a binary search rather than
+ * a scan of the string (Rec. 20 has 2 000 codes, and every line has a unit). */
+struct sorted {
+	size_t n;
+	const char **v; /* each points into the list's string, ends at a blank */
+};
+
+static size_t
+code_len(const char *c)
+{
+	return strcspn(c, " ");
+}
+
+static int
+cmp_code(const char *a, size_t alen, const char *b)
+{
+	size_t blen = code_len(b);
+	int d = memcmp(a, b, alen < blen ? alen : blen);
+	return d ? d : (alen > blen) - (alen < blen);
+}
+
+static int
+cmp_entries(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a;
+	return cmp_code(x, code_len(x), *(const char *const *)b);
+}
+
+static const struct sorted *
+sorted_list(size_t i)
+{
+	static struct sorted cache[nitems(lists)];
+	struct sorted *s = &cache[i];
+	const char *p;
+	if (s->v)
+		return s;
+	for (p = lists[i].codes; *p; p++)
+		s->n += p[0] != ' ' && p[-1] == ' ';
+	s->v = xcalloc(s->n ? s->n : 1, sizeof(*s->v));
+	s->n = 0;
+	for (p = lists[i].codes; *p; p++)
+		if (p[0] != ' ' && p[-1] == ' ')
+			s->v[s->n++] = p;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_entries);
+	return s;
+}
+
 int
 codelist_ok(const char *list, const char *code)
 {
 	char key[64];
-	size_t i, n = code ? strlen(code) : 0;
-	if (n == 0 || n + 3 > sizeof(key))
+	const struct sorted *s;
+	size_t i, j, n = code ? strlen(code) : 0, lo, hi;
+	if (n == 0 || n >= sizeof(key))
 		return 0;
 	for (i = 0; i < nitems(lists); i++)
 		if (strcmp(lists[i].name, list) == 0)
 			break;
 	if (i == nitems(lists))
 		return 0;
-	key[0] = ' ';
-	for (size_t j = 0; j < n; j++) {
+	for (j = 0; j < n; j++) {
 		unsigned char ch = (unsigned char)code[j];
 		if (isspace(ch))
 			return 0;
-		key[j + 1] = lists[i].upper ? (char)toupper(ch) : (char)ch;
+		key[j] = lists[i].upper ? (char)toupper(ch) : (char)ch;
 	}
-	key[n + 1] = ' ';
-	key[n + 2] = '\0';
-	return strstr(lists[i].codes, key) != NULL;
+	s = sorted_list(i);
+	for (lo = 0, hi = s->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = cmp_code(key, n, s->v[mid]);
+		if (d == 0)
+			return 1;
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
 }

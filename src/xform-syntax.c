@@ -510,7 +510,7 @@ xform_syntax_cleanup(void)
 
 /* The path from the root to the element being looked at. */
 struct frame {
-	const char *prefix;
+	const char *prefix; /* NULL: not looked up yet (prefix_of(node->ns)) */
 	const char *name;
 	xmlNodePtr node;
 };
@@ -577,7 +577,7 @@ each_reached(xmlNodePtr n, const struct step *st, size_t k, reached_fn *fn, void
 	for (c = n->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		f.prefix = prefix_of(c->ns);
+		f.prefix = NULL; /* step_matches() looks it up when it needs it */
 		f.name = (const char *)c->name;
 		f.node = c;
 		if (step_matches(st, &f) && (rc = each_reached(c, st + 1, k - 1, fn, arg)) != 0)
@@ -613,14 +613,16 @@ static int
 step_matches(const struct step *st, const struct frame *f)
 {
 	size_t n, l, i;
-	if (strcmp(st->prefix, "*") != 0 && strcmp(st->prefix, f->prefix) != 0)
-		return 0;
 	if (st->suffix) {
 		n = strlen(st->name);
 		l = strlen(f->name);
 		if (l < n || strcmp(f->name + l - n, st->name) != 0)
 			return 0;
 	} else if (strcmp(st->name, "*") != 0 && strcmp(st->name, f->name) != 0)
+		return 0;
+	/* the prefix after the name: a namespace's prefix costs a few string compares */
+	if (strcmp(st->prefix, "*") != 0 &&
+	    strcmp(st->prefix, f->prefix ? f->prefix : prefix_of(f->node->ns)) != 0)
 		return 0;
 	if (st->except && excepted(st->except, f->name))
 		return 0;
