@@ -3,12 +3,13 @@
  * Data, lookups and the listing; nothing here fails but a write to the stream.
  *
  * EN 16931: one row per rule id of the CEN validation artefacts (v1.3.16, UBL and
- * CII; BR-51 twice, since its flag differs between the syntaxes), in the order of
+ * CII; BR-51 twice, since its flag differs between the syntaxes, and one row per
+ * syntax where the artefacts test a rule on different elements), in the order of
  * the families: BR, BR-B, BR-CO, BR-DEC, BR-CL, the VAT categories (S, Z, E, AE,
  * IC = K, G, O, AF = L, AG = M), UBL-SR, UBL-DT, UBL-CR, CII-SR, CII-DT.
- * The UBL-CR, CII-SR and CII-DT rows that only forbid an element or an attribute
- * carry its path (RULE_FORBID); the stylesheets never write those elements, so
- * they concern UBL and CII files passed through.
+ * The rows that forbid an element or an attribute carry its path (RULE_FORBID),
+ * those the artefacts test on the syntax (counts, code lists) their context and
+ * test (RULE_ASSERT): xform-syntax.c checks both in one walk of the document.
  *
  * BR-FR: see brfr[] below.
  */
