@@ -40,7 +40,7 @@ while IFS='|' read -r sample want_rc want_err want_warn; do
 done <<'TABLE'
 cii/akretion_factur-x-basic.xml|4|CADRE SIREN SIRET|
 cii/akretion_factur-x-en16931.xml|4|BIC CADRE SIREN SIRET|
-cii/akretion_factur-x-extended.xml|4|BIC CADRE SIREN SIRET|CII-SR-041
+cii/akretion_factur-x-extended.xml|4|BIC CADRE SIREN SIRET|CII-DT-052 CII-DT-098 CII-SR-039 CII-SR-040 CII-SR-041 CII-SR-474
 cii/cen_CII_business_example_01.xml|4|SIREN SIRET|CADRE CURRENCY LINE-NET
 cii/cen_CII_business_example_02.xml|4|IBAN SIREN SIRET|CADRE DATE
 cii/cen_CII_business_example_Z.xml|4|SIRET|CADRE LINE-NET
