@@ -122,7 +122,9 @@ sed -e "s|<file>attestation-service-fait-2025-02.pdf|<file>$e45.pdf|" \
 for syntax in ubl cii; do
 	run_gw "long-$syntax" -c "$T/invoice-engagement.$syntax.ini.att" validate "$T/long.xml"
 	is "49 accented characters in a file name, 99 in a name ($syntax): can be sent" "$rc" 0
-	lacks "no warning about the 99 characters ($syntax)" "$T/long-$syntax.out" "warning:"
+	# CII-SR-475/476: the CEN artefacts warn on any CII with two supporting documents
+	grep -v '(rule CII-SR-47[56])' "$T/long-$syntax.out" >"$T/long-$syntax.rest"
+	lacks "no warning about the 99 characters ($syntax)" "$T/long-$syntax.rest" "warning:"
 done
 sed "s|<file>$e45.pdf|<file>${e45}ab.pdf|" "$T/long.xml" >"$T/longer.xml"
 run_gw longer -c "$T/invoice-engagement.ubl.ini.att" validate "$T/longer.xml"
