@@ -49,6 +49,11 @@
 #define PATH_COMPLETE  "/cpro/factures/v1/completer"
 #define PATH_RECYCLE   "/cpro/factures/v1/recycler"
 
+/* The deposit's body is `{"fichierFlux":"` + the file's base64 + `","nomFichier":...}`,
+ * as json_dump() writes it compact (base64 needs no escaping): the rest of the object
+ * is built here, the file is streamed by http.c (struct http_stream). */
+#define DEPOSIT_HEAD "{\"fichierFlux\":\""
+
 #define MAX_PAGES         1000 /* a search never reads more pages than this */
 #define SERVICES_PER_PAGE 100
 #define HISTORY_PER_PAGE  100
@@ -84,6 +89,8 @@ struct chorus_call {
 	int get;
 	unsigned flags;
 	char *body;
+	char *stream_path; /* deposer/flux streamed: `body` follows the file's base64 */
+	uint64_t stream_size;
 	int refreshed;
 	char *token_used;
 	struct http_req *req;
@@ -1161,6 +1168,7 @@ call_free(struct chorus_call *k)
 	if (k->body)
 		explicit_bzero(k->body, strlen(k->body));
 	free(k->body);
+	free(k->stream_path);
 	free(k->token_used);
 	free(k->number);
 	free(k->flux);
@@ -1464,6 +1472,7 @@ call_send(struct chorus_call *k)
 	const char *hdrs[6];
 	char *url = xasprintf("%s%s", ch->api_url, k->path);
 	struct http_reqspec s;
+	struct http_stream st;
 	size_t n = 0;
 
 	hdrs[n++] = auth;
@@ -1476,8 +1485,16 @@ call_send(struct chorus_call *k)
 	s.method = k->get ? "GET" : "POST";
 	s.url = url;
 	s.headers = hdrs;
-	s.body = k->body;
-	s.body_len = k->body ? strlen(k->body) : 0;
+	if (k->stream_path) {
+		st.head = DEPOSIT_HEAD;
+		st.path = k->stream_path;
+		st.size = k->stream_size;
+		st.tail = k->body;
+		s.stream = &st;
+	} else {
+		s.body = k->body;
+		s.body_len = k->body ? strlen(k->body) : 0;
+	}
 	s.flags = k->flags;
 	s.what = k->path;
 	free(k->token_used);
@@ -1587,16 +1604,23 @@ chorus_deposit(struct chorus *ch, const struct chorus_deposit_req *q, chorus_cb 
 	struct chorus_call *k =
 	    call_new(ch, CHORUS_OP_DEPOSIT, q->supplier_siret, PATH_DEPOSIT, cb, arg);
 	struct json *b = json_new_object();
-	char *b64 = base64_encode(q->data, q->len);
-	char name[CHORUS_FILE_NAME_MAX + 1];
-	json_set(b, "fichierFlux", json_new_str(b64));
-	free(b64);
+	char name[CHORUS_FILE_NAME_MAX + 1], *rest;
 	chorus_file_name(name, sizeof(name), q->number, q->unique);
 	json_set_str(b, "nomFichier", name);
 	json_set_str(b, "syntaxeFlux",
 	             q->syntax == SYNTAX_CII ? "IN_DP_E1_CII_16B" : "IN_DP_E1_UBL_INVOICE");
 	json_set_bool(b, "avecSignature", 0);
-	k->body = dump_free(b);
+	rest = dump_free(b); /* {"nomFichier":...}: its "{" becomes the string's end */
+	if (q->path) {
+		k->stream_path = xstrdup(q->path);
+		k->stream_size = q->size;
+		k->body = xasprintf("\",%s", rest + 1);
+	} else {
+		char *b64 = base64_encode(q->data, q->len);
+		k->body = xasprintf(DEPOSIT_HEAD "%s\",%s", b64, rest + 1);
+		free(b64);
+	}
+	free(rest);
 	/* DESIGN §2.5: a connection of its own, never reused, so libcurl cannot re-send it */
 	k->flags = HTTP_FRESH;
 	call_begin(k);

@@ -212,8 +212,12 @@ struct chorus_deposit_req {
 	int syntax;                 /* SYNTAX_UBL or SYNTAX_CII (conf.h) */
 	const char *number;         /* invoice number: nomFichier is made from it... */
 	const char *unique;         /* ...and from this, different for every deposit */
-	const void *data;           /* the Chorus XML */
+	const void *data;           /* the Chorus XML... */
 	size_t len;
+	/* ...or its file, streamed to Chorus Pro as the request goes out (never read
+	 * whole, nor on the event loop in one go): used when non-NULL */
+	const char *path;
+	uint64_t size;
 };
 /* deposer/flux on a new connection that is never reused; nomFichier is
  * chorus_file_name(number, unique). */

@@ -295,7 +295,8 @@ write_file_atomic_sigsafe(int tmpdir_fd, const char *tmp, int dir_fd, const char
 }
 
 int
-read_file(const char *path, size_t max, int nofollow, struct buf *out, char **why)
+read_file_chunks(const char *path, size_t max, int nofollow, read_chunk_fn *fn, void *arg,
+                 char **why)
 {
 	char chunk[65536];
 	size_t total = 0;
@@ -330,9 +331,23 @@ read_file(const char *path, size_t max, int nofollow, struct buf *out, char **wh
 			close(fd);
 			return fail(why, "%s: larger than the limit of %zu bytes", path, max);
 		}
-		buf_add(out, chunk, (size_t)n);
+		fn(chunk, (size_t)n, arg);
 	}
 	close(fd);
+	return 0;
+}
+
+static void
+add_chunk(const void *p, size_t n, void *out)
+{
+	buf_add(out, p, n);
+}
+
+int
+read_file(const char *path, size_t max, int nofollow, struct buf *out, char **why)
+{
+	if (read_file_chunks(path, max, nofollow, add_chunk, out, why) == -1)
+		return -1;
 	if (out->p == NULL)
 		buf_add(out, "", 0);
 	return 0;

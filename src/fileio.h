@@ -36,6 +36,10 @@ int write_file_atomic_sigsafe(int tmpdir_fd, const char *tmp, int dir_fd, const 
  * bytes. With `nofollow`, a symlink is refused (O_NOFOLLOW). 0 / -1.
  */
 int read_file(const char *path, size_t max, int nofollow, struct buf *out, char **why);
+/* The same, handing each piece read (64 KiB at most) to `fn` instead of keeping it. */
+typedef void read_chunk_fn(const void *, size_t, void *arg);
+int read_file_chunks(const char *path, size_t max, int nofollow, read_chunk_fn *fn, void *arg,
+                     char **why);
 
 /* fsync a directory so that renames/creations in it are durable. 0 / -1. */
 int fsync_dir(const char *dir, char **why);

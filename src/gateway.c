@@ -1332,11 +1332,26 @@ static void on_send(struct tp_reply *, void *);
 static void on_settle(struct tp_reply *, void *);
 static void on_follow(struct tp_reply *, void *);
 
+/* The SHA-256 and size of the document to deposit, read a piece at a time (never
+ * held whole: the transport streams it when it sends). */
+struct hashing {
+	struct sha256 h;
+	uint64_t size;
+};
+
+static void
+hash_chunk(const void *p, size_t n, void *arg)
+{
+	struct hashing *x = arg;
+	sha256_update(&x->h, p, n);
+	x->size += n;
+}
+
 static void
 step_deposit(struct gw *g, struct job *j)
 {
 	struct doc *d = j->doc;
-	struct buf xml;
+	struct hashing x;
 	char hex[65], *why = NULL, *path;
 	struct tp_call *c;
 	struct stat st;
@@ -1346,7 +1361,8 @@ step_deposit(struct gw *g, struct job *j)
 		return;
 	}
 	path = spool_xml_path(g->sp, d);
-	buf_init(&xml);
+	sha256_init(&x.h);
+	x.size = 0;
 	if (path && stat(path, &st) == 0 &&
 	    tp_fits(j->lane->tp, (size_t)st.st_size, NULL, &why) == -1) {
 		/* queued before chorusgw checked sizes, or changed since: never sent */
@@ -1357,7 +1373,7 @@ step_deposit(struct gw *g, struct job *j)
 		finish_rejected(g, j, "local", "too large to deposit", NULL);
 		return;
 	}
-	if (path == NULL || read_file(path, GW_MAX_XML, 1, &xml, &why) == -1) {
+	if (path == NULL || read_file_chunks(path, GW_MAX_XML, 1, hash_chunk, &x, &why) == -1) {
 		/* the spool's fault (a file gone, a disk error), never the document's: tried
 		 * again later (not at once from its record: that would loop), and after
 		 * give_up the receipt asks for a person */
@@ -1370,14 +1386,12 @@ step_deposit(struct gw *g, struct job *j)
 		                   "in outbox/ is still there; `chorusgw retry` after fixing it");
 		free(why);
 		free(path);
-		buf_free(&xml);
 		retry_later(g, j, STEP_DEPOSIT, &r);
 		free(r.reason);
 		free(r.advice);
 		return;
 	}
-	free(path);
-	sha256_hex(xml.p, xml.len, hex);
+	sha256_final_hex(&x.h, hex);
 
 	/* DESIGN §2.1: the intent is durable before the call */
 	d->attempts++;
@@ -1386,13 +1400,13 @@ step_deposit(struct gw *g, struct job *j)
 	d->next_attempt = 0;
 	doc_set_state(d, DOC_SUBMITTING, NULL);
 	if (save(g, j) == -1) {
-		buf_free(&xml);
+		free(path);
 		return;
 	}
 	crashpoint("gw-deposit-intent");
 
-	c = tp_send(j->lane->tp, d, xml.p, xml.len, answer_to(j, on_send), j);
-	buf_free(&xml);
+	c = tp_send(j->lane->tp, d, path, x.size, answer_to(j, on_send), j);
+	free(path);
 	call_started(g, j, j->lane, c);
 	g->n_deposits++;
 	log_doc(LOG_LVL_INFO, d->qid, doc_name(d), "depositing invoice %s (attempt %d)",

@@ -18,11 +18,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -32,11 +34,29 @@
 #include "util.h"
 
 #define MAX_HEADER_VALUE 2048
+/* file bytes encoded per pull of a streamed body: a multiple of 3 (the chunks' base64
+ * joins), small enough that a pull never holds the loop (about 0.1 ms) */
+#define STREAM_CHUNK (48 * 1024)
+
+/* A streamed body's state (struct http_stream); owned by its request. */
+struct stream {
+	char *head, *tail, *path;
+	size_t head_len, tail_len;
+	uint64_t size;    /* the file's bytes */
+	uint64_t b64_len; /* their base64's */
+	uint64_t pos;     /* body bytes handed to libcurl */
+	int fd;           /* -1 until the body reaches the file */
+	uint64_t read;    /* file bytes read */
+	char out[STREAM_CHUNK / 3 * 4];
+	size_t out_len, out_pos; /* base64 of the last chunk, and how much of it went */
+	char *err;               /* why the file could not be read, NULL */
+};
 
 struct http_req {
 	CURL *easy;
 	struct curl_slist *hdrs;
-	curl_mime *mime; /* multipart body, or NULL */
+	curl_mime *mime;       /* multipart body, or NULL */
+	struct stream *stream; /* streamed body, or NULL */
 	char *body;
 	size_t body_len;
 	char *method;
@@ -85,6 +105,128 @@ list_unlink(struct http_req **head, struct http_req **tail, struct http_req *r)
 	r->prev = r->next = NULL;
 }
 
+/* ---- a streamed body ---- */
+
+static void
+stream_free(struct stream *st)
+{
+	if (st == NULL)
+		return;
+	if (st->fd != -1)
+		close(st->fd);
+	free(st->head);
+	free(st->tail);
+	free(st->path);
+	free(st->err);
+	free(st);
+}
+
+static struct stream *
+stream_new(const struct http_stream *h)
+{
+	struct stream *st = xcalloc(1, sizeof(*st));
+	st->head = xstrdup(h->head ? h->head : "");
+	st->tail = xstrdup(h->tail ? h->tail : "");
+	st->path = xstrdup(h->path);
+	st->head_len = strlen(st->head);
+	st->tail_len = strlen(st->tail);
+	st->size = h->size;
+	st->b64_len = (h->size + 2) / 3 * 4;
+	st->fd = -1;
+	return st;
+}
+
+static int
+stream_fail(struct stream *st, const char *what)
+{
+	if (st->err == NULL)
+		st->err = xasprintf("cannot read %s to send: %s", st->path, what);
+	return -1;
+}
+
+/* The next chunk of the file, encoded into st->out. 0 / -1 with st->err. */
+static int
+stream_fill(struct stream *st)
+{
+	static unsigned char in[STREAM_CHUNK]; /* the loop is single-threaded */
+	size_t want = st->size - st->read < STREAM_CHUNK ? (size_t)(st->size - st->read)
+	                                                 : STREAM_CHUNK,
+	       got = 0;
+	ssize_t n;
+	if (st->fd == -1) {
+		st->fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (st->fd == -1)
+			return stream_fail(st, strerror(errno));
+	}
+	while (got < want) {
+		n = read(st->fd, in + got, want - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return stream_fail(st, strerror(errno));
+		if (n == 0)
+			return stream_fail(st,
+			                   "the file is shorter than when the request was made");
+		got += (size_t)n;
+	}
+	st->read += got;
+	st->out_len = base64_encode_to(in, got, st->out);
+	st->out_pos = 0;
+	return 0;
+}
+
+static size_t
+take(char *dst, size_t room, const char *src, size_t len, uint64_t *pos, uint64_t from)
+{
+	size_t n = (size_t)(from + len - *pos);
+	if (n > room)
+		n = room;
+	memcpy(dst, src + (*pos - from), n);
+	*pos += n;
+	return n;
+}
+
+/* CURLOPT_READFUNCTION: head, then the file's base64 a chunk at a time, then tail. */
+static size_t
+stream_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct stream *st = arg;
+	size_t room = size * nitems, n = 0;
+	uint64_t file_end = st->head_len + st->b64_len;
+	if (st->err)
+		return CURL_READFUNC_ABORT;
+	if (st->pos < st->head_len)
+		n += take(buf, room, st->head, st->head_len, &st->pos, 0);
+	while (n < room && st->pos < file_end) {
+		size_t k;
+		if (st->out_pos == st->out_len && stream_fill(st) == -1)
+			return CURL_READFUNC_ABORT;
+		k = st->out_len - st->out_pos < room - n ? st->out_len - st->out_pos : room - n;
+		memcpy(buf + n, st->out + st->out_pos, k);
+		st->out_pos += k;
+		st->pos += k;
+		n += k;
+	}
+	if (n < room && st->pos >= file_end)
+		n += take(buf + n, room - n, st->tail, st->tail_len, &st->pos, file_end);
+	return n;
+}
+
+/* CURLOPT_SEEKFUNCTION: libcurl rewinds a body it must send again (an auth round
+ * trip, a redirect; never a re-send on another connection: HTTP_FRESH sees to it). */
+static int
+stream_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct stream *st = arg;
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (st->fd != -1 && lseek(st->fd, 0, SEEK_SET) == -1)
+		return CURL_SEEKFUNC_FAIL;
+	st->pos = st->read = 0;
+	st->out_len = st->out_pos = 0;
+	return CURL_SEEKFUNC_OK;
+}
+
 static void
 req_free(struct http_req *r)
 {
@@ -97,6 +239,7 @@ req_free(struct http_req *r)
 		explicit_bzero(h->data, strlen(h->data));
 	curl_slist_free_all(r->hdrs);
 	curl_mime_free(r->mime);
+	stream_free(r->stream);
 	if (r->body)
 		explicit_bzero(r->body, r->body_len);
 	free(r->body);
@@ -331,7 +474,9 @@ finish(struct http_req *r, CURLcode code)
 	resp->reused = nconnects == 0;
 	resp->elapsed_ms = now_ms() - r->t0;
 	if (resp->fail != HTTP_FAIL_NONE) {
-		if (resp->fail == HTTP_FAIL_TOO_BIG)
+		if (r->stream && r->stream->err)
+			resp->error = xstrdup(r->stream->err);
+		else if (resp->fail == HTTP_FAIL_TOO_BIG)
 			resp->error =
 			    xasprintf("the answer is larger than %zu bytes", H.max_answer);
 		else
@@ -536,7 +681,17 @@ http_request(const struct http_reqspec *s, http_done_cb *cb, void *arg)
 	/* HTTP/1.1 only: no HTTP/2 stream retries either */
 	SETOPT(r, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SETOPT(r, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (post && s->nparts > 0) {
+	if (post && s->stream) {
+		r->stream = stream_new(s->stream);
+		SETOPT(r, CURLOPT_POST, 1L);
+		SETOPT(r, CURLOPT_READFUNCTION, stream_read);
+		SETOPT(r, CURLOPT_READDATA, r->stream);
+		SETOPT(r, CURLOPT_SEEKFUNCTION, stream_seek);
+		SETOPT(r, CURLOPT_SEEKDATA, r->stream);
+		SETOPT(
+		    r, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)(r->stream->head_len + r->stream->b64_len + r->stream->tail_len));
+	} else if (post && s->nparts > 0) {
 		size_t i;
 		r->mime = curl_mime_init(r->easy);
 		if (r->mime == NULL) {
@@ -546,11 +701,14 @@ http_request(const struct http_reqspec *s, http_done_cb *cb, void *arg)
 		for (i = 0; i < s->nparts; i++) {
 			const struct http_part *pt = &s->parts[i];
 			curl_mimepart *mp = curl_mime_addpart(r->mime);
+			/* a file part is read by libcurl as it sends; its name is ours, not
+			 * the file's (curl_mime_filedata() would take the path's) */
 			if (mp == NULL || curl_mime_name(mp, pt->name) != CURLE_OK ||
-			    curl_mime_data(mp, pt->data, pt->len) != CURLE_OK ||
+			    (pt->path ? curl_mime_filedata(mp, pt->path)
+			              : curl_mime_data(mp, pt->data, pt->len)) != CURLE_OK ||
 			    (pt->content_type &&
 			     curl_mime_type(mp, pt->content_type) != CURLE_OK) ||
-			    (pt->filename && curl_mime_filename(mp, pt->filename) != CURLE_OK))
+			    curl_mime_filename(mp, pt->filename) != CURLE_OK)
 				setopt_fail(r, "a multipart part");
 		}
 		SETOPT(r, CURLOPT_MIMEPOST, r->mime);

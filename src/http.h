@@ -49,6 +49,20 @@ struct http_part {
 	const char *content_type; /* NULL: none (text/plain) */
 	const void *data;         /* copied */
 	size_t len;
+	const char *path; /* instead of data: the file read by libcurl as it sends (copied) */
+};
+
+/* A POST body streamed as `head` + base64 of the file at `path` + `tail`: libcurl pulls
+ * it in chunks as it sends (the file is never held whole in memory, each pull does a
+ * bounded amount of work). The file is opened when the body reaches it (not through a
+ * symbolic link), read again from the start if libcurl rewinds; when it cannot be read
+ * or does not hold `size` bytes the request fails (HTTP_FAIL_OTHER, error says why;
+ * maybe_sent as for any failure after sending began). */
+struct http_stream {
+	const char *head; /* copied */
+	const char *path; /* copied */
+	uint64_t size;    /* the file's bytes */
+	const char *tail; /* copied */
 };
 
 struct http_reqspec {
@@ -61,10 +75,11 @@ struct http_reqspec {
 	 * Content-Type header (with its boundary) is set by http.c */
 	const struct http_part *parts;
 	size_t nparts;
-	unsigned flags;             /* HTTP_FRESH */
-	int64_t timeout_ms;         /* 0: the client's default */
-	int64_t connect_timeout_ms; /* 0: the client's default */
-	const char *ca_file;        /* PEM bundle for this request; NULL: the client's */
+	const struct http_stream *stream; /* POST this streamed body instead of `body` */
+	unsigned flags;                   /* HTTP_FRESH */
+	int64_t timeout_ms;               /* 0: the client's default */
+	int64_t connect_timeout_ms;       /* 0: the client's default */
+	const char *ca_file;              /* PEM bundle for this request; NULL: the client's */
 	const char *what; /* short label for debug logs ("deposer/flux"); never a secret */
 };
 

@@ -70,7 +70,8 @@ struct pa_call {
 	size_t nparts;
 	char *flow_info; /* send: the flowInfo part */
 	char *filename;  /* send: the file part's name (a copy: the token may be awaited) */
-	void *data;      /* send: a copy of the file */
+	void *data;      /* send: a copy of the file... */
+	char *path;      /* ...or its path (libcurl reads it as it sends) */
 	size_t len;
 	int refreshed;
 	char *token_used;
@@ -841,6 +842,7 @@ call_free(struct pa_call *k)
 	free(k->flow_info);
 	free(k->filename);
 	free(k->data);
+	free(k->path);
 	free(k->token_used);
 	free(k->cache_key);
 	for (i = 0; i < nitems(k->sq_strings); i++)
@@ -1503,7 +1505,10 @@ pa_send(struct pa *pa, const struct pa_send_req *q, pa_cb *cb, void *arg)
 	char hex[65];
 	int pdf = q->syntax && strcmp(q->syntax, "Factur-X") == 0;
 
-	sha256_hex(q->data, q->len, hex); /* lowercase hex, the pattern of FlowInfo.sha256 */
+	if (q->path)
+		snprintf(hex, sizeof(hex), "%s", q->sha256);
+	else /* lowercase hex, the pattern of FlowInfo.sha256 */
+		sha256_hex(q->data, q->len, hex);
 	json_set_str(fi, "trackingId", q->tracking_id);
 	json_set_str(fi, "name", q->name);
 	json_set_str(fi, "processingRule", q->rule);
@@ -1511,9 +1516,13 @@ pa_send(struct pa *pa, const struct pa_send_req *q, pa_cb *cb, void *arg)
 	json_set_str(fi, "flowProfile", q->profile);
 	json_set_str(fi, "sha256", hex);
 	k->flow_info = dump_free(fi);
-	k->data = xmalloc(q->len ? q->len : 1);
-	memcpy(k->data, q->data, q->len);
-	k->len = q->len;
+	if (q->path) {
+		k->path = xstrdup(q->path);
+	} else {
+		k->data = xmalloc(q->len ? q->len : 1);
+		memcpy(k->data, q->data, q->len);
+		k->len = q->len;
+	}
 	k->parts[0].name = "flowInfo";
 	k->parts[0].content_type = "application/json";
 	k->parts[0].data = k->flow_info;
@@ -1524,6 +1533,7 @@ pa_send(struct pa *pa, const struct pa_send_req *q, pa_cb *cb, void *arg)
 	k->parts[1].content_type = pdf ? "application/pdf" : "application/xml";
 	k->parts[1].data = k->data;
 	k->parts[1].len = k->len;
+	k->parts[1].path = k->path;
 	k->nparts = 2;
 	/* DESIGN §2.5: a connection of its own, never reused, so libcurl cannot re-send it */
 	k->flags = HTTP_FRESH;

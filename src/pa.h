@@ -163,8 +163,13 @@ struct pa_send_req {
 	const char *profile;     /* flowInfo.flowProfile, or NULL */
 	const char *rule;        /* flowInfo.processingRule (B2B, B2G...), or NULL */
 	const char *tracking_id; /* flowInfo.trackingId, or NULL */
-	const void *data;
+	const void *data;        /* the file... */
 	size_t len;
+	/* ...or read from here as the request goes out (never whole on the loop), with its
+	 * SHA-256 in hex (flowInfo.sha256): used when non-NULL */
+	const char *path;
+	uint64_t size;
+	const char *sha256;
 };
 /* POST /v1/flows (multipart flowInfo + file, with its sha256) on a new connection that
  * is never reused. */

@@ -101,14 +101,20 @@ sha256_final(struct sha256 *s, unsigned char out[32])
 }
 
 void
+sha256_final_hex(struct sha256 *s, char hex[65])
+{
+	unsigned char d[32];
+	int i;
+	sha256_final(s, d);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+void
 sha256_hex(const void *data, size_t len, char hex[65])
 {
 	struct sha256 s;
-	unsigned char d[32];
-	int i;
 	sha256_init(&s);
 	sha256_update(&s, data, len);
-	sha256_final(&s, d);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	sha256_final_hex(&s, hex);
 }

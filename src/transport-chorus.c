@@ -210,7 +210,7 @@ on_deposit(struct chorus_reply *rep, void *arg)
 }
 
 static struct tp_call *
-ch_send(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb *cb, void *arg)
+ch_send(struct transport *t, struct doc *d, const char *path, uint64_t size, tp_cb *cb, void *arg)
 {
 	struct tp_call *c = tp_call_new(t, d, "deposit", cb, arg);
 	struct chorus_deposit_req req;
@@ -220,8 +220,8 @@ ch_send(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb 
 	req.syntax = d->syntax && strcmp(d->syntax, "cii") == 0 ? SYNTAX_CII : SYNTAX_UBL;
 	req.number = d->invoice_number;
 	req.unique = unique;
-	req.data = data;
-	req.len = len;
+	req.path = path;
+	req.size = size;
 	c->inner = chorus_deposit(CH(t), &req, on_deposit, c);
 	free(unique);
 	return c;

@@ -16,7 +16,7 @@ struct tp_ops {
 	/* each may return NULL only where transport.h says so */
 	struct tp_call *(*check_buyer)(struct transport *, struct doc *, const struct invoice *,
 	                               tp_cb *, void *);
-	struct tp_call *(*send)(struct transport *, struct doc *, const void *, size_t, tp_cb *,
+	struct tp_call *(*send)(struct transport *, struct doc *, const char *, uint64_t, tp_cb *,
 	                        void *);
 	struct tp_call *(*find)(struct transport *, struct doc *, int, tp_cb *, void *);
 	struct tp_call *(*follow)(struct transport *, struct doc *, tp_cb *, void *);

@@ -425,7 +425,8 @@ flow_syntax(const struct doc *d)
 }
 
 static struct tp_call *
-pa_send_doc(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb *cb, void *arg)
+pa_send_doc(struct transport *t, struct doc *d, const char *path, uint64_t size, tp_cb *cb,
+            void *arg)
 {
 	struct tp_call *c = tp_call_new(t, d, "send", cb, arg);
 	struct pa_send_req q;
@@ -435,8 +436,9 @@ pa_send_doc(struct transport *t, struct doc *d, const void *data, size_t len, tp
 	q.profile = "CIUS"; /* EN 16931 with the French rules (XP Z12-012) */
 	q.rule = d->pa_processing_rule;
 	q.tracking_id = d->qid;
-	q.data = data;
-	q.len = len;
+	q.path = path;
+	q.size = size;
+	q.sha256 = d->payload_sha256;
 	c->inner = pa_send(PA(t), &q, on_send, c);
 	return c;
 }

@@ -226,9 +226,9 @@ tp_check_buyer(struct transport *t, struct doc *d, const struct invoice *inv, tp
 }
 
 struct tp_call *
-tp_send(struct transport *t, struct doc *d, const void *data, size_t len, tp_cb *cb, void *arg)
+tp_send(struct transport *t, struct doc *d, const char *path, uint64_t size, tp_cb *cb, void *arg)
 {
-	return t->ops->send(t, d, data, len, cb, arg);
+	return t->ops->send(t, d, path, size, cb, arg);
 }
 
 struct tp_call *

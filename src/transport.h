@@ -162,11 +162,13 @@ int tp_chorus_cached_buyer(const struct conf *c, const char *cache_dir, const ch
  */
 int tp_fits(struct transport *, size_t len, const struct invoice *inv, char **why);
 /*
- * Send the document `data` (its generated XML). The caller made the intent durable.
+ * Send the document (its generated XML, the file at `path` of `size` bytes whose SHA-256
+ * is the doc's payload_sha256): read while it goes out, never whole on the loop. The
+ * caller made the intent durable.
  * TP_OK: the ids are in the doc, reply->id names the send. TP_DOCUMENT: the reasons say
  * why, in the platform's words too.
  */
-struct tp_call *tp_send(struct transport *, struct doc *, const void *data, size_t len, tp_cb *,
+struct tp_call *tp_send(struct transport *, struct doc *, const char *path, uint64_t size, tp_cb *,
                         void *);
 /*
  * Look for an earlier send of this document on the platform (after an unknown outcome,

@@ -523,17 +523,14 @@ parse_size(const char *s, int64_t *out)
 	return parse_scaled(s, units, nitems(units), 1, out);
 }
 
-char *
-base64_encode(const void *data, size_t n)
+size_t
+base64_encode_to(const void *data, size_t n, char *out)
 {
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *in = data;
-	char *out, *o;
+	char *o = out;
 	size_t i;
-	if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
-		oom();
-	out = o = xmalloc((n + 2) / 3 * 4 + 1);
 	for (i = 0; i + 2 < n; i += 3) {
 		*o++ = tab[in[i] >> 2];
 		*o++ = tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)];
@@ -551,7 +548,17 @@ base64_encode(const void *data, size_t n)
 		}
 		*o++ = '=';
 	}
-	*o = '\0';
+	return (size_t)(o - out);
+}
+
+char *
+base64_encode(const void *data, size_t n)
+{
+	char *out;
+	if (n > (SIZE_MAX - 1) / 4 * 3 - 3)
+		oom();
+	out = xmalloc((n + 2) / 3 * 4 + 1);
+	out[base64_encode_to(data, n, out)] = '\0';
 	return out;
 }
 

@@ -108,6 +108,9 @@ int parse_int64(const char *, int64_t *);
 
 /* Base64 (RFC 4648, with padding). Returns a malloc'ed NUL-terminated string. */
 char *base64_encode(const void *, size_t);
+/* The same into `out` (room for (n + 2) / 3 * 4 characters, no NUL added); returns the
+ * characters written. Chunks whose sizes are multiples of 3 join into one encoding. */
+size_t base64_encode_to(const void *, size_t n, char *out);
 
 /* Luhn check over a string of digits; 1 if it holds. */
 int luhn_ok(const char *digits);

@@ -3,7 +3,9 @@
  * (plain http on 127.0.0.1): keep-alive reuse, fresh connections, the bounded number
  * in flight, captured headers, the answer size cap, and the point of HTTP_FRESH:
  * libcurl silently re-sends a POST whose reused connection closes without an answer,
- * and never does so for an HTTP_FRESH request.
+ * and never does so for an HTTP_FRESH request. A streamed body (a deposit's) is the
+ * same bytes as the one the JSON module builds whole, and a file that cannot be read
+ * while it goes out fails the request with a reason.
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 
 #include "ev.h"
 #include "http.h"
+#include "json.h"
 #include "tap.h"
 #include "util.h"
 
@@ -37,6 +40,7 @@ static int ndrop;    /* POST /drop requests read */
 static int nheld;    /* requests held unanswered */
 static int max_held; /* most held at once */
 static struct conn *conns[64];
+static struct buf kept; /* the body of the last POST /keep */
 
 static void
 conn_close(struct conn *c)
@@ -90,7 +94,12 @@ handle(struct conn *c, const char *req, const char *body, size_t blen)
 	nreq++;
 	if (strncmp(req, "POST /echo ", 11) == 0)
 		echo(c, req, body, blen);
-	else if (strncmp(req, "GET /ok ", 8) == 0 || strncmp(req, "POST /ok ", 9) == 0)
+	else if (strncmp(req, "POST /keep ", 11) == 0) {
+		buf_free(&kept);
+		buf_init(&kept);
+		buf_add(&kept, body, blen);
+		reply(c, "HTTP/1.1 200 OK\r\n", "ok", 2);
+	} else if (strncmp(req, "GET /ok ", 8) == 0 || strncmp(req, "POST /ok ", 9) == 0)
 		reply(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n", "ok", 2);
 	else if (strncmp(req, "GET /hdr ", 9) == 0)
 		reply(c,
@@ -223,6 +232,41 @@ fetch(const char *method, const char *path, unsigned flags)
 	s.body_len = s.body ? 7 : 0;
 	s.flags = flags;
 	s.what = path;
+	r = http_fetch(&s);
+	free(u);
+	return r;
+}
+
+/* A file of `n` bytes, every value of a byte in turn. */
+static void
+make_file(const char *path, size_t n, unsigned char **data)
+{
+	size_t i;
+	*data = xmalloc(n + 1);
+	for (i = 0; i < n; i++)
+		(*data)[i] = (unsigned char)(i * 7 + i / 251);
+	FILE *f = fopen(path, "wb");
+	ok(f && fwrite(*data, 1, n, f) == n && fclose(f) == 0, "file of %zu bytes written", n);
+}
+
+static struct http_resp *
+post_stream(const char *path, uint64_t size, const char *head, const char *tail)
+{
+	struct http_reqspec s;
+	struct http_stream st;
+	struct http_resp *r;
+	char *u = url("/keep");
+	memset(&s, 0, sizeof(s));
+	memset(&st, 0, sizeof(st));
+	st.head = head;
+	st.path = path;
+	st.size = size;
+	st.tail = tail;
+	s.method = "POST";
+	s.url = u;
+	s.stream = &st;
+	s.flags = HTTP_FRESH;
+	s.what = "stream";
 	r = http_fetch(&s);
 	free(u);
 	return r;
@@ -367,6 +411,103 @@ main(void)
 		ok(fn == NULL, "a parameter that only ends in filename is not it");
 		free(fn);
 		ok(http_disposition_filename(NULL) == NULL, "no header: no file name");
+	}
+
+	/* a streamed body is byte for byte the deposit body json.c built whole before
+	 * (base64 lengths 0-3 mod 3, around the 48 KiB chunk, several chunks) */
+	{
+		static const size_t sizes[] = {
+		    0, 1, 2, 3, 4, 5, 49151, 49152, 49153, 98305, 3 * 49152 + 2};
+		char dir[] = "/tmp/test_http.XXXXXX", *path;
+		size_t k;
+		ok(mkdtemp(dir) != NULL, "temp dir");
+		path = xasprintf("%s/doc.xml", dir);
+		for (k = 0; k < nitems(sizes); k++) {
+			unsigned char *data;
+			struct json *whole = json_new_object(), *rest = json_new_object();
+			char *b64, *old, *tail, *rdump;
+			make_file(path, sizes[k], &data);
+			/* what chorus_deposit() built before: one JSON object, dumped whole */
+			b64 = base64_encode(data, sizes[k]);
+			json_set(whole, "fichierFlux", json_new_str(b64));
+			json_set_str(whole, "nomFichier", "F-1_q-1.xml");
+			json_set_str(whole, "syntaxeFlux", "IN_DP_E1_UBL_INVOICE");
+			json_set_bool(whole, "avecSignature", 0);
+			old = json_dump(whole, 0);
+			/* now: the rest of the object, the file's base64 streamed before it */
+			json_set_str(rest, "nomFichier", "F-1_q-1.xml");
+			json_set_str(rest, "syntaxeFlux", "IN_DP_E1_UBL_INVOICE");
+			json_set_bool(rest, "avecSignature", 0);
+			rdump = json_dump(rest, 0);
+			tail = xasprintf("\",%s", rdump + 1);
+			r = post_stream(path, sizes[k], "{\"fichierFlux\":\"", tail);
+			is_int(r->status, 200, "streamed POST of %zu bytes answered", sizes[k]);
+			ok(kept.len == strlen(old) && memcmp(kept.p, old, kept.len) == 0,
+			   "%zu bytes: the streamed body is the one built whole (%zu / %zu bytes)",
+			   sizes[k], kept.len, strlen(old));
+			http_resp_free(r);
+			json_free(whole);
+			json_free(rest);
+			free(b64);
+			free(old);
+			free(rdump);
+			free(tail);
+			free(data);
+		}
+
+		/* the file shorter than said (changed while it goes out): the request fails,
+		 * says why, and counts as maybe sent (the deposit's outcome is unknown) */
+		{
+			unsigned char *data;
+			make_file(path, 49152 + 5, &data);
+			r = post_stream(path, 3 * 49152, "{\"a\":\"", "\"}");
+			ok(r->fail != HTTP_FAIL_NONE,
+			   "a file shorter than said: the request fails");
+			ok(contains(r->error, "cannot read") && contains(r->error, path) &&
+			       contains(r->error, "shorter"),
+			   "and says why (%s)", r->error);
+			ok(r->maybe_sent, "after sending began: maybe sent");
+			http_resp_free(r);
+			free(data);
+		}
+		unlink(path);
+		r = post_stream(path, 10, "{\"a\":\"", "\"}");
+		ok(r->fail != HTTP_FAIL_NONE && contains(r->error, "No such file"),
+		   "a file gone: the request fails and says why (%s)", r->error);
+		http_resp_free(r);
+
+		/* a multipart file part read from its path: the same bytes, our file name */
+		{
+			unsigned char *data;
+			struct http_part part;
+			struct http_reqspec s;
+			char *u = url("/keep");
+			make_file(path, 70000, &data);
+			memset(&part, 0, sizeof(part));
+			part.name = "file";
+			part.filename = "a.xml";
+			part.content_type = "application/xml";
+			part.path = path;
+			memset(&s, 0, sizeof(s));
+			s.method = "POST";
+			s.url = u;
+			s.parts = &part;
+			s.nparts = 1;
+			s.flags = HTTP_FRESH;
+			r = http_fetch(&s);
+			is_int(r->status, 200, "multipart from a file answered");
+			ok(kept.len > 70000 && memmem(kept.p, kept.len, data, 70000) != NULL,
+			   "multipart from a file: its bytes intact");
+			ok(memmem(kept.p, kept.len, "filename=\"a.xml\"", 16) != NULL,
+			   "multipart from a file: our file name, not the path's");
+			http_resp_free(r);
+			free(data);
+			free(u);
+		}
+		unlink(path);
+		rmdir(dir);
+		free(path);
+		buf_free(&kept);
 	}
 
 	/* the silent re-send this module exists to prevent */
