@@ -256,6 +256,16 @@ main(void)
 	       CHORUS_RETRY, "connection lost: retry");
 	ok(r.unknown_outcome, "deposit lost after sending: unknown outcome");
 	chorus_result_clear(&r);
+	/* http.c's streamed body: the document could not be read once sending began */
+	is_int(cls(CHORUS_OP_DEPOSIT,
+	           failure(HTTP_FAIL_OTHER, 1,
+	                   "cannot read /s/outbox/a.xml to send: Input/output error"),
+	           &r),
+	       CHORUS_RETRY, "document unreadable while it is sent: retry");
+	ok(r.unknown_outcome, "unreadable mid-stream: unknown outcome, searched before a re-send");
+	ok(contains(r.reason, "cannot read /s/outbox/a.xml"), "and the reason says so: %s",
+	   r.reason);
+	chorus_result_clear(&r);
 	is_int(cls(CHORUS_OP_DEPOSIT, failure(HTTP_FAIL_CONNECT, 0, "Connection refused"), &r),
 	       CHORUS_RETRY, "connection refused: retry");
 	ok(!r.unknown_outcome, "connection refused: known outcome");
