@@ -480,6 +480,55 @@ check_vat_prefix(struct ck *k, const struct inv_value *v, const char *whose)
 		        "%s VAT identifier does not start with a country code", whose);
 }
 
+/* A supplier without a SIRET (chorusgw-erp(5)): Chorus Pro's identifier type 2
+ * (UE_HORS_FRANCE), its intra-community VAT number, or 3 (HORS_UE), the identifier it
+ * registered; never a supplier established in France. */
+static void
+check_supplier_id(struct ck *k)
+{
+	const struct invoice *inv = k->inv;
+	const struct inv_party *p = &inv->supplier;
+	const struct inv_value *id = invoice_supplier_id(inv);
+	enum chorus_id_type t = invoice_supplier_id_type(inv);
+	const char *c = p->country.text, *scheme = id->attr ? id->attr : "";
+	char prefix[3];
+
+	if (c == NULL || !iso3166_ok(c))
+		return; /* BR-09, BR-CL-14 say it */
+	if (t == CHORUS_ID_NONE) {
+		problem(k, ERR, "SUPPLIER-ID", 1, id,
+		        "give the SIRET of the issuing establishment (supplier/siret)",
+		        "a supplier established in France is identified by its SIRET in "
+		        "Chorus Pro, not by an identifier of another type");
+		return;
+	}
+	if ((strcmp(scheme, "2") == 0 || strcmp(scheme, "3") == 0) &&
+	    (t == CHORUS_ID_EU) != (eu_member(c) && strcmp(c, "FR") != 0)) {
+		problem(k, ERR, "SUPPLIER-ID", 1, id,
+		        "type 2 is for a supplier in another member state of the EU, 3 for one "
+		        "outside the EU",
+		        "the supplier's identifier is of type %s (%s) but its country is %s",
+		        scheme, chorus_id_type_name(t), c);
+		return;
+	}
+	if (t != CHORUS_ID_EU)
+		return;
+	/* its VAT number, prefixed as VAT numbers are (EL for Greece) */
+	snprintf(prefix, sizeof(prefix), "%s", strcmp(c, "GR") == 0 ? "EL" : c);
+	if (strncmp(id->text, prefix, 2) != 0 || strlen(id->text) < 4 || strlen(id->text) > 15)
+		problem(k, ERR, "SUPPLIER-ID", 1, id,
+		        "give the supplier's intra-community VAT number as its identifier",
+		        "a supplier of type 2 (UE_HORS_FRANCE) is identified in Chorus Pro by its "
+		        "intra-community VAT number, which starts with %s",
+		        prefix);
+	else if (has(&p->vat_id) && strcmp(p->vat_id.text, id->text) != 0)
+		problem(k, ERR, "SUPPLIER-ID", 1, id,
+		        "give the same intra-community VAT number in both",
+		        "the supplier's identifier (type 2, UE_HORS_FRANCE) is not its VAT "
+		        "number %s",
+		        p->vat_id.text);
+}
+
 static void
 check_party(struct ck *k, const struct inv_party *p, int buyer)
 {
@@ -502,10 +551,14 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 	                 : "write the supplier's 14-digit SIRET in cac:AccountingSupplierParty/"
 	                   "cac:Party/cac:PartyIdentification/cbc:ID with schemeID=\"0009\"");
 
-	if (!has(&p->siret))
-		problem(k, ERR, "SIRET", 1, &p->siret, where,
-		        "%s SIRET is missing: Chorus Pro identifies %s by SIRET", who,
-		        buyer ? "the public buyer" : "the supplier");
+	if (!has(&p->siret) && !buyer && invoice_supplier_id(inv))
+		check_supplier_id(k);
+	else if (!has(&p->siret))
+		problem(k, ERR, "SIRET", 1, &p->siret, where, "%s SIRET is missing: Chorus Pro %s",
+		        who,
+		        buyer ? "identifies the public buyer by SIRET"
+		              : "identifies the supplier by SIRET, or without one by an identifier "
+		                "of type 2 or 3 (chorusgw-erp(5))");
 	else if (!str_digits(p->siret.text, 14))
 		problem(k, ERR, "SIRET", 1, &p->siret, fix_siret, "%s SIRET is not 14 digits", who);
 	else if (!siret_ok(p->siret.text))

@@ -154,11 +154,17 @@ describe(FILE *f, const struct preflight *pf, const struct route_preflight *rp)
 	}
 	if (inv == NULL)
 		return;
-	fprintf(f, ": invoice %s (type %s), supplier SIRET %s, buyer SIRET %s",
-	        inv->number.text ? inv->number.text : "?",
-	        inv->type_code.text ? inv->type_code.text : "?",
-	        inv->supplier.siret.text ? inv->supplier.siret.text : "none",
-	        inv->buyer.siret.text ? inv->buyer.siret.text : "none");
+	fprintf(f, ": invoice %s (type %s), ", inv->number.text ? inv->number.text : "?",
+	        inv->type_code.text ? inv->type_code.text : "?");
+	if (inv->supplier.siret.text || invoice_supplier_id(inv) == NULL)
+		fprintf(f, "supplier SIRET %s",
+		        inv->supplier.siret.text ? inv->supplier.siret.text : "none");
+	else /* a supplier without a SIRET */
+		fprintf(f, "supplier %s %s", invoice_supplier_id(inv)->text,
+		        chorus_id_type_name(invoice_supplier_id_type(inv))
+		            ? chorus_id_type_name(invoice_supplier_id_type(inv))
+		            : "(no Chorus Pro type)");
+	fprintf(f, ", buyer SIRET %s", inv->buyer.siret.text ? inv->buyer.siret.text : "none");
 	if (inv->service_code.text)
 		fprintf(f, ", service %s", inv->service_code.text);
 	if (inv->engagement.text)

@@ -6,9 +6,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "invoice.h"
 #include "util.h"
 
@@ -58,6 +60,64 @@ invoice_party_siren(const struct inv_party *p, char buf[10])
 	memcpy(buf, from, 9);
 	buf[9] = '\0';
 	return buf;
+}
+
+const char *
+chorus_id_type_name(enum chorus_id_type t)
+{
+	switch (t) {
+	case CHORUS_ID_SIRET:
+		return "SIRET";
+	case CHORUS_ID_EU:
+		return "UE_HORS_FRANCE";
+	case CHORUS_ID_NON_EU:
+		return "HORS_UE";
+	default:
+		return NULL;
+	}
+}
+
+int
+eu_member(const char *c)
+{
+	static const char eu[] = " AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL "
+	                         "PL PT RO SE SI SK ";
+	char k[5];
+	if (c == NULL || strlen(c) != 2)
+		return 0;
+	snprintf(k, sizeof(k), " %s ", c);
+	return strstr(eu, k) != NULL;
+}
+
+const struct inv_value *
+invoice_supplier_id(const struct invoice *inv)
+{
+	const struct inv_party *p = &inv->supplier;
+	const struct inv_value *v = inv->syntax == SYNTAX_CII ? &p->legal_id
+	                            : p->nids                 ? &p->ids[0]
+	                                                      : NULL;
+	if (v && v->attr && (strcmp(v->attr, "0009") == 0 || strcmp(v->attr, "1") == 0))
+		return NULL; /* a SIRET's scheme: not a supplier without one */
+	return v && v->text && *v->text ? v : NULL;
+}
+
+enum chorus_id_type
+invoice_supplier_id_type(const struct invoice *inv)
+{
+	const struct inv_value *id = invoice_supplier_id(inv);
+	const char *c = inv->supplier.country.text, *s;
+	if (inv->supplier.siret.text && *inv->supplier.siret.text)
+		return CHORUS_ID_SIRET;
+	if (id == NULL)
+		return CHORUS_ID_NONE;
+	s = id->attr ? id->attr : "";
+	if (strcmp(s, "2") == 0)
+		return CHORUS_ID_EU;
+	if (strcmp(s, "3") == 0)
+		return CHORUS_ID_NON_EU;
+	if (c == NULL || strlen(c) != 2 || strcmp(c, "FR") == 0)
+		return CHORUS_ID_NONE;
+	return eu_member(c) ? CHORUS_ID_EU : CHORUS_ID_NON_EU;
 }
 
 static void

@@ -256,4 +256,30 @@ void inv_value_set(struct inv_value *v, const char *text);
 /* Release what v holds and zero it (the value becomes absent, with no path). */
 void inv_value_free(struct inv_value *v);
 
+/* Chorus Pro's supplier identifier types (typeIdentifiantFournisseur) chorusgw sends
+ * for, by their code: a SIRET, or a supplier without one (chorusgw-erp(5)). */
+enum chorus_id_type {
+	CHORUS_ID_NONE = 0,
+	CHORUS_ID_SIRET = 1,
+	CHORUS_ID_EU = 2,
+	CHORUS_ID_NON_EU = 3
+};
+
+/* "SIRET", "UE_HORS_FRANCE", "HORS_UE"; NULL for CHORUS_ID_NONE. */
+const char *chorus_id_type_name(enum chorus_id_type);
+
+/* The supplier's identifier where Chorus Pro reads it (UBL its first
+ * cac:PartyIdentification/cbc:ID, CII ram:SpecifiedLegalOrganization/ram:ID), attr =
+ * scheme; NULL when there is none, or when it is under a SIRET's scheme (0009, 1). */
+const struct inv_value *invoice_supplier_id(const struct invoice *);
+
+/* Its type: SIRET when the model read one; for another identifier, the type its scheme
+ * gives under Chorus Pro's own numbering ("2", "3"), else the supplier's country's: a
+ * member state of the EU but France, CHORUS_ID_EU, another country CHORUS_ID_NON_EU;
+ * CHORUS_ID_NONE without identifier, or in France, or without country. */
+enum chorus_id_type invoice_supplier_id_type(const struct invoice *);
+
+/* 1 when `country` (ISO 3166 alpha-2) is a member state of the EU. */
+int eu_member(const char *country);
+
 #endif

@@ -205,7 +205,47 @@
     <xsl:if test="$route != 'pa' and count(e:invoice/e:preceding-invoice) &gt; 1">
       <xsl:message terminate="yes">erp-to-cii: CII D16B (Chorus Pro) carries one preceding invoice, this export has <xsl:value-of select="count(e:invoice/e:preceding-invoice)"/>; send it in UBL, or through a Plateforme Agréée (CII D22B)</xsl:message>
     </xsl:if>
+    <xsl:call-template name="supplier-identifier-type">
+      <xsl:with-param name="me" select="'erp-to-cii'"/>
+    </xsl:call-template>
     <xsl:apply-templates select="e:invoice"/>
+  </xsl:template>
+
+  <!-- A supplier without a SIRET: Chorus Pro's identifier types 2 and 3 only; the
+       others refused by name (chorusgw-erp(5)). -->
+  <xsl:template name="supplier-identifier-type">
+    <xsl:param name="me"/>
+    <xsl:variable name="t" select="string(e:invoice/e:supplier/e:identifier/@type)"/>
+    <xsl:if test="$t != '' and $t != '2' and $t != '3'">
+      <xsl:message terminate="yes"><xsl:value-of select="$me"/>: the supplier's identifier type <xsl:value-of select="$t"/> (<xsl:choose>
+          <xsl:when test="$t = '1'">SIRET: write it in supplier/siret</xsl:when>
+          <xsl:when test="$t = '4'">RIDET, New Caledonia</xsl:when>
+          <xsl:when test="$t = '5'">numéro Tahiti, French Polynesia</xsl:when>
+          <xsl:when test="$t = '6'">AUTRE</xsl:when>
+          <xsl:otherwise>PARTICULIER, a private person</xsl:otherwise>
+        </xsl:choose>) is not supported: chorusgw sends for suppliers with a SIRET (1) or identified as UE_HORS_FRANCE (2) or HORS_UE (3)</xsl:message>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- The scheme written with a supplier's identifier without SIRET: its type under
+       Chorus Pro's own numbering (siret_scheme 1), else its ISO 6523 scheme if any. -->
+  <xsl:template name="identifier-scheme">
+    <xsl:choose>
+      <xsl:when test="$p-siret-scheme = '1'"><xsl:value-of select="e:identifier/@type"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="normalize-space(e:identifier/@scheme)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The supplier's identifier without SIRET as element `name`, with its scheme. -->
+  <xsl:template name="identifier">
+    <xsl:param name="name"/>
+    <xsl:variable name="s"><xsl:call-template name="identifier-scheme"/></xsl:variable>
+    <xsl:element name="{$name}">
+      <xsl:if test="$s != ''">
+        <xsl:attribute name="schemeID"><xsl:value-of select="$s"/></xsl:attribute>
+      </xsl:if>
+      <xsl:value-of select="normalize-space(e:identifier)"/>
+    </xsl:element>
   </xsl:template>
 
   <xsl:template match="e:invoice">
@@ -471,6 +511,11 @@
        0002, as the reform wants it (BR-FR-09, BR-FR-10, BR-FR-11). -->
   <xsl:template name="legal-id">
     <xsl:choose>
+      <xsl:when test="e:identifier">
+        <xsl:call-template name="identifier">
+          <xsl:with-param name="name" select="'ram:ID'"/>
+        </xsl:call-template>
+      </xsl:when>
       <xsl:when test="$route = 'pa'">
         <ram:ID schemeID="0002"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></ram:ID>
       </xsl:when>
@@ -484,7 +529,23 @@
        SpecifiedLegalOrganization, DefinedTradeContact, PostalTradeAddress,
        SpecifiedTaxRegistration. -->
   <xsl:template name="trade-party">
-    <ram:GlobalID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:GlobalID>
+    <xsl:choose>
+      <!-- BT-29 without a scheme is ram:ID, with one ram:GlobalID -->
+      <xsl:when test="e:identifier">
+        <xsl:variable name="s"><xsl:call-template name="identifier-scheme"/></xsl:variable>
+        <xsl:call-template name="identifier">
+          <xsl:with-param name="name">
+            <xsl:choose>
+              <xsl:when test="$s = ''">ram:ID</xsl:when>
+              <xsl:otherwise>ram:GlobalID</xsl:otherwise>
+            </xsl:choose>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <ram:GlobalID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></ram:GlobalID>
+      </xsl:otherwise>
+    </xsl:choose>
     <ram:Name><xsl:value-of select="normalize-space(e:name)"/></ram:Name>
     <xsl:if test="e:legal-form">
       <ram:Description><xsl:value-of select="normalize-space(e:legal-form)"/></ram:Description>

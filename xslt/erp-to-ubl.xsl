@@ -42,7 +42,8 @@
                            bt23 below). Default chorus.
 
   Placement for Chorus Pro (HACKING.md): cadre in cbc:ProfileID, SIRET in
-  PartyIdentification/cbc:ID[@schemeID], SIREN in PartyLegalEntity/
+  PartyIdentification/cbc:ID[@schemeID] (a supplier without SIRET: its
+  identifier there, see identifier-scheme), SIREN in PartyLegalEntity/
   cbc:CompanyID[@schemeID], service code in cbc:BuyerReference, engagement in
   cac:OrderReference/cbc:ID, contract in cac:ContractDocumentReference/cbc:ID,
   IBAN in cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID.
@@ -208,7 +209,47 @@
     <xsl:if test="not($doc-type = 'invoice' or $doc-type = 'credit-note' or $doc-type = 'corrective' or $doc-type = 'prepayment')">
       <xsl:message terminate="yes">erp-to-ubl: unknown type "<xsl:value-of select="$doc-type"/>" (expected invoice, credit-note, corrective or prepayment)</xsl:message>
     </xsl:if>
+    <xsl:call-template name="supplier-identifier-type">
+      <xsl:with-param name="me" select="'erp-to-ubl'"/>
+    </xsl:call-template>
     <xsl:apply-templates select="e:invoice"/>
+  </xsl:template>
+
+  <!-- A supplier without a SIRET: Chorus Pro's identifier types 2 and 3 only; the
+       others refused by name (chorusgw-erp(5)). -->
+  <xsl:template name="supplier-identifier-type">
+    <xsl:param name="me"/>
+    <xsl:variable name="t" select="string(e:invoice/e:supplier/e:identifier/@type)"/>
+    <xsl:if test="$t != '' and $t != '2' and $t != '3'">
+      <xsl:message terminate="yes"><xsl:value-of select="$me"/>: the supplier's identifier type <xsl:value-of select="$t"/> (<xsl:choose>
+          <xsl:when test="$t = '1'">SIRET: write it in supplier/siret</xsl:when>
+          <xsl:when test="$t = '4'">RIDET, New Caledonia</xsl:when>
+          <xsl:when test="$t = '5'">numéro Tahiti, French Polynesia</xsl:when>
+          <xsl:when test="$t = '6'">AUTRE</xsl:when>
+          <xsl:otherwise>PARTICULIER, a private person</xsl:otherwise>
+        </xsl:choose>) is not supported: chorusgw sends for suppliers with a SIRET (1) or identified as UE_HORS_FRANCE (2) or HORS_UE (3)</xsl:message>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- The scheme written with a supplier's identifier without SIRET: its type under
+       Chorus Pro's own numbering (siret_scheme 1), else its ISO 6523 scheme if any. -->
+  <xsl:template name="identifier-scheme">
+    <xsl:choose>
+      <xsl:when test="$p-siret-scheme = '1'"><xsl:value-of select="e:identifier/@type"/></xsl:when>
+      <xsl:otherwise><xsl:value-of select="normalize-space(e:identifier/@scheme)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- The supplier's identifier without SIRET as element `name`, with its scheme. -->
+  <xsl:template name="identifier">
+    <xsl:param name="name"/>
+    <xsl:variable name="s"><xsl:call-template name="identifier-scheme"/></xsl:variable>
+    <xsl:element name="{$name}">
+      <xsl:if test="$s != ''">
+        <xsl:attribute name="schemeID"><xsl:value-of select="$s"/></xsl:attribute>
+      </xsl:if>
+      <xsl:value-of select="normalize-space(e:identifier)"/>
+    </xsl:element>
   </xsl:template>
 
   <xsl:template match="e:invoice">
@@ -447,7 +488,9 @@
         </xsl:if>
         <cac:PartyLegalEntity>
           <cbc:RegistrationName><xsl:value-of select="normalize-space(e:name)"/></cbc:RegistrationName>
-          <cbc:CompanyID schemeID="{$p-siren-scheme}"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></cbc:CompanyID>
+          <xsl:if test="e:siret">
+            <cbc:CompanyID schemeID="{$p-siren-scheme}"><xsl:value-of select="substring(normalize-space(e:siret), 1, 9)"/></cbc:CompanyID>
+          </xsl:if>
           <xsl:if test="e:legal-form">
             <cbc:CompanyLegalForm><xsl:value-of select="normalize-space(e:legal-form)"/></cbc:CompanyLegalForm>
           </xsl:if>
@@ -483,7 +526,16 @@
       <cbc:EndpointID schemeID="{normalize-space(@scheme)}"><xsl:value-of select="normalize-space(.)"/></cbc:EndpointID>
     </xsl:for-each>
     <cac:PartyIdentification>
-      <cbc:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></cbc:ID>
+      <xsl:choose>
+        <xsl:when test="e:identifier">
+          <xsl:call-template name="identifier">
+            <xsl:with-param name="name" select="'cbc:ID'"/>
+          </xsl:call-template>
+        </xsl:when>
+        <xsl:otherwise>
+          <cbc:ID schemeID="{$p-siret-scheme}"><xsl:value-of select="normalize-space(e:siret)"/></cbc:ID>
+        </xsl:otherwise>
+      </xsl:choose>
     </cac:PartyIdentification>
     <xsl:if test="self::e:supplier and not($inv/e:payee)">
       <xsl:call-template name="sepa-creditor"/>

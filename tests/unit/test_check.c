@@ -675,6 +675,60 @@ test_card(struct invoice *inv, const char *name, int cii)
 	ok(contains(text("BR-51"), "more than 10 characters"), "%s", text("BR-51"));
 }
 
+/* A supplier without a SIRET (issue #13): Chorus Pro's identifier type 2, its VAT
+ * number, instead of the SIRET rules. */
+static void
+test_supplier_eu(struct invoice *inv, const char *name, int cii)
+{
+	struct inv_value *id = (struct inv_value *)invoice_supplier_id(inv);
+	(void)cii;
+	ok(id && strcmp(id->text, "DE129273398") == 0,
+	   "%s: the identifier where Chorus Pro reads it", name);
+	is_int(invoice_supplier_id_type(inv), CHORUS_ID_EU, "%s: type 2, UE_HORS_FRANCE", name);
+	ok(count(inv, "SIRET", SEV_ERROR) == 0 && ps.n == 0, "%s: no problem%s%s", name,
+	   ps.n ? ": " : "", ps.n ? ps.v[0].text : "");
+
+	inv_value_set(id, "XY129273398");
+	is_int(ERROR(inv, "SUPPLIER-ID"), 1, "%s: not a German VAT number", name);
+	ok(contains(text("SUPPLIER-ID"), "starts with DE"), "%s", text("SUPPLIER-ID"));
+	inv_value_set(id, "DE999999999");
+	is_int(ERROR(inv, "SUPPLIER-ID"), 1, "%s: not its VAT number BT-31", name);
+	ok(contains(text("SUPPLIER-ID"), "not its VAT number DE129273398"), "%s",
+	   text("SUPPLIER-ID"));
+	inv_value_set(id, "DE129273398");
+	free(id->attr);
+	id->attr = xstrdup("3");
+	is_int(ERROR(inv, "SUPPLIER-ID"), 1, "%s: type 3 under Chorus Pro's numbering, in DE",
+	       name);
+	ok(contains(text("SUPPLIER-ID"), "type 3 (HORS_UE) but its country is DE"), "%s",
+	   text("SUPPLIER-ID"));
+	free(id->attr);
+	id->attr = NULL;
+	inv_value_set(&inv->supplier.country, "FR");
+	is_int(ERROR(inv, "SUPPLIER-ID"), 1, "%s: a French supplier has a SIRET", name);
+	ok(contains(text("SUPPLIER-ID"), "established in France"), "%s", text("SUPPLIER-ID"));
+	inv_value_set(id, NULL);
+	is_int(ERROR(inv, "SIRET"), 1, "%s: no identifier at all: the SIRET is missing", name);
+	ok(contains(text("SIRET"), "type 2 or 3"), "%s", text("SIRET"));
+}
+
+/* Type 3: any identifier a supplier outside the EU registered, under its ICD. */
+static void
+test_supplier_non_eu(struct invoice *inv, const char *name, int cii)
+{
+	const struct inv_value *id = invoice_supplier_id(inv);
+	(void)cii;
+	ok(id && strcmp(id->text, "CHE109322551") == 0 && id->attr && strcmp(id->attr, "0183") == 0,
+	   "%s: the identifier and its scheme", name);
+	is_int(invoice_supplier_id_type(inv), CHORUS_ID_NON_EU, "%s: type 3, HORS_UE", name);
+	ok(count(inv, "SIRET", SEV_ERROR) == 0 && ps.n == 0, "%s: no problem%s%s", name,
+	   ps.n ? ": " : "", ps.n ? ps.v[0].text : "");
+	inv_value_set(&inv->supplier.country, "IT");
+	is_int(invoice_supplier_id_type(inv), CHORUS_ID_EU, "%s: in Italy it would be type 2",
+	       name);
+	is_int(ERROR(inv, "SUPPLIER-ID"), 1, "%s: and its identifier an Italian VAT number", name);
+}
+
 /* The CEN artefacts' contexts (issue #13): a rule fires where the artefact of the
  * syntax looks for it, so that the verdict and the ids agree with it. */
 static void
@@ -1155,6 +1209,8 @@ main(void)
 	each_syntax("invoice-foreign-currency", test_vat_accounting);
 	each_syntax("invoice-card", test_card);
 	each_syntax("invoice-simple", test_contexts);
+	each_syntax("invoice-supplier-eu", test_supplier_eu);
+	each_syntax("invoice-supplier-non-eu", test_supplier_non_eu);
 	test_document();
 	test_syntax();
 	test_buyer();
