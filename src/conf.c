@@ -991,10 +991,12 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 		struct conf_supplier *s;
 		name = sec + strlen("supplier.");
 		if (!siret_ok(name)) {
-			load_error(L, sec, NULL, line_of(L, sec, NULL),
-			           "\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
-			           "section [supplier.<SIRET of the establishment>]",
-			           name);
+			load_error(
+			    L, sec, NULL, line_of(L, sec, NULL),
+			    "\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
+			    "section [supplier.<SIRET of the establishment>] (a supplier "
+			    "without a SIRET has no section: it takes [chorus] and [supplier])",
+			    name);
 			return;
 		}
 		L->c->suppliers = xreallocarray(L->c->suppliers, L->c->nsuppliers + 1, sizeof(*s));

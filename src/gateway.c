@@ -730,8 +730,7 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 		    d,
 		    "invoice %s of supplier %s was already sent as document %s (%s); it is "
 		    "not sent twice. If it must be sent again anyway: chorusgw retry --force %s",
-		    d->invoice_number, d->supplier_siret ? d->supplier_siret : d->supplier_siren,
-		    dup_of, st, d->qid);
+		    d->invoice_number, doc_supplier_key(d), dup_of, st, d->qid);
 		doc_free(first);
 		free(dup_of);
 		finish_rejected(g, j, "duplicate", "duplicate of an earlier document", made(j, pf));
@@ -754,9 +753,8 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	if (move(g, j, SF_OUTBOX, made(j, pf)) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
 		        "invoice %s of %s to %s: queued as %s for %s", d->invoice_number,
-		        d->supplier_siret ? d->supplier_siret : d->supplier_siren,
-		        d->buyer_siret ? d->buyer_siret : d->buyer_siren, d->chorus_xml,
-		        tp_label(j->lane->tp));
+		        doc_supplier_key(d), d->buyer_siret ? d->buyer_siret : d->buyer_siren,
+		        d->chorus_xml, tp_label(j->lane->tp));
 		count_state("event=\"queued\"");
 		j->errors = 0;
 		job_schedule(g, j, d->held ? STEP_NONE : STEP_DEPOSIT, 0);
@@ -1076,6 +1074,11 @@ preflighted(struct gw *g, struct job *j)
 		doc_set(&d->supplier_siret, pf->inv->supplier.siret.text);
 		doc_set(&d->buyer_siret, pf->inv->buyer.siret.text);
 		doc_set(&d->supplier_siren, invoice_party_siren(&pf->inv->supplier, siren));
+		if (pf->inv->supplier.siret.text == NULL && invoice_supplier_id(pf->inv)) {
+			enum chorus_id_type t = invoice_supplier_id_type(pf->inv);
+			doc_set(&d->supplier_id, invoice_supplier_id(pf->inv)->text);
+			doc_set(&d->supplier_id_type, chorus_id_type_name(t));
+		}
 		doc_set(&d->buyer_siren, invoice_party_siren(&pf->inv->buyer, siren));
 	}
 	if (pf->inv == NULL) {

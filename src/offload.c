@@ -100,7 +100,9 @@ get_str(struct rd *r, size_t *len)
  * with its scheme, the legal id) that the PA's Directory is asked about, and the
  * buyer's electronic address it addresses; the billing mode (BT-23) that decides the
  * route; and what preflight_buyer() and the PA's buyer check judge (a problem found
- * names the value's element and line). */
+ * names the value's element and line); the supplier's country, which with its first
+ * identifier (sent apart: an array) gives a supplier without a SIRET its Chorus Pro
+ * type (invoice_supplier_id_type()). */
 static struct inv_value *
 inv_values(struct invoice *inv, size_t i)
 {
@@ -113,7 +115,8 @@ inv_values(struct invoice *inv, size_t i)
 	                         &inv->buyer.endpoint,
 	                         &inv->cadre,
 	                         &inv->service_code,
-	                         &inv->engagement};
+	                         &inv->engagement,
+	                         &inv->supplier.country};
 	return i < nitems(v) ? v[i] : NULL;
 }
 
@@ -141,6 +144,12 @@ offload_encode(int r, const struct preflight *pf, const char *why, struct buf *o
 		put_u32(out, (uint32_t)v->line);
 	}
 	if (pf->inv) {
+		const struct inv_party *s = &pf->inv->supplier;
+		put_u32(out, s->nids > 0);
+		if (s->nids) {
+			put_s(out, s->ids[0].text);
+			put_s(out, s->ids[0].attr);
+		}
 		/* the receipt's iban_source reads the first account; tp_fits() names the
 		 * heaviest embedded attachments */
 		put_u32(out, (uint32_t)pf->inv->npayments);
@@ -193,6 +202,13 @@ offload_decode(const void *data, size_t len, int *r, struct preflight *pf, char 
 			v->attr = get_str(&rd, NULL);
 			v->path = get_str(&rd, NULL);
 			v->line = (int)get_u32(&rd);
+		}
+		inv->syntax = pf->x.syntax;
+		if (get_u32(&rd)) {
+			inv->supplier.ids = xcalloc(1, sizeof(*inv->supplier.ids));
+			inv->supplier.nids = 1;
+			inv->supplier.ids[0].text = get_str(&rd, NULL);
+			inv->supplier.ids[0].attr = get_str(&rd, NULL);
 		}
 		/* each entry takes at least 4 bytes: a count beyond what is left is a lie */
 		n = get_u32(&rd);

@@ -81,6 +81,8 @@ static const struct rkey receipt_keys[] = {
     K("size", K_I64, size),
     K("supplier_siret", K_STR, supplier_siret),
     K("supplier_siren", K_STR, supplier_siren),
+    K("supplier_id", K_STR, supplier_id),
+    K("supplier_id_type", K_STR, supplier_id_type),
     K("buyer_siret", K_STR, buyer_siret),
     K("buyer_siren", K_STR, buyer_siren),
     K("invoice_number", K_STR, invoice_number),
@@ -259,7 +261,10 @@ doc_add_reason(struct doc *d, const char *fmt, ...)
 const char *
 doc_supplier_key(const struct doc *d)
 {
-	return d->supplier_siret ? d->supplier_siret : d->supplier_siren ? d->supplier_siren : "";
+	return d->supplier_siret   ? d->supplier_siret
+	       : d->supplier_siren ? d->supplier_siren
+	       : d->supplier_id    ? d->supplier_id
+	                           : "";
 }
 
 const char *

@@ -46,6 +46,8 @@ struct doc {
 
 	char *supplier_siret;
 	char *supplier_siren;
+	char *supplier_id;      /* a supplier without a SIRET: its identifier in Chorus Pro */
+	char *supplier_id_type; /* and its type, "UE_HORS_FRANCE" or "HORS_UE" */
 	char *buyer_siret;
 	char *buyer_siren;
 	char *invoice_number;

@@ -304,6 +304,8 @@ cmd_sample(const char *out)
 	d->chorus_status_date = 1795000100;
 	doc_set(&d->chorus_status_comment, "[not a section] key = value");
 	doc_set(&d->supplier_siren, "732829320");
+	doc_set(&d->supplier_id, "DE129273398");
+	doc_set(&d->supplier_id_type, "UE_HORS_FRANCE");
 	doc_set(&d->buyer_siren, "110002011");
 	doc_set(&d->route, "pa");
 	doc_set(&d->pa_flow_id, "PAE-20261204-0a1b2c3d4e5f");

@@ -115,6 +115,15 @@ agree(const char *label, const struct preflight *w, int wr, const struct preflig
 		same = same_str(ws, ls) && same_str(invoice_party_siren(&w->inv->supplier, a),
 		                                    invoice_party_siren(&l->inv->supplier, b));
 	}
+	/* a supplier without a SIRET: its identifier and type, for the receipt */
+	if (same && w->inv) {
+		const struct inv_value *wi = invoice_supplier_id(w->inv),
+		                       *li = invoice_supplier_id(l->inv);
+		same = (wi == NULL) == (li == NULL) &&
+		       (wi == NULL ||
+		        (same_str(wi->text, li->text) && same_str(wi->attr, li->attr))) &&
+		       invoice_supplier_id_type(w->inv) == invoice_supplier_id_type(l->inv);
+	}
 	ok(same, "%s: the worker's pre-flight is the process's (%zu account(s), %zu attachment(s))",
 	   label, l->inv ? l->inv->npayments : 0, l->inv ? l->inv->nattachments : 0);
 }
@@ -221,6 +230,9 @@ main(void)
 	compare(o, "an invoice with attachments", ROUTE_CHORUS, data, len);
 	compare(o, "not XML", ROUTE_CHORUS, "<a", 2);
 	free(bad);
+	free(data);
+	data = slurp("xslt/examples/invoice-supplier-eu.xml", &len);
+	compare(o, "a supplier without a SIRET", ROUTE_CHORUS, data, len);
 	free(data);
 
 	/* what the PA route reads after the pre-flight: the export's route and billing mode,
