@@ -480,9 +480,9 @@ check_vat_prefix(struct ck *k, const struct inv_value *v, const char *whose)
 		        "%s VAT identifier does not start with a country code", whose);
 }
 
-/* A supplier without a SIRET (chorusgw-erp(5)): Chorus Pro's identifier type 2
- * (UE_HORS_FRANCE), its intra-community VAT number, or 3 (HORS_UE), the identifier it
- * registered; never a supplier established in France. */
+/* A supplier without a SIRET (chorusgw-erp(5)), established outside France: Chorus
+ * Pro's identifier type 2 (UE_HORS_FRANCE), its intra-community VAT number, or 3
+ * (HORS_UE), the identifier it registered. */
 static void
 check_supplier_id(struct ck *k)
 {
@@ -495,13 +495,6 @@ check_supplier_id(struct ck *k)
 
 	if (c == NULL || !iso3166_ok(c))
 		return; /* BR-09, BR-CL-14 say it */
-	if (t == CHORUS_ID_NONE) {
-		problem(k, ERR, "SUPPLIER-ID", 1, id,
-		        "give the SIRET of the issuing establishment (supplier/siret)",
-		        "a supplier established in France is identified by its SIRET in "
-		        "Chorus Pro, not by an identifier of another type");
-		return;
-	}
 	if ((strcmp(scheme, "2") == 0 || strcmp(scheme, "3") == 0) &&
 	    (t == CHORUS_ID_EU) != (eu_member(c) && strcmp(c, "FR") != 0)) {
 		problem(k, ERR, "SUPPLIER-ID", 1, id,
@@ -551,7 +544,8 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 	                 : "write the supplier's 14-digit SIRET in cac:AccountingSupplierParty/"
 	                   "cac:Party/cac:PartyIdentification/cbc:ID with schemeID=\"0009\"");
 
-	if (!has(&p->siret) && !buyer && invoice_supplier_id(inv))
+	/* a French supplier (or one without country) has a SIRET */
+	if (!has(&p->siret) && !buyer && invoice_supplier_id_type(inv) > CHORUS_ID_SIRET)
 		check_supplier_id(k);
 	else if (!has(&p->siret))
 		problem(k, ERR, "SIRET", 1, &p->siret, where, "%s SIRET is missing: Chorus Pro %s",

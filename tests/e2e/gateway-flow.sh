@@ -25,7 +25,7 @@ EOC
 	is "$syn: once exits 4 (some documents rejected)" "$?" 4
 	is "$syn: inbox emptied" "$(count "$S/inbox" '*')" 0
 	is "$syn: outbox emptied" "$(count "$S/outbox" '*')" 0
-	is "$syn: 10 documents accepted" "$(count "$S/accepted" '*.receipt')" 10
+	is "$syn: 12 documents accepted" "$(count "$S/accepted" '*.receipt')" 12
 	is "$syn: 4 documents rejected" "$(count "$S/rejected" '*.receipt')" 4
 
 	for r in "$S"/accepted/*.receipt; do
@@ -66,18 +66,18 @@ EOC
 	contains "$syn: duplicate: says how to force" "$dup" "chorusgw retry --force"
 	is "$syn: F2025-000142 deposited once" "$(deposits_of F2025-000142)" 1
 
-	contains "$syn: metrics: accepted" "$T/$syn.prom" "chorusgw_documents_accepted_total 10"
+	contains "$syn: metrics: accepted" "$T/$syn.prom" "chorusgw_documents_accepted_total 12"
 	contains "$syn: metrics: rejected by Chorus Pro" "$T/$syn.prom" \
 		'chorusgw_documents_rejected_total{cause="chorus"} 3'
 	contains "$syn: metrics: duplicate" "$T/$syn.prom" \
 		'chorusgw_documents_rejected_total{cause="duplicate"} 1'
 	contains "$syn: metrics: latency histogram" "$T/$syn.prom" \
-		'chorusgw_chorus_request_seconds_count{op="deposit"} 13'
+		'chorusgw_chorus_request_seconds_count{op="deposit"} 15'
 	contains "$syn: metrics: not paused" "$T/$syn.prom" "chorusgw_paused 0"
 
 	"$CHORUSGW" -c "$T/$syn.ini" queue --all >"$T/$syn.queue" 2>&1
-	is "$syn: queue --all lists the 14 documents" \
-		"$(grep -c -E '^[0-9A-Z]+ +(accepted|rejected) ' "$T/$syn.queue")" 14
+	is "$syn: queue --all lists the 16 documents" \
+		"$(grep -c -E '^[0-9A-Z]+ +(accepted|rejected) ' "$T/$syn.queue")" 16
 	contains "$syn: log lines carry queue id and file" "$T/$syn.log" ": invoice-simple.xml: "
 	no_secrets "$syn: no secret in the log" "$T/$syn.log" "$T/$syn.out"
 	if cat "$S"/accepted/*.receipt "$S"/rejected/*.receipt |

@@ -54,8 +54,8 @@ done
 r=$S/rejected
 is "a French supplier without its SIRET: rejected" "$(rkey "$r/fr.xml.receipt" state 2>/dev/null)" rejected
 contains "... with the sentence" "$r/fr.xml.receipt" \
-	"a supplier established in France is identified by its SIRET in Chorus Pro"
-contains "... under rule SUPPLIER-ID" "$r/fr.xml.receipt" "(rule SUPPLIER-ID)"
+	"the supplier's SIRET is missing: Chorus Pro identifies the supplier by SIRET, or without one by an identifier of type 2 or 3"
+contains "... under rule SIRET" "$r/fr.xml.receipt" "(rule SIRET)"
 is "type 4 (RIDET): rejected" "$(rkey "$r/ridet.xml.receipt" state 2>/dev/null)" rejected
 contains "... naming the type" "$r/ridet.xml.receipt" \
 	"the supplier's identifier type 4 (RIDET, New Caledonia) is not supported"

@@ -705,8 +705,12 @@ test_supplier_eu(struct invoice *inv, const char *name, int cii)
 	free(id->attr);
 	id->attr = NULL;
 	inv_value_set(&inv->supplier.country, "FR");
-	is_int(ERROR(inv, "SUPPLIER-ID"), 1, "%s: a French supplier has a SIRET", name);
-	ok(contains(text("SUPPLIER-ID"), "established in France"), "%s", text("SUPPLIER-ID"));
+	is_int(ERROR(inv, "SIRET"), 1, "%s: a French supplier has a SIRET", name);
+	ok(contains(text("SIRET"), "supplier's SIRET is missing") &&
+	       contains(text("SIRET"), "type 2 or 3"),
+	   "%s", text("SIRET"));
+	is_int(ERROR(inv, "SUPPLIER-ID"), 0, "%s: and SUPPLIER-ID does not judge it", name);
+	inv_value_set(&inv->supplier.country, "DE");
 	inv_value_set(id, NULL);
 	is_int(ERROR(inv, "SIRET"), 1, "%s: no identifier at all: the SIRET is missing", name);
 	ok(contains(text("SIRET"), "type 2 or 3"), "%s", text("SIRET"));
