@@ -280,7 +280,7 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 	int64_t now = 0;
 	unsigned route;
 	size_t max;
-	char *name, *path, *stage, *tmpdir, *why = NULL;
+	char *name, *path, *stage, *tmpdir, *why = NULL, *werr = NULL;
 	mode_t mode;
 	int r;
 
@@ -307,15 +307,16 @@ serve(const void *req, size_t len, struct buf *out, void *ctx)
 	} else {
 		r = check_document(in.p, in.len, name, o->conf, route, (time_t)now, &pf, &why);
 		if (pf.x.xml &&
-		    write_file_atomic(tmpdir, stage, pf.x.xml, pf.x.len, mode, 0, &why) == -1) {
+		    write_file_atomic(tmpdir, stage, pf.x.xml, pf.x.len, mode, 0, &werr) == -1) {
 			/* the disk, not the document: it waits, nothing judged */
-			char *msg = xasprintf("the document made could not be written: %s", why);
+			char *msg = xasprintf("the document made could not be written: %s", werr);
 			struct preflight none;
 			memset(&none, 0, sizeof(none));
 			none.x.syntax = -1;
 			none.verdict = PF_SETUP;
 			offload_encode(-1, &none, msg, out);
 			free(msg);
+			free(werr);
 		} else {
 			free(pf.x.xml);
 			pf.x.xml = NULL; /* its size only */

@@ -321,6 +321,23 @@ main(void)
 		   g.why ? g.why : "-");
 		preflight_free(&g.pf);
 		free(g.why);
+		/* a refused document too: the write's error, not its reason, is said */
+		memset(&g, 0, sizeof(g));
+		free(data);
+		data = slurp("xslt/examples/invoice-multirate-allowances.xml", &len);
+		p = strstr(data, "55210055400013");
+		if (p)
+			p[13] = '4'; /* the supplier's SIRET, Luhn broken */
+		ok(p && write_file_atomic(NULL, docpath, data, len, 0600, 0, NULL) == 0,
+		   "a refused invoice written");
+		offload_check(o, docpath, len, "doc.xml", ROUTE_CHORUS, now, &nowhere, done, &g);
+		wait_for(&g);
+		ok(g.r == -1 && g.pf.verdict == PF_SETUP && g.why &&
+		       strstr(g.why, "the document made could not be written"),
+		   "... refused, its stage unwritable: set-up failure too (%s)",
+		   g.why ? g.why : "-");
+		preflight_free(&g.pf);
+		free(g.why);
 		free(data);
 		free((char *)nowhere.path);
 	}
