@@ -60,6 +60,7 @@ struct inv_ac {
 	struct inv_value reason;                 /* BT-97/104/139/144 */
 	struct inv_value reason_code;            /* BT-98/105/140/145 */
 	struct inv_value vat_category, vat_rate; /* BT-95/96, BT-102/103 (document level) */
+	int vat_not_vat; /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
 };
 
 /* A reference to an earlier invoice: BG-3 in the header (UBL cac:BillingReference,
@@ -138,6 +139,8 @@ struct inv_line {
 	struct inv_value *issuer_ids;      /* CII: every ram:IssuerAssignedID below the line, in
 	                                      document order (BR-FR-MV-12 reads them all) */
 	size_t nissuer_ids;
+	int vat_not_vat; /* UBL: the category's cac:TaxScheme is not VAT, or absent: the CEN
+	                    artefacts see no VAT category (BR-CO-04, BR-47) */
 };
 
 /* A VAT breakdown (BG-23). */
@@ -152,6 +155,7 @@ struct inv_vat {
 	struct inv_value exemption_code;   /* BT-121 */
 	struct inv_value tax_point_date;   /* BT-7, CII (UBL: struct invoice's) */
 	struct inv_value scheme;           /* UBL cac:TaxScheme/cbc:ID, CII ram:TypeCode (VAT) */
+	int vat_not_vat; /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
 };
 
 /* A supporting document (BG-24). */
@@ -237,6 +241,7 @@ struct invoice {
 	struct inv_value tax_exclusive;   /* BT-109 */
 	struct inv_value tax_total;       /* BT-110 (in the invoice currency) */
 	struct inv_value tax_total_acc;   /* BT-111 (in BT-6), the first amount in BT-6 */
+	int ntax_totals_cur;              /* VAT totals whose currencyID is BT-5 (BR-CO-15) */
 	struct inv_value tax_inclusive;   /* BT-112 */
 	struct inv_value prepaid;         /* BT-113 */
 	struct inv_value rounding;        /* BT-114 */

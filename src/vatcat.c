@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "conf.h"
 #include "invoice.h"
 #include "vatcat.h"
 
@@ -70,12 +71,15 @@ find_uses(const struct invoice *inv, const char *code, struct use *u)
 {
 	size_t i;
 	memset(u, 0, sizeof(*u));
+	/* UBL: a category counts under the VAT tax scheme only, but for S (the
+	 * artefacts' BR-S-01 reads it whatever the scheme) */
 	for (i = 0; i < inv->nlines && !u->line; i++)
-		if (is(&inv->lines[i].vat_category, code))
+		if (is(&inv->lines[i].vat_category, code) &&
+		    (!inv->lines[i].vat_not_vat || strcmp(code, "S") == 0))
 			u->line = &inv->lines[i].vat_category;
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_ac *ac = &inv->acs[i];
-		if (!is(&ac->vat_category, code))
+		if (!is(&ac->vat_category, code) || (ac->vat_not_vat && strcmp(code, "S") != 0))
 			continue;
 		if (ac->charge && !u->charge)
 			u->charge = &ac->vat_category;
@@ -83,7 +87,8 @@ find_uses(const struct invoice *inv, const char *code, struct use *u)
 			u->allowance = &ac->vat_category;
 	}
 	for (i = 0; i < inv->nvats; i++)
-		if (is(&inv->vats[i].category, code)) {
+		if (is(&inv->vats[i].category, code) &&
+		    (!inv->vats[i].vat_not_vat || strcmp(code, "S") == 0)) {
 			if (u->nvats++ == 0)
 				u->vat = &inv->vats[i].category;
 		}
@@ -177,6 +182,22 @@ parties_at(const struct invoice *inv, enum needs needs)
 	return &inv->buyer.vat_id;
 }
 
+/* BR-x-01 as each artefact words it: S, L, M need a group when used (UBL: and
+ * none when unused); the others exactly one group when used or in the breakdown
+ * (UBL), or one group and a use, or neither (CII; O: a group needs a use). */
+static int
+breakdown_wrong(const struct invoice *inv, const struct category *c, int used, size_t nvats)
+{
+	int ubl = inv->syntax == SYNTAX_UBL;
+	if (!c->one_breakdown)
+		return used ? nvats == 0 : ubl && nvats > 0;
+	if (ubl)
+		return (used || nvats) && nvats != 1;
+	if (strcmp(c->code, "O") == 0)
+		return nvats > 0 && !(nvats == 1 && used);
+	return !(nvats == 0 && !used) && !(nvats == 1 && used);
+}
+
 static void
 check_category(const struct invoice *inv, const struct category *c, struct problems *out)
 {
@@ -191,18 +212,23 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 	used[0] = u.line;
 	used[1] = u.allowance;
 	used[2] = u.charge;
-	if (used[0] || used[1] || used[2]) {
+	if (breakdown_wrong(inv, c, used[0] || used[1] || used[2], u.nvats)) {
 		const struct inv_value *first = used[0] ? used[0] : used[1] ? used[1] : used[2];
-		if (u.nvats == 0 || (c->one_breakdown && u.nvats > 1)) {
+		if (first == NULL)
+			snprintf(what, sizeof(what),
+			         "the VAT breakdown (BG-23) has %s for category %s (%s), which "
+			         "no line, allowance or charge uses",
+			         u.nvats > 1 ? "groups" : "a group", c->code, c->name);
+		else
 			snprintf(what, sizeof(what),
 			         "category %s (%s) is used, and the "
 			         "VAT breakdown (BG-23) has %s for it",
 			         c->code, c->name,
 			         u.nvats == 0 ? "no group" : "more than one group");
-			add(out, c->family, 1, u.nvats ? u.vat : first, what,
-			    u.nvats ? "give one VAT breakdown for the category"
-			            : "give the VAT breakdown of the category");
-		}
+		add(out, c->family, 1, u.nvats ? u.vat : first, what,
+		    first == NULL ? "remove the group, or correct the categories"
+		    : u.nvats     ? "give one VAT breakdown for the category"
+		                  : "give the VAT breakdown of the category");
 	}
 	if (parties_ok(inv, c->needs))
 		return;
@@ -232,7 +258,8 @@ check_outside_scope(const struct invoice *inv, struct problems *out)
 	if (o == NULL)
 		return;
 	for (i = 0; i < inv->nlines && !line; i++)
-		if (has(&inv->lines[i].vat_category) && !is(&inv->lines[i].vat_category, "O"))
+		if (has(&inv->lines[i].vat_category) && !is(&inv->lines[i].vat_category, "O") &&
+		    !inv->lines[i].vat_not_vat)
 			line = &inv->lines[i].vat_category;
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_value *cat = &inv->acs[i].vat_category;

@@ -463,6 +463,19 @@ read_others_cii(struct invoice *inv, xmlNodePtr agr, xmlNodePtr del, xmlNodePtr 
 		p->delivery = 1;
 }
 
+/* A UBL tax category (cac:ClassifiedTaxCategory, cac:TaxCategory) whose tax scheme
+ * is not VAT: the CEN artefacts read the VAT category only under cac:TaxScheme/cbc:ID
+ * VAT. */
+static int
+not_vat(xmlNodePtr cat)
+{
+	xmlNodePtr sc = node_find(cat, "cac:TaxScheme/cbc:ID");
+	char *t = sc ? node_text(sc) : NULL;
+	int r = cat && (t == NULL || strcasecmp(t, "VAT") != 0);
+	free(t);
+	return r;
+}
+
 static void
 read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 {
@@ -484,6 +497,7 @@ read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 		get(&a->reason_code, n, np, "cbc:AllowanceChargeReasonCode", NULL);
 		get(&a->vat_category, n, np, "cac:TaxCategory/cbc:ID", NULL);
 		get(&a->vat_rate, n, np, "cac:TaxCategory/cbc:Percent", NULL);
+		a->vat_not_vat = not_vat(node_kid(n, "cac:TaxCategory"));
 	}
 	a->charge = a->indicator.text &&
 	            (strcmp(a->indicator.text, "true") == 0 || strcmp(a->indicator.text, "1") == 0);
@@ -520,6 +534,7 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	get(&l->price_discount, price, pp, "cac:AllowanceCharge/cbc:Amount", "currencyID");
 	get(&l->vat_category, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID", NULL);
 	get(&l->vat_rate, n, np, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", NULL);
+	l->vat_not_vat = not_vat(node_find(n, "cac:Item/cac:ClassifiedTaxCategory"));
 	get(&l->period_start, n, np, "cac:InvoicePeriod/cbc:StartDate", NULL);
 	get(&l->period_end, n, np, "cac:InvoicePeriod/cbc:EndDate", NULL);
 	get(&l->delivery_date, n, np, "cac:Delivery/cbc:ActualDeliveryDate", NULL);
@@ -838,6 +853,8 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		if (cur && inv->tax_currency.text && strcmp(cur, inv->tax_currency.text) == 0 &&
 		    inv->tax_total_acc.text == NULL)
 			set_from(&inv->tax_total_acc, amt, NULL, NULL, NULL, NULL);
+		if (cur && inv->currency.text && strcmp(cur, inv->currency.text) == 0)
+			inv->ntax_totals_cur++;
 		free(cur);
 		if (hit && tax_total == NULL)
 			tax_total = tt;
@@ -860,6 +877,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		get(&v->exemption_code, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReasonCode",
 		    NULL);
 		get(&v->scheme, st, v->path, "cac:TaxCategory/cac:TaxScheme/cbc:ID", NULL);
+		v->vat_not_vat = not_vat(node_kid(st, "cac:TaxCategory"));
 	}
 
 	lmt = node_kid(root, "cac:LegalMonetaryTotal");
@@ -875,7 +893,12 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	get(&inv->payable, lmt, lp, "cbc:PayableAmount", "currencyID");
 	free(lp);
 
-	read_lines(inv, root, "", cn ? "cac:CreditNoteLine" : "cac:InvoiceLine", 0, cn);
+	/* the artefacts read either line element under either root (BR-16, BR-21...) */
+	if (node_kid(root, cn ? "cac:CreditNoteLine" : "cac:InvoiceLine") == NULL &&
+	    node_kid(root, cn ? "cac:InvoiceLine" : "cac:CreditNoteLine") != NULL)
+		read_lines(inv, root, "", cn ? "cac:InvoiceLine" : "cac:CreditNoteLine", 0, !cn);
+	else
+		read_lines(inv, root, "", cn ? "cac:CreditNoteLine" : "cac:InvoiceLine", 0, cn);
 }
 
 static void
@@ -1020,6 +1043,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		if (cur && inv->tax_currency.text && strcmp(cur, inv->tax_currency.text) == 0 &&
 		    inv->tax_total_acc.text == NULL)
 			set_from(&inv->tax_total_acc, t, sum, mp, "ram:TaxTotalAmount", NULL);
+		if (cur && inv->currency.text && strcmp(cur, inv->currency.text) == 0)
+			inv->ntax_totals_cur++;
 		free(cur);
 		if (hit && tax_total == NULL)
 			tax_total = t;

@@ -540,6 +540,89 @@ test_arithmetic(void)
 	invoice_free(inv);
 }
 
+/* What the CEN artefacts' XPath makes of absent values, rule family by family
+ * (issue #13): an absent amount fails the comparison that reads it and adds nothing
+ * to a sum; a rule asserted on an element that is absent does not apply. */
+static void
+test_absent(struct invoice *inv, const char *name, int cii)
+{
+	/* BR-CO-10, 13, 16: asserted on the totals' element (BG-22) */
+	inv_value_set(&inv->line_total, NULL);
+	is_int(ERROR(inv, "BR-CO-10") + ERROR(inv, "BR-CO-13"), 2,
+	       "%s: no line total (BT-106): BR-CO-10 and BR-CO-13 fail", name);
+	inv_value_set(&inv->line_total, "4304.00");
+	inv_value_set(&inv->tax_inclusive, NULL);
+	is_int(ERROR(inv, "BR-CO-16"), 1, "%s: no total with VAT: BR-CO-16 fails", name);
+	inv_value_set(&inv->tax_inclusive, "4811.88");
+	inv_value_set(&inv->charge_total, NULL);
+	is_int(ERROR(inv, "BR-CO-12"), 1, "%s: charges without their total: BR-CO-12", name);
+	inv->totals = 0;
+	is_int(ERROR(inv, "BR-CO-12"), 0, "%s: no totals element: BR-CO-12 is not asserted", name);
+	inv->totals = 1;
+	inv_value_set(&inv->charge_total, "60.00");
+
+	/* BR-CO-11/12 select allowances and charges by indicator: neither, in no sum */
+	inv_value_set(&inv->acs[0].indicator, "maybe");
+	is_int(ERROR(inv, inv->acs[0].charge ? "BR-CO-12" : "BR-CO-11"), 1,
+	       "%s: an allowance or charge of no indicator is in no sum", name);
+	inv_value_set(&inv->acs[0].indicator, inv->acs[0].charge ? "true" : "false");
+
+	/* BR-CO-14: UBL's on the cac:TaxTotal of the breakdown; CII's on a VAT total in
+	 * the invoice currency only */
+	inv_value_free(&inv->tax_total);
+	inv->ntax_totals_cur = 0;
+	is_int(ERROR(inv, "BR-CO-14"), !cii, "%s: no VAT total: BR-CO-14 %s", name,
+	       cii ? "not asserted" : "fails");
+	/* BR-CO-15: one VAT total in the invoice currency, when there is one */
+	is_int(ERROR(inv, "BR-CO-15"), 1, "%s: no VAT total in BT-5: BR-CO-15", name);
+	inv_value_set(&inv->currency, NULL);
+	is_int(ERROR(inv, "BR-CO-15"), 0, "%s: no BT-5: BR-CO-15 is asserted for none", name);
+	inv_value_set(&inv->currency, "EUR");
+	inv_value_set(&inv->tax_total, "511.15");
+	inv->ntax_totals_cur = 2;
+	is_int(ERROR(inv, "BR-CO-15"), 1, "%s: two VAT totals in BT-5: BR-CO-15", name);
+	inv->ntax_totals_cur = 1;
+	is_int(ERROR(inv, "BR-CO-14") + ERROR(inv, "BR-CO-15"), 0, "%s: restored", name);
+
+	/* BR-CO-17 on every breakdown; BR-x-09 reads the VAT amount even when absent */
+	inv_value_set(&inv->vats[0].tax, NULL);
+	is_int(ERROR(inv, "BR-CO-17") + ERROR(inv, "BR-S-09"), 2,
+	       "%s: no VAT amount: BR-CO-17 and BR-S-09 fail", name);
+	inv_value_set(&inv->vats[0].tax, "204.57");
+	inv_value_set(&inv->vats[1].category, "Z");
+	inv_value_set(&inv->vats[1].rate, "0");
+	is_int(ERROR(inv, "BR-CO-17") + ERROR(inv, "BR-Z-09"), 2,
+	       "%s: VAT in category Z: BR-CO-17 and BR-Z-09", name);
+	/* BR-48 whatever the category; without a rate, the category's rules still run */
+	inv_value_set(&inv->vats[1].category, "E");
+	inv_value_set(&inv->vats[1].rate, NULL);
+	is_int(ERROR(inv, "BR-48") + ERROR(inv, "BR-E-09") + ERROR(inv, "BR-E-10"), 3,
+	       "%s: E without a rate: BR-48, and BR-E-09, BR-E-10 still checked", name);
+	inv_value_set(&inv->vats[1].category, NULL);
+	is_int(ERROR(inv, "BR-48") + ERROR(inv, "BR-47"), 2,
+	       "%s: no category, no rate: BR-47 and BR-48", name);
+	inv_value_set(&inv->vats[1].category, "S");
+	inv_value_set(&inv->vats[1].rate, "5.5");
+	inv->vats[1].vat_not_vat = 1;
+	is_int(ERROR(inv, "BR-47") + ERROR(inv, "BR-48"), 2,
+	       "%s: a breakdown outside the VAT tax scheme: BR-47 and BR-48", name);
+	inv->vats[1].vat_not_vat = 0;
+
+	/* BR-CO-04: a line category outside the VAT tax scheme is none (UBL) */
+	inv->lines[0].vat_not_vat = 1;
+	inv_value_set(&inv->lines[0].vat_rate, "0");
+	is_int(ERROR(inv, "BR-CO-04") + ERROR(inv, "BR-S-05"), 1,
+	       "%s: not a VAT category: BR-CO-04, not BR-S-05", name);
+	inv->lines[0].vat_not_vat = 0;
+	/* BR-AF-05: an IGIC line needs a rate (CII: above 0) */
+	inv_value_set(&inv->lines[0].vat_category, "L");
+	inv_value_set(&inv->lines[0].vat_rate, NULL);
+	is_int(ERROR(inv, "BR-AF-05"), 1, "%s: L without a rate: BR-AF-05", name);
+	inv_value_set(&inv->lines[0].vat_rate, "0");
+	is_int(ERROR(inv, "BR-AF-05"), cii, "%s: L at 0 %%: BR-AF-05 %s", name,
+	       cii ? "(CII: above 0)" : "passes (UBL: 0 or more)");
+}
+
 static void
 test_attachments(void)
 {
@@ -1208,6 +1291,7 @@ main(void)
 	test_identifiers();
 	test_header();
 	test_arithmetic();
+	each_syntax("invoice-multirate-allowances", test_absent);
 	test_attachments();
 	test_lengths();
 	each_syntax("invoice-foreign-currency", test_vat_accounting);
