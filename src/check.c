@@ -1364,19 +1364,6 @@ check_lines(struct ck *k, struct sums *s)
 		check_line(k, &inv->lines[i], credit, s);
 }
 
-/* An allowance or charge indicator as XPath compares it with true() and false(): 1
- * (true, 1), 0 (false, 0), or -1 (absent or another text: in neither). */
-static int
-ac_indicator(const struct inv_ac *a)
-{
-	const char *t = a->indicator.text;
-	if (t && (strcmp(t, "true") == 0 || strcmp(t, "1") == 0))
-		return 1;
-	if (t && (strcmp(t, "false") == 0 || strcmp(t, "0") == 0))
-		return 0;
-	return -1;
-}
-
 /* Document level allowances and charges (BG-20, BG-21): checked, added up into s and
  * into their VAT groups. */
 static void
@@ -1391,7 +1378,7 @@ check_document_acs(struct ck *k, struct sums *s)
 		check_ac_fields(k, a, 1);
 		/* the artefacts select them by indicator (= true() / false()): one that is
 		 * neither is in no sum */
-		if (ac_indicator(a) == -1)
+		if (inv_ac_indicator(a) == -1)
 			continue;
 		*(a->charge ? &s->ncharges : &s->nallowances) += 1;
 		if (!has(&a->amount))

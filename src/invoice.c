@@ -14,6 +14,17 @@
 #include "invoice.h"
 #include "util.h"
 
+int
+inv_ac_indicator(const struct inv_ac *a)
+{
+	const char *t = a->indicator.text;
+	if (t && (strcmp(t, "true") == 0 || strcmp(t, "1") == 0))
+		return 1;
+	if (t && (strcmp(t, "false") == 0 || strcmp(t, "0") == 0))
+		return 0;
+	return -1;
+}
+
 void
 inv_value_set(struct inv_value *v, const char *text)
 {

@@ -258,6 +258,9 @@ char *invoice_iso_date(const char *);
 char *invoice_vat_rates(const struct invoice *);
 /* Replace v->text by a copy of `text` (NULL: absent); for tests and fix-ups. */
 void inv_value_set(struct inv_value *v, const char *text);
+/* An allowance or charge indicator as the CEN artefacts' XPath compares it with true()
+ * and false(): 1 (true, 1), 0 (false, 0), or -1 (absent or another text: neither). */
+int inv_ac_indicator(const struct inv_ac *);
 /* Release what v holds and zero it (the value becomes absent, with no path). */
 void inv_value_free(struct inv_value *v);
 

@@ -61,7 +61,13 @@ is(const struct inv_value *v, const char *code)
 /* Where the category is used: the first line, document allowance and charge, and
  * the breakdowns. */
 struct use {
+	/* under the VAT tax scheme; an allowance or charge by its indicator (BR-x-02..04) */
 	const struct inv_value *line, *allowance, *charge;
+	/* any use, as BR-x-01 counts them */
+	const struct inv_value *any;
+	/* an S line outside the VAT tax scheme, and none in it: UBL's BR-S-02 fails,
+	 * whatever the parties */
+	const struct inv_value *s_other;
 	size_t nvats;
 	const struct inv_value *vat;
 };
@@ -69,21 +75,36 @@ struct use {
 static void
 find_uses(const struct invoice *inv, const char *code, struct use *u)
 {
+	/* UBL: a category counts under the VAT tax scheme only, but in BR-S-01 (which
+	 * reads it whatever the scheme, and whatever an allowance's indicator) */
+	int s = strcmp(code, "S") == 0;
 	size_t i;
 	memset(u, 0, sizeof(*u));
-	/* UBL: a category counts under the VAT tax scheme only, but for S (the
-	 * artefacts' BR-S-01 reads it whatever the scheme) */
-	for (i = 0; i < inv->nlines && !u->line; i++)
-		if (is(&inv->lines[i].vat_category, code) &&
-		    (!inv->lines[i].vat_not_vat || strcmp(code, "S") == 0))
-			u->line = &inv->lines[i].vat_category;
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		if (!is(&l->vat_category, code))
+			continue;
+		if (!l->vat_not_vat && !u->line)
+			u->line = &l->vat_category;
+		if (l->vat_not_vat && s && !u->s_other)
+			u->s_other = &l->vat_category;
+		if ((!l->vat_not_vat || s) && !u->any)
+			u->any = &l->vat_category;
+	}
+	if (u->line)
+		u->s_other = NULL;
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_ac *ac = &inv->acs[i];
-		if (!is(&ac->vat_category, code) || (ac->vat_not_vat && strcmp(code, "S") != 0))
+		int ind = inv_ac_indicator(ac);
+		if (!is(&ac->vat_category, code))
 			continue;
-		if (ac->charge && !u->charge)
+		if ((!ac->vat_not_vat || s) && !u->any)
+			u->any = &ac->vat_category;
+		if (ac->vat_not_vat)
+			continue;
+		if (ind == 1 && !u->charge)
 			u->charge = &ac->vat_category;
-		else if (!ac->charge && !u->allowance)
+		else if (ind == 0 && !u->allowance)
 			u->allowance = &ac->vat_category;
 	}
 	for (i = 0; i < inv->nvats; i++)
@@ -212,8 +233,8 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 	used[0] = u.line;
 	used[1] = u.allowance;
 	used[2] = u.charge;
-	if (breakdown_wrong(inv, c, used[0] || used[1] || used[2], u.nvats)) {
-		const struct inv_value *first = used[0] ? used[0] : used[1] ? used[1] : used[2];
+	if (breakdown_wrong(inv, c, u.any != NULL, u.nvats)) {
+		const struct inv_value *first = u.any;
 		if (first == NULL)
 			snprintf(what, sizeof(what),
 			         "the VAT breakdown (BG-23) has %s for category %s (%s), which "
@@ -230,12 +251,23 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 		    : u.nvats     ? "give one VAT breakdown for the category"
 		                  : "give the VAT breakdown of the category");
 	}
-	if (parties_ok(inv, c->needs))
+	if (u.s_other)
+		used[0] = u.s_other;
+	if (parties_ok(inv, c->needs) && !u.s_other)
 		return;
 	for (i = 0; i < 3; i++) {
 		const struct inv_value *at = parties_at(inv, c->needs);
-		if (used[i] == NULL)
+		if (used[i] == NULL || (i > 0 && parties_ok(inv, c->needs)))
 			continue;
+		if (i == 0 && u.s_other && parties_ok(inv, c->needs)) {
+			snprintf(what, sizeof(what),
+			         "an invoice line in category S (line %d) is outside the VAT tax "
+			         "scheme",
+			         u.s_other->line);
+			add(out, c->family, 2, u.s_other, what,
+			    "write cac:TaxScheme/cbc:ID VAT in the line's category");
+			continue;
+		}
 		snprintf(what, sizeof(what), "%s in category %s (%s, line %d) needs %s", where[i],
 		         c->code, c->name, used[i]->line, needs_text(c->needs));
 		add(out, c->family, 2 + (int)i, at, what, needs_fix(c->needs));

@@ -86,6 +86,27 @@ test_syntax(const char *syn)
 	         name, cii ? "" : " and BR-S-01");
 	invoice_free(inv);
 
+	/* UBL's BR-S-02 also fails S lines all outside the VAT tax scheme */
+	inv = GOLDEN("invoice-simple");
+	for (i = 0; i < inv->nlines; i++)
+		inv->lines[i].vat_not_vat = 1;
+	is_rules(inv, "BR-S-02", "%s: S lines outside the VAT tax scheme: BR-S-02", name);
+	invoice_free(inv);
+
+	/* BR-S-03/04 read an allowance or charge by its indicator, under the VAT tax
+	 * scheme (UBL) only */
+	inv = GOLDEN("invoice-multirate-allowances");
+	inv_value_set(&inv->supplier.vat_id, NULL);
+	is_rules(inv, "BR-S-02 BR-S-03 BR-S-04", "%s: no seller VAT id: BR-S-02, -03, -04", name);
+	for (i = 0; i < inv->nacs; i++)
+		if (inv->acs[i].charge)
+			inv_value_set(&inv->acs[i].indicator, "maybe");
+		else
+			inv->acs[i].vat_not_vat = 1;
+	is_rules(inv, "BR-S-02", "%s: no charge by its indicator, no allowance in VAT: BR-S-02",
+	         name);
+	invoice_free(inv);
+
 	/* BR-E-02: exempt lines from a seller without a tax identifier; the
 	 * micro-entrepreneur's SIREN as BT-32 is enough */
 	inv = GOLDEN("invoice-franchise");
