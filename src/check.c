@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "check-brfr.h"
+#include "codelist.h"
 #include "conf.h"
 #include "fileio.h"
 #include "invoice.h"
@@ -496,7 +497,7 @@ check_supplier_id(struct ck *k)
 	if (c == NULL || !iso3166_ok(c))
 		return; /* BR-09, BR-CL-14 say it */
 	if ((strcmp(scheme, "2") == 0 || strcmp(scheme, "3") == 0) &&
-	    (t == CHORUS_ID_EU) != (eu_member(c) && strcmp(c, "FR") != 0)) {
+	    (t == CHORUS_ID_EU) != (codelist_ok("EU", c) && strcmp(c, "FR") != 0)) {
 		problem(k, ERR, "SUPPLIER-ID", 1, id,
 		        "type 2 is for a supplier in another member state of the EU, 3 for one "
 		        "outside the EU",

@@ -37,6 +37,11 @@ static const char iso4217[] =
     " VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER"
     " ZAR ZMW ZWG ";
 
+/* The member states of the European Union (ISO 3166-1 alpha-2: GR, not the EL of VAT
+ * numbers): where a supplier without a SIRET is of Chorus Pro's type 2 or 3. */
+static const char eu[] = " AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL"
+                         " PL PT RO SE SI SK ";
+
 /* UNTDID 1001, the invoice type codes EN 16931 allows in a UBL Invoice. */
 static const char uncl1001_inv[] =
     " 71 80 81 82 84 102 130 202 203 204 211 218 219 295 325 326 331 380 382 383 384 385 "
@@ -290,6 +295,7 @@ static const struct {
 } lists[] = {
     {"ISO3166", iso3166, 0},
     {"ISO4217", iso4217, 0},
+    {"EU", eu, 0},
     {"UNCL1001-INV", uncl1001_inv, 0},
     {"UNCL1001-CN", uncl1001_cn, 0},
     {"UNCL1001", uncl1001, 0},

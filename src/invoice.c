@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "codelist.h"
 #include "invoice.h"
 #include "util.h"
 
@@ -88,18 +89,6 @@ chorus_id_type_name(enum chorus_id_type t)
 	}
 }
 
-int
-eu_member(const char *c)
-{
-	static const char eu[] = " AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL "
-	                         "PL PT RO SE SI SK ";
-	char k[5];
-	if (c == NULL || strlen(c) != 2)
-		return 0;
-	snprintf(k, sizeof(k), " %s ", c);
-	return strstr(eu, k) != NULL;
-}
-
 const struct inv_value *
 invoice_supplier_id(const struct invoice *inv)
 {
@@ -128,7 +117,7 @@ invoice_supplier_id_type(const struct invoice *inv)
 		return CHORUS_ID_NON_EU;
 	if (c == NULL || strlen(c) != 2 || strcmp(c, "FR") == 0)
 		return CHORUS_ID_NONE;
-	return eu_member(c) ? CHORUS_ID_EU : CHORUS_ID_NON_EU;
+	return codelist_ok("EU", c) ? CHORUS_ID_EU : CHORUS_ID_NON_EU;
 }
 
 static void

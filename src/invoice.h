@@ -287,7 +287,4 @@ const struct inv_value *invoice_supplier_id(const struct invoice *);
  * CHORUS_ID_NONE without identifier, or in France, or without country. */
 enum chorus_id_type invoice_supplier_id_type(const struct invoice *);
 
-/* 1 when `country` (ISO 3166 alpha-2) is a member state of the EU. */
-int eu_member(const char *country);
-
 #endif
