@@ -834,23 +834,27 @@ sync_folders(struct spool *sp, const struct doc *d, enum spool_folder a, enum sp
 	free(pb);
 }
 
-/* Remove the staged files of a work folder (spool_stage_path()): never adopted, since
- * an adopted one is renamed before any record names it. */
-static void
-drop_staged(const char *work)
+/* How many staged files (spool_stage_path()) a work folder holds; with `remove`, they
+ * are removed: never adopted, since an adopted one is renamed before any record names
+ * it. */
+static int
+staged_files(const char *work, int remove)
 {
 	DIR *dir = opendir(work);
 	struct dirent *de;
+	int n = 0;
 	if (dir == NULL)
-		return;
+		return 0;
 	while ((de = readdir(dir)) != NULL)
 		if (str_has_prefix(de->d_name, STAGE_PREFIX)) {
 			char *p = pjoin(work, de->d_name);
-			if (unlink(p) == 0)
+			n++;
+			if (remove && unlink(p) == 0)
 				log_debug("removed %s, staged and never adopted", p);
 			free(p);
 		}
 	closedir(dir);
+	return n;
 }
 
 /* Finish the move recorded in d (move_to, move_file, move_xml). Idempotent: this is
@@ -961,7 +965,7 @@ finish_move(struct spool *sp, struct doc *d, char **why)
 	crashpoint("move-record");
 	if (from == SF_WORK && to != SF_WORK) {
 		char *w = folder_path(sp, SF_WORK, d->qid);
-		drop_staged(w);
+		staged_files(w, 1);
 		if (rmdir(w) == -1 && errno != ENOENT)
 			log_doc(LOG_LVL_WARN, d->qid, view->file, "work folder %s not removed: %s",
 			        w, strerror(errno));
@@ -1557,11 +1561,12 @@ recover_work(struct spool *sp)
 		w = pjoin(sp->dirs[SF_WORK], de->d_name);
 		if (has_record) {
 			struct doc *d = NULL;
-			/* staged by a worker of a process now gone, never adopted */
-			if (spool_load(sp, de->d_name, &d, NULL) == 0 &&
+			/* staged by a worker of a process now gone, never adopted (the record
+			 * read only where there is a staged file: start-up reads every folder) */
+			if (staged_files(w, 0) > 0 && spool_load(sp, de->d_name, &d, NULL) == 0 &&
 			    (d->owner == NULL || strcmp(d->owner, sp->procid) == 0 ||
 			     !owner_alive(sp, d->owner)))
-				drop_staged(w);
+				staged_files(w, 1);
 			doc_free(d);
 			rmdir(w); /* only succeeds when empty: a finished move's leftover */
 			free(w);
