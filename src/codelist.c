@@ -1,7 +1,7 @@
 /*
  * codelist.c - the code lists of EN 16931 (codelist.h): ISO 3166, ISO 4217 and the
- * UN/EDIFACT, ISO 6523 and UN/ECE lists the validation artefacts (v1.3.16) check
- * codes against, each once, looked up by name. Data and lookups: nothing fails.
+ * UN/EDIFACT, ISO 6523, UN/ECE, CEF EAS and MIME lists the validation artefacts
+ * (v1.3.16) check codes against, each once, looked up by name. Data and lookups: nothing fails.
  */
 #include "config.h"
 
@@ -288,28 +288,100 @@ static const char rec20[] =
     " XYM XYN XYP XYQ XYR XYS XYT XYV XYW XYX XYY XYZ XZA XZB XZC XZD XZF XZG XZH XZJ "
     " XZK XZL XZM XZN XZP XZQ XZR XZS XZT XZU XZV XZW XZX XZY XZZ ";
 
+/* CEF EAS, the electronic address schemes (BR-CL-25). */
+static const char eas[] =
+    " 0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158"
+    " 0170 0177 0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201"
+    " 0202 0203 0204 0205 0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0219 0220"
+    " 0221 0225 0230 0235 0240 0244 0242 0245 0246 0248 9910 9913 9914 9915 9918 9919"
+    " 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930 9931 9932 9933 9934 9935 9936"
+    " 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946 9947 9948 9949 9950 9951 9952"
+    " 9953 9957 9959 AN AQ AS AU EM ";
+
+/* UNTDID 4451, the note subject codes (BR-CL-08, CII). */
+static const char uncl4451[] =
+    " AAA AAB AAC AAD AAE AAF AAG AAI AAJ AAK AAL AAM AAN AAO AAP AAQ AAR AAS AAT AAU AAV"
+    " AAW AAX AAY AAZ ABA ABB ABC ABD ABE ABF ABG ABH ABI ABJ ABK ABL ABM ABN ABO ABP ABQ"
+    " ABR ABS ABT ABU ABV ABW ABX ABZ ACA ACB ACC ACD ACE ACF ACG ACH ACI ACJ ACK ACL ACM"
+    " ACN ACO ACP ACQ ACR ACS ACT ACU ACV ACW ACX ACY ACZ ADA ADB ADC ADD ADE ADF ADG ADH"
+    " ADI ADJ ADK ADL ADM ADN ADO ADP ADQ ADR ADS ADT ADU ADV ADW ADX ADY ADZ AEA AEB AEC"
+    " AED AEE AEF AEG AEH AEI AEJ AEK AEL AEM AEN AEO AEP AEQ AER AES AET AEU AEV AEW AEX"
+    " AEY AEZ AFA AFB AFC AFD AFE AFF AFG AFH AFI AFJ AFK AFL AFM AFN AFO AFP AFQ AFR AFS"
+    " AFT AFU AFV AFW AFX AFY AFZ AGA AGB AGC AGD AGE AGF AGG AGH AGI AGJ AGK AGL AGM AGN"
+    " AGO AGP AGQ AGR AGS AGT AGU AGV AGW AGX AGY AGZ AHA AHB AHC AHD AHE AHF AHG AHH AHI"
+    " AHJ AHK AHL AHM AHN AHO AHP AHQ AHR AHS AHT AHU AHV AHW AHX AHY AHZ AIA AIB AIC AID"
+    " AIE AIF AIG AIH AII AIJ AIK AIL AIM AIN AIO AIP AIQ AIR AIS AIT AIU AIV AIW AIX AIY"
+    " AIZ AJA AJB ALC ALD ALE ALF ALG ALH ALI ALJ ALK ALL ALM ALN ALO ALP ALQ ARR ARS AUT"
+    " AUU AUV AUW AUX AUY AUZ AVA AVB AVC AVD AVE AVF BAG BAH BAI BAJ BAK BAL BAM BAN BAO"
+    " BAP BAQ BAR BAS BAT BAU BAV BAW BAX BAY BAZ BBA BBB BLC BLD BLE BLF BLG BLH BLI BLJ"
+    " BLK BLL BLM BLN BLO BLP BLQ BLR BLS BLT BLU BLV BLW BLX BLY BLZ BMA BMB BMC BMD BME"
+    " BMF BMG BMH CCI CCJ CCK CCL CCM CCN CCO CEX CHG CIP CLP CLR COI CUR CUS DAR DCL DEL"
+    " DIN DOC DUT EUR FBC GBL GEN GS7 HAN HAZ ICN IIN IMI IND INS INV IRP ITR ITS LAN LIN"
+    " LOI MCO MDH MKS ORI OSI PAC PAI PAY PKG PKT PMD PMT PRD PRF PRI PUR QIN QQD QUT RAH"
+    " REG RET REV RQR SAF SIC SIN SLR SPA SPG SPH SPP SPT SRN SSR SUR TCA TDT TRA TRR TXD"
+    " WHI ZZZ ";
+
+/* UNTDID 4451 as the UBL artefact has it (BR-CL-08, UBL): an older restriction
+ * without 18 codes of CII's, looked up as its contains() does, as a substring. */
+static const char uncl4451_ubl[] =
+    " AAA AAB AAC AAD AAE AAF AAG AAI AAJ AAK AAL AAM AAN AAO AAP AAQ AAR AAS AAT AAU AAV"
+    " AAW AAX AAY AAZ ABA ABB ABC ABD ABE ABF ABG ABH ABI ABJ ABK ABL ABM ABN ABO ABP ABQ"
+    " ABR ABS ABT ABU ABV ABW ABX ABZ ACA ACB ACC ACD ACE ACF ACG ACH ACI ACJ ACK ACL ACM"
+    " ACN ACO ACP ACQ ACR ACS ACT ACU ACV ACW ACX ACY ACZ ADA ADB ADC ADD ADE ADF ADG ADH"
+    " ADI ADJ ADK ADL ADM ADN ADO ADP ADQ ADR ADS ADT ADU ADV ADW ADX ADY ADZ AEA AEB AEC"
+    " AED AEE AEF AEG AEH AEI AEJ AEK AEL AEM AEN AEO AEP AEQ AER AES AET AEU AEV AEW AEX"
+    " AEY AEZ AFA AFB AFC AFD AFE AFF AFG AFH AFI AFJ AFK AFL AFM AFN AFO AFP AFQ AFR AFS"
+    " AFT AFU AFV AFW AFX AFY AFZ AGA AGB AGC AGD AGE AGF AGG AGH AGI AGJ AGK AGL AGM AGN"
+    " AGO AGP AGQ AGR AGS AGT AGU AGV AGW AGX AGY AGZ AHA AHB AHC AHD AHE AHF AHG AHH AHI"
+    " AHJ AHK AHL AHM AHN AHO AHP AHQ AHR AHS AHT AHU AHV AHW AHX AHY AHZ AIA AIB AIC AID"
+    " AIE AIF AIG AIH AII AIJ AIK AIL AIM AIN AIO AIP AIQ AIR AIS AIT AIU AIV AIW AIX AIY"
+    " AIZ AJA AJB ALC ALD ALE ALF ALG ALH ALI ALJ ALK ALL ALM ALN ALO ALP ALQ ARR ARS AUT"
+    " AUU AUV AUW AUX AUY AUZ AVA AVB AVC AVD AVE AVF BAG BAH BAI BAJ BAK BAL BAM BAN BAO"
+    " BAP BAQ BAR BAS BLC BLD BLE BLF BLG BLH BLI BLJ BLK BLL BLM BLN BLO BLP BLQ BLR BLS"
+    " BLT BLU BLV BLW BLX BLY BLZ BMA BMB BMC BMD BME CCI CEX CHG CIP CLP CLR COI CUR CUS"
+    " DAR DCL DEL DIN DOC DUT EUR FBC GBL GEN GS7 HAN HAZ ICN IIN IMI IND INS INV IRP ITR"
+    " ITS LAN LIN LOI MCO MDH MKS ORI OSI PAC PAI PAY PKG PKT PMD PMT PRD PRF PRI PUR QIN"
+    " QQD QUT RAH REG RET REV RQR SAF SIC SIN SLR SPA SPG SPH SPP SPT SRN SSR SUR TCA TDT"
+    " TRA TRR TXD WHI ZZZ ";
+
+/* The MIME codes of attachments (BR-CL-24), which the artefacts compare with "=",
+ * blanks and all. */
+static const char mime[] = " application/pdf image/png image/jpeg text/csv"
+                           " application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                           " application/vnd.oasis.opendocument.spreadsheet ";
+
+/* The one scheme of a party identifier outside ISO 6523 that UBL's BR-CL-10 allows, for
+ * the seller and the payee: a SEPA creditor identifier (BT-90). */
+static const char sepa[] = " SEPA ";
+
 static const struct {
 	const char *name;
 	const char *codes;
 	int upper; /* compared upper-cased (the artefact's upper-case()) */
+	int exact; /* compared as it is (the artefact's "="), not normalize-space()'d */
 } lists[] = {
-    {"ISO3166", iso3166, 0},
-    {"ISO4217", iso4217, 0},
-    {"EU", eu, 0},
-    {"UNCL1001-INV", uncl1001_inv, 0},
-    {"UNCL1001-CN", uncl1001_cn, 0},
-    {"UNCL1001", uncl1001, 0},
-    {"UNCL2005", uncl2005, 0},
-    {"UNCL2475", uncl2475, 0},
-    {"UNCL1153", uncl1153, 0},
-    {"ICD", icd, 0},
-    {"UNCL7143", uncl7143, 0},
-    {"UNCL4461", uncl4461, 0},
-    {"UNCL5305", uncl5305, 0},
-    {"UNCL5189", uncl5189, 0},
-    {"UNCL7161", uncl7161, 0},
-    {"VATEX", vatex, 1},
-    {"REC20", rec20, 0},
+    {"ISO3166", iso3166, 0, 0},
+    {"ISO4217", iso4217, 0, 0},
+    {"EU", eu, 0, 0},
+    {"UNCL1001-INV", uncl1001_inv, 0, 0},
+    {"UNCL1001-CN", uncl1001_cn, 0, 0},
+    {"UNCL1001", uncl1001, 0, 0},
+    {"UNCL2005", uncl2005, 0, 0},
+    {"UNCL2475", uncl2475, 0, 0},
+    {"UNCL1153", uncl1153, 0, 0},
+    {"ICD", icd, 0, 0},
+    {"UNCL7143", uncl7143, 0, 0},
+    {"UNCL4461", uncl4461, 0, 0},
+    {"UNCL5305", uncl5305, 0, 0},
+    {"UNCL5189", uncl5189, 0, 0},
+    {"UNCL7161", uncl7161, 0, 0},
+    {"VATEX", vatex, 1, 0},
+    {"REC20", rec20, 0, 0},
+    {"EAS", eas, 0, 0},
+    {"UNCL4451", uncl4451, 0, 0},
+    {"UNCL4451-UBL", uncl4451_ubl, 0, 0},
+    {"MIME", mime, 0, 1},
+    {"SEPA", sepa, 0, 0},
 };
 
 int
@@ -324,14 +396,35 @@ iso4217_ok(const char *c)
 	return c && strlen(c) == 3 && codelist_ok("ISO4217", c);
 }
 
-int
-codelist_known(const char *list)
+/* The index of the list called `list`, or nitems(lists). */
+static size_t
+list_index(const char *list)
 {
 	size_t i;
 	for (i = 0; i < nitems(lists); i++)
 		if (strcmp(lists[i].name, list) == 0)
-			return 1;
-	return 0;
+			break;
+	return i;
+}
+
+int
+codelist_known(const char *list)
+{
+	return list_index(list) < nitems(lists);
+}
+
+int
+codelist_exact(const char *list)
+{
+	size_t i = list_index(list);
+	return i < nitems(lists) && lists[i].exact;
+}
+
+int
+codelist_contains(const char *list, const char *s)
+{
+	size_t i = list_index(list);
+	return i < nitems(lists) && strstr(lists[i].codes, s) != NULL;
 }
 
 /* A list's codes, sorted, made on first use: a lookup is a binary search rather than
@@ -384,15 +477,10 @@ sorted_list(size_t i)
 int
 codelist_ok(const char *list, const char *code)
 {
-	char key[64];
+	char key[80]; /* the longest code, a MIME type, is 65 bytes */
 	const struct sorted *s;
-	size_t i, j, n = code ? strlen(code) : 0, lo, hi;
-	if (n == 0 || n >= sizeof(key))
-		return 0;
-	for (i = 0; i < nitems(lists); i++)
-		if (strcmp(lists[i].name, list) == 0)
-			break;
-	if (i == nitems(lists))
+	size_t i = list_index(list), j, n = code ? strlen(code) : 0, lo, hi;
+	if (n == 0 || n >= sizeof(key) || i == nitems(lists))
 		return 0;
 	for (j = 0; j < n; j++) {
 		unsigned char ch = (unsigned char)code[j];

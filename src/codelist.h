@@ -11,6 +11,12 @@
 int codelist_ok(const char *list, const char *code);
 /* 1 when there is a list of that name. */
 int codelist_known(const char *list);
+/* 1 when the artefacts compare codes of that list as they are ("MIME"): no blank
+ * around them trimmed. */
+int codelist_exact(const char *list);
+/* 1 when `s` is a substring of the list's codes, written " A B C " (XPath's contains()
+ * on the string the UBL artefact's BR-CL-08 holds: "UNCL4451-UBL"). */
+int codelist_contains(const char *list, const char *s);
 /* The same for ISO 3166-1 alpha-2 (plus EN 16931's 1A and XI) and ISO 4217. */
 int iso3166_ok(const char *);
 int iso4217_ok(const char *);

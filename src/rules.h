@@ -34,8 +34,10 @@ enum rule_how {
 	                   TEST "REL <= N", "REL = N", "REL >= N" (how many elements
 	                   the relative path REL reaches), "@attr in LIST" / ". in LIST"
 	                   (a code list of codelist.h; "@attr?": only when present),
-	                   "same", "once", "REL != ../REL2" (xform-syntax.c says how);
-	                   several such groups joined by "; " */
+	                   "same", "once", "REL != ../REL2", ". #code# in LIST"
+	                   (xform-syntax.c says how; a count's REL may start at
+	                   the root, "/..."; a step's predicate may be
+	                   "[ancestor::P:NAME]"); several such groups joined by "; " */
 };
 
 struct rule {

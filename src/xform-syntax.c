@@ -43,9 +43,11 @@ struct step {
 
 /* A predicate, as XPath's: "[REL]" (REL reaches an element), "[REL='a','b']" (one of
  * them has one of these texts, blanks trimmed), "[REL!='a']" (one has another text),
- * a trailing i to compare without case (upper-case()), and "[not ...]". */
+ * a trailing i to compare without case (upper-case()), "[ancestor::P:NAME]" (one
+ * ancestor is that element), and "[not ...]". */
 struct pred {
 	int neg, ne, icase;
+	int ancestor; /* "ancestor::STEP": steps is that one step */
 	size_t nsteps;
 	struct step *steps;
 	size_t nvals;
@@ -60,7 +62,9 @@ struct pred {
  * blanks trimmed, as the first), "once" (the context matches once in the document at
  * most), "REL != ../REL2" (XPath's general comparison: one text REL reaches from the
  * element differs from one that REL2 reaches from its parent), ". decimals <= N",
- * ". is CCYYMMDD". */
+ * ". is CCYYMMDD", ". #code# in LIST" (UBL's note subject: the text between the
+ * first two "#", when it is 3 characters long, is in that list, read as a string as
+ * XPath's contains() reads it). A count's REL starting with "/" is from the root. */
 enum test_kind {
 	TEST_LE,
 	TEST_EQ,
@@ -71,6 +75,7 @@ enum test_kind {
 	TEST_DIFFERS,
 	TEST_DECIMALS, /* ". decimals <= N": at most N characters after the first "." */
 	TEST_DATE102,  /* ". is CCYYMMDD": format 102, blanks around allowed */
+	TEST_SUBJECT,  /* ". #code# in LIST": see subject_ok() */
 };
 
 struct test {
@@ -82,6 +87,8 @@ struct test {
 	struct step *steps2;
 	char *attr;       /* TEST_CODE: the attribute; NULL: the text */
 	int optional;     /* TEST_CODE: "@attr?" */
+	int exact;        /* TEST_CODE: the code as written, not normalize-space()'d */
+	int absolute;     /* TEST_LE, _EQ, _GE: REL is "/...", from the document's root */
 	char *list;       /* TEST_CODE: the list's name */
 	char *text;       /* as written in the table, for the message */
 	struct test *alt; /* "T1 or T2": passes when either does */
@@ -161,6 +168,11 @@ parse_pred(const char *s, size_t len, struct pred *pr)
 	if (len > 4 && memcmp(s, "not ", 4) == 0) {
 		pr->neg = 1;
 		s += 4;
+	}
+	if ((size_t)(end - s) > 10 && memcmp(s, "ancestor::", 10) == 0) {
+		pr->ancestor = 1;
+		pr->nsteps = parse_steps(s + 10, (size_t)(end - s - 10), &pr->steps);
+		return;
 	}
 	eq = memchr(s, '=', (size_t)(end - s));
 	if (eq == NULL) {
@@ -336,6 +348,13 @@ parse_test(const char *s)
 		t->kind = TEST_DATE102;
 		return t;
 	}
+	if (strncmp(s, ". #code# in ", 12) == 0) {
+		t->kind = TEST_SUBJECT;
+		t->list = xstrdup(s + 12);
+		if (!codelist_known(t->list))
+			goto bad;
+		return t;
+	}
 	if ((op = strstr(s, " != ../")) != NULL) {
 		t->kind = TEST_DIFFERS;
 		t->nsteps = parse_steps(s, (size_t)(op - s), &t->steps);
@@ -345,6 +364,7 @@ parse_test(const char *s)
 	if ((op = strstr(s, " in ")) != NULL) {
 		t->kind = TEST_CODE;
 		t->list = xstrdup(op + 4);
+		t->exact = codelist_exact(t->list);
 		if (!codelist_known(t->list) || (s[0] != '@' && !(s[0] == '.' && op == s + 1)))
 			goto bad;
 		if (s[0] == '@') {
@@ -362,7 +382,8 @@ parse_test(const char *s)
 	else
 		goto bad;
 	t->n = strtoul(strchr(op + 1, ' ') + 1, NULL, 10);
-	t->nsteps = parse_steps(s, (size_t)(op - s), &t->steps);
+	t->absolute = s[0] == '/';
+	t->nsteps = parse_steps(s + t->absolute, (size_t)(op - s) - (size_t)t->absolute, &t->steps);
 	return t;
 bad:
 	free(t->list);
@@ -602,11 +623,22 @@ value_fn(xmlNodePtr n, const char *attr, void *arg)
 	return ok;
 }
 
-/* Does one element that the steps of pr reach from n pass its value condition? */
+/* Does one element that the steps of pr reach from n pass its value condition (for
+ * "ancestor::", is one of n's ancestors that step)? */
 static int
 reach(xmlNodePtr n, const struct pred *pr)
 {
-	return each_reached(n, pr->steps, pr->nsteps, value_fn, (void *)pr);
+	struct frame f;
+	if (!pr->ancestor)
+		return each_reached(n, pr->steps, pr->nsteps, value_fn, (void *)pr);
+	for (n = n->parent; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+		f.prefix = NULL;
+		f.name = (const char *)n->name;
+		f.node = n;
+		if (pr->nsteps == 1 && step_matches(pr->steps, &f))
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -632,22 +664,30 @@ step_matches(const struct step *st, const struct frame *f)
 	return 1;
 }
 
+struct count {
+	size_t k, enough;
+};
+
 static int
 count_fn(xmlNodePtr n, const char *attr, void *arg)
 {
+	struct count *c = arg;
 	(void)n;
 	(void)attr;
-	++*(size_t *)arg;
-	return 0;
+	return ++c->k >= c->enough;
 }
 
-/* How many elements the relative steps reach from `n` (1 when there are none). */
+/* How many elements the steps of t reach from `n` (1 when there are none; from the
+ * root when t->absolute), counting no further than `enough`: the test knows then. */
 static size_t
-count_steps(xmlNodePtr n, const struct step *st, size_t nsteps)
+count_steps(xmlNodePtr n, const struct test *t, size_t enough)
 {
-	size_t k = 0;
-	each_reached(n, st, nsteps, count_fn, &k);
-	return k;
+	struct count c = {0, enough};
+	if (t->absolute)
+		n = (xmlNodePtr)n->doc; /* its children: the root element */
+	if (enough)
+		each_reached(n, t->steps, t->nsteps, count_fn, &c);
+	return c.k;
 }
 
 struct texts {
@@ -719,6 +759,27 @@ date102_ok(const char *s)
 	return s[8 + strspn(s + 8, " \t\r\n")] == '\0';
 }
 
+/* UBL's BR-CL-08 on a note: contains(.,'#') and
+ * string-length(substring-before(substring-after(.,'#'),'#'))=3 and
+ * contains(LIST, that), or not the first two. */
+static int
+subject_ok(const char *s, const char *list)
+{
+	const char *a = s ? strchr(s, '#') : NULL, *b;
+	char code[16]; /* 3 characters: 12 bytes at most */
+	size_t n, chars = 0, i;
+	if (a == NULL || (b = strchr(++a, '#')) == NULL)
+		return 1; /* no "#", or substring-before() of a text without one is "" */
+	n = (size_t)(b - a);
+	for (i = 0; i < n; i++)
+		chars += ((unsigned char)a[i] & 0xC0) != 0x80;
+	if (chars != 3)
+		return 1;
+	memcpy(code, a, n);
+	code[n] = '\0';
+	return codelist_contains(list, code);
+}
+
 /* Does `node` pass test t, ignoring its "or" chain? */
 static int
 passes_one(const struct test *t, xmlNodePtr node)
@@ -729,11 +790,11 @@ passes_one(const struct test *t, xmlNodePtr node)
 	int ok;
 	switch (t->kind) {
 	case TEST_LE:
-		return count_steps(node, t->steps, t->nsteps) <= t->n;
+		return count_steps(node, t, t->n + 1) <= t->n;
 	case TEST_EQ:
-		return count_steps(node, t->steps, t->nsteps) == t->n;
+		return count_steps(node, t, t->n + 1) == t->n;
 	case TEST_GE:
-		return count_steps(node, t->steps, t->nsteps) >= t->n;
+		return count_steps(node, t, t->n) >= t->n;
 	case TEST_SAME: /* see matches() */
 	case TEST_ONCE:
 		return 1;
@@ -741,16 +802,21 @@ passes_one(const struct test *t, xmlNodePtr node)
 		return differs(t, node);
 	case TEST_DECIMALS: /* string-length(substring-after(., '.')) on the text as it is */
 	case TEST_DATE102:
+	case TEST_SUBJECT:
 		v = xmlNodeGetContent(node);
-		ok = t->kind == TEST_DECIMALS ? decimals_ok((const char *)v, t->n)
-		                              : date102_ok((const char *)v);
+		ok = t->kind == TEST_DECIMALS  ? decimals_ok((const char *)v, t->n)
+		     : t->kind == TEST_DATE102 ? date102_ok((const char *)v)
+		                               : subject_ok((const char *)v, t->list);
 		xmlFree(v);
 		return ok;
 	case TEST_CODE:
 		if ((v = text_of(node, t->attr)) == NULL)
 			return t->attr && t->optional;
-		code = (char *)trimmed((const char *)v, &n); /* normalize-space(); a blank inside */
-		code[n] = '\0';                              /* fails in codelist_ok() */
+		code = (char *)v; /* normalize-space(), unless the artefact compares with "=" */
+		if (!t->exact) {
+			code = (char *)trimmed((const char *)v, &n); /* a blank inside fails */
+			code[n] = '\0';                              /* in codelist_ok() */
+		}
 		ok = codelist_ok(t->list, code);
 		xmlFree(v);
 		return ok;

@@ -1,7 +1,8 @@
 /*
  * xform-syntax.h - the EN 16931 rules of a UBL or CII document's syntax (the
  * RULE_FORBID and RULE_ASSERT rows of rules.h: UBL-CR, UBL-SR, UBL-DT, CII-SR,
- * CII-DT, BR-CL-03), checked in one walk of the tree. Part of the xform family (libxml2).
+ * CII-DT, the BR-CL code lists), checked in one walk of the tree. Part of the xform
+ * family (libxml2).
  */
 #ifndef CHORUSGW_XFORM_SYNTAX_H
 #define CHORUSGW_XFORM_SYNTAX_H

@@ -61,7 +61,7 @@ case_ "IBAN mod 97" "$U" 's/FR7630004008230001046783288/FR7630004008230001046783
 case_ "IBAN missing for a transfer" "$U" '/<cac:PayeeFinancialAccount>/,/<\/cac:PayeeFinancialAccount>/d' BR-61 \
 	"payment by credit transfer (30) without the account to pay"
 case_ "country code" "$U" '0,/<cbc:IdentificationCode>FR/s//<cbc:IdentificationCode>FX/' BR-CL-14 \
-	"country is not an ISO 3166 code"
+	"EN 16931 requires . in ISO3166 here (rule BR-CL-14); correct the UBL or CII document"
 case_ "currency code" "$U" 's/<cbc:DocumentCurrencyCode>EUR/<cbc:DocumentCurrencyCode>EUU/' BR-CL-04 \
 	"not an ISO 4217 code"
 case_ "number longer than 20" "$U" 's/<cbc:ID>F2025-000142</<cbc:ID>F2025-000142-ABCDEFGH</' NUMBER \

@@ -153,16 +153,9 @@ test_identifiers(void)
 	is_int(WARNING(inv, "PAYMENT"), 0, "PAYMENT: 49, a direct debit, passes");
 	inv_value_set(&inv->payments[0].code, "30");
 
-	is_int(ERROR(inv, "BR-CL-14"), 0, "country: FR passes");
-	inv_value_set(&inv->buyer.country, "FX");
-	is_int(ERROR(inv, "BR-CL-14"), 1, "country: FX is not ISO 3166");
-	inv_value_set(&inv->buyer.country, "fr");
-	is_int(ERROR(inv, "BR-CL-14"), 1, "country: lower case is not ISO 3166");
+	/* a country not in ISO 3166 is BR-CL-14, the walk's (test_syntax) */
 	inv_value_set(&inv->buyer.country, NULL);
 	is_int(ERROR(inv, "BR-11"), 1, "BR-11: buyer country missing");
-	inv_value_set(&inv->buyer.country, "FR");
-	inv_value_set(&inv->delivery_country, "ZZ");
-	is_int(ERROR(inv, "BR-CL-14"), 1, "country: delivery country checked too");
 	invoice_free(inv);
 
 	ok(iso3166_ok("FR") && iso3166_ok("XI") && iso3166_ok("1A") && !iso3166_ok("UK") &&
@@ -634,9 +627,12 @@ test_attachments(void)
 	inv_value_set(&inv->attachments[0].mime, "application/pdf");
 	inv_value_set(&inv->attachments[0].filename, "a.pdf");
 	is_int(ERROR(inv, "ATTACHMENT"), 1, "ATTACHMENT: with content it passes");
-	inv_value_set(&inv->attachments[0].mime, "application/zip");
-	is_int(ERROR(inv, "BR-CL-24"), 1, "BR-CL-24: zip is no EN 16931 attachment type");
+	inv_value_set(&inv->attachments[0].mime, NULL);
+	is_int(ERROR(inv, "ATTACHMENT"), 2, "ATTACHMENT: content without its MIME code");
 	inv_value_set(&inv->attachments[0].mime, "application/pdf");
+	inv_value_set(&inv->attachments[0].filename, NULL);
+	is_int(ERROR(inv, "ATTACHMENT"), 2, "ATTACHMENT: content without its file name");
+	is_int(ERROR(inv, "BR-CL-25"), 0, "no file name is not BR-CL-25 (the endpoint's scheme)");
 	inv_value_set(&inv->attachments[0].filename,
 	              "a-file-name-that-is-longer-than-fifty-characters-x.pdf");
 	is_int(ERROR(inv, "ATTACHMENT"), 2, "ATTACHMENT: file name over 50 characters");
@@ -967,6 +963,154 @@ doc_count(const char *golden, const char *from, const char *to, const char *rule
 	return n;
 }
 
+/* An embedded attachment of MIME code `mime` closing a UBL document reference. */
+static char *
+attachment(const char *mime)
+{
+	return xasprintf("<cac:Attachment><cbc:EmbeddedDocumentBinaryObject mimeCode=\"%s\" "
+	                 "filename=\"a\">QQ==</cbc:EmbeddedDocumentBinaryObject></cac:Attachment>"
+	                 "</cac:AdditionalDocumentReference>",
+	                 mime);
+}
+
+/* The code lists of the walk: BR-CL-08, -10, -11, -14, -24, -25, each as its syntax's
+ * artefact reads it. */
+static void
+syntax_code_lists(void)
+{
+	const char *u = "invoice-simple.ubl.xml", *c = "invoice-simple.cii.xml";
+	const char *eu = "invoice-engagement.ubl.xml", *ec = "invoice-engagement.cii.xml";
+	char *a;
+
+	is_int(doc_count(u, "#PMD#", "#XYZ#", "BR-CL-08", SEV_ERROR), 1,
+	       "BR-CL-08 (UBL): a note subject not in UNTDID 4451");
+	is_int(doc_count(u, "#PMD#", "#BAT#", "BR-CL-08", SEV_ERROR), 1,
+	       "BR-CL-08 (UBL): BAT is not in the UBL artefact's list");
+	is_int(doc_count(u, "#PMD#", "#A A#", "BR-CL-08", SEV_ERROR) +
+	           doc_count(u, "#PMD#", "#PMDX#", "BR-CL-08", SEV_ERROR),
+	       0, "BR-CL-08 (UBL): contains() on the list's string; not 3 characters: no code");
+	is_int(
+	    doc_count(c, "<ram:SubjectCode>PMD<", "<ram:SubjectCode>XYZ<", "BR-CL-08", SEV_ERROR),
+	    1, "BR-CL-08 (CII): a subject code not in UNTDID 4451");
+	is_int(
+	    doc_count(c, "<ram:SubjectCode>PMD<", "<ram:SubjectCode> BAT <", "BR-CL-08", SEV_ERROR),
+	    0, "BR-CL-08 (CII): BAT is in the CII artefact's list, blanks trimmed");
+
+	is_int(doc_count(u, "<cbc:ID schemeID=\"0009\">2633", "<cbc:ID schemeID=\"1\">2633",
+	                 "BR-CL-10", SEV_ERROR),
+	       1, "BR-CL-10 (UBL): the buyer's identifier under Chorus Pro's scheme 1");
+	is_int(doc_count(u, "<cbc:ID schemeID=\"0009\">2633", "<cbc:ID schemeID=\"SEPA\">2633",
+	                 "BR-CL-10", SEV_ERROR),
+	       1, "BR-CL-10 (UBL): SEPA is no buyer's scheme");
+	is_int(doc_count(u, "<cbc:ID schemeID=\"0009\">7328", "<cbc:ID schemeID=\"SEPA\">7328",
+	                 "BR-CL-10", SEV_ERROR),
+	       0, "BR-CL-10 (UBL): but the seller's (ancestor::)");
+	is_int(doc_count(c, "<ram:GlobalID schemeID=\"0009\">", "<ram:GlobalID schemeID=\"1\">",
+	                 "BR-CL-10", SEV_ERROR),
+	       1, "BR-CL-10 (CII): a party's global identifier");
+	is_int(doc_count(u, "<cbc:CompanyID schemeID=\"0002\">", "<cbc:CompanyID schemeID=\"2\">",
+	                 "BR-CL-11", SEV_ERROR),
+	       1, "BR-CL-11 (UBL): a legal registration identifier's scheme");
+	is_int(doc_count(c, "<ram:ID schemeID=\"0009\">", "<ram:ID schemeID=\"1\">", "BR-CL-11",
+	                 SEV_ERROR),
+	       1, "BR-CL-11 (CII): any ram:ID's scheme but a tax registration's (VA passes)");
+
+	is_int(doc_count(c, "<ram:SpecifiedTradeProduct>",
+	                 "<ram:SpecifiedTradeProduct><ram:OriginTradeCountry><ram:ID "
+	                 "schemeID=\"0088\">ZZ</ram:ID></ram:OriginTradeCountry>",
+	                 "BR-CL-15", SEV_ERROR),
+	       0, "BR-CL-15 (CII): an origin country with a scheme is BR-CL-11's (priority)");
+	is_int(doc_count(c, "<ram:SpecifiedTradeProduct>",
+	                 "<ram:SpecifiedTradeProduct><ram:OriginTradeCountry><ram:ID>ZZ</ram:ID>"
+	                 "</ram:OriginTradeCountry>",
+	                 "BR-CL-15", SEV_ERROR),
+	       1, "BR-CL-15 (CII): without one, its own");
+	is_int(doc_count(u, "<cbc:IdentificationCode>FR<", "<cbc:IdentificationCode>FX<",
+	                 "BR-CL-14", SEV_ERROR),
+	       1, "BR-CL-14 (UBL): FX is not ISO 3166");
+	is_int(doc_count(u, "<cbc:IdentificationCode>FR<", "<cbc:IdentificationCode> FR <",
+	                 "BR-CL-14", SEV_ERROR),
+	       0, "BR-CL-14 (UBL): blanks trimmed");
+	is_int(doc_count("invoice-tax-representative.ubl.xml",
+	                 "<cbc:PostalZone>75002</cbc:PostalZone>\n      <cac:Country>\n"
+	                 "        <cbc:IdentificationCode>FR<",
+	                 "<cbc:PostalZone>75002</cbc:PostalZone><cac:Country>"
+	                 "<cbc:IdentificationCode>FX<",
+	                 "BR-CL-14", SEV_ERROR),
+	       1, "BR-CL-14 (UBL): every country, the tax representative's too");
+	is_int(doc_count(c, "<ram:CountryID>FR<", "<ram:CountryID>fr<", "BR-CL-14", SEV_ERROR), 1,
+	       "BR-CL-14 (CII): lower case is not ISO 3166");
+
+	a = attachment("application/zip");
+	is_int(doc_count(eu, "</cac:AdditionalDocumentReference>", a, "BR-CL-24", SEV_ERROR), 1,
+	       "BR-CL-24 (UBL): zip is no EN 16931 attachment type");
+	free(a);
+	a = attachment(" application/pdf");
+	is_int(doc_count(eu, "</cac:AdditionalDocumentReference>", a, "BR-CL-24", SEV_ERROR), 1,
+	       "BR-CL-24 (UBL): compared as written, blanks and all");
+	free(a);
+	a = attachment("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+	is_int(doc_count(eu, "</cac:AdditionalDocumentReference>", a, "BR-CL-24", SEV_ERROR), 0,
+	       "BR-CL-24 (UBL): XLSX passes");
+	free(a);
+	is_int(doc_count(ec, "<ram:TypeCode>916</ram:TypeCode>",
+	                 "<ram:TypeCode>916</ram:TypeCode><ram:AttachmentBinaryObject "
+	                 "mimeCode=\"text/plain\" filename=\"a\">QQ==</ram:AttachmentBinaryObject>",
+	                 "BR-CL-24", SEV_ERROR),
+	       1, "BR-CL-24 (CII): text/plain is not either");
+
+	is_int(doc_count("invoice-b2b.ubl.xml", "<cbc:EndpointID schemeID=\"0225\">",
+	                 "<cbc:EndpointID schemeID=\"9999\">", "BR-CL-25", SEV_ERROR),
+	       1, "BR-CL-25 (UBL): an electronic address scheme not in CEF EAS");
+	is_int(doc_count("invoice-b2b.cii.xml", "<ram:URIID schemeID=\"0225\">",
+	                 "<ram:URIID schemeID=\"EM\">", "BR-CL-25", SEV_ERROR),
+	       0, "BR-CL-25 (CII): EM (e-mail) is an EAS scheme");
+	is_int(doc_count("invoice-b2b.cii.xml", "<ram:URIID schemeID=\"0225\">",
+	                 "<ram:URIID schemeID=\"ZZ\">", "BR-CL-25", SEV_ERROR),
+	       1, "BR-CL-25 (CII): ZZ is not");
+}
+
+/* The walk's contexts with an ancestor (CII-DT-041), from the root (CII-DT-033), and
+ * CII-SR-119's three cases. */
+static void
+syntax_contexts(void)
+{
+	const char *c = "invoice-simple.cii.xml", *m = "invoice-multirate-allowances.cii.xml";
+	const char *tax = "<ram:ApplicableTradeTax>"; /* the first line's */
+
+	is_int(doc_count(c, tax, "<ram:ApplicableTradeTax><ram:BasisAmount>1</ram:BasisAmount>",
+	                 "CII-DT-041", SEV_WARNING),
+	       1, "CII-DT-041: a line's trade tax with a basis amount");
+	is_int(doc_count(c, tax, "<ram:ApplicableTradeTax><ram:TaxPointDate/>", "CII-DT-054",
+	                 SEV_WARNING),
+	       1, "CII-DT-054: a line's trade tax with a tax point date");
+	is_int(doc_count(c, tax,
+	                 "<ram:ApplicableTradeTax><ram:DueDateTypeCode>5</ram:DueDateTypeCode>",
+	                 "CII-DT-058", SEV_WARNING),
+	       1, "CII-DT-058: a line's trade tax with a due date type code");
+	is_int(doc_count("corrective-payee.cii.xml", "<ram:BilledQuantity unitCode=\"",
+	                 "<ram:ChargeFreeQuantity unitCode=\"H87\">1</ram:ChargeFreeQuantity>"
+	                 "<ram:BilledQuantity x=\"",
+	                 "CII-DT-033", SEV_ERROR),
+	       1, "CII-DT-033: a unit on a quantity, none on the billed quantity");
+	is_int(doc_count("corrective-payee.cii.xml", "<ram:BilledQuantity unitCode=\"",
+	                 "<ram:ChargeFreeQuantity>1</ram:ChargeFreeQuantity>"
+	                 "<ram:BilledQuantity x=\"",
+	                 "CII-DT-033", SEV_ERROR),
+	       0, "CII-DT-033: no unit anywhere");
+	is_int(doc_count(m,
+	                 "<ram:ChargeIndicator>\n              <udt:Indicator>false<"
+	                 "/udt:Indicator>\n            </ram:ChargeIndicator>\n"
+	                 "            <ram:ActualAmount>3.00",
+	                 "<ram:ChargeIndicator><udt:Indicator>true</udt:Indicator>"
+	                 "</ram:ChargeIndicator><ram:ActualAmount>3.00",
+	                 "CII-SR-119", SEV_WARNING),
+	       1, "CII-SR-119: a gross price's charge, not an allowance");
+	is_int(doc_count(m, "<ram:ActualAmount>3.00</ram:ActualAmount>", "", "CII-SR-119",
+	                 SEV_WARNING),
+	       1, "CII-SR-119: a gross price's allowance without its amount");
+}
+
 /* The syntax rules of the walk (xform-syntax.c): counts under a context, codes,
  * attributes forbidden anywhere, on golden files passed through and altered. */
 static void
@@ -974,7 +1118,9 @@ test_syntax(void)
 {
 	static const char *const ids[] = {"BR-CL-03",   "UBL-SR-48",  "UBL-SR-53",  "UBL-SR-30",
 	                                  "UBL-SR-34",  "UBL-DT-08",  "UBL-DT-18",  "CII-SR-477",
-	                                  "CII-DT-031", "CII-SR-454", "CII-DT-101", "CII-DT-052"};
+	                                  "CII-DT-031", "CII-SR-454", "CII-DT-101", "CII-DT-052",
+	                                  "BR-CL-08",   "BR-CL-10",   "BR-CL-11",   "BR-CL-14",
+	                                  "BR-CL-25",   "CII-SR-119", "CII-DT-033", "CII-DT-041"};
 	const char *u = "invoice-simple.ubl.xml", *c = "invoice-simple.cii.xml";
 	const char *ma = "invoice-multirate-allowances.ubl.xml";
 	size_t i, n = 0;
@@ -1121,6 +1267,8 @@ test_syntax(void)
 	                 "<ram:ApplicableTradeTax/><ram:ApplicableTradeTax>", "CII-SR-454",
 	                 SEV_WARNING),
 	       1, "CII-SR-454: a line with two trade taxes");
+	syntax_code_lists();
+	syntax_contexts();
 }
 
 /* preflight_buyer(): the invoice against what the buyer's structure requires. */
