@@ -2157,25 +2157,80 @@ preflight_free(struct preflight *pf)
 	memset(pf, 0, sizeof(*pf));
 }
 
+/* Where an ERP export fixes what a rule of the syntax walk reports, for the rules an
+ * export can break (its XSD lets these codes through); the others the stylesheets
+ * never break: the document is to be corrected. */
+static const struct {
+	const char *id, *fix;
+} erp_fixes[] = {
+    {"BR-CL-08", "write a UNTDID 4451 code in the export's note/@subject"},
+    {"BR-CL-10", "write an ISO 6523 ICD in the export's supplier/identifier/@scheme, and "
+                 "[transform] siret_scheme = 0009"},
+    {"BR-CL-11", "write an ISO 6523 ICD in the export's supplier/identifier/@scheme, and "
+                 "[transform] siret_scheme = 0009"},
+    {"BR-CL-14", "write an ISO 3166-1 alpha-2 code, such as FR, in the export's "
+                 "address/country (supplier, buyer, payee, delivery)"},
+    {"BR-CL-24", "attach PDF, PNG, JPEG, CSV, XLSX or ODS files (the export's "
+                 "attachment/mime-type)"},
+    {"BR-CL-25", "write a CEF EAS code in the export's electronic-address/@scheme "
+                 "(supplier, buyer)"},
+};
+
+struct syntax_ctx {
+	struct problems *out;
+	int erp; /* the document was made from an ERP export */
+};
+
 /* An element or attribute EN 16931 forbids (there, when the path has a condition
  * "[...]"), or an element that fails a test of the syntax (xform_syntax_check()'s
  * callback). */
 static void
 syntax_problem(void *arg, const struct rule *r, const char *path, int line, const char *test)
 {
+	struct syntax_ctx *sc = arg;
 	enum problem_sev sev = r->flag == RULE_FATAL ? SEV_ERROR : SEV_WARNING;
+	const char *fix = "correct the UBL or CII document (chorusgw-rules(7))";
 	char *what;
+	size_t i;
 	if (test == NULL && strchr(r->what, '[') == NULL) {
 		problems_add(
-		    arg, sev, r->id, 0, path, line, NULL, "an element EN 16931 does not use",
+		    sc->out, sev, r->id, 0, path, line, NULL, "an element EN 16931 does not use",
 		    "remove it: the stylesheets never write it, the ERP export cannot say it");
 		return;
 	}
+	for (i = 0; sc->erp && i < nitems(erp_fixes); i++)
+		if (strcmp(erp_fixes[i].id, r->id) == 0)
+			fix = erp_fixes[i].fix;
 	what = test ? xasprintf("EN 16931 requires %s here", test)
 	            : xasprintf("EN 16931 does not allow this element here (%s)", r->what);
-	problems_add(arg, sev, r->id, 0, path, line, NULL, what,
-	             "correct the UBL or CII document (chorusgw-rules(7))");
+	problems_add(sc->out, sev, r->id, 0, path, line, NULL, what, fix);
 	free(what);
+}
+
+/* With [transform] siret_scheme = 1, chorusgw writes Chorus Pro's own code as the
+ * scheme of the SIRETs (and of a supplier's identifier of type 2 or 3), which the
+ * CEN artefacts refuse (BR-CL-10, BR-CL-11). The operator chose it because Chorus Pro
+ * asked for it (test-connection --deposit says which), so on the Chorus Pro route, for
+ * a document chorusgw made, they are warnings that say so; on a PA's, errors. */
+static void
+chorus_scheme_warnings(struct problems *ps)
+{
+	size_t i;
+	for (i = 0; i < ps->n; i++) {
+		struct problem *p = &ps->v[i];
+		char *text;
+		if (p->sev != SEV_ERROR ||
+		    (strcmp(p->rule, "BR-CL-10") != 0 && strcmp(p->rule, "BR-CL-11") != 0))
+			continue;
+		p->sev = SEV_WARNING;
+		ps->nerrors--;
+		ps->nwarnings++;
+		text = xasprintf("%s; [transform] siret_scheme = 1 writes Chorus Pro's own scheme, "
+		                 "which Chorus Pro takes and EN 16931 does not",
+		                 p->text);
+		free(p->text);
+		p->text = text;
+	}
 }
 
 /* Leave out the problems of Chorus Pro's own rules (the route does not apply them). */
@@ -2264,7 +2319,13 @@ check_document(const void *data, size_t len, const char *name, const struct conf
 	pf->inv = xform_model(&pf->x);
 	if (pf->inv)
 		check_invoice(pf->inv, now, &pf->problems);
-	xform_syntax_check(pf->x.doc, pf->x.syntax, syntax_problem, &pf->problems);
+	{
+		struct syntax_ctx sc = {&pf->problems, pf->x.kind == XK_ERP};
+		xform_syntax_check(pf->x.doc, pf->x.syntax, syntax_problem, &sc);
+	}
+	if (rp->route == ROUTE_CHORUS && pf->x.kind == XK_ERP && c && c->siret_scheme &&
+	    strcmp(c->siret_scheme, "1") == 0)
+		chorus_scheme_warnings(&pf->problems);
 	if (pf->inv && (ruleset_named("BR-FR")->routes & rp->route))
 		check_brfr(pf->inv, &pf->problems);
 	if (!rp->chorus_rules)

@@ -911,6 +911,47 @@ test_document(void)
 		free(bad);
 	}
 
+	/* a rule of the syntax walk an ERP export can break points at the export */
+	{
+		char *bad = xstrdup(data), *p = strstr(bad, "<country>FR<");
+		size_t i;
+		const char *fix = NULL;
+		memcpy(p + 9, "ZZ", 2);
+		rc = check_document(bad, strlen(bad), "zz.xml", conf, ROUTE_CHORUS, now, &pf, NULL);
+		for (i = 0; i < pf.problems.n; i++)
+			if (strcmp(pf.problems.v[i].rule, "BR-CL-14") == 0)
+				fix = pf.problems.v[i].text;
+		ok(rc == -1 && fix && contains(fix, "in the export's address/country"),
+		   "BR-CL-14 in an ERP export: the export's element to fix: %s",
+		   fix ? fix : "none");
+		preflight_free(&pf);
+		free(bad);
+	}
+
+	/* siret_scheme 1: Chorus Pro's scheme, which the CEN artefacts refuse (BR-CL-10,
+	 * BR-CL-11): a warning on the Chorus Pro route, an error on a PA's */
+	{
+		char *saved = conf->siret_scheme;
+		size_t i, errs = 0, warns = 0;
+		conf->siret_scheme = (char *)"1";
+		rc = check_document(data, strlen(data), "s1.xml", conf, ROUTE_CHORUS, now, &pf,
+		                    NULL);
+		for (i = 0; i < pf.problems.n; i++)
+			if (strcmp(pf.problems.v[i].rule, "BR-CL-10") == 0)
+				pf.problems.v[i].sev == SEV_ERROR ? errs++ : warns++;
+		ok(rc == 0 && errs == 0 && warns == 1,
+		   "siret_scheme 1, Chorus Pro: BR-CL-10 a warning, sendable (%zu, %zu)", errs,
+		   warns);
+		preflight_free(&pf);
+		rc = check_document(data, strlen(data), "s1.xml", conf, ROUTE_PA, now, &pf, NULL);
+		for (i = errs = 0; i < pf.problems.n; i++)
+			errs += strcmp(pf.problems.v[i].rule, "BR-CL-10") == 0 &&
+			        pf.problems.v[i].sev == SEV_ERROR;
+		ok(rc == -1 && errs == 1, "siret_scheme 1, a PA: BR-CL-10 an error");
+		preflight_free(&pf);
+		conf->siret_scheme = saved;
+	}
+
 	rc = check_document("<a", 2, "x.xml", conf, ROUTE_CHORUS, now, &pf, &why);
 	ok(rc == -1 && pf.verdict == PF_REJECT && pf.problems.nerrors == 1 &&
 	       strcmp(pf.problems.v[0].rule, "INPUT") == 0,
