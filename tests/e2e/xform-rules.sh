@@ -92,8 +92,8 @@ case_ "VAT breakdown taxable (BR-S-08)" "$M" 's/<cbc:TaxableAmount currencyID="E
 	"the taxable amount of VAT category S at 10 % should be 2045.73"
 case_ "VAT amount (BR-S-09)" "$M" 's/<cbc:TaxAmount currencyID="EUR">204.57/<cbc:TaxAmount currencyID="EUR">214.57/' BR-S-09 \
 	"the VAT amount of VAT category S at 10 % should be 204.57"
-warn_ "VAT amount a cent off (BR-S-09)" "$M" 's/<cbc:TaxAmount currencyID="EUR">204.57/<cbc:TaxAmount currencyID="EUR">204.58/; s/<cbc:TaxAmount currencyID="EUR">511.15/<cbc:TaxAmount currencyID="EUR">511.16/; s/4811.88/4811.89/; s/3311.88/3311.89/' BR-S-09 \
-	"(rule BR-S-09); round taxable amount x rate to the cent"
+warn_ "VAT amount a cent off (VAT-ROUNDING, not the CEN's BR-S-09)" "$M" 's/<cbc:TaxAmount currencyID="EUR">204.57/<cbc:TaxAmount currencyID="EUR">204.58/; s/<cbc:TaxAmount currencyID="EUR">511.15/<cbc:TaxAmount currencyID="EUR">511.16/; s/4811.88/4811.89/; s/3311.88/3311.89/' VAT-ROUNDING \
+	"(rule VAT-ROUNDING); round taxable amount x rate to the cent"
 case_ "rate of a standard line (BR-S-05)" "$U" '/<cac:ClassifiedTaxCategory>/,/<\/cac:ClassifiedTaxCategory>/s/<cbc:Percent>20</<cbc:Percent>0</' BR-S-05 \
 	"category S (standard rate) needs a rate above 0"
 case_ "decimals of the amount due (BR-DEC-18)" "$U" 's/<cbc:PayableAmount currencyID="EUR">2736.00/<cbc:PayableAmount currencyID="EUR">2736.001/' BR-DEC-18 \
