@@ -60,7 +60,8 @@ struct inv_ac {
 	struct inv_value reason;                 /* BT-97/104/139/144 */
 	struct inv_value reason_code;            /* BT-98/105/140/145 */
 	struct inv_value vat_category, vat_rate; /* BT-95/96, BT-102/103 (document level) */
-	int vat_not_vat; /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
+	int vat_not_vat;         /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
+	int vat_category_blanks; /* vat_category was written with blanks around it */
 };
 
 /* A reference to an earlier invoice: BG-3 in the header (UBL cac:BillingReference,

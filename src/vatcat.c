@@ -102,7 +102,9 @@ find_uses(const struct invoice *inv, const char *code, struct use *u)
 			u->any = &ac->vat_category;
 		if (ac->vat_not_vat)
 			continue;
-		if (ind == 1 && !u->charge)
+		/* BR-AF-04 reads a charge's category as written, blanks and all: " L "
+		 * is no IGIC charge (UBL compares cbc:ID='L', CII ram:CategoryCode = 'L') */
+		if (ind == 1 && !u->charge && !(ac->vat_category_blanks && strcmp(code, "L") == 0))
 			u->charge = &ac->vat_category;
 		else if (ind == 0 && !u->allowance)
 			u->allowance = &ac->vat_category;

@@ -499,6 +499,13 @@ read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 		get(&a->vat_rate, n, np, "cac:TaxCategory/cbc:Percent", NULL);
 		a->vat_not_vat = not_vat(node_kid(n, "cac:TaxCategory"));
 	}
+	if (a->vat_category.text) { /* was it written with blanks around it? */
+		xmlChar *raw = xmlNodeGetContent(node_find(
+		    n, cii ? "ram:CategoryTradeTax/ram:CategoryCode" : "cac:TaxCategory/cbc:ID"));
+		a->vat_category_blanks =
+		    raw && strcmp((const char *)raw, a->vat_category.text) != 0;
+		xmlFree(raw);
+	}
 	a->charge = a->indicator.text &&
 	            (strcmp(a->indicator.text, "true") == 0 || strcmp(a->indicator.text, "1") == 0);
 }

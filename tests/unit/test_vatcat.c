@@ -107,6 +107,26 @@ test_syntax(const char *syn)
 	         name);
 	invoice_free(inv);
 
+	/* BR-AF-04 reads a charge's category as written: " L " is no IGIC charge */
+	inv = GOLDEN("invoice-multirate-allowances");
+	inv_value_set(&inv->supplier.vat_id, NULL);
+	for (i = 0; i < inv->nacs; i++)
+		if (inv->acs[i].charge)
+			inv_value_set(&inv->acs[i].vat_category, "L");
+	{
+		char *got = rules(inv);
+		ok(strstr(got, "BR-AF-04") != NULL, "%s: an IGIC charge, no seller tax id: %s",
+		   name, got);
+		free(got);
+		for (i = 0; i < inv->nacs; i++)
+			inv->acs[i].vat_category_blanks = inv->acs[i].charge;
+		got = rules(inv);
+		ok(strstr(got, "BR-AF-04") == NULL, "%s: written \" L \": no BR-AF-04: %s", name,
+		   got);
+		free(got);
+	}
+	invoice_free(inv);
+
 	/* BR-E-02: exempt lines from a seller without a tax identifier; the
 	 * micro-entrepreneur's SIREN as BT-32 is enough */
 	inv = GOLDEN("invoice-franchise");
