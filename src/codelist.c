@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,28 +322,11 @@ static const char uncl4451[] =
     " REG RET REV RQR SAF SIC SIN SLR SPA SPG SPH SPP SPT SRN SSR SUR TCA TDT TRA TRR TXD"
     " WHI ZZZ ";
 
-/* UNTDID 4451 as the UBL artefact has it (BR-CL-08, UBL): an older restriction
- * without 18 codes of CII's, looked up as its contains() does, as a substring. */
-static const char uncl4451_ubl[] =
-    " AAA AAB AAC AAD AAE AAF AAG AAI AAJ AAK AAL AAM AAN AAO AAP AAQ AAR AAS AAT AAU AAV"
-    " AAW AAX AAY AAZ ABA ABB ABC ABD ABE ABF ABG ABH ABI ABJ ABK ABL ABM ABN ABO ABP ABQ"
-    " ABR ABS ABT ABU ABV ABW ABX ABZ ACA ACB ACC ACD ACE ACF ACG ACH ACI ACJ ACK ACL ACM"
-    " ACN ACO ACP ACQ ACR ACS ACT ACU ACV ACW ACX ACY ACZ ADA ADB ADC ADD ADE ADF ADG ADH"
-    " ADI ADJ ADK ADL ADM ADN ADO ADP ADQ ADR ADS ADT ADU ADV ADW ADX ADY ADZ AEA AEB AEC"
-    " AED AEE AEF AEG AEH AEI AEJ AEK AEL AEM AEN AEO AEP AEQ AER AES AET AEU AEV AEW AEX"
-    " AEY AEZ AFA AFB AFC AFD AFE AFF AFG AFH AFI AFJ AFK AFL AFM AFN AFO AFP AFQ AFR AFS"
-    " AFT AFU AFV AFW AFX AFY AFZ AGA AGB AGC AGD AGE AGF AGG AGH AGI AGJ AGK AGL AGM AGN"
-    " AGO AGP AGQ AGR AGS AGT AGU AGV AGW AGX AGY AGZ AHA AHB AHC AHD AHE AHF AHG AHH AHI"
-    " AHJ AHK AHL AHM AHN AHO AHP AHQ AHR AHS AHT AHU AHV AHW AHX AHY AHZ AIA AIB AIC AID"
-    " AIE AIF AIG AIH AII AIJ AIK AIL AIM AIN AIO AIP AIQ AIR AIS AIT AIU AIV AIW AIX AIY"
-    " AIZ AJA AJB ALC ALD ALE ALF ALG ALH ALI ALJ ALK ALL ALM ALN ALO ALP ALQ ARR ARS AUT"
-    " AUU AUV AUW AUX AUY AUZ AVA AVB AVC AVD AVE AVF BAG BAH BAI BAJ BAK BAL BAM BAN BAO"
-    " BAP BAQ BAR BAS BLC BLD BLE BLF BLG BLH BLI BLJ BLK BLL BLM BLN BLO BLP BLQ BLR BLS"
-    " BLT BLU BLV BLW BLX BLY BLZ BMA BMB BMC BMD BME CCI CEX CHG CIP CLP CLR COI CUR CUS"
-    " DAR DCL DEL DIN DOC DUT EUR FBC GBL GEN GS7 HAN HAZ ICN IIN IMI IND INS INV IRP ITR"
-    " ITS LAN LIN LOI MCO MDH MKS ORI OSI PAC PAI PAY PKG PKT PMD PMT PRD PRF PRI PUR QIN"
-    " QQD QUT RAH REG RET REV RQR SAF SIC SIN SLR SPA SPG SPH SPP SPT SRN SSR SUR TCA TDT"
-    " TRA TRR TXD WHI ZZZ ";
+/* The codes of UNTDID 4451 the UBL artefact's older list lacks (BR-CL-08, UBL: the
+ * CII list without these, in its order, looked up as its contains() does, as a
+ * substring). */
+static const char uncl4451_not_ubl[] = " BAT BAU BAV BAW BAX BAY BAZ BBA BBB BMF BMG BMH CCJ CCK"
+                                       " CCL CCM CCN CCO ";
 
 /* The MIME codes of attachments (BR-CL-24), which the artefacts compare with "=",
  * blanks and all. */
@@ -357,31 +341,32 @@ static const char sepa[] = " SEPA ";
 static const struct {
 	const char *name;
 	const char *codes;
-	int upper; /* compared upper-cased (the artefact's upper-case()) */
-	int exact; /* compared as it is (the artefact's "="), not normalize-space()'d */
+	int upper;           /* compared upper-cased (the artefact's upper-case()) */
+	int exact;           /* compared as it is (the artefact's "="), not normalize-space()'d */
+	const char *without; /* the codes of `codes` that are not in this list */
 } lists[] = {
-    {"ISO3166", iso3166, 0, 0},
-    {"ISO4217", iso4217, 0, 0},
-    {"EU", eu, 0, 0},
-    {"UNCL1001-INV", uncl1001_inv, 0, 0},
-    {"UNCL1001-CN", uncl1001_cn, 0, 0},
-    {"UNCL1001", uncl1001, 0, 0},
-    {"UNCL2005", uncl2005, 0, 0},
-    {"UNCL2475", uncl2475, 0, 0},
-    {"UNCL1153", uncl1153, 0, 0},
-    {"ICD", icd, 0, 0},
-    {"UNCL7143", uncl7143, 0, 0},
-    {"UNCL4461", uncl4461, 0, 0},
-    {"UNCL5305", uncl5305, 0, 0},
-    {"UNCL5189", uncl5189, 0, 0},
-    {"UNCL7161", uncl7161, 0, 0},
-    {"VATEX", vatex, 1, 0},
-    {"REC20", rec20, 0, 0},
-    {"EAS", eas, 0, 0},
-    {"UNCL4451", uncl4451, 0, 0},
-    {"UNCL4451-UBL", uncl4451_ubl, 0, 0},
-    {"MIME", mime, 0, 1},
-    {"SEPA", sepa, 0, 0},
+    {"ISO3166", iso3166, 0, 0, NULL},
+    {"ISO4217", iso4217, 0, 0, NULL},
+    {"EU", eu, 0, 0, NULL},
+    {"UNCL1001-INV", uncl1001_inv, 0, 0, NULL},
+    {"UNCL1001-CN", uncl1001_cn, 0, 0, NULL},
+    {"UNCL1001", uncl1001, 0, 0, NULL},
+    {"UNCL2005", uncl2005, 0, 0, NULL},
+    {"UNCL2475", uncl2475, 0, 0, NULL},
+    {"UNCL1153", uncl1153, 0, 0, NULL},
+    {"ICD", icd, 0, 0, NULL},
+    {"UNCL7143", uncl7143, 0, 0, NULL},
+    {"UNCL4461", uncl4461, 0, 0, NULL},
+    {"UNCL5305", uncl5305, 0, 0, NULL},
+    {"UNCL5189", uncl5189, 0, 0, NULL},
+    {"UNCL7161", uncl7161, 0, 0, NULL},
+    {"VATEX", vatex, 1, 0, NULL},
+    {"REC20", rec20, 0, 0, NULL},
+    {"EAS", eas, 0, 0, NULL},
+    {"UNCL4451", uncl4451, 0, 0, NULL},
+    {"UNCL4451-UBL", uncl4451, 0, 0, uncl4451_not_ubl},
+    {"MIME", mime, 0, 1, NULL},
+    {"SEPA", sepa, 0, 0, NULL},
 };
 
 int
@@ -420,11 +405,34 @@ codelist_exact(const char *list)
 	return i < nitems(lists) && lists[i].exact;
 }
 
+/* The codes of list i, " A B C ", made on first use for a list `without` some. */
+static const char *
+list_codes(size_t i)
+{
+	static char *made[nitems(lists)];
+	struct buf b;
+	const char *p, *e;
+	char code[16];
+	if (lists[i].without == NULL)
+		return lists[i].codes;
+	if (made[i])
+		return made[i];
+	buf_init(&b);
+	for (p = lists[i].codes; *(p += strspn(p, " ")); p = e) {
+		e = p + strcspn(p, " ");
+		snprintf(code, sizeof(code), " %.*s ", (int)(e - p), p);
+		if (strstr(lists[i].without, code) == NULL)
+			buf_printf(&b, "%.*s", (int)(e - p + 1), code);
+	}
+	buf_adds(&b, " ");
+	return made[i] = buf_steal(&b);
+}
+
 int
 codelist_contains(const char *list, const char *s)
 {
 	size_t i = list_index(list);
-	return i < nitems(lists) && strstr(lists[i].codes, s) != NULL;
+	return i < nitems(lists) && strstr(list_codes(i), s) != NULL;
 }
 
 /* A list's codes, sorted, made on first use: a lookup is a binary search rather than
@@ -463,11 +471,11 @@ sorted_list(size_t i)
 	const char *p;
 	if (s->v)
 		return s;
-	for (p = lists[i].codes; *p; p++)
+	for (p = list_codes(i); *p; p++)
 		s->n += p[0] != ' ' && p[-1] == ' ';
 	s->v = xcalloc(s->n ? s->n : 1, sizeof(*s->v));
 	s->n = 0;
-	for (p = lists[i].codes; *p; p++)
+	for (p = list_codes(i); *p; p++)
 		if (p[0] != ' ' && p[-1] == ' ')
 			s->v[s->n++] = p;
 	qsort(s->v, s->n, sizeof(*s->v), cmp_entries);
