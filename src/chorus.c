@@ -265,6 +265,16 @@ enum where { W_ANSWER, W_REPORT };
 	"right, Chorus Pro may want another SIRET scheme: run `chorusgw test-connection "   \
 	"--deposit`, which says which [transform] siret_scheme to set; else fix the "       \
 	"supplier's SIRET, or create the establishment in Chorus Pro"
+/* a supplier without a SIRET (an identifier that is not 14 digits): no SIRET scheme to
+ * try, the structure must exist in Chorus Pro under that very identifier */
+#define ADV_SUPPLIER_UNKNOWN_NO_SIRET                                                           \
+	"Chorus Pro does not find the supplier without a SIRET {supplier}: its structure must " \
+	"be registered in Chorus Pro under that identifier (type UE_HORS_FRANCE: its "          \
+	"intra-community VAT number; HORS_UE: the identifier it registered), and the "          \
+	"technical account attached to it: create the structure in the Chorus Pro portal (or "  \
+	"have the supplier create it), or write in the export's supplier/identifier the "       \
+	"identifier exactly as registered ([transform] siret_scheme and `chorusgw "             \
+	"test-connection --deposit` concern SIRETs only)"
 #define ADV_BUYER_UNKNOWN                                                                      \
 	"Chorus Pro does not find the buyer's identifier {buyer}: when the SIRET is right, "   \
 	"Chorus Pro may want another SIRET scheme: run `chorusgw test-connection --deposit`, " \
@@ -349,6 +359,12 @@ static const struct chorus_rule {
      "supplier-unknown", ADV_SUPPLIER_UNKNOWN},
     {W_REPORT, ANY_OP, 0, ANY_CODE, "identifiant destinataire de la demande", CHORUS_DOCUMENT,
      "buyer-unknown", ADV_BUYER_UNKNOWN},
+    /* the next one for a type 2 or 3 scheme (the emulator's wording, tests/emulator/README) */
+    {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&aucun identifiant&de type", CHORUS_DOCUMENT,
+     "supplier-unknown",
+     "the supplier's identifier is missing from the invoice where Chorus Pro reads it, "
+     "under a scheme that gives a type without SIRET: write it in the export's "
+     "supplier/identifier (chorusgw-erp(5), SUPPLIERS WITHOUT A SIRET)"},
     {W_REPORT, ANY_OP, 0, ANY_CODE, "fournisseur&aucun identifiant", CHORUS_DOCUMENT,
      "supplier-unknown",
      "the supplier's SIRET is missing from the invoice where Chorus Pro reads it: write it "
@@ -481,6 +497,12 @@ chorus_error_advice(const char *code, const char *message, const char *supplier,
 	free(both);
 	if (kind)
 		*kind = r ? r->kind : NULL;
+	if (r && strcmp(r->kind, "supplier-unknown") == 0 && supplier && *supplier &&
+	    !str_digits(supplier, 14)) {
+		static const struct chorus_rule no_siret = {.advice =
+		                                                ADV_SUPPLIER_UNKNOWN_NO_SIRET};
+		r = &no_siret;
+	}
 	return rule_advice(r, supplier, buyer);
 }
 

@@ -425,6 +425,7 @@ main(void)
 		     "factures entre structures publiques.",
 		     "public-only-service", "FACTURES_PUBLIQUES"},
 		};
+		const char *kind0 = NULL;
 		size_t i;
 		for (i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
 			const char *kind = NULL;
@@ -434,6 +435,22 @@ main(void)
 			ok(contains(s, rs[i].advice_has), "reason %zu: advice: %s", i, s);
 			free(s);
 		}
+		/* a supplier without a SIRET: no SIRET scheme to try, its structure to register */
+		s = chorus_error_advice(NULL, rs[0].msg, "DE129273398", NULL, &kind0);
+		is_str(kind0, "supplier-unknown", "no SIRET, unknown: the same kind");
+		ok(contains(s, "supplier without a SIRET DE129273398") &&
+		       contains(s, "registered in Chorus Pro under that identifier") &&
+		       !contains(s, "another SIRET scheme"),
+		   "no SIRET, unknown: register the structure, no SIRET scheme: %s", s);
+		free(s);
+		s = chorus_error_advice(NULL,
+		                        "La demande de paiement ne comporte aucun identifiant "
+		                        "fournisseur (balise : X) de type UE_HORS_FRANCE.",
+		                        NULL, NULL, &kind0);
+		is_str(kind0, "supplier-unknown", "type 2 without identifier: supplier-unknown");
+		ok(contains(s, "supplier/identifier") && !contains(s, "SIRET is missing"),
+		   "type 2 without identifier: write the export's identifier: %s", s);
+		free(s);
 		ok(chorus_error_advice(NULL, "Quelque chose d'inattendu", NULL, NULL, NULL) == NULL,
 		   "unknown message: no advice");
 	}
