@@ -1105,7 +1105,7 @@ chorus_new(const struct conf *c, const char *cache_dir, char **why)
 	for (i = 0; i < c->nsuppliers; i++) {
 		const struct conf_supplier *s = &c->suppliers[i];
 		if (s->tech_login && s->tech_password)
-			account_init(&ch->accounts[ch->naccounts++], s->siret, s->tech_login,
+			account_init(&ch->accounts[ch->naccounts++], s->id, s->tech_login,
 			             s->tech_password);
 	}
 	return ch;
@@ -1263,7 +1263,7 @@ account_for(const struct chorus *ch, const char *siret)
 	size_t i;
 	if (siret)
 		for (i = 1; i < ch->naccounts; i++)
-			if (strcmp(ch->accounts[i].siret, siret) == 0)
+			if (strcasecmp(ch->accounts[i].siret, siret) == 0)
 				return &ch->accounts[i];
 	return &ch->accounts[0];
 }

@@ -208,11 +208,13 @@ struct chorus_call *chorus_token(struct chorus *, chorus_cb *, void *);
 struct chorus_call *chorus_health(struct chorus *, const char *siret, chorus_cb *, void *);
 
 struct chorus_deposit_req {
-	const char *supplier_siret; /* chooses the technical account; NULL: [chorus] */
-	int syntax;                 /* SYNTAX_UBL or SYNTAX_CII (conf.h) */
-	const char *number;         /* invoice number: nomFichier is made from it... */
-	const char *unique;         /* ...and from this, different for every deposit */
-	const void *data;           /* the Chorus XML... */
+	/* chooses the technical account: a SIRET, or the identifier of a supplier without
+	 * one, names a [supplier.ID] section; NULL: [chorus] */
+	const char *supplier_siret;
+	int syntax;         /* SYNTAX_UBL or SYNTAX_CII (conf.h) */
+	const char *number; /* invoice number: nomFichier is made from it... */
+	const char *unique; /* ...and from this, different for every deposit */
+	const void *data;   /* the Chorus XML... */
 	size_t len;
 	/* ...or its file, streamed to Chorus Pro as the request goes out (never read
 	 * whole, nor on the event loop in one go): used when non-NULL */

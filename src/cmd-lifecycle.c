@@ -181,7 +181,7 @@ current_status(struct lc *l, int *code)
 	struct chorus_reply *p;
 	char *s = NULL;
 	memset(&w, 0, sizeof(w));
-	chorus_history(l->ch, l->d->supplier_siret, l->invoice_id, lc_done, &w);
+	chorus_history(l->ch, doc_supplier_section(l->d), l->invoice_id, lc_done, &w);
 	p = cmd_wait(l->ctx->name, &w);
 	if (p && p->r.cls == CHORUS_OK && p->history.current)
 		s = xstrdup(p->history.current);
@@ -324,8 +324,8 @@ cmd_complete(const struct cmd_ctx *ctx, int argc, char **argv)
 		struct cmd_wait w;
 		struct chorus_reply *p;
 		memset(&w, 0, sizeof(w));
-		chorus_attach(l.ch, l.d->supplier_siret, names[i], data[i].p, data[i].len, lc_done,
-		              &w);
+		chorus_attach(l.ch, doc_supplier_section(l.d), names[i], data[i].p, data[i].len,
+		              lc_done, &w);
 		if ((p = lc_result(&l, &w, names[i], &code)) == NULL)
 			goto out;
 		ids[i] = p->attachment_id;
@@ -335,8 +335,8 @@ cmd_complete(const struct cmd_ctx *ctx, int argc, char **argv)
 		struct cmd_wait w;
 		struct chorus_reply *p;
 		memset(&w, 0, sizeof(w));
-		chorus_complete(l.ch, l.d->supplier_siret, l.invoice_id, a.comment, ids, names,
-		                a.nfiles, lc_done, &w);
+		chorus_complete(l.ch, doc_supplier_section(l.d), l.invoice_id, a.comment, ids,
+		                names, a.nfiles, lc_done, &w);
 		if ((p = lc_result(&l, &w, "completerFacture", &code)) == NULL)
 			goto out;
 		chorus_reply_free(p);
@@ -415,8 +415,8 @@ cmd_recycle(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (!lc_begin(&l, argv[first], &gate, &code))
 		goto out;
 	memset(&w, 0, sizeof(w));
-	chorus_recycle(l.ch, l.d->supplier_siret, l.invoice_id, buyer ? buyer : l.d->buyer_siret,
-	               service, lc_done, &w);
+	chorus_recycle(l.ch, doc_supplier_section(l.d), l.invoice_id,
+	               buyer ? buyer : l.d->buyer_siret, service, lc_done, &w);
 	if ((p = lc_result(&l, &w, "recyclerFacture", &code)) == NULL)
 		goto out;
 	note = xasprintf("%s to buyer %s%s%s (was %s)", NOTE_RECYCLED,

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "chorus.h"
@@ -248,14 +249,14 @@ step_transverses(struct tc *t)
 			continue; /* its own account, checked in step 6 */
 		for (j = 0; j < p->own.n; j++)
 			if (p->own.v[j].siret &&
-			    strcmp(p->own.v[j].siret, c->suppliers[i].siret) == 0)
+			    strcasecmp(p->own.v[j].siret, c->suppliers[i].id) == 0)
 				found = 1;
 		if (!found)
 			printf(
 			    "note: [supplier.%s] is not among the structures of %s: its deposits "
 			    "will be refused; attach the account to it in Chorus Pro, or give the "
 			    "section its own tech_login\n",
-			    c->suppliers[i].siret, t->login);
+			    c->suppliers[i].id, t->login);
 	}
 	return p;
 }
@@ -299,7 +300,7 @@ step_structures(struct tc *t, const struct chorus_reply *own)
 
 	for (i = 0; i < c->nsuppliers && siret == NULL; i++)
 		if (c->suppliers[i].tech_login == NULL)
-			siret = c->suppliers[i].siret;
+			siret = c->suppliers[i].siret; /* NULL: a supplier without a SIRET */
 	if (siret == NULL && own && own->own.n > 0 && own->own.v[0].siret)
 		siret = own->own.v[0].siret;
 	if (siret == NULL) {
@@ -337,13 +338,13 @@ step_accounts(struct tc *t)
 		if (s->tech_login == NULL)
 			continue;
 		memset(&w, 0, sizeof(w));
-		chorus_own_structures(t->ch, s->siret, tc_done, &w);
+		chorus_own_structures(t->ch, s->id, tc_done, &w);
 		p = cmd_wait("test-connection", &w);
 		for (j = 0; p && j < p->own.n; j++)
-			if (p->own.v[j].siret && strcmp(p->own.v[j].siret, s->siret) == 0)
+			if (p->own.v[j].siret && strcasecmp(p->own.v[j].siret, s->id) == 0)
 				found = 1;
-		detail = xasprintf("[supplier.%s] %s acts for %s%s", s->siret, s->tech_login,
-		                   s->siret, found ? "" : "? it is not among its structures");
+		detail = xasprintf("[supplier.%s] %s acts for %s%s", s->id, s->tech_login, s->id,
+		                   found ? "" : "? it is not among its structures");
 		tc_line(t, "account", p, detail);
 		free(detail);
 		chorus_reply_free(p);
@@ -500,7 +501,7 @@ test_supplier(const struct conf *c, const struct chorus_reply *own)
 {
 	size_t i;
 	for (i = 0; i < c->nsuppliers; i++)
-		if (c->suppliers[i].tech_login == NULL)
+		if (c->suppliers[i].tech_login == NULL && c->suppliers[i].siret)
 			return c->suppliers[i].siret;
 	if (own && own->own.n > 0)
 		return own->own.v[0].siret;
@@ -620,10 +621,11 @@ step_pa_health(struct tc *t, int directory)
 static const char *
 own_siren(const struct conf *c, char buf[10])
 {
-	if (c->nsuppliers > 0) {
-		snprintf(buf, 10, "%.9s", c->suppliers[0].siret);
-		return buf;
-	}
+	for (size_t i = 0; i < c->nsuppliers; i++)
+		if (c->suppliers[i].siret) {
+			snprintf(buf, 10, "%.9s", c->suppliers[i].siret);
+			return buf;
+		}
 	if (c->pa_organization_id && str_digits(c->pa_organization_id, 9))
 		return c->pa_organization_id;
 	return NULL;

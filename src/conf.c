@@ -20,6 +20,7 @@
 
 #include <iniparser.h>
 
+#include "codelist.h"
 #include "conf.h"
 #include "fileio.h"
 #include "log.h"
@@ -938,8 +939,9 @@ finish(struct loader *L)
 	               "tech_password", &c->tech_password_origin);
 	for (i = 0; i < c->nsuppliers; i++) {
 		struct conf_supplier *s = &c->suppliers[i];
-		char *sec = xasprintf("supplier.%s", s->siret);
-		char *cred = xasprintf("tech_password.%s", s->siret);
+		char *sec = xasprintf("supplier.%s", s->id);
+		char *cred = xasprintf("tech_password.%s", s->id);
+		str_lower(sec); /* as iniparser and scan_lines() name it */
 		resolve_secret(L, sec, "tech_password", &s->tech_password, &s->tech_password_file,
 		               cred, &s->tech_password_origin);
 		if ((s->tech_password != NULL) != (s->tech_login != NULL))
@@ -978,6 +980,51 @@ finish(struct loader *L)
 	free(copy);
 }
 
+/* Is `name` (lower case, as iniparser gives it) no name for a [supplier.ID] section?
+ * A SIRET; or the identifier of a supplier without one, as Chorus Pro knows it: type 2,
+ * an intra-community VAT number (country prefix of another member state, EL for
+ * Greece, then digits), type 3 another identifier (letters, digits, - . _ /). A French
+ * supplier has a SIRET, so a French VAT number names no section. 1 with *why (caller
+ * frees), or 0. */
+static int
+supplier_name_bad(const char *name, char **why)
+{
+	size_t n = strlen(name);
+	char cc[3] = {0}, *up = xstrdup(name);
+	int vat;
+	for (char *u = up; *u; u++)
+		*u = (char)toupper((unsigned char)*u);
+	memcpy(cc, up, n < 2 ? n : 2);
+	/* a VAT number: the prefix, then digits (Austria: U then digits) */
+	vat = n > 2 && (isdigit((unsigned char)up[2]) || (strcmp(cc, "AT") == 0 && up[2] == 'U'));
+	if (str_digits(name, 14) && !siret_ok(name))
+		*why = xasprintf("\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
+		                 "section [supplier.<SIRET of the establishment>]",
+		                 up);
+	else if (n == 0 || n > 80 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-._/") != n)
+		*why =
+		    xasprintf("\"%s\" is neither a SIRET nor the identifier of a supplier "
+		              "without a SIRET (letters, digits, - . _ /); name the section "
+		              "[supplier.<SIRET of the establishment>] or [supplier.<identifier>] "
+		              "(chorusgw.ini(5))",
+		              up);
+	else if (vat && strcmp(cc, "FR") == 0)
+		*why = xasprintf("\"%s\" is a French VAT number: a supplier established in France "
+		                 "is identified by its SIRET; name the section "
+		                 "[supplier.<SIRET of the establishment>]",
+		                 up);
+	else if (vat &&
+	         (strcmp(cc, "EL") == 0 || (codelist_ok("EU", cc) && strcmp(cc, "GR") != 0)) &&
+	         (n < 4 || n > 15 ||
+	          strspn(name + 2, "abcdefghijklmnopqrstuvwxyz0123456789") != n - 2))
+		*why = xasprintf("\"%s\" is not an intra-community VAT number (%s, then 2 to 13 "
+		                 "letters or digits), the identifier of a supplier of type 2 "
+		                 "(UE_HORS_FRANCE)",
+		                 up, cc);
+	free(up);
+	return *why != NULL;
+}
+
 static void
 read_section(struct loader *L, dictionary *d, const char *sec)
 {
@@ -989,20 +1036,20 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 
 	if (str_has_prefix(sec, "supplier.")) {
 		struct conf_supplier *s;
+		char *why = NULL;
 		name = sec + strlen("supplier.");
-		if (!siret_ok(name)) {
-			load_error(
-			    L, sec, NULL, line_of(L, sec, NULL),
-			    "\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
-			    "section [supplier.<SIRET of the establishment>] (a supplier "
-			    "without a SIRET has no section: it takes [chorus] and [supplier])",
-			    name);
+		if (supplier_name_bad(name, &why)) {
+			load_error(L, sec, NULL, line_of(L, sec, NULL), "%s", why);
+			free(why);
 			return;
 		}
 		L->c->suppliers = xreallocarray(L->c->suppliers, L->c->nsuppliers + 1, sizeof(*s));
 		s = &L->c->suppliers[L->c->nsuppliers++];
 		memset(s, 0, sizeof(*s));
-		s->siret = xstrdup(name);
+		s->id = xstrdup(name);
+		for (char *u = s->id; *u; u++)
+			*u = (char)toupper((unsigned char)*u);
+		s->siret = str_digits(s->id, 14) ? s->id : NULL;
 		s->syntax = SYNTAX_INHERIT;
 		scope = CS_SUPPLIER;
 		base = s;
@@ -1032,7 +1079,7 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 			    L, sec, NULL, line_of(L, sec, NULL),
 			    "unknown section; known: [spool], [chorus], [pa], [incoming], [route], "
 			    "[gateway], [transform], [log], [metrics], [supplier], "
-			    "[supplier.SIRET], [map.NAME]");
+			    "[supplier.SIRET], [supplier.ID], [map.NAME]");
 			return;
 		}
 	}
@@ -1185,7 +1232,7 @@ conf_free(struct conf *c)
 	free_fields(CS_GLOBAL, c);
 	for (i = 0; i < c->nsuppliers; i++) {
 		free_fields(CS_SUPPLIER, &c->suppliers[i]);
-		free(c->suppliers[i].siret);
+		free(c->suppliers[i].id);
 	}
 	free(c->suppliers);
 	for (i = 0; i < c->nmaps; i++) {
@@ -1202,13 +1249,13 @@ conf_free(struct conf *c)
 }
 
 const struct conf_supplier *
-conf_supplier(const struct conf *c, const char *siret)
+conf_supplier(const struct conf *c, const char *id)
 {
 	size_t i;
-	if (siret == NULL)
+	if (id == NULL)
 		return NULL;
 	for (i = 0; i < c->nsuppliers; i++)
-		if (strcmp(c->suppliers[i].siret, siret) == 0)
+		if (strcasecmp(c->suppliers[i].id, id) == 0)
 			return &c->suppliers[i];
 	return NULL;
 }
@@ -1331,7 +1378,7 @@ conf_print(const struct conf *c, FILE *f)
 		print_value(f, k, c, origin);
 	}
 	for (j = 0; j < c->nsuppliers; j++) {
-		fprintf(f, "\n[supplier.%s]\n", c->suppliers[j].siret);
+		fprintf(f, "\n[supplier.%s]\n", c->suppliers[j].id);
 		for (i = 0; i < nitems(keys); i++)
 			if (keys[i].scope == CS_SUPPLIER)
 				print_value(f, &keys[i], &c->suppliers[j],

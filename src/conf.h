@@ -17,9 +17,12 @@ enum conf_syntax { SYNTAX_UBL = 0, SYNTAX_CII, SYNTAX_INHERIT };
 #define PISTE_API_URL_QUALIF   "https://sandbox-api.piste.gouv.fr"
 #define PISTE_API_URL_PROD     "https://api.piste.gouv.fr"
 
-/* A [supplier.SIRET] section: what differs per establishment. */
+/* A [supplier.SIRET] section: what differs per establishment; or a [supplier.ID]
+ * section, named by the identifier of a supplier without a SIRET (Chorus Pro types 2
+ * and 3: an intra-community VAT number, another identifier), upper case. */
 struct conf_supplier {
-	char *siret;
+	char *id;    /* the section's name */
+	char *siret; /* id when it is a SIRET, else NULL (not freed apart) */
 	char *iban;
 	char *bic;
 	char *iban_name;
@@ -166,8 +169,9 @@ void conf_print(const struct conf *, FILE *);
 /* Every key the table knows: "section key type default - help" lines. */
 void conf_print_keys(FILE *);
 
-/* The [supplier.SIRET] section for `siret`, or NULL. */
-const struct conf_supplier *conf_supplier(const struct conf *, const char *siret);
+/* The [supplier.SIRET] or [supplier.ID] section for `id` (a SIRET, or the identifier
+ * of a supplier without one, whatever its case), or NULL. */
+const struct conf_supplier *conf_supplier(const struct conf *, const char *id);
 const char *conf_syntax_name(int);
 /* The lifecycle status code ("212") of [pa] final_status. */
 const char *conf_final_status(const struct conf *);

@@ -748,8 +748,8 @@ admit(struct gw *g, struct job *j, const struct preflight *pf)
 	d->force = 0;
 	d->next_attempt = 0;
 	doc_set_state(d, DOC_QUEUED, pf->x.what);
-	if (pause_of(j->lane, d->supplier_siret))
-		add_pause_reasons(pause_of(j->lane, d->supplier_siret), d);
+	if (pause_of(j->lane, doc_supplier_section(d)))
+		add_pause_reasons(pause_of(j->lane, doc_supplier_section(d)), d);
 	if (move(g, j, SF_OUTBOX, made(j, pf)) == 0) {
 		log_doc(LOG_LVL_INFO, d->qid, doc_name(d),
 		        "invoice %s of %s to %s: queued as %s for %s", d->invoice_number,
@@ -932,7 +932,7 @@ judge_routed(struct gw *g, struct job *j)
 		refuse(g, j, "refused by the pre-flight checks");
 		return;
 	}
-	if (!pause_of(j->lane, d->supplier_siret)) {
+	if (!pause_of(j->lane, doc_supplier_section(d))) {
 		/* the route's buyer check, if it has one now: decided in on_buyer_check */
 		struct tp_call *c =
 		    tp_check_buyer(j->lane->tp, d, pf->inv, answer_to(j, on_buyer_check), j);
@@ -1316,7 +1316,7 @@ setup_failed(struct gw *g, struct job *j, enum step s, const struct tp_result *r
 	check_give_up(g, j, r, NULL);
 	if (j->doc->action_required)
 		save(g, j);
-	pause_deposits(j->lane, r, j->doc->supplier_siret, s);
+	pause_deposits(j->lane, r, doc_supplier_section(j->doc), s);
 }
 
 /* A search or a follow that did not answer: a set-up error pauses sends; anything
@@ -1664,7 +1664,7 @@ pump_soon(struct gw *g)
 static int
 parked(struct job *j)
 {
-	if (pause_of(j->lane, j->doc->supplier_siret) == NULL)
+	if (pause_of(j->lane, doc_supplier_section(j->doc)) == NULL)
 		return 0;
 	j->ready = 0;
 	return 1;
@@ -1766,13 +1766,13 @@ mark_waiting(struct lane *l, const struct pause *p, const char *account)
 	for (i = 0; i < g->njobs; i++) {
 		struct job *j = g->jobs[i];
 		struct doc *d = j->doc;
-		const char *acct = tp_account(l->tp, d->supplier_siret);
+		const char *acct = tp_account(l->tp, doc_supplier_section(d));
 		if (j->lane != l || (d->state != DOC_QUEUED && d->state != DOC_SUBMITTING &&
 		                     d->state != DOC_DEPOSITED))
 			continue;
-		if (p ? pause_of(l, d->supplier_siret) != p
+		if (p ? pause_of(l, doc_supplier_section(d)) != p
 		      : (account && (acct == NULL || strcmp(acct, account) != 0)) ||
-		            pause_of(l, d->supplier_siret))
+		            pause_of(l, doc_supplier_section(d)))
 			continue;
 		doc_clear_reasons(d);
 		if (p)
@@ -1820,7 +1820,7 @@ resume_deposits(struct pause *p)
 		struct job *j = g->jobs[i];
 		if (j->lane == l && j->timer == NULL && !j->ready && !j->call &&
 		    j->step != STEP_NONE && j->step != STEP_PROCESS &&
-		    !pause_of(l, j->doc->supplier_siret))
+		    !pause_of(l, doc_supplier_section(j->doc)))
 			job_schedule(g, j, j->step, 0);
 	}
 	pump_soon(g);

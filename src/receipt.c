@@ -268,6 +268,12 @@ doc_supplier_key(const struct doc *d)
 }
 
 const char *
+doc_supplier_section(const struct doc *d)
+{
+	return d->supplier_siret ? d->supplier_siret : d->supplier_id;
+}
+
+const char *
 doc_last_reason(const struct doc *d)
 {
 	return d->nreasons ? d->reasons[d->nreasons - 1] : NULL;

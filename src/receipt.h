@@ -124,6 +124,10 @@ void doc_clear_reasons(struct doc *);
 const char *doc_last_reason(const struct doc *);
 /* The supplier's key in the duplicate index: its SIRET, else its SIREN, else "". */
 const char *doc_supplier_key(const struct doc *);
+/* What chooses the supplier's [supplier.SIRET] or [supplier.ID] section, and so its
+ * technical account: its SIRET, else (a supplier without one) its identifier; NULL
+ * when neither is known. */
+const char *doc_supplier_section(const struct doc *);
 
 const char *doc_state_name(enum doc_state);
 int doc_state_parse(const char *, enum doc_state *);

@@ -281,7 +281,7 @@ on_search(struct chorus_reply *rep, void *arg)
 	it->comment = inv->comment ? xstrdup(inv->comment) : NULL;
 	chorus_reply_free(rep);
 	/* the history gives the date and the buyer's comment of the change */
-	chorus_history(run->ch, d->supplier_siret, it->id, on_history, it);
+	chorus_history(run->ch, doc_supplier_section(d), it->id, on_history, it);
 }
 
 static void
@@ -312,7 +312,7 @@ next(struct run *run)
 		}
 		it->prev_status = it->doc->chorus_status ? xstrdup(it->doc->chorus_status) : NULL;
 		memset(&req, 0, sizeof(req));
-		req.supplier_siret = it->doc->supplier_siret;
+		req.supplier_siret = doc_supplier_section(it->doc);
 		req.number = it->doc->invoice_number;
 		run->in_flight++;
 		chorus_search(run->ch, &req, on_search, it);

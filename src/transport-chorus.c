@@ -216,7 +216,7 @@ ch_send(struct transport *t, struct doc *d, const char *path, uint64_t size, tp_
 	struct chorus_deposit_req req;
 	char *unique = xasprintf("%s-%d", d->qid, d->attempts); /* nomFichier: one per deposit */
 	memset(&req, 0, sizeof(req));
-	req.supplier_siret = d->supplier_siret;
+	req.supplier_siret = doc_supplier_section(d);
 	req.syntax = d->syntax && strcmp(d->syntax, "cii") == 0 ? SYNTAX_CII : SYNTAX_UBL;
 	req.number = d->invoice_number;
 	req.unique = unique;
@@ -261,7 +261,7 @@ search(struct tp_call *c, const char *number, const char *flux, chorus_cb *cb)
 {
 	struct chorus_search_req req;
 	memset(&req, 0, sizeof(req));
-	req.supplier_siret = c->doc->supplier_siret;
+	req.supplier_siret = doc_supplier_section(c->doc);
 	req.number = number;
 	req.flux = flux;
 	return chorus_search(CH(c->t), &req, cb, c);
@@ -439,7 +439,8 @@ ch_follow(struct transport *t, struct doc *d, tp_cb *cb, void *arg)
 {
 	struct tp_call *c = tp_call_new(t, d, "report", cb, arg);
 	c->step = FOLLOW_REPORT;
-	c->inner = chorus_report(CH(t), d->supplier_siret, d->numero_flux_depot, on_report, c);
+	c->inner =
+	    chorus_report(CH(t), doc_supplier_section(d), d->numero_flux_depot, on_report, c);
 	return c;
 }
 

@@ -1438,7 +1438,7 @@ erp_account_source(struct xform_result *r, xmlDocPtr in, const struct conf *c,
 				}
 	from = configured_account(c, s, &iban, &bic, &name);
 	if (from && strcmp(from, "[supplier.SIRET]") == 0)
-		r->iban_source = xasprintf("[supplier.%s]", s->siret);
+		r->iban_source = xasprintf("[supplier.%s]", s->id);
 	else if (from)
 		r->iban_source = xstrdup(from);
 }
@@ -1450,7 +1450,7 @@ xform_result_free(struct xform_result *r)
 	free(r->map);
 	free(r->stylesheet);
 	free(r->xml);
-	free(r->supplier_siret);
+	free(r->supplier_section);
 	free(r->iban_source);
 	free(r->export_route);
 	free(r->export_cadre);
@@ -1489,9 +1489,9 @@ take_output(struct xform_result *r, size_t max_size, int max_depth, int want, ch
 }
 
 /* An ERP export: checked against erp-invoice.xsd first (its messages point at the
- * ERP's elements; r->input lists them), then its supplier SIRET chooses the
- * [supplier.SIRET] section (*sup, may be NULL), the syntax (*want) and the stylesheet.
- * 0, or -1 with *why (r->setup when the schema is at fault). */
+ * ERP's elements; r->input lists them), then its supplier SIRET (or the identifier of a
+ * supplier without one) chooses the [supplier.ID] section (*sup, may be NULL), the syntax (*want)
+ * and the stylesheet. 0, or -1 with *why (r->setup when the schema is at fault). */
 static int
 erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf *c,
           const struct conf_supplier **sup, int *want, char **why)
@@ -1525,13 +1525,14 @@ erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf 
 		if (node_is(x, NS_ERP, "cadre") && r->export_cadre == NULL)
 			r->export_cadre = node_text(x);
 		if (node_is(x, NS_ERP, "supplier"))
-			for (xmlNodePtr y = x->children; y && !siret; y = y->next)
-				if (node_is(y, NS_ERP, "siret"))
-					siret = y;
+			for (xmlNodePtr y = x->children; y; y = y->next)
+				if (node_is(y, NS_ERP, "siret") ||
+				    (node_is(y, NS_ERP, "identifier") && siret == NULL))
+					siret = y; /* a supplier without a SIRET: its identifier */
 	}
 	if (siret)
-		r->supplier_siret = node_text(siret);
-	*sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
+		r->supplier_section = node_text(siret);
+	*sup = c && r->supplier_section ? conf_supplier(c, r->supplier_section) : NULL;
 	*want = *sup && (*sup)->syntax != SYNTAX_INHERIT ? (*sup)->syntax
 	        : c                                      ? c->syntax
 	                                                 : SYNTAX_UBL;
@@ -1560,7 +1561,7 @@ pass_through(struct xform_result *r, struct xform_doc **inp, const void *data, s
 		r->len = len;
 		r->doc = in;
 		*inp = NULL;
-		r->supplier_siret = xform_supplier_siret(in->doc);
+		r->supplier_section = xform_supplier_siret(in->doc);
 		return 0;
 	}
 	/* deposit UTF-8 whatever the input's encoding */
@@ -1662,8 +1663,8 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 		erp_account_source(r, in->doc, c, sup);
 	if (rc == 0 && r->kind == XK_MAP) {
 		/* the supplier is known only now: run again with its [supplier.SIRET] values */
-		r->supplier_siret = xform_supplier_siret(r->doc->doc);
-		sup = c && r->supplier_siret ? conf_supplier(c, r->supplier_siret) : NULL;
+		r->supplier_section = xform_supplier_siret(r->doc->doc);
+		sup = c && r->supplier_section ? conf_supplier(c, r->supplier_section) : NULL;
 		if (sup && (sup->iban || sup->cadre)) {
 			supplier_params(&p, c, sup, rp);
 			free(r->xml);

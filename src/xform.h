@@ -57,11 +57,11 @@ struct xform_result {
 	int syntax;       /* SYNTAX_UBL or SYNTAX_CII (conf.h) of the output; -1 if none */
 	char *xml;        /* the document to deposit, UTF-8, NUL-terminated; NULL if none */
 	size_t len;
-	char *supplier_siret; /* SIRET read from the input to choose [supplier.SIRET] */
-	char *iban_source;    /* an ERP export's account to pay: "export", "[supplier.SIRET]"
-	                         (the SIRET written), "[supplier]"; NULL: none or not known */
-	char *export_route;   /* an ERP export's <route> (chorusgw-erp(5)), or NULL */
-	char *export_cadre;   /* its <cadre> (on the PA route BT-23 is the billing mode), or NULL */
+	char *supplier_section; /* SIRET (or identifier without one) choosing [supplier.ID] */
+	char *iban_source;      /* an ERP export's account to pay: "export", "[supplier.SIRET]"
+	                           (the SIRET written), "[supplier]"; NULL: none or not known */
+	char *export_route;     /* an ERP export's <route> (chorusgw-erp(5)), or NULL */
+	char *export_cadre; /* its <cadre> (on the PA route BT-23 is the billing mode), or NULL */
 	struct xform_diags input; /* the input's problems (ERP export vs erp-invoice.xsd) */
 	int setup; /* after a failure: 1 when the configuration is at fault (a stylesheet or
 	              schema cannot be read or compiled), not the document */

@@ -183,7 +183,7 @@ test_detect(void)
 	ok(rc == 0, "ERP export transforms: %s", why ? why : "");
 	is_int(r.kind, XK_ERP, "kind ERP");
 	is_int(r.syntax, SYNTAX_UBL, "default syntax UBL");
-	is_str(r.supplier_siret, "73282932000074", "supplier SIRET read from the export");
+	is_str(r.supplier_section, "73282932000074", "supplier SIRET read from the export");
 	ok(r.xml && contains(r.xml, "<cbc:CustomizationID>"), "UBL output");
 	xform_result_free(&r);
 	free(data);
@@ -280,7 +280,7 @@ test_detect(void)
 	ok(r.xml && contains(r.xml, "<cbc:ID>A1</cbc:ID>"), "map stylesheet output");
 	ok(r.xml && contains(r.xml, "FR7630006000011234567890189"),
 	   "map: [supplier.SIRET] iban passed once the supplier is known");
-	is_str(r.supplier_siret, "73282932000074", "map: supplier SIRET read from the output");
+	is_str(r.supplier_section, "73282932000074", "map: supplier SIRET read from the output");
 	xform_result_free(&r);
 	rc = xform_make("<Facture xmlns='urn:acme' n='A1'/>", 34, "OTHER.xml", c, ROUTE_CHORUS, &r,
 	                &why);
