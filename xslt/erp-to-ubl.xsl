@@ -229,6 +229,20 @@
           <xsl:otherwise>PARTICULIER, a private person</xsl:otherwise>
         </xsl:choose>) is not supported: chorusgw sends for suppliers with a SIRET (1) or identified as UE_HORS_FRANCE (2) or HORS_UE (3)</xsl:message>
     </xsl:if>
+    <!-- the declared type is not in the output (only its ICD scheme is, or none), so
+         the pre-flight would judge the type by the country: a mismatch is said here,
+         where both are known. France: the pre-flight's rule SUPPLIER-ID says it. -->
+    <xsl:variable name="c" select="normalize-space(e:invoice/e:supplier/e:address/e:country)"/>
+    <xsl:variable name="eu" select="$c != '' and contains(' AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK ', concat(' ', $c, ' '))"/>
+    <xsl:if test="($t = '3' and $eu) or ($t = '2' and not($eu) and $c != 'FR')">
+      <xsl:message terminate="yes"><xsl:value-of select="$me"/>: supplier/identifier/@type is <xsl:value-of select="$t"/> (<xsl:choose>
+          <xsl:when test="$t = '3'">HORS_UE, a supplier established outside the EU</xsl:when>
+          <xsl:otherwise>UE_HORS_FRANCE, a supplier established in another member state of the EU</xsl:otherwise>
+        </xsl:choose>) but supplier/address/country is <xsl:value-of select="$c"/>, <xsl:choose>
+          <xsl:when test="$t = '3'">a member state of the EU: write type="2" (UE_HORS_FRANCE) and its intra-community VAT number as the identifier</xsl:when>
+          <xsl:otherwise>outside the EU: write type="3" (HORS_UE)</xsl:otherwise>
+        </xsl:choose></xsl:message>
+    </xsl:if>
   </xsl:template>
 
   <!-- The scheme written with a supplier's identifier without SIRET: its type under
