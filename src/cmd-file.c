@@ -22,6 +22,8 @@
 #include "cmd.h"
 #include "conf.h"
 #include "fileio.h"
+#include "invoice.h"
+#include "route.h"
 #include "rules.h"
 #include "transport.h"
 #include "util.h"
@@ -238,6 +240,18 @@ validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 		return EXIT_REJECTED;
 	}
 	check_document(b->p, b->len, path, c, rp->route, 0, &pf, NULL);
+	if (rp->route == ROUTE_PA && pf.inv && pf.inv->supplier.siret.text == NULL &&
+	    invoice_supplier_id_type(pf.inv) > CHORUS_ID_SIRET) {
+		/* as the gateway refuses it when it routes it (gateway.c's routed()) */
+		char *why =
+		    route_pa_no_siret(invoice_supplier_id(pf.inv)->text,
+		                      chorus_id_type_name(invoice_supplier_id_type(pf.inv)));
+		printf("%s: cannot be sent to %s: 1 error, 0 warnings\nerror: %s\n", path, rp->what,
+		       why);
+		free(why);
+		preflight_free(&pf);
+		return EXIT_REJECTED;
+	}
 	buyer_note = validate_buyer(c, rp, &pf);
 	if (pf.verdict == PF_SETUP) {
 		printf("%s: cannot be checked: the configuration is at fault\n", path);

@@ -876,6 +876,14 @@ routed(struct gw *g, struct job *j, unsigned r, const char *because)
 {
 	struct doc *d = j->doc;
 
+	if (r == ROUTE_PA && d->supplier_siret == NULL && d->supplier_id_type) {
+		char *why = route_pa_no_siret(d->supplier_id, d->supplier_id_type);
+		doc_add_reason(d, "%s", why);
+		free(why);
+		doc_note(d, "route pa (%s) refused: a supplier without a SIRET", because);
+		refuse(g, j, "no PA route for a supplier without a SIRET");
+		return;
+	}
 	if (g->lanes[route_index(r)].tp == NULL) {
 		doc_add_reason(d,
 		               "the invoice goes to %s (%s) but the configuration has no [%s] "

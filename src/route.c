@@ -27,6 +27,23 @@ route_named(const char *s)
 	return rp ? rp->route : 0;
 }
 
+/* The PA route carries the invoices of companies established in France, which the
+ * French rules know by their SIREN (BR-FR-10); a supplier without a SIRET is
+ * established abroad (chorusgw-erp(5)) and has none. */
+char *
+route_pa_no_siret(const char *id, const char *type)
+{
+	return xasprintf(
+	    "the supplier has no SIRET (%s, %s): the Plateforme Agréée route carries the "
+	    "invoices of companies established in France, which the French rules identify "
+	    "by their SIREN (BR-FR-10), so chorusgw does not send this supplier's invoice "
+	    "through the PA; to a public buyer, deposit it on Chorus Pro directly "
+	    "(<route>chorus</route> in the export, or [route] public = chorus); to a "
+	    "company, send it outside chorusgw: a supplier established abroad is outside "
+	    "the reform's e-invoicing through a PA",
+	    id ? id : "?", type ? type : "?");
+}
+
 int
 route_works_cadre(const char *cadre)
 {
