@@ -980,28 +980,26 @@ finish(struct loader *L)
 	free(copy);
 }
 
-/* Is `name` (lower case, as iniparser gives it) no name for a [supplier.ID] section?
- * A SIRET; or the identifier of a supplier without one, as Chorus Pro knows it: type 2,
+/* Is `up` (a section's name in upper case) no name for a [supplier.ID] section? A
+ * SIRET; or the identifier of a supplier without one, as Chorus Pro knows it: type 2,
  * an intra-community VAT number (country prefix of another member state, EL for
  * Greece, then digits), type 3 another identifier (letters, digits, - . _ /). A French
  * supplier has a SIRET, so a French VAT number names no section. 1 with *why (caller
  * frees), or 0. */
 static int
-supplier_name_bad(const char *name, char **why)
+supplier_name_bad(const char *up, char **why)
 {
-	size_t n = strlen(name);
-	char cc[3] = {0}, *up = xstrdup(name);
+	size_t n = strlen(up);
+	char cc[3] = {0};
 	int vat;
-	for (char *u = up; *u; u++)
-		*u = (char)toupper((unsigned char)*u);
 	memcpy(cc, up, n < 2 ? n : 2);
 	/* a VAT number: the prefix, then digits (Austria: U then digits) */
 	vat = n > 2 && (isdigit((unsigned char)up[2]) || (strcmp(cc, "AT") == 0 && up[2] == 'U'));
-	if (str_digits(name, 14) && !siret_ok(name))
+	if (str_digits(up, 14) && !siret_ok(up))
 		*why = xasprintf("\"%s\" is not a valid SIRET (14 digits, Luhn check); name the "
 		                 "section [supplier.<SIRET of the establishment>]",
 		                 up);
-	else if (n == 0 || n > 80 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-._/") != n)
+	else if (n == 0 || n > 80 || strspn(up, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/") != n)
 		*why =
 		    xasprintf("\"%s\" is neither a SIRET nor the identifier of a supplier "
 		              "without a SIRET (letters, digits, - . _ /); name the section "
@@ -1016,12 +1014,11 @@ supplier_name_bad(const char *name, char **why)
 	else if (vat &&
 	         (strcmp(cc, "EL") == 0 || (codelist_ok("EU", cc) && strcmp(cc, "GR") != 0)) &&
 	         (n < 4 || n > 15 ||
-	          strspn(name + 2, "abcdefghijklmnopqrstuvwxyz0123456789") != n - 2))
+	          strspn(up + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n - 2))
 		*why = xasprintf("\"%s\" is not an intra-community VAT number (%s, then 2 to 13 "
 		                 "letters or digits), the identifier of a supplier of type 2 "
 		                 "(UE_HORS_FRANCE)",
 		                 up, cc);
-	free(up);
 	return *why != NULL;
 }
 
@@ -1036,19 +1033,21 @@ read_section(struct loader *L, dictionary *d, const char *sec)
 
 	if (str_has_prefix(sec, "supplier.")) {
 		struct conf_supplier *s;
-		char *why = NULL;
+		char *why = NULL, *up;
 		name = sec + strlen("supplier.");
-		if (supplier_name_bad(name, &why)) {
+		up = xstrdup(name); /* iniparser gave it in lower case */
+		for (char *u = up; *u; u++)
+			*u = (char)toupper((unsigned char)*u);
+		if (supplier_name_bad(up, &why)) {
 			load_error(L, sec, NULL, line_of(L, sec, NULL), "%s", why);
 			free(why);
+			free(up);
 			return;
 		}
 		L->c->suppliers = xreallocarray(L->c->suppliers, L->c->nsuppliers + 1, sizeof(*s));
 		s = &L->c->suppliers[L->c->nsuppliers++];
 		memset(s, 0, sizeof(*s));
-		s->id = xstrdup(name);
-		for (char *u = s->id; *u; u++)
-			*u = (char)toupper((unsigned char)*u);
+		s->id = up;
 		s->siret = str_digits(s->id, 14) ? s->id : NULL;
 		s->syntax = SYNTAX_INHERIT;
 		scope = CS_SUPPLIER;
