@@ -1489,15 +1489,16 @@ take_output(struct xform_result *r, size_t max_size, int max_depth, int want, ch
 }
 
 /* An ERP export: checked against erp-invoice.xsd first (its messages point at the
- * ERP's elements; r->input lists them), then its supplier SIRET (or the identifier of a
- * supplier without one) chooses the [supplier.ID] section (*sup, may be NULL), the syntax (*want)
- * and the stylesheet. 0, or -1 with *why (r->setup when the schema is at fault). */
+ * ERP's elements; r->input lists them), then its supplier SIRET (or the identifier of
+ * a supplier without one) chooses the [supplier.ID] section (*sup, may be NULL), the
+ * syntax (*want) and the stylesheet. 0, or -1 with *why (r->setup when the schema is
+ * at fault). */
 static int
 erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf *c,
           const struct conf_supplier **sup, int *want, char **why)
 {
 	char *xsd = path_in(stylesheet_dir(c), ERP_XSD);
-	xmlNodePtr siret = NULL;
+	xmlNodePtr who = NULL;
 	struct stat st;
 	int rc = 0;
 
@@ -1527,11 +1528,11 @@ erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf 
 		if (node_is(x, NS_ERP, "supplier"))
 			for (xmlNodePtr y = x->children; y; y = y->next)
 				if (node_is(y, NS_ERP, "siret") ||
-				    (node_is(y, NS_ERP, "identifier") && siret == NULL))
-					siret = y; /* a supplier without a SIRET: its identifier */
+				    (node_is(y, NS_ERP, "identifier") && who == NULL))
+					who = y; /* a supplier without a SIRET: its identifier */
 	}
-	if (siret)
-		r->supplier_section = node_text(siret);
+	if (who)
+		r->supplier_section = node_text(who);
 	*sup = c && r->supplier_section ? conf_supplier(c, r->supplier_section) : NULL;
 	*want = *sup && (*sup)->syntax != SYNTAX_INHERIT ? (*sup)->syntax
 	        : c                                      ? c->syntax

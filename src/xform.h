@@ -59,7 +59,8 @@ struct xform_result {
 	size_t len;
 	char *supplier_section; /* SIRET (or identifier without one) choosing [supplier.ID] */
 	char *iban_source;      /* an ERP export's account to pay: "export", "[supplier.SIRET]"
-	                           (the SIRET written), "[supplier]"; NULL: none or not known */
+	                           (the SIRET or identifier written), "[supplier]"; NULL: none or not
+	                           known */
 	char *export_route;     /* an ERP export's <route> (chorusgw-erp(5)), or NULL */
 	char *export_cadre; /* its <cadre> (on the PA route BT-23 is the billing mode), or NULL */
 	struct xform_diags input; /* the input's problems (ERP export vs erp-invoice.xsd) */
