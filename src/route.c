@@ -1,6 +1,7 @@
 /*
  * route.c - the routing rule of a document (route.h): the export's choice, works
- * invoices, the configuration, the buyer's entity type.
+ * invoices, the configuration, the buyer's entity type; and why a supplier without a
+ * SIRET has no PA route.
  *
  * Errors: none; pure functions.
  */
