@@ -461,24 +461,32 @@ check_date(struct ck *k, const struct inv_value *v, const char *what)
 
 /* ---- identifiers ----------------------------------------------------------- */
 
-/* BR-CO-09: a VAT identifier starts with its country's code, ISO 3166 or EL (Greece);
- * the CII artefact's list has AN instead of SS. */
+/* BR-CO-09 as each artefact tests a VAT identifier's first two characters. CII: they
+ * are a code of its list (ISO 3166, EL, AN, but not SS). UBL: its test looks for them
+ * anywhere in the list's text (ISO 3166 and EL between blanks), so that nothing, one
+ * letter or the digit 1, or a letter then a blank also pass. */
 static int
 vat_prefix_ok(const char *v, int cii)
 {
 	char c[3] = {v[0], v[0] ? v[1] : '\0', '\0'};
+	if (!cii && (c[0] == '\0' || ((isupper((unsigned char)c[0]) || c[0] == '1') &&
+	                              (c[1] == '\0' || (c[1] == ' ' && c[0] != '1')))))
+		return 1;
 	if (strcmp(c, "EL") == 0 || (cii && strcmp(c, "AN") == 0))
 		return 1;
 	return !(cii && strcmp(c, "SS") == 0) && iso3166_ok(c);
 }
 
+/* BR-CO-09 on every VAT identifier v[0..n) of a party (`whose`): the artefacts test
+ * each one they reach, empty or not. */
 static void
-check_vat_prefix(struct ck *k, const struct inv_value *v, const char *whose)
+check_vat_prefixes(struct ck *k, const struct inv_value *v, size_t n, const char *whose)
 {
-	if (has(v) && !vat_prefix_ok(v->text, k->inv->syntax == SYNTAX_CII))
-		problem(k, ERR, "BR-CO-09", 0, v,
-		        "write the VAT identifier with its country prefix, FR for France",
-		        "%s VAT identifier does not start with a country code", whose);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].text && !vat_prefix_ok(v[i].text, k->inv->syntax == SYNTAX_CII))
+			problem(k, ERR, "BR-CO-09", 0, &v[i],
+			        "write the VAT identifier with its country prefix, FR for France",
+			        "%s VAT identifier does not start with a country code", whose);
 }
 
 /* A supplier without a SIRET (chorusgw-erp(5)), established outside France: Chorus
@@ -580,9 +588,9 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 			        who);
 	}
 
-	/* BR-CO-26 asks for the elements, empty or not */
-	if (!buyer && p->present && !p->any_id && p->legal_id.text == NULL &&
-	    p->vat_id.text == NULL)
+	/* BR-CO-26 asks for the elements, empty or not, from UBL's
+	 * cac:AccountingSupplierParty even without its cac:Party */
+	if (!buyer && p->holder && !p->any_id && p->nlegal_ids == 0 && p->nvat_ids == 0)
 		problem(k, ERR, "BR-CO-26", 0, &p->siret, fix_siret,
 		        "the seller has no identifier, legal "
 		        "registration identifier nor VAT identifier");
@@ -595,7 +603,7 @@ check_party(struct ck *k, const struct inv_party *p, int buyer)
 		problem(k, WARN, "NAME", 1, &p->name, "shorten it to 99 characters",
 		        "%s name is longer than the 99 characters Chorus Pro keeps", who);
 
-	check_vat_prefix(k, &p->vat_id, who);
+	check_vat_prefixes(k, p->vat_ids, p->nvat_ids, who);
 
 	/* BR-08 / BR-10; the country, BR-09 / BR-11, is looked for in an address only by
 	 * the UBL artefact, in any case by the CII one */
@@ -915,14 +923,21 @@ check_payment(struct ck *k, const struct amount *payable)
 			        "give at most the first 6 and the last 4 digits of the card",
 			        "the card number (BT-87) has more than 10 characters: PCI DSS "
 			        "forbids the full number on an invoice");
-		if (code && (strcmp(code, "30") == 0 || strcmp(code, "58") == 0) && !has(&p->iban))
-			problem(
-			    k, ERR, "BR-61", 0, &p->iban,
-			    "give the IBAN in the export or as [supplier.SIRET] or [supplier] iban "
-			    "(RIB transmis)",
-			    "payment by credit transfer (%s) "
-			    "without the account to pay (IBAN, BT-84)",
-			    code);
+		/* BR-61 as the artefacts test it: UBL the account's cbc:ID, empty or not; CII
+		 * an account element without ram:IBANID nor ram:ProprietaryID (without the
+		 * element, CII-SR-470 says it). Chorus Pro refuses the others all the same
+		 * (IBAN). */
+		if (code && (strcmp(code, "30") == 0 || strcmp(code, "58") == 0) &&
+		    !has(&p->iban)) {
+			int cen =
+			    inv->syntax == SYNTAX_CII ? p->cii_account == 1 : p->iban.text == NULL;
+			problem(k, ERR, cen ? "BR-61" : "IBAN", !cen, &p->iban,
+			        "give the IBAN in the export or as [supplier.SIRET] or [supplier] "
+			        "iban (RIB transmis)",
+			        "payment by credit transfer (%s) without the account to pay "
+			        "(IBAN, BT-84)",
+			        code);
+		}
 		if (code && strcmp(code, "58") == 0)
 			problem(k, WARN, "PAYMENT", 1, &p->code,
 			        "use 30 for a credit transfer to Chorus Pro",
@@ -1253,6 +1268,41 @@ stated(struct ck *k, const struct inv_value *v, const char *dec_rule, const char
 	return a;
 }
 
+/* BR-29 / BR-30: the period's end is not before its start, as each artefact compares
+ * them: UBL as xs:date (a date it cannot read stops it: nothing said here), CII the
+ * texts of format 102 (a date without that format fails). 1: it fails. */
+static int
+period_reversed(const struct ck *k, const struct inv_value *start, const struct inv_value *end)
+{
+	long a, b;
+	if (k->inv->syntax == SYNTAX_CII)
+		return !(start->text && end->text && start->attr && end->attr &&
+		         strcmp(start->attr, "102") == 0 && strcmp(end->attr, "102") == 0 &&
+		         strcmp(end->text, start->text) >= 0);
+	a = parse_date(start->text);
+	b = parse_date(end->text);
+	return a != -1 && b != -1 && b < a;
+}
+
+/* A line's period (BG-26: BR-30, BR-CO-20) and gross price (BR-28). */
+static void
+check_line_period_price(struct ck *k, const struct inv_line *l)
+{
+	struct dec g;
+	if ((l->period & (PERIOD_THERE | PERIOD_START | PERIOD_END)) == PERIOD_THERE)
+		problem(k, ERR, "BR-CO-20", 0, &l->period_start,
+		        "give the line's period/start or period/end, or leave period out",
+		        "the line's period has neither start nor end date");
+	else if ((l->period & (PERIOD_START | PERIOD_END)) == (PERIOD_START | PERIOD_END) &&
+	         period_reversed(k, &l->period_start, &l->period_end))
+		problem(k, ERR, "BR-30", 0, &l->period_end,
+		        "correct the line's period/end: the same day as period/start or later",
+		        "the line's period ends before it starts");
+	if (has(&l->gross_price) && dec_parse(l->gross_price.text, &g) == 0 && g.m < 0)
+		problem(k, ERR, "BR-28", 0, &l->gross_price, "give line/gross-price, 0 or more",
+		        "the item gross price is negative");
+}
+
 /* One invoice line (BG-25): its fields, its allowances and charges, its net amount;
  * the net amount is added to s->lines and to its VAT group. */
 static void
@@ -1262,6 +1312,7 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 	int net_ok, acs_ok = 1;
 	size_t j;
 
+	check_line_period_price(k, l);
 	if (!has(&l->id))
 		problem(k, ERR, "BR-21", 0, &l->id, "number the line",
 		        "the line has no identifier");
@@ -1936,13 +1987,24 @@ check_amounts(struct ck *k)
 static void
 check_attachments(struct ck *k)
 {
-	size_t i;
+	const struct invoice *inv = k->inv;
+	size_t i, j;
+	/* BR-52 on every document reference the artefacts reach: UBL's
+	 * cac:AdditionalDocumentReference, whatever its type, CII's
+	 * ram:AdditionalReferencedDocument, also a line's */
+	for (i = 0; i < inv->ndocrefs; i++)
+		if (!has(&inv->docrefs[i].id))
+			problem(k, ERR, "BR-52", 0, &inv->docrefs[i].id,
+			        "give attachment/id, the supporting document's reference",
+			        "a referenced document without its identifier (BT-122)");
+	for (i = 0; inv->syntax == SYNTAX_CII && i < inv->nlines; i++)
+		for (j = 0; j < inv->lines[i].ndocrefs; j++)
+			if (!has(&inv->lines[i].docrefs[j].id))
+				problem(k, ERR, "BR-52", 0, &inv->lines[i].docrefs[j].id,
+				        "give the line's object identifier",
+				        "a referenced document without its identifier");
 	for (i = 0; i < k->inv->nattachments; i++) {
 		const struct inv_attachment *a = &k->inv->attachments[i];
-		if (!has(&a->id))
-			problem(k, ERR, "BR-52", 0, &a->id,
-			        "give the supporting document's reference",
-			        "a supporting document without its reference (BT-122)");
 		if (a->content_len == 0 && !has(&a->uri)) {
 			problem(k, ERR, "ATTACHMENT", 1, &a->id,
 			        k->inv->generated
@@ -1976,6 +2038,77 @@ check_attachments(struct ck *k)
 	}
 }
 
+/* The invoicing period (BG-14: BR-29, BR-CO-19) and the VAT point date (BR-CO-03: BT-7
+ * or BT-8, not both; CII looks for them anywhere, from a VAT breakdown). */
+static void
+check_period(struct ck *k)
+{
+	const struct invoice *inv = k->inv;
+	int cii = inv->syntax == SYNTAX_CII;
+	if ((inv->period & (PERIOD_THERE | PERIOD_START | PERIOD_END | PERIOD_CODE)) ==
+	    PERIOD_THERE)
+		problem(k, ERR, "BR-CO-19", 0, &inv->period_start,
+		        "give period/start or period/end, or leave period out",
+		        "the invoicing period has neither start nor end date");
+	else if ((inv->period & (PERIOD_START | PERIOD_END)) == (PERIOD_START | PERIOD_END) &&
+	         period_reversed(k, &inv->period_start, &inv->period_end))
+		problem(k, ERR, "BR-29", 0, &inv->period_end,
+		        "correct period/end: the same day as period/start or later",
+		        "the invoicing period ends before it starts");
+	if (cii ? inv->vat_co03 && inv->tax_point_any && inv->due_code_any
+	        : inv->tax_point_date.text && (inv->period & PERIOD_CODE))
+		problem(k, ERR, "BR-CO-03", 0, &inv->tax_point_date,
+		        "give vat-point-date or vat-due-on, not both",
+		        "both the VAT point date (BT-7) and its code (BT-8) are given");
+}
+
+/* BR-17: a payee (BG-10) has its name, and is not the seller (the UBL artefact compares
+ * the names, BT-59 with BT-28, and the identifiers; CII's the names, BT-59 with BT-27,
+ * the identifiers and the legal registration identifiers). */
+static int
+same_text(const struct inv_value *a, size_t na, const struct inv_value *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; a[i].text && j < nb; j++)
+			if (b[j].text && strcmp(a[i].text, b[j].text) == 0)
+				return 1;
+	return 0;
+}
+
+static void
+check_payee(struct ck *k, const struct inv_party *p)
+{
+	const struct inv_party *s = &k->inv->supplier;
+	if (p->nnames == 0)
+		problem(k, ERR, "BR-17", 0, &p->name, "give payee/name",
+		        "the payee (BG-10) has no name (BT-59)");
+	else if (same_text(p->names, p->nnames, s->names, s->nnames) ||
+	         (k->inv->syntax == SYNTAX_UBL
+	              ? same_text(p->ids, p->nids, s->ids, s->nids)
+	              : same_text(p->cii_ids, p->ncii_ids, s->cii_ids, s->ncii_ids) ||
+	                    same_text(p->legal_ids, p->nlegal_ids, s->legal_ids, s->nlegal_ids)))
+		problem(k, ERR, "BR-17", 0, &p->names[0],
+		        "leave payee out when the supplier itself is paid; a payee has its own "
+		        "payee/name and payee/siret",
+		        "the payee (BG-10) has the seller's name or identifier: EN 16931 wants a "
+		        "payee only when it is not the seller");
+}
+
+/* The parties other than the seller and the buyer: the payee (BR-17), and the VAT
+ * identifiers of all (BR-CO-09). */
+static void
+check_others(struct ck *k)
+{
+	for (size_t i = 0; i < k->inv->nothers; i++) {
+		const struct inv_party *p = &k->inv->others[i];
+		char *whose = xasprintf("the %s", p->role);
+		if (strncmp(p->role, "payee", 5) == 0)
+			check_payee(k, p);
+		check_vat_prefixes(k, p->vat_ids, p->nvat_ids, whose);
+		free(whose);
+	}
+}
+
 /* The seller's tax representative (BG-11), when there is one. */
 static void
 check_tax_rep(struct ck *k)
@@ -1992,7 +2125,8 @@ check_tax_rep(struct ck *k)
 	if (!has(&inv->tax_rep_vat_id))
 		problem(k, ERR, "BR-56", 0, &inv->tax_rep_vat_id, "give tax-representative/vat-id",
 		        "the seller's tax representative has no VAT identifier (BT-63)");
-	check_vat_prefix(k, &inv->tax_rep_vat_id, "the tax representative's");
+	check_vat_prefixes(k, inv->tax_rep_vat_ids, inv->ntax_rep_vat_ids,
+	                   "the tax representative's");
 }
 
 size_t
@@ -2007,6 +2141,8 @@ check_invoice(const struct invoice *inv, time_t now, struct problems *out)
 	check_party(&k, &inv->supplier, 0);
 	check_party(&k, &inv->buyer, 1);
 	check_tax_rep(&k);
+	check_others(&k);
+	check_period(&k);
 	check_amounts(&k);
 	vatcat_check(inv, out);
 	check_attachments(&k);

@@ -141,6 +141,9 @@ party_free(struct inv_party *p)
 	inv_value_free(&p->endpoint);
 	values_free(p->ids, p->nids);
 	values_free(p->legal_ids, p->nlegal_ids);
+	values_free(p->vat_ids, p->nvat_ids);
+	values_free(p->names, p->nnames);
+	values_free(p->cii_ids, p->ncii_ids);
 }
 
 static void
@@ -201,6 +204,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->period_end);
 	inv_value_free(&inv->tax_rep_vat_id);
 	inv_value_free(&inv->tax_rep_tax_id);
+	values_free(inv->tax_rep_vat_ids, inv->ntax_rep_vat_ids);
 	party_free(&inv->supplier);
 	party_free(&inv->buyer);
 	for (i = 0; i < inv->nothers; i++)

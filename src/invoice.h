@@ -39,16 +39,37 @@ struct inv_party {
 	struct inv_value *legal_ids; /* every legal id (UBL PartyLegalEntity/cbc:CompanyID, CII
 	                                SpecifiedLegalOrganization/ram:ID), attr = scheme */
 	size_t nlegal_ids;
-	size_t legal_entities; /* UBL cac:PartyLegalEntity, CII SpecifiedLegalOrganization */
-	const char *role;      /* the other parties (struct invoice's others): "payee (BT-60)"... */
-	int delivery;          /* 1: the delivery party (BT-71), 2: a line's (EXT-FR-FE-146); UBL:
-	                          its ids are the delivery location's cbc:ID */
+	size_t legal_entities;     /* UBL cac:PartyLegalEntity, CII SpecifiedLegalOrganization */
+	struct inv_value *vat_ids; /* every VAT identifier: UBL each cac:PartyTaxScheme whose
+	                              scheme is VAT, its cbc:CompanyID; CII every
+	                              ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']
+	                              (BR-CO-09, BR-CO-26) */
+	size_t nvat_ids;
+	struct inv_value *names; /* UBL every cac:PartyName/cbc:Name (BT-28, a payee's BT-59),
+	                            CII every ram:Name (BR-17) */
+	size_t nnames;
+	struct inv_value *cii_ids; /* CII every ram:ID (BR-17) */
+	size_t ncii_ids;
+	int holder;       /* UBL: its cac:AccountingSupplierParty (or Customer) is there, with or
+	                     without cac:Party; CII: as present (BR-CO-26) */
+	const char *role; /* the other parties (struct invoice's others): "payee (BT-60)"... */
+	int delivery;     /* 1: the delivery party (BT-71), 2: a line's (EXT-FR-FE-146); UBL:
+	                     its ids are the delivery location's cbc:ID */
 };
 
 /* The SIREN of a party: its electronic address under scheme 0225 (SIREN[_...]), else
  * its legal registration id (BT-30 / BT-47, a SIREN, or a SIRET's first 9 digits),
  * else its SIRET's first 9 digits; NULL when none. Written in `buf`. */
 const char *invoice_party_siren(const struct inv_party *, char buf[10]);
+
+/* Which elements of an invoicing period (BG-14, a line's BG-26) are there: the CEN
+ * artefacts test the elements, whatever their content (BR-CO-19, BR-CO-20). */
+enum inv_period {
+	PERIOD_THERE = 1, /* UBL cac:InvoicePeriod, CII ram:BillingSpecifiedPeriod */
+	PERIOD_START = 2, /* UBL cbc:StartDate, CII ram:StartDateTime */
+	PERIOD_END = 4,   /* UBL cbc:EndDate, CII ram:EndDateTime */
+	PERIOD_CODE = 8,  /* UBL cbc:DescriptionCode (BT-8) */
+};
 
 /* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
 struct inv_ac {
@@ -113,6 +134,7 @@ struct inv_line {
 	struct inv_value vat_category;             /* BT-151 */
 	struct inv_value vat_rate;                 /* BT-152 */
 	struct inv_value period_start, period_end; /* BT-134, BT-135 */
+	unsigned period;                           /* BG-26's elements, enum inv_period */
 	struct inv_value delivery_date;            /* EXT-FR-FE-158 */
 	struct inv_docref *docrefs;                /* UBL: cac:DocumentReference */
 	size_t ndocrefs;
@@ -183,6 +205,8 @@ struct inv_payment {
 	struct inv_value bic;      /* BT-86 */
 	struct inv_value due_date; /* UBL cbc:PaymentDueDate (a credit note's BT-9) */
 	struct inv_value pan;      /* BT-87, the card number's digits shown */
+	int cii_account;           /* CII: 1 ram:PayeePartyCreditorFinancialAccount is there, 2 with
+	                              ram:IBANID or ram:ProprietaryID (BR-61's context and test) */
 };
 
 struct invoice {
@@ -208,11 +232,18 @@ struct invoice {
 	struct inv_value delivery_country;                 /* BT-80 */
 	struct inv_value delivery_date;                    /* BT-72 */
 	struct inv_value period_start, period_end;         /* BT-73, BT-74 */
-	struct inv_value tax_rep_vat_id;                   /* BT-63 */
-	struct inv_value tax_rep_name;                     /* BT-62 */
-	struct inv_value tax_rep_tax_id;                   /* UBL: the tax representative's first
-	                                                      cac:PartyTaxScheme/cbc:CompanyID, any scheme */
-	int tax_rep, tax_rep_address; /* the tax representative (BG-11), its address (BG-12) */
+	unsigned period;                                   /* BG-14's elements, enum inv_period */
+	/* CII: a ram:TaxPointDate (BT-7), a ram:DueDateTypeCode (BT-8) in any tax element
+	   (the header's, a line's, an allowance's or charge's), and a header VAT breakdown
+	   that is not of category L, M or O under TypeCode VAT (BR-CO-03's context) */
+	int tax_point_any, due_code_any, vat_co03;
+	struct inv_value tax_rep_vat_id;   /* BT-63 */
+	struct inv_value tax_rep_name;     /* BT-62 */
+	struct inv_value tax_rep_tax_id;   /* UBL: the tax representative's first
+	                                      cac:PartyTaxScheme/cbc:CompanyID, any scheme */
+	int tax_rep, tax_rep_address;      /* the tax representative (BG-11), its address (BG-12) */
+	struct inv_value *tax_rep_vat_ids; /* its every VAT identifier, as inv_party's vat_ids */
+	size_t ntax_rep_vat_ids;
 
 	struct inv_party supplier, buyer;
 	struct inv_party *others; /* payee, agents, invoicer, invoicee, delivery (BR-FR) */

@@ -324,6 +324,33 @@ read_tax_id(struct inv_value *v, xmlNodePtr party, const char *pp, int cii, int 
 	set_from(v, found, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 }
 
+/* Every VAT identifier of a party (`party`, UBL cac:Party or CII ram:*TradeParty) as
+ * the CEN artefacts' BR-CO-09 reaches them, appended to v[0..*n): UBL each
+ * cac:PartyTaxScheme whose cac:TaxScheme/cbc:ID is VAT (any case), its cbc:CompanyID
+ * (absent: not appended); CII each ram:SpecifiedTaxRegistration/ram:ID of scheme VA. */
+static void
+add_vat_ids(struct inv_value **v, size_t *n, xmlNodePtr party, int cii)
+{
+	if (cii) {
+		each_kid(t, party, "ram:SpecifiedTaxRegistration") each_kid(id, t, "ram:ID")
+		{
+			char *scheme = node_attr(id, "schemeID");
+			if (scheme && strcmp(scheme, "VA") == 0)
+				set_from(APPEND(v, n), id, NULL, NULL, NULL, "schemeID");
+			free(scheme);
+		}
+		return;
+	}
+	each_kid(t, party, "cac:PartyTaxScheme")
+	{
+		xmlNodePtr s = node_find(t, "cac:TaxScheme/cbc:ID"), id;
+		char *scheme = s ? node_text(s) : NULL;
+		if (scheme && strcasecmp(scheme, "VAT") == 0 && (id = node_kid(t, "cbc:CompanyID")))
+			set_from(APPEND(v, n), id, NULL, NULL, NULL, NULL);
+		free(scheme);
+	}
+}
+
 /* The legal identifier under scheme 0002, the SIREN the reform's rules read (BR-FR-09,
  * 10, 11): where the syntax puts BT-30 / BT-47, and only with that scheme. */
 static void
@@ -357,7 +384,17 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 	    cii ? "ram:URIUniversalCommunication/ram:URIID" : "cbc:EndpointID", "schemeID");
 	read_tax_id(&p->vat_id, party, pp, cii, 1);
 	read_tax_id(&p->tax_reg_id, party, pp, cii, 0);
+	add_vat_ids(&p->vat_ids, &p->nvat_ids, party, cii);
 	p->present = party != NULL;
+	p->holder = party != NULL;
+	each_kid(pn, party, cii ? "ram:Name" : "cac:PartyName")
+	{
+		xmlNodePtr nm = cii ? pn : node_kid(pn, "cbc:Name");
+		if (nm)
+			set_from(APPEND(&p->names, &p->nnames), nm, NULL, NULL, NULL, NULL);
+	}
+	if (cii)
+		each_kid(id, party, "ram:ID") add_id(&p->cii_ids, &p->ncii_ids, id);
 	if (cii)
 		each_kid(g, party, "ram:GlobalID") add_id(&p->ids, &p->nids, g);
 	else
@@ -377,7 +414,8 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 		{
 			xmlNodePtr id = node_kid(pi, "cbc:ID");
 			char *scheme = id ? node_attr(id, "schemeID") : NULL;
-			p->any_id |= id && !(scheme && strcasecmp(scheme, "SEPA") == 0);
+			/* BR-CO-26: cbc:ID[not(@schemeID = 'SEPA')], case and all */
+			p->any_id |= id && !(scheme && strcmp(scheme, "SEPA") == 0);
 			free(scheme);
 		}
 	p->address =
@@ -476,6 +514,43 @@ not_vat(xmlNodePtr cat)
 	return r;
 }
 
+/* Which elements of the invoicing period `per` (UBL cac:InvoicePeriod, CII
+ * ram:BillingSpecifiedPeriod; NULL: none) are there (enum inv_period). */
+static unsigned
+period_parts(xmlNodePtr per, int cii)
+{
+	unsigned r;
+	if (per == NULL)
+		return 0;
+	r = PERIOD_THERE;
+	if (node_kid(per, cii ? "ram:StartDateTime" : "cbc:StartDate"))
+		r |= PERIOD_START;
+	if (node_kid(per, cii ? "ram:EndDateTime" : "cbc:EndDate"))
+		r |= PERIOD_END;
+	if (!cii && node_kid(per, "cbc:DescriptionCode"))
+		r |= PERIOD_CODE;
+	return r;
+}
+
+/* CII: note a ram:TaxPointDate or a ram:DueDateTypeCode in the tax elements `qname`
+ * of `parent` and in those of its allowances and charges (BR-CO-03 looks for them
+ * anywhere). */
+static void
+note_tax_dates(struct invoice *inv, xmlNodePtr parent, const char *qname)
+{
+	each_kid(tt, parent, qname)
+	{
+		inv->tax_point_any |= node_kid(tt, "ram:TaxPointDate") != NULL;
+		inv->due_code_any |= node_kid(tt, "ram:DueDateTypeCode") != NULL;
+	}
+	each_kid(ac, parent, "ram:SpecifiedTradeAllowanceCharge")
+	    each_kid(tt, ac, "ram:CategoryTradeTax")
+	{
+		inv->tax_point_any |= node_kid(tt, "ram:TaxPointDate") != NULL;
+		inv->due_code_any |= node_kid(tt, "ram:DueDateTypeCode") != NULL;
+	}
+}
+
 static void
 read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 {
@@ -544,6 +619,7 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	l->vat_not_vat = not_vat(node_find(n, "cac:Item/cac:ClassifiedTaxCategory"));
 	get(&l->period_start, n, np, "cac:InvoicePeriod/cbc:StartDate", NULL);
 	get(&l->period_end, n, np, "cac:InvoicePeriod/cbc:EndDate", NULL);
+	l->period = period_parts(node_kid(n, "cac:InvoicePeriod"), 0);
 	get(&l->delivery_date, n, np, "cac:Delivery/cbc:ActualDeliveryDate", NULL);
 	each_kid(dr, n, "cac:DocumentReference") add_docref(&l->docrefs, &l->ndocrefs, dr, 0);
 	each_kid(ap, node_kid(n, "cac:Item"), "cac:AdditionalItemProperty") add_item_attr(l, ap, 0);
@@ -646,6 +722,7 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	    "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString", "format");
 	get(&l->period_end, set, sp,
 	    "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString", "format");
+	l->period = period_parts(node_kid(set, "ram:BillingSpecifiedPeriod"), 1);
 	get(&l->delivery_date, n, np,
 	    "ram:SpecifiedLineTradeDelivery/ram:ActualDeliverySupplyChainEvent/"
 	    "ram:OccurrenceDateTime/udt:DateTimeString",
@@ -677,7 +754,10 @@ read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, cons
 		free(np);
 		/* a line's delivery party, for the BR-FR rules on parties */
 		if (cii) {
-			struct inv_party *p = read_other(
+			struct inv_party *p;
+			note_tax_dates(inv, node_kid(line, "ram:SpecifiedLineTradeSettlement"),
+			               "ram:ApplicableTradeTax");
+			p = read_other(
 			    inv, "delivery of a line (EXT-FR-FE-146)",
 			    node_find(line, "ram:SpecifiedLineTradeDelivery/ram:ShipToTradeParty"),
 			    1);
@@ -807,6 +887,11 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	get(&inv->delivery_date, root, "", "cac:Delivery/cbc:ActualDeliveryDate", NULL);
 	get(&inv->period_start, root, "", "cac:InvoicePeriod/cbc:StartDate", NULL);
 	get(&inv->period_end, root, "", "cac:InvoicePeriod/cbc:EndDate", NULL);
+	inv->period = period_parts(node_kid(root, "cac:InvoicePeriod"), 0);
+	{
+		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
+		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 0);
+	}
 	{
 		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		read_tax_id(&inv->tax_rep_vat_id, rep, "cac:TaxRepresentativeParty", 0, 1);
@@ -821,6 +906,8 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	           "cac:AccountingSupplierParty/cac:Party", 0);
 	read_party(&inv->buyer, node_find(root, "cac:AccountingCustomerParty/cac:Party"),
 	           "cac:AccountingCustomerParty/cac:Party", 0);
+	inv->supplier.holder = node_kid(root, "cac:AccountingSupplierParty") != NULL;
+	inv->buyer.holder = node_kid(root, "cac:AccountingCustomerParty") != NULL;
 	read_notes(inv, root, "", 0);
 	read_others_ubl(inv, root);
 
@@ -974,10 +1061,13 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	    "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString", "format");
 	get(&inv->period_end, set, sp,
 	    "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString", "format");
+	inv->period = period_parts(node_kid(set, "ram:BillingSpecifiedPeriod"), 1);
+	note_tax_dates(inv, set, "ram:ApplicableTradeTax");
 	{
 		char *rp = xasprintf("%s/ram:SellerTaxRepresentativeTradeParty", ap);
 		xmlNodePtr rep = node_kid(agr, "ram:SellerTaxRepresentativeTradeParty");
 		read_tax_id(&inv->tax_rep_vat_id, rep, rp, 1, 1);
+		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 1);
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "ram:PostalTradeAddress") != NULL;
 		get(&inv->tax_rep_name, rep, rp, "ram:Name", NULL);
@@ -1021,6 +1111,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&p->bic, pm, pp, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID",
 		    NULL);
 		get(&p->pan, pm, pp, "ram:ApplicableTradeSettlementFinancialCard/ram:ID", NULL);
+		each_kid(a, pm, "ram:PayeePartyCreditorFinancialAccount") p->cii_account =
+		    node_kid(a, "ram:IBANID") || node_kid(a, "ram:ProprietaryID") ? 2 : 1;
 		free(pp);
 	}
 	each_kid(tt, set, "ram:ApplicableTradeTax")
@@ -1034,6 +1126,11 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
 		get(&v->tax_point_date, tt, v->path, "ram:TaxPointDate/udt:DateString", "format");
 		get(&v->scheme, tt, v->path, "ram:TypeCode", NULL);
+		/* the breakdowns of category L, M, O (under VAT) have their own template in
+		 * the CII artefact, which takes BR-CO-03's from them */
+		inv->vat_co03 |= !(v->category.text && strchr("LMO", v->category.text[0]) &&
+		                   v->category.text[0] && v->category.text[1] == '\0' &&
+		                   v->scheme.text && strcasecmp(v->scheme.text, "VAT") == 0);
 	}
 	add_acs(&inv->acs, &inv->nacs, set, sp, "ram:SpecifiedTradeAllowanceCharge", 1);
 

@@ -46,6 +46,21 @@ text(const char *rule)
 	return "";
 }
 
+/* Make v[0..*n) one value of text `text`, or none (NULL). */
+static void
+set_values(struct inv_value **v, size_t *n, const char *text)
+{
+	for (size_t i = 0; i < *n; i++)
+		inv_value_free(&(*v)[i]);
+	*n = 0;
+	if (text == NULL)
+		return;
+	*v = xreallocarray(*v, 1, sizeof(**v));
+	memset(*v, 0, sizeof(**v));
+	inv_value_set(*v, text);
+	*n = 1;
+}
+
 #define ERROR(inv, rule)   count(inv, rule, SEV_ERROR)
 #define WARNING(inv, rule) count(inv, rule, SEV_WARNING)
 
@@ -844,22 +859,25 @@ test_contexts(struct invoice *inv, const char *name, int cii)
 	is_int(ERROR(inv, "BR-15"), 1, "%s: totals without BT-115: BR-15", name);
 
 	inv->supplier.any_id = 0;
-	inv_value_set(&inv->supplier.legal_id, NULL);
+	set_values(&inv->supplier.legal_ids, &inv->supplier.nlegal_ids, NULL);
 	is_int(ERROR(inv, "BR-CO-26"), 0, "%s: the VAT id alone identifies the seller", name);
-	inv_value_set(&inv->supplier.vat_id, NULL);
+	set_values(&inv->supplier.vat_ids, &inv->supplier.nvat_ids, NULL);
 	is_int(ERROR(inv, "BR-CO-26"), 1, "%s: BR-CO-26, no seller identifier", name);
-	inv->supplier.present = 0;
+	set_values(&inv->supplier.vat_ids, &inv->supplier.nvat_ids, "");
+	is_int(ERROR(inv, "BR-CO-26"), 0, "%s: an empty VAT id element is one", name);
+	set_values(&inv->supplier.vat_ids, &inv->supplier.nvat_ids, NULL);
+	inv->supplier.present = inv->supplier.holder = 0;
 	is_int(ERROR(inv, "BR-CO-26"), 0, "%s: no seller at all: not BR-CO-26", name);
 
-	inv_value_set(&inv->buyer.vat_id, "GR123456789");
+	set_values(&inv->buyer.vat_ids, &inv->buyer.nvat_ids, "GR123456789");
 	is_int(ERROR(inv, "BR-CO-09"), 0, "%s: GR is ISO 3166", name);
-	inv_value_set(&inv->buyer.vat_id, "EL123456789");
+	set_values(&inv->buyer.vat_ids, &inv->buyer.nvat_ids, "EL123456789");
 	is_int(ERROR(inv, "BR-CO-09"), 0, "%s: EL, Greece's VAT prefix, passes", name);
-	inv_value_set(&inv->buyer.vat_id, "123456789");
+	set_values(&inv->buyer.vat_ids, &inv->buyer.nvat_ids, "123456789");
 	is_int(ERROR(inv, "BR-CO-09"), 1, "%s: BR-CO-09, no country prefix", name);
-	inv_value_set(&inv->buyer.vat_id, "SS123");
+	set_values(&inv->buyer.vat_ids, &inv->buyer.nvat_ids, "SS123");
 	is_int(ERROR(inv, "BR-CO-09"), cii, "%s: SS: only the CII list lacks it", name);
-	inv_value_set(&inv->buyer.vat_id, NULL);
+	set_values(&inv->buyer.vat_ids, &inv->buyer.nvat_ids, NULL);
 
 	inv_value_set(&inv->lines[0].name, NULL);
 	is_int(ERROR(inv, "BR-25"), 1, "%s: BR-25, a line without item name", name);
@@ -874,6 +892,7 @@ test_contexts(struct invoice *inv, const char *name, int cii)
 	is_int(ERROR(inv, "BR-18") + ERROR(inv, "BR-19") + ERROR(inv, "BR-56"), 3,
 	       "%s: an empty tax representative: BR-18, BR-19, BR-56", name);
 	inv_value_set(&inv->tax_rep_vat_id, "XX1");
+	set_values(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, "XX1");
 	is_int(ERROR(inv, "BR-56") + ERROR(inv, "BR-CO-09"), 1,
 	       "%s: its VAT id is checked for its prefix too", name);
 }
@@ -979,29 +998,48 @@ test_document(void)
 	free(data);
 }
 
+/* check_document() on the document `doc` (named `name`): how many problems of `rule`
+ * with severity `sev`. */
+static size_t
+doc_rule_count(const char *name, const char *doc, const char *rule, enum problem_sev sev)
+{
+	struct preflight pf;
+	size_t i, n = 0;
+	check_document(doc, strlen(doc), name, conf, ROUTE_CHORUS, now, &pf, NULL);
+	for (i = 0; i < pf.problems.n; i++)
+		if (strcmp(pf.problems.v[i].rule, rule) == 0 && pf.problems.v[i].sev == sev)
+			n++;
+	preflight_free(&pf);
+	return n;
+}
+
+/* `data` with its first `from` replaced by `to` (from NULL: as it is; not there: "",
+ * said on the TAP stream). Caller frees. */
+static char *
+replaced(const char *name, const char *data, const char *from, const char *to)
+{
+	const char *at;
+	if (from == NULL)
+		return xstrdup(data);
+	if ((at = strstr(data, from)) == NULL) {
+		printf("#   %s: no %s\n", name, from);
+		return xstrdup("");
+	}
+	return xasprintf("%.*s%s%s", (int)(at - data), data, to, at + strlen(from));
+}
+
 /* check_document() on tests/xslt/golden/GOLDEN passed through with the first `from`
  * replaced by `to` (NULL: as it is): how many problems of `rule` with severity `sev`. */
 static size_t
 doc_count(const char *golden, const char *from, const char *to, const char *rule,
           enum problem_sev sev)
 {
-	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *doc, *at;
-	struct preflight pf;
-	size_t len, i, n = 0;
+	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *doc;
+	size_t len, n;
 
 	data = slurp(rel, &len);
-	if (from == NULL)
-		doc = xstrdup(data);
-	else if ((at = strstr(data, from)) == NULL) {
-		printf("#   %s: no %s\n", golden, from);
-		doc = xstrdup("");
-	} else
-		doc = xasprintf("%.*s%s%s", (int)(at - data), data, to, at + strlen(from));
-	check_document(doc, strlen(doc), golden, conf, ROUTE_CHORUS, now, &pf, NULL);
-	for (i = 0; i < pf.problems.n; i++)
-		if (strcmp(pf.problems.v[i].rule, rule) == 0 && pf.problems.v[i].sev == sev)
-			n++;
-	preflight_free(&pf);
+	doc = replaced(golden, data, from, to);
+	n = doc_rule_count(golden, doc, rule, sev);
 	free(doc);
 	free(data);
 	free(rel);
@@ -1154,6 +1192,207 @@ syntax_contexts(void)
 	is_int(doc_count(m, "<ram:ActualAmount>3.00</ram:ActualAmount>", "", "CII-SR-119",
 	                 SEV_WARNING),
 	       1, "CII-SR-119: a gross price's allowance without its amount");
+}
+
+/* The CEN rules on periods, the payee, prices, VAT identifiers, document references
+ * and the seller's identifiers, each as its syntax's artefact tests it (BR-17, BR-28,
+ * BR-29, BR-30, BR-CO-03, BR-CO-09, BR-CO-19, BR-CO-20, BR-CO-26, BR-52). */
+static void
+test_cen_model(void)
+{
+	const char *ue = "invoice-engagement.ubl.xml", *ce = "invoice-engagement.cii.xml";
+	const char *up = "corrective-payee.ubl.xml", *cp = "corrective-payee.cii.xml";
+	const char *ur = "invoice-references.ubl.xml", *cr = "invoice-references.cii.xml";
+	const char *ids[] = {"BR-17",    "BR-28",    "BR-29",    "BR-30",    "BR-CO-03",
+	                     "BR-CO-09", "BR-CO-19", "BR-CO-20", "BR-CO-26", "BR-52"};
+	const char *golden[] = {ue, ce, up, cp, ur, cr};
+#define VAT_UBL                                                                                    \
+	"<cac:PartyTaxScheme><cbc:CompanyID>%s</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID>" \
+	"</cac:TaxScheme></cac:PartyTaxScheme>"
+#define VAT_CII \
+	"<ram:SpecifiedTaxRegistration><ram:ID schemeID=\"VA\">%s</ram:ID></ram:SpecifiedTaxRegistration>"
+	const char *uprice = "<cbc:PriceAmount currencyID=\"EUR\">21.50</cbc:PriceAmount>";
+	const char *csum = "<ram:SpecifiedTradeSettlementLineMonetarySummation>";
+	size_t i, j, n = 0;
+	char *t, *u;
+
+	for (i = 0; i < nitems(golden); i++)
+		for (j = 0; j < nitems(ids); j++)
+			n += doc_count(golden[i], NULL, NULL, ids[j], SEV_ERROR);
+	is_int(n, 0, "the golden files pass BR-17, 28, 29, 30, CO-03, 09, 19, 20, 26, 52");
+
+	/* BR-29 and BR-CO-19: the invoicing period */
+	is_int(
+	    doc_count(ue, "<cbc:EndDate>2025-02-28", "<cbc:EndDate>2025-01-31", "BR-29", SEV_ERROR),
+	    1, "BR-29 (UBL): the period ends before it starts");
+	is_int(doc_count(ce, "20250228</udt:DateTimeString>\n        </ram:EndDateTime>",
+	                 "20250131</udt:DateTimeString></ram:EndDateTime>", "BR-29", SEV_ERROR),
+	       1, "BR-29 (CII): the period ends before it starts");
+	is_int(doc_count(ce, "<ram:EndDateTime>\n          <udt:DateTimeString format=\"102\">",
+	                 "<ram:EndDateTime><udt:DateTimeString format=\"610\">", "BR-29",
+	                 SEV_ERROR),
+	       1, "BR-29 (CII): an end not of format 102 fails the comparison");
+	is_int(doc_count(ue,
+	                 "<cbc:StartDate>2025-02-01</cbc:StartDate>\n"
+	                 "    <cbc:EndDate>2025-02-28</cbc:EndDate>",
+	                 "", "BR-CO-19", SEV_ERROR),
+	       0, "BR-CO-19 (UBL): a period with its code (BT-8) alone passes");
+	is_int(doc_count(ue,
+	                 "<cbc:StartDate>2025-02-01</cbc:StartDate>\n"
+	                 "    <cbc:EndDate>2025-02-28</cbc:EndDate>\n"
+	                 "    <cbc:DescriptionCode>432</cbc:DescriptionCode>",
+	                 "", "BR-CO-19", SEV_ERROR),
+	       1, "BR-CO-19 (UBL): an empty period");
+	is_int(doc_count(ce,
+	                 "<ram:StartDateTime>\n          <udt:DateTimeString "
+	                 "format=\"102\">20250201</udt:DateTimeString>\n        "
+	                 "</ram:StartDateTime>\n        <ram:EndDateTime>\n          "
+	                 "<udt:DateTimeString format=\"102\">20250228</udt:DateTimeString>\n"
+	                 "        </ram:EndDateTime>",
+	                 "", "BR-CO-19", SEV_ERROR),
+	       1, "BR-CO-19 (CII): a period without start nor end");
+
+	/* BR-CO-03: BT-7 and BT-8 together */
+	is_int(
+	    doc_count(ue, "<cbc:DocumentCurrencyCode>",
+	              "<cbc:TaxPointDate>2025-02-28</cbc:TaxPointDate><cbc:DocumentCurrencyCode>",
+	              "BR-CO-03", SEV_ERROR),
+	    1, "BR-CO-03 (UBL): a VAT point date and its code");
+	is_int(doc_count(ce, "<ram:DueDateTypeCode>72",
+	                 "<ram:TaxPointDate><udt:DateString format=\"102\">20250228"
+	                 "</udt:DateString></ram:TaxPointDate><ram:DueDateTypeCode>72",
+	                 "BR-CO-03", SEV_ERROR),
+	       1, "BR-CO-03 (CII): a VAT point date and its code");
+
+	/* BR-30, BR-CO-20: a line's period */
+	is_int(doc_count(up, "<cac:Price>",
+	                 "<cac:InvoicePeriod><cbc:StartDate>2025-03-10</cbc:StartDate>"
+	                 "<cbc:EndDate>2025-03-01</cbc:EndDate></cac:InvoicePeriod><cac:Price>",
+	                 "BR-30", SEV_ERROR),
+	       1, "BR-30 (UBL): a line's period ends before it starts");
+	is_int(
+	    doc_count(up, "<cac:Price>", "<cac:InvoicePeriod/><cac:Price>", "BR-CO-20", SEV_ERROR),
+	    1, "BR-CO-20 (UBL): a line's empty period");
+	is_int(doc_count(cp, csum,
+	                 "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString "
+	                 "format=\"102\">20250310</udt:DateTimeString></ram:StartDateTime>"
+	                 "<ram:EndDateTime><udt:DateTimeString format=\"102\">20250301"
+	                 "</udt:DateTimeString></ram:EndDateTime></ram:BillingSpecifiedPeriod>"
+	                 "<ram:SpecifiedTradeSettlementLineMonetarySummation>",
+	                 "BR-30", SEV_ERROR),
+	       1, "BR-30 (CII): a line's period ends before it starts");
+	is_int(doc_count(cp, csum,
+	                 "<ram:BillingSpecifiedPeriod/>"
+	                 "<ram:SpecifiedTradeSettlementLineMonetarySummation>",
+	                 "BR-CO-20", SEV_ERROR),
+	       1, "BR-CO-20 (CII): a line's empty period");
+
+	/* BR-28: a negative gross price */
+	t = xasprintf("%s<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
+	              "<cbc:Amount currencyID=\"EUR\">0</cbc:Amount><cbc:BaseAmount "
+	              "currencyID=\"EUR\">-21.50</cbc:BaseAmount></cac:AllowanceCharge>",
+	              uprice);
+	is_int(doc_count(up, uprice, t, "BR-28", SEV_ERROR), 1, "BR-28 (UBL)");
+	free(t);
+	is_int(doc_count("invoice-multirate-allowances.cii.xml", "<ram:ChargeAmount>35.00",
+	                 "<ram:ChargeAmount>-35.00", "BR-28", SEV_ERROR),
+	       1, "BR-28 (CII)");
+
+	/* BR-17: the payee is not the seller, as each artefact compares them */
+	is_int(doc_count(up, "<cbc:ID schemeID=\"0009\">30245687600028",
+	                 "<cbc:ID schemeID=\"0009\">55210055400013", "BR-17", SEV_ERROR),
+	       1, "BR-17 (UBL): the payee has the seller's identifier");
+	is_int(doc_count(up, "<cbc:Name>Factor Conseil SA</cbc:Name>", "", "BR-17", SEV_ERROR), 1,
+	       "BR-17 (UBL): the payee has no name");
+	is_int(doc_count(cp, "<ram:ID schemeID=\"0009\">30245687600028",
+	                 "<ram:ID schemeID=\"0009\">55210055400013", "BR-17", SEV_ERROR),
+	       1, "BR-17 (CII): the payee has the seller's legal registration identifier");
+	is_int(doc_count(cp, "<ram:Name>Factor Conseil SA",
+	                 "<ram:Name>Maison Berthier Traiteur SARL", "BR-17", SEV_ERROR),
+	       1, "BR-17 (CII): the payee has the seller's name");
+	is_int(doc_count(cp, "<ram:GlobalID schemeID=\"0009\">30245687600028",
+	                 "<ram:GlobalID schemeID=\"0009\">55210055400013", "BR-17", SEV_ERROR),
+	       0, "BR-17 (CII): the artefact does not compare the global identifiers");
+
+	/* BR-CO-09: every VAT identifier, each as its artefact reads it */
+	{
+		static const struct {
+			const char *id;
+			size_t ubl, cii;
+		} cases[] = {{"123456", 1, 1}, {"F 123", 0, 1}, {"1", 0, 1},    {"", 0, 1},
+		             {"SS123", 0, 1},  {"AN123", 1, 0}, {"EL123", 0, 0}};
+		const char *ufrom = "<cac:PartyLegalEntity>\n        <cbc:RegistrationName>Maison";
+		const char *cfrom = "<ram:SpecifiedTaxRegistration>";
+		for (i = 0; i < nitems(cases); i++) {
+			char *u1 = xasprintf(VAT_UBL, cases[i].id),
+			     *c1 = xasprintf(VAT_CII, cases[i].id);
+			char *u2 = xasprintf("%s%s", u1, ufrom), *c2 = xasprintf("%s%s", c1, cfrom);
+			is_int(doc_count(up, ufrom, u2, "BR-CO-09", SEV_ERROR), cases[i].ubl,
+			       "BR-CO-09 (UBL): a second VAT identifier \"%s\"", cases[i].id);
+			is_int(doc_count(cp, cfrom, c2, "BR-CO-09", SEV_ERROR), cases[i].cii,
+			       "BR-CO-09 (CII): a second VAT identifier \"%s\"", cases[i].id);
+			free(u1), free(c1), free(u2), free(c2);
+		}
+		t = xasprintf(VAT_UBL, "XX1");
+		u = xasprintf("%s</cac:PayeeParty>", t);
+		is_int(doc_count(up, "</cac:PayeeParty>", u, "BR-CO-09", SEV_ERROR), 1,
+		       "BR-CO-09 (UBL): the payee's VAT identifier");
+		free(t), free(u);
+	}
+
+	/* BR-CO-26: UBL's seller without cac:Party (the party moved to an element the
+	 * model does not read) */
+	{
+		size_t len;
+		char *data = slurp("tests/xslt/golden/corrective-payee.ubl.xml", &len);
+		char *d1 =
+		    replaced(up, data, "<cac:AccountingSupplierParty>\n    <cac:Party>",
+		             "<cac:AccountingSupplierParty/><cac:SellerSupplierParty><cac:Party>");
+		char *d2 = replaced(up, d1, "</cac:AccountingSupplierParty>",
+		                    "</cac:SellerSupplierParty>");
+		is_int(doc_rule_count(up, d2, "BR-CO-26", SEV_ERROR), 1,
+		       "BR-CO-26 (UBL): cac:AccountingSupplierParty without cac:Party");
+		free(data), free(d1), free(d2);
+	}
+
+	/* BR-61: UBL wants the account's cbc:ID element; CII an account element with
+	 * ram:IBANID or ram:ProprietaryID, and leaves the missing element to CII-SR-470;
+	 * Chorus Pro wants an IBAN in any case */
+	{
+		const char *us = "invoice-simple.ubl.xml", *cs = "invoice-simple.cii.xml";
+		const char *iban = "<ram:IBANID>FR7630004008230001046783288</ram:IBANID>";
+		const char *acct = "<ram:PayeePartyCreditorFinancialAccount>\n          "
+		                   "<ram:IBANID>FR7630004008230001046783288</ram:IBANID>\n        "
+		                   "</ram:PayeePartyCreditorFinancialAccount>";
+		const char *uid = "<cbc:ID>FR7630004008230001046783288</cbc:ID>";
+		is_int(doc_count(cs, iban, "", "BR-61", SEV_ERROR), 1,
+		       "BR-61 (CII): an account without IBAN nor proprietary id");
+		is_int(doc_count(cs, iban, "<ram:ProprietaryID>12345</ram:ProprietaryID>", "BR-61",
+		                 SEV_ERROR),
+		       0, "BR-61 (CII): a proprietary id passes it");
+		is_int(doc_count(cs, iban, "<ram:ProprietaryID>12345</ram:ProprietaryID>", "IBAN",
+		                 SEV_ERROR),
+		       1, "... but Chorus Pro wants an IBAN");
+		is_int(doc_count(cs, acct, "", "BR-61", SEV_ERROR), 0,
+		       "BR-61 (CII): no account element: not BR-61");
+		is_int(doc_count(cs, acct, "", "IBAN", SEV_ERROR) +
+		           doc_count(cs, acct, "", "CII-SR-470", SEV_ERROR),
+		       2, "... but IBAN and CII-SR-470");
+		is_int(doc_count(us, uid, "<cbc:ID/>", "BR-61", SEV_ERROR), 0,
+		       "BR-61 (UBL): an empty account id is there");
+		is_int(doc_count(us, uid, "<cbc:ID/>", "IBAN", SEV_ERROR), 1,
+		       "... and no IBAN for Chorus Pro");
+		is_int(doc_count(us, uid, "", "BR-61", SEV_ERROR), 1,
+		       "BR-61 (UBL): an account without its id");
+	}
+
+	/* BR-52: every document reference, whatever its type */
+	is_int(doc_count(ur, "<cbc:ID schemeID=\"AGB\">CTR-MAINT-0042</cbc:ID>",
+	                 "<cbc:ID schemeID=\"AGB\"/>", "BR-52", SEV_ERROR),
+	       1, "BR-52 (UBL): an invoiced object's reference without its identifier");
+	is_int(doc_count(cr, "<ram:IssuerAssignedID>LOT-3</ram:IssuerAssignedID>",
+	                 "<ram:IssuerAssignedID> </ram:IssuerAssignedID>", "BR-52", SEV_ERROR),
+	       1, "BR-52 (CII): a lot's reference without its identifier");
 }
 
 /* The syntax rules of the walk (xform-syntax.c): counts under a context, codes,
@@ -1494,6 +1733,7 @@ main(void)
 	each_syntax("invoice-supplier-non-eu", test_supplier_non_eu);
 	test_document();
 	test_syntax();
+	test_cen_model();
 	test_buyer();
 
 	problems_free(&ps);
