@@ -1284,20 +1284,35 @@ period_reversed(const struct ck *k, const struct inv_value *start, const struct 
 	return a != -1 && b != -1 && b < a;
 }
 
-/* A line's period (BG-26: BR-30, BR-CO-20) and gross price (BR-28). */
+/* An invoicing period (BG-14: BR-CO-19, BR-29) or a line's (BG-26: BR-CO-20, BR-30):
+ * its start or end element is there (UBL's header period may have its code, BT-8,
+ * alone), and it does not end before it starts. */
+static void
+check_period_dates(struct ck *k, unsigned period, const struct inv_value *start,
+                   const struct inv_value *end, int line)
+{
+	unsigned dates = PERIOD_START | PERIOD_END | (line ? 0 : PERIOD_CODE);
+	const char *what = line ? "the line's period" : "the invoicing period";
+	if ((period & (PERIOD_THERE | dates)) == PERIOD_THERE)
+		problem(k, ERR, line ? "BR-CO-20" : "BR-CO-19", 0, start,
+		        line ? "give the line's period/start or period/end, or leave its period out"
+		             : "give period/start or period/end, or leave period out",
+		        "%s has neither start nor end date", what);
+	else if ((period & (PERIOD_START | PERIOD_END)) == (PERIOD_START | PERIOD_END) &&
+	         period_reversed(k, start, end))
+		problem(k, ERR, line ? "BR-30" : "BR-29", 0, end,
+		        line
+		            ? "correct the line's period/end: the same day as period/start or later"
+		            : "correct period/end: the same day as period/start or later",
+		        "%s ends before it starts", what);
+}
+
+/* A line's period (BG-26) and gross price (BR-28). */
 static void
 check_line_period_price(struct ck *k, const struct inv_line *l)
 {
 	struct dec g;
-	if ((l->period & (PERIOD_THERE | PERIOD_START | PERIOD_END)) == PERIOD_THERE)
-		problem(k, ERR, "BR-CO-20", 0, &l->period_start,
-		        "give the line's period/start or period/end, or leave period out",
-		        "the line's period has neither start nor end date");
-	else if ((l->period & (PERIOD_START | PERIOD_END)) == (PERIOD_START | PERIOD_END) &&
-	         period_reversed(k, &l->period_start, &l->period_end))
-		problem(k, ERR, "BR-30", 0, &l->period_end,
-		        "correct the line's period/end: the same day as period/start or later",
-		        "the line's period ends before it starts");
+	check_period_dates(k, l->period, &l->period_start, &l->period_end, 1);
 	if (has(&l->gross_price) && dec_parse(l->gross_price.text, &g) == 0 && g.m < 0)
 		problem(k, ERR, "BR-28", 0, &l->gross_price, "give line/gross-price, 0 or more",
 		        "the item gross price is negative");
@@ -2045,16 +2060,7 @@ check_period(struct ck *k)
 {
 	const struct invoice *inv = k->inv;
 	int cii = inv->syntax == SYNTAX_CII;
-	if ((inv->period & (PERIOD_THERE | PERIOD_START | PERIOD_END | PERIOD_CODE)) ==
-	    PERIOD_THERE)
-		problem(k, ERR, "BR-CO-19", 0, &inv->period_start,
-		        "give period/start or period/end, or leave period out",
-		        "the invoicing period has neither start nor end date");
-	else if ((inv->period & (PERIOD_START | PERIOD_END)) == (PERIOD_START | PERIOD_END) &&
-	         period_reversed(k, &inv->period_start, &inv->period_end))
-		problem(k, ERR, "BR-29", 0, &inv->period_end,
-		        "correct period/end: the same day as period/start or later",
-		        "the invoicing period ends before it starts");
+	check_period_dates(k, inv->period, &inv->period_start, &inv->period_end, 0);
 	if (cii ? inv->vat_co03 && inv->tax_point_any && inv->due_code_any
 	        : inv->tax_point_date.text && (inv->period & PERIOD_CODE))
 		problem(k, ERR, "BR-CO-03", 0, &inv->tax_point_date,
@@ -2062,9 +2068,7 @@ check_period(struct ck *k)
 		        "both the VAT point date (BT-7) and its code (BT-8) are given");
 }
 
-/* BR-17: a payee (BG-10) has its name, and is not the seller (the UBL artefact compares
- * the names, BT-59 with BT-28, and the identifiers; CII's the names, BT-59 with BT-27,
- * the identifiers and the legal registration identifiers). */
+/* One of a[0..na) has the text of one of b[0..nb) (XPath's general comparison "="). */
 static int
 same_text(const struct inv_value *a, size_t na, const struct inv_value *b, size_t nb)
 {
@@ -2075,6 +2079,9 @@ same_text(const struct inv_value *a, size_t na, const struct inv_value *b, size_
 	return 0;
 }
 
+/* BR-17: a payee (BG-10) has its name, and is not the seller (the UBL artefact compares
+ * the names, BT-59 with BT-28, and the identifiers; CII's the names, BT-59 with BT-27,
+ * the identifiers and the legal registration identifiers). */
 static void
 check_payee(struct ck *k, const struct inv_party *p)
 {
