@@ -568,6 +568,17 @@ check_legal_ids(struct bk *k, const struct inv_value *ids, size_t n, const char 
 			        who);
 }
 
+/* BR-FR-32: an identifier (UBL cac:PartyIdentification/cbc:ID, CII ram:GlobalID)
+ * under scheme 0002 or 0231 has 9 digits, whoever's. */
+static void
+check_siren_id(struct bk *k, const struct inv_value *id, const char *who, const char *fix)
+{
+	if (id->attr && str_word_in(" 0002 0231 ", id->attr) && !str_digits(id->text, 9))
+		reportf(k, "BR-FR-32", id, fix,
+		        "an identifier of the %s under scheme %s must have 9 digits", who,
+		        id->attr);
+}
+
 /* The rules on one party's identifiers and electronic address: BR-FR-09, 32, CO-10,
  * 23, 25, and for the seller and the buyer 24, 26. `who` names it ("supplier",
  * "payee (BT-60)"); `elem`, its element in the ERP format (NULL: none). */
@@ -589,11 +600,8 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 		const struct inv_value *id = &p->ids[i];
 		const char *t = id->text ? id->text : "";
 		/* UBL: a party identification; the delivery location's ids are not */
-		if (id->attr && str_word_in(" 0002 0231 ", id->attr) && !(k->ubl && p->delivery) &&
-		    !str_digits(t, 9))
-			reportf(k, "BR-FR-32", id, fix,
-			        "an identifier of the %s under scheme %s must have 9 digits", who,
-			        id->attr);
+		if (!(k->ubl && p->delivery))
+			check_siren_id(k, id, who, fix);
 		if (id->attr == NULL)
 			reportf(k, "BR-FR-CO-10", id, fix,
 			        "an identifier of the %s (BT-29, BT-46, BT-60...) has no "
@@ -669,6 +677,7 @@ check_single_taxpayer(struct bk *k, const char *all)
 static void
 check_parties(struct bk *k, const char *all)
 {
+	static const char tax_rep[] = "tax representative (BG-11)";
 	const struct invoice *inv = k->inv;
 	const struct inv_value *ss = &inv->supplier.siren, *bs = &inv->buyer.siren;
 	size_t i, sirens = 0;
@@ -680,6 +689,11 @@ check_parties(struct bk *k, const char *all)
 	for (i = 0; i < inv->nlines; i++)
 		check_legal_ids(k, inv->lines[i].seller_ids, inv->lines[i].nseller_ids,
 		                "seller of a line (EXT-FR-FE-167)", no_erp_party);
+	/* the tax representative's too: BR-FR-32 reads every party's ids (UBL
+	 * //cac:PartyLegalEntity, CII //ram:SpecifiedLegalOrganization...) */
+	for (i = 0; i < inv->ntax_rep_ids; i++)
+		check_siren_id(k, &inv->tax_rep_ids[i], tax_rep, no_erp_party);
+	check_legal_ids(k, inv->tax_rep_legal_ids, inv->ntax_rep_legal_ids, tax_rep, no_erp_party);
 	check_single_taxpayer(k, all);
 	/* BR-FR-10: normalize-space() of the seller's SIREN, 9 digits; UBL asks it of each
 	 * cac:PartyLegalEntity of the seller (one cbc:CompanyID each), none asking nothing */
@@ -833,7 +847,7 @@ check_docrefs(struct bk *k)
 		             : desc && d->type_code.text && strcmp(d->type_code.text, "916") == 0) {
 			char *code = k->ubl ? xstrdup(desc) : norm_space(desc);
 			if ((k->ubl || *code) && (!str_word_in(attachment_codes, code) ||
-			                          (k->ubl && d->description_padded)))
+			                          (k->ubl && d->description.padded)))
 				report(
 				    k, "BR-FR-17", &d->description,
 				    "the description of a supporting document (BT-123) is not "
@@ -846,7 +860,7 @@ check_docrefs(struct bk *k)
 			free(code);
 		}
 		/* BR-FR-18 compares as written */
-		lisible += desc && strcmp(desc, "LISIBLE") == 0 && !d->description_padded;
+		lisible += desc && strcmp(desc, "LISIBLE") == 0 && !d->description.padded;
 		afl += rt && strcmp(rt, "AFL") == 0;
 		avv += rt && strcmp(rt, "AVV") == 0;
 		check_blank_ref(k, d, "BR-FR-29", "give <invoiced-object scheme=\"...\"> a value");
@@ -1003,10 +1017,18 @@ check_coherence(struct bk *k)
 static const char no_erp_lines[] =
     "the ERP format has no sub-invoice lines: correct the document's producer";
 
+/* v = 'S' in XPath: its text as written, blanks around it included, is s. */
 static int
 is(const struct inv_value *v, const char *s)
 {
-	return v->text && strcmp(v->text, s) == 0;
+	return v->text && !v->padded && strcmp(v->text, s) == 0;
+}
+
+/* a = b in XPath, both as written (blanks around told apart by where, not which). */
+static int
+same(const struct inv_value *a, const struct inv_value *b)
+{
+	return a->text && b->text && a->padded == b->padded && strcmp(a->text, b->text) == 0;
 }
 
 /* UBL: a line's reference to this very invoice. */
@@ -1087,10 +1109,10 @@ child_of(const struct bk *k, const struct inv_line *l, const char *id)
 
 /* The first line whose id (BT-126) is `id`, or NULL. */
 static const struct inv_line *
-line_by_id(const struct invoice *inv, const char *id)
+line_by_id(const struct invoice *inv, const struct inv_value *id)
 {
 	for (size_t i = 0; i < inv->nlines; i++)
-		if (is(&inv->lines[i].id, id))
+		if (same(&inv->lines[i].id, id))
 			return &inv->lines[i];
 	return NULL;
 }
@@ -1300,7 +1322,7 @@ check_group_totals(struct bk *k, const struct inv_line *l)
 		}
 		/* BR-FR-MV-10 counts the DETAIL lines (CII: whose parent is the id as
 		 * written) */
-		details += l->id.text && is(&c->parent, l->id.text) && is(&c->status, "DETAIL");
+		details += same(&c->parent, &l->id) && is(&c->status, "DETAIL");
 	}
 	if (!(fabs(xnumber(l->net_amount.text) - sum) <= 0.01 * (double)n))
 		reportf(k, "BR-FR-MV-05", &l->net_amount, no_erp_lines,
@@ -1309,9 +1331,11 @@ check_group_totals(struct bk *k, const struct inv_line *l)
 
 	afl = object_of(k, l, "AFL");
 	mark = xasprintf("#%s#", afl);
-	for (i = 0; i < inv->nvats; i++) {
+	/* UBL: every cac:TaxTotal's breakdowns; the scheme and the reason as written */
+	for (i = 0; i < inv->nvats + inv->nvats_other; i++) {
 		const struct inv_vat *v = &inv->vats[i];
 		if (is(&v->scheme, "VAT") && v->exemption_reason.text &&
+		    !(v->exemption_reason.padded & PAD_LEAD) &&
 		    strncmp(v->exemption_reason.text, mark, strlen(mark)) == 0)
 			vat += xnumber(v->tax.text);
 	}
@@ -1382,7 +1406,7 @@ check_subinvoices(struct bk *k)
 	for (i = 0; i < inv->nlines; i++) {
 		const struct inv_line *l = &inv->lines[i];
 		const struct inv_value *parent = parent_of(k, l);
-		const struct inv_line *pl = parent ? line_by_id(inv, parent->text) : NULL;
+		const struct inv_line *pl = parent ? line_by_id(inv, parent) : NULL;
 		char *afl = object_of(k, l, "AFL"), *pafl = object_of(k, pl, "AFL");
 		char *sid = norm_space(line_seller(l)->text ? line_seller(l)->text : "");
 		char *psid = norm_space(line_seller(pl)->text ? line_seller(pl)->text : "");

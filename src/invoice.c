@@ -31,6 +31,7 @@ inv_value_set(struct inv_value *v, const char *text)
 {
 	free(v->text);
 	v->text = text ? xstrdup(text) : NULL;
+	v->padded = 0;
 }
 
 void
@@ -205,6 +206,8 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->tax_rep_vat_id);
 	inv_value_free(&inv->tax_rep_tax_id);
 	values_free(inv->tax_rep_vat_ids, inv->ntax_rep_vat_ids);
+	values_free(inv->tax_rep_ids, inv->ntax_rep_ids);
+	values_free(inv->tax_rep_legal_ids, inv->ntax_rep_legal_ids);
 	party_free(&inv->supplier);
 	party_free(&inv->buyer);
 	for (i = 0; i < inv->nothers; i++)
@@ -260,7 +263,7 @@ invoice_free(struct invoice *inv)
 	for (i = 0; i < inv->nacs; i++)
 		ac_free(&inv->acs[i]);
 	free(inv->acs);
-	for (i = 0; i < inv->nvats; i++) {
+	for (i = 0; i < inv->nvats + inv->nvats_other; i++) {
 		struct inv_vat *v = &inv->vats[i];
 		free(v->path);
 		inv_value_free(&v->category);

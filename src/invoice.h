@@ -19,7 +19,11 @@ struct inv_value {
 	               currencyID (amounts), format (CII dates); NULL if none */
 	char *path; /* element path from the root; when absent, where it would be */
 	int line;   /* line in the generated document; 0 when absent */
+	int padded; /* the text as written had blanks around it: PAD_LEAD, PAD_TRAIL (the
+	               BR-FR schematrons compare most codes as written, "X" != " X") */
 };
+
+enum { PAD_LEAD = 1, PAD_TRAIL = 2 };
 
 struct inv_party {
 	struct inv_value siret;      /* BT-29 / BT-46, attr = scheme; see HACKING.md */
@@ -81,8 +85,7 @@ struct inv_ac {
 	struct inv_value reason;                 /* BT-97/104/139/144 */
 	struct inv_value reason_code;            /* BT-98/105/140/145 */
 	struct inv_value vat_category, vat_rate; /* BT-95/96, BT-102/103 (document level) */
-	int vat_not_vat;         /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
-	int vat_category_blanks; /* vat_category was written with blanks around it */
+	int vat_not_vat; /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
 };
 
 /* A reference to an earlier invoice: BG-3 in the header (UBL cac:BillingReference,
@@ -105,8 +108,6 @@ struct inv_docref {
 	struct inv_value ref_type;    /* CII ram:ReferenceTypeCode (AFL, AVV...) */
 	struct inv_value description; /* BT-123: UBL cbc:DocumentDescription, CII ram:Name */
 	size_t descriptions;          /* how many (UBL may repeat cbc:DocumentDescription) */
-	int description_padded;       /* as written, it has blanks around it (the BR-FR rules
-	                                 but CII's BR-FR-17 compare it as written) */
 	struct inv_value date;        /* UBL cbc:IssueDate */
 	size_t issuer_pos; /* a CII line's: its IssuerAssignedID in the line's issuer_ids */
 };
@@ -244,6 +245,10 @@ struct invoice {
 	int tax_rep, tax_rep_address;      /* the tax representative (BG-11), its address (BG-12) */
 	struct inv_value *tax_rep_vat_ids; /* its every VAT identifier, as inv_party's vat_ids */
 	size_t ntax_rep_vat_ids;
+	/* its identifiers and legal ids, as struct inv_party's ids and legal_ids (BR-FR-32
+	 * reads every party's) */
+	struct inv_value *tax_rep_ids, *tax_rep_legal_ids;
+	size_t ntax_rep_ids, ntax_rep_legal_ids;
 
 	struct inv_party supplier, buyer;
 	struct inv_party *others; /* payee, agents, invoicer, invoicee, delivery (BR-FR) */
@@ -259,8 +264,10 @@ struct invoice {
 	size_t nlines;
 	struct inv_ac *acs; /* document level */
 	size_t nacs;
-	struct inv_vat *vats;
-	size_t nvats;
+	struct inv_vat *vats; /* the VAT breakdowns (BG-23): UBL, the cac:TaxTotal's in the
+	                         document currency; then (not counted in nvats) the other
+	                         cac:TaxTotal's, which only rules that read them all see */
+	size_t nvats, nvats_other;
 	struct inv_attachment *attachments;
 	size_t nattachments;
 	struct inv_note *notes;

@@ -104,12 +104,14 @@ find_uses(const struct invoice *inv, const char *code, struct use *u)
 			continue;
 		/* BR-AF-04 reads a charge's category as written, blanks and all: " L "
 		 * is no IGIC charge (UBL compares cbc:ID='L', CII ram:CategoryCode = 'L') */
-		if (ind == 1 && !u->charge && !(ac->vat_category_blanks && strcmp(code, "L") == 0))
+		if (ind == 1 && !u->charge && !(ac->vat_category.padded && strcmp(code, "L") == 0))
 			u->charge = &ac->vat_category;
 		else if (ind == 0 && !u->allowance)
 			u->allowance = &ac->vat_category;
 	}
-	for (i = 0; i < inv->nvats; i++)
+	/* UBL: the breakdowns of every cac:TaxTotal, as BR-x-01 and BR-B-01, -02 read
+	 * cac:TaxTotal/cac:TaxSubtotal */
+	for (i = 0; i < inv->nvats + inv->nvats_other; i++)
 		if (is(&inv->vats[i].category, code) &&
 		    (!inv->vats[i].vat_not_vat || strcmp(code, "S") == 0)) {
 			if (u->nvats++ == 0)

@@ -69,6 +69,8 @@ xmlNodePtr node_next_kid(xmlNodePtr parent, xmlNodePtr prev, const char *qname);
 	     var = node_next_kid(parent, var, qname))
 /* The node's text, blanks trimmed. Caller frees. */
 char *node_text(xmlNodePtr);
+/* The same; *pad says where blanks were trimmed (PAD_LEAD | PAD_TRAIL, invoice.h). */
+char *node_text_pad(xmlNodePtr, int *pad);
 /* An attribute without namespace, or NULL. Caller frees. */
 char *node_attr(xmlNodePtr, const char *name);
 

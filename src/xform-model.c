@@ -69,7 +69,7 @@ set_from(struct inv_value *v, xmlNodePtr n, xmlNodePtr top, const char *top_path
 		v->path = join_path(top_path, rel);
 		return;
 	}
-	v->text = node_text(n);
+	v->text = node_text_pad(n, &v->padded);
 	v->attr = attr ? node_attr(n, attr) : NULL;
 	v->path = top ? sub_path(n, top, top_path) : node_path(n);
 	v->line = (int)xmlGetLineNo(n);
@@ -161,12 +161,6 @@ add_docref(struct inv_docref **v, size_t *nv, xmlNodePtr n, int cii)
 	get(&d->ref_type, n, np, "ram:ReferenceTypeCode", NULL);
 	get(&d->description, n, np, cii ? "ram:Name" : "cbc:DocumentDescription", NULL);
 	d->descriptions = count_kids(n, cii ? "ram:Name" : "cbc:DocumentDescription");
-	if (d->description.text) {
-		xmlChar *raw =
-		    xmlNodeGetContent(node_find(n, cii ? "ram:Name" : "cbc:DocumentDescription"));
-		d->description_padded = raw && strcmp((const char *)raw, d->description.text) != 0;
-		xmlFree(raw);
-	}
 	if (!cii)
 		get(&d->date, n, np, "cbc:IssueDate", NULL);
 	free(np);
@@ -192,6 +186,22 @@ add_legal_ids(struct inv_value **v, size_t *n, xmlNodePtr party, int cii)
 {
 	each_kid(le, party, cii ? "ram:SpecifiedLegalOrganization" : "cac:PartyLegalEntity")
 	    each_kid(id, le, cii ? "ram:ID" : "cbc:CompanyID") add_id(v, n, id);
+}
+
+/* Append every identifier of `party` (UBL cac:PartyIdentification/cbc:ID, CII
+ * ram:GlobalID) to v[0..*n). */
+static void
+add_ids(struct inv_value **v, size_t *n, xmlNodePtr party, int cii)
+{
+	if (cii)
+		each_kid(g, party, "ram:GlobalID") add_id(v, n, g);
+	else
+		each_kid(pi, party, "cac:PartyIdentification")
+		{
+			xmlNodePtr id = node_kid(pi, "cbc:ID");
+			if (id)
+				add_id(v, n, id);
+		}
 }
 
 static int
@@ -395,15 +405,7 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 	}
 	if (cii)
 		each_kid(id, party, "ram:ID") add_id(&p->cii_ids, &p->ncii_ids, id);
-	if (cii)
-		each_kid(g, party, "ram:GlobalID") add_id(&p->ids, &p->nids, g);
-	else
-		each_kid(pi, party, "cac:PartyIdentification")
-		{
-			xmlNodePtr id = node_kid(pi, "cbc:ID");
-			if (id)
-				add_id(&p->ids, &p->nids, id);
-		}
+	add_ids(&p->ids, &p->nids, party, cii);
 	add_legal_ids(&p->legal_ids, &p->nlegal_ids, party, cii);
 	p->legal_entities =
 	    count_kids(party, cii ? "ram:SpecifiedLegalOrganization" : "cac:PartyLegalEntity");
@@ -573,13 +575,6 @@ read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 		get(&a->vat_category, n, np, "cac:TaxCategory/cbc:ID", NULL);
 		get(&a->vat_rate, n, np, "cac:TaxCategory/cbc:Percent", NULL);
 		a->vat_not_vat = not_vat(node_kid(n, "cac:TaxCategory"));
-	}
-	if (a->vat_category.text) { /* was it written with blanks around it? */
-		xmlChar *raw = xmlNodeGetContent(node_find(
-		    n, cii ? "ram:CategoryTradeTax/ram:CategoryCode" : "cac:TaxCategory/cbc:ID"));
-		a->vat_category_blanks =
-		    raw && strcmp((const char *)raw, a->vat_category.text) != 0;
-		xmlFree(raw);
 	}
 	a->charge = a->indicator.text &&
 	            (strcmp(a->indicator.text, "true") == 0 || strcmp(a->indicator.text, "1") == 0);
@@ -849,6 +844,26 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 	}
 }
 
+/* Append the VAT breakdowns of UBL cac:TaxTotal `tt` to inv->vats. */
+static void
+read_subtotals_ubl(struct invoice *inv, xmlNodePtr tt)
+{
+	each_kid(st, tt, "cac:TaxSubtotal")
+	{
+		struct inv_vat *v = new_vat(inv, st);
+		get(&v->taxable, st, v->path, "cbc:TaxableAmount", "currencyID");
+		get(&v->tax, st, v->path, "cbc:TaxAmount", "currencyID");
+		get(&v->category, st, v->path, "cac:TaxCategory/cbc:ID", NULL);
+		get(&v->rate, st, v->path, "cac:TaxCategory/cbc:Percent", NULL);
+		get(&v->exemption_reason, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReason",
+		    NULL);
+		get(&v->exemption_code, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReasonCode",
+		    NULL);
+		get(&v->scheme, st, v->path, "cac:TaxCategory/cac:TaxScheme/cbc:ID", NULL);
+		v->vat_not_vat = not_vat(node_kid(st, "cac:TaxCategory"));
+	}
+}
+
 static void
 model_ubl(struct invoice *inv, xmlNodePtr root)
 {
@@ -891,14 +906,13 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	{
 		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 0);
-	}
-	{
-		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		read_tax_id(&inv->tax_rep_vat_id, rep, "cac:TaxRepresentativeParty", 0, 1);
 		get(&inv->tax_rep_tax_id, rep, "cac:TaxRepresentativeParty",
 		    "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "cac:PostalAddress") != NULL;
+		add_ids(&inv->tax_rep_ids, &inv->ntax_rep_ids, rep, 0);
+		add_legal_ids(&inv->tax_rep_legal_ids, &inv->ntax_rep_legal_ids, rep, 0);
 		get(&inv->tax_rep_name, rep, "cac:TaxRepresentativeParty", "cac:PartyName/cbc:Name",
 		    NULL);
 	}
@@ -959,19 +973,14 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	if (tax_total)
 		set_from(&inv->tax_total, node_kid(tax_total, "cbc:TaxAmount"), root, "",
 		         "cac:TaxTotal/cbc:TaxAmount", "currencyID");
-	each_kid(st, tax_total, "cac:TaxSubtotal")
+	read_subtotals_ubl(inv, tax_total);
+	/* the other TaxTotals' breakdowns, after those: UBL BR-FR-MV-09 and the CEN
+	 * BR-x-01 read cac:TaxTotal/cac:TaxSubtotal, every one */
 	{
-		struct inv_vat *v = new_vat(inv, st);
-		get(&v->taxable, st, v->path, "cbc:TaxableAmount", "currencyID");
-		get(&v->tax, st, v->path, "cbc:TaxAmount", "currencyID");
-		get(&v->category, st, v->path, "cac:TaxCategory/cbc:ID", NULL);
-		get(&v->rate, st, v->path, "cac:TaxCategory/cbc:Percent", NULL);
-		get(&v->exemption_reason, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReason",
-		    NULL);
-		get(&v->exemption_code, st, v->path, "cac:TaxCategory/cbc:TaxExemptionReasonCode",
-		    NULL);
-		get(&v->scheme, st, v->path, "cac:TaxCategory/cac:TaxScheme/cbc:ID", NULL);
-		v->vat_not_vat = not_vat(node_kid(st, "cac:TaxCategory"));
+		size_t n = inv->nvats;
+		each_kid(tt, root, "cac:TaxTotal") if (tt != tax_total) read_subtotals_ubl(inv, tt);
+		inv->nvats_other = inv->nvats - n;
+		inv->nvats = n;
 	}
 
 	lmt = node_kid(root, "cac:LegalMonetaryTotal");
@@ -1070,6 +1079,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 1);
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "ram:PostalTradeAddress") != NULL;
+		add_ids(&inv->tax_rep_ids, &inv->ntax_rep_ids, rep, 1);
+		add_legal_ids(&inv->tax_rep_legal_ids, &inv->ntax_rep_legal_ids, rep, 1);
 		get(&inv->tax_rep_name, rep, rp, "ram:Name", NULL);
 		free(rp);
 	}

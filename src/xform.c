@@ -49,6 +49,7 @@
 
 #include "conf.h"
 #include "fileio.h"
+#include "invoice.h"
 #include "rules.h"
 #include "util.h"
 #include "xform-int.h"
@@ -586,22 +587,30 @@ is_blank(int c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* The node's text, blanks trimmed. Caller frees. */
 char *
-node_text(xmlNodePtr n)
+node_text_pad(xmlNodePtr n, int *pad)
 {
 	xmlChar *t = xmlNodeGetContent(n);
-	const char *s = t ? (const char *)t : "";
+	const char *s = t ? (const char *)t : "", *start = s;
 	size_t len;
 	char *r;
 	while (is_blank((unsigned char)*s))
 		s++;
 	len = strlen(s);
+	if (pad)
+		*pad = (s != start ? PAD_LEAD : 0) |
+		       (len && is_blank((unsigned char)s[len - 1]) ? PAD_TRAIL : 0);
 	while (len && is_blank((unsigned char)s[len - 1]))
 		len--;
 	r = xstrndup(s, len);
 	xmlFree(t);
 	return r;
+}
+
+char *
+node_text(xmlNodePtr n)
+{
+	return node_text_pad(n, NULL);
 }
 
 char *

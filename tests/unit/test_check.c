@@ -1516,6 +1516,23 @@ test_syntax(void)
 	is_int(doc_count("invoice-exempt.cii.xml", "<ram:ExemptionReasonCode>VATEX",
 	                 "<ram:ExemptionReasonCode>VATEY", "BR-CL-22", SEV_ERROR),
 	       1, "BR-CL-22: an exemption reason code not in VATEX");
+	/* BR-x-01 count cac:TaxTotal/cac:TaxSubtotal: the breakdowns of every TaxTotal,
+	 * not only the one in the invoice currency */
+	{
+		static const char z[] = "<cac:TaxSubtotal><cac:TaxCategory><cbc:ID>Z</cbc:ID>"
+		                        "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+		                        "</cac:TaxCategory></cac:TaxSubtotal>";
+		char *one = xasprintf("</cac:TaxTotal><cac:TaxTotal>%s</cac:TaxTotal>", z);
+		char *two = xasprintf("</cac:TaxTotal><cac:TaxTotal>%s%s</cac:TaxTotal>", z, z);
+		is_int(
+		    doc_count("invoice-b2b.ubl.xml", "</cac:TaxTotal>", one, "BR-Z-01", SEV_ERROR),
+		    0, "BR-Z-01: one breakdown Z, in a second cac:TaxTotal");
+		is_int(
+		    doc_count("invoice-b2b.ubl.xml", "</cac:TaxTotal>", two, "BR-Z-01", SEV_ERROR),
+		    1, "BR-Z-01: two breakdowns Z, in a second cac:TaxTotal");
+		free(one);
+		free(two);
+	}
 	is_int(doc_count("invoice-b2b.ubl.xml", "<cbc:EndpointID schemeID=\"0225\">",
 	                 "<cbc:EndpointID>", "BR-62", SEV_ERROR),
 	       1, "BR-62: the seller's electronic address without its scheme");

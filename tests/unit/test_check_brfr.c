@@ -305,7 +305,7 @@ test_more(const char *g)
 	   "%s BR-FR-17: FACTURE is not a code of the list", g);
 	inv_value_set(&inv->docrefs[0].description, "LISIBLE");
 	is_int(count(inv, "BR-FR-17"), 0, "%s BR-FR-17: LISIBLE is", g);
-	inv->docrefs[0].description_padded = 1;
+	inv->docrefs[0].description.padded = PAD_LEAD;
 	is_int(count(inv, "BR-FR-17"), ubl,
 	       "%s BR-FR-17: \" LISIBLE\" (UBL compares as written, CII normalised)", g);
 	inv->docrefs[0].descriptions = 2;
@@ -314,7 +314,7 @@ test_more(const char *g)
 	inv->docrefs[0].descriptions = 1;
 	add_docref(inv, ubl ? NULL : "916", NULL, "PJ2", "LISIBLE");
 	is_int(count(inv, "BR-FR-18"), 0, "%s BR-FR-18: \" LISIBLE\" is not LISIBLE", g);
-	inv->docrefs[0].description_padded = 0;
+	inv->docrefs[0].description.padded = 0;
 	is_int(count(inv, "BR-FR-18"), 1, "%s BR-FR-18: two documents LISIBLE", g);
 	drop_docrefs(inv, 2);
 	if (ubl) {
@@ -382,6 +382,12 @@ test_more(const char *g)
 	   "%s BR-FR-09: the payee's SIRET and SIREN differ", g);
 	set_siren(payee, "81234567");
 	is_int(count(inv, "BR-FR-32"), 2, "%s BR-FR-32: the payee's SIREN of 8 digits", g);
+	set_siren(payee, "812345676");
+	add_value(&inv->tax_rep_legal_ids, &inv->ntax_rep_legal_ids, "81234567", "0002");
+	is_int(count(inv, "BR-FR-32"), 2, "%s BR-FR-32: the tax representative's SIREN of 8 digits",
+	       g);
+	add_value(&inv->tax_rep_ids, &inv->ntax_rep_ids, "81234567", "0231");
+	is_int(count(inv, "BR-FR-32"), 3, "%s BR-FR-32: and its identifier under scheme 0231", g);
 	invoice_free(inv);
 }
 
@@ -693,6 +699,34 @@ test_subinvoices(const char *g)
 	inv_value_set(&inv->vats[1].exemption_reason, "#SF-3#");
 	is_int(count(inv, "BR-FR-MV-09"), 1, "%s BR-FR-MV-09: no breakdown of SF-2", g);
 	inv_value_set(&inv->vats[1].exemption_reason, "#SF-2#");
+	/* the schematrons compare the reason and the scheme as written */
+	inv->vats[1].exemption_reason.padded = PAD_LEAD;
+	is_int(count(inv, "BR-FR-MV-09"), 1, "%s BR-FR-MV-09: \" #SF-2#\" does not start with it",
+	       g);
+	inv->vats[1].exemption_reason.padded = PAD_TRAIL;
+	is_int(count(inv, "BR-FR-MV-09"), 0, "%s BR-FR-MV-09: \"#SF-2# \" does", g);
+	inv->vats[1].exemption_reason.padded = 0;
+	inv->vats[1].scheme.padded = PAD_TRAIL;
+	is_int(count(inv, "BR-FR-MV-09"), 1, "%s BR-FR-MV-09: scheme \"VAT \" is not VAT", g);
+	inv->vats[1].scheme.padded = 0;
+	subtype(&l[0], ubl)->padded = PAD_LEAD;
+	subtype(&l[2], ubl)->padded = PAD_LEAD;
+	is_int(count(inv, "BR-FR-MV-02"), 1, "%s BR-FR-MV-02: \" GROUP\" is no line GROUP", g);
+	subtype(&l[0], ubl)->padded = 0;
+	subtype(&l[2], ubl)->padded = 0;
+	if (ubl) {
+		/* UBL: BR-FR-MV-09 sums the breakdowns of every cac:TaxTotal */
+		struct inv_vat *o;
+		inv->vats = xreallocarray(inv->vats, inv->nvats + 1, sizeof(*inv->vats));
+		o = &inv->vats[inv->nvats];
+		memset(o, 0, sizeof(*o));
+		inv->nvats_other = 1;
+		inv_value_set(&o->scheme, "VAT");
+		inv_value_set(&o->exemption_reason, "#SF-2#");
+		inv_value_set(&o->tax, "5.00");
+		is_int(count(inv, "BR-FR-MV-09"), 1,
+		       "%s BR-FR-MV-09: a breakdown of SF-2 in another cac:TaxTotal counts", g);
+	}
 
 	inv_value_set(&l[0].tax_inclusive, "900.00");
 	is_int(count(inv, "BR-FR-MV-10"), !ubl, "%s BR-FR-MV-10: 900.00 is not 756.00 + 151.20%s",

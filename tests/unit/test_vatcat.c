@@ -119,7 +119,7 @@ test_syntax(const char *syn)
 		   name, got);
 		free(got);
 		for (i = 0; i < inv->nacs; i++)
-			inv->acs[i].vat_category_blanks = inv->acs[i].charge;
+			inv->acs[i].vat_category.padded = inv->acs[i].charge ? PAD_LEAD : 0;
 		got = rules(inv);
 		ok(strstr(got, "BR-AF-04") == NULL, "%s: written \" L \": no BR-AF-04: %s", name,
 		   got);
