@@ -534,23 +534,23 @@ period_parts(xmlNodePtr per, int cii)
 	return r;
 }
 
-/* CII: note a ram:TaxPointDate or a ram:DueDateTypeCode in the tax elements `qname`
- * of `parent` and in those of its allowances and charges (BR-CO-03 looks for them
- * anywhere). */
+/* CII: note whether the tax element `tt` has a ram:TaxPointDate or a
+ * ram:DueDateTypeCode (BR-CO-03 looks for them anywhere). */
 static void
-note_tax_dates(struct invoice *inv, xmlNodePtr parent, const char *qname)
+note_tax_date(struct invoice *inv, xmlNodePtr tt)
 {
-	each_kid(tt, parent, qname)
-	{
-		inv->tax_point_any |= node_kid(tt, "ram:TaxPointDate") != NULL;
-		inv->due_code_any |= node_kid(tt, "ram:DueDateTypeCode") != NULL;
-	}
-	each_kid(ac, parent, "ram:SpecifiedTradeAllowanceCharge")
-	    each_kid(tt, ac, "ram:CategoryTradeTax")
-	{
-		inv->tax_point_any |= node_kid(tt, "ram:TaxPointDate") != NULL;
-		inv->due_code_any |= node_kid(tt, "ram:DueDateTypeCode") != NULL;
-	}
+	inv->tax_point_any |= node_kid(tt, "ram:TaxPointDate") != NULL;
+	inv->due_code_any |= node_kid(tt, "ram:DueDateTypeCode") != NULL;
+}
+
+/* The same for every tax element of a settlement (header or line) and of its
+ * allowances and charges. */
+static void
+note_tax_dates(struct invoice *inv, xmlNodePtr settlement)
+{
+	each_kid(tt, settlement, "ram:ApplicableTradeTax") note_tax_date(inv, tt);
+	each_kid(ac, settlement, "ram:SpecifiedTradeAllowanceCharge")
+	    each_kid(tt, ac, "ram:CategoryTradeTax") note_tax_date(inv, tt);
 }
 
 static void
@@ -750,8 +750,7 @@ read_lines(struct invoice *inv, xmlNodePtr parent, const char *parent_path, cons
 		/* a line's delivery party, for the BR-FR rules on parties */
 		if (cii) {
 			struct inv_party *p;
-			note_tax_dates(inv, node_kid(line, "ram:SpecifiedLineTradeSettlement"),
-			               "ram:ApplicableTradeTax");
+			note_tax_dates(inv, node_kid(line, "ram:SpecifiedLineTradeSettlement"));
 			p = read_other(
 			    inv, "delivery of a line (EXT-FR-FE-146)",
 			    node_find(line, "ram:SpecifiedLineTradeDelivery/ram:ShipToTradeParty"),
@@ -1071,7 +1070,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	get(&inv->period_end, set, sp,
 	    "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString", "format");
 	inv->period = period_parts(node_kid(set, "ram:BillingSpecifiedPeriod"), 1);
-	note_tax_dates(inv, set, "ram:ApplicableTradeTax");
+	note_tax_dates(inv, set);
 	{
 		char *rp = xasprintf("%s/ram:SellerTaxRepresentativeTradeParty", ap);
 		xmlNodePtr rep = node_kid(agr, "ram:SellerTaxRepresentativeTradeParty");
