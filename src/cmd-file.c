@@ -228,7 +228,7 @@ validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
               const struct route_preflight *rp, const struct buf *b, const char *refused)
 {
 	struct preflight pf;
-	char *buyer_note;
+	char *buyer_note, *why;
 	int rc;
 	size_t i;
 
@@ -240,12 +240,10 @@ validate_file(const struct cmd_ctx *ctx, const char *path, const struct conf *c,
 		return EXIT_REJECTED;
 	}
 	check_document(b->p, b->len, path, c, rp->route, 0, &pf, NULL);
-	if (rp->route == ROUTE_PA && pf.inv && pf.inv->supplier.siret.text == NULL &&
-	    invoice_supplier_id_type(pf.inv) > CHORUS_ID_SIRET) {
-		/* as the gateway refuses it when it routes it (gateway.c's routed()) */
-		char *why =
-		    route_pa_no_siret(invoice_supplier_id(pf.inv)->text,
-		                      chorus_id_type_name(invoice_supplier_id_type(pf.inv)));
+	if (pf.inv && (why = route_pa_no_siret(
+	                   rp->route, pf.inv->supplier.siret.text,
+	                   invoice_supplier_id(pf.inv) ? invoice_supplier_id(pf.inv)->text : NULL,
+	                   chorus_id_type_name(invoice_supplier_id_type(pf.inv)))) != NULL) {
 		printf("%s: cannot be sent to %s: 1 error, 0 warnings\nerror: %s\n", path, rp->what,
 		       why);
 		free(why);

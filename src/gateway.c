@@ -875,9 +875,9 @@ static void
 routed(struct gw *g, struct job *j, unsigned r, const char *because)
 {
 	struct doc *d = j->doc;
+	char *why = route_pa_no_siret(r, d->supplier_siret, d->supplier_id, d->supplier_id_type);
 
-	if (r == ROUTE_PA && d->supplier_siret == NULL && d->supplier_id_type) {
-		char *why = route_pa_no_siret(d->supplier_id, d->supplier_id_type);
+	if (why) {
 		doc_add_reason(d, "%s", why);
 		free(why);
 		doc_note(d, "route pa (%s) refused: a supplier without a SIRET", because);

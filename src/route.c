@@ -30,10 +30,13 @@ route_named(const char *s)
 
 /* The PA route carries the invoices of companies established in France, which the
  * French rules know by their SIREN (BR-FR-10); a supplier without a SIRET is
- * established abroad (chorusgw-erp(5)) and has none. */
+ * established abroad (chorusgw-erp(5)) and has none. Decided here for the gateway
+ * (gateway.c's routed()) and `validate` alike. */
 char *
-route_pa_no_siret(const char *id, const char *type)
+route_pa_no_siret(unsigned route, const char *siret, const char *id, const char *type)
 {
+	if (route != ROUTE_PA || siret != NULL || type == NULL || strcmp(type, "SIRET") == 0)
+		return NULL;
 	return xasprintf(
 	    "the supplier has no SIRET (%s, %s): the Plateforme Agréée route carries the "
 	    "invoices of companies established in France, which the French rules identify "
@@ -42,7 +45,7 @@ route_pa_no_siret(const char *id, const char *type)
 	    "(<route>chorus</route> in the export, or [route] public = chorus); to a "
 	    "company, send it outside chorusgw: a supplier established abroad is outside "
 	    "the reform's e-invoicing through a PA",
-	    id ? id : "?", type ? type : "?");
+	    id ? id : "?", type);
 }
 
 int

@@ -42,9 +42,10 @@ void route_decide(const struct conf *, const char *explicit, const char *cadre,
 /* Step 4: the Directory's entityType of the buyer's SIREN ("Public",
  * "PrivateVatRegistered"). */
 void route_by_buyer(const struct conf *, const char *entity_type, struct route_choice *out);
-/* Why a supplier without a SIRET (its identifier `id` of Chorus Pro type name `type`,
+/* NULL when `route` may carry the supplier's invoice; else why a supplier without a
+ * SIRET (`siret` NULL, its identifier `id` of Chorus Pro type name `type`,
  * UE_HORS_FRANCE or HORS_UE) has no PA route, and what to do; caller frees. */
-char *route_pa_no_siret(const char *id, const char *type);
+char *route_pa_no_siret(unsigned route, const char *siret, const char *id, const char *type);
 /* 1 when the cadre is of the works family (A4 to A25). */
 int route_works_cadre(const char *cadre);
 
