@@ -1839,6 +1839,18 @@ chorus_search(struct chorus *ch, const struct chorus_search_req *q, chorus_cb *c
 	return k;
 }
 
+/* The search is not narrowed to one structure (idFournisseur is Chorus Pro's internal
+ * id, which the gateway does not know): its answer holds the invoices of every structure
+ * the technical account reaches, where a supplier without a SIRET and an establishment,
+ * or two such suppliers, may have invoices with the same number. Identifiers compare
+ * case aside, as [supplier.ID] sections are named (conf_supplier()). */
+int
+chorus_invoice_of(const struct chorus_invoice *inv, const char *supplier)
+{
+	return inv->supplier == NULL || supplier == NULL ||
+	       strcasecmp(inv->supplier, supplier) == 0;
+}
+
 /* ---- status history ---- */
 
 static void

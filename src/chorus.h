@@ -99,7 +99,7 @@ struct chorus_invoice {
 	char *comment;      /* commentaireEtatCourant */
 	char *type;         /* FACTURE / AVOIR / ACOMPTE */
 	char *deposit_date; /* dateDepot */
-	char *supplier;     /* codeFournisseur (SIRET) */
+	char *supplier;     /* codeFournisseur: SIRET, or identifier of a supplier without one */
 	char *buyer;        /* codeDestinataire */
 	char *service;      /* codeServiceExecutant */
 };
@@ -239,6 +239,10 @@ struct chorus_search_req {
 /* rechercher/fournisseur, every page (oldest deposit first), duplicates removed. */
 struct chorus_call *chorus_search(struct chorus *, const struct chorus_search_req *, chorus_cb *,
                                   void *);
+/* Is `inv`, from a search answer, an invoice of `supplier` (the SIRET, or the identifier
+ * of a supplier without one, the document was deposited under)? 1 or 0; 1 when the row
+ * has no codeFournisseur or `supplier` is NULL (nothing to tell them apart by). */
+int chorus_invoice_of(const struct chorus_invoice *inv, const char *supplier);
 /* consulter/historique of an invoice (identifiantFactureCPP), every page. */
 struct chorus_call *chorus_history(struct chorus *, const char *siret, int64_t invoice_id,
                                    chorus_cb *, void *);

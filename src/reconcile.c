@@ -251,6 +251,8 @@ on_search(struct chorus_reply *rep, void *arg)
 		const struct chorus_invoice *v = &rep->invoices.v[i];
 		if (v->number == NULL || strcmp(v->number, d->invoice_number) != 0)
 			continue;
+		if (!chorus_invoice_of(v, doc_supplier_section(d)))
+			continue;
 		if (d->numero_flux_depot && v->flux && strcmp(v->flux, d->numero_flux_depot) != 0)
 			continue;
 		inv = v;

@@ -229,7 +229,8 @@ ch_send(struct transport *t, struct doc *d, const char *path, uint64_t size, tp_
 
 /* ---- finding an earlier deposit ---- */
 
-/* Find our invoice in a search answer: same number, same supplier, deposited after
+/* Find our invoice in a search answer: same number, same supplier (the answer holds
+ * every structure of the technical account: chorus_invoice_of()), deposited after
  * the document was claimed (an older invoice with that number is another story). A
  * search by number (no `flux`) never takes an invoice the buyer rejected: that is an
  * earlier round of this number (an operator's retry of the rejected document), not a
@@ -242,7 +243,7 @@ find_ours(const struct doc *d, const struct chorus_reply *rep, const char *flux)
 		const struct chorus_invoice *inv = &rep->invoices.v[i];
 		if (inv->number == NULL || strcmp(inv->number, d->invoice_number) != 0)
 			continue;
-		if (inv->supplier && d->supplier_siret && strcmp(inv->supplier, d->supplier_siret))
+		if (!chorus_invoice_of(inv, doc_supplier_section(d)))
 			continue;
 		if (flux && (inv->flux == NULL || strcmp(inv->flux, flux) != 0))
 			continue;

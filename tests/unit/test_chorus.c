@@ -455,6 +455,24 @@ main(void)
 		   "unknown message: no advice");
 	}
 
+	/* a search answer holds every structure of the technical account: whose invoice? */
+	{
+		char de_id[] = "DE129273398", fr_id[] = "73282932000074", ch_id[] = "CHE109322551";
+		struct chorus_invoice de = {.supplier = de_id}, fr = {.supplier = fr_id},
+		                      ch = {.supplier = ch_id}, none = {0};
+		ok(chorus_invoice_of(&de, "DE129273398"), "invoice of: the same identifier");
+		ok(chorus_invoice_of(&de, "de129273398"),
+		   "invoice of: case aside, as sections are named");
+		ok(!chorus_invoice_of(&fr, "DE129273398"),
+		   "invoice of: an establishment's is not the supplier without a SIRET's");
+		ok(!chorus_invoice_of(&ch, "DE129273398"),
+		   "invoice of: another supplier without a SIRET's is not ours");
+		ok(!chorus_invoice_of(&de, "73282932000074"),
+		   "invoice of: nor the other way round");
+		ok(chorus_invoice_of(&none, "DE129273398"),
+		   "invoice of: no codeFournisseur, no filter");
+	}
+
 	is_str(chorus_class_name(CHORUS_DOCUMENT), "document", "class names");
 	return done_testing();
 }
