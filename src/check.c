@@ -7,9 +7,12 @@
  * Chorus Pro's and the code lists') and what to do. Errors mean the document cannot
  * be sent; warnings do not stop it.
  *
- * Arithmetic is done on integers: amounts in cents, quantities, prices and rates as
- * decimal mantissa and scale, products in 128 bits, comparisons exact or with the
- * tolerance the CEN rules use (formats.md A5). No floating point.
+ * Arithmetic is done on integers: amounts, quantities, prices and rates as decimal
+ * mantissa and scale, exact as written (an amount with 3 decimals is added as it is,
+ * as the CEN artefacts' xs:decimal does, whatever BR-DEC says of it), rounded to the
+ * cent only where the artefacts round, products in 128 bits, comparisons exact or
+ * with the tolerance the CEN rules use (formats.md A5). No floating point. A
+ * computation beyond 128 bits (38 digits) is reported (AMOUNT), never wrapped.
  *
  * Errors: check_document() returns 0/-1 with *why (one line), per the conventions.
  */
@@ -244,47 +247,14 @@ to_cents(struct dec d)
 	return div_round(d.m, pow10_tab[d.scale - 2]);
 }
 
+/* m / 10^scale with `scale` decimals: "-12.50". */
 static void
-fmt_cents(char *b, size_t n, i128 c)
-{
-	char digits[48];
-	size_t k = 0;
-	unsigned __int128 a =
-	    c < 0 ? (unsigned __int128)0 - (unsigned __int128)c : (unsigned __int128)c;
-	do {
-		digits[k++] = (char)('0' + (int)(a % 10));
-		a /= 10;
-	} while (a > 0 || k < 3);
-	if (n == 0)
-		return;
-	{
-		size_t o = 0;
-		if (c < 0 && o + 1 < n)
-			b[o++] = '-';
-		while (k > 2 && o + 1 < n)
-			b[o++] = digits[--k];
-		if (o + 1 < n)
-			b[o++] = '.';
-		while (k > 0 && o + 1 < n)
-			b[o++] = digits[--k];
-		b[o] = '\0';
-	}
-}
-
-/* Rate for messages: "20", "5.5". */
-static void
-fmt_rate(char *b, size_t n, const struct dec *r)
+fmt_fixed(char *b, size_t n, i128 m, int scale)
 {
 	char digits[64];
 	size_t k = 0, o = 0;
-	int scale = r->scale;
-	i128 m = r->m;
-	unsigned __int128 a;
-	while (scale > 0 && m % 10 == 0) {
-		m /= 10;
-		scale--;
-	}
-	a = m < 0 ? (unsigned __int128)0 - (unsigned __int128)m : (unsigned __int128)m;
+	unsigned __int128 a =
+	    m < 0 ? (unsigned __int128)0 - (unsigned __int128)m : (unsigned __int128)m;
 	do {
 		digits[k++] = (char)('0' + (int)(a % 10));
 		a /= 10;
@@ -302,6 +272,37 @@ fmt_rate(char *b, size_t n, const struct dec *r)
 	b[o] = '\0';
 }
 
+static void
+fmt_cents(char *b, size_t n, i128 c)
+{
+	fmt_fixed(b, n, c, 2);
+}
+
+/* An amount for messages, with all its decimals and at least 2: "1436.5001". */
+static void
+fmt_amount(char *b, size_t n, struct dec d)
+{
+	i128 m;
+	if (d.scale < 2 && !__builtin_mul_overflow(d.m, (i128)pow10_tab[2 - d.scale], &m)) {
+		d.m = m;
+		d.scale = 2;
+	}
+	fmt_fixed(b, n, d.m, d.scale);
+}
+
+/* Rate for messages: "20", "5.5". */
+static void
+fmt_rate(char *b, size_t n, const struct dec *r)
+{
+	int scale = r->scale;
+	i128 m = r->m;
+	while (scale > 0 && m % 10 == 0) {
+		m /= 10;
+		scale--;
+	}
+	fmt_fixed(b, n, m, scale);
+}
+
 static int
 dec_eq(const struct dec *a, const struct dec *b)
 {
@@ -311,6 +312,114 @@ dec_eq(const struct dec *a, const struct dec *b)
 	    __builtin_mul_overflow(b->m, (i128)pow10_tab[s - b->scale], &y))
 		return 0;
 	return x == y;
+}
+
+/* ---- exact sums: every value as written, within 38 digits ------------------------ */
+
+/* 10^n for n <= 36 */
+static i128
+p10(int n)
+{
+	return n <= 18 ? (i128)pow10_tab[n] : (i128)pow10_tab[18] * pow10_tab[n - 18];
+}
+
+/* *d rewritten with `scale` decimals (scale >= d->scale, at most 36); -1 on overflow. */
+static int
+dec_rescale(struct dec *d, int scale)
+{
+	if (scale == d->scale)
+		return 0;
+	if (__builtin_mul_overflow(d->m, p10(scale - d->scale), &d->m))
+		return -1;
+	d->scale = scale;
+	return 0;
+}
+
+/* *acc += sign * x (sign 1 or -1), exact; -1 on overflow (*acc is then unusable). */
+static int
+dec_add(struct dec *acc, const struct dec *x, int sign)
+{
+	struct dec y = *x;
+	if (y.scale < acc->scale ? dec_rescale(&y, acc->scale) == -1
+	                         : dec_rescale(acc, y.scale) == -1)
+		return -1;
+	return sign > 0 ? (__builtin_add_overflow(acc->m, y.m, &acc->m) ? -1 : 0)
+	                : (__builtin_sub_overflow(acc->m, y.m, &acc->m) ? -1 : 0);
+}
+
+/* *out = a - b; -1 on overflow. */
+static int
+dec_diff(const struct dec *a, const struct dec *b, struct dec *out)
+{
+	*out = *a;
+	return dec_add(out, b, -1);
+}
+
+/* XPath's round(d * 10^n) div 10^n: n decimals, half up (-0.005 is 0.00 for n = 2).
+ * -1 on overflow. */
+static int
+dec_round(struct dec *d, int n)
+{
+	i128 p, q;
+	if (d->scale <= n)
+		return dec_rescale(d, n);
+	p = p10(d->scale - n);
+	if (__builtin_add_overflow(d->m, p / 2, &q))
+		return -1;
+	d->m = q / p - (q % p < 0);
+	d->scale = n;
+	return 0;
+}
+
+/* The artefacts' round(x * 10 * 10) div 100: to the cent. */
+static int
+dec_round2(struct dec *d)
+{
+	return dec_round(d, 2);
+}
+
+/* The VAT the artefacts expect, round(abs(BT-116) * (BT-119 div 100) * 10 * 10) div
+ * 100, that is round(|taxable| x rate) / 100; -1 on overflow. */
+static int
+dec_vat(const struct dec *taxable, const struct dec *rate, struct dec *out)
+{
+	i128 t = taxable->m < 0 ? -taxable->m : taxable->m;
+	out->scale = taxable->scale + rate->scale;
+	if (out->scale > 36 || __builtin_mul_overflow(t, rate->m, &out->m) ||
+	    dec_round(out, 0) == -1)
+		return -1;
+	out->scale = 2;
+	return 0;
+}
+
+/* XPath's round(d) = 0: -0.5 <= d < 0.5. */
+static int
+dec_rounds_to_zero(const struct dec *d)
+{
+	i128 half = p10(d->scale) / 2;
+	return d->scale == 0 ? d->m == 0 : d->m >= -half && d->m < half;
+}
+
+/* |d| < 1 */
+static int
+within_one(const struct dec *d)
+{
+	return d->m < p10(d->scale) && d->m > -p10(d->scale);
+}
+
+static int
+dec_sign(const struct dec *d)
+{
+	return (d->m > 0) - (d->m < 0);
+}
+
+/* |d| */
+static struct dec
+dec_abs(struct dec d)
+{
+	if (d.m < 0)
+		d.m = -d.m;
+	return d;
 }
 
 /* ---- reading values -------------------------------------------------------------- */
@@ -339,12 +448,42 @@ credit_note(const struct invoice *inv)
 	return has(&inv->type_code) && strcmp(inv->type_code.text, "381") == 0;
 }
 
-/* An amount in cents, and whether it could be read (present when required,
- * well-formed); a rule that needs an amount that is not `ok` is not applied. */
+/* An amount exact as written, and whether it could be read (present when required,
+ * a decimal number: its format rules, BR-DEC and AMOUNT, do not matter here, as in
+ * the artefacts); a rule that needs an amount that is not `ok` is not applied. */
 struct amount {
-	i128 cents;
+	struct dec v;
 	int ok;
 };
+
+/* A value of the document as a decimal: 0, or -1 if absent or not a number. */
+static int
+dec_read(const struct inv_value *v, struct dec *d)
+{
+	return v->text == NULL ? -1 : dec_parse(v->text, d);
+}
+
+/* A computation for `rule` that does not fit in 128 bits: reported, not judged. */
+static void
+too_large(struct ck *k, const char *rule, const struct inv_value *v)
+{
+	problem(k, ERR, "AMOUNT", 0, v, "write amounts of at most 19 digits, 2 after the point",
+	        "%s cannot be checked: its computation exceeds the 38 digits chorusgw "
+	        "computes with",
+	        rule);
+}
+
+/* s += sign * x, as the artefacts' sum() adds; an overflow is reported on v and
+ * leaves s not ok. */
+static void
+sum_add(struct ck *k, struct amount *s, const struct dec *x, int sign, const char *rule,
+        const struct inv_value *v)
+{
+	if (s->ok && dec_add(&s->v, x, sign) == -1) {
+		s->ok = 0;
+		too_large(k, rule, v);
+	}
+}
 
 /* Amount format: its decimals under `dec_rule`, the BR-DEC-nn rule of that amount
  * (as the CEN artefacts report it), and Chorus Pro's 19 digits. Returns 0 if usable. */
@@ -953,8 +1092,9 @@ check_payment(struct ck *k, const struct amount *payable)
 		        "no payment means (BG-16): Chorus Pro rejects some invoices without one");
 	/* BR-CO-25 is in EN 16931 but not in the CEN validation artefacts 1.3.16 for UBL
 	 * and CII, so public invoices break it: a warning */
-	fmt_cents(due, sizeof(due), payable->cents);
-	if (payable->ok && payable->cents > 0 && !has(&inv->due_date) && !has(&inv->payment_terms))
+	fmt_amount(due, sizeof(due), payable->v);
+	if (payable->ok && dec_sign(&payable->v) > 0 && !has(&inv->due_date) &&
+	    !has(&inv->payment_terms))
 		problem(k, WARN, "BR-CO-25", 0, &inv->due_date,
 		        "give the due date or the payment terms",
 		        "an amount is due (%s) but there is neither a due date nor payment terms",
@@ -1075,7 +1215,7 @@ struct vgroup {
 	const char *cat;
 	struct dec rate;
 	int has_rate;
-	i128 lines, charges, allowances;
+	struct amount lines, charges, allowances; /* exact sums */
 	int matched;
 };
 
@@ -1096,6 +1236,7 @@ group_of(struct vgroup **g, size_t *n, const char *cat, const struct inv_value *
 	(*g)[*n].cat = cat;
 	(*g)[*n].rate = r;
 	(*g)[*n].has_rate = hr;
+	(*g)[*n].lines.ok = (*g)[*n].charges.ok = (*g)[*n].allowances.ok = 1;
 	return &(*g)[(*n)++];
 }
 
@@ -1213,17 +1354,32 @@ check_ac_fields(struct ck *k, const struct inv_ac *a, int doc_level)
 	}
 }
 
-/* Compare a stated total with the computed one (exact, in cents). */
+/* Compare `got` (v's value as written, or what the rule computes of it) with
+ * `expect`, exactly, after rounding `expect` to the cent when `round` (the artefacts'
+ * round(... * 10 * 10) div 100). */
 static void
-total_eq(struct ck *k, const char *rule, const struct inv_value *v, const char *what, i128 expect,
-         const char *how, const char *fix)
+total_eq(struct ck *k, const char *rule, const struct inv_value *v, const struct dec *got,
+         const char *what, struct dec expect, int round, const char *how, const char *fix)
 {
-	i128 got;
+	struct dec d;
 	char e[48];
-	if (cents(v, &got) == -1 || got == expect)
+	if ((round && dec_round2(&expect) == -1) || dec_diff(got, &expect, &d) == -1) {
+		too_large(k, rule, v);
 		return;
-	fmt_cents(e, sizeof(e), expect);
+	}
+	if (d.m == 0)
+		return;
+	fmt_amount(e, sizeof(e), expect);
 	problem(k, ERR, rule, 0, v, fix, "%s should be %s (%s)", what, e, how);
+}
+
+/* a + sb * b + sc * c (sb, sc: 1, -1, or 0 to leave that term out); -1 on overflow. */
+static int
+dec_sum3(struct dec *out, const struct dec *a, int sb, const struct dec *b, int sc,
+         const struct dec *c)
+{
+	*out = *a;
+	return (sb && dec_add(out, b, sb) == -1) || (sc && dec_add(out, c, sc) == -1) ? -1 : 0;
 }
 
 /* ---- amounts: lines, allowances and charges, VAT breakdown, totals ----------------- */
@@ -1252,19 +1408,20 @@ struct sums {
 	struct amount payable;         /* BT-115 */
 };
 
-/* A stated amount, its format checked (check_amount() reports what is wrong). Absent:
- * ok and 0 when optional, not ok when mandatory (the caller's rule says it is
- * missing). */
+/* A stated amount, its format checked (check_amount() reports what is wrong), exact
+ * as written. Absent: ok and 0 when optional, not ok when mandatory (the caller's
+ * rule says it is missing). */
 static struct amount
 stated(struct ck *k, const struct inv_value *v, const char *dec_rule, const char *what,
        int mandatory)
 {
-	struct amount a = {0, 0};
+	struct amount a = {{0, 0}, 0};
 	if (!has(v)) {
 		a.ok = !mandatory;
 		return a;
 	}
-	a.ok = check_amount(k, v, dec_rule, what) == 0 && cents(v, &a.cents) == 0;
+	check_amount(k, v, dec_rule, what);
+	a.ok = dec_read(v, &a.v) == 0;
 	return a;
 }
 
@@ -1325,6 +1482,7 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 {
 	i128 net = 0, acsum = 0;
 	int net_ok, acs_ok = 1;
+	struct dec exact;
 	size_t j;
 
 	check_line_period_price(k, l);
@@ -1405,13 +1563,17 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 		problem(k, WARN, "SIGN", 1, &l->net_amount,
 		        "write credit note lines with positive amounts",
 		        "a negative line amount on a credit note");
-	if (!net_ok) {
+	/* the sums take it as written, even when BR-DEC-23 refuses its decimals */
+	if (dec_read(&l->net_amount, &exact) == -1) {
 		s->lines.ok = 0;
 		return;
 	}
-	s->lines.cents += net;
+	sum_add(k, &s->lines, &exact, 1, "BR-CO-10", &l->net_amount);
 	if (has(&l->vat_category) && cat_rule(l->vat_category.text))
-		group_of(&s->groups, &s->ngroups, l->vat_category.text, &l->vat_rate)->lines += net;
+		sum_add(
+		    k,
+		    &group_of(&s->groups, &s->ngroups, l->vat_category.text, &l->vat_rate)->lines,
+		    &exact, 1, "the taxable amount of its VAT category (BR-x-08)", &l->net_amount);
 }
 
 /* The lines: at least one (BR-16), each checked and added up. */
@@ -1438,7 +1600,7 @@ check_document_acs(struct ck *k, struct sums *s)
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_ac *a = &inv->acs[i];
 		struct amount *sum = a->charge ? &s->charges : &s->allowances;
-		i128 amt;
+		struct dec amt;
 		check_ac_fields(k, a, 1);
 		/* the artefacts select them by indicator (= true() / false()): one that is
 		 * neither is in no sum */
@@ -1447,18 +1609,17 @@ check_document_acs(struct ck *k, struct sums *s)
 		*(a->charge ? &s->ncharges : &s->nallowances) += 1;
 		if (!has(&a->amount))
 			continue;
-		if (cents(&a->amount, &amt) == -1 || decimals_of(a->amount.text) > 2) {
+		/* as written, even when BR-DEC refuses its decimals */
+		if (dec_read(&a->amount, &amt) == -1) {
 			sum->ok = 0;
 			continue;
 		}
-		sum->cents += amt;
+		sum_add(k, sum, &amt, 1, a->charge ? "BR-CO-12" : "BR-CO-11", &a->amount);
 		if (has(&a->vat_category) && cat_rule(a->vat_category.text)) {
 			struct vgroup *x =
 			    group_of(&s->groups, &s->ngroups, a->vat_category.text, &a->vat_rate);
-			if (a->charge)
-				x->charges += amt;
-			else
-				x->allowances += amt;
+			sum_add(k, a->charge ? &x->charges : &x->allowances, &amt, 1,
+			        "the taxable amount of its VAT category (BR-x-08)", &a->amount);
 		}
 	}
 }
@@ -1513,8 +1674,9 @@ check_vat_exemption(struct ck *k, const struct inv_vat *v, const char *fam)
  * breakdown's category (and rate, for S, L and M); the groups it covers are marked.
  * As the artefacts read it: an absent taxable amount fails the rule; so does, in
  * UBL, an invoice without lines; S, L and M without a rate pass ("every $rate in
- * ()"); the tolerance of 1.00 is the artefacts' own: UBL S, L, M and CII S, Z, E,
- * AE, K, G have it, the others compare exactly. */
+ * ()"); UBL adds the amounts exactly, CII rounds each of its three sums to the cent;
+ * the tolerance of 1.00 is the artefacts' own: UBL S, L, M and CII S, Z, E, AE, K, G
+ * have it, the others compare exactly. */
 static void
 check_vat_taxable(struct ck *k, const struct inv_vat *v, const char *fam, const struct dec *rate,
                   const struct amount *taxable, struct sums *s)
@@ -1522,13 +1684,15 @@ check_vat_taxable(struct ck *k, const struct inv_vat *v, const char *fam, const 
 	const char *cat = v->category.text;
 	int cii = k->inv->syntax == SYNTAX_CII, by_rate = strchr("SLM", cat[0]) && !cat[1];
 	int exact = cii ? by_rate || strcmp(cat, "O") == 0 : !by_rate;
-	i128 expect = 0, d;
+	struct amount lines = {{0, 0}, 1}, charges = {{0, 0}, 1}, allowances = {{0, 0}, 1};
+	struct dec expect, d;
 	int found = 0;
 	char rule[16], desc[64], e[48];
 	size_t j;
 
 	if (strcmp(fam, "B") == 0 || (by_rate && rate == NULL))
 		return;
+	snprintf(rule, sizeof(rule), "BR-%s-08", fam);
 	for (j = 0; j < s->ngroups; j++) {
 		struct vgroup *g = &s->groups[j];
 		if (strcmp(g->cat, cat) != 0 ||
@@ -1536,10 +1700,14 @@ check_vat_taxable(struct ck *k, const struct inv_vat *v, const char *fam, const 
 			continue;
 		found = 1;
 		g->matched = 1;
-		expect += g->lines + g->charges - g->allowances;
+		lines.ok &= g->lines.ok;
+		charges.ok &= g->charges.ok;
+		allowances.ok &= g->allowances.ok;
+		sum_add(k, &lines, &g->lines.v, 1, rule, &v->taxable);
+		sum_add(k, &charges, &g->charges.v, 1, rule, &v->taxable);
+		sum_add(k, &allowances, &g->allowances.v, 1, rule, &v->taxable);
 	}
 	desc_group(desc, sizeof(desc), cat, rate ? rate : &(struct dec){0, 0}, rate != NULL);
-	snprintf(rule, sizeof(rule), "BR-%s-08", fam);
 	if (!cii && (strcmp(cat, "S") == 0 ? !found : k->inv->nlines == 0)) {
 		problem(k, ERR, rule, 0, &v->category,
 		        "remove this VAT breakdown or correct its rate", "no line%s is in %s",
@@ -1551,40 +1719,27 @@ check_vat_taxable(struct ck *k, const struct inv_vat *v, const char *fam, const 
 		        "the taxable amount of %s is missing", desc);
 		return;
 	}
-	if (!taxable->ok || !s->lines.ok || !s->charges.ok || !s->allowances.ok)
+	if (!taxable->ok || !s->lines.ok || !s->charges.ok || !s->allowances.ok || !lines.ok ||
+	    !charges.ok || !allowances.ok)
 		return;
-	d = taxable->cents - expect;
-	if (d < 0)
-		d = -d;
-	fmt_cents(e, sizeof(e), expect);
-	if (d != 0 && (exact || d >= 100))
+	expect = lines.v;
+	if ((cii && (dec_round2(&expect) == -1 || dec_round2(&charges.v) == -1 ||
+	             dec_round2(&allowances.v) == -1)) ||
+	    dec_add(&expect, &charges.v, 1) == -1 || dec_add(&expect, &allowances.v, -1) == -1 ||
+	    dec_diff(&taxable->v, &expect, &d) == -1) {
+		too_large(k, rule, &v->taxable);
+		return;
+	}
+	fmt_amount(e, sizeof(e), expect);
+	if (d.m != 0 && (exact || !within_one(&d)))
 		problem(k, ERR, rule, 0, &v->taxable, "correct the VAT breakdown or the lines",
 		        "the taxable amount of %s should be %s, the line net amounts "
 		        "plus charges minus allowances of that category",
 		        desc, e);
-	else if (d != 0)
+	else if (d.m != 0)
 		problem(k, WARN, "VAT-ROUNDING", 0, &v->taxable,
 		        "correct the VAT breakdown (the CEN rules tolerate up to 1.00)",
 		        "the taxable amount of %s should be %s", desc, e);
-}
-
-/* taxable x rate / 100, rounded to the cent (from the absolute taxable amount, as
- * the artefacts do); -1 on overflow. */
-static int
-vat_expected(const struct amount *taxable, const struct dec *rate, i128 *out)
-{
-	i128 abs_t = taxable->cents < 0 ? -taxable->cents : taxable->cents, prod;
-	if (__builtin_mul_overflow(abs_t, (i128)rate->m, &prod))
-		return -1;
-	*out = div_round(prod, (i128)100 * pow10_tab[rate->scale]);
-	return 0;
-}
-
-/* XPath's round(x) = 0 for an amount in cents (half rounds up: -0.50 is 0). */
-static int
-rounds_to_zero(i128 c)
-{
-	return c >= -50 && c < 50;
 }
 
 /* BR-x-09: the VAT amount is taxable amount x rate, rounded, within 1.00 (S, and in
@@ -1601,7 +1756,7 @@ check_vat_amount(struct ck *k, const struct inv_vat *v, const char *fam, const s
 	snprintf(rule, sizeof(rule), "BR-%s-09", fam);
 	if (strcmp(cat, "S") == 0 ||
 	    (k->inv->syntax == SYNTAX_UBL && strchr("LM", cat[0]) && cat[1] == '\0')) {
-		i128 expect, got, d;
+		struct dec expect, d, got = dec_abs(tax->v);
 		if (!has(&v->tax) || !has(&v->taxable) || rate == NULL) {
 			problem(k, ERR, rule, 0, &v->tax,
 			        "give the taxable amount, rate and VAT amount",
@@ -1611,20 +1766,21 @@ check_vat_amount(struct ck *k, const struct inv_vat *v, const char *fam, const s
 			                            : "the rate");
 			return;
 		}
-		if (!tax->ok || !taxable->ok || vat_expected(taxable, rate, &expect) == -1)
+		if (!tax->ok || !taxable->ok)
 			return;
-		got = tax->cents < 0 ? -tax->cents : tax->cents;
-		d = got - expect;
-		if (d < 0)
-			d = -d;
-		fmt_cents(e, sizeof(e), expect);
-		if (d >= 100)
+		if (dec_vat(&taxable->v, rate, &expect) == -1 ||
+		    dec_diff(&got, &expect, &d) == -1) {
+			too_large(k, rule, &v->tax);
+			return;
+		}
+		fmt_amount(e, sizeof(e), expect);
+		if (!within_one(&d))
 			problem(
 			    k, ERR, rule, 0, &v->tax,
 			    "compute the VAT per rate on the taxable amount, rounded to the cent",
 			    "the VAT amount of %s should be %s (taxable amount %s x rate, rounded)",
 			    desc, e, v->taxable.text);
-		else if (d != 0) /* within the artefacts' tolerance: chorusgw's own advice */
+		else if (d.m != 0) /* within the artefacts' tolerance: chorusgw's own advice */
 			problem(k, WARN, "VAT-ROUNDING", 0, &v->tax,
 			        "round taxable amount x rate to the cent "
 			        "(the CEN rules tolerate up to 1.00)",
@@ -1634,7 +1790,7 @@ check_vat_amount(struct ck *k, const struct inv_vat *v, const char *fam, const s
 	else if (!has(&v->tax))
 		problem(k, ERR, rule, 0, &v->tax, "write 0.00",
 		        "the VAT amount of %s (%s) is missing; it must be 0", desc, cat_name(cat));
-	else if (tax->ok && tax->cents != 0)
+	else if (tax->ok && dec_sign(&tax->v) != 0)
 		problem(k, ERR, rule, 0, &v->tax, "write 0.00",
 		        "the VAT amount of %s (%s) must be 0", desc, cat_name(cat));
 }
@@ -1649,13 +1805,13 @@ check_vat_co17(struct ck *k, const struct inv_vat *v, const struct dec *rate,
 {
 	int zero_rate = rate == NULL || (2 * rate->m >= -(i128)pow10_tab[rate->scale] &&
 	                                 2 * rate->m < (i128)pow10_tab[rate->scale]);
-	i128 expect, got, d;
+	struct dec expect, d, got = dec_abs(tax->v);
 	char e[48];
 
 	if (has(&v->tax) && !tax->ok)
 		return;
 	if (zero_rate) {
-		if (!has(&v->tax) || !rounds_to_zero(tax->cents))
+		if (!has(&v->tax) || !dec_rounds_to_zero(&tax->v))
 			problem(k, ERR, "BR-CO-17", 0, &v->tax, "write 0.00",
 			        "the VAT amount of a breakdown %s must be 0",
 			        rate == NULL ? "without a rate" : "at a 0 %% rate");
@@ -1668,14 +1824,15 @@ check_vat_co17(struct ck *k, const struct inv_vat *v, const struct dec *rate,
 		        !has(&v->tax) ? "the VAT amount" : "the taxable amount");
 		return;
 	}
-	if (!taxable->ok || vat_expected(taxable, rate, &expect) == -1)
+	if (!taxable->ok)
 		return;
-	got = tax->cents < 0 ? -tax->cents : tax->cents;
-	d = got - expect;
-	if (d < 0)
-		d = -d;
-	if (d > 100 || (d == 100 && k->inv->syntax == SYNTAX_UBL)) {
-		fmt_cents(e, sizeof(e), expect);
+	if (dec_vat(&taxable->v, rate, &expect) == -1 || dec_diff(&got, &expect, &d) == -1) {
+		too_large(k, "BR-CO-17", &v->tax);
+		return;
+	}
+	/* |d| < 1, or <= 1 in CII */
+	if (!within_one(&d) && !(k->inv->syntax == SYNTAX_CII && dec_abs(d).m == p10(d.scale))) {
+		fmt_amount(e, sizeof(e), expect);
 		problem(k, ERR, "BR-CO-17", 0, &v->tax,
 		        "compute the VAT per rate on the taxable amount, rounded to the cent",
 		        "the VAT amount should be %s (taxable amount %s x rate, rounded)", e,
@@ -1703,7 +1860,7 @@ check_vat(struct ck *k, size_t i, struct sums *s)
 		problem(k, ERR, "BR-46", 0, &v->tax, "give the VAT amount",
 		        "the VAT breakdown has no VAT amount");
 	if (tax.ok)
-		s->vat.cents += tax.cents;
+		sum_add(k, &s->vat, &tax.v, 1, "BR-CO-14", &v->tax);
 	else if (has(&v->tax))
 		s->vat.ok = 0;
 	/* BR-48 reads the rate element whatever the category (none, or unknown) but O */
@@ -1773,32 +1930,42 @@ total_missing(struct ck *k, const char *rule, const struct inv_value *v, const c
 	problem(k, ERR, rule, 0, v, fix, "%s cannot be checked: it is missing", what);
 }
 
-/* BR-CO-10 to BR-CO-13 and BR-CO-16: each total is what its parts add up to. */
+/* BR-CO-10 to BR-CO-13 and BR-CO-16: each total is what its parts add up to, the
+ * stated total exact as written, the sum rounded to the cent where the artefacts
+ * round it. */
 static void
 check_totals_sums(struct ck *k, const struct sums *s)
 {
 	const struct invoice *inv = k->inv;
+	int ubl = inv->syntax == SYNTAX_UBL;
 	char a1[48], a2[48], a3[48], how[256];
+	struct dec x, lhs;
 
 	if (!has(&inv->line_total))
 		total_missing(k, "BR-CO-10", &inv->line_total, "the sum of line net amounts",
 		              "give the sum of the line net amounts");
-	else if (s->lines.ok)
-		total_eq(k, "BR-CO-10", &inv->line_total, "the sum of line net amounts",
-		         s->lines.cents, "the sum of the lines",
+	else if (s->lines.ok && s->line_total.ok)
+		total_eq(k, "BR-CO-10", &inv->line_total, &s->line_total.v,
+		         "the sum of line net amounts", s->lines.v, 1,
+		         "the sum of the lines, rounded to the cent",
 		         "correct the total or the line net amounts");
-	if (s->allowances.ok && has(&inv->allowance_total))
-		total_eq(k, "BR-CO-11", &inv->allowance_total, "the sum of allowances",
-		         s->allowances.cents, "the sum of the document level allowances",
-		         "correct the allowance total");
-	else if (s->nallowances && inv->allowance_total.text == NULL)
+	if (s->allowances.ok && has(&inv->allowance_total)) {
+		if (s->allowance_total.ok)
+			total_eq(k, "BR-CO-11", &inv->allowance_total, &s->allowance_total.v,
+			         "the sum of allowances", s->allowances.v, 1,
+			         "the sum of the document level allowances, rounded to the cent",
+			         "correct the allowance total");
+	} else if (s->nallowances && inv->allowance_total.text == NULL)
 		problem(k, ERR, "BR-CO-11", 0, &inv->allowance_total,
 		        "give the sum of document level allowances",
 		        "document level allowances without their total (BT-107)");
-	if (s->charges.ok && has(&inv->charge_total))
-		total_eq(k, "BR-CO-12", &inv->charge_total, "the sum of charges", s->charges.cents,
-		         "the sum of the document level charges", "correct the charge total");
-	else if (s->ncharges && inv->charge_total.text == NULL)
+	if (s->charges.ok && has(&inv->charge_total)) {
+		if (s->charge_total.ok)
+			total_eq(k, "BR-CO-12", &inv->charge_total, &s->charge_total.v,
+			         "the sum of charges", s->charges.v, 1,
+			         "the sum of the document level charges, rounded to the cent",
+			         "correct the charge total");
+	} else if (s->ncharges && inv->charge_total.text == NULL)
 		problem(k, ERR, "BR-CO-12", 0, &inv->charge_total,
 		        "give the sum of document level charges",
 		        "document level charges without their total (BT-108)");
@@ -1807,32 +1974,53 @@ check_totals_sums(struct ck *k, const struct sums *s)
 		              "give the total without VAT and the sum of the line net amounts");
 	else if (s->line_total.ok && s->allowance_total.ok && s->charge_total.ok &&
 	         s->tax_exclusive.ok) {
-		fmt_cents(a1, sizeof(a1), s->line_total.cents);
-		fmt_cents(a2, sizeof(a2), s->allowance_total.cents);
-		fmt_cents(a3, sizeof(a3), s->charge_total.cents);
+		fmt_amount(a1, sizeof(a1), s->line_total.v);
+		fmt_amount(a2, sizeof(a2), s->allowance_total.v);
+		fmt_amount(a3, sizeof(a3), s->charge_total.v);
 		snprintf(how, sizeof(how), "line total %s - allowances %s + charges %s", a1, a2,
 		         a3);
-		total_eq(k, "BR-CO-13", &inv->tax_exclusive, "the total without VAT",
-		         s->line_total.cents - s->allowance_total.cents + s->charge_total.cents,
-		         how, "correct the total without VAT");
+		if (dec_sum3(&x, &s->line_total.v, -1, &s->allowance_total.v, 1,
+		             &s->charge_total.v) == -1)
+			too_large(k, "BR-CO-13", &inv->tax_exclusive);
+		else /* UBL takes the line total as it is when there is neither total */
+			total_eq(k, "BR-CO-13", &inv->tax_exclusive, &s->tax_exclusive.v,
+			         "the total without VAT", x,
+			         !ubl || has(&inv->allowance_total) || has(&inv->charge_total), how,
+			         "correct the total without VAT");
 	}
 	if (!has(&inv->payable) || !has(&inv->tax_inclusive))
 		total_missing(k, "BR-CO-16", &inv->payable, "the amount due for payment",
 		              "give the total with VAT and the amount due for payment");
 	else if (s->tax_inclusive.ok && s->prepaid.ok && s->rounding.ok && s->payable.ok) {
-		fmt_cents(a1, sizeof(a1), s->tax_inclusive.cents);
-		fmt_cents(a2, sizeof(a2), s->prepaid.cents);
-		fmt_cents(a3, sizeof(a3), s->rounding.cents);
+		fmt_amount(a1, sizeof(a1), s->tax_inclusive.v);
+		fmt_amount(a2, sizeof(a2), s->prepaid.v);
+		fmt_amount(a3, sizeof(a3), s->rounding.v);
 		snprintf(how, sizeof(how), "total with VAT %s - paid %s + rounding %s", a1, a2, a3);
-		total_eq(k, "BR-CO-16", &inv->payable, "the amount due for payment",
-		         s->tax_inclusive.cents - s->prepaid.cents + s->rounding.cents, how,
-		         "correct the amount due");
+		/* CII: due = total - paid + rounding, exactly; UBL: round(due - rounding) =
+		 * round(total - paid), each side rounded only when its second amount is there */
+		if (ubl && has(&inv->rounding)) {
+			if (dec_diff(&s->payable.v, &s->rounding.v, &lhs) == -1 ||
+			    dec_round2(&lhs) == -1 ||
+			    dec_diff(&s->tax_inclusive.v, &s->prepaid.v, &x) == -1)
+				too_large(k, "BR-CO-16", &inv->payable);
+			else
+				total_eq(k, "BR-CO-16", &inv->payable, &lhs,
+				         "the amount due minus the rounding amount, rounded to the "
+				         "cent,",
+				         x, has(&inv->prepaid), how, "correct the amount due");
+		} else if (dec_sum3(&x, &s->tax_inclusive.v, -1, &s->prepaid.v, ubl ? 0 : 1,
+		                    &s->rounding.v) == -1)
+			too_large(k, "BR-CO-16", &inv->payable);
+		else
+			total_eq(k, "BR-CO-16", &inv->payable, &s->payable.v,
+			         "the amount due for payment", x, ubl && has(&inv->prepaid), how,
+			         "correct the amount due");
 	}
 }
 
-/* BR-CO-14: the VAT total is the sum of the breakdown's VAT amounts; UBL asserts it
- * on the cac:TaxTotal that holds a breakdown, CII on the VAT total in the invoice
- * currency (currencyID = BT-5), with or without a breakdown. */
+/* BR-CO-14: the VAT total is the sum of the breakdown's VAT amounts, rounded to the
+ * cent; UBL asserts it on the cac:TaxTotal that holds a breakdown, CII on the VAT
+ * total in the invoice currency (currencyID = BT-5), with or without a breakdown. */
 static void
 check_vat_total(struct ck *k, const struct sums *s)
 {
@@ -1844,8 +2032,8 @@ check_vat_total(struct ck *k, const struct sums *s)
 			total_missing(k, "BR-CO-14", &inv->tax_total, "the VAT total",
 			              "give the VAT total, the sum of the VAT breakdown");
 		else if (s->vat.ok && s->tax_total.ok)
-			total_eq(k, "BR-CO-14", &inv->tax_total, "the VAT total", s->vat.cents,
-			         "the sum of the VAT breakdown",
+			total_eq(k, "BR-CO-14", &inv->tax_total, &s->tax_total.v, "the VAT total",
+			         s->vat.v, 1, "the sum of the VAT breakdown, rounded to the cent",
 			         "correct the VAT total or the breakdown");
 	}
 }
@@ -1863,7 +2051,7 @@ check_total_with_vat(struct ck *k, const struct sums *s)
 		return;
 	if (inv->syntax == SYNTAX_CII && s->tax_exclusive.ok && s->tax_inclusive.ok &&
 	    has(&inv->tax_exclusive) && has(&inv->tax_inclusive) &&
-	    s->tax_exclusive.cents == s->tax_inclusive.cents)
+	    dec_eq(&s->tax_exclusive.v, &s->tax_inclusive.v))
 		return;
 	if (inv->ntax_totals_cur == 0) {
 		problem(k, ERR, "BR-CO-15", 0, &inv->tax_total,
@@ -1884,12 +2072,15 @@ check_total_with_vat(struct ck *k, const struct sums *s)
 		total_missing(k, "BR-CO-15", &inv->tax_inclusive, "the total with VAT",
 		              "give the total without VAT and the total with VAT");
 	else if (s->tax_exclusive.ok && s->tax_total.ok && s->tax_inclusive.ok) {
-		fmt_cents(a1, sizeof(a1), s->tax_exclusive.cents);
-		fmt_cents(a2, sizeof(a2), s->tax_total.cents);
+		struct dec x;
+		fmt_amount(a1, sizeof(a1), s->tax_exclusive.v);
+		fmt_amount(a2, sizeof(a2), s->tax_total.v);
 		snprintf(how, sizeof(how), "total without VAT %s + VAT %s", a1, a2);
-		total_eq(k, "BR-CO-15", &inv->tax_inclusive, "the total with VAT",
-		         s->tax_exclusive.cents + s->tax_total.cents, how,
-		         "correct the total with VAT");
+		if (dec_sum3(&x, &s->tax_exclusive.v, 1, &s->tax_total.v, 0, NULL) == -1)
+			too_large(k, "BR-CO-15", &inv->tax_inclusive);
+		else
+			total_eq(k, "BR-CO-15", &inv->tax_inclusive, &s->tax_inclusive.v,
+			         "the total with VAT", x, 1, how, "correct the total with VAT");
 	}
 }
 
@@ -1960,7 +2151,7 @@ check_signs(struct ck *k, const struct sums *s)
 				        "a negative total on a credit note; "
 				        "Chorus Pro wants the amounts of a credit note positive");
 		}
-	} else if (s->tax_inclusive.ok && s->tax_inclusive.cents < 0)
+	} else if (s->tax_inclusive.ok && dec_sign(&s->tax_inclusive.v) < 0)
 		problem(k, WARN, "SIGN", 1, &inv->tax_inclusive,
 		        "for a refund, send a credit note (381) with positive amounts",
 		        "a negative invoice total");
@@ -1973,7 +2164,7 @@ check_prepaid(struct ck *k, const struct sums *s)
 	const struct invoice *inv = k->inv;
 	if (has(&inv->cadre) && strcmp(inv->cadre.text, "A2") == 0 && s->payable.ok &&
 	    s->tax_inclusive.ok && s->prepaid.ok &&
-	    (s->payable.cents != 0 || s->prepaid.cents != s->tax_inclusive.cents))
+	    (dec_sign(&s->payable.v) != 0 || !dec_eq(&s->prepaid.v, &s->tax_inclusive.v)))
 		problem(k, ERR, "CADRE", 1, &inv->payable,
 		        "with cadre A2 the paid amount equals the total and nothing is due; "
 		        "use A1 otherwise",

@@ -1712,6 +1712,125 @@ test_buyer(void)
 	invoice_free(inv);
 }
 
+/* The problems of `rule` in the last run whose text contains `needle`. */
+static size_t
+saying(const char *rule, const char *needle)
+{
+	size_t i, n = 0;
+	for (i = 0; i < ps.n; i++)
+		if (strcmp(ps.v[i].rule, rule) == 0 && contains(ps.v[i].text, needle))
+			n++;
+	return n;
+}
+
+/* The sum rules on amounts with more than 2 decimals, as the CEN artefacts compute
+ * them (xs:decimal, exact as written; rounded to the cent only where they round),
+ * whatever BR-DEC says of those decimals. */
+static void
+test_exact_sums(void)
+{
+	/* lines 2109.00 + ... = 4304.00; allowances 63.27, charges 60.00; VAT S 10 %
+	 * 2045.73 / 204.57 and 5.5 %; VAT 511.15; 4811.88 with VAT; paid 1500.00 */
+	struct invoice *inv = model("invoice-multirate-allowances.ubl.xml");
+
+	/* a stated total is compared as written: in cents it would be 4304.00 */
+	inv_value_set(&inv->line_total, "4304.001");
+	is_int(ERROR(inv, "BR-CO-10"), 1, "BR-CO-10: 4304.001 is not the lines' 4304.00");
+	is_int(ERROR(inv, "BR-DEC-09"), 1, "BR-DEC-09 as well");
+	inv_value_set(&inv->line_total, "4304.0000");
+	is_int(ERROR(inv, "BR-CO-10"), 0, "BR-CO-10: 4304.0000 is 4304.00");
+	inv_value_set(&inv->line_total, "4304.00");
+
+	/* parts with 3 decimals are added exactly, then the sum rounded: 2109.005 + 0.005
+	 * is 4304.01; each rounded to the cent first, 4304.02 */
+	inv_value_set(&inv->lines[0].net_amount, "2109.005");
+	inv_value_set(&inv->lines[1].net_amount, "996.005");
+	inv_value_set(&inv->line_total, "4304.02");
+	is_int(ERROR(inv, "BR-CO-10"), 1, "BR-CO-10: lines of 3 decimals summed exactly");
+	ok(contains(text("BR-CO-10"), "should be 4304.01"), "%s", text("BR-CO-10"));
+	inv_value_set(&inv->line_total, "4304.01");
+	is_int(ERROR(inv, "BR-CO-10"), 0, "BR-CO-10: their exact sum rounded passes");
+	/* XPath's round() takes a half cent up, also below zero: -0.005 is 0.00 */
+	inv_value_set(&inv->lines[0].net_amount, "-2195.005");
+	inv_value_set(&inv->lines[1].net_amount, "996.00");
+	inv_value_set(&inv->line_total, "-0.01");
+	is_int(ERROR(inv, "BR-CO-10"), 1, "BR-CO-10: -0.005 does not round to -0.01");
+	inv_value_set(&inv->line_total, "0.00");
+	is_int(ERROR(inv, "BR-CO-10"), 0, "BR-CO-10: -0.005 rounds to 0.00");
+	inv_value_set(&inv->lines[0].net_amount, "2109.00");
+	inv_value_set(&inv->line_total, "4304.00");
+
+	/* the VAT total against the breakdown's VAT amounts, one of 3 decimals */
+	inv_value_set(&inv->vats[0].tax, "204.574");
+	is_int(ERROR(inv, "BR-CO-14"), 0, "BR-CO-14: 511.154 rounds to the stated 511.15");
+	is_int(WARNING(inv, "VAT-ROUNDING"), 1, "VAT-ROUNDING: 204.574 is not 204.57");
+	inv_value_set(&inv->vats[0].tax, "204.575");
+	is_int(ERROR(inv, "BR-CO-14"), 1, "BR-CO-14: 511.155 rounds to 511.16");
+	inv_value_set(&inv->vats[0].tax, "205.575");
+	is_int(ERROR(inv, "BR-CO-17"), 1, "BR-CO-17: 205.575 is 1.005 above 204.57");
+	is_int(ERROR(inv, "BR-S-09"), 1, "BR-S-09 as well");
+	inv_value_set(&inv->vats[0].tax, "205.5699");
+	is_int(ERROR(inv, "BR-CO-17") + ERROR(inv, "BR-S-09"), 0,
+	       "BR-CO-17, BR-S-09: 0.9999 above is within the tolerance");
+	inv_value_set(&inv->vats[0].tax, "204.57");
+	/* the taxable amount, exact: 2045.7349 x 10 % = 204.57349, rounded 204.57 */
+	inv_value_set(&inv->vats[0].taxable, "2045.7349");
+	is_int(ERROR(inv, "BR-CO-17") + ERROR(inv, "BR-S-09"), 0,
+	       "BR-CO-17, BR-S-09: VAT of a taxable amount of 4 decimals");
+	is_int(WARNING(inv, "VAT-ROUNDING"), 1,
+	       "VAT-ROUNDING: 2045.7349 is not the lines' 2045.73");
+	inv_value_set(&inv->vats[0].taxable, "2045.73");
+
+	/* BR-CO-13, BR-CO-15, BR-CO-16 on stated totals of 3 decimals */
+	inv_value_set(&inv->allowance_total, "63.274");
+	is_int(ERROR(inv, "BR-CO-11"), 1, "BR-CO-11: 63.274 is not 63.27");
+	is_int(ERROR(inv, "BR-CO-13"), 0, "BR-CO-13: 4304.00 - 63.274 + 60.00 rounds to 4300.73");
+	inv_value_set(&inv->allowance_total, "63.27");
+	inv_value_set(&inv->tax_inclusive, "4811.884");
+	is_int(ERROR(inv, "BR-CO-15"), 1, "BR-CO-15: 4811.884 is not 4811.88");
+	is_int(ERROR(inv, "BR-CO-16"), 0, "BR-CO-16 (UBL): 4811.884 - 1500.00 rounds to 3311.88");
+	inv_value_set(&inv->tax_inclusive, "4811.88");
+	inv_value_set(&inv->payable, "3311.885");
+	inv_value_set(&inv->rounding, "0.001");
+	is_int(ERROR(inv, "BR-CO-16"), 0, "BR-CO-16 (UBL): round(3311.885 - 0.001) = 3311.88");
+	inv_value_set(&inv->rounding, NULL);
+	is_int(ERROR(inv, "BR-CO-16"), 1, "BR-CO-16 (UBL): 3311.885 is not 3311.88");
+	inv_value_set(&inv->payable, "3311.88");
+
+	/* beyond 128 bits: reported, not judged, never wrapped */
+	inv_value_set(&inv->lines[1].net_amount, "99999999999999999999999999999");
+	inv_value_set(&inv->lines[2].net_amount, "0.000000000000000001");
+	is_int(ERROR(inv, "BR-CO-10"), 0, "overflow: BR-CO-10 not judged");
+	is_int(saying("AMOUNT", "BR-CO-10 cannot be checked"), 1,
+	       "overflow of the line sum: reported (AMOUNT): %s", text("AMOUNT"));
+	invoice_free(inv);
+
+	/* CII: the amount due is total - paid + rounding, not rounded */
+	inv = model("invoice-multirate-allowances.cii.xml");
+	inv_value_set(&inv->payable, "3311.885");
+	inv_value_set(&inv->rounding, "0.001");
+	is_int(ERROR(inv, "BR-CO-16"), 1, "BR-CO-16 (CII): 3311.885 is not 3311.881");
+	inv_value_set(&inv->payable, "3311.881");
+	is_int(ERROR(inv, "BR-CO-16"), 0, "BR-CO-16 (CII): 4811.88 - 1500.00 + 0.001");
+	inv_value_set(&inv->payable, "3311.88");
+	inv_value_set(&inv->rounding, NULL);
+	inv_value_set(&inv->vats[0].tax, "204.575");
+	is_int(ERROR(inv, "BR-CO-14"), 1, "BR-CO-14 (CII): 511.155 rounds to 511.16");
+	invoice_free(inv);
+
+	/* a zero VAT amount is 0 as written: 0.001 is not */
+	inv = model("invoice-exempt.ubl.xml");
+	for (size_t i = 0; i < inv->nvats; i++)
+		if (inv->vats[i].category.text && strcmp(inv->vats[i].category.text, "E") == 0) {
+			inv_value_set(&inv->vats[i].tax, "0.001");
+			is_int(ERROR(inv, "BR-E-09"), 1, "BR-E-09: 0.001 is not 0");
+			is_int(ERROR(inv, "BR-CO-17"), 0, "BR-CO-17: 0.001 rounds to 0");
+			inv_value_set(&inv->vats[i].tax, "0.5");
+			is_int(ERROR(inv, "BR-CO-17"), 1, "BR-CO-17: 0.5 rounds to 1");
+		}
+	invoice_free(inv);
+}
+
 int
 main(void)
 {
@@ -1740,6 +1859,7 @@ main(void)
 	test_identifiers();
 	test_header();
 	test_arithmetic();
+	test_exact_sums();
 	each_syntax("invoice-multirate-allowances", test_absent);
 	test_attachments();
 	test_lengths();
