@@ -2144,8 +2144,8 @@ check_signs(struct ck *k, const struct sums *s)
 		const struct inv_value *tot[] = {&inv->tax_exclusive, &inv->tax_inclusive,
 		                                 &inv->payable};
 		for (i = 0; i < nitems(tot); i++) {
-			i128 v;
-			if (cents(tot[i], &v) == 0 && v < 0)
+			struct dec v;
+			if (dec_read(tot[i], &v) == 0 && dec_sign(&v) < 0)
 				problem(k, ERR, "SIGN", 1, tot[i],
 				        "write the credit note (381) with positive amounts",
 				        "a negative total on a credit note; "
