@@ -1930,6 +1930,32 @@ total_missing(struct ck *k, const char *rule, const struct inv_value *v, const c
 	problem(k, ERR, rule, 0, v, fix, "%s cannot be checked: it is missing", what);
 }
 
+/* BR-CO-11 (allowances) or BR-CO-12 (charge): the total of the document level
+ * ones (n of them, their exact sum `sum`) is that sum rounded to the cent; no total
+ * when there are none. */
+static void
+check_ac_total(struct ck *k, int charge, const struct amount *sum, const struct amount *total,
+               size_t n)
+{
+	const struct inv_value *v = charge ? &k->inv->charge_total : &k->inv->allowance_total;
+	const char *rule = charge ? "BR-CO-12" : "BR-CO-11",
+	           *what = charge ? "charges" : "allowances";
+	char sum_of[32], how[96], fix[64];
+
+	snprintf(sum_of, sizeof(sum_of), "the sum of %s", what);
+	if (sum->ok && has(v)) {
+		snprintf(how, sizeof(how), "the sum of the document level %s, rounded to the cent",
+		         what);
+		snprintf(fix, sizeof(fix), "correct the %s total", charge ? "charge" : "allowance");
+		if (total->ok)
+			total_eq(k, rule, v, &total->v, sum_of, sum->v, 1, how, fix);
+	} else if (n && v->text == NULL) {
+		snprintf(fix, sizeof(fix), "give the sum of document level %s", what);
+		problem(k, ERR, rule, 0, v, fix, "document level %s without their total (%s)", what,
+		        charge ? "BT-108" : "BT-107");
+	}
+}
+
 /* BR-CO-10 to BR-CO-13 and BR-CO-16: each total is what its parts add up to, the
  * stated total exact as written, the sum rounded to the cent where the artefacts
  * round it. */
@@ -1949,26 +1975,8 @@ check_totals_sums(struct ck *k, const struct sums *s)
 		         "the sum of line net amounts", s->lines.v, 1,
 		         "the sum of the lines, rounded to the cent",
 		         "correct the total or the line net amounts");
-	if (s->allowances.ok && has(&inv->allowance_total)) {
-		if (s->allowance_total.ok)
-			total_eq(k, "BR-CO-11", &inv->allowance_total, &s->allowance_total.v,
-			         "the sum of allowances", s->allowances.v, 1,
-			         "the sum of the document level allowances, rounded to the cent",
-			         "correct the allowance total");
-	} else if (s->nallowances && inv->allowance_total.text == NULL)
-		problem(k, ERR, "BR-CO-11", 0, &inv->allowance_total,
-		        "give the sum of document level allowances",
-		        "document level allowances without their total (BT-107)");
-	if (s->charges.ok && has(&inv->charge_total)) {
-		if (s->charge_total.ok)
-			total_eq(k, "BR-CO-12", &inv->charge_total, &s->charge_total.v,
-			         "the sum of charges", s->charges.v, 1,
-			         "the sum of the document level charges, rounded to the cent",
-			         "correct the charge total");
-	} else if (s->ncharges && inv->charge_total.text == NULL)
-		problem(k, ERR, "BR-CO-12", 0, &inv->charge_total,
-		        "give the sum of document level charges",
-		        "document level charges without their total (BT-108)");
+	check_ac_total(k, 0, &s->allowances, &s->allowance_total, s->nallowances);
+	check_ac_total(k, 1, &s->charges, &s->charge_total, s->ncharges);
 	if (!has(&inv->tax_exclusive) || !has(&inv->line_total))
 		total_missing(k, "BR-CO-13", &inv->tax_exclusive, "the total without VAT",
 		              "give the total without VAT and the sum of the line net amounts");
