@@ -554,29 +554,26 @@ scheme_id_ok(const char *s)
 static const char no_erp_party[] =
     "the ERP format does not write this party: correct the document's producer";
 
-/* BR-FR-32: every legal identifier under scheme 0002 (a SIREN) has 9 digits, whoever's
- * (UBL: every cac:PartyLegalEntity's, CII every ram:SpecifiedLegalOrganization's). */
+/* BR-FR-32: every identifier under scheme 0002 or 0231 and every legal identifier under
+ * scheme 0002 (a SIREN) has 9 digits, wherever it is (struct invoice's siren_ids). */
 static void
-check_legal_ids(struct bk *k, const struct inv_value *ids, size_t n, const char *who,
-                const char *fix)
+check_sirens(struct bk *k)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ids[i].attr && strcmp(ids[i].attr, "0002") == 0 && !str_digits(ids[i].text, 9))
-			reportf(k, "BR-FR-32", &ids[i], fix,
-			        "the legal identifier of the %s under scheme 0002 (a SIREN) must "
-			        "have 9 digits",
-			        who);
-}
-
-/* BR-FR-32: an identifier (UBL cac:PartyIdentification/cbc:ID, CII ram:GlobalID)
- * under scheme 0002 or 0231 has 9 digits, whoever's. */
-static void
-check_siren_id(struct bk *k, const struct inv_value *id, const char *who, const char *fix)
-{
-	if (id->attr && str_word_in(" 0002 0231 ", id->attr) && !str_digits(id->text, 9))
-		reportf(k, "BR-FR-32", id, fix,
-		        "an identifier of the %s under scheme %s must have 9 digits", who,
-		        id->attr);
+	const struct invoice *inv = k->inv;
+	static const char fix[] = "the stylesheet writes the SIREN from <supplier>, <buyer> or "
+	                          "<payee> <siret>: change it there, or correct the document's "
+	                          "producer";
+	size_t i;
+	for (i = 0; i < inv->nsiren_legal_ids; i++)
+		if (!str_digits(inv->siren_legal_ids[i].text, 9))
+			report(k, "BR-FR-32", &inv->siren_legal_ids[i],
+			       "a legal identifier under scheme 0002 (a SIREN) must have 9 digits",
+			       fix);
+	for (i = 0; i < inv->nsiren_ids; i++)
+		if (!str_digits(inv->siren_ids[i].text, 9))
+			reportf(k, "BR-FR-32", &inv->siren_ids[i], fix,
+			        "an identifier under scheme %s must have 9 digits",
+			        inv->siren_ids[i].attr);
 }
 
 /* The rules on one party's identifiers and electronic address: BR-FR-09, 32, CO-10,
@@ -595,13 +592,9 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 	 * that UBL 2.1 does not have */
 	if (!(k->ubl && p->delivery == 2))
 		check_siret(k, p, who, fix);
-	check_legal_ids(k, p->legal_ids, p->nlegal_ids, who, fix);
 	for (i = 0; i < p->nids; i++) {
 		const struct inv_value *id = &p->ids[i];
 		const char *t = id->text ? id->text : "";
-		/* UBL: a party identification; the delivery location's ids are not */
-		if (!(k->ubl && p->delivery))
-			check_siren_id(k, id, who, fix);
 		if (id->attr == NULL)
 			reportf(k, "BR-FR-CO-10", id, fix,
 			        "an identifier of the %s (BT-29, BT-46, BT-60...) has no "
@@ -677,7 +670,6 @@ check_single_taxpayer(struct bk *k, const char *all)
 static void
 check_parties(struct bk *k, const char *all)
 {
-	static const char tax_rep[] = "tax representative (BG-11)";
 	const struct invoice *inv = k->inv;
 	const struct inv_value *ss = &inv->supplier.siren, *bs = &inv->buyer.siren;
 	size_t i, sirens = 0;
@@ -686,14 +678,7 @@ check_parties(struct bk *k, const char *all)
 	for (i = 0; i < inv->nothers; i++)
 		check_party(k, &inv->others[i], inv->others[i].role,
 		            strncmp(inv->others[i].role, "payee", 5) == 0 ? "payee" : NULL);
-	for (i = 0; i < inv->nlines; i++)
-		check_legal_ids(k, inv->lines[i].seller_ids, inv->lines[i].nseller_ids,
-		                "seller of a line (EXT-FR-FE-167)", no_erp_party);
-	/* the tax representative's too: BR-FR-32 reads every party's ids (UBL
-	 * //cac:PartyLegalEntity, CII //ram:SpecifiedLegalOrganization...) */
-	for (i = 0; i < inv->ntax_rep_ids; i++)
-		check_siren_id(k, &inv->tax_rep_ids[i], tax_rep, no_erp_party);
-	check_legal_ids(k, inv->tax_rep_legal_ids, inv->ntax_rep_legal_ids, tax_rep, no_erp_party);
+	check_sirens(k);
 	check_single_taxpayer(k, all);
 	/* BR-FR-10: normalize-space() of the seller's SIREN, 9 digits; UBL asks it of each
 	 * cac:PartyLegalEntity of the seller (one cbc:CompanyID each), none asking nothing */

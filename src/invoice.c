@@ -206,8 +206,8 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->tax_rep_vat_id);
 	inv_value_free(&inv->tax_rep_tax_id);
 	values_free(inv->tax_rep_vat_ids, inv->ntax_rep_vat_ids);
-	values_free(inv->tax_rep_ids, inv->ntax_rep_ids);
-	values_free(inv->tax_rep_legal_ids, inv->ntax_rep_legal_ids);
+	values_free(inv->siren_ids, inv->nsiren_ids);
+	values_free(inv->siren_legal_ids, inv->nsiren_legal_ids);
 	party_free(&inv->supplier);
 	party_free(&inv->buyer);
 	for (i = 0; i < inv->nothers; i++)

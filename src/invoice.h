@@ -245,10 +245,12 @@ struct invoice {
 	int tax_rep, tax_rep_address;      /* the tax representative (BG-11), its address (BG-12) */
 	struct inv_value *tax_rep_vat_ids; /* its every VAT identifier, as inv_party's vat_ids */
 	size_t ntax_rep_vat_ids;
-	/* its identifiers and legal ids, as struct inv_party's ids and legal_ids (BR-FR-32
-	 * reads every party's) */
-	struct inv_value *tax_rep_ids, *tax_rep_legal_ids;
-	size_t ntax_rep_ids, ntax_rep_legal_ids;
+	/* BR-FR-32: every identifier under scheme 0002 or 0231 (UBL
+	 * cac:PartyIdentification/cbc:ID, CII ram:GlobalID, a product's too) and every legal
+	 * id under scheme 0002 (UBL cac:PartyLegalEntity/cbc:CompanyID, CII
+	 * ram:SpecifiedLegalOrganization/ram:ID) anywhere in the document, attr = scheme */
+	struct inv_value *siren_ids, *siren_legal_ids;
+	size_t nsiren_ids, nsiren_legal_ids;
 
 	struct inv_party supplier, buyer;
 	struct inv_party *others; /* payee, agents, invoicer, invoicee, delivery (BR-FR) */

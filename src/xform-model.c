@@ -910,8 +910,6 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		    "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "cac:PostalAddress") != NULL;
-		add_ids(&inv->tax_rep_ids, &inv->ntax_rep_ids, rep, 0);
-		add_legal_ids(&inv->tax_rep_legal_ids, &inv->ntax_rep_legal_ids, rep, 0);
 		get(&inv->tax_rep_name, rep, "cac:TaxRepresentativeParty", "cac:PartyName/cbc:Name",
 		    NULL);
 	}
@@ -1078,8 +1076,6 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 1);
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "ram:PostalTradeAddress") != NULL;
-		add_ids(&inv->tax_rep_ids, &inv->ntax_rep_ids, rep, 1);
-		add_legal_ids(&inv->tax_rep_legal_ids, &inv->ntax_rep_legal_ids, rep, 1);
 		get(&inv->tax_rep_name, rep, rp, "ram:Name", NULL);
 		free(rp);
 	}
@@ -1179,6 +1175,50 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	free(mp);
 }
 
+/* The scheme of `n` is one of `schemes` (" 0002 0231 "), as written. */
+static int
+scheme_in(xmlNodePtr n, const char *schemes)
+{
+	char *s = node_attr(n, "schemeID");
+	int r = s && *s && !strchr(s, ' ') && str_word_in(schemes, s);
+	free(s);
+	return r;
+}
+
+/* BR-FR-32's identifiers, wherever they are (the schematrons' "//" paths): UBL every
+ * cac:PartyIdentification/cbc:ID under scheme 0002 or 0231 and every
+ * cac:PartyLegalEntity/cbc:CompanyID under 0002; CII every ram:GlobalID under 0002 or
+ * 0231 (a product's BT-157 too) and every ram:SpecifiedLegalOrganization/ram:ID under
+ * 0002. One walk of the tree, without recursion; only those elements are read. */
+static void
+read_siren_ids(struct invoice *inv, xmlNodePtr root, int cii)
+{
+	const char *pid = cii ? NS_RAM : NS_CAC, *id = cii ? NS_RAM : NS_CBC;
+	xmlNodePtr n = root;
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE) {
+			if (cii ? node_is(n, id, "GlobalID")
+			        : node_is(n, id, "ID") &&
+			              node_is(n->parent, pid, "PartyIdentification")) {
+				if (scheme_in(n, " 0002 0231 "))
+					add_id(&inv->siren_ids, &inv->nsiren_ids, n);
+			} else if (node_is(n, id, cii ? "ID" : "CompanyID") &&
+			           node_is(n->parent, pid,
+			                   cii ? "SpecifiedLegalOrganization"
+			                       : "PartyLegalEntity") &&
+			           scheme_in(n, " 0002 "))
+				add_id(&inv->siren_legal_ids, &inv->nsiren_legal_ids, n);
+			if (n->children) {
+				n = n->children;
+				continue;
+			}
+		}
+		while (n != root && n->next == NULL)
+			n = n->parent;
+		n = n == root ? NULL : n->next;
+	}
+}
+
 struct invoice *
 xform_model(const struct xform_result *r)
 {
@@ -1192,6 +1232,7 @@ xform_model(const struct xform_result *r)
 		model_cii(inv, root);
 	else
 		model_ubl(inv, root);
+	read_siren_ids(inv, root, node_is(root, NS_RSM, "CrossIndustryInvoice"));
 	inv->generated = r->kind == XK_ERP || r->kind == XK_MAP;
 	return inv;
 }
