@@ -64,6 +64,27 @@ filled(const struct inv_value *v)
 	return v->text != NULL && *v->text != '\0';
 }
 
+/* v = 'S' in XPath: its text as written, blanks around it included, is s. */
+static int
+is(const struct inv_value *v, const char *s)
+{
+	return v->text && !v->padded && strcmp(v->text, s) == 0;
+}
+
+/* a = b in XPath, both as written (blanks around told apart by where, not which). */
+static int
+same(const struct inv_value *a, const struct inv_value *b)
+{
+	return a->text && b->text && a->padded == b->padded && strcmp(a->text, b->text) == 0;
+}
+
+/* UBL: a line's reference to this very invoice (cbc:ID = $invoiceID, as written). */
+static int
+to_self(const struct bk *k, const struct inv_ref *r)
+{
+	return same(&r->number, &k->inv->number);
+}
+
 /* normalize-space(): blanks trimmed, inner runs of blanks made one space. Caller
  * frees. */
 static char *
@@ -125,7 +146,8 @@ check_id(struct bk *k, const struct inv_value *v, const char *what, const char *
 		return;
 	if (utf8_chars(v->text) > 35)
 		reportf(k, "BR-FR-01", v, fix, "%s is longer than 35 characters", what);
-	if (!id_format_ok(v->text)) {
+	/* as written: blanks around it are characters the format does not allow */
+	if (!id_format_ok(v->text) || v->padded) {
 		static const char f[] =
 		    "%s may only hold letters, digits and + - _ /, without spaces";
 		reportf(k, "BR-FR-02", v, fix, f, what);
@@ -484,8 +506,8 @@ id_of(const struct inv_party *p, const char *scheme)
 }
 
 /* BR-FR-09: the party's first SIRET (scheme 0009) has 14 digits and starts with its
- * SIREN (scheme 0002); for the seller and the buyer that SIREN must be there, for the
- * other parties a SIRET without it is judged on its digits only. */
+ * SIREN (scheme 0002), both as written; for the seller and the buyer that SIREN must be
+ * there, for the other parties a SIRET without it is judged on its digits only. */
 static void
 check_siret(struct bk *k, const struct inv_party *p, const char *who, const char *fix)
 {
@@ -494,22 +516,38 @@ check_siret(struct bk *k, const struct inv_party *p, const char *who, const char
 
 	if (s == NULL)
 		return;
-	if (p->role && *siren == '\0' && str_digits(s->text, 14))
+	if (!s->padded && p->role && *siren == '\0' && str_digits(s->text, 14))
 		return;
-	if (str_digits(s->text, 14) && strlen(siren) == 9 && strncmp(s->text, siren, 9) == 0)
+	if (!s->padded && str_digits(s->text, 14) && !p->siren.padded && strlen(siren) == 9 &&
+	    strncmp(s->text, siren, 9) == 0)
 		return;
 	reportf(k, "BR-FR-09", s, fix,
 	        "the SIRET of the %s must have 14 digits and start with its SIREN (\"%s\")", who,
 	        siren);
 }
 
-/* starts-with($endpoint, $siren) and scheme 0225, an absent value being "". */
+/* starts-with(a, b), both as written (blanks told apart by where, not which: see
+ * same()), an absent value being "". */
+static int
+starts_as_written(const struct inv_value *a, const struct inv_value *b)
+{
+	const char *x = a->text ? a->text : "", *y = b->text ? b->text : "";
+	size_t n = strlen(y);
+	if (*y == '\0' && !b->padded)
+		return 1;
+	if ((a->padded & PAD_LEAD) != (b->padded & PAD_LEAD) || strncmp(x, y, n) != 0)
+		return 0;
+	/* b's trailing blanks: a blank follows in a, or a ends with blanks too */
+	if (!(b->padded & PAD_TRAIL))
+		return 1;
+	return x[n] != '\0' ? strchr(" \t\r\n", x[n]) != NULL : (a->padded & PAD_TRAIL) != 0;
+}
+
+/* starts-with($endpoint, $siren) and scheme 0225. */
 static int
 address_of(const struct inv_party *p, const struct inv_value *siren)
 {
-	const char *e = p->endpoint.text ? p->endpoint.text : "";
-	const char *s = siren->text ? siren->text : "";
-	return strncmp(e, s, strlen(s)) == 0 && p->endpoint.attr &&
+	return starts_as_written(&p->endpoint, siren) && p->endpoint.attr &&
 	       strcmp(p->endpoint.attr, "0225") == 0;
 }
 
@@ -607,7 +645,7 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 			reportf(k, "BR-FR-CO-10", id, fix,
 			        "the %s has two identifiers under scheme %s", who, id->attr);
 		if (!p->role && id->attr && strcmp(id->attr, "0224") == 0) {
-			if (!scheme_id_ok(t))
+			if (!scheme_id_ok(t) || id->padded)
 				reportf(k, "BR-FR-24", id, fix,
 				        "the %s's routing identifier (scheme 0224) may only "
 				        "hold letters, digits and + - _ .",
@@ -620,7 +658,7 @@ check_party(struct bk *k, const struct inv_party *p, const char *who, const char
 		}
 	}
 	if (!p->delivery && present(e) && e->attr && strcmp(e->attr, "0225") == 0 &&
-	    !scheme_id_ok(e->text))
+	    (!scheme_id_ok(e->text) || e->padded))
 		reportf(k, "BR-FR-23", e, efix,
 		        "the electronic address of the %s (scheme 0225) may only hold "
 		        "letters, digits and + - _ .",
@@ -691,7 +729,8 @@ check_parties(struct bk *k, const char *all)
 		       present(ss) ? "the supplier's SIREN (BT-30, scheme 0002) must have 9 digits"
 		                   : "the supplier's SIREN (BT-30, scheme 0002) is missing",
 		       "give <supplier><siret>: the stylesheet writes its first 9 digits");
-	if (bar_is(k, all, "B2B") && !str_digits(bs->text, 9))
+	/* CII reads the SIREN as written, UBL normalised */
+	if (bar_is(k, all, "B2B") && (!str_digits(bs->text, 9) || (!k->ubl && bs->padded)))
 		report(k, "BR-FR-11", bs,
 		       "a B2B invoice (note BAR B2B) needs the buyer's SIREN (BT-47, scheme 0002) "
 		       "with 9 digits",
@@ -896,24 +935,24 @@ static int
 lines_refer(const struct bk *k)
 {
 	const struct invoice *inv = k->inv;
-	const char *self = inv->number.text ? inv->number.text : "";
 	size_t i, j;
 	for (i = 0; i < inv->nlines; i++) {
 		const struct inv_line *l = &inv->lines[i];
 		int counted = 1, refers = 0;
 		if (k->ubl) {
-			int to_self = 0, detail = 0;
+			int self_ref = 0, detail = 0;
 			for (j = 0; j < l->nrefs; j++) {
 				const struct inv_ref *r = &l->refs[j];
-				int is_self = r->number.text && strcmp(r->number.text, self) == 0;
-				to_self |= is_self;
-				detail |= is_self && r->status.text &&
-				          strcmp(r->status.text, "DETAIL") == 0;
-				refers |= r->number.text && !is_self && dated_ref(r);
+				int is_self = to_self(k, r);
+				self_ref |= is_self;
+				detail |= is_self && is(&r->status, "DETAIL");
+				/* cbc:ID != $invoiceID: both there */
+				refers |=
+				    r->number.text && inv->number.text && !is_self && dated_ref(r);
 			}
-			counted = !to_self || detail;
+			counted = !self_ref || detail;
 		} else {
-			counted = !present(&l->status) || strcmp(l->status.text, "DETAIL") == 0;
+			counted = !present(&l->status) || is(&l->status, "DETAIL");
 			for (j = 0; j < l->nrefs; j++)
 				refers |= dated_ref(&l->refs[j]);
 		}
@@ -1001,28 +1040,6 @@ check_coherence(struct bk *k)
 
 static const char no_erp_lines[] =
     "the ERP format has no sub-invoice lines: correct the document's producer";
-
-/* v = 'S' in XPath: its text as written, blanks around it included, is s. */
-static int
-is(const struct inv_value *v, const char *s)
-{
-	return v->text && !v->padded && strcmp(v->text, s) == 0;
-}
-
-/* a = b in XPath, both as written (blanks around told apart by where, not which). */
-static int
-same(const struct inv_value *a, const struct inv_value *b)
-{
-	return a->text && b->text && a->padded == b->padded && strcmp(a->text, b->text) == 0;
-}
-
-/* UBL: a line's reference to this very invoice. */
-static int
-to_self(const struct bk *k, const struct inv_ref *r)
-{
-	return k->inv->number.text && r->number.text &&
-	       strcmp(r->number.text, k->inv->number.text) == 0;
-}
 
 /* How many sub-invoices the line heads: CII, 1 for a line GROUP without parent; UBL,
  * its references to this invoice of status GROUP without parent line (the UBL rules
@@ -1156,16 +1173,23 @@ line_seller(const struct inv_line *l)
 	return l && l->nseller_ids ? &l->seller_ids[0] : &none;
 }
 
-/* One of the line's seller's legal ids (UBL: its first, normalised; `every` 1: any)
- * is one of the party's. */
+/* One of the line's seller's legal ids is one of the party's, both as written; `every`
+ * 0: the line's first, normalised (UBL's BR-FR-MV-11), against the party's as written. */
 static int
 seller_is(const struct inv_line *l, const struct inv_party *p, int every)
 {
-	for (size_t i = 0; i < (every ? l->nseller_ids : l->nseller_ids > 0); i++)
-		for (size_t j = 0; j < p->nlegal_ids; j++)
-			if (l->seller_ids[i].text && p->legal_ids[j].text &&
-			    strcmp(l->seller_ids[i].text, p->legal_ids[j].text) == 0)
-				return 1;
+	for (size_t i = 0; i < (every ? l->nseller_ids : l->nseller_ids > 0); i++) {
+		char *n =
+		    every || !l->seller_ids[i].text ? NULL : norm_space(l->seller_ids[i].text);
+		size_t j;
+		for (j = 0; j < p->nlegal_ids; j++)
+			if (every ? same(&l->seller_ids[i], &p->legal_ids[j])
+			          : n && is(&p->legal_ids[j], n))
+				break;
+		free(n);
+		if (j < p->nlegal_ids)
+			return 1;
+	}
 	return 0;
 }
 
@@ -1357,8 +1381,7 @@ afl_seen(const struct bk *k, size_t line, size_t ref)
 		                     : (i < line ? l->nissuer_ids : d->issuer_pos);
 		for (size_t j = 0; j < upto; j++) {
 			const struct inv_value *v = k->ubl ? &l->docrefs[j].id : &l->issuer_ids[j];
-			if ((!k->ubl || object_is(k, &l->docrefs[j], "AFL", 0)) &&
-			    is(v, d->id.text))
+			if ((!k->ubl || object_is(k, &l->docrefs[j], "AFL", 0)) && same(v, &d->id))
 				return 1;
 		}
 	}
@@ -1369,20 +1392,20 @@ static void
 check_subinvoices(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
-	const char *self = inv->number.text ? inv->number.text : "";
 	size_t i, j, own = 0;
 
 	check_subinvoice_count(k);
 	if (!mode_in(inv, " B8 S8 M8 B9 S9 M9 "))
 		return;
-	/* BR-FR-MV-11: how many of the seller's lines GROUP carry the invoice's own number
-	 * (UBL counts lines, CII references) */
+	/* BR-FR-MV-11: how many of the seller's lines GROUP carry the invoice's own number,
+	 * both as written (UBL counts lines, CII references) */
 	for (i = 0; i < inv->nlines; i++) {
 		const struct inv_line *l = &inv->lines[i];
 		if (!heads(k, l) || !seller_is(l, &inv->supplier, !k->ubl))
 			continue;
 		for (j = 0; j < l->ndocrefs; j++)
-			if (object_is(k, &l->docrefs[j], "AFL", 0) && is(&l->docrefs[j].id, self)) {
+			if (object_is(k, &l->docrefs[j], "AFL", 0) &&
+			    same(&l->docrefs[j].id, &inv->number)) {
 				own++;
 				if (k->ubl)
 					break;
@@ -1438,9 +1461,10 @@ check_subinvoices(struct bk *k)
 					    "two lines GROUP without parent have the same sub-invoice "
 					    "number (BT-128, scheme AFL)",
 					    no_erp_lines);
+			/* the line's number normalised, the invoice's as written */
 			if (seller_is(l, &inv->supplier, !k->ubl) &&
-			    !(own == 1 || (own == 0 && strcmp(afl, self) == 0) ||
-			      (own > 1 && strcmp(afl, self) != 0)))
+			    !(own == 1 || (own == 0 && is(&inv->number, afl)) ||
+			      (own > 1 && present(&inv->number) && !is(&inv->number, afl))))
 				report(
 				    k, "BR-FR-MV-11", &l->id,
 				    "the seller's (BT-30) lines GROUP without parent: exactly one "

@@ -239,6 +239,26 @@ test_both(const char *g)
 	inv_value_set(&inv->buyer.endpoint, "999999999");
 	is_int(count(inv, "BR-FR-21"), 1, "%s BR-FR-21: not the buyer's SIREN", g);
 	inv_value_set(&inv->buyer.endpoint, "812345676");
+	/* identifiers read and compared as written: blanks around are characters */
+	inv->buyer.endpoint.padded = PAD_TRAIL;
+	ok(count(inv, "BR-FR-23") == 1 && count(inv, "BR-FR-21") == 0,
+	   "%s BR-FR-23: \"812345676 \" is no address of scheme 0225; BR-FR-21: it starts with "
+	   "the SIREN",
+	   g);
+	inv->buyer.endpoint.padded = PAD_LEAD;
+	is_int(count(inv, "BR-FR-21"), 1, "%s BR-FR-21: \" 812345676\" does not start with it", g);
+	inv->buyer.endpoint.padded = 0;
+	inv->buyer.siren.padded = inv->buyer.legal_id.padded = PAD_TRAIL;
+	ok(count(inv, "BR-FR-09") == 1 && count(inv, "BR-FR-21") == 1 &&
+	       count(inv, "BR-FR-11") == !ubl,
+	   "%s BR-FR-09, 21 (and CII's BR-FR-11): the buyer's SIREN \"812345676 \"", g);
+	inv->buyer.siren.padded = inv->buyer.legal_id.padded = 0;
+	inv->buyer.ids[0].padded = PAD_LEAD;
+	is_int(count(inv, "BR-FR-09"), 1, "%s BR-FR-09: the buyer's SIRET \" 81234567600017\"", g);
+	inv->buyer.ids[0].padded = 0;
+	inv->number.padded = PAD_TRAIL;
+	is_int(count(inv, "BR-FR-02"), 1, "%s BR-FR-02: the invoice number \"F2026-000318 \"", g);
+	inv->number.padded = 0;
 	inv_value_set(&inv->supplier.endpoint, NULL);
 	is_int(count(inv, "BR-FR-13"), 1, "%s BR-FR-13: no supplier electronic address", g);
 	is_int(count(inv, "BR-FR-22"), 0, "%s BR-FR-22: only for self-billing", g);
@@ -808,8 +828,28 @@ test_subinvoices(const char *g)
 	       "%s BR-FR-MV-11: the seller's sub-invoice has "
 	       "another number than the invoice's",
 	       g);
+	/* a line whose seller is the seller's legal id as written (UBL: the line's
+	 * normalised) */
+	inv->supplier.legal_ids[0].padded = PAD_LEAD;
+	is_int(count(inv, "BR-FR-MV-11"), 0,
+	       "%s BR-FR-MV-11: not the seller's lines when its legal id is \" 732829320\"", g);
+	inv->supplier.legal_ids[0].padded = 0;
+	l[0].seller_ids[0].padded = PAD_LEAD;
+	is_int(count(inv, "BR-FR-MV-11"), ubl,
+	       "%s BR-FR-MV-11: a line's seller \" 732829320\" is the seller's in UBL only", g);
+	l[0].seller_ids[0].padded = 0;
 	inv_value_set(&object(&l[0], "AFL")->id, "F2026-000318");
+	/* the invoice number as written: no line carries "F2026-000318 " */
+	inv->number.padded = PAD_TRAIL;
+	is_int(count(inv, ubl ? "BR-FR-MV-02" : "BR-FR-MV-11"), 1,
+	       "%s %s: the invoice number \"F2026-000318 \" is no line's", g,
+	       ubl ? "BR-FR-MV-02 (no line refers to this invoice)" : "BR-FR-MV-11");
+	inv->number.padded = 0;
 	inv_value_set(&object(&l[2], "AFL")->id, "F2026-000318");
+	object(&l[2], "AFL")->id.padded = PAD_TRAIL;
+	is_int(count(inv, "BR-FR-MV-12"), 0, "%s BR-FR-MV-12: \"F2026-000318 \" is another number",
+	       g);
+	object(&l[2], "AFL")->id.padded = 0;
 	is_int(count(inv, "BR-FR-MV-12"), 1, "%s BR-FR-MV-12: two sub-invoices F2026-000318", g);
 	inv_value_set(&object(&l[2], "AFL")->id, "M1");
 	is_int(count(inv, "BR-FR-MV-12"), !ubl,
