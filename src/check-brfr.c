@@ -52,6 +52,19 @@ reportf(struct bk *k, const char *rule, const struct inv_value *v, const char *f
 	free(what);
 }
 
+/* An element the schematron reads as one value (a function's argument, a value
+ * comparison), given `n` times: Saxon stops there (XPath's XPTY0004) and judges nothing,
+ * so the document is refused under chorusgw's own rule REPEATED rather than judged on
+ * the first. `v` is one of them; `rule`, the BR-FR rule that reads it. */
+static void
+repeated(struct bk *k, const struct inv_value *v, size_t n, const char *what, const char *rule,
+         const char *fix)
+{
+	reportf(k, "REPEATED", v, fix,
+	        "%s is given %zu times: the reform's schematron reads one (%s) and stops on more",
+	        what, n, rule);
+}
+
 static int
 present(const struct inv_value *v)
 {
@@ -83,6 +96,18 @@ static int
 to_self(const struct bk *k, const struct inv_ref *r)
 {
 	return same(&r->number, &k->inv->number);
+}
+
+static int
+type_in(const struct invoice *inv, const char *list)
+{
+	return present(&inv->type_code) && str_word_in(list, inv->type_code.text);
+}
+
+static int
+mode_in(const struct invoice *inv, const char *list)
+{
+	return present(&inv->cadre) && str_word_in(list, inv->cadre.text);
 }
 
 /* normalize-space(): blanks trimmed, inner runs of blanks made one space. Caller
@@ -248,28 +273,18 @@ check_date(struct bk *k, const struct inv_value *v, const char *what, const char
 	reportf(k, "BR-FR-03", v, fix, "%s is not a date of the years 2000 to 2099", what);
 }
 
-/* A UBL credit note's due date read from its payment means is not cbc:DueDate, the
- * element the UBL schematron reads. */
-static const struct inv_value *
-due_date(const struct bk *k)
-{
-	const struct inv_value *v = &k->inv->due_date;
-	if (k->ubl && v->path && strstr(v->path, "PaymentDueDate"))
-		return NULL;
-	return v;
-}
-
 static void
 check_dates(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
-	const struct inv_value *due = due_date(k);
 	static const char no_erp[] =
 	    "the ERP format does not write it: correct the document's producer";
 	size_t i, j;
 	check_date(k, &inv->issue_date, "the issue date (BT-2)", "change <issue-date>");
-	if (due)
-		check_date(k, due, "the due date (BT-9)", "change <due-date>");
+	/* every cbc:DueDate (UBL; a credit note's cbc:PaymentDueDate is not one), every
+	 * CII due date */
+	for (i = 0; i < inv->ndue_dates; i++)
+		check_date(k, &inv->due_dates[i], "the due date (BT-9)", "change <due-date>");
 	for (i = 0; i < inv->npreceding; i++)
 		check_date(k, &inv->preceding[i].date, "a preceding invoice's date (BT-26)",
 		           "change <preceding-invoice><issue-date>");
@@ -300,16 +315,31 @@ check_dates(struct bk *k)
 			           "a line's preceding invoice date (EXT-FR-FE-138)", no_erp);
 	}
 
-	/* BR-FR-CO-07: compared as written, as the schematron does */
-	if (due && filled(due) && present(&inv->issue_date) &&
-	    !(present(&inv->type_code) && str_word_in(" 386 500 503 ", inv->type_code.text)) &&
-	    !(present(&inv->cadre) && str_word_in(" B2 S2 M2 ", inv->cadre.text)) &&
-	    strcmp(due->text, inv->issue_date.text) < 0)
-		report(
-		    k, "BR-FR-CO-07", due,
-		    "the due date (BT-9) is before the issue date (BT-2); only a prepayment "
-		    "invoice or an invoice already paid (billing mode B2, S2, M2) may have it so",
-		    "change <due-date>");
+	/* BR-FR-CO-07: compared as written, as the schematron does; CII reads one due date
+	 * (string($dueDate), ge), UBL every one (<, a general comparison) */
+	if (!k->ubl && inv->ndue_dates > 1) {
+		repeated(
+		    k, &inv->due_dates[1], inv->ndue_dates, "the due date (BT-9)", "BR-FR-CO-07",
+		    "keep one ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime (<due-date>)");
+		return;
+	}
+	if (!present(&inv->issue_date) || type_in(inv, " 386 500 503 ") ||
+	    mode_in(inv, " B2 S2 M2 "))
+		return;
+	for (i = 0; i < inv->ndue_dates; i++) {
+		const struct inv_value *due = &inv->due_dates[i];
+		/* UBL: an empty cbc:DueDate is there, and "" is before any date */
+		if ((k->ubl ? present(due) : filled(due)) &&
+		    strcmp(due->text, inv->issue_date.text) < 0) {
+			report(
+			    k, "BR-FR-CO-07", due,
+			    "the due date (BT-9) is before the issue date (BT-2); only a "
+			    "prepayment invoice or an invoice already paid (billing mode B2, S2, "
+			    "M2) may have it so",
+			    "change <due-date>");
+			break;
+		}
+	}
 }
 
 /* ---- notes (BR-FR-05, 06, 20) ------------------------------------------------- */
@@ -705,6 +735,56 @@ check_single_taxpayer(struct bk *k, const char *all)
 		       "give <tax-representative> with its <vat-id>");
 }
 
+/* The party's legal ids under `scheme` (NULL: any), as $siren reads them (UBL: those of
+ * every cac:PartyLegalEntity): how many, and *second, the second of them. */
+static size_t
+legal_ids_under(const struct inv_party *p, const char *scheme, const struct inv_value **second)
+{
+	size_t i, n = 0;
+	for (i = 0; i < p->nlegal_ids; i++)
+		if (!scheme || (p->legal_ids[i].attr && strcmp(p->legal_ids[i].attr, scheme) == 0))
+			if (++n == 2)
+				*second = &p->legal_ids[i];
+	return n;
+}
+
+/* A party with two SIRENs where a rule that applies reads one: BR-FR-09 (a party with a
+ * SIRET), BR-FR-10 (CII's seller), BR-FR-11 (a B2B invoice's buyer), BR-FR-22 (the
+ * seller of a self-billed one); CII's BR-FR-21 and 22 read the legal id of the party
+ * that receives a B2B invoice whatever its scheme: two legal ids there. */
+static void
+check_repeated_sirens(struct bk *k, const struct inv_party *p, const char *who, const char *all)
+{
+	const struct invoice *inv = k->inv;
+	int self = type_in(inv, " 389 501 500 471 473 261 502 "), b2b = bar_is(k, all, "B2B");
+	int buyer = p == &inv->buyer, seller = p == &inv->supplier;
+	const struct inv_value *second = NULL, *second_any = NULL;
+	size_t n = legal_ids_under(p, "0002", &second), any = legal_ids_under(p, NULL, &second_any);
+	const char *rule = NULL;
+	char *what, *fix;
+	if (n > 1 && id_of(p, "0009") && !(k->ubl && p->delivery == 2))
+		rule = "BR-FR-09";
+	else if (n > 1 && seller && !k->ubl)
+		rule = "BR-FR-10";
+	else if (n > 1 && buyer && b2b)
+		rule = "BR-FR-11";
+	else if (n > 1 && seller && self && (k->ubl ? bar_is(k, all, NULL) : b2b))
+		rule = "BR-FR-22";
+	if (rule)
+		what = xasprintf("the %s's SIREN (a legal identifier under scheme 0002)", who);
+	else if (!k->ubl && any > 1 && b2b && (buyer ? !self : seller && self)) {
+		rule = buyer ? "BR-FR-21" : "BR-FR-22";
+		what = xasprintf("the %s's legal identifier (BT-30, BT-47)", who);
+		n = any;
+		second = second_any;
+	} else
+		return;
+	fix = xasprintf("keep one%s", p->role ? "" : ": the stylesheet writes one from <siret>");
+	repeated(k, second, n, what, rule, fix);
+	free(what);
+	free(fix);
+}
+
 static void
 check_parties(struct bk *k, const char *all)
 {
@@ -713,9 +793,13 @@ check_parties(struct bk *k, const char *all)
 	size_t i, sirens = 0;
 	check_party(k, &inv->supplier, "supplier", "supplier");
 	check_party(k, &inv->buyer, "buyer", "buyer");
-	for (i = 0; i < inv->nothers; i++)
+	check_repeated_sirens(k, &inv->supplier, "supplier", all);
+	check_repeated_sirens(k, &inv->buyer, "buyer", all);
+	for (i = 0; i < inv->nothers; i++) {
 		check_party(k, &inv->others[i], inv->others[i].role,
 		            strncmp(inv->others[i].role, "payee", 5) == 0 ? "payee" : NULL);
+		check_repeated_sirens(k, &inv->others[i], inv->others[i].role, all);
+	}
 	check_sirens(k);
 	check_single_taxpayer(k, all);
 	/* BR-FR-10: normalize-space() of the seller's SIREN, 9 digits; UBL asks it of each
@@ -859,13 +943,12 @@ check_docrefs(struct bk *k)
 		const char *desc = d->description.text;
 		const char *rt = k->ubl ? d->id.attr : d->ref_type.text;
 		/* BR-FR-17: UBL judges every description as written (blanks around it
-		 * included; given twice, the schematron stops on a type error), CII the
-		 * supporting documents' (type 916) once blanks are normalised */
+		 * included), CII the supporting documents' (type 916) once blanks are
+		 * normalised; each reads one */
 		if (k->ubl && d->descriptions > 1)
-			report(k, "BR-FR-17", &d->description,
-			       "a supporting document has more than one description (BT-123): the "
-			       "reform's rule reads one",
-			       "give one <attachment><description>");
+			repeated(k, &d->description, d->descriptions,
+			         "a supporting document's description (BT-123)", "BR-FR-17",
+			         "give one <attachment><description>");
 		else if (k->ubl
 		             ? desc != NULL
 		             : desc && d->type_code.text && strcmp(d->type_code.text, "916") == 0) {
@@ -908,18 +991,6 @@ check_docrefs(struct bk *k)
 }
 
 /* ---- the type, the billing mode and what they ask (BR-FR-CO-03 to 12) ------------- */
-
-static int
-type_in(const struct invoice *inv, const char *list)
-{
-	return present(&inv->type_code) && str_word_in(list, inv->type_code.text);
-}
-
-static int
-mode_in(const struct invoice *inv, const char *list)
-{
-	return present(&inv->cadre) && str_word_in(list, inv->cadre.text);
-}
 
 /* BR-FR-CO-05: an earlier invoice with its number and date. */
 static int
@@ -966,7 +1037,7 @@ static void
 check_coherence(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
-	size_t i, dated = 0;
+	size_t i, dated = 0, dues = inv->ndue_dates;
 	int paid_on = 0;
 	/* UBL judges the types 262 and the credit notes' (CO-03, CO-05) on a CreditNote
 	 * only, the corrective types (CO-04) on an Invoice only */
@@ -1012,10 +1083,17 @@ check_coherence(struct bk *k)
 			    "pay (BT-115 is 0)",
 			    "give <totals><payable>0</payable>");
 		/* UBL: a payment means' due date counts too, an invoice's as a credit
-		 * note's */
-		for (i = 0; k->ubl && i < inv->npayments; i++)
+		 * note's; string() of them all, which stops on more than one */
+		for (i = 0; k->ubl && i < inv->npayments; i++) {
 			paid_on |= filled(&inv->payments[i].due_date);
-		if (!filled(&inv->due_date) && !paid_on)
+			dues += present(&inv->payments[i].due_date);
+		}
+		if (k->ubl && dues > 1)
+			repeated(
+			    k, inv->ndue_dates ? &inv->due_dates[0] : &inv->due_date, dues,
+			    "the due date (BT-9: cbc:DueDate, cac:PaymentMeans/cbc:PaymentDueDate)",
+			    "BR-FR-CO-09", "keep one <due-date>");
+		else if (!filled(&inv->due_date) && !paid_on)
 			report(k, "BR-FR-CO-09", &inv->due_date,
 			       "an invoice already paid (billing mode B2, S2, M2) needs its due "
 			       "date (BT-9), the date it was paid",

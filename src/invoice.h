@@ -251,6 +251,10 @@ struct invoice {
 	 * ram:SpecifiedLegalOrganization/ram:ID) anywhere in the document, attr = scheme */
 	struct inv_value *siren_ids, *siren_legal_ids;
 	size_t nsiren_ids, nsiren_legal_ids;
+	/* every BT-9 element the BR-FR schematrons read: UBL each cbc:DueDate, CII each
+	 * ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString */
+	struct inv_value *due_dates;
+	size_t ndue_dates;
 
 	struct inv_party supplier, buyer;
 	struct inv_party *others; /* payee, agents, invoicer, invoicee, delivery (BR-FR) */

@@ -880,6 +880,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 		get(&inv->due_date, root, "", "cbc:DueDate", NULL);
 	else
 		get(&inv->due_date, root, "", "cac:PaymentMeans/cbc:PaymentDueDate", NULL);
+	each_kid(d, root, "cbc:DueDate") add_id(&inv->due_dates, &inv->ndue_dates, d);
 	get(&inv->currency, root, "", "cbc:DocumentCurrencyCode", NULL);
 	get(&inv->tax_currency, root, "", "cbc:TaxCurrencyCode", NULL);
 	get(&inv->cadre, root, "", "cbc:ProfileID", NULL);
@@ -1105,6 +1106,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		tp = xasprintf("%s/ram:SpecifiedTradePaymentTerms", sp);
 	}
 	get(&inv->due_date, terms, tp, "ram:DueDateDateTime/udt:DateTimeString", "format");
+	each_kid(t, set, "ram:SpecifiedTradePaymentTerms") each_kid(dt, t, "ram:DueDateDateTime")
+	    each_kid(d, dt, "udt:DateTimeString") add_id(&inv->due_dates, &inv->ndue_dates, d);
 	get(&inv->payment_terms, terms, tp, "ram:Description", NULL);
 	free(tp);
 

@@ -15,6 +15,11 @@
 # the golden files, examples and ok-* variants must pass (no BR-FR rule fires). EN 16931's rules
 # are tests/cen/agreement.sh's.
 #
+# Where the schematron reads as one value an element given twice (a function's
+# argument, a value comparison: XPath's XPTY0004), Saxon stops on that file and writes
+# no whole report; such a file is not sendable, and chorusgw must refuse it under its
+# own rule REPEATED (compare.py's --stopped) rather than judge it on the first element.
+#
 # Disagreements not yet resolved are listed, exactly as they are, in
 # tests/brfr/known-disagreements (UPDATE_KNOWN=1 rewrites it; review the diff).
 #
@@ -116,6 +121,11 @@ for s in ubl cii; do
 		diag "Saxon ($s) said:" "$(head -n 20 "$T/saxon-$s.log")"
 done
 
+# the files Saxon stopped on (its log: "While processing NAME: MESSAGE")
+for s in ubl cii; do
+	sed -n "s#^While processing \([^:]*\): \(.*\)\$#$s/\1\t\2#p" "$T/saxon-$s.log"
+done >"$T/stopped"
+
 i=0
 while IFS="$(printf '\t')" read -r name file conf; do
 	i=$((i + 1))
@@ -125,7 +135,8 @@ done <"$T/sources" >"$T/pairs"
 
 # the golden files, the examples and the ok-* variants pass BR-FR
 for name in $(cut -f1 "$T/pairs" | grep -v '/bad-'); do
-	if grep -q 'failed-assert' "$T/svrl/$name" 2>/dev/null || [ ! -f "$T/svrl/$name" ]; then
+	if grep -q 'failed-assert' "$T/svrl/$name" 2>/dev/null || [ ! -f "$T/svrl/$name" ] ||
+		grep -q "^$name	" "$T/stopped"; then
 		not_ok "$name passes the BR-FR schematron"
 		diag "$(grep -o 'id="BR-FR[^"]*"' "$T/svrl/$name" 2>/dev/null | sort -u | tr '\n' ' ')"
 	else
@@ -134,12 +145,13 @@ for name in $(cut -f1 "$T/pairs" | grep -v '/bad-'); do
 done
 # and every mutated file fails it
 for name in $(cut -f1 "$T/pairs" | grep '/bad-'); do
-	grep -q 'failed-assert' "$T/svrl/$name" 2>/dev/null && ok "$name fails the BR-FR schematron" ||
+	{ grep -q 'failed-assert' "$T/svrl/$name" 2>/dev/null || grep -q "^$name	" "$T/stopped"; } &&
+		ok "$name fails the BR-FR schematron" ||
 		not_ok "$name fails the BR-FR schematron"
 done
 
 python3 "$top_srcdir/tests/brfr/compare.py" "$T/pairs" "$top_srcdir/tests/brfr/known-disagreements" \
-	"$br" ${UPDATE_KNOWN:+--update} --start "$tap_n" >"$T/tap" || not_ok "compare.py ran"
+	"$br" --stopped "$T/stopped" ${UPDATE_KNOWN:+--update} --start "$tap_n" >"$T/tap" || not_ok "compare.py ran"
 cat "$T/tap"
 tap_n=$(sed -n 's/^\(not \)\{0,1\}ok \([0-9]*\).*/\2/p' "$T/tap" | tail -n 1)
 done_testing

@@ -166,6 +166,32 @@ test_sirens(void)
 	invoice_free(inv);
 }
 
+/* Every due date read from the document: CII's BR-FR-CO-07 reads one (Saxon stops on two:
+ * REPEATED), UBL's compares each. */
+static void
+test_due_dates(void)
+{
+	static const char *const cii_terms[] = {
+	    "</ram:SpecifiedTradePaymentTerms>",
+	    "</ram:SpecifiedTradePaymentTerms><ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime>"
+	    "<udt:DateTimeString format=\"102\">20261115</udt:DateTimeString></ram:DueDateDateTime>"
+	    "</ram:SpecifiedTradePaymentTerms>",
+	    NULL};
+	static const char *const ubl_due[] = {"<cbc:DueDate>2026-10-15</cbc:DueDate>",
+	                                      "<cbc:DueDate>2026-10-15</cbc:DueDate>"
+	                                      "<cbc:DueDate>2026-09-01</cbc:DueDate>",
+	                                      NULL};
+	struct invoice *inv = model_edited("invoice-b2b.pa.cii.xml", cii_terms);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "given 2 times") &&
+	       contains(text("REPEATED"), "BR-FR-CO-07"),
+	   "CII REPEATED: two payment terms with a due date: %s", text("REPEATED"));
+	invoice_free(inv);
+	inv = model_edited("invoice-b2b.pa.ubl.xml", ubl_due);
+	ok(count(inv, "BR-FR-CO-07") == 1 && count(inv, "REPEATED") == 0,
+	   "UBL BR-FR-CO-07: the second cbc:DueDate is before the issue date");
+	invoice_free(inv);
+}
+
 /* The rules read the same way in both syntaxes. */
 static void
 test_both(const char *g)
@@ -185,18 +211,28 @@ test_both(const char *g)
 	inv_value_set(&inv->issue_date, ubl ? "1999-09-15" : "19990915");
 	is_int(count(inv, "BR-FR-03"), 1, "%s BR-FR-03: issue date before 2000", g);
 	inv_value_set(&inv->issue_date, ubl ? "2026-09-15" : "20260915");
-	inv_value_set(&inv->due_date, ubl ? "2028-02-29" : "20280229");
+	inv_value_set(&inv->due_dates[0], ubl ? "2028-02-29" : "20280229");
 	is_int(count(inv, "BR-FR-03"), 0, "%s BR-FR-03: 29 February of a leap year", g);
-	inv_value_set(&inv->due_date, ubl ? "2027-02-29" : "20270229");
+	inv_value_set(&inv->due_dates[0], ubl ? "2027-02-29" : "20270229");
 	is_int(count(inv, "BR-FR-03"), 1, "%s BR-FR-03: 29 February of another year", g);
-	inv_value_set(&inv->due_date, ubl ? "20261015" : "2026-10-15");
+	inv_value_set(&inv->due_dates[0], ubl ? "20261015" : "2026-10-15");
 	is_int(count(inv, "BR-FR-03"), 1, "%s BR-FR-03: the other syntax's date format", g);
-	inv_value_set(&inv->due_date, ubl ? "2026-09-01" : "20260901");
+	inv_value_set(&inv->due_dates[0], ubl ? "2026-09-01" : "20260901");
 	is_int(count(inv, "BR-FR-CO-07"), 1, "%s BR-FR-CO-07: due date before the issue date", g);
 	inv_value_set(&inv->cadre, "S2");
 	is_int(count(inv, "BR-FR-CO-07"), 0, "%s BR-FR-CO-07: allowed when already paid (S2)", g);
 	inv_value_set(&inv->cadre, "M1");
-	inv_value_set(&inv->due_date, ubl ? "2026-10-15" : "20261015");
+	inv_value_set(&inv->due_dates[0], ubl ? "2026-10-15" : "20261015");
+	/* a second due date: UBL judges each, CII's BR-FR-CO-07 reads one and stops */
+	add_value(&inv->due_dates, &inv->ndue_dates, ubl ? "2026-09-01" : "20260901", NULL);
+	ok(count(inv, "BR-FR-CO-07") == (size_t)ubl && count(inv, "REPEATED") == (size_t)!ubl,
+	   "%s: a second due date before the issue date: %s", g,
+	   ubl ? "BR-FR-CO-07 (UBL compares each)" : "REPEATED (CII reads one)");
+	ok(!ubl || contains(text("BR-FR-CO-07"), "\"2026-09-01\""), "%s: names the second: %s", g,
+	   text("BR-FR-CO-07"));
+	inv_value_set(&inv->due_dates[1], ubl ? "2026-02-30" : "20260230");
+	is_int(count(inv, "BR-FR-03"), 1, "%s BR-FR-03: a second due date, 30 February", g);
+	inv_value_free(&inv->due_dates[--inv->ndue_dates]);
 
 	inv_value_set(&inv->type_code, "325");
 	is_int(count(inv, "BR-FR-04"), 1, "%s BR-FR-04: type 325 (pro forma)", g);
@@ -215,6 +251,18 @@ test_both(const char *g)
 	set_siren(&inv->supplier, NULL);
 	is_int(count(inv, "BR-FR-10"), 1, "%s BR-FR-10: supplier SIREN missing", g);
 	set_siren(&inv->supplier, "732829320");
+	/* two SIRENs: the rules that read one (BR-FR-09 with a SIRET) stop on them */
+	add_value(&inv->supplier.legal_ids, &inv->supplier.nlegal_ids, "732829320", "0002");
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-09") &&
+	       contains(text("REPEATED"), "supplier's SIREN"),
+	   "%s REPEATED: the supplier's SIREN twice: %s", g, text("REPEATED"));
+	inv_value_free(&inv->supplier.legal_ids[--inv->supplier.nlegal_ids]);
+	add_value(&inv->buyer.legal_ids, &inv->buyer.nlegal_ids, "RCS Lyon", NULL);
+	is_int(count(inv, "REPEATED"), !ubl,
+	       "%s REPEATED: a B2B buyer's two legal ids (CII's BR-FR-21 reads one whatever "
+	       "the scheme)",
+	       g);
+	inv_value_free(&inv->buyer.legal_ids[--inv->buyer.nlegal_ids]);
 	add_value(&inv->supplier.legal_ids, &inv->supplier.nlegal_ids, "RCS Lyon", NULL);
 	inv->supplier.legal_entities++;
 	is_int(count(inv, "BR-FR-10"), ubl, "%s BR-FR-10: a second legal entity without SIREN%s", g,
@@ -400,8 +448,8 @@ test_more(const char *g)
 	is_int(count(inv, "BR-FR-17"), ubl,
 	       "%s BR-FR-17: \" LISIBLE\" (UBL compares as written, CII normalised)", g);
 	inv->docrefs[0].descriptions = 2;
-	is_int(count(inv, "BR-FR-17"), ubl, "%s BR-FR-17: two descriptions%s", g,
-	       ubl ? " (UBL's rule reads one)" : "");
+	is_int(count(inv, "REPEATED"), ubl, "%s REPEATED: two descriptions%s", g,
+	       ubl ? " (UBL's BR-FR-17 reads one)" : "");
 	inv->docrefs[0].descriptions = 1;
 	add_docref(inv, ubl ? NULL : "916", NULL, "PJ2", "LISIBLE");
 	is_int(count(inv, "BR-FR-18"), 0, "%s BR-FR-18: \" LISIBLE\" is not LISIBLE", g);
@@ -518,6 +566,11 @@ test_coherence(const char *g)
 	is_int(count(inv, "BR-FR-CO-09"), 1, "%s BR-FR-CO-09: and the date paid", g);
 	if (inv->npayments) {
 		inv_value_set(&inv->payments[0].due_date, "2026-09-15");
+		is_int(
+		    count(inv, "REPEATED"), ubl,
+		    "%s BR-FR-CO-09: UBL reads cbc:DueDate and cbc:PaymentDueDate as one: REPEATED",
+		    g);
+		inv_value_free(&inv->due_dates[--inv->ndue_dates]);
 		is_int(count(inv, "BR-FR-CO-09"), !ubl,
 		       "%s BR-FR-CO-09: UBL takes a payment means' due date, an invoice's too", g);
 		inv_value_set(&inv->payments[0].due_date, NULL);
@@ -876,6 +929,7 @@ main(void)
 
 	test_clean();
 	test_sirens();
+	test_due_dates();
 	for (i = 0; i < 2; i++)
 		test_both(golden[i]);
 	for (i = 0; i < 2; i++) {
