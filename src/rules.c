@@ -1643,18 +1643,18 @@ static const struct rule brfr[] = {
 	{"BR-FR-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject PMT, PMD, AAB"},
 	{"BR-FR-06", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject PMT, PMD, AAB, TXD (once each)"},
 	{"BR-FR-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode, operation"},
-	{"BR-FR-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret, buyer/siret, payee/siret; agents, payer, invoicer, invoicee, delivery parties, in the header and (CII) on the lines (not in the ERP format); UBL's line rule reads a cac:DeliveryLocation/cac:DeliveryLocation that UBL 2.1 does not have"},
-	{"BR-FR-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret (the stylesheet writes the SIREN; UBL asks it of each cac:PartyLegalEntity of the seller)"},
-	{"BR-FR-11", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/siret, note subject BAR"},
+	{"BR-FR-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret, buyer/siret, payee/siret; agents, payer, invoicer, invoicee, delivery parties, in the header and (CII) on the lines (not in the ERP format); UBL's line rule reads a cac:DeliveryLocation/cac:DeliveryLocation that UBL 2.1 does not have; SIRET and SIREN as written; a party with a SIRET and two SIRENs: REPEATED"},
+	{"BR-FR-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret (the stylesheet writes the SIREN; UBL asks it of each cac:PartyLegalEntity of the seller; CII: two SIRENs are REPEATED)"},
+	{"BR-FR-11", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/siret, note subject BAR (two SIRENs: REPEATED)"},
 	{"BR-FR-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address"},
 	{"BR-FR-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address"},
 	{"BR-FR-15", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-category of lines, allowances, charges"},
 	{"BR-FR-16", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-rate of lines, allowances, charges"},
-	{"BR-FR-17", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "attachment/description (one of the reform's codes: RIB, LISIBLE, ...; UBL: one, as written, without blanks around it)"},
+	{"BR-FR-17", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "attachment/description (one of the reform's codes: RIB, LISIBLE, ...; UBL: as written, without blanks around it; two: REPEATED)"},
 	{"BR-FR-18", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "attachment/description (LISIBLE once)"},
 	{"BR-FR-20", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject BAR (B2B, B2BINT, B2C, OUTOFSCOPE, ARCHIVEONLY; CII also B2CINT)"},
-	{"BR-FR-21", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address, buyer/siret, note subject BAR"},
-	{"BR-FR-22", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address, supplier/siret, note subject BAR"},
+	{"BR-FR-21", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address, buyer/siret, note subject BAR (starts with the SIREN as written; CII: two legal ids of any scheme are REPEATED)"},
+	{"BR-FR-22", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address, supplier/siret, note subject BAR (starts with the SIREN as written; two SIRENs, CII two legal ids: REPEATED)"},
 	{"BR-FR-23", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address, buyer/electronic-address (scheme 0225: letters, digits, + - _ .); agents, payee, payer, invoicer, invoicee (not in the ERP format)"},
 	{"BR-FR-24", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "the seller's and the buyer's identifiers of scheme 0224 (not in the ERP format)"},
 	{"BR-FR-25", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address, buyer/electronic-address (at most 125 characters); agents, payee, payer, invoicer, invoicee (not in the ERP format)"},
@@ -1664,13 +1664,13 @@ static const struct rule brfr[] = {
 	{"BR-FR-29", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "invoiced-object (scheme AFL or AVV: one of each, not blank)"},
 	{"BR-FR-30", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "a line's references of type AFL or AVV (not in the ERP format): UBL only, CII's rule reads a ram:AdditionalReferencedDocument right under the line item, where CII D22B has none"},
 	{"BR-FR-31", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject BAR (one processing rule)"},
-	{"BR-FR-32", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret, buyer/siret, payee/siret (the stylesheet writes the SIREN); the other parties' identifiers of scheme 0002 or 0231, the tax representative's too, header and lines (not in the ERP format)"},
+	{"BR-FR-32", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/siret, buyer/siret, payee/siret (the stylesheet writes the SIREN); every other identifier of scheme 0002 or 0231 and legal id of scheme 0002, wherever it is (CII: every ram:GlobalID, a product's BT-157 too; UBL: every cac:PartyIdentification, not an item's identifiers; not in the ERP format)"},
 	{"BR-FR-CO-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type 262 (UBL: a credit note): contract, period/start, period/end"},
 	{"BR-FR-CO-04", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type 384, 471, 472, 473 (UBL: an invoice): one preceding-invoice"},
 	{"BR-FR-CO-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type 261, 381, 396, 502, 503 (UBL: a credit note): preceding-invoice with number and issue-date"},
-	{"BR-FR-CO-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "due-date"},
+	{"BR-FR-CO-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "due-date (UBL: every cbc:DueDate; CII reads one: two are REPEATED)"},
 	{"BR-FR-CO-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode B4, S4, M4 and type 386, 500, 503"},
-	{"BR-FR-CO-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode B2, S2, M2: totals/prepaid, totals/payable, due-date"},
+	{"BR-FR-CO-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode B2, S2, M2: totals/prepaid, totals/payable, due-date (UBL: cbc:DueDate and cac:PaymentMeans/cbc:PaymentDueDate read as one; both: REPEATED)"},
 	{"BR-FR-CO-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "the identifiers of each party, header and lines (a scheme, each scheme once): the stylesheet writes them from supplier/siret, buyer/siret, payee/siret"},
 	{"BR-FR-CO-12", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "currency other than EUR: vat-total-accounting in EUR"},
 	{"BR-FR-CO-14", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject TXD MEMBRE_ASSUJETTI_UNIQUE when the seller has an identifier of scheme 0231 (not in the ERP format)"},
@@ -1822,7 +1822,12 @@ print_mdoc(FILE *f)
 	      "several groups are joined by a semicolon.\n"
 	      ".It not checked yet\nApplies, but the pre-flight does not check it yet: the\n"
 	      "document may be refused downstream for it.\n"
-	      ".It not applicable\nThe text says why.\n.El\n",
+	      ".It not applicable\nThe text says why.\n.El\n"
+	      "Where a BR-FR rule reads as one value an element the document gives twice,\n"
+	      "the French schematron stops without a verdict (XPath's XPTY0004): the\n"
+	      "pre-flight refuses such a document under chorusgw's own rule\n.Sy REPEATED ,\n"
+	      "naming the element to keep once, rather than judge the first\n"
+	      ".Pq Xr chorusgw 8 .\n",
 	      f);
 	for (set = rulesets; *set; set++) {
 		model = forbid = na = checked = 0;
