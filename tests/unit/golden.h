@@ -48,22 +48,32 @@ golden_conf(const char *test, const char *text)
 	return rc;
 }
 
-/* The model of tests/xslt/golden/GOLDEN passed through on `route` (ROUTE_*); the
- * caller frees it (invoice_free()). */
+/* The model of `data` (a document called `name`) passed through on `route` (ROUTE_*);
+ * the caller frees it (invoice_free()). */
 static inline struct invoice *
-model_route(const char *golden, unsigned route)
+model_data(const char *name, const char *data, size_t len, unsigned route)
 {
-	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data, *why = NULL;
 	struct xform_result r;
 	struct invoice *inv;
-	size_t len;
-	data = slurp(rel, &len);
-	if (xform_make(data, len, golden, conf, route, &r, &why) == -1) {
-		printf("# %s: %s\n", golden, why);
+	char *why = NULL;
+	if (xform_make(data, len, name, conf, route, &r, &why) == -1) {
+		printf("# %s: %s\n", name, why);
 		abort();
 	}
 	inv = xform_model(&r);
 	xform_result_free(&r);
+	return inv;
+}
+
+/* The model of tests/xslt/golden/GOLDEN passed through on `route`. */
+static inline struct invoice *
+model_route(const char *golden, unsigned route)
+{
+	char *rel = xasprintf("tests/xslt/golden/%s", golden), *data;
+	struct invoice *inv;
+	size_t len;
+	data = slurp(rel, &len);
+	inv = model_data(golden, data, len, route);
 	free(data);
 	free(rel);
 	return inv;

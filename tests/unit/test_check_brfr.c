@@ -100,8 +100,7 @@ set_siren(struct inv_party *p, const char *siren)
 static struct invoice *
 model_edited(const char *g, const char *const *edits)
 {
-	char *rel = xasprintf("tests/xslt/golden/%s", g), *data, *why = NULL;
-	struct xform_result r;
+	char *rel = xasprintf("tests/xslt/golden/%s", g), *data;
 	struct invoice *inv;
 	size_t len;
 	data = slurp(rel, &len);
@@ -113,12 +112,7 @@ model_edited(const char *g, const char *const *edits)
 		free(data);
 		data = d;
 	}
-	if (xform_make(data, strlen(data), g, conf, ROUTE_PA, &r, &why) == -1) {
-		printf("# %s: %s\n", g, why);
-		abort();
-	}
-	inv = xform_model(&r);
-	xform_result_free(&r);
+	inv = model_data(g, data, strlen(data), ROUTE_PA);
 	free(data);
 	free(rel);
 	return inv;
