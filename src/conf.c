@@ -1251,7 +1251,7 @@ const struct conf_supplier *
 conf_supplier(const struct conf *c, const char *id)
 {
 	size_t i;
-	if (id == NULL)
+	if (c == NULL || id == NULL)
 		return NULL;
 	for (i = 0; i < c->nsuppliers; i++)
 		if (strcasecmp(c->suppliers[i].id, id) == 0)

@@ -170,7 +170,7 @@ void conf_print(const struct conf *, FILE *);
 void conf_print_keys(FILE *);
 
 /* The [supplier.SIRET] or [supplier.ID] section for `id` (a SIRET, or the identifier
- * of a supplier without one, whatever its case), or NULL. */
+ * of a supplier without one, whatever its case), or NULL (also without a conf or id). */
 const struct conf_supplier *conf_supplier(const struct conf *, const char *id);
 const char *conf_syntax_name(int);
 /* The lifecycle status code ("212") of [pa] final_status. */

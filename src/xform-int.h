@@ -92,8 +92,9 @@ int xform_embed_attachments(xmlDocPtr res, const struct post *post, char **why);
 
 /* ---- the invoice model (xform-model.c) ---- */
 
-/* The supplier SIRET of a UBL or CII document (read as the model reads it), or NULL.
- * Caller frees. */
-char *xform_supplier_siret(xmlDocPtr);
+/* What names the [supplier.ID] section of a UBL or CII document's supplier, read as
+ * the model and the gateway read it: its SIRET, else the identifier of a supplier
+ * without one (invoice_supplier_id()); or NULL. Caller frees. */
+char *xform_supplier_section(xmlDocPtr);
 
 #endif

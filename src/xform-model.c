@@ -273,27 +273,6 @@ read_party_ids(xmlNodePtr party, const char *pp, int cii, struct inv_value *sire
 		set_from(siret, NULL, party, pp, id_rel, NULL);
 }
 
-char *
-xform_supplier_siret(xmlDocPtr doc)
-{
-	xmlNodePtr root = xmlDocGetRootElement(doc), party;
-	struct inv_value siret, legal;
-	char *r;
-	int cii = node_is(root, NS_RSM, "CrossIndustryInvoice");
-	memset(&siret, 0, sizeof(siret));
-	memset(&legal, 0, sizeof(legal));
-	party = cii ? node_find(root, "rsm:SupplyChainTradeTransaction/"
-	                              "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
-	            : node_find(root, "cac:AccountingSupplierParty/cac:Party");
-	if (party == NULL)
-		return NULL;
-	read_party_ids(party, "", cii, &siret, &legal);
-	r = siret.text ? xstrdup(siret.text) : NULL;
-	inv_value_free(&siret);
-	inv_value_free(&legal);
-	return r;
-}
-
 /* A party's tax identifier: CII ram:SpecifiedTaxRegistration/ram:ID with schemeID
  * `scheme` ("VA": VAT, "FC": another tax); UBL cac:PartyTaxScheme/cbc:CompanyID whose
  * cac:TaxScheme/cbc:ID is VAT (vat 1) or is not (vat 0). Sets v (absent: where it
@@ -431,6 +410,29 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 		    NULL);
 	}
 	free(pp);
+}
+
+char *
+xform_supplier_section(xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), party;
+	int cii = node_is(root, NS_RSM, "CrossIndustryInvoice");
+	struct invoice *inv;
+	const struct inv_value *id;
+	char *r;
+	party = cii ? node_find(root, "rsm:SupplyChainTradeTransaction/"
+	                              "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
+	            : node_find(root, "cac:AccountingSupplierParty/cac:Party");
+	if (party == NULL)
+		return NULL;
+	inv = xcalloc(1, sizeof(*inv));
+	inv->syntax = cii ? SYNTAX_CII : SYNTAX_UBL;
+	read_party(&inv->supplier, party, NULL, cii);
+	/* as the gateway fills the receipt's supplier_siret, else supplier_id */
+	id = inv->supplier.siret.text ? &inv->supplier.siret : invoice_supplier_id(inv);
+	r = id && id->text ? xstrdup(id->text) : NULL;
+	invoice_free(inv);
+	return r;
 }
 
 /* A party other than the seller and the buyer, when `party` is there. */

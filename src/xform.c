@@ -1542,7 +1542,7 @@ erp_input(struct xform_result *r, const struct xform_doc *in, const struct conf 
 	}
 	if (who)
 		r->supplier_section = node_text(who);
-	*sup = c && r->supplier_section ? conf_supplier(c, r->supplier_section) : NULL;
+	*sup = conf_supplier(c, r->supplier_section);
 	*want = *sup && (*sup)->syntax != SYNTAX_INHERIT ? (*sup)->syntax
 	        : c                                      ? c->syntax
 	                                                 : SYNTAX_UBL;
@@ -1571,7 +1571,7 @@ pass_through(struct xform_result *r, struct xform_doc **inp, const void *data, s
 		r->len = len;
 		r->doc = in;
 		*inp = NULL;
-		r->supplier_section = xform_supplier_siret(in->doc);
+		r->supplier_section = xform_supplier_section(in->doc);
 		return 0;
 	}
 	/* deposit UTF-8 whatever the input's encoding */
@@ -1672,9 +1672,10 @@ xform_make(const void *data, size_t len, const char *name, const struct conf *c,
 	if (rc == 0 && r->kind == XK_ERP)
 		erp_account_source(r, in->doc, c, sup);
 	if (rc == 0 && r->kind == XK_MAP) {
-		/* the supplier is known only now: run again with its [supplier.SIRET] values */
-		r->supplier_section = xform_supplier_siret(r->doc->doc);
-		sup = c && r->supplier_section ? conf_supplier(c, r->supplier_section) : NULL;
+		/* the supplier is known only now: run again with the values of its section,
+		 * named as an ERP export's is, by its SIRET or its identifier without one */
+		r->supplier_section = xform_supplier_section(r->doc->doc);
+		sup = conf_supplier(c, r->supplier_section);
 		if (sup && (sup->iban || sup->cadre)) {
 			supplier_params(&p, c, sup, rp);
 			free(r->xml);

@@ -32,6 +32,32 @@ write_tmp(const char *name, const char *text)
 	return p;
 }
 
+/* A [map.NAME] stylesheet in `name`: a UBL invoice numbered by the input's @n, whose
+ * supplier party holds `party`, paid into $supplier_iban. Caller frees the path. */
+static char *
+map_sheet(const char *name, const char *party)
+{
+	char *text = xasprintf(
+	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'\n"
+	    " xmlns:a='urn:acme'\n"
+	    " xmlns='" UBL "Invoice-2'\n"
+	    " xmlns:cac='" UBL "CommonAggregateComponents-2'\n"
+	    " xmlns:cbc='" UBL "CommonBasicComponents-2'>\n"
+	    " <xsl:output method='xml' encoding='UTF-8'/>\n"
+	    " <xsl:param name='supplier_iban'/>\n"
+	    " <xsl:template match='/a:Facture'><Invoice><cbc:ID><xsl:value-of select='@n'/>"
+	    "</cbc:ID><cac:AccountingSupplierParty><cac:Party>%s</cac:Party>"
+	    "</cac:AccountingSupplierParty><cac:PaymentMeans><cbc:PaymentMeansCode>"
+	    "30</cbc:PaymentMeansCode><cac:PayeeFinancialAccount><cbc:ID><xsl:value-of "
+	    "select='$supplier_iban'/></cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>"
+	    "</Invoice></xsl:template>\n"
+	    "</xsl:stylesheet>\n",
+	    party);
+	char *p = write_tmp(name, text);
+	free(text);
+	return p;
+}
+
 static struct conf *
 load_conf(const char *extra)
 {
@@ -251,23 +277,8 @@ test_detect(void)
 	conf_free(c);
 
 	/* [map.NAME]: a user's stylesheet, chosen by root and/or pattern */
-	sheet = write_tmp(
-	    "acme.xsl",
-	    "<xsl:stylesheet version='1.0' xmlns:xsl='http://www.w3.org/1999/XSL/Transform'\n"
-	    " xmlns:a='urn:acme'\n"
-	    " xmlns='" UBL "Invoice-2'\n"
-	    " xmlns:cac='" UBL "CommonAggregateComponents-2'\n"
-	    " xmlns:cbc='" UBL "CommonBasicComponents-2'>\n"
-	    " <xsl:output method='xml' encoding='UTF-8'/>\n"
-	    " <xsl:param name='supplier_iban'/>\n"
-	    " <xsl:template match='/a:Facture'><Invoice><cbc:ID><xsl:value-of select='@n'/>"
-	    "</cbc:ID><cac:AccountingSupplierParty><cac:Party><cac:PartyIdentification>"
-	    "<cbc:ID schemeID='0009'>73282932000074</cbc:ID></cac:PartyIdentification>"
-	    "</cac:Party></cac:AccountingSupplierParty><cac:PaymentMeans><cbc:PaymentMeansCode>"
-	    "30</cbc:PaymentMeansCode><cac:PayeeFinancialAccount><cbc:ID><xsl:value-of "
-	    "select='$supplier_iban'/></cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>"
-	    "</Invoice></xsl:template>\n"
-	    "</xsl:stylesheet>\n");
+	sheet = map_sheet("acme.xsl", "<cac:PartyIdentification><cbc:ID schemeID='0009'>"
+	                              "73282932000074</cbc:ID></cac:PartyIdentification>");
 	extra = xasprintf("[map.acme]\nroot = {urn:acme}Facture\npattern = ACME-*.xml\n"
 	                  "stylesheet = %s\n"
 	                  "[supplier.73282932000074]\niban = FR7630006000011234567890189\n",
@@ -289,6 +300,30 @@ test_detect(void)
 	free(why);
 	why = NULL;
 	xform_result_free(&r);
+	conf_free(c);
+	free(extra);
+	/* a supplier without a SIRET: its section is named by its identifier (any case), as
+	 * an ERP export's supplier/identifier names it */
+	{
+		char *de = map_sheet("acme-de.xsl",
+		                     "<cac:PartyIdentification><cbc:ID>DE129273398</cbc:ID>"
+		                     "</cac:PartyIdentification><cac:PostalAddress><cac:Country>"
+		                     "<cbc:IdentificationCode>DE</cbc:IdentificationCode>"
+		                     "</cac:Country></cac:PostalAddress>");
+		extra = xasprintf("[map.acme]\nroot = {urn:acme}Facture\nstylesheet = %s\n"
+		                  "[supplier.de129273398]\niban = DE02 1203 0000 0000 2020 51\n",
+		                  de);
+		c = load_conf(extra);
+		rc = xform_make("<Facture xmlns='urn:acme' n='D1'/>", 34, "D1.xml", c, ROUTE_CHORUS,
+		                &r, &why);
+		ok(rc == 0 && r.kind == XK_MAP, "map, no SIRET: converted: %s", why ? why : "");
+		is_str(r.supplier_section, "DE129273398",
+		       "map, no SIRET: the supplier's identifier read from the output");
+		ok(r.xml && contains(r.xml, "DE02120300000000202051"),
+		   "map, no SIRET: [supplier.ID] iban passed once the supplier is known");
+		xform_result_free(&r);
+		free(de);
+	}
 	conf_free(c);
 	free(extra);
 
