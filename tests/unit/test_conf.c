@@ -115,6 +115,88 @@ main(void)
 	c = load("[supplier.73282932000074]\ncadre = A26\n", 0, &why);
 	ok(c == NULL && contains(why, "A1 to A25"), "bad cadre");
 
+	/* [supplier.ID]: a supplier without a SIRET, named by its identifier in Chorus Pro */
+	c = load("[supplier.de129273398]\niban_name = Rheinland\n"
+	         "[supplier.EL094259216]\niban_name = Athina\n"
+	         "[supplier.ATU13585627]\niban_name = Wien\n"
+	         "[supplier.CHE-109.322.551]\niban_name = Alpina\n"
+	         "[supplier.12-3456789/A_1]\niban_name = Boston\n",
+	         0, &why);
+	ok(c && c->nsuppliers == 5, "type 2 (DE, EL, ATU) and type 3 names load: %s",
+	   why ? why : "");
+	if (c && c->nsuppliers == 5) {
+		const struct conf_supplier *s = conf_supplier(c, "DE129273398");
+		ok(s && strcmp(s->id, "DE129273398") == 0 && s->siret == NULL,
+		   "a VAT number of another member state: kept in upper case, no SIRET");
+		ok(conf_supplier(c, "de129273398") == s && conf_supplier(c, "De129273398") == s,
+		   "matched whatever the case");
+		ok(conf_supplier(c, "DE129273399") == NULL, "another VAT number: not found");
+		s = conf_supplier(c, "che-109.322.551");
+		ok(s && strcmp(s->id, "CHE-109.322.551") == 0 &&
+		       strcmp(s->iban_name, "Alpina") == 0,
+		   "a type 3 identifier with - and .: its section");
+		ok(conf_supplier(c, "12-3456789/a_1") != NULL, "a type 3 identifier with / and _");
+		ok(conf_supplier(c, "EL094259216") && conf_supplier(c, "atu13585627"),
+		   "Greece's EL and Austria's ATU prefixes");
+	}
+	conf_free(c);
+	/* each refused name says what is wrong and what to write instead */
+	c = load("[supplier.12345678901234]\niban_name = X\n", 0, &why);
+	ok(c == NULL &&
+	       contains(why, "\"12345678901234\" is not a valid SIRET (14 digits, Luhn "
+	                     "check)") &&
+	       contains(why, "name the section [supplier.<SIRET of the establishment>]"),
+	   "14 digits failing Luhn: not a valid SIRET, name it by the SIRET: %s", why);
+	c = load("[spool]\nsettle = 1s\n[supplier.fr44732829320]\niban_name = X\n", 0, &why);
+	ok(c == NULL && contains(why, "c.ini:3: [supplier.fr44732829320]") &&
+	       contains(why, "\"FR44732829320\" is a French VAT number: a supplier established "
+	                     "in France is identified by its SIRET") &&
+	       contains(why, "name the section [supplier.<SIRET of the establishment>]"),
+	   "a French VAT number: refused with its line, name it by the SIRET: %s", why);
+	c = load("[supplier.DE1]\niban_name = X\n", 0, &why);
+	ok(c == NULL &&
+	       contains(why, "\"DE1\" is not an intra-community VAT number (DE, then 2 "
+	                     "to 13 letters or digits)") &&
+	       contains(why, "type 2 (UE_HORS_FRANCE)"),
+	   "another member state's prefix, too short: not a VAT number: %s", why);
+	c = load("[supplier.BE0123.456.789]\niban_name = X\n", 0, &why);
+	ok(c == NULL && contains(why, "\"BE0123.456.789\" is not an intra-community VAT number "
+	                              "(BE, then 2 to 13 letters or digits)"),
+	   "another member state's prefix with dots: not a VAT number: %s", why);
+	c = load("[supplier.DE1234567890123456]\niban_name = X\n", 0, &why);
+	ok(c == NULL && contains(why, "is not an intra-community VAT number (DE, then 2 to 13"),
+	   "another member state's prefix, too long: not a VAT number: %s", why);
+	{
+		static const char *const bad[] = {"CHE 109", "DE#129273398",
+		                                  "CH\xc3\x89"
+		                                  "109",
+		                                  ""};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *text = xasprintf("[supplier.%s]\niban_name = X\n", bad[i]);
+			c = load(text, 0, &why);
+			ok(c == NULL &&
+			       contains(
+			           why,
+			           "is neither a SIRET nor the identifier of a supplier without "
+			           "a SIRET (letters, digits, - . _ /)") &&
+			       contains(why,
+			                "name the section [supplier.<SIRET of the establishment>] "
+			                "or [supplier.<identifier>]"),
+			   "[supplier.%s]: characters no identifier has: %s", bad[i], why);
+			free(text);
+		}
+	}
+	{
+		char name[82];
+		memset(name, 'A', 81);
+		name[81] = '\0';
+		p = xasprintf("[supplier.%s]\niban_name = X\n", name);
+		c = load(p, 0, &why);
+		ok(c == NULL && contains(why, "is neither a SIRET nor the identifier"),
+		   "an identifier of 81 characters: refused");
+		free(p);
+	}
+
 	c = load("[map.acme]\nroot = {urn:acme}Facture\nstylesheet = acme.xsl\n", 0, &why);
 	ok(c && c->nmaps == 1 && strcmp(c->maps[0].root, "{urn:acme}Facture") == 0 &&
 	       c->maps[0].syntax == SYNTAX_UBL,
