@@ -3,7 +3,8 @@
 #
 # Every CEN test and example file (the unit test sets split one invoice per
 # file), every public sample (tests/samples), every golden file
-# (tests/xslt/golden) and the UBL and CII that `chorusgw transform` makes of every
+# (tests/xslt/golden), our own variants of golden files (tests/cen/mutations) and
+# the UBL and CII that `chorusgw transform` makes of every
 # ERP export (xslt/examples, tests/xslt/input) goes through both the CEN
 # schematron (compiled XSLT 2.0, Saxon-HE, one run per syntax over a folder) and
 # `chorusgw validate` (the ERP exports themselves for the last group; no XSD:
@@ -108,6 +109,25 @@ for s in ubl cii; do
 		fi
 	done
 done
+
+# Our own cases (tests/cen/mutations): a golden file changed by a sed script, for
+# what neither the CEN files nor the ERP format can make.
+grep -v '^#' "$top_srcdir/tests/cen/mutations" | while IFS="$(printf '\t')" read -r name golden script; do
+	[ -n "$name" ] || continue
+	s=${golden%.xml}
+	s=${s##*.}
+	n=mut-${golden%.*.xml}-$name
+	sed -e "$script" "$top_srcdir/tests/xslt/golden/$golden" >"$in/$s/$n.xml"
+	cmp -s "$top_srcdir/tests/xslt/golden/$golden" "$in/$s/$n.xml" &&
+		echo "mutation $name of $golden changed nothing" >>"$T/unchanged"
+	printf '%s/%s.xml\t%s\t%s\n' "$s" "$n" "$in/$s/$n.xml" "$T/$s.ini" >>"$T/sources"
+done
+if [ -s "$T/unchanged" ]; then
+	not_ok "every mutation changes its golden file"
+	diag "$(cat "$T/unchanged")"
+else
+	ok "every mutation changes its golden file"
+fi
 
 if [ -n "${CEN_SUBSET:-}" ]; then
 	awk -F '\t' -v re="$CEN_SUBSET" '$1 ~ re' "$T/sources" >"$T/sources.sub"
