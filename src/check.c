@@ -1470,6 +1470,9 @@ check_line_period_price(struct ck *k, const struct inv_line *l)
 {
 	struct dec g;
 	check_period_dates(k, l->period, &l->period_start, &l->period_end, 1);
+	for (size_t i = 0; i < l->nmore_periods; i++)
+		check_period_dates(k, l->more_periods[i].parts, &l->more_periods[i].start,
+		                   &l->more_periods[i].end, 1);
 	if (has(&l->gross_price) && dec_parse(l->gross_price.text, &g) == 0 && g.m < 0)
 		problem(k, ERR, "BR-28", 0, &l->gross_price, "give line/gross-price, 0 or more",
 		        "the item gross price is negative");
@@ -2252,16 +2255,22 @@ check_attachments(struct ck *k)
 	}
 }
 
-/* The invoicing period (BG-14: BR-29, BR-CO-19) and the VAT point date (BR-CO-03: BT-7
+/* Every invoicing period (BG-14: BR-29, BR-CO-19) and the VAT point date (BR-CO-03: BT-7
  * or BT-8, not both; CII looks for them anywhere, from a VAT breakdown). */
 static void
 check_period(struct ck *k)
 {
 	const struct invoice *inv = k->inv;
 	int cii = inv->syntax == SYNTAX_CII;
+	unsigned codes = inv->period & PERIOD_CODE;
 	check_period_dates(k, inv->period, &inv->period_start, &inv->period_end, 0);
+	for (size_t i = 0; i < inv->nmore_periods; i++) {
+		const struct inv_span *s = &inv->more_periods[i];
+		check_period_dates(k, s->parts, &s->start, &s->end, 0);
+		codes |= s->parts & PERIOD_CODE;
+	}
 	if (cii ? inv->vat_co03 && inv->tax_point_any && inv->due_code_any
-	        : inv->tax_point_date.text && (inv->period & PERIOD_CODE))
+	        : inv->tax_point_date.text && codes)
 		problem(k, ERR, "BR-CO-03", 0, &inv->tax_point_date,
 		        "give vat-point-date or vat-due-on, not both",
 		        "both the VAT point date (BT-7) and its code (BT-8) are given");

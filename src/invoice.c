@@ -148,6 +148,16 @@ party_free(struct inv_party *p)
 }
 
 static void
+spans_free(struct inv_span *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		inv_value_free(&v[i].start);
+		inv_value_free(&v[i].end);
+	}
+	free(v);
+}
+
+static void
 docrefs_free(struct inv_docref *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -203,6 +213,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->delivery_date);
 	inv_value_free(&inv->period_start);
 	inv_value_free(&inv->period_end);
+	spans_free(inv->more_periods, inv->nmore_periods);
 	inv_value_free(&inv->tax_rep_vat_id);
 	inv_value_free(&inv->tax_rep_tax_id);
 	values_free(inv->tax_rep_vat_ids, inv->ntax_rep_vat_ids);
@@ -237,6 +248,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&l->vat_rate);
 		inv_value_free(&l->period_start);
 		inv_value_free(&l->period_end);
+		spans_free(l->more_periods, l->nmore_periods);
 		inv_value_free(&l->delivery_date);
 		docrefs_free(l->docrefs, l->ndocrefs);
 		for (j = 0; j < l->nattrs; j++) {

@@ -75,6 +75,14 @@ enum inv_period {
 	PERIOD_CODE = 8,  /* UBL cbc:DescriptionCode (BT-8) */
 };
 
+/* A UBL cac:InvoicePeriod after the first, in the header or on a line: UBL-SR-08 and
+ * UBL-SR-36 allow one, but the CEN rules on a period (BR-29, BR-30, BR-CO-19, BR-CO-20,
+ * BR-CO-03) read every one. */
+struct inv_span {
+	unsigned parts;              /* enum inv_period */
+	struct inv_value start, end; /* cbc:StartDate, cbc:EndDate */
+};
+
 /* An allowance or a charge, on a line (BG-27/28) or the document (BG-20/21). */
 struct inv_ac {
 	int charge;                              /* 1 charge, 0 allowance (from indicator) */
@@ -136,8 +144,10 @@ struct inv_line {
 	struct inv_value vat_rate;                 /* BT-152 */
 	struct inv_value period_start, period_end; /* BT-134, BT-135 */
 	unsigned period;                           /* BG-26's elements, enum inv_period */
-	struct inv_value delivery_date;            /* EXT-FR-FE-158 */
-	struct inv_docref *docrefs;                /* UBL: cac:DocumentReference */
+	struct inv_span *more_periods;             /* UBL: its other cac:InvoicePeriod */
+	size_t nmore_periods;
+	struct inv_value delivery_date; /* EXT-FR-FE-158 */
+	struct inv_docref *docrefs;     /* UBL: cac:DocumentReference */
 	size_t ndocrefs;
 	struct inv_item_attr *attrs;
 	size_t nattrs;
@@ -234,6 +244,8 @@ struct invoice {
 	struct inv_value delivery_date;                    /* BT-72 */
 	struct inv_value period_start, period_end;         /* BT-73, BT-74 */
 	unsigned period;                                   /* BG-14's elements, enum inv_period */
+	struct inv_span *more_periods; /* UBL: the header's other cac:InvoicePeriod */
+	size_t nmore_periods;
 	/* CII: a ram:TaxPointDate (BT-7), a ram:DueDateTypeCode (BT-8) in any tax element
 	   (the header's, a line's, an allowance's or charge's), and a header VAT breakdown
 	   that is not of category L, M or O under TypeCode VAT (BR-CO-03's context) */

@@ -536,6 +536,22 @@ period_parts(xmlNodePtr per, int cii)
 	return r;
 }
 
+/* Every UBL cac:InvoicePeriod after `first` (NULL: none) among its siblings, appended
+ * to v[0..*n) (struct inv_span). */
+static void
+read_more_periods(struct inv_span **v, size_t *n, xmlNodePtr first)
+{
+	for (xmlNodePtr per = first;
+	     (per = node_next_kid(first->parent, per, "cac:InvoicePeriod"));) {
+		struct inv_span *s = APPEND(v, n);
+		char *pp = node_path(per);
+		s->parts = period_parts(per, 0);
+		get(&s->start, per, pp, "cbc:StartDate", NULL);
+		get(&s->end, per, pp, "cbc:EndDate", NULL);
+		free(pp);
+	}
+}
+
 /* CII: note whether the tax element `tt` has a ram:TaxPointDate or a
  * ram:DueDateTypeCode (BR-CO-03 looks for them anywhere). */
 static void
@@ -599,7 +615,7 @@ add_acs(struct inv_ac **v, size_t *n, xmlNodePtr parent, const char *parent_path
 static void
 read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 {
-	xmlNodePtr price = node_kid(n, "cac:Price");
+	xmlNodePtr price = node_kid(n, "cac:Price"), per;
 	char *pp = path_below(price, n, np, "cac:Price");
 	l->path = xstrdup(np);
 	l->line = (int)xmlGetLineNo(n);
@@ -616,7 +632,10 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	l->vat_not_vat = not_vat(node_find(n, "cac:Item/cac:ClassifiedTaxCategory"));
 	get(&l->period_start, n, np, "cac:InvoicePeriod/cbc:StartDate", NULL);
 	get(&l->period_end, n, np, "cac:InvoicePeriod/cbc:EndDate", NULL);
-	l->period = period_parts(node_kid(n, "cac:InvoicePeriod"), 0);
+	per = node_kid(n, "cac:InvoicePeriod");
+	l->period = period_parts(per, 0);
+	if (per)
+		read_more_periods(&l->more_periods, &l->nmore_periods, per);
 	get(&l->delivery_date, n, np, "cac:Delivery/cbc:ActualDeliveryDate", NULL);
 	each_kid(dr, n, "cac:DocumentReference") add_docref(&l->docrefs, &l->ndocrefs, dr, 0);
 	each_kid(ap, node_kid(n, "cac:Item"), "cac:AdditionalItemProperty") add_item_attr(l, ap, 0);
@@ -869,7 +888,7 @@ static void
 model_ubl(struct invoice *inv, xmlNodePtr root)
 {
 	int cn = node_is(root, NS_UBL_CN, "CreditNote");
-	xmlNodePtr tax_total = NULL, lmt;
+	xmlNodePtr tax_total = NULL, lmt, per;
 	char *lp;
 
 	inv->syntax = SYNTAX_UBL;
@@ -904,7 +923,10 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	get(&inv->delivery_date, root, "", "cac:Delivery/cbc:ActualDeliveryDate", NULL);
 	get(&inv->period_start, root, "", "cac:InvoicePeriod/cbc:StartDate", NULL);
 	get(&inv->period_end, root, "", "cac:InvoicePeriod/cbc:EndDate", NULL);
-	inv->period = period_parts(node_kid(root, "cac:InvoicePeriod"), 0);
+	per = node_kid(root, "cac:InvoicePeriod");
+	inv->period = period_parts(per, 0);
+	if (per)
+		read_more_periods(&inv->more_periods, &inv->nmore_periods, per);
 	{
 		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 0);

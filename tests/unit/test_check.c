@@ -1252,6 +1252,32 @@ test_cen_model(void)
 	                 "", "BR-CO-19", SEV_ERROR),
 	       1, "BR-CO-19 (CII): a period without start nor end");
 
+	/* every UBL cac:InvoicePeriod, not only the first (UBL-SR-08 refuses a second, the
+	 * period rules read it too) */
+	is_int(
+	    doc_count(ue, "</cac:InvoicePeriod>",
+	              "</cac:InvoicePeriod><cac:InvoicePeriod><cbc:StartDate>2025-03-01"
+	              "</cbc:StartDate><cbc:EndDate>2025-02-01</cbc:EndDate></cac:InvoicePeriod>",
+	              "BR-29", SEV_ERROR),
+	    1, "BR-29 (UBL): a second period ends before it starts");
+	is_int(doc_count(ue, "</cac:InvoicePeriod>", "</cac:InvoicePeriod><cac:InvoicePeriod/>",
+	                 "BR-CO-19", SEV_ERROR),
+	       1, "BR-CO-19 (UBL): a second, empty period");
+	{
+		size_t len;
+		char *data = slurp("tests/xslt/golden/invoice-engagement.ubl.xml", &len);
+		char *d1 = replaced(ue, data, "<cbc:DocumentCurrencyCode>",
+		                    "<cbc:TaxPointDate>2025-02-28</cbc:TaxPointDate>"
+		                    "<cbc:DocumentCurrencyCode>");
+		char *d2 = replaced(ue, d1, "<cbc:DescriptionCode>432</cbc:DescriptionCode>", "");
+		char *d3 = replaced(ue, d2, "</cac:InvoicePeriod>",
+		                    "</cac:InvoicePeriod><cac:InvoicePeriod><cbc:DescriptionCode>3"
+		                    "</cbc:DescriptionCode></cac:InvoicePeriod>");
+		is_int(doc_rule_count(ue, d3, "BR-CO-03", SEV_ERROR), 1,
+		       "BR-CO-03 (UBL): a VAT point date and a second period's code");
+		free(data), free(d1), free(d2), free(d3);
+	}
+
 	/* BR-CO-03: BT-7 and BT-8 together */
 	is_int(
 	    doc_count(ue, "<cbc:DocumentCurrencyCode>",
@@ -1273,6 +1299,11 @@ test_cen_model(void)
 	is_int(
 	    doc_count(up, "<cac:Price>", "<cac:InvoicePeriod/><cac:Price>", "BR-CO-20", SEV_ERROR),
 	    1, "BR-CO-20 (UBL): a line's empty period");
+	is_int(doc_count(up, "<cac:Price>",
+	                 "<cac:InvoicePeriod><cbc:StartDate>2025-03-01</cbc:StartDate>"
+	                 "</cac:InvoicePeriod><cac:InvoicePeriod/><cac:Price>",
+	                 "BR-CO-20", SEV_ERROR),
+	       1, "BR-CO-20 (UBL): a line's second, empty period");
 	is_int(doc_count(cp, csum,
 	                 "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString "
 	                 "format=\"102\">20250310</udt:DateTimeString></ram:StartDateTime>"
