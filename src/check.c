@@ -600,16 +600,25 @@ check_date(struct ck *k, const struct inv_value *v, const char *what)
 
 /* ---- identifiers ----------------------------------------------------------- */
 
-/* BR-CO-09 as each artefact tests a VAT identifier's first two characters. CII: they
- * are a code of its list (ISO 3166, EL, AN, but not SS). UBL: its test looks for them
- * anywhere in the list's text (ISO 3166 and EL between blanks), so that nothing, one
- * letter or the digit 1, or a letter then a blank also pass. */
+/* BR-CO-09 as each artefact tests a VAT identifier's first two characters as written
+ * (a blank around the text taken for a space: the model keeps where blanks were, not
+ * which). CII: they are a code of its list (ISO 3166, EL, AN, but not SS). UBL: its
+ * test looks for them anywhere in the list's text (ISO 3166 and EL between blanks), so
+ * that nothing, one letter, the digit 1 or a blank, a letter then a blank, or a blank
+ * then a letter or 1 also pass. */
 static int
-vat_prefix_ok(const char *v, int cii)
+vat_prefix_ok(const struct inv_value *id, int cii)
 {
+	const char *v = id->text;
 	char c[3] = {v[0], v[0] ? v[1] : '\0', '\0'};
-	if (!cii && (c[0] == '\0' || ((isupper((unsigned char)c[0]) || c[0] == '1') &&
-	                              (c[1] == '\0' || (c[1] == ' ' && c[0] != '1')))))
+	if (id->padded & PAD_LEAD)
+		c[0] = ' ', c[1] = v[0];
+	else if (c[0] && !c[1] && (id->padded & PAD_TRAIL))
+		c[1] = ' ';
+	if (!cii && (c[0] == '\0' || (c[1] == '\0' && c[0] == ' ') ||
+	             (c[0] == ' ' && (isupper((unsigned char)c[1]) || c[1] == '1')) ||
+	             ((isupper((unsigned char)c[0]) || c[0] == '1') &&
+	              (c[1] == '\0' || (c[1] == ' ' && c[0] != '1')))))
 		return 1;
 	if (strcmp(c, "EL") == 0 || (cii && strcmp(c, "AN") == 0))
 		return 1;
@@ -622,7 +631,7 @@ static void
 check_vat_prefixes(struct ck *k, const struct inv_value *v, size_t n, const char *whose)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].text && !vat_prefix_ok(v[i].text, k->inv->syntax == SYNTAX_CII))
+		if (v[i].text && !vat_prefix_ok(&v[i], k->inv->syntax == SYNTAX_CII))
 			problem(k, ERR, "BR-CO-09", 0, &v[i],
 			        "write the VAT identifier with its country prefix, FR for France",
 			        "%s VAT identifier does not start with a country code", whose);
@@ -2276,13 +2285,14 @@ check_period(struct ck *k)
 		        "both the VAT point date (BT-7) and its code (BT-8) are given");
 }
 
-/* One of a[0..na) has the text of one of b[0..nb) (XPath's general comparison "="). */
+/* One of a[0..na) has the text of one of b[0..nb), as written (XPath's general
+ * comparison "=", which neither trims nor normalizes). */
 static int
 same_text(const struct inv_value *a, size_t na, const struct inv_value *b, size_t nb)
 {
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; a[i].text && j < nb; j++)
-			if (b[j].text && strcmp(a[i].text, b[j].text) == 0)
+			if (inv_value_same(&a[i], &b[j]))
 				return 1;
 	return 0;
 }

@@ -34,6 +34,18 @@ inv_value_set(struct inv_value *v, const char *text)
 	v->padded = 0;
 }
 
+int
+inv_value_is(const struct inv_value *v, const char *s)
+{
+	return v->text && !v->padded && strcmp(v->text, s) == 0;
+}
+
+int
+inv_value_same(const struct inv_value *a, const struct inv_value *b)
+{
+	return a->text && b->text && a->padded == b->padded && strcmp(a->text, b->text) == 0;
+}
+
 void
 inv_value_free(struct inv_value *v)
 {

@@ -320,6 +320,12 @@ void inv_value_set(struct inv_value *v, const char *text);
 int inv_ac_indicator(const struct inv_ac *);
 /* Release what v holds and zero it (the value becomes absent, with no path). */
 void inv_value_free(struct inv_value *v);
+/* XPath's v = 'S' on an element as written, blanks around it included: its text is s
+ * and it has none. */
+int inv_value_is(const struct inv_value *v, const char *s);
+/* XPath's a = b on two elements as written: the same text, with blanks on the same
+ * sides (the model keeps where a text had blanks, not which: told apart by where). */
+int inv_value_same(const struct inv_value *a, const struct inv_value *b);
 
 /* Chorus Pro's supplier identifier types (typeIdentifiantFournisseur) chorusgw sends
  * for, by their code: a SIRET, or a supplier without one (chorusgw-erp(5)). */

@@ -1341,6 +1341,12 @@ test_cen_model(void)
 	is_int(doc_count(cp, "<ram:Name>Factor Conseil SA",
 	                 "<ram:Name>Maison Berthier Traiteur SARL", "BR-17", SEV_ERROR),
 	       1, "BR-17 (CII): the payee has the seller's name");
+	is_int(doc_count(up, "<cbc:ID schemeID=\"0009\">30245687600028",
+	                 "<cbc:ID schemeID=\"0009\"> 55210055400013", "BR-17", SEV_ERROR),
+	       0, "BR-17 (UBL): the identifiers compared as written, a blank before differs");
+	is_int(doc_count(cp, "<ram:Name>Factor Conseil SA",
+	                 "<ram:Name>Maison Berthier Traiteur SARL ", "BR-17", SEV_ERROR),
+	       0, "BR-17 (CII): the names compared as written, a blank after differs");
 	is_int(doc_count(cp, "<ram:GlobalID schemeID=\"0009\">30245687600028",
 	                 "<ram:GlobalID schemeID=\"0009\">55210055400013", "BR-17", SEV_ERROR),
 	       0, "BR-17 (CII): the artefact does not compare the global identifiers");
@@ -1350,8 +1356,17 @@ test_cen_model(void)
 		static const struct {
 			const char *id;
 			size_t ubl, cii;
-		} cases[] = {{"123456", 1, 1}, {"F 123", 0, 1}, {"1", 0, 1},    {"", 0, 1},
-		             {"SS123", 0, 1},  {"AN123", 1, 0}, {"EL123", 0, 0}};
+		} cases[] = {{"123456", 1, 1},
+		             {"F 123", 0, 1},
+		             {"1", 0, 1},
+		             {"", 0, 1},
+		             {"SS123", 0, 1},
+		             {"AN123", 1, 0},
+		             {"EL123", 0, 0},
+		             /* as written: a blank then 1 is in UBL's list; CII wants a code */
+		             {" 123", 0, 1},
+		             {" FR1", 0, 1},
+		             {"F ", 0, 1}};
 		const char *ufrom = "<cac:PartyLegalEntity>\n        <cbc:RegistrationName>Maison";
 		const char *cfrom = "<ram:SpecifiedTaxRegistration>";
 		for (i = 0; i < nitems(cases); i++) {
