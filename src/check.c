@@ -1498,6 +1498,7 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 	size_t j;
 
 	check_line_period_price(k, l);
+	check_vat_prefixes(k, l->vat_ids, l->nvat_ids, "a line's party's");
 	if (!has(&l->id))
 		problem(k, ERR, "BR-21", 0, &l->id, "number the line",
 		        "the line has no identifier");

@@ -283,6 +283,7 @@ invoice_free(struct invoice *inv)
 		inv_value_free(&l->tax_inclusive);
 		inv_value_free(&l->exemption_reason);
 		values_free(l->issuer_ids, l->nissuer_ids);
+		values_free(l->vat_ids, l->nvat_ids);
 	}
 	free(inv->lines);
 	for (i = 0; i < inv->nacs; i++)

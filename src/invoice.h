@@ -173,6 +173,11 @@ struct inv_line {
 	struct inv_value *issuer_ids;      /* CII: every ram:IssuerAssignedID below the line, in
 	                                      document order (BR-FR-MV-12 reads them all) */
 	size_t nissuer_ids;
+	struct inv_value *vat_ids; /* BR-CO-09 on the line's parties: UBL its item's
+	                              manufacturers' (struct inv_party's vat_ids), CII every
+	                              ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']
+	                              below it but its ship-to party's (one of `others`) */
+	size_t nvat_ids;
 	int vat_not_vat; /* UBL: the category's cac:TaxScheme is not VAT, or absent: the CEN
 	                    artefacts see no VAT category (BR-CO-04, BR-47) */
 };

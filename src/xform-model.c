@@ -313,6 +313,20 @@ read_tax_id(struct inv_value *v, xmlNodePtr party, const char *pp, int cii, int 
 	set_from(v, found, party, pp, "cac:PartyTaxScheme/cbc:CompanyID", NULL);
 }
 
+/* The ram:ID of scheme VA of a CII ram:SpecifiedTaxRegistration `t`, appended to
+ * v[0..*n). */
+static void
+add_vat_reg(struct inv_value **v, size_t *n, xmlNodePtr t)
+{
+	each_kid(id, t, "ram:ID")
+	{
+		char *scheme = node_attr(id, "schemeID");
+		if (scheme && strcmp(scheme, "VA") == 0)
+			set_from(APPEND(v, n), id, NULL, NULL, NULL, "schemeID");
+		free(scheme);
+	}
+}
+
 /* Every VAT identifier of a party (`party`, UBL cac:Party or CII ram:*TradeParty) as
  * the CEN artefacts' BR-CO-09 reaches them, appended to v[0..*n): UBL each
  * cac:PartyTaxScheme whose cac:TaxScheme/cbc:ID is VAT (any case), its cbc:CompanyID
@@ -321,13 +335,7 @@ static void
 add_vat_ids(struct inv_value **v, size_t *n, xmlNodePtr party, int cii)
 {
 	if (cii) {
-		each_kid(t, party, "ram:SpecifiedTaxRegistration") each_kid(id, t, "ram:ID")
-		{
-			char *scheme = node_attr(id, "schemeID");
-			if (scheme && strcmp(scheme, "VA") == 0)
-				set_from(APPEND(v, n), id, NULL, NULL, NULL, "schemeID");
-			free(scheme);
-		}
+		each_kid(t, party, "ram:SpecifiedTaxRegistration") add_vat_reg(v, n, t);
 		return;
 	}
 	each_kid(t, party, "cac:PartyTaxScheme")
@@ -650,26 +658,35 @@ read_line_ubl(struct inv_line *l, xmlNodePtr n, const char *np, int cn)
 	    "cac:Item/cac:ManufacturerParty/cac:PostalAddress/cac:Country/cbc:IdentificationCode",
 	    NULL);
 	each_kid(mp, node_kid(n, "cac:Item"), "cac:ManufacturerParty")
-	    add_legal_ids(&l->seller_ids, &l->nseller_ids, mp, 0);
+	{
+		add_legal_ids(&l->seller_ids, &l->nseller_ids, mp, 0);
+		add_vat_ids(&l->vat_ids, &l->nvat_ids, mp, 0);
+	}
 	each_kid(tt, n, "cac:TaxTotal") each_kid(ta, tt, "cbc:TaxAmount")
 	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), ta, n, np, NULL, "currencyID");
 	free(pp);
 }
 
-/* Append every ram:IssuerAssignedID below `n`, in document order, to v[0..*nv). */
+/* One walk below the CII line `n`: every ram:IssuerAssignedID, in document order,
+ * appended to v[0..*nv), and the VAT identifiers of every party to l->vat_ids but
+ * those of the line's ship-to party (`ship_to`, read as a party). */
 static void
-find_issuer_ids(xmlNodePtr **v, size_t *nv, xmlNodePtr n)
+walk_line_cii(struct inv_line *l, xmlNodePtr **v, size_t *nv, xmlNodePtr n, xmlNodePtr ship_to)
 {
 	for (xmlNodePtr k = n->children; k; k = k->next) {
 		if (node_is(k, NS_RAM, "IssuerAssignedID"))
 			*APPEND(v, nv) = k;
-		else if (k->type == XML_ELEMENT_NODE)
-			find_issuer_ids(v, nv, k);
+		else if (k->type == XML_ELEMENT_NODE) {
+			if (n != ship_to && node_is(k, NS_RAM, "SpecifiedTaxRegistration"))
+				add_vat_reg(&l->vat_ids, &l->nvat_ids, k);
+			walk_line_cii(l, v, nv, k, ship_to);
+		}
 	}
 }
 
 /* What the BR-FR-MV and BR-FR-BD rules read of a CII line: its parent, its seller, its
- * totals, its invoiced objects (settlement `set`, path sp) and every IssuerAssignedID. */
+ * totals, its invoiced objects (settlement `set`, path sp) and every IssuerAssignedID;
+ * in the same walk, its parties' VAT identifiers (BR-CO-09). */
 static void
 read_line_cii_subinvoice(struct inv_line *l, xmlNodePtr n, const char *np, xmlNodePtr set,
                          const char *sp)
@@ -691,7 +708,8 @@ read_line_cii_subinvoice(struct inv_line *l, xmlNodePtr n, const char *np, xmlNo
 	each_kid(t, sum, "ram:TaxTotalAmount")
 	    set_from(APPEND(&l->tax_totals, &l->ntax_totals), t, n, np, NULL, "currencyID");
 	get(&l->tax_inclusive, sum, mp, "ram:GrandTotalAmount", NULL);
-	find_issuer_ids(&ids, &nids, n);
+	walk_line_cii(l, &ids, &nids, n,
+	              node_find(n, "ram:SpecifiedLineTradeDelivery/ram:ShipToTradeParty"));
 	for (size_t i = 0; i < nids; i++)
 		set_from(APPEND(&l->issuer_ids, &l->nissuer_ids), ids[i], n, np, NULL, NULL);
 	each_kid(ard, set, "ram:AdditionalReferencedDocument")

@@ -1383,6 +1383,25 @@ test_cen_model(void)
 		u = xasprintf("%s</cac:PayeeParty>", t);
 		is_int(doc_count(up, "</cac:PayeeParty>", u, "BR-CO-09", SEV_ERROR), 1,
 		       "BR-CO-09 (UBL): the payee's VAT identifier");
+		free(u);
+		u = xasprintf("<cac:ManufacturerParty>%s</cac:ManufacturerParty>"
+		              "<cac:ClassifiedTaxCategory>",
+		              t);
+		is_int(doc_count(up, "<cac:ClassifiedTaxCategory>", u, "BR-CO-09", SEV_ERROR), 1,
+		       "BR-CO-09 (UBL): a line's manufacturer's VAT identifier");
+		free(t), free(u);
+		t = xasprintf(VAT_CII, "XX1");
+		u = xasprintf("<ram:ItemSellerTradeParty><ram:Name>Y</ram:Name>%s"
+		              "</ram:ItemSellerTradeParty><ram:NetPriceProductTradePrice>",
+		              t);
+		is_int(doc_count(cp, "<ram:NetPriceProductTradePrice>", u, "BR-CO-09", SEV_ERROR),
+		       1, "BR-CO-09 (CII): a line's seller's VAT identifier");
+		free(u);
+		u = xasprintf("<ram:ShipToTradeParty>%s</ram:ShipToTradeParty>"
+		              "</ram:SpecifiedLineTradeDelivery>",
+		              t);
+		is_int(doc_count(cp, "</ram:SpecifiedLineTradeDelivery>", u, "BR-CO-09", SEV_ERROR),
+		       1, "BR-CO-09 (CII): a line's ship-to party's, once");
 		free(t), free(u);
 	}
 
