@@ -52,10 +52,26 @@ has(const struct inv_value *v)
 	return v->text != NULL && *v->text != '\0';
 }
 
+/* How find_uses() and is() read a category. */
+enum {
+	AS_WRITTEN = 1, /* compared as written, blanks and all (CII's ram:CategoryCode = 'S',
+	                   UBL's BR-B-01, -02 cbc:ID = 'B'), not normalize-space()'d */
+	ANY_SCHEME = 2, /* UBL: under any cac:TaxScheme, not only VAT */
+};
+
+/* v has the code `code`: its text as written, or blanks trimmed (how: AS_WRITTEN). */
 static int
-is(const struct inv_value *v, const char *code)
+is(const struct inv_value *v, const char *code, unsigned how)
 {
-	return v->text != NULL && strcmp(v->text, code) == 0;
+	return (how & AS_WRITTEN) ? inv_value_is(v, code)
+	                          : v->text != NULL && strcmp(v->text, code) == 0;
+}
+
+/* CII compares every category as written, UBL after normalize-space(). */
+static unsigned
+cat_how(const struct invoice *inv)
+{
+	return inv->syntax == SYNTAX_CII ? AS_WRITTEN : 0;
 }
 
 /* Where the category is used: the first line, document allowance and charge, and
@@ -73,16 +89,16 @@ struct use {
 };
 
 static void
-find_uses(const struct invoice *inv, const char *code, struct use *u)
+find_uses(const struct invoice *inv, const char *code, struct use *u, unsigned how)
 {
 	/* UBL: a category counts under the VAT tax scheme only, but in BR-S-01 (which
 	 * reads it whatever the scheme, and whatever an allowance's indicator) */
-	int s = strcmp(code, "S") == 0;
+	int s = strcmp(code, "S") == 0 || (how & ANY_SCHEME);
 	size_t i;
 	memset(u, 0, sizeof(*u));
 	for (i = 0; i < inv->nlines; i++) {
 		const struct inv_line *l = &inv->lines[i];
-		if (!is(&l->vat_category, code))
+		if (!is(&l->vat_category, code, how))
 			continue;
 		if (!l->vat_not_vat && !u->line)
 			u->line = &l->vat_category;
@@ -96,7 +112,7 @@ find_uses(const struct invoice *inv, const char *code, struct use *u)
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_ac *ac = &inv->acs[i];
 		int ind = inv_ac_indicator(ac);
-		if (!is(&ac->vat_category, code))
+		if (!is(&ac->vat_category, code, how))
 			continue;
 		if ((!ac->vat_not_vat || s) && !u->any)
 			u->any = &ac->vat_category;
@@ -112,8 +128,7 @@ find_uses(const struct invoice *inv, const char *code, struct use *u)
 	/* UBL: the breakdowns of every cac:TaxTotal, as BR-x-01 and BR-B-01, -02 read
 	 * cac:TaxTotal/cac:TaxSubtotal */
 	for (i = 0; i < inv->nvats + inv->nvats_other; i++)
-		if (is(&inv->vats[i].category, code) &&
-		    (!inv->vats[i].vat_not_vat || strcmp(code, "S") == 0)) {
+		if (is(&inv->vats[i].category, code, how) && (!inv->vats[i].vat_not_vat || s)) {
 			if (u->nvats++ == 0)
 				u->vat = &inv->vats[i].category;
 		}
@@ -233,7 +248,7 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 	size_t i;
 	char what[512];
 
-	find_uses(inv, c->code, &u);
+	find_uses(inv, c->code, &u, cat_how(inv));
 	used[0] = u.line;
 	used[1] = u.allowance;
 	used[2] = u.charge;
@@ -284,9 +299,10 @@ check_outside_scope(const struct invoice *inv, struct problems *out)
 {
 	const struct inv_value *o = NULL, *other = NULL, *line = NULL, *allowance = NULL,
 	                       *charge = NULL;
+	unsigned how = cat_how(inv);
 	size_t i;
 	for (i = 0; i < inv->nvats; i++) {
-		if (is(&inv->vats[i].category, "O"))
+		if (is(&inv->vats[i].category, "O", how))
 			o = o ? o : &inv->vats[i].category;
 		else if (!other)
 			other = &inv->vats[i].category;
@@ -294,12 +310,12 @@ check_outside_scope(const struct invoice *inv, struct problems *out)
 	if (o == NULL)
 		return;
 	for (i = 0; i < inv->nlines && !line; i++)
-		if (has(&inv->lines[i].vat_category) && !is(&inv->lines[i].vat_category, "O") &&
-		    !inv->lines[i].vat_not_vat)
+		if (has(&inv->lines[i].vat_category) &&
+		    !is(&inv->lines[i].vat_category, "O", how) && !inv->lines[i].vat_not_vat)
 			line = &inv->lines[i].vat_category;
 	for (i = 0; i < inv->nacs; i++) {
 		const struct inv_value *cat = &inv->acs[i].vat_category;
-		if (!has(cat) || is(cat, "O"))
+		if (!has(cat) || is(cat, "O", how))
 			continue;
 		if (inv->acs[i].charge && !charge)
 			charge = cat;
@@ -335,7 +351,7 @@ check_intra_community(const struct invoice *inv, struct problems *out)
 	const struct inv_value *k = NULL;
 	size_t i;
 	for (i = 0; i < inv->nvats && !k; i++)
-		if (is(&inv->vats[i].category, "K"))
+		if (is(&inv->vats[i].category, "K", cat_how(inv)))
 			k = &inv->vats[i].category;
 	if (k == NULL)
 		return;
@@ -351,24 +367,38 @@ check_intra_community(const struct invoice *inv, struct problems *out)
 		    "give delivery/address/country in the export");
 }
 
+/* A country code there that is not IT as written (BR-B-01). */
+static int
+not_it(const struct inv_value *c)
+{
+	return c->text && !inv_value_is(c, "IT");
+}
+
 /* Split payment (B) is Italian only, and never beside S (BR-B-01, -02). */
 static void
 check_split_payment(const struct invoice *inv, struct problems *out)
 {
 	struct use b, s;
 	const struct inv_value *at;
-	find_uses(inv, "B", &b);
-	if (!b.line && !b.allowance && !b.charge && !b.nvats)
+	int foreign;
+	size_t i;
+	/* both artefacts compare the categories and countries as written, under any tax
+	 * scheme (//cac:TaxCategory/cbc:ID = 'B', //ram:CategoryCode = 'B'), and want
+	 * every country code the document has to be IT, empty ones too */
+	find_uses(inv, "B", &b, AS_WRITTEN | ANY_SCHEME);
+	if (!b.any && !b.nvats)
 		return;
-	at = b.line ? b.line : b.allowance ? b.allowance : b.charge ? b.charge : b.vat;
-	if ((has(&inv->supplier.country) && !is(&inv->supplier.country, "IT")) ||
-	    (has(&inv->buyer.country) && !is(&inv->buyer.country, "IT")) ||
-	    (has(&inv->delivery_country) && !is(&inv->delivery_country, "IT")))
+	at = b.any ? b.any : b.vat;
+	foreign = not_it(&inv->supplier.country) || not_it(&inv->buyer.country) ||
+	          not_it(&inv->delivery_country);
+	for (i = 0; i < inv->nothers && !foreign; i++)
+		foreign = not_it(&inv->others[i].country);
+	if (foreign)
 		problems_add(out, SEV_ERROR, "BR-B-01", 0, at->path, at->line, at->text,
 		             "split payment (category B) outside a domestic Italian invoice",
 		             "use the category that applies (S for France)");
-	find_uses(inv, "S", &s);
-	if (s.line || s.allowance || s.charge || s.nvats)
+	find_uses(inv, "S", &s, AS_WRITTEN | ANY_SCHEME);
+	if (s.any || s.nvats)
 		problems_add(out, SEV_ERROR, "BR-B-02", 0, at->path, at->line, at->text,
 		             "split payment (category B) beside standard rate (S)",
 		             "use one of the two categories");

@@ -197,6 +197,31 @@ test_syntax(const char *syn)
 	inv_value_set(&inv->lines[1].vat_category, "B");
 	is_rules(inv, "BR-B-01 BR-B-02", "%s: split payment in France beside S: BR-B-01, -02",
 	         name);
+	/* both artefacts compare B, S and the countries as written, under any scheme */
+	inv->lines[1].vat_category.padded = PAD_TRAIL;
+	is_rules(inv, "", "%s: \"B \" is no split payment", name);
+	inv->lines[1].vat_category.padded = 0;
+	inv_value_set(&inv->supplier.country, "IT");
+	inv_value_set(&inv->buyer.country, "IT");
+	inv_value_set(&inv->delivery_country, NULL);
+	for (i = 0; i < inv->nothers; i++)
+		inv_value_set(&inv->others[i].country, NULL);
+	is_rules(inv, "BR-B-02", "%s: an Italian invoice: BR-B-02 alone", name);
+	inv->buyer.country.padded = PAD_TRAIL;
+	is_rules(inv, "BR-B-01 BR-B-02", "%s: \"IT \" is not IT as written", name);
+	inv->buyer.country.padded = 0;
+	inv->lines[1].vat_not_vat = 1;
+	is_rules(inv, "BR-B-02", "%s: a B line outside the VAT scheme is split payment too", name);
+	invoice_free(inv);
+
+	/* CII compares every category as written (ram:CategoryCode = 'S'), UBL after
+	 * normalize-space() */
+	inv = GOLDEN("invoice-simple");
+	inv_value_set(&inv->supplier.vat_id, NULL);
+	for (i = 0; i < inv->nlines; i++)
+		inv->lines[i].vat_category.padded = PAD_LEAD;
+	is_rules(inv, cii ? "" : "BR-S-02", "%s: lines written \" S\", no seller VAT id: %s", name,
+	         cii ? "no S line for CII" : "BR-S-02");
 	invoice_free(inv);
 #undef GOLDEN
 }
