@@ -1163,6 +1163,10 @@ check_rate(struct ck *k, const struct inv_value *cat, const struct inv_value *ra
 		        "not a VAT category code");
 		return;
 	}
+	/* CII's contexts compare the code as written (ram:CategoryCode = 'S'): " S" is in
+	 * no category there, though in the code list (normalize-space()) */
+	if (k->inv->syntax == SYNTAX_CII && cat->padded)
+		return;
 	snprintf(rule, sizeof(rule), "BR-%s-%02d", fam, 5 + level);
 	if (strcmp(cat->text, "L") == 0 || strcmp(cat->text, "M") == 0 ||
 	    strcmp(cat->text, "B") == 0) {
@@ -1900,6 +1904,8 @@ check_vat(struct ck *k, size_t i, struct sums *s)
 		        "not a VAT category code");
 		return;
 	}
+	if (k->inv->syntax == SYNTAX_CII && v->category.padded)
+		return; /* as in check_rate(): no category's rules see it */
 	if (outside)
 		rated = 0, rate = (struct dec){0, 0};
 	if (rated || outside)

@@ -1318,6 +1318,34 @@ test_cen_model(void)
 	                 "BR-CO-20", SEV_ERROR),
 	       1, "BR-CO-20 (CII): a line's empty period");
 
+	/* CII's category rules read ram:CategoryCode = 'S' as written: "S " is in none */
+	{
+		const char *c = "invoice-simple.cii.xml",
+		           *line = "<ram:CategoryCode>S</ram:CategoryCode>"
+		                   "\n          <ram:RateApplicablePercent>20";
+		const char *why = "<ram:ExemptionReason>x</ram:ExemptionReason>";
+		is_int(
+		    doc_count(c, line,
+		              "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>0",
+		              "BR-S-05", SEV_ERROR),
+		    1, "BR-S-05 (CII): an S line at 0 %%");
+		is_int(
+		    doc_count(c, line,
+		              "<ram:CategoryCode>S </ram:CategoryCode><ram:RateApplicablePercent>0",
+		              "BR-S-05", SEV_ERROR),
+		    0, "BR-S-05 (CII): an \"S \" line at 0 %% is in no category");
+		t = xasprintf("%s<ram:CategoryCode>S</ram:CategoryCode><ram:Rate", why);
+		is_int(doc_count(c, "<ram:CategoryCode>S</ram:CategoryCode>\n        <ram:Rate", t,
+		                 "BR-S-10", SEV_ERROR),
+		       1, "BR-S-10 (CII): an S group with an exemption reason");
+		free(t);
+		t = xasprintf("%s<ram:CategoryCode> S</ram:CategoryCode><ram:Rate", why);
+		is_int(doc_count(c, "<ram:CategoryCode>S</ram:CategoryCode>\n        <ram:Rate", t,
+		                 "BR-S-10", SEV_ERROR),
+		       0, "BR-S-10 (CII): a \" S\" group is in no category");
+		free(t);
+	}
+
 	/* BR-28: a negative gross price */
 	t = xasprintf("%s<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
 	              "<cbc:Amount currencyID=\"EUR\">0</cbc:Amount><cbc:BaseAmount "
