@@ -86,6 +86,8 @@ struct use {
 	const struct inv_value *s_other;
 	size_t nvats;
 	const struct inv_value *vat;
+	size_t nlines, nacs; /* how many lines, allowances and charges have it (CII's BR-S-01,
+	                        BR-AF-01, BR-AG-01 count them) */
 };
 
 static void
@@ -100,6 +102,7 @@ find_uses(const struct invoice *inv, const char *code, struct use *u, unsigned h
 		const struct inv_line *l = &inv->lines[i];
 		if (!is(&l->vat_category, code, how))
 			continue;
+		u->nlines++;
 		if (!l->vat_not_vat && !u->line)
 			u->line = &l->vat_category;
 		if (l->vat_not_vat && s && !u->s_other)
@@ -114,6 +117,7 @@ find_uses(const struct invoice *inv, const char *code, struct use *u, unsigned h
 		int ind = inv_ac_indicator(ac);
 		if (!is(&ac->vat_category, code, how))
 			continue;
+		u->nacs++;
 		if ((!ac->vat_not_vat || s) && !u->any)
 			u->any = &ac->vat_category;
 		if (ac->vat_not_vat)
@@ -223,14 +227,19 @@ parties_at(const struct invoice *inv, enum needs needs)
 }
 
 /* BR-x-01 as each artefact words it: S, L, M need a group when used (UBL: and
- * none when unused); the others exactly one group when used or in the breakdown
- * (UBL), or one group and a use, or neither (CII; O: a group needs a use). */
+ * none when unused; CII: the lines that use it and the groups are 2 or more, and so
+ * are the allowances and charges and the groups); the others exactly one group when
+ * used or in the breakdown (UBL), or one group and a use, or neither (CII; O: a
+ * group needs a use). */
 static int
-breakdown_wrong(const struct invoice *inv, const struct category *c, int used, size_t nvats)
+breakdown_wrong(const struct invoice *inv, const struct category *c, const struct use *u)
 {
-	int ubl = inv->syntax == SYNTAX_UBL;
+	int ubl = inv->syntax == SYNTAX_UBL, used = u->any != NULL;
+	size_t nvats = u->nvats;
+	if (!c->one_breakdown && !ubl)
+		return (u->nlines && u->nlines + nvats < 2) || (u->nacs && u->nacs + nvats < 2);
 	if (!c->one_breakdown)
-		return used ? nvats == 0 : ubl && nvats > 0;
+		return used ? nvats == 0 : nvats > 0;
 	if (ubl)
 		return (used || nvats) && nvats != 1;
 	if (strcmp(c->code, "O") == 0)
@@ -252,7 +261,7 @@ check_category(const struct invoice *inv, const struct category *c, struct probl
 	used[0] = u.line;
 	used[1] = u.allowance;
 	used[2] = u.charge;
-	if (breakdown_wrong(inv, c, u.any != NULL, u.nvats)) {
+	if (breakdown_wrong(inv, c, &u)) {
 		const struct inv_value *first = u.any;
 		if (first == NULL)
 			snprintf(what, sizeof(what),
