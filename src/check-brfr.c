@@ -77,25 +77,11 @@ filled(const struct inv_value *v)
 	return v->text != NULL && *v->text != '\0';
 }
 
-/* v = 'S' in XPath: its text as written, blanks around it included, is s. */
-static int
-is(const struct inv_value *v, const char *s)
-{
-	return v->text && !v->padded && strcmp(v->text, s) == 0;
-}
-
-/* a = b in XPath, both as written (blanks around told apart by where, not which). */
-static int
-same(const struct inv_value *a, const struct inv_value *b)
-{
-	return a->text && b->text && a->padded == b->padded && strcmp(a->text, b->text) == 0;
-}
-
 /* UBL: a line's reference to this very invoice (cbc:ID = $invoiceID, as written). */
 static int
 to_self(const struct bk *k, const struct inv_ref *r)
 {
-	return same(&r->number, &k->inv->number);
+	return inv_value_same(&r->number, &k->inv->number);
 }
 
 static int
@@ -557,7 +543,7 @@ check_siret(struct bk *k, const struct inv_party *p, const char *who, const char
 }
 
 /* starts-with(a, b), both as written (blanks told apart by where, not which: see
- * same()), an absent value being "". */
+ * inv_value_same()), an absent value being "". */
 static int
 starts_as_written(const struct inv_value *a, const struct inv_value *b)
 {
@@ -1016,14 +1002,14 @@ lines_refer(const struct bk *k)
 				const struct inv_ref *r = &l->refs[j];
 				int is_self = to_self(k, r);
 				self_ref |= is_self;
-				detail |= is_self && is(&r->status, "DETAIL");
+				detail |= is_self && inv_value_is(&r->status, "DETAIL");
 				/* cbc:ID != $invoiceID: both there */
 				refers |=
 				    r->number.text && inv->number.text && !is_self && dated_ref(r);
 			}
 			counted = !self_ref || detail;
 		} else {
-			counted = !present(&l->status) || is(&l->status, "DETAIL");
+			counted = !present(&l->status) || inv_value_is(&l->status, "DETAIL");
 			for (j = 0; j < l->nrefs; j++)
 				refers |= dated_ref(&l->refs[j]);
 		}
@@ -1127,9 +1113,9 @@ heads(const struct bk *k, const struct inv_line *l)
 {
 	size_t n = 0;
 	if (!k->ubl)
-		return is(&l->status, "GROUP") && !present(&l->parent);
+		return inv_value_is(&l->status, "GROUP") && !present(&l->parent);
 	for (size_t i = 0; i < l->nrefs; i++)
-		n += to_self(k, &l->refs[i]) && is(&l->refs[i].status, "GROUP") &&
+		n += to_self(k, &l->refs[i]) && inv_value_is(&l->refs[i].status, "GROUP") &&
 		     !present(&l->refs[i].parent);
 	return n;
 }
@@ -1163,9 +1149,9 @@ static int
 status_is(const struct bk *k, const struct inv_line *l, const char *code)
 {
 	if (!k->ubl)
-		return is(&l->status, code);
+		return inv_value_is(&l->status, code);
 	for (size_t i = 0; i < l->nrefs; i++)
-		if (to_self(k, &l->refs[i]) && is(&l->refs[i].status, code))
+		if (to_self(k, &l->refs[i]) && inv_value_is(&l->refs[i].status, code))
 			return 1;
 	return 0;
 }
@@ -1177,11 +1163,12 @@ static int
 child_of(const struct bk *k, const struct inv_line *l, const char *id)
 {
 	if (!k->ubl)
-		return is(&l->parent, id) && present(&l->status) && !is(&l->status, "INFORMATION");
+		return inv_value_is(&l->parent, id) && present(&l->status) &&
+		       !inv_value_is(&l->status, "INFORMATION");
 	for (size_t i = 0; i < l->nrefs; i++) {
 		const struct inv_ref *r = &l->refs[i];
-		if (to_self(k, r) && is(&r->parent, id) && present(&r->status) &&
-		    !is(&r->status, "INFORMATION"))
+		if (to_self(k, r) && inv_value_is(&r->parent, id) && present(&r->status) &&
+		    !inv_value_is(&r->status, "INFORMATION"))
 			return 1;
 	}
 	return 0;
@@ -1192,7 +1179,7 @@ static const struct inv_line *
 line_by_id(const struct invoice *inv, const struct inv_value *id)
 {
 	for (size_t i = 0; i < inv->nlines; i++)
-		if (same(&inv->lines[i].id, id))
+		if (inv_value_same(&inv->lines[i].id, id))
 			return &inv->lines[i];
 	return NULL;
 }
@@ -1204,8 +1191,10 @@ static int
 object_is(const struct bk *k, const struct inv_docref *d, const char *scheme, int any_type)
 {
 	if (k->ubl)
-		return is(&d->type_code, "130") && d->id.attr && strcmp(d->id.attr, scheme) == 0;
-	return is(&d->ref_type, scheme) && (any_type || is(&d->type_code, "130"));
+		return inv_value_is(&d->type_code, "130") && d->id.attr &&
+		       strcmp(d->id.attr, scheme) == 0;
+	return inv_value_is(&d->ref_type, scheme) &&
+	       (any_type || inv_value_is(&d->type_code, "130"));
 }
 
 /* normalize-space() of the line's first invoiced object `scheme`; "" without one.
@@ -1261,8 +1250,8 @@ seller_is(const struct inv_line *l, const struct inv_party *p, int every)
 		    every || !l->seller_ids[i].text ? NULL : norm_space(l->seller_ids[i].text);
 		size_t j;
 		for (j = 0; j < p->nlegal_ids; j++)
-			if (every ? same(&l->seller_ids[i], &p->legal_ids[j])
-			          : n && is(&p->legal_ids[j], n))
+			if (every ? inv_value_same(&l->seller_ids[i], &p->legal_ids[j])
+			          : n && inv_value_is(&p->legal_ids[j], n))
 				break;
 		free(n);
 		if (j < p->nlegal_ids)
@@ -1356,8 +1345,9 @@ check_group_line(struct bk *k, const struct inv_line *l)
 		for (i = 0; i < l->ndocrefs; i++) {
 			const struct inv_docref *d = &l->docrefs[i];
 			if ((object_is(k, d, "AFL", 1) || object_is(k, d, "AVV", 1)) &&
-			    (!is(&d->type_code, "130") || blank(&d->id) ||
-			     (is(&d->ref_type, "AVV") && str_word_in(" M8 S8 B8 ", d->id.text))))
+			    (!inv_value_is(&d->type_code, "130") || blank(&d->id) ||
+			     (inv_value_is(&d->ref_type, "AVV") &&
+			      str_word_in(" M8 S8 B8 ", d->id.text))))
 				report(
 				    k, "BR-FR-MV-03", &d->id,
 				    "a line GROUP without parent's invoiced object of scheme AFL "
@@ -1409,7 +1399,7 @@ check_group_totals(struct bk *k, const struct inv_line *l)
 		}
 		/* BR-FR-MV-10 counts the DETAIL lines (CII: whose parent is the id as
 		 * written) */
-		details += same(&c->parent, &l->id) && is(&c->status, "DETAIL");
+		details += inv_value_same(&c->parent, &l->id) && inv_value_is(&c->status, "DETAIL");
 	}
 	if (!(fabs(xnumber(l->net_amount.text) - sum) <= 0.01 * (double)n))
 		reportf(k, "BR-FR-MV-05", &l->net_amount, no_erp_lines,
@@ -1421,7 +1411,7 @@ check_group_totals(struct bk *k, const struct inv_line *l)
 	/* UBL: every cac:TaxTotal's breakdowns; the scheme and the reason as written */
 	for (i = 0; i < inv->nvats + inv->nvats_other; i++) {
 		const struct inv_vat *v = &inv->vats[i];
-		if (is(&v->scheme, "VAT") && v->exemption_reason.text &&
+		if (inv_value_is(&v->scheme, "VAT") && v->exemption_reason.text &&
 		    !(v->exemption_reason.padded & PAD_LEAD) &&
 		    strncmp(v->exemption_reason.text, mark, strlen(mark)) == 0)
 			vat += xnumber(v->tax.text);
@@ -1459,7 +1449,8 @@ afl_seen(const struct bk *k, size_t line, size_t ref)
 		                     : (i < line ? l->nissuer_ids : d->issuer_pos);
 		for (size_t j = 0; j < upto; j++) {
 			const struct inv_value *v = k->ubl ? &l->docrefs[j].id : &l->issuer_ids[j];
-			if ((!k->ubl || object_is(k, &l->docrefs[j], "AFL", 0)) && same(v, &d->id))
+			if ((!k->ubl || object_is(k, &l->docrefs[j], "AFL", 0)) &&
+			    inv_value_same(v, &d->id))
 				return 1;
 		}
 	}
@@ -1483,7 +1474,7 @@ check_subinvoices(struct bk *k)
 			continue;
 		for (j = 0; j < l->ndocrefs; j++)
 			if (object_is(k, &l->docrefs[j], "AFL", 0) &&
-			    same(&l->docrefs[j].id, &inv->number)) {
+			    inv_value_same(&l->docrefs[j].id, &inv->number)) {
 				own++;
 				if (k->ubl)
 					break;
@@ -1541,8 +1532,9 @@ check_subinvoices(struct bk *k)
 					    no_erp_lines);
 			/* the line's number normalised, the invoice's as written */
 			if (seller_is(l, &inv->supplier, !k->ubl) &&
-			    !(own == 1 || (own == 0 && is(&inv->number, afl)) ||
-			      (own > 1 && present(&inv->number) && !is(&inv->number, afl))))
+			    !(own == 1 || (own == 0 && inv_value_is(&inv->number, afl)) ||
+			      (own > 1 && present(&inv->number) &&
+			       !inv_value_is(&inv->number, afl))))
 				report(
 				    k, "BR-FR-MV-11", &l->id,
 				    "the seller's (BT-30) lines GROUP without parent: exactly one "
