@@ -806,6 +806,15 @@ check_parties(struct bk *k, const char *all)
 		       "with 9 digits",
 		       "give <buyer><siret>: the stylesheet writes its first 9 digits");
 	check_addresses(k, all);
+	/* BR-FR-12, 13 read one electronic address (string(), normalize-space()) */
+	if (inv->buyer.endpoints > 1)
+		repeated(k, &inv->buyer.endpoint, inv->buyer.endpoints,
+		         "the buyer's electronic address (BT-49)", "BR-FR-12",
+		         "give one <buyer><electronic-address>");
+	if (inv->supplier.endpoints > 1)
+		repeated(k, &inv->supplier.endpoint, inv->supplier.endpoints,
+		         "the supplier's electronic address (BT-34)", "BR-FR-13",
+		         "give one <supplier><electronic-address>");
 	if (!filled(&inv->buyer.endpoint))
 		report(k, "BR-FR-12", &inv->buyer.endpoint,
 		       "the buyer's electronic address (BT-49) is missing",

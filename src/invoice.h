@@ -37,6 +37,8 @@ struct inv_party {
 	int address;                 /* its postal address (BG-5 / BG-8) is there */
 	struct inv_value siren;      /* BT-30 / BT-47 under scheme 0002 only (BR-FR) */
 	struct inv_value endpoint;   /* BT-34 / BT-49 electronic address, attr = scheme */
+	size_t endpoints;            /* how many (UBL cbc:EndpointID, CII every
+	                                ram:URIUniversalCommunication/ram:URIID) */
 	struct inv_value *ids;       /* every identifier (UBL PartyIdentification/cbc:ID, CII
 	                                GlobalID), attr = scheme, in order (BR-FR) */
 	size_t nids;

@@ -379,6 +379,11 @@ read_party(struct inv_party *p, xmlNodePtr party, const char *party_path, int ci
 	read_siren(&p->siren, party, pp, cii);
 	get(&p->endpoint, party, pp,
 	    cii ? "ram:URIUniversalCommunication/ram:URIID" : "cbc:EndpointID", "schemeID");
+	if (cii)
+		each_kid(u, party, "ram:URIUniversalCommunication") p->endpoints +=
+		    count_kids(u, "ram:URIID");
+	else
+		p->endpoints = count_kids(party, "cbc:EndpointID");
 	read_tax_id(&p->vat_id, party, pp, cii, 1);
 	read_tax_id(&p->tax_reg_id, party, pp, cii, 0);
 	add_vat_ids(&p->vat_ids, &p->nvat_ids, party, cii);

@@ -281,6 +281,10 @@ test_both(const char *g)
 	inv_value_set(&inv->buyer.endpoint, "999999999");
 	is_int(count(inv, "BR-FR-21"), 1, "%s BR-FR-21: not the buyer's SIREN", g);
 	inv_value_set(&inv->buyer.endpoint, "812345676");
+	inv->buyer.endpoints = 2;
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-12"),
+	   "%s REPEATED: two electronic addresses of the buyer: %s", g, text("REPEATED"));
+	inv->buyer.endpoints = 1;
 	/* identifiers read and compared as written: blanks around are characters */
 	inv->buyer.endpoint.padded = PAD_TRAIL;
 	ok(count(inv, "BR-FR-23") == 1 && count(inv, "BR-FR-21") == 0,
