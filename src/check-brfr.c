@@ -833,18 +833,25 @@ static const char vat_rates[] = " 0 0.0 0.00 10 10.0 10.00 13 13.0 13.00 20 20.0
                                 "19.6 19.60 2.1 2.10 5.5 5.50 7 7.0 7.00 20.6 20.60 1.05 0.9 "
                                 "0.90 1.75 9.2 9.20 9.6 9.60 ";
 
-/* `rate_too`: the schematron of this syntax also judges the rate here. */
+/* `rate_too`: the schematron of this syntax also judges the rate here; `codes`, `rates`:
+ * how many of each its CII tax element has (the schematron reads one of each). */
 static void
 check_vat_pair(struct bk *k, const struct inv_value *cat, const struct inv_value *rate,
-               int rate_too, const char *where, const char *fix)
+               size_t codes, size_t rates, int rate_too, const char *where, const char *fix)
 {
-	if (present(cat) && !str_word_in(vat_categories, cat->text)) {
+	if (codes > 1)
+		repeated(k, cat, codes, "the VAT category of one tax (ram:CategoryCode)",
+		         "BR-FR-15", "give one ram:CategoryCode in each tax");
+	else if (present(cat) && !str_word_in(vat_categories, cat->text)) {
 		reportf(k, "BR-FR-15", cat, fix,
 		        "the VAT category of %s is not one used in France (S, E, AE, K, G, "
 		        "O, Z; not L or M)",
 		        where);
 	}
-	if (rate_too && present(rate) && !str_word_in(vat_rates, rate->text)) {
+	if (rates > 1)
+		repeated(k, rate, rates, "the VAT rate of one tax (ram:RateApplicablePercent)",
+		         "BR-FR-16", "give one ram:RateApplicablePercent in each tax");
+	else if (rate_too && present(rate) && !str_word_in(vat_rates, rate->text)) {
 		reportf(k, "BR-FR-16", rate, fix,
 		        "the VAT rate of %s is not a French rate, written as a number "
 		        "without %% (20, 10, 5.5, 2.1, 0...)",
@@ -857,19 +864,25 @@ check_vat(struct bk *k)
 {
 	const struct invoice *inv = k->inv;
 	size_t i;
-	for (i = 0; i < inv->nvats; i++)
-		check_vat_pair(k, &inv->vats[i].category, &inv->vats[i].rate, 1,
+	for (i = 0; i < inv->nvats; i++) {
+		const struct inv_vat *v = &inv->vats[i];
+		check_vat_pair(k, &v->category, &v->rate, v->vat_codes, v->vat_rates, 1,
 		               "a VAT breakdown (BT-118, BT-119)",
 		               "change the lines' <vat-category>, <vat-rate>");
-	for (i = 0; i < inv->nacs; i++)
-		check_vat_pair(k, &inv->acs[i].vat_category, &inv->acs[i].vat_rate, 1,
+	}
+	for (i = 0; i < inv->nacs; i++) {
+		const struct inv_ac *a = &inv->acs[i];
+		check_vat_pair(k, &a->vat_category, &a->vat_rate, a->vat_codes, a->vat_rates, 1,
 		               "a document allowance or charge (BT-95/102, BT-96/103)",
 		               "change its <vat-category>, <vat-rate>");
+	}
 	/* UBL: the schematron reads the line rates of cac:InvoiceLine only */
-	for (i = 0; i < inv->nlines; i++)
-		check_vat_pair(k, &inv->lines[i].vat_category, &inv->lines[i].vat_rate,
+	for (i = 0; i < inv->nlines; i++) {
+		const struct inv_line *l = &inv->lines[i];
+		check_vat_pair(k, &l->vat_category, &l->vat_rate, l->vat_codes, l->vat_rates,
 		               !(k->ubl && inv->ubl_credit_note), "a line (BT-151, BT-152)",
 		               "change the line's <vat-category>, <vat-rate>");
+	}
 }
 
 /* ---- documents referred to (BR-FR-17, 18, 29) ------------------------------------ */

@@ -95,6 +95,8 @@ struct inv_ac {
 	struct inv_value reason;                 /* BT-97/104/139/144 */
 	struct inv_value reason_code;            /* BT-98/105/140/145 */
 	struct inv_value vat_category, vat_rate; /* BT-95/96, BT-102/103 (document level) */
+	size_t vat_codes, vat_rates; /* CII: the most ram:CategoryCode, ram:RateApplicablePercent
+	                                in one of its ram:CategoryTradeTax (BR-FR-15, 16) */
 	int vat_not_vat; /* UBL: its cac:TaxCategory's tax scheme is not VAT, or absent */
 };
 
@@ -144,6 +146,9 @@ struct inv_line {
 	struct inv_value price_discount;           /* BT-147 */
 	struct inv_value vat_category;             /* BT-151 */
 	struct inv_value vat_rate;                 /* BT-152 */
+	size_t vat_codes, vat_rates;               /* CII: the most ram:CategoryCode,
+	                                              ram:RateApplicablePercent in one of its
+	                                              ram:ApplicableTradeTax (BR-FR-15, 16) */
 	struct inv_value period_start, period_end; /* BT-134, BT-135 */
 	unsigned period;                           /* BG-26's elements, enum inv_period */
 	struct inv_span *more_periods;             /* UBL: its other cac:InvoicePeriod */
@@ -190,6 +195,8 @@ struct inv_vat {
 	int line;
 	struct inv_value category;         /* BT-118 */
 	struct inv_value rate;             /* BT-119 */
+	size_t vat_codes, vat_rates;       /* CII: how many ram:CategoryCode,
+	                                      ram:RateApplicablePercent (BR-FR-15, 16) */
 	struct inv_value taxable;          /* BT-116 */
 	struct inv_value tax;              /* BT-117 */
 	struct inv_value exemption_reason; /* BT-120 */

@@ -116,6 +116,19 @@ count_kids(xmlNodePtr parent, const char *qname)
 	return n;
 }
 
+/* The most `qname` children that one `kid` child of parent has. */
+static size_t
+most_grandkids(xmlNodePtr parent, const char *kid, const char *qname)
+{
+	size_t most = 0;
+	each_kid(k, parent, kid)
+	{
+		size_t n = count_kids(k, qname);
+		most = n > most ? n : most;
+	}
+	return most;
+}
+
 /* A new zeroed element at the end of the array *v of *n elements; *n counts it. */
 #define APPEND(v, n)                                          \
 	(*(v) = xreallocarray(*(v), *(n) + 1, sizeof(**(v))), \
@@ -596,6 +609,9 @@ read_ac(struct inv_ac *a, xmlNodePtr n, const char *np, int cii)
 		get(&a->reason_code, n, np, "ram:ReasonCode", NULL);
 		get(&a->vat_category, n, np, "ram:CategoryTradeTax/ram:CategoryCode", NULL);
 		get(&a->vat_rate, n, np, "ram:CategoryTradeTax/ram:RateApplicablePercent", NULL);
+		a->vat_codes = most_grandkids(n, "ram:CategoryTradeTax", "ram:CategoryCode");
+		a->vat_rates =
+		    most_grandkids(n, "ram:CategoryTradeTax", "ram:RateApplicablePercent");
 	} else {
 		get(&a->indicator, n, np, "cbc:ChargeIndicator", NULL);
 		get(&a->amount, n, np, "cbc:Amount", "currencyID");
@@ -757,6 +773,8 @@ read_line_cii(struct inv_line *l, xmlNodePtr n, const char *np)
 	    "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount", NULL);
 	get(&l->vat_category, set, sp, "ram:ApplicableTradeTax/ram:CategoryCode", NULL);
 	get(&l->vat_rate, set, sp, "ram:ApplicableTradeTax/ram:RateApplicablePercent", NULL);
+	l->vat_codes = most_grandkids(set, "ram:ApplicableTradeTax", "ram:CategoryCode");
+	l->vat_rates = most_grandkids(set, "ram:ApplicableTradeTax", "ram:RateApplicablePercent");
 	get(&l->period_start, set, sp,
 	    "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString", "format");
 	get(&l->period_end, set, sp,
@@ -1178,6 +1196,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		get(&v->taxable, tt, v->path, "ram:BasisAmount", NULL);
 		get(&v->category, tt, v->path, "ram:CategoryCode", NULL);
 		get(&v->rate, tt, v->path, "ram:RateApplicablePercent", NULL);
+		v->vat_codes = count_kids(tt, "ram:CategoryCode");
+		v->vat_rates = count_kids(tt, "ram:RateApplicablePercent");
 		get(&v->exemption_reason, tt, v->path, "ram:ExemptionReason", NULL);
 		get(&v->exemption_code, tt, v->path, "ram:ExemptionReasonCode", NULL);
 		get(&v->tax_point_date, tt, v->path, "ram:TaxPointDate/udt:DateString", "format");

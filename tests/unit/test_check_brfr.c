@@ -186,6 +186,30 @@ test_due_dates(void)
 	invoice_free(inv);
 }
 
+/* CII: BR-FR-15 and 16 read one ram:CategoryCode and one ram:RateApplicablePercent
+ * of each tax (a function's argument, string()): Saxon stops on two, so REPEATED. */
+static void
+test_vat_twice(void)
+{
+	static const char *const line_code[] = {
+	    "<ram:CategoryCode>S</ram:CategoryCode>",
+	    "<ram:CategoryCode>S</ram:CategoryCode><ram:CategoryCode>S</ram:CategoryCode>", NULL};
+	static const char *const line_rate[] = {
+	    "<ram:RateApplicablePercent>20</ram:RateApplicablePercent>",
+	    "<ram:RateApplicablePercent>20</ram:RateApplicablePercent>"
+	    "<ram:RateApplicablePercent>20</ram:RateApplicablePercent>",
+	    NULL};
+	struct invoice *inv = model_edited("invoice-b2b.pa.cii.xml", line_code);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-15") &&
+	       contains(text("REPEATED"), "ram:IncludedSupplyChainTradeLineItem"),
+	   "CII REPEATED: a line's tax with two ram:CategoryCode: %s", text("REPEATED"));
+	invoice_free(inv);
+	inv = model_edited("invoice-b2b.pa.cii.xml", line_rate);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-16"),
+	   "CII REPEATED: a line's tax with two ram:RateApplicablePercent: %s", text("REPEATED"));
+	invoice_free(inv);
+}
+
 /* The rules read the same way in both syntaxes. */
 static void
 test_both(const char *g)
@@ -927,6 +951,7 @@ main(void)
 
 	test_clean();
 	test_sirens();
+	test_vat_twice();
 	test_due_dates();
 	for (i = 0; i < 2; i++)
 		test_both(golden[i]);
