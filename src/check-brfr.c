@@ -345,6 +345,20 @@ joined_notes(const struct invoice *inv)
 	return buf_steal(&b);
 }
 
+/* CII: the note has subject `code` as written, as [ram:SubjectCode = 'CODE'] reads it:
+ * any of its subject codes. */
+static int
+note_is(const struct inv_note *n, const char *code)
+{
+	size_t i;
+	if (n->subject.text && strcmp(n->subject.text, code) == 0)
+		return 1;
+	for (i = 0; i < n->nmore_subjects; i++)
+		if (n->more_subjects[i].text && strcmp(n->more_subjects[i].text, code) == 0)
+			return 1;
+	return 0;
+}
+
 /* How many notes carry `code`: CII, notes of that subject code; UBL, occurrences of
  * "#CODE#" in the joined notes. */
 static size_t
@@ -360,9 +374,7 @@ notes_with(const struct bk *k, const char *all, const char *code)
 		return n;
 	}
 	for (i = 0; i < k->inv->nnotes; i++)
-		if (k->inv->notes[i].subject.text &&
-		    strcmp(k->inv->notes[i].subject.text, code) == 0)
-			n++;
+		n += note_is(&k->inv->notes[i], code);
 	return n;
 }
 
@@ -391,9 +403,7 @@ bar_is(const struct bk *k, const char *all, const char *want)
 		return r;
 	}
 	for (i = 0; i < k->inv->nnotes; i++)
-		if (k->inv->notes[i].subject.text &&
-		    strcmp(k->inv->notes[i].subject.text, "BAR") == 0 &&
-		    k->inv->notes[i].content.text &&
+		if (note_is(&k->inv->notes[i], "BAR") && k->inv->notes[i].content.text &&
 		    strcmp(k->inv->notes[i].content.text, want) == 0)
 			return 1;
 	return 0;
@@ -427,10 +437,14 @@ check_bar(struct bk *k, const char *all, const struct inv_value *where)
 	}
 	for (i = 0; i < k->inv->nnotes; i++) {
 		const struct inv_note *n = &k->inv->notes[i];
-		if (n->subject.text && strcmp(n->subject.text, "BAR") == 0 &&
-		    !(n->content.text &&
-		      str_word_in(" B2B B2BINT B2C B2CINT OUTOFSCOPE ARCHIVEONLY ",
-		                  n->content.text)))
+		if (!note_is(n, "BAR"))
+			continue;
+		if (n->contents > 1)
+			repeated(k, &n->content, n->contents, "the text of note BAR (ram:Content)",
+			         "BR-FR-20", "give one ram:Content in note BAR");
+		else if (!(n->content.text &&
+		           str_word_in(" B2B B2BINT B2C B2CINT OUTOFSCOPE ARCHIVEONLY ",
+		                       n->content.text)))
 			report(k, "BR-FR-20", &n->content, what, fix);
 	}
 }
@@ -465,8 +479,7 @@ bar_count(const struct bk *k)
 	for (i = 0; i < k->inv->nnotes; i++) {
 		const struct inv_note *note = &k->inv->notes[i];
 		char *t;
-		if (!note->subject.text || strcmp(note->subject.text, "BAR") != 0 ||
-		    !note->content.text)
+		if (!note_is(note, "BAR") || !note->content.text)
 			continue;
 		t = norm_space(note->content.text);
 		for (j = 0; j < nitems(rules); j++)
@@ -703,9 +716,7 @@ check_single_taxpayer(struct bk *k, const char *all)
 		      (p[28] == '\0' || p[28] == '#');
 	} else
 		for (size_t i = 0; i < inv->nnotes; i++)
-			txd |= inv->notes[i].subject.text &&
-			       strcmp(inv->notes[i].subject.text, "TXD") == 0 &&
-			       inv->notes[i].content.text &&
+			txd |= note_is(&inv->notes[i], "TXD") && inv->notes[i].content.text &&
 			       strcmp(inv->notes[i].content.text, "MEMBRE_ASSUJETTI_UNIQUE") == 0;
 	if (!txd)
 		report(k, "BR-FR-CO-14", au,

@@ -314,6 +314,7 @@ invoice_free(struct invoice *inv)
 	for (i = 0; i < inv->nnotes; i++) {
 		inv_value_free(&inv->notes[i].subject);
 		inv_value_free(&inv->notes[i].content);
+		values_free(inv->notes[i].more_subjects, inv->notes[i].nmore_subjects);
 	}
 	free(inv->notes);
 	inv_value_free(&inv->line_total);

@@ -220,8 +220,13 @@ struct inv_attachment {
 /* An invoice note (BG-1). UBL has no subject element: the reform writes the
  * subject code inside the text, "#PMT#..." (XP Z12-012). */
 struct inv_note {
-	struct inv_value subject; /* BT-21; UBL: the code between the leading '#'s */
-	struct inv_value content; /* BT-22; UBL: cbc:Note as written, subject included */
+	struct inv_value subject;        /* BT-21; UBL: the code between the leading '#'s */
+	struct inv_value content;        /* BT-22; UBL: cbc:Note as written, subject included */
+	struct inv_value *more_subjects; /* CII: its other ram:SubjectCode, after the first:
+	                                    the rules' [ram:SubjectCode = 'X'] takes the note
+	                                    for any of them */
+	size_t nmore_subjects;
+	size_t contents; /* CII: how many ram:Content (BR-FR-20 reads one) */
 };
 
 struct inv_payment {

@@ -891,6 +891,10 @@ read_notes(struct invoice *inv, xmlNodePtr parent, const char *parent_path, int 
 			char *np = indexed_path(parent_path, qname, i, total);
 			get(&note->subject, n, np, "ram:SubjectCode", NULL);
 			get(&note->content, n, np, "ram:Content", NULL);
+			note->contents = count_kids(n, "ram:Content");
+			size_t j = 0;
+			each_kid(sc, n, "ram:SubjectCode") if (j++ > 0)
+			    add_id(&note->more_subjects, &note->nmore_subjects, sc);
 			free(np);
 		} else {
 			const char *t, *end;

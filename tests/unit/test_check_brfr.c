@@ -210,6 +210,30 @@ test_vat_twice(void)
 	invoice_free(inv);
 }
 
+/* CII notes: BR-FR-20 reads one ram:Content of note BAR (Saxon stops on two: REPEATED);
+ * [ram:SubjectCode = 'PMT'] takes a note for any of its subject codes. */
+static void
+test_notes_cii(void)
+{
+	static const char *const bar_twice[] = {"<ram:Content>B2B</ram:Content>",
+	                                        "<ram:Content>B2B</ram:Content>"
+	                                        "<ram:Content>B2B</ram:Content>",
+	                                        NULL};
+	static const char *const pmt_second[] = {"<ram:SubjectCode>AAB</ram:SubjectCode>",
+	                                         "<ram:SubjectCode>AAB</ram:SubjectCode>"
+	                                         "<ram:SubjectCode>PMT</ram:SubjectCode>",
+	                                         NULL};
+	struct invoice *inv = model_edited("invoice-b2b.pa.cii.xml", bar_twice);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-20"),
+	   "CII REPEATED: note BAR with two ram:Content: %s", text("REPEATED"));
+	invoice_free(inv);
+	inv = model_edited("invoice-b2b.pa.cii.xml", pmt_second);
+	ok(count(inv, "BR-FR-06") == 1 && contains(text("BR-FR-06"), "given 2 times"),
+	   "CII BR-FR-06: PMT as a note's second subject code makes two PMT notes: %s",
+	   text("BR-FR-06"));
+	invoice_free(inv);
+}
+
 /* The rules read the same way in both syntaxes. */
 static void
 test_both(const char *g)
@@ -952,6 +976,7 @@ main(void)
 	test_clean();
 	test_sirens();
 	test_vat_twice();
+	test_notes_cii();
 	test_due_dates();
 	for (i = 0; i < 2; i++)
 		test_both(golden[i]);
