@@ -218,7 +218,10 @@ check_codes(struct bk *k)
 			           "a line's preceding invoice type code (EXT-FR-FE-137)", fix);
 		}
 	}
-	if (!present(&inv->cadre) || !str_word_in(billing_modes, inv->cadre.text))
+	if (inv->cadres > 1)
+		repeated(k, &inv->cadre, inv->cadres, "the billing mode (BT-23)", "BR-FR-08",
+		         "give one billing mode");
+	else if (!present(&inv->cadre) || !str_word_in(billing_modes, inv->cadre.text))
 		report(
 		    k, "BR-FR-08", &inv->cadre,
 		    present(&inv->cadre)
@@ -723,8 +726,12 @@ check_single_taxpayer(struct bk *k, const char *all)
 		       "a seller member of a single VAT taxpayer (identifier under scheme 0231) "
 		       "needs a note TXD reading MEMBRE_ASSUJETTI_UNIQUE",
 		       "add <note subject=\"TXD\">MEMBRE_ASSUJETTI_UNIQUE</note>");
-	/* UBL takes its tax id whatever the scheme, CII its VAT number */
-	if (!inv->tax_rep || !filled(k->ubl ? &inv->tax_rep_tax_id : &inv->tax_rep_vat_id))
+	/* UBL takes its tax id whatever the scheme, CII its VAT number; as one value */
+	if (inv->tax_rep && inv->tax_rep_co15_ids > 1)
+		repeated(k, &inv->tax_rep_vat_id, inv->tax_rep_co15_ids,
+		         "the tax representative's VAT number (BT-63)", "BR-FR-CO-15",
+		         "give one <tax-representative><vat-id>");
+	else if (!inv->tax_rep || !filled(k->ubl ? &inv->tax_rep_tax_id : &inv->tax_rep_vat_id))
 		report(k, "BR-FR-CO-15", &inv->tax_rep_vat_id,
 		       "a seller member of a single VAT taxpayer (identifier under scheme 0231) "
 		       "needs the tax representative (BG-11) with the single taxpayer's VAT "

@@ -252,6 +252,7 @@ struct invoice {
 	struct inv_value currency;                         /* BT-5 */
 	struct inv_value tax_currency;                     /* BT-6 */
 	struct inv_value cadre;                            /* BT-23, cadre de facturation */
+	size_t cadres;                                     /* how many (BR-FR-08 reads one) */
 	struct inv_value customization;                    /* BT-24 */
 	struct inv_value service_code;                     /* BT-10, code service exécutant */
 	struct inv_value engagement;                       /* BT-13, engagement juridique */
@@ -276,6 +277,8 @@ struct invoice {
 	int tax_rep, tax_rep_address;      /* the tax representative (BG-11), its address (BG-12) */
 	struct inv_value *tax_rep_vat_ids; /* its every VAT identifier, as inv_party's vat_ids */
 	size_t ntax_rep_vat_ids;
+	size_t tax_rep_co15_ids; /* the ids BR-FR-CO-15 reads as one: UBL every
+	                            cac:PartyTaxScheme/cbc:CompanyID, CII the VA ones */
 	/* BR-FR-32: every identifier under scheme 0002 or 0231 (UBL
 	 * cac:PartyIdentification/cbc:ID, CII ram:GlobalID, a product's too) and every legal
 	 * id under scheme 0002 (UBL cac:PartyLegalEntity/cbc:CompanyID, CII

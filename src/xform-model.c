@@ -950,6 +950,7 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	get(&inv->currency, root, "", "cbc:DocumentCurrencyCode", NULL);
 	get(&inv->tax_currency, root, "", "cbc:TaxCurrencyCode", NULL);
 	get(&inv->cadre, root, "", "cbc:ProfileID", NULL);
+	inv->cadres = count_kids(root, "cbc:ProfileID");
 	get(&inv->customization, root, "", "cbc:CustomizationID", NULL);
 	get(&inv->service_code, root, "", "cbc:BuyerReference", NULL);
 	get(&inv->engagement, root, "", "cac:OrderReference/cbc:ID", NULL);
@@ -975,6 +976,8 @@ model_ubl(struct invoice *inv, xmlNodePtr root)
 	{
 		xmlNodePtr rep = node_kid(root, "cac:TaxRepresentativeParty");
 		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 0);
+		each_kid(t, rep, "cac:PartyTaxScheme") inv->tax_rep_co15_ids +=
+		    count_kids(t, "cbc:CompanyID");
 		read_tax_id(&inv->tax_rep_vat_id, rep, "cac:TaxRepresentativeParty", 0, 1);
 		get(&inv->tax_rep_tax_id, rep, "cac:TaxRepresentativeParty",
 		    "cac:PartyTaxScheme/cbc:CompanyID", NULL);
@@ -1099,6 +1102,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	inv->root = xstrdup("rsm:CrossIndustryInvoice");
 	get(&inv->cadre, ctx, cp, "ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID",
 	    NULL);
+	each_kid(bp, ctx, "ram:BusinessProcessSpecifiedDocumentContextParameter") inv->cadres +=
+	    count_kids(bp, "ram:ID");
 	get(&inv->customization, ctx, cp, "ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
 	    NULL);
 	get(&inv->number, doc, dp, "ram:ID", NULL);
@@ -1144,6 +1149,7 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 		xmlNodePtr rep = node_kid(agr, "ram:SellerTaxRepresentativeTradeParty");
 		read_tax_id(&inv->tax_rep_vat_id, rep, rp, 1, 1);
 		add_vat_ids(&inv->tax_rep_vat_ids, &inv->ntax_rep_vat_ids, rep, 1);
+		inv->tax_rep_co15_ids = inv->ntax_rep_vat_ids;
 		inv->tax_rep = rep != NULL;
 		inv->tax_rep_address = node_kid(rep, "ram:PostalTradeAddress") != NULL;
 		get(&inv->tax_rep_name, rep, rp, "ram:Name", NULL);

@@ -234,6 +234,38 @@ test_notes_cii(void)
 	invoice_free(inv);
 }
 
+/* BR-FR-08 reads one billing mode, BR-FR-CO-15 one VAT number of the tax representative
+ * (when the seller is a member of a single taxpayer): Saxon stops on two, so REPEATED. */
+static void
+test_single_values(void)
+{
+	static const char *const cii_mode[] = {
+	    "<ram:ID>M1</ram:ID>",
+	    "<ram:ID>M1</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>"
+	    "<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>M1</ram:ID>",
+	    NULL};
+	static const char *const ubl_rep[] = {
+	    "<cbc:EndpointID schemeID=\"0225\">732829320</cbc:EndpointID>",
+	    "<cbc:EndpointID schemeID=\"0225\">732829320</cbc:EndpointID><cac:PartyIdentification>"
+	    "<cbc:ID schemeID=\"0231\">732829320</cbc:ID></cac:PartyIdentification>",
+	    "<cac:PaymentMeans>",
+	    "<cac:TaxRepresentativeParty><cac:PartyTaxScheme><cbc:CompanyID>FR44732829320"
+	    "</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+	    "<cac:PartyTaxScheme><cbc:CompanyID>FR44732829320</cbc:CompanyID><cac:TaxScheme>"
+	    "<cbc:ID>TAX</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme></cac:TaxRepresentativeParty>"
+	    "<cac:PaymentMeans>",
+	    NULL};
+	struct invoice *inv = model_edited("invoice-b2b.pa.cii.xml", cii_mode);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-08"),
+	   "CII REPEATED: two billing modes: %s", text("REPEATED"));
+	invoice_free(inv);
+	inv = model_edited("invoice-b2b.pa.ubl.xml", ubl_rep);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-CO-15"),
+	   "UBL REPEATED: a single taxpayer's representative with two tax ids: %s",
+	   text("REPEATED"));
+	invoice_free(inv);
+}
+
 /* The rules read the same way in both syntaxes. */
 static void
 test_both(const char *g)
@@ -977,6 +1009,7 @@ main(void)
 	test_sirens();
 	test_vat_twice();
 	test_notes_cii();
+	test_single_values();
 	test_due_dates();
 	for (i = 0; i < 2; i++)
 		test_both(golden[i]);
