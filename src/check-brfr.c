@@ -968,16 +968,15 @@ check_docrefs(struct bk *k)
 		const struct inv_docref *d = &inv->docrefs[i];
 		const char *desc = d->description.text;
 		const char *rt = k->ubl ? d->id.attr : d->ref_type.text;
+		int judged = k->ubl || (d->type_code.text && strcmp(d->type_code.text, "916") == 0);
 		/* BR-FR-17: UBL judges every description as written (blanks around it
 		 * included), CII the supporting documents' (type 916) once blanks are
 		 * normalised; each reads one */
-		if (k->ubl && d->descriptions > 1)
+		if (judged && d->descriptions > 1)
 			repeated(k, &d->description, d->descriptions,
 			         "a supporting document's description (BT-123)", "BR-FR-17",
 			         "give one <attachment><description>");
-		else if (k->ubl
-		             ? desc != NULL
-		             : desc && d->type_code.text && strcmp(d->type_code.text, "916") == 0) {
+		else if (judged && desc != NULL) {
 			char *code = k->ubl ? xstrdup(desc) : norm_space(desc);
 			if ((k->ubl || *code) && (!str_word_in(attachment_codes, code) ||
 			                          (k->ubl && d->description.padded)))

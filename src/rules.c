@@ -1650,7 +1650,7 @@ static const struct rule brfr[] = {
 	{"BR-FR-13", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "supplier/electronic-address (two: REPEATED)"},
 	{"BR-FR-15", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-category of lines, allowances, charges (CII: a tax with two ram:CategoryCode is REPEATED)"},
 	{"BR-FR-16", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "vat-rate of lines, allowances, charges (CII: a tax with two ram:RateApplicablePercent is REPEATED)"},
-	{"BR-FR-17", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "attachment/description (one of the reform's codes: RIB, LISIBLE, ...; UBL: as written, without blanks around it; two: REPEATED)"},
+	{"BR-FR-17", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "attachment/description (one of the reform's codes: RIB, LISIBLE, ...; UBL: as written, without blanks around it; two (CII: of a document of type 916): REPEATED)"},
 	{"BR-FR-18", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "attachment/description (LISIBLE once)"},
 	{"BR-FR-20", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "note subject BAR (B2B, B2BINT, B2C, OUTOFSCOPE, ARCHIVEONLY; CII also B2CINT; CII: a note BAR with two ram:Content is REPEATED)"},
 	{"BR-FR-21", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "buyer/electronic-address, buyer/siret, note subject BAR (starts with the SIREN as written; CII: two legal ids of any scheme are REPEATED)"},

@@ -255,9 +255,19 @@ test_single_values(void)
 	    "<cbc:ID>TAX</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme></cac:TaxRepresentativeParty>"
 	    "<cac:PaymentMeans>",
 	    NULL};
+	static const char *const cii_names[] = {
+	    "</ram:BuyerOrderReferencedDocument>",
+	    "</ram:BuyerOrderReferencedDocument><ram:AdditionalReferencedDocument><ram:IssuerAssignedID>"
+	    "PJ1</ram:IssuerAssignedID><ram:TypeCode>916</ram:TypeCode><ram:Name>RIB</ram:Name>"
+	    "<ram:Name>RIB</ram:Name></ram:AdditionalReferencedDocument>",
+	    NULL};
 	struct invoice *inv = model_edited("invoice-b2b.pa.cii.xml", cii_mode);
 	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-08"),
 	   "CII REPEATED: two billing modes: %s", text("REPEATED"));
+	invoice_free(inv);
+	inv = model_edited("invoice-b2b.pa.cii.xml", cii_names);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-17"),
+	   "CII REPEATED: a supporting document (916) with two ram:Name: %s", text("REPEATED"));
 	invoice_free(inv);
 	inv = model_edited("invoice-b2b.pa.ubl.xml", ubl_rep);
 	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "BR-FR-CO-15"),
@@ -526,8 +536,12 @@ test_more(const char *g)
 	is_int(count(inv, "BR-FR-17"), ubl,
 	       "%s BR-FR-17: \" LISIBLE\" (UBL compares as written, CII normalised)", g);
 	inv->docrefs[0].descriptions = 2;
+	is_int(count(inv, "REPEATED"), 1, "%s REPEATED: two descriptions (BR-FR-17 reads one)", g);
+	inv_value_set(&inv->docrefs[0].type_code, ubl ? NULL : "130");
 	is_int(count(inv, "REPEATED"), ubl, "%s REPEATED: two descriptions%s", g,
-	       ubl ? " (UBL's BR-FR-17 reads one)" : "");
+	       ubl ? " (UBL's BR-FR-17 reads one whatever the type)"
+	           : " of a document not of type 916");
+	inv_value_set(&inv->docrefs[0].type_code, ubl ? NULL : "916");
 	inv->docrefs[0].descriptions = 1;
 	add_docref(inv, ubl ? NULL : "916", NULL, "PJ2", "LISIBLE");
 	is_int(count(inv, "BR-FR-18"), 0, "%s BR-FR-18: \" LISIBLE\" is not LISIBLE", g);
