@@ -315,6 +315,12 @@ check_dates(struct bk *k)
 	if (!present(&inv->issue_date) || type_in(inv, " 386 500 503 ") ||
 	    mode_in(inv, " B2 S2 M2 "))
 		return;
+	/* CII: $dueDate ge $issueDate, with a due date to compare, reads one issue date */
+	if (!k->ubl && inv->issue_dates > 1 && inv->ndue_dates == 1 && filled(&inv->due_dates[0])) {
+		repeated(k, &inv->issue_date, inv->issue_dates, "the issue date (BT-2)",
+		         "BR-FR-CO-07", "give one ram:IssueDateTime/udt:DateTimeString");
+		return;
+	}
 	for (i = 0; i < inv->ndue_dates; i++) {
 		const struct inv_value *due = &inv->due_dates[i];
 		/* UBL: an empty cbc:DueDate is there, and "" is before any date */

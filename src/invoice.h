@@ -248,6 +248,7 @@ struct invoice {
 	struct inv_value number;                           /* BT-1 */
 	struct inv_value type_code;                        /* BT-3 */
 	struct inv_value issue_date;                       /* BT-2 (CII: attr = format) */
+	size_t issue_dates;                                /* CII: how many (BR-FR-CO-07) */
 	struct inv_value due_date;                         /* BT-9 */
 	struct inv_value currency;                         /* BT-5 */
 	struct inv_value tax_currency;                     /* BT-6 */

@@ -1668,7 +1668,7 @@ static const struct rule brfr[] = {
 	{"BR-FR-CO-03", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type 262 (UBL: a credit note): contract, period/start, period/end"},
 	{"BR-FR-CO-04", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type 384, 471, 472, 473 (UBL: an invoice): one preceding-invoice"},
 	{"BR-FR-CO-05", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "type 261, 381, 396, 502, 503 (UBL: a credit note): preceding-invoice with number and issue-date"},
-	{"BR-FR-CO-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "due-date (UBL: every cbc:DueDate; CII reads one: two are REPEATED)"},
+	{"BR-FR-CO-07", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "due-date (UBL: every cbc:DueDate; CII reads one due date and, to compare with it, one issue date: two are REPEATED)"},
 	{"BR-FR-CO-08", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode B4, S4, M4 and type 386, 500, 503"},
 	{"BR-FR-CO-09", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "billing-mode B2, S2, M2: totals/prepaid, totals/payable, due-date (UBL: cbc:DueDate and cac:PaymentMeans/cbc:PaymentDueDate read as one; both: REPEATED)"},
 	{"BR-FR-CO-10", RULE_UBL | RULE_CII, RULE_FATAL, RULE_MODEL, 1, "the identifiers of each party, header and lines (a scheme, each scheme once): the stylesheet writes them from supplier/siret, buyer/siret, payee/siret"},

@@ -1109,6 +1109,8 @@ model_cii(struct invoice *inv, xmlNodePtr root)
 	get(&inv->number, doc, dp, "ram:ID", NULL);
 	get(&inv->type_code, doc, dp, "ram:TypeCode", NULL);
 	get(&inv->issue_date, doc, dp, "ram:IssueDateTime/udt:DateTimeString", "format");
+	each_kid(it, doc, "ram:IssueDateTime") inv->issue_dates +=
+	    count_kids(it, "udt:DateTimeString");
 	read_notes(inv, doc, dp, 1);
 	get(&inv->service_code, agr, ap, "ram:BuyerReference", NULL);
 	get(&inv->engagement, agr, ap, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID",

@@ -175,10 +175,23 @@ test_due_dates(void)
 	                                      "<cbc:DueDate>2026-10-15</cbc:DueDate>"
 	                                      "<cbc:DueDate>2026-09-01</cbc:DueDate>",
 	                                      NULL};
+	static const char *const cii_issue[] = {
+	    "<udt:DateTimeString format=\"102\">20260915</udt:DateTimeString>",
+	    "<udt:DateTimeString format=\"102\">20260915</udt:DateTimeString>"
+	    "<udt:DateTimeString format=\"102\">20260915</udt:DateTimeString>",
+	    NULL};
 	struct invoice *inv = model_edited("invoice-b2b.pa.cii.xml", cii_terms);
 	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "given 2 times") &&
 	       contains(text("REPEATED"), "BR-FR-CO-07"),
 	   "CII REPEATED: two payment terms with a due date: %s", text("REPEATED"));
+	invoice_free(inv);
+	inv = model_edited("invoice-b2b.pa.cii.xml", cii_issue);
+	ok(count(inv, "REPEATED") == 1 && contains(text("REPEATED"), "issue date") &&
+	       contains(text("REPEATED"), "BR-FR-CO-07"),
+	   "CII REPEATED: two issue dates, compared with the due date: %s", text("REPEATED"));
+	inv->ndue_dates = 0;
+	is_int(count(inv, "REPEATED"), 0, "CII: two issue dates and no due date: not compared");
+	inv->ndue_dates = 1;
 	invoice_free(inv);
 	inv = model_edited("invoice-b2b.pa.ubl.xml", ubl_due);
 	ok(count(inv, "BR-FR-CO-07") == 1 && count(inv, "REPEATED") == 0,
