@@ -354,16 +354,16 @@ joined_notes(const struct invoice *inv)
 	return buf_steal(&b);
 }
 
-/* CII: the note has subject `code` as written, as [ram:SubjectCode = 'CODE'] reads it:
- * any of its subject codes. */
+/* CII: the note has subject `code` as written (" PMT" is no PMT), as
+ * [ram:SubjectCode = 'CODE'] reads it: any of its subject codes. */
 static int
 note_is(const struct inv_note *n, const char *code)
 {
 	size_t i;
-	if (n->subject.text && strcmp(n->subject.text, code) == 0)
+	if (inv_value_is(&n->subject, code))
 		return 1;
 	for (i = 0; i < n->nmore_subjects; i++)
-		if (n->more_subjects[i].text && strcmp(n->more_subjects[i].text, code) == 0)
+		if (inv_value_is(&n->more_subjects[i], code))
 			return 1;
 	return 0;
 }

@@ -241,9 +241,15 @@ test_notes_cii(void)
 	                                         "<ram:SubjectCode>AAB</ram:SubjectCode>"
 	                                         "<ram:SubjectCode>PMT</ram:SubjectCode>",
 	                                         NULL};
+	static const char *const pmt_padded[] = {"<ram:SubjectCode>PMT<", "<ram:SubjectCode> PMT<",
+	                                         NULL};
 	struct invoice *inv;
 	is_repeated("invoice-b2b.pa.cii.xml", bar_twice, "BR-FR-20",
 	            "note BAR with two ram:Content");
+	inv = model_edited("invoice-b2b.pa.cii.xml", pmt_padded);
+	ok(count(inv, "BR-FR-05") == 1 && contains(text("BR-FR-05"), "(PMT)"),
+	   "CII BR-FR-05: subject \" PMT\" is no PMT (compared as written): %s", text("BR-FR-05"));
+	invoice_free(inv);
 	inv = model_edited("invoice-b2b.pa.cii.xml", pmt_second);
 	ok(count(inv, "BR-FR-06") == 1 && contains(text("BR-FR-06"), "given 2 times"),
 	   "CII BR-FR-06: PMT as a note's second subject code makes two PMT notes: %s",
