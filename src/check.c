@@ -637,6 +637,27 @@ check_vat_prefixes(struct ck *k, const struct inv_value *v, size_t n, const char
 			        "%s VAT identifier does not start with a country code", whose);
 }
 
+/* BR-CO-09 on the VAT identifiers of the parties read by no role (UBL's
+ * cac:SellerSupplierParty, cac:OriginatorCustomerParty, CII's ram:ShipFromTradeParty,
+ * ...): those of inv->vat_ids not already said by a party's check. */
+static void
+check_other_vat_ids(struct ck *k)
+{
+	const struct invoice *inv = k->inv;
+	for (size_t i = 0; i < inv->nvat_ids; i++) {
+		const struct inv_value *v = &inv->vat_ids[i];
+		size_t j;
+		if (!v->text || vat_prefix_ok(v, inv->syntax == SYNTAX_CII))
+			continue;
+		for (j = 0; j < k->out->n; j++)
+			if (strcmp(k->out->v[j].rule, "BR-CO-09") == 0 && k->out->v[j].path &&
+			    strcmp(k->out->v[j].path, v->path) == 0)
+				break;
+		if (j == k->out->n)
+			check_vat_prefixes(k, v, 1, "a party's");
+	}
+}
+
 /* A supplier without a SIRET (chorusgw-erp(5)), established outside France: Chorus
  * Pro's identifier type 2 (UE_HORS_FRANCE), its intra-community VAT number, or 3
  * (HORS_UE), the identifier it registered. */
@@ -2376,6 +2397,7 @@ check_invoice(const struct invoice *inv, time_t now, struct problems *out)
 	check_others(&k);
 	check_period(&k);
 	check_amounts(&k);
+	check_other_vat_ids(&k);
 	vatcat_check(inv, out);
 	check_attachments(&k);
 	return k.errors;

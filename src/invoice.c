@@ -230,6 +230,7 @@ invoice_free(struct invoice *inv)
 	inv_value_free(&inv->tax_rep_tax_id);
 	values_free(inv->tax_rep_vat_ids, inv->ntax_rep_vat_ids);
 	values_free(inv->siren_ids, inv->nsiren_ids);
+	values_free(inv->vat_ids, inv->nvat_ids);
 	values_free(inv->due_dates, inv->ndue_dates);
 	values_free(inv->siren_legal_ids, inv->nsiren_legal_ids);
 	party_free(&inv->supplier);

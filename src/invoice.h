@@ -286,6 +286,11 @@ struct invoice {
 	 * ram:SpecifiedLegalOrganization/ram:ID) anywhere in the document, attr = scheme */
 	struct inv_value *siren_ids, *siren_legal_ids;
 	size_t nsiren_ids, nsiren_legal_ids;
+	/* BR-CO-09: every VAT identifier anywhere in the document (UBL each
+	 * cac:PartyTaxScheme's of scheme VAT, CII each ram:SpecifiedTaxRegistration/ram:ID
+	 * of scheme VA), the parties' the model reads by role too */
+	struct inv_value *vat_ids;
+	size_t nvat_ids;
 	/* every BT-9 element the BR-FR schematrons read: UBL each cbc:DueDate, CII each
 	 * ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString */
 	struct inv_value *due_dates;

@@ -340,6 +340,18 @@ add_vat_reg(struct inv_value **v, size_t *n, xmlNodePtr t)
 	}
 }
 
+/* The cbc:CompanyID of a UBL cac:PartyTaxScheme `t` whose cac:TaxScheme/cbc:ID is VAT
+ * (any case), appended to v[0..*n) (absent: not appended). */
+static void
+add_vat_scheme(struct inv_value **v, size_t *n, xmlNodePtr t)
+{
+	xmlNodePtr s = node_find(t, "cac:TaxScheme/cbc:ID"), id;
+	char *scheme = s ? node_text(s) : NULL;
+	if (scheme && strcasecmp(scheme, "VAT") == 0 && (id = node_kid(t, "cbc:CompanyID")))
+		set_from(APPEND(v, n), id, NULL, NULL, NULL, NULL);
+	free(scheme);
+}
+
 /* Every VAT identifier of a party (`party`, UBL cac:Party or CII ram:*TradeParty) as
  * the CEN artefacts' BR-CO-09 reaches them, appended to v[0..*n): UBL each
  * cac:PartyTaxScheme whose cac:TaxScheme/cbc:ID is VAT (any case), its cbc:CompanyID
@@ -351,14 +363,7 @@ add_vat_ids(struct inv_value **v, size_t *n, xmlNodePtr party, int cii)
 		each_kid(t, party, "ram:SpecifiedTaxRegistration") add_vat_reg(v, n, t);
 		return;
 	}
-	each_kid(t, party, "cac:PartyTaxScheme")
-	{
-		xmlNodePtr s = node_find(t, "cac:TaxScheme/cbc:ID"), id;
-		char *scheme = s ? node_text(s) : NULL;
-		if (scheme && strcasecmp(scheme, "VAT") == 0 && (id = node_kid(t, "cbc:CompanyID")))
-			set_from(APPEND(v, n), id, NULL, NULL, NULL, NULL);
-		free(scheme);
-	}
+	each_kid(t, party, "cac:PartyTaxScheme") add_vat_scheme(v, n, t);
 }
 
 /* The legal identifier under scheme 0002, the SIREN the reform's rules read (BR-FR-09,
@@ -1271,7 +1276,10 @@ scheme_in(xmlNodePtr n, const char *schemes)
  * cac:PartyIdentification/cbc:ID under scheme 0002 or 0231 and every
  * cac:PartyLegalEntity/cbc:CompanyID under 0002; CII every ram:GlobalID under 0002 or
  * 0231 (a product's BT-157 too) and every ram:SpecifiedLegalOrganization/ram:ID under
- * 0002. One walk of the tree, without recursion; only those elements are read. */
+ * 0002. In the same walk, BR-CO-09's VAT identifiers, wherever they are (the CEN
+ * contexts' "//" paths): UBL every cac:PartyTaxScheme's of scheme VAT, CII every
+ * ram:SpecifiedTaxRegistration/ram:ID of scheme VA. One walk of the tree, without
+ * recursion; only those elements are read. */
 static void
 read_siren_ids(struct invoice *inv, xmlNodePtr root, int cii)
 {
@@ -1290,6 +1298,13 @@ read_siren_ids(struct invoice *inv, xmlNodePtr root, int cii)
 			                       : "PartyLegalEntity") &&
 			           scheme_in(n, " 0002 "))
 				add_id(&inv->siren_legal_ids, &inv->nsiren_legal_ids, n);
+			else if (cii ? node_is(n, NS_RAM, "SpecifiedTaxRegistration")
+			             : node_is(n, NS_CAC, "PartyTaxScheme")) {
+				if (cii)
+					add_vat_reg(&inv->vat_ids, &inv->nvat_ids, n);
+				else
+					add_vat_scheme(&inv->vat_ids, &inv->nvat_ids, n);
+			}
 			if (n->children) {
 				n = n->children;
 				continue;

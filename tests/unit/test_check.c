@@ -1430,6 +1430,21 @@ test_cen_model(void)
 		              t);
 		is_int(doc_count(cp, "</ram:SpecifiedLineTradeDelivery>", u, "BR-CO-09", SEV_ERROR),
 		       1, "BR-CO-09 (CII): a line's ship-to party's, once");
+		free(u);
+		u = xasprintf("<ram:ApplicableHeaderTradeDelivery><ram:ShipFromTradeParty>"
+		              "<ram:Name>Y</ram:Name>%s</ram:ShipFromTradeParty>"
+		              "</ram:ApplicableHeaderTradeDelivery>",
+		              t);
+		is_int(
+		    doc_count(cp, "<ram:ApplicableHeaderTradeDelivery/>", u, "BR-CO-09", SEV_ERROR),
+		    1, "BR-CO-09 (CII): the ship-from party's, read by no role");
+		free(t), free(u);
+		t = xasprintf(VAT_UBL, "XX1");
+		u = xasprintf("</cac:AccountingCustomerParty><cac:SellerSupplierParty><cac:Party>%s"
+		              "</cac:Party></cac:SellerSupplierParty>",
+		              t);
+		is_int(doc_count(up, "</cac:AccountingCustomerParty>", u, "BR-CO-09", SEV_ERROR), 1,
+		       "BR-CO-09 (UBL): the seller-supplier party's, read by no role");
 		free(t), free(u);
 	}
 
