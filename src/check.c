@@ -1512,6 +1512,15 @@ check_line_period_price(struct ck *k, const struct inv_line *l)
 		        "the item gross price is negative");
 }
 
+/* The category `cat` of a line or a document allowance or charge puts its amount in
+ * a VAT group (BR-x-08's sums): CII's sums select ram:CategoryCode = 'S' as written,
+ * so " S" is in none. */
+static int
+in_group(const struct ck *k, const struct inv_value *cat)
+{
+	return has(cat) && cat_rule(cat->text) && !(k->inv->syntax == SYNTAX_CII && cat->padded);
+}
+
 /* One invoice line (BG-25): its fields, its allowances and charges, its net amount;
  * the net amount is added to s->lines and to its VAT group. */
 static void
@@ -1589,7 +1598,7 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 		 * in its VAT group */
 		problem(k, ERR, "BR-24", 0, &l->net_amount, "give the line net amount",
 		        "the line net amount (BT-131) is missing");
-		if (has(&l->vat_category) && cat_rule(l->vat_category.text))
+		if (in_group(k, &l->vat_category))
 			group_of(&s->groups, &s->ngroups, l->vat_category.text, &l->vat_rate);
 		return;
 	} else
@@ -1607,7 +1616,7 @@ check_line(struct ck *k, const struct inv_line *l, int credit, struct sums *s)
 		return;
 	}
 	sum_add(k, &s->lines, &exact, 1, "BR-CO-10", &l->net_amount);
-	if (has(&l->vat_category) && cat_rule(l->vat_category.text))
+	if (in_group(k, &l->vat_category))
 		sum_add(
 		    k,
 		    &group_of(&s->groups, &s->ngroups, l->vat_category.text, &l->vat_rate)->lines,
@@ -1653,7 +1662,7 @@ check_document_acs(struct ck *k, struct sums *s)
 			continue;
 		}
 		sum_add(k, sum, &amt, 1, a->charge ? "BR-CO-12" : "BR-CO-11", &a->amount);
-		if (has(&a->vat_category) && cat_rule(a->vat_category.text)) {
+		if (in_group(k, &a->vat_category)) {
 			struct vgroup *x =
 			    group_of(&s->groups, &s->ngroups, a->vat_category.text, &a->vat_rate);
 			sum_add(k, a->charge ? &x->charges : &x->allowances, &amt, 1,

@@ -1334,6 +1334,9 @@ test_cen_model(void)
 		              "<ram:CategoryCode>S </ram:CategoryCode><ram:RateApplicablePercent>0",
 		              "BR-S-05", SEV_ERROR),
 		    0, "BR-S-05 (CII): an \"S \" line at 0 %% is in no category");
+		is_int(doc_count(c, "<ram:CategoryCode>S</ram:CategoryCode>",
+		                 "<ram:CategoryCode>S </ram:CategoryCode>", "BR-S-08", SEV_ERROR),
+		       1, "BR-S-08 (CII): an \"S \" line is not in the S group's sum");
 		t = xasprintf("%s<ram:CategoryCode>S</ram:CategoryCode><ram:Rate", why);
 		is_int(doc_count(c, "<ram:CategoryCode>S</ram:CategoryCode>\n        <ram:Rate", t,
 		                 "BR-S-10", SEV_ERROR),
