@@ -71,10 +71,11 @@ const char *invoice_party_siren(const struct inv_party *, char buf[10]);
 /* Which elements of an invoicing period (BG-14, a line's BG-26) are there: the CEN
  * artefacts test the elements, whatever their content (BR-CO-19, BR-CO-20). */
 enum inv_period {
-	PERIOD_THERE = 1, /* UBL cac:InvoicePeriod, CII ram:BillingSpecifiedPeriod */
-	PERIOD_START = 2, /* UBL cbc:StartDate, CII ram:StartDateTime */
-	PERIOD_END = 4,   /* UBL cbc:EndDate, CII ram:EndDateTime */
-	PERIOD_CODE = 8,  /* UBL cbc:DescriptionCode (BT-8) */
+	PERIOD_THERE = 1,  /* UBL cac:InvoicePeriod, CII ram:BillingSpecifiedPeriod */
+	PERIOD_START = 2,  /* UBL cbc:StartDate, CII ram:StartDateTime */
+	PERIOD_END = 4,    /* UBL cbc:EndDate, CII ram:EndDateTime */
+	PERIOD_CODE = 8,   /* UBL cbc:DescriptionCode (BT-8) */
+	PERIOD_CHILD = 16, /* UBL: any child element (BR-IC-11 reads any cac:InvoicePeriod child) */
 };
 
 /* A UBL cac:InvoicePeriod after the first, in the header or on a line: UBL-SR-08 and

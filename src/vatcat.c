@@ -353,6 +353,26 @@ check_outside_scope(const struct invoice *inv, struct problems *out)
 		    "put the charge in category O");
 }
 
+/* BR-IC-11's "when", as each artefact tests it: UBL a delivery date of two
+ * characters or more (string-length(), as written) or any child element of any header
+ * cac:InvoicePeriod; CII the delivery date's udt:DateTimeString, the period's
+ * ram:StartDateTime or ram:EndDateTime, there, empty or not. */
+static int
+ic_when(const struct invoice *inv)
+{
+	const struct inv_value *d = &inv->delivery_date;
+	if (inv->syntax == SYNTAX_CII)
+		return d->text != NULL || (inv->period & (PERIOD_START | PERIOD_END));
+	if (d->text && strlen(d->text) + !!(d->padded & PAD_LEAD) + !!(d->padded & PAD_TRAIL) > 1)
+		return 1;
+	if (inv->period & PERIOD_CHILD)
+		return 1;
+	for (size_t i = 0; i < inv->nmore_periods; i++)
+		if (inv->more_periods[i].parts & PERIOD_CHILD)
+			return 1;
+	return 0;
+}
+
 /* An intra-community supply says when and where the goods went (BR-IC-11, -12). */
 static void
 check_intra_community(const struct invoice *inv, struct problems *out)
@@ -364,7 +384,7 @@ check_intra_community(const struct invoice *inv, struct problems *out)
 			k = &inv->vats[i].category;
 	if (k == NULL)
 		return;
-	if (!has(&inv->delivery_date) && !has(&inv->period_start) && !has(&inv->period_end))
+	if (!ic_when(inv))
 		add(out, "IC", 11, &inv->delivery_date,
 		    "an intra-community supply (VAT breakdown K) without the actual delivery "
 		    "date (BT-72) or the invoicing period (BG-14)",

@@ -564,6 +564,9 @@ period_parts(xmlNodePtr per, int cii)
 		r |= PERIOD_END;
 	if (!cii && node_kid(per, "cbc:DescriptionCode"))
 		r |= PERIOD_CODE;
+	for (xmlNodePtr k = per->children; !cii && k && !(r & PERIOD_CHILD); k = k->next)
+		if (k->type == XML_ELEMENT_NODE)
+			r |= PERIOD_CHILD;
 	return r;
 }
 

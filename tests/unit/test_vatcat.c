@@ -186,7 +186,18 @@ test_syntax(const char *syn)
 	is_rules(inv, "", "%s: with them: fine", name);
 	inv_value_set(&inv->delivery_date, NULL);
 	inv_value_set(&inv->period_end, "2025-03-31");
+	inv->period = PERIOD_THERE | PERIOD_END | (cii ? 0 : PERIOD_CHILD);
 	is_rules(inv, "", "%s: an invoicing period instead of the date: fine", name);
+	/* as each artefact tests it: UBL any child of a cac:InvoicePeriod (BT-8 alone),
+	 * CII the elements, empty or not */
+	inv_value_set(&inv->period_end, NULL);
+	inv->period = cii ? PERIOD_THERE : PERIOD_THERE | PERIOD_CODE | PERIOD_CHILD;
+	is_rules(inv, cii ? "BR-IC-11" : "", "%s: a period with its code alone: %s", name,
+	         cii ? "BR-IC-11" : "fine");
+	inv->period = 0;
+	inv_value_set(&inv->delivery_date, "");
+	is_rules(inv, cii ? "" : "BR-IC-11", "%s: an empty delivery date: %s", name,
+	         cii ? "fine" : "BR-IC-11");
 	invoice_free(inv);
 
 	/* BR-AE-02: reverse charge needs the buyer's VAT id or legal id */
