@@ -24,9 +24,17 @@
 static char *
 join_path(const char *base, const char *rel)
 {
+	size_t nb, nr;
+	char *r;
 	if (base == NULL || *base == '\0')
 		return xstrdup(rel);
-	return xasprintf("%s/%s", base, rel);
+	nb = strlen(base); /* no printf: every value absent from every line has one */
+	nr = strlen(rel);
+	r = xmalloc(nb + nr + 2);
+	memcpy(r, base, nb);
+	r[nb] = '/';
+	memcpy(r + nb + 1, rel, nr + 1);
+	return r;
 }
 
 /* The path of n below `top`, whose path is top_path: only the steps between them are

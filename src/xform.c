@@ -440,26 +440,35 @@ ns_prefix(xmlNodePtr n)
 	return n->ns->prefix ? (const char *)n->ns->prefix : "";
 }
 
+/* Names of one document come from its dictionary: equal names are most often the
+ * same pointer, so that is tried before the compare. */
 static int
 same_name(xmlNodePtr a, xmlNodePtr b)
 {
-	if (a->type != b->type || strcmp((const char *)a->name, (const char *)b->name) != 0)
+	if (a->type != b->type ||
+	    (a->name != b->name && strcmp((const char *)a->name, (const char *)b->name) != 0))
 		return 0;
 	if ((a->ns == NULL) != (b->ns == NULL))
 		return 0;
-	return a->ns == NULL || strcmp((const char *)a->ns->href, (const char *)b->ns->href) == 0;
+	return a->ns == NULL || a->ns == b->ns ||
+	       strcmp((const char *)a->ns->href, (const char *)b->ns->href) == 0;
 }
 
 void
 node_path_step(struct buf *b, xmlNodePtr n)
 {
 	const char *pfx = ns_prefix(n);
+	char pos_text[24];
 	if (n->type == XML_ATTRIBUTE_NODE) {
-		buf_printf(b, "@%s", (const char *)n->name);
+		buf_addc(b, '@');
+		buf_adds(b, (const char *)n->name);
 		return;
 	}
-	if (*pfx)
-		buf_printf(b, "%s:", pfx);
+	/* no printf: the model builds a path for every value it reads */
+	if (*pfx) {
+		buf_adds(b, pfx);
+		buf_addc(b, ':');
+	}
 	buf_adds(b, (const char *)n->name);
 	if (n->parent && n->parent->type == XML_ELEMENT_NODE) {
 		xmlNodePtr s;
@@ -471,8 +480,10 @@ node_path_step(struct buf *b, xmlNodePtr n)
 			if (s == n)
 				pos = count;
 		}
-		if (count > 1)
-			buf_printf(b, "[%d]", pos);
+		if (count > 1) {
+			snprintf(pos_text, sizeof(pos_text), "[%d]", pos);
+			buf_adds(b, pos_text);
+		}
 	}
 }
 
@@ -516,10 +527,10 @@ split_qname(const char *q, size_t qlen, const char **uri, char *local, size_t lo
 	size_t i, n;
 	*uri = NULL;
 	if (colon) {
-		for (i = 0; i < nitems(known_ns); i++)
+		for (i = 0; i < nitems(known_ns) && *uri == NULL; i++) /* prefixes are unique */
 			if (*known_ns[i].prefix &&
-			    strlen(known_ns[i].prefix) == (size_t)(colon - q) &&
-			    strncmp(known_ns[i].prefix, q, (size_t)(colon - q)) == 0)
+			    strncmp(known_ns[i].prefix, q, (size_t)(colon - q)) == 0 &&
+			    known_ns[i].prefix[colon - q] == '\0')
 				*uri = known_ns[i].uri;
 		qlen -= (size_t)(colon + 1 - q);
 		q = colon + 1;
