@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +38,8 @@ struct step {
 	char *except;
 	char *attr;
 	int suffix;
+	int any_name, any_prefix; /* name, prefix "*" */
+	size_t name_len;
 	size_t npreds;
 	struct pred *preds;
 };
@@ -220,6 +223,7 @@ parse_step(const char *s, size_t len, struct step *st)
 		st->attr = xstrndup(s + 1, len - 1);
 		st->prefix = xstrdup("*");
 		st->name = xstrdup("*");
+		st->any_name = st->any_prefix = 1;
 		return;
 	}
 	if (tilde) {
@@ -230,6 +234,9 @@ parse_step(const char *s, size_t len, struct step *st)
 	st->prefix = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup("*");
 	st->suffix = nlen > 1 && name[0] == '*';
 	st->name = st->suffix ? xstrndup(name + 1, nlen - 1) : xstrndup(name, nlen);
+	st->name_len = strlen(st->name);
+	st->any_name = strcmp(st->name, "*") == 0;
+	st->any_prefix = strcmp(st->prefix, "*") == 0;
 }
 
 /* One alternative of a RULE_FORBID path into a pattern. */
@@ -641,22 +648,29 @@ reach(xmlNodePtr n, const struct pred *pr)
 	return 0;
 }
 
+/* Does the element of f have the name of step st (its predicates aside)? */
+static int
+step_name_matches(const struct step *st, const struct frame *f)
+{
+	size_t l;
+	if (st->suffix) {
+		l = strlen(f->name);
+		if (l < st->name_len || strcmp(f->name + l - st->name_len, st->name) != 0)
+			return 0;
+	} else if (!st->any_name && strcmp(st->name, f->name) != 0)
+		return 0;
+	/* the prefix after the name: a namespace's prefix costs a few string compares */
+	if (!st->any_prefix &&
+	    strcmp(st->prefix, f->prefix ? f->prefix : prefix_of(f->node->ns)) != 0)
+		return 0;
+	return st->except == NULL || !excepted(st->except, f->name);
+}
+
 static int
 step_matches(const struct step *st, const struct frame *f)
 {
-	size_t n, l, i;
-	if (st->suffix) {
-		n = strlen(st->name);
-		l = strlen(f->name);
-		if (l < n || strcmp(f->name + l - n, st->name) != 0)
-			return 0;
-	} else if (strcmp(st->name, "*") != 0 && strcmp(st->name, f->name) != 0)
-		return 0;
-	/* the prefix after the name: a namespace's prefix costs a few string compares */
-	if (strcmp(st->prefix, "*") != 0 &&
-	    strcmp(st->prefix, f->prefix ? f->prefix : prefix_of(f->node->ns)) != 0)
-		return 0;
-	if (st->except && excepted(st->except, f->name))
+	size_t i;
+	if (!step_name_matches(st, f))
 		return 0;
 	for (i = 0; i < st->npreds; i++) /* last: they read the tree */
 		if (reach(f->node, &st->preds[i]) == st->preds[i].neg)
@@ -834,8 +848,20 @@ passes(const struct test *t, xmlNodePtr node)
 	return 0;
 }
 
+/* The patterns by last step of the names met so far, by the name's pointer: names
+ * come from the document's dictionary, so a document of a thousand lines hashes
+ * each of its few hundred names once, not each of its elements. */
+#define LAST_CACHE 256
+
+struct last_cache {
+	const xmlChar *name;
+	const char *prefix; /* one of prefixes[] (or "", "?"): compared by pointer */
+	struct pattern *list;
+};
+
 struct walk {
 	struct compiled *c;
+	struct last_cache *last;
 	unsigned char *fired;
 	char **first; /* TEST_SAME: the first text, by rule */
 	xform_syntax_fn *fn;
@@ -895,6 +921,19 @@ fire(struct walk *w, const struct pattern *p, const struct frame *path, size_t d
 	buf_free(&b);
 }
 
+static struct pattern *
+by_last(struct walk *w, const xmlChar *name, const char *prefix)
+{
+	uintptr_t h = ((uintptr_t)name >> 4) ^ ((uintptr_t)name >> 12) ^ ((uintptr_t)prefix >> 3);
+	struct last_cache *e = &w->last[h % LAST_CACHE];
+	if (e->name != name || e->prefix != prefix) {
+		e->name = name;
+		e->prefix = prefix;
+		e->list = xmlHashLookup2(w->c->by_last, name, (const xmlChar *)prefix);
+	}
+	return e->list;
+}
+
 static void
 visit(struct walk *w, const struct pattern *p, const struct frame *path, size_t depth,
       xmlNodePtr node)
@@ -946,6 +985,7 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 	w.c = compiled[k];
 	w.fired = xcalloc(w.c->nrules + 1, 1);
 	w.first = xcalloc(w.c->nrules + 1, sizeof(*w.first));
+	w.last = xcalloc(LAST_CACHE, sizeof(*w.last));
 	w.fn = fn;
 	w.arg = arg;
 	/* Depth-first, without recursion: the parser bounds the depth, not the stack. */
@@ -963,10 +1003,7 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 			path[depth].name = (const char *)node->name;
 			path[depth].node = node;
 			depth++;
-			visit(
-			    &w,
-			    xmlHashLookup2(w.c->by_last, node->name, (const xmlChar *)last_prefix),
-			    path, depth, node);
+			visit(&w, by_last(&w, node->name, last_prefix), path, depth, node);
 			visit(&w, w.c->wild, path, depth, node);
 			if (node->properties)
 				visit_attrs(&w, path, depth, node);
@@ -992,5 +1029,6 @@ xform_syntax_check(const struct xform_doc *doc, int syntax, xform_syntax_fn *fn,
 	for (i = 0; i < w.c->nrules; i++)
 		free(w.first[i]);
 	free(w.first);
+	free(w.last);
 	return w.n;
 }
