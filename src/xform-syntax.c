@@ -39,6 +39,7 @@ struct step {
 	char *attr;
 	int suffix;
 	int any_name, any_prefix; /* name, prefix "*" */
+	const char *canon;        /* the prefix as prefixes[] has it (prefix_of()), or NULL */
 	size_t name_len;
 	size_t npreds;
 	struct pred *preds;
@@ -237,6 +238,9 @@ parse_step(const char *s, size_t len, struct step *st)
 	st->name_len = strlen(st->name);
 	st->any_name = strcmp(st->name, "*") == 0;
 	st->any_prefix = strcmp(st->prefix, "*") == 0;
+	for (size_t i = 0; i < nitems(prefixes) && !st->canon; i++)
+		if (strcmp(st->prefix, prefixes[i].prefix) == 0)
+			st->canon = prefixes[i].prefix;
 }
 
 /* One alternative of a RULE_FORBID path into a pattern. */
@@ -657,12 +661,15 @@ step_name_matches(const struct step *st, const struct frame *f)
 		l = strlen(f->name);
 		if (l < st->name_len || strcmp(f->name + l - st->name_len, st->name) != 0)
 			return 0;
-	} else if (!st->any_name && strcmp(st->name, f->name) != 0)
+	} else if (!st->any_name && (st->name[0] != f->name[0] || strcmp(st->name, f->name) != 0))
 		return 0;
-	/* the prefix after the name: a namespace's prefix costs a few string compares */
-	if (!st->any_prefix &&
-	    strcmp(st->prefix, f->prefix ? f->prefix : prefix_of(f->node->ns)) != 0)
-		return 0;
+	/* the prefix after the name: a namespace's prefix costs a few string compares, but
+	 * the frame's is one of prefixes[] (or "", "?"), the same pointer as st->canon */
+	if (!st->any_prefix) {
+		const char *fp = f->prefix ? f->prefix : prefix_of(f->node->ns);
+		if (st->canon ? st->canon != fp : strcmp(st->prefix, fp) != 0)
+			return 0;
+	}
 	return st->except == NULL || !excepted(st->except, f->name);
 }
 
